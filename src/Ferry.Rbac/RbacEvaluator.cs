@@ -1,0 +1,168 @@
+namespace Ferry.Rbac;
+
+/// <summary>
+/// Decides what one user may reach, given their roles (resolved documents) and traits.
+/// Build one per user/session; it expands trait templates once and is immutable, so it is safe to share.
+/// <para>Rules: a role <b>allows</b> (database, db user, db name) when its <c>allow.db_labels</c> match the
+/// database and, in that same role, <c>allow.db_users</c> matches the db user and <c>allow.db_names</c> the
+/// db name. Each deny field acts on its own: <c>deny.db_labels</c> hides and denies the whole database,
+/// <c>deny.db_users</c> / <c>deny.db_names</c> deny those values on every database. Deny wins over allow.
+/// An empty db name (MySQL without a default schema) skips the db name check.</para>
+/// </summary>
+public sealed class RbacEvaluator
+{
+    private readonly ExpandedRole[] _roles;
+
+    public RbacEvaluator(IReadOnlyList<RoleDocument> roles, IReadOnlyDictionary<string, IReadOnlyList<string>> traits)
+    {
+        ArgumentNullException.ThrowIfNull(roles);
+        ArgumentNullException.ThrowIfNull(traits);
+        _roles = roles.Select(r => ExpandedRole.Create(r, traits)).ToArray();
+        RoleNames = roles.Select(r => r.Name).ToArray();
+        MaxSessionTtl = roles.Count == 0
+            ? RoleOptions.DefaultMaxSessionTtl
+            : roles.Min(r => r.Options.EffectiveMaxSessionTtl);
+        RequireSessionMfa = roles.Any(r => r.Options.RequireSessionMfa);
+        AuditSearch = roles.Any(r => r.Options.AuditSearch);
+    }
+
+    /// <summary>Names of the roles, in the order given.</summary>
+    public IReadOnlyList<string> RoleNames { get; }
+
+    /// <summary>The smallest <c>max_session_ttl</c> of the roles: the cap on any certificate issued.</summary>
+    public TimeSpan MaxSessionTtl { get; }
+
+    /// <summary>True when any role requires MFA-verified sessions.</summary>
+    public bool RequireSessionMfa { get; }
+
+    /// <summary>True when any role grants audit search.</summary>
+    public bool AuditSearch { get; }
+
+    /// <summary>Checks a connection to <paramref name="db"/> as <paramref name="dbUser"/> opening <paramref name="dbName"/>.</summary>
+    public AccessDecision Check(DatabaseTarget db, string dbUser, string dbName)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(dbUser);
+        dbName ??= "";
+        if (FindDenyLabels(db) is { } labelDeny)
+        {
+            return labelDeny;
+        }
+
+        foreach (var role in _roles)
+        {
+            if (ExpandedConditions.MatchAny(role.Deny.Users, dbUser))
+            {
+                return AccessDecision.Deny($"role \"{role.Name}\" deny db_users {dbUser}", role.Name);
+            }
+
+            if (dbName.Length > 0 && ExpandedConditions.MatchAny(role.Deny.Names, dbName))
+            {
+                return AccessDecision.Deny($"role \"{role.Name}\" deny db_names {dbName}", role.Name);
+            }
+        }
+
+        var candidates = _roles.Where(r => r.Allow.MatchLabels(db, out _)).ToArray();
+        if (candidates.Length == 0)
+        {
+            return AccessDecision.Deny(NoRoleForDatabase(db));
+        }
+
+        foreach (var role in candidates)
+        {
+            if (ExpandedConditions.MatchAny(role.Allow.Users, dbUser)
+                && (dbName.Length == 0 || ExpandedConditions.MatchAny(role.Allow.Names, dbName)))
+            {
+                var what = dbName.Length == 0 ? $"db user \"{dbUser}\"" : $"db user \"{dbUser}\" and db name \"{dbName}\"";
+                return AccessDecision.Allow(role.Name, $"role \"{role.Name}\" allows {what} on \"{db.Name}\"");
+            }
+        }
+
+        if (!candidates.Any(r => ExpandedConditions.MatchAny(r.Allow.Users, dbUser)))
+        {
+            return AccessDecision.Deny($"no role allows db user \"{dbUser}\" (allowed: {Allowed(candidates.SelectMany(r => r.Allow.Users))})");
+        }
+
+        if (!candidates.Any(r => ExpandedConditions.MatchAny(r.Allow.Names, dbName)))
+        {
+            return AccessDecision.Deny($"no role allows db name \"{dbName}\" (allowed: {Allowed(candidates.SelectMany(r => r.Allow.Names))})");
+        }
+
+        return AccessDecision.Deny($"no single role allows db user \"{dbUser}\" together with db name \"{dbName}\"");
+    }
+
+    /// <summary>Whether the user can see (list) the database: labels only.</summary>
+    public AccessDecision CanSee(DatabaseTarget db)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        if (FindDenyLabels(db) is { } deny)
+        {
+            return deny;
+        }
+
+        foreach (var role in _roles)
+        {
+            if (role.Allow.MatchLabels(db, out var matched))
+            {
+                return AccessDecision.Allow(role.Name, $"role \"{role.Name}\" allows db_labels {matched}");
+            }
+        }
+
+        return AccessDecision.Deny(NoRoleForDatabase(db));
+    }
+
+    /// <summary>The db users and db names allowed on <paramref name="db"/>, for listings.</summary>
+    public DbAccessSummary Summarize(DatabaseTarget db)
+    {
+        if (!CanSee(db).Allowed)
+        {
+            return new DbAccessSummary(false, [], []);
+        }
+
+        var candidates = _roles.Where(r => r.Allow.MatchLabels(db, out _)).ToArray();
+        return new DbAccessSummary(
+            true,
+            Subtract(candidates.SelectMany(r => r.Allow.Users), _roles.SelectMany(r => r.Deny.Users)),
+            Subtract(candidates.SelectMany(r => r.Allow.Names), _roles.SelectMany(r => r.Deny.Names)));
+    }
+
+    private AccessDecision? FindDenyLabels(DatabaseTarget db)
+    {
+        foreach (var role in _roles)
+        {
+            if (role.Deny.MatchLabels(db, out var matched))
+            {
+                return AccessDecision.Deny($"role \"{role.Name}\" deny db_labels {matched}", role.Name);
+            }
+        }
+
+        return null;
+    }
+
+    private static string NoRoleForDatabase(DatabaseTarget db)
+    {
+        var labels = db.Labels.Count == 0
+            ? "no labels"
+            : "labels " + string.Join(", ", db.Labels.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key + "=" + p.Value));
+        return $"no role allows database \"{db.Name}\" ({labels})";
+    }
+
+    private static string Allowed(IEnumerable<string> values)
+    {
+        var list = values.Distinct(StringComparer.Ordinal).ToArray();
+        return list.Length == 0 ? "none" : string.Join(", ", list);
+    }
+
+    private static string[] Subtract(IEnumerable<string> allowed, IEnumerable<string> denied)
+    {
+        var deny = denied.ToHashSet(StringComparer.Ordinal);
+        if (deny.Contains("*"))
+        {
+            return [];
+        }
+
+        return allowed.Distinct(StringComparer.Ordinal)
+            .Where(a => !deny.Contains(a) && !deny.Any(d => d.Contains('*', StringComparison.Ordinal) && Glob.IsMatch(d, a)))
+            .ToArray();
+    }
+}

@@ -1,0 +1,17 @@
+namespace Ferry.Rbac;
+
+/// <summary>Options of a role (the <c>options:</c> mapping).</summary>
+/// <param name="MaxSessionTtl">Longest certificate lifetime the role allows; null means <see cref="DefaultMaxSessionTtl"/>.</param>
+/// <param name="RequireSessionMfa">Whether sessions need a certificate whose MFA flag is set.</param>
+/// <param name="AuditSearch">Whether holders of the role may search the audit log.</param>
+public sealed record RoleOptions(TimeSpan? MaxSessionTtl, bool RequireSessionMfa, bool AuditSearch)
+{
+    /// <summary>Cap applied when a role does not set <c>max_session_ttl</c>.</summary>
+    public static readonly TimeSpan DefaultMaxSessionTtl = TimeSpan.FromHours(12);
+
+    /// <summary>Options of a role that sets none.</summary>
+    public static readonly RoleOptions Default = new(null, false, false);
+
+    /// <summary>The cap this role puts on a session.</summary>
+    public TimeSpan EffectiveMaxSessionTtl => MaxSessionTtl ?? DefaultMaxSessionTtl;
+}

@@ -1,0 +1,366 @@
+using YamlDotNet.RepresentationModel;
+
+namespace Ferry.Rbac;
+
+/// <summary>Walks one YAML document and builds a <see cref="RoleDocument"/>, collecting errors.</summary>
+internal sealed class RoleYamlReader(string source, List<RoleValidationError> errors)
+{
+    private const string QuoteHint = " (quote trait templates: \"{{internal.x}}\")";
+
+    public RoleDocument? ReadRole(YamlNode root)
+    {
+        var before = errors.Count;
+        if (root is not YamlMappingNode map)
+        {
+            Error(root, "", "a role must be a mapping with kind, name, options, allow and deny");
+            return null;
+        }
+
+        string? kind = null, name = null, description = null;
+        var options = RoleOptions.Default;
+        var allow = RoleConditions.Empty;
+        var deny = RoleConditions.Empty;
+        foreach (var (keyNode, value) in map.Children)
+        {
+            var key = KeyOf(keyNode, "");
+            switch (key)
+            {
+                case null:
+                    break;
+                case "kind":
+                    kind = ReadString(value, "kind");
+                    if (kind is not null && kind != "role")
+                    {
+                        Error(value, "kind", $"expected \"role\", got \"{kind}\"");
+                    }
+
+                    break;
+                case "version":
+                    var version = ReadString(value, "version");
+                    if (version is not null && version != "v1")
+                    {
+                        Error(value, "version", $"unsupported version \"{version}\" (supported: v1)");
+                    }
+
+                    break;
+                case "name":
+                    name = ReadString(value, "name");
+                    if (name is not null && !IsValidName(name))
+                    {
+                        Error(value, "name", "must be 1-128 characters of letters, digits, '_', '-', '.' or '@'");
+                    }
+
+                    break;
+                case "description":
+                    description = ReadString(value, "description");
+                    break;
+                case "options":
+                    options = ReadOptions(value);
+                    break;
+                case "allow":
+                    allow = ReadConditions(value, "allow");
+                    break;
+                case "deny":
+                    deny = ReadConditions(value, "deny");
+                    break;
+                default:
+                    Error(keyNode, key, "unknown field (expected kind, version, name, description, options, allow, deny)");
+                    break;
+            }
+        }
+
+        if (kind is null && !HasKey(map, "kind"))
+        {
+            Error(map, "kind", "missing (expected \"kind: role\")");
+        }
+
+        if (name is null && !HasKey(map, "name"))
+        {
+            Error(map, "name", "missing");
+        }
+
+        if (errors.Count > before || name is null)
+        {
+            return null;
+        }
+
+        return new RoleDocument(name, options, allow, deny) { Description = description };
+    }
+
+    private RoleOptions ReadOptions(YamlNode node)
+    {
+        if (IsNull(node))
+        {
+            return RoleOptions.Default;
+        }
+
+        if (node is not YamlMappingNode map)
+        {
+            Error(node, "options", "expected a mapping");
+            return RoleOptions.Default;
+        }
+
+        TimeSpan? ttl = null;
+        bool mfa = false, audit = false;
+        foreach (var (keyNode, value) in map.Children)
+        {
+            var key = KeyOf(keyNode, "options");
+            var path = "options." + key;
+            switch (key)
+            {
+                case null:
+                    break;
+                case "max_session_ttl":
+                    var text = ReadString(value, path);
+                    if (text is not null)
+                    {
+                        if (Duration.TryParse(text, out var parsed))
+                        {
+                            ttl = parsed;
+                        }
+                        else
+                        {
+                            Error(value, path, $"invalid duration \"{text}\" (examples: 8h, 30m, 1h30m)");
+                        }
+                    }
+
+                    break;
+                case "require_session_mfa":
+                    mfa = ReadBool(value, path);
+                    break;
+                case "audit_search":
+                    audit = ReadBool(value, path);
+                    break;
+                default:
+                    Error(keyNode, path, "unknown option (expected max_session_ttl, require_session_mfa, audit_search)");
+                    break;
+            }
+        }
+
+        return new RoleOptions(ttl, mfa, audit);
+    }
+
+    private RoleConditions ReadConditions(YamlNode node, string path)
+    {
+        if (IsNull(node))
+        {
+            return RoleConditions.Empty;
+        }
+
+        if (node is not YamlMappingNode map)
+        {
+            Error(node, path, "expected a mapping with db_labels, db_names, db_users");
+            return RoleConditions.Empty;
+        }
+
+        var labels = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        IReadOnlyList<string> names = [];
+        IReadOnlyList<string> users = [];
+        foreach (var (keyNode, value) in map.Children)
+        {
+            var key = KeyOf(keyNode, path);
+            var childPath = path + "." + key;
+            switch (key)
+            {
+                case null:
+                    break;
+                case "db_labels":
+                    ReadLabels(value, childPath, labels);
+                    break;
+                case "db_names":
+                    names = ReadStringList(value, childPath);
+                    break;
+                case "db_users":
+                    users = ReadStringList(value, childPath);
+                    break;
+                default:
+                    Error(keyNode, childPath, "unknown field (expected db_labels, db_names, db_users)");
+                    break;
+            }
+        }
+
+        return new RoleConditions(labels, names, users);
+    }
+
+    private void ReadLabels(YamlNode node, string path, Dictionary<string, IReadOnlyList<string>> labels)
+    {
+        if (IsNull(node))
+        {
+            return;
+        }
+
+        if (node is not YamlMappingNode map)
+        {
+            Error(node, path, "expected a mapping of label name to a string or a list of strings");
+            return;
+        }
+
+        foreach (var (keyNode, value) in map.Children)
+        {
+            var key = KeyOf(keyNode, path);
+            if (key is null)
+            {
+                continue;
+            }
+
+            var childPath = path + "." + key;
+            if (key.Length == 0)
+            {
+                Error(keyNode, childPath, "label name must not be empty");
+                continue;
+            }
+
+            IReadOnlyList<string> values;
+            if (value is YamlScalarNode)
+            {
+                var single = ReadString(value, childPath);
+                values = single is null ? [] : [single];
+            }
+            else if (value is YamlSequenceNode)
+            {
+                values = ReadStringList(value, childPath);
+            }
+            else
+            {
+                Error(value, childPath, "expected a string or a list of strings" + (value is YamlMappingNode ? QuoteHint : ""));
+                continue;
+            }
+
+            if (key == "*" && (values.Count != 1 || values[0] != "*"))
+            {
+                Error(value, childPath, "the wildcard label \"*\" only takes the value \"*\"");
+                continue;
+            }
+
+            if (values.Count == 0)
+            {
+                Error(value, childPath, "expected at least one value");
+                continue;
+            }
+
+            labels[key] = values;
+        }
+    }
+
+    private IReadOnlyList<string> ReadStringList(YamlNode node, string path)
+    {
+        if (IsNull(node))
+        {
+            return [];
+        }
+
+        if (node is YamlScalarNode)
+        {
+            var single = ReadString(node, path);
+            return single is null ? [] : [single];
+        }
+
+        if (node is not YamlSequenceNode seq)
+        {
+            Error(node, path, "expected a list of strings" + (node is YamlMappingNode ? QuoteHint : ""));
+            return [];
+        }
+
+        var list = new List<string>(seq.Children.Count);
+        for (var i = 0; i < seq.Children.Count; i++)
+        {
+            var item = seq.Children[i];
+            var itemPath = $"{path}[{i}]";
+            if (item is not YamlScalarNode)
+            {
+                Error(item, itemPath, "expected a string" + (item is YamlMappingNode ? QuoteHint : ""));
+                continue;
+            }
+
+            var value = ReadString(item, itemPath);
+            if (value is null)
+            {
+                continue;
+            }
+
+            if (value.Length == 0)
+            {
+                Error(item, itemPath, "must not be empty");
+                continue;
+            }
+
+            var problem = TraitTemplate.Validate(value);
+            if (problem is not null)
+            {
+                Error(item, itemPath, problem);
+                continue;
+            }
+
+            list.Add(value);
+        }
+
+        return list;
+    }
+
+    private string? ReadString(YamlNode node, string path)
+    {
+        if (node is YamlScalarNode scalar && scalar.Value is not null && !IsNull(node))
+        {
+            return scalar.Value;
+        }
+
+        Error(node, path, "expected a string" + (node is YamlMappingNode ? QuoteHint : ""));
+        return null;
+    }
+
+    private bool ReadBool(YamlNode node, string path)
+    {
+        if (node is YamlScalarNode { Value: "true" or "True" or "TRUE" })
+        {
+            return true;
+        }
+
+        if (node is YamlScalarNode { Value: "false" or "False" or "FALSE" })
+        {
+            return false;
+        }
+
+        Error(node, path, "expected true or false");
+        return false;
+    }
+
+    private string? KeyOf(YamlNode keyNode, string parentPath)
+    {
+        if (keyNode is YamlScalarNode { Value: { } key })
+        {
+            return key;
+        }
+
+        Error(keyNode, parentPath, "keys must be plain strings");
+        return null;
+    }
+
+    private static bool IsNull(YamlNode node) =>
+        node is YamlScalarNode scalar
+        && scalar.Style == YamlDotNet.Core.ScalarStyle.Plain
+        && (scalar.Value is null or "" or "~" or "null" or "Null" or "NULL");
+
+    private static bool HasKey(YamlMappingNode map, string key) =>
+        map.Children.Keys.Any(k => k is YamlScalarNode { Value: var v } && v == key);
+
+    private static bool IsValidName(string name)
+    {
+        if (name.Length is 0 or > 128)
+        {
+            return false;
+        }
+
+        foreach (var c in name)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c is not ('_' or '-' or '.' or '@'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private void Error(YamlNode node, string path, string message) =>
+        errors.Add(new RoleValidationError(source, node.Start.Line, node.Start.Column, path, message));
+}

@@ -1,0 +1,110 @@
+using System.Globalization;
+using System.Text;
+
+namespace Ferry.Rbac;
+
+/// <summary>Writes a role as canonical YAML, every string double-quoted.</summary>
+internal static class RoleYamlWriter
+{
+    public static string Write(RoleDocument role)
+    {
+        var sb = new StringBuilder();
+        sb.Append("kind: role\n");
+        sb.Append("version: v1\n");
+        sb.Append("name: ").Append(Quote(role.Name)).Append('\n');
+        if (role.Description is not null)
+        {
+            sb.Append("description: ").Append(Quote(role.Description)).Append('\n');
+        }
+
+        sb.Append("options:\n");
+        if (role.Options.MaxSessionTtl is { } ttl)
+        {
+            sb.Append("  max_session_ttl: ").Append(Duration.Format(ttl)).Append('\n');
+        }
+
+        sb.Append("  require_session_mfa: ").Append(role.Options.RequireSessionMfa ? "true" : "false").Append('\n');
+        sb.Append("  audit_search: ").Append(role.Options.AuditSearch ? "true" : "false").Append('\n');
+        WriteConditions(sb, "allow", role.Allow);
+        WriteConditions(sb, "deny", role.Deny);
+        return sb.ToString();
+    }
+
+    private static void WriteConditions(StringBuilder sb, string name, RoleConditions conditions)
+    {
+        if (conditions.IsEmpty)
+        {
+            return;
+        }
+
+        sb.Append(name).Append(":\n");
+        if (conditions.DbLabels.Count > 0)
+        {
+            sb.Append("  db_labels:\n");
+            foreach (var (key, values) in conditions.DbLabels.OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                sb.Append("    ").Append(Quote(key)).Append(": ");
+                WriteList(sb, values);
+            }
+        }
+
+        if (conditions.DbNames.Count > 0)
+        {
+            sb.Append("  db_names: ");
+            WriteList(sb, conditions.DbNames);
+        }
+
+        if (conditions.DbUsers.Count > 0)
+        {
+            sb.Append("  db_users: ");
+            WriteList(sb, conditions.DbUsers);
+        }
+    }
+
+    private static void WriteList(StringBuilder sb, IReadOnlyList<string> values)
+    {
+        sb.Append('[');
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (i > 0)
+            {
+                sb.Append(", ");
+            }
+
+            sb.Append(Quote(values[i]));
+        }
+
+        sb.Append("]\n");
+    }
+
+    private static string Quote(string value)
+    {
+        var sb = new StringBuilder(value.Length + 2).Append('"');
+        foreach (var c in value)
+        {
+            switch (c)
+            {
+                case '"':
+                    sb.Append("\\\"");
+                    break;
+                case '\\':
+                    sb.Append("\\\\");
+                    break;
+                case '\n':
+                    sb.Append("\\n");
+                    break;
+                case '\t':
+                    sb.Append("\\t");
+                    break;
+                case < ' ':
+                    sb.Append("\\x").Append(((int)c).ToString("x2", CultureInfo.InvariantCulture));
+                    break;
+                default:
+                    sb.Append(c);
+                    break;
+            }
+        }
+
+        return sb.Append('"').ToString();
+    }
+}
