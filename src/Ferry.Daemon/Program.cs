@@ -1,4 +1,4 @@
 using System.CommandLine;
+using Ferry.Daemon;
 
-var root = new RootCommand("ferryd");
-return root.Parse(args).Invoke();
+return DaemonCommands.Build().Parse(args).Invoke();

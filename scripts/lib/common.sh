@@ -1,0 +1,40 @@
+# Shared helpers for scripts/: installing what is missing, and step messages.
+
+step() { printf '\n==> %s\n' "$*"; }
+
+as_root_or_explain() {
+  # Runs an install command when root; otherwise says exactly which command to run.
+  if [ "$(id -u)" -eq 0 ]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    sudo "$@"
+  else
+    echo "error: missing system packages; run as root: $*" >&2
+    exit 1
+  fi
+}
+
+apt_install() {
+  # apt_install pkg... : installs the Debian packages that are not installed yet.
+  local missing=()
+  for p in "$@"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  step "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  as_root_or_explain apt-get update -qq
+  as_root_or_explain apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+ensure_build_tools() {
+  command -v dotnet >/dev/null 2>&1 || { echo "error: the .NET 10 SDK is required (dotnet on PATH)" >&2; exit 1; }
+  # Native AOT links with clang/gcc and needs zlib headers.
+  apt_install clang zlib1g-dev bc
+}
+
+ensure_test_dependencies() {
+  ensure_build_tools
+  # Real servers and clients the tests drive.
+  apt_install postgresql postgresql-client mariadb-server mariadb-client openssl
+}

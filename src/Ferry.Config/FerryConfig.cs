@@ -1,0 +1,75 @@
+namespace Ferry.Config;
+
+/// <summary>The whole <c>ferry.yaml</c>: cluster-wide settings and one section per role.</summary>
+public sealed record FerryConfig
+{
+    public string ClusterName { get; init; } = "ferry";
+    public string DataDir { get; init; } = "/var/lib/ferry";
+    public LogLevelSetting LogLevel { get; init; } = LogLevelSetting.Info;
+    public AuthSection? Auth { get; init; }
+    public ProxySection? Proxy { get; init; }
+    public AgentSection? Agent { get; init; }
+}
+
+public enum LogLevelSetting
+{
+    Debug,
+    Info,
+    Warning,
+    Error,
+}
+
+public sealed record AuthSection
+{
+    public string ListenAddr { get; init; } = "127.0.0.1:3025";
+    public IReadOnlyList<string> PublicAddrs { get; init; } = [];
+    public TimeSpan DefaultSessionTtl { get; init; } = TimeSpan.FromHours(12);
+    public TimeSpan AuditRetention { get; init; } = TimeSpan.FromDays(365);
+}
+
+public sealed record ProxySection
+{
+    public string ListenAddr { get; init; } = "0.0.0.0:3080";
+    public string MySqlListenAddr { get; init; } = "0.0.0.0:3036";
+    public IReadOnlyList<string> PublicAddrs { get; init; } = ["localhost:3080"];
+    public string AuthAddr { get; init; } = "127.0.0.1:3025";
+    public string? JoinToken { get; init; }
+    public long MaxMessageBytes { get; init; } = 64L * 1024 * 1024;
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+}
+
+public sealed record AgentSection
+{
+    public IReadOnlyList<string> Proxies { get; init; } = [];
+    public string? JoinToken { get; init; }
+    public string? HostId { get; init; }
+    public IReadOnlyList<DatabaseConfig> Databases { get; init; } = [];
+}
+
+public enum DatabaseProtocol
+{
+    Postgres,
+    MySql,
+}
+
+public enum DatabaseTlsMode
+{
+    VerifyFull,
+    VerifyCa,
+    Insecure,
+}
+
+public sealed record DynamicLabel(string Name, IReadOnlyList<string> Command, TimeSpan Period);
+
+public sealed record DatabaseConfig
+{
+    public required string Name { get; init; }
+    public required DatabaseProtocol Protocol { get; init; }
+    public required string Uri { get; init; }
+    public string Description { get; init; } = "";
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyList<DynamicLabel> DynamicLabels { get; init; } = [];
+    public DatabaseTlsMode TlsMode { get; init; } = DatabaseTlsMode.VerifyFull;
+    public string? TlsCaFile { get; init; }
+    public string? TlsServerName { get; init; }
+}

@@ -1,0 +1,167 @@
+using System.Text.RegularExpressions;
+
+namespace Ferry.Config;
+
+/// <summary>Parses <c>ferry.yaml</c> by hand from the YAML tree: unknown keys and bad values name the key and line.</summary>
+public static partial class FerryConfigParser
+{
+    public static FerryConfig Load(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (IOException ex)
+        {
+            throw new ConfigException($"cannot read configuration file {path}: {ex.Message}", ex);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new ConfigException($"cannot read configuration file {path}: {ex.Message}", ex);
+        }
+        return Parse(text, path);
+    }
+
+    public static FerryConfig Parse(string text, string fileName = "ferry.yaml")
+    {
+        var root = YamlNodeReader.FromText(text, fileName);
+        var config = new FerryConfig
+        {
+            ClusterName = ClusterName(root),
+            DataDir = root.String("data_dir", "/var/lib/ferry")!,
+            LogLevel = root.Enum("log_level", LogLevelSetting.Info,
+                ("debug", LogLevelSetting.Debug), ("info", LogLevelSetting.Info), ("warning", LogLevelSetting.Warning), ("error", LogLevelSetting.Error)),
+            Auth = ParseAuth(root.Section("auth")),
+            Proxy = ParseProxy(root.Section("proxy")),
+            Agent = ParseAgent(root.Section("agent")),
+        };
+        root.RejectUnknownKeys();
+        return config;
+    }
+
+    private static string ClusterName(YamlNodeReader root)
+    {
+        var name = root.String("cluster_name", "ferry")!;
+        return NameRegex().IsMatch(name) ? name : throw root.ErrorAt("cluster_name", $"'{name}' must be 1-63 characters of a-z, 0-9, '-' and '.'");
+    }
+
+    private static AuthSection? ParseAuth(YamlNodeReader? r)
+    {
+        if (r is null || !r.Bool("enabled", true))
+        {
+            return null;
+        }
+        var s = new AuthSection
+        {
+            ListenAddr = r.Address("listen_addr", "127.0.0.1:3025"),
+            PublicAddrs = r.StringList("public_addrs"),
+            DefaultSessionTtl = r.Duration("default_session_ttl", TimeSpan.FromHours(12)),
+            AuditRetention = r.Duration("audit_retention", TimeSpan.FromDays(365)),
+        };
+        r.RejectUnknownKeys();
+        return s;
+    }
+
+    private static ProxySection? ParseProxy(YamlNodeReader? r)
+    {
+        if (r is null || !r.Bool("enabled", true))
+        {
+            return null;
+        }
+        var s = new ProxySection
+        {
+            ListenAddr = r.Address("listen_addr", "0.0.0.0:3080"),
+            MySqlListenAddr = r.Address("mysql_listen_addr", "0.0.0.0:3036"),
+            PublicAddrs = r.Has("public_addrs") ? r.StringList("public_addrs") : ["localhost:3080"],
+            AuthAddr = r.Address("auth_addr", "127.0.0.1:3025"),
+            JoinToken = r.String("join_token"),
+            MaxMessageBytes = r.Size("max_message_bytes", 64L * 1024 * 1024),
+            HandshakeTimeout = r.Duration("handshake_timeout", TimeSpan.FromSeconds(10)),
+        };
+        r.RejectUnknownKeys();
+        return s;
+    }
+
+    private static AgentSection? ParseAgent(YamlNodeReader? r)
+    {
+        if (r is null || !r.Bool("enabled", true))
+        {
+            return null;
+        }
+        var proxies = r.StringList("proxies");
+        foreach (var p in proxies)
+        {
+            if (!Units.TryParseHostPort(p, out _, out _))
+            {
+                throw r.ErrorAt("proxies", $"expected host:port, got '{p}'");
+            }
+        }
+        var databases = new List<DatabaseConfig>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var d in r.SectionList("databases"))
+        {
+            var db = ParseDatabase(d);
+            if (!names.Add(db.Name))
+            {
+                throw d.ErrorAt("name", $"database '{db.Name}' is listed twice");
+            }
+            databases.Add(db);
+        }
+        var s = new AgentSection
+        {
+            Proxies = proxies,
+            JoinToken = r.String("join_token"),
+            HostId = r.String("host_id"),
+            Databases = databases,
+        };
+        r.RejectUnknownKeys();
+        return s;
+    }
+
+    private static DatabaseConfig ParseDatabase(YamlNodeReader d)
+    {
+        var name = d.String("name") ?? throw d.ErrorAt("name", "is required");
+        if (!NameRegex().IsMatch(name))
+        {
+            throw d.ErrorAt("name", $"'{name}' must be 1-63 characters of a-z, 0-9, '-' and '.'");
+        }
+        var protocol = d.Enum<DatabaseProtocol?>("protocol", null, ("postgres", DatabaseProtocol.Postgres), ("mysql", DatabaseProtocol.MySql))
+            ?? throw d.ErrorAt("protocol", "is required (postgres or mysql)");
+        var uri = d.String("uri") ?? throw d.ErrorAt("uri", "is required (host:port of the database)");
+        if (!Units.TryParseHostPort(uri, out _, out _))
+        {
+            throw d.ErrorAt("uri", $"expected host:port, got '{uri}'");
+        }
+        var dynamic = new List<DynamicLabel>();
+        foreach (var dl in d.SectionList("dynamic_labels"))
+        {
+            var command = dl.StringList("command");
+            if (command.Count == 0)
+            {
+                throw dl.ErrorAt("command", "is required (the program and its arguments)");
+            }
+            dynamic.Add(new DynamicLabel(dl.String("name") ?? throw dl.ErrorAt("name", "is required"), command, dl.Duration("period", TimeSpan.FromMinutes(1))));
+            dl.RejectUnknownKeys();
+        }
+        var tls = d.Section("tls");
+        var db = new DatabaseConfig
+        {
+            Name = name,
+            Protocol = protocol,
+            Uri = uri,
+            Description = d.String("description", "")!,
+            Labels = d.StringMap("labels"),
+            DynamicLabels = dynamic,
+            TlsMode = tls?.Enum("mode", DatabaseTlsMode.VerifyFull, ("verify-full", DatabaseTlsMode.VerifyFull), ("verify-ca", DatabaseTlsMode.VerifyCa), ("insecure", DatabaseTlsMode.Insecure)) ?? DatabaseTlsMode.VerifyFull,
+            TlsCaFile = tls?.String("ca_file"),
+            TlsServerName = tls?.String("server_name"),
+        };
+        tls?.RejectUnknownKeys();
+        d.RejectUnknownKeys();
+        return db;
+    }
+
+    [GeneratedRegex("^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$")]
+    private static partial Regex NameRegex();
+}

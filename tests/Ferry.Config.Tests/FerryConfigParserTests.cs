@@ -1,0 +1,103 @@
+using Ferry.Config;
+
+namespace Ferry.Config.Tests;
+
+public sealed class FerryConfigParserTests
+{
+    [Fact]
+    public void Sample_ParsesToItsDocumentedValues()
+    {
+        var c = FerryConfigParser.Parse(SampleConfig.Text);
+        Assert.Equal("ferry", c.ClusterName);
+        Assert.Equal("127.0.0.1:3025", c.Auth!.ListenAddr);
+        Assert.Equal(TimeSpan.FromHours(12), c.Auth.DefaultSessionTtl);
+        Assert.Equal("0.0.0.0:3036", c.Proxy!.MySqlListenAddr);
+        Assert.Equal(64L * 1024 * 1024, c.Proxy.MaxMessageBytes);
+        var db = Assert.Single(c.Agent!.Databases);
+        Assert.Equal("pg1", db.Name);
+        Assert.Equal(DatabaseProtocol.Postgres, db.Protocol);
+        Assert.Equal("payments", db.Labels["team"]);
+        Assert.Equal(["hostname"], db.DynamicLabels.Single().Command);
+        Assert.Equal(DatabaseTlsMode.VerifyFull, db.TlsMode);
+    }
+
+    [Fact]
+    public void UnknownKey_IsAnError_NamingKeyAndLine()
+    {
+        var ex = Assert.Throws<ConfigException>(() => FerryConfigParser.Parse("cluster_name: a\nproxy:\n  listen_adr: 0.0.0.0:1\n", "f.yaml"));
+        Assert.StartsWith("f.yaml:3:3: proxy.listen_adr: unknown key", ex.Message);
+    }
+
+    [Fact]
+    public void BadDuration_IsAnError_NamingKeyAndLine()
+    {
+        var ex = Assert.Throws<ConfigException>(() => FerryConfigParser.Parse("auth:\n  default_session_ttl: soon\n", "f.yaml"));
+        Assert.Equal("f.yaml:2:24: auth.default_session_ttl: expected a duration such as 30s, 5m or 12h, got 'soon'", ex.Message);
+    }
+
+    [Fact]
+    public void BadProtocolInADatabase_NamesTheListItem()
+    {
+        const string yaml = """
+            agent:
+              databases:
+                - name: pg1
+                  protocol: oracle
+                  uri: 127.0.0.1:5432
+            """;
+        var ex = Assert.Throws<ConfigException>(() => FerryConfigParser.Parse(yaml, "f.yaml"));
+        Assert.Equal("f.yaml:4:17: agent.databases[0].protocol: expected one of postgres, mysql, got 'oracle'", ex.Message);
+    }
+
+    [Fact]
+    public void MissingRequiredUri_IsAnError()
+    {
+        var ex = Assert.Throws<ConfigException>(() => FerryConfigParser.Parse("agent:\n  databases:\n    - name: pg1\n      protocol: postgres\n", "f.yaml"));
+        Assert.Contains("agent.databases[0].uri: is required", ex.Message);
+    }
+
+    [Fact]
+    public void DuplicateDatabaseNames_AreAnError()
+    {
+        const string yaml = """
+            agent:
+              databases:
+                - { name: a, protocol: postgres, uri: "h:1" }
+                - { name: a, protocol: mysql, uri: "h:2" }
+            """;
+        var ex = Assert.Throws<ConfigException>(() => FerryConfigParser.Parse(yaml, "f.yaml"));
+        Assert.Contains("database 'a' is listed twice", ex.Message);
+    }
+
+    [Fact]
+    public void InvalidYaml_ReportsPosition()
+    {
+        var ex = Assert.Throws<ConfigException>(() => FerryConfigParser.Parse("auth:\n  listen_addr: [\n", "f.yaml"));
+        Assert.StartsWith("f.yaml:", ex.Message);
+        Assert.Contains("invalid YAML", ex.Message);
+    }
+
+    [Fact]
+    public void DisabledSection_IsAbsent()
+    {
+        var c = FerryConfigParser.Parse("proxy:\n  enabled: false\n");
+        Assert.Null(c.Proxy);
+        Assert.Null(c.Auth);
+    }
+
+    [Theory]
+    [InlineData("90s", 90)]
+    [InlineData("1h30m", 5400)]
+    [InlineData("7d", 604800)]
+    public void Durations_Parse(string text, int seconds)
+    {
+        Assert.True(Units.TryParseDuration(text, out var v));
+        Assert.Equal(TimeSpan.FromSeconds(seconds), v);
+    }
+
+    [Theory]
+    [InlineData("12x")]
+    [InlineData("h")]
+    [InlineData("")]
+    public void BadDurations_DoNotParse(string text) => Assert.False(Units.TryParseDuration(text, out _));
+}
