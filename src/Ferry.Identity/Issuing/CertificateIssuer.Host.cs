@@ -1,0 +1,51 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+
+namespace Ferry.Identity;
+
+public sealed partial class CertificateIssuer
+{
+    /// <summary>
+    /// Issues a host certificate from the host CA: subject CN=&lt;hostId&gt;, SAN with the DNS names and IPs,
+    /// EKU serverAuth + clientAuth, and the Ferry host extension (<see cref="IdentityOids.HostIdentityExtension"/>)
+    /// marking it as a host certificate of <paramref name="role"/>.
+    /// </summary>
+    /// <exception cref="InvalidCertificateRequestException">Empty host id, non-positive lifetime or invalid DNS name.</exception>
+    public X509Certificate2 IssueHostCertificate(ClientPublicKey key, HostRole role, string hostId, IReadOnlyList<string> dnsNames, IReadOnlyList<IPAddress> ipAddresses, TimeSpan ttl)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(dnsNames);
+        ArgumentNullException.ThrowIfNull(ipAddresses);
+        var subject = CommonNameOnly(hostId, "host id");
+        var marker = new X509Extension(IdentityOids.HostIdentityExtension, HostIdentityExtension.Encode(role, hostId, _store.ClusterName), critical: false);
+        if (dnsNames.Count == 0 && ipAddresses.Count == 0)
+        {
+            return Sign(CaKind.Host, subject, key.Key, ttl, HostUsage, marker);
+        }
+
+        return Sign(CaKind.Host, subject, key.Key, ttl, HostUsage, marker, AlternativeNames(dnsNames, ipAddresses));
+    }
+
+    private static X509Extension AlternativeNames(IReadOnlyList<string> dnsNames, IReadOnlyList<IPAddress> ipAddresses)
+    {
+        var san = new SubjectAlternativeNameBuilder();
+        try
+        {
+            foreach (var name in dnsNames)
+            {
+                san.AddDnsName(name);
+            }
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidCertificateRequestException("a DNS name is invalid: pass host names such as db1.example.com", e);
+        }
+
+        foreach (var ip in ipAddresses)
+        {
+            san.AddIpAddress(ip);
+        }
+
+        return san.Build(critical: false);
+    }
+}

@@ -1,0 +1,39 @@
+namespace Ferry.Identity;
+
+/// <summary>
+/// Who a user certificate speaks for. Carried in the Ferry user identity extension
+/// (<see cref="IdentityOids.UserIdentityExtension"/>); the subject CN repeats <see cref="User"/>.
+/// </summary>
+public sealed class UserIdentity
+{
+    /// <summary>User name (also the certificate's CN).</summary>
+    public required string User { get; init; }
+
+    /// <summary>Name of the cluster whose user CA issued the certificate.</summary>
+    public required string ClusterName { get; init; }
+
+    /// <summary>Role names, in the order given at issue.</summary>
+    public IReadOnlyList<string> Roles { get; init; } = [];
+
+    /// <summary>Traits (from the user record or SSO claims): name to values. Encoded sorted by name.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Traits { get; init; } =
+        new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+
+    /// <summary>Target database, or null for a certificate not routed to one database.</summary>
+    public DatabaseRoute? Route { get; init; }
+
+    /// <summary>Ids of the approved access requests active in this session.</summary>
+    public IReadOnlyList<string> AccessRequestIds { get; init; } = [];
+
+    /// <summary>Whether the user passed a second factor when the certificate was issued.</summary>
+    public bool MfaVerified { get; init; }
+
+    /// <summary>Start of validity (filled in from the certificate on verification; ignored on issue).</summary>
+    public DateTimeOffset NotBefore { get; init; }
+
+    /// <summary>End of validity, i.e. the session expiry (filled in from the certificate on verification; ignored on issue).</summary>
+    public DateTimeOffset NotAfter { get; init; }
+
+    /// <summary>Certificate serial number in lower-case hex (filled in on verification; for audit).</summary>
+    public string SerialNumber { get; init; } = "";
+}
