@@ -1,0 +1,80 @@
+namespace Ferry.Audit;
+
+/// <summary>
+/// One audit event. Common fields first, then database fields, then per-type fields.
+/// An event handed to <see cref="IAuditSink.Emit"/> must not be mutated afterwards.
+/// The JSON form (snake_case, nulls omitted) is produced by <see cref="AuditJsonContext"/>.
+/// </summary>
+public sealed class AuditEvent
+{
+    // ---- common ----
+
+    /// <summary>Unique id (ULID, see <see cref="AuditEventId.New()"/>, or a GUIDv7 string). Duplicates are dropped by the store.</summary>
+    public string Id { get; set; } = "";
+
+    /// <summary>When the event happened (UTC recommended).</summary>
+    public DateTimeOffset Time { get; set; }
+
+    /// <summary>Stable event code, e.g. <c>TDB00I</c>; see <see cref="AuditEventCodes"/>.</summary>
+    public string Code { get; set; } = "";
+
+    /// <summary>Stable event type, e.g. <c>db.session.query</c>; see <see cref="AuditEventTypes"/>.</summary>
+    public string Type { get; set; } = "";
+
+    public string? Cluster { get; set; }
+
+    public string? User { get; set; }
+
+    public IReadOnlyList<string>? Roles { get; set; }
+
+    public string? ClientAddr { get; set; }
+
+    public string? SessionId { get; set; }
+
+    public string? ServerId { get; set; }
+
+    public string? AgentId { get; set; }
+
+    public bool Success { get; set; } = true;
+
+    public string? Error { get; set; }
+
+    // ---- database ----
+
+    public string? DbService { get; set; }
+
+    /// <summary><c>postgres</c> or <c>mysql</c>.</summary>
+    public string? DbProtocol { get; set; }
+
+    public string? DbUser { get; set; }
+
+    public string? DbName { get; set; }
+
+    public IReadOnlyDictionary<string, string>? DbLabels { get; set; }
+
+    // ---- per type ----
+
+    public string? Query { get; set; }
+
+    public string? StatementName { get; set; }
+
+    /// <summary>MySQL prepared statement id (COM_STMT_*).</summary>
+    public long? StatementId { get; set; }
+
+    public IReadOnlyList<string?>? Parameters { get; set; }
+
+    public long? Rows { get; set; }
+
+    public long? BytesIn { get; set; }
+
+    public long? BytesOut { get; set; }
+
+    /// <summary>Duration in microseconds (statement or session).</summary>
+    public long? DurationUs { get; set; }
+
+    /// <summary>Why a session ended (client_eof, server_eof, idle_timeout, lock, cert_expired, ...).</summary>
+    public string? EndReason { get; set; }
+
+    /// <summary>Free key/value details (auth events: method, mfa, target user, role name, ...).</summary>
+    public IReadOnlyDictionary<string, string>? Details { get; set; }
+}

@@ -1,0 +1,137 @@
+namespace Ferry.Audit;
+
+/// <summary>
+/// Reads the spool from its ack cursor and delivers batches through an <see cref="IAuditUploader"/>.
+/// A batch is acked (cursor persisted, old segments deleted) only after the upload returned, so
+/// delivery is at least once: a crash between upload and ack re-sends the batch, and the store
+/// drops the duplicates by id. When the uploader throws (auth service down) the same batch is
+/// retried with exponential backoff and jitter; emitters keep writing to the spool meanwhile.
+/// </summary>
+public sealed class AuditShipper
+{
+    private readonly AuditSpool _spool;
+    private readonly IAuditUploader _uploader;
+    private readonly AuditShipperOptions _options;
+    private long _delivered;
+    private long _failures;
+
+    public AuditShipper(AuditSpool spool, IAuditUploader uploader, AuditShipperOptions? options = null)
+    {
+        _spool = spool;
+        _uploader = uploader;
+        _options = options ?? new AuditShipperOptions();
+    }
+
+    /// <summary>Events uploaded and acked since this shipper started.</summary>
+    public long Delivered => Interlocked.Read(ref _delivered);
+
+    /// <summary>Failed upload attempts since this shipper started.</summary>
+    public long Failures => Interlocked.Read(ref _failures);
+
+    /// <summary>The last upload error, or null.</summary>
+    public Exception? LastError { get; private set; }
+
+    /// <summary>Ships until <paramref name="ct"/> is cancelled. Returns normally on cancellation.</summary>
+    public async Task RunAsync(CancellationToken ct)
+    {
+        SpoolPosition pos = _spool.AckedPosition;
+        while (!ct.IsCancellationRequested)
+        {
+            SpoolBatch batch = _spool.Read(pos, _options.MaxBatch);
+            if (batch.Events.Count == 0)
+            {
+                if (batch.Next > pos)
+                {
+                    // Skipped over an empty or corrupt segment end: remember that.
+                    _spool.Ack(batch.Next);
+                    pos = batch.Next;
+                    continue;
+                }
+
+                try
+                {
+                    await _spool.WaitForDataAsync(pos, ct).WaitAsync(_options.PollInterval, ct).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            if (!await UploadWithRetryAsync(batch.Events, ct).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            _spool.Ack(batch.Next);
+            pos = batch.Next;
+            Interlocked.Add(ref _delivered, batch.Events.Count);
+        }
+    }
+
+    /// <summary>Ships everything durable in the spool right now, then returns the number of events sent.</summary>
+    public async Task<long> DrainAsync(CancellationToken ct)
+    {
+        long sent = 0;
+        SpoolPosition pos = _spool.AckedPosition;
+        while (true)
+        {
+            SpoolBatch batch = _spool.Read(pos, _options.MaxBatch);
+            if (batch.Events.Count == 0 && batch.Next <= pos)
+            {
+                return sent;
+            }
+
+            if (batch.Events.Count > 0 && !await UploadWithRetryAsync(batch.Events, ct).ConfigureAwait(false))
+            {
+                ct.ThrowIfCancellationRequested();
+            }
+
+            _spool.Ack(batch.Next);
+            pos = batch.Next;
+            sent += batch.Events.Count;
+            Interlocked.Add(ref _delivered, batch.Events.Count);
+        }
+    }
+
+    private async Task<bool> UploadWithRetryAsync(IReadOnlyList<AuditEvent> events, CancellationToken ct)
+    {
+        TimeSpan backoff = _options.InitialBackoff;
+        while (true)
+        {
+            try
+            {
+                await _uploader.UploadAsync(events, ct).ConfigureAwait(false);
+                return true;
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return false;
+            }
+#pragma warning disable CA1031 // any uploader failure means "auth service unavailable": retry
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                LastError = ex;
+                Interlocked.Increment(ref _failures);
+            }
+
+            TimeSpan jittered = backoff * (0.5 + (Random.Shared.NextDouble() / 2));
+            try
+            {
+                await Task.Delay(jittered, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+
+            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.MaxBackoff.Ticks));
+        }
+    }
+}

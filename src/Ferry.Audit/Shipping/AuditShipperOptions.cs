@@ -1,0 +1,17 @@
+namespace Ferry.Audit;
+
+/// <summary>Options of <see cref="AuditShipper"/>.</summary>
+public sealed class AuditShipperOptions
+{
+    /// <summary>Most events per upload. Default 1000.</summary>
+    public int MaxBatch { get; init; } = 1000;
+
+    /// <summary>First wait after a failed upload. Default 200 ms.</summary>
+    public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Longest wait between retries. Default 30 s.</summary>
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often the spool is polled even without a wake-up. Default 1 s.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
+}

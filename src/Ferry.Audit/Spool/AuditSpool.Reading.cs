@@ -1,0 +1,181 @@
+using System.Text.Json;
+
+namespace Ferry.Audit;
+
+public sealed partial class AuditSpool
+{
+    private const int ReadChunk = 1024 * 1024;
+
+    /// <summary>
+    /// Reads up to <paramref name="maxEvents"/> durable events starting at <paramref name="from"/>.
+    /// Only the shipper calls this (a single reader).
+    /// </summary>
+    internal SpoolBatch Read(SpoolPosition from, int maxEvents)
+    {
+        long activeSegment;
+        long activeLength;
+        long[] segments;
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            activeSegment = _activeSegment;
+            activeLength = _activeLength;
+            segments = [.. _segments];
+        }
+
+        var events = new List<AuditEvent>();
+        SpoolPosition pos = Normalize(from, segments);
+        while (events.Count < maxEvents && pos.Segment <= activeSegment)
+        {
+            bool isActive = pos.Segment == activeSegment;
+            long limit = isActive ? activeLength : new FileInfo(SegmentPath(pos.Segment)).Length;
+            if (pos.Offset >= limit)
+            {
+                if (isActive)
+                {
+                    break;
+                }
+
+                pos = NextSegment(pos.Segment, segments);
+                continue;
+            }
+
+            pos = ReadChunkOf(pos, limit, isActive, maxEvents, events, segments);
+        }
+
+        return new SpoolBatch(events, pos);
+    }
+
+    /// <summary>Persists the ack cursor (write, fsync, rename) and deletes fully acked segments.</summary>
+    internal void Ack(SpoolPosition upTo)
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (upTo <= _acked)
+            {
+                return;
+            }
+
+            string path = Path.Combine(_directory, CursorFile);
+            string tmp = path + ".tmp";
+            using (var f = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
+            {
+                f.Write(JsonSerializer.SerializeToUtf8Bytes(new SpoolCursor { Segment = upTo.Segment, Offset = upTo.Offset }, InternalJsonContext.Default.SpoolCursor));
+                if (_options.Fsync)
+                {
+                    f.Flush(flushToDisk: true);
+                }
+            }
+
+            File.Move(tmp, path, overwrite: true);
+            _acked = upTo;
+            while (_segments.Count > 0 && _segments.Min < upTo.Segment && _segments.Min != _activeSegment)
+            {
+                long old = _segments.Min;
+                _segments.Remove(old);
+                File.Delete(SegmentPath(old));
+            }
+        }
+    }
+
+    /// <summary>Completes when there is durable data after <paramref name="after"/>.</summary>
+    internal Task WaitForDataAsync(SpoolPosition after, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return Task.FromCanceled(new CancellationToken(true));
+            }
+
+            if (after.Segment < _activeSegment || (after.Segment == _activeSegment && after.Offset < _activeLength))
+            {
+                return Task.CompletedTask;
+            }
+
+            return _dataSignal.Task.WaitAsync(ct);
+        }
+    }
+
+    private SpoolPosition ReadChunkOf(SpoolPosition pos, long limit, bool isActive, int maxEvents, List<AuditEvent> events, long[] segments)
+    {
+        using var file = new FileStream(SegmentPath(pos.Segment), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+        int want = (int)Math.Min(limit - pos.Offset, ReadChunk);
+        byte[] buf = new byte[want];
+        int got = RandomAccess.Read(file.SafeFileHandle, buf, pos.Offset);
+        ReadOnlySpan<byte> span = buf.AsSpan(0, got);
+        int consumed = 0;
+        while (events.Count < maxEvents)
+        {
+            if (RecordFraming.TryRead(span[consumed..], out ReadOnlySpan<byte> payload, out RecordStatus status))
+            {
+                events.Add(JsonSerializer.Deserialize(payload, AuditJsonContext.Default.AuditEvent)!);
+                consumed += RecordFraming.HeaderSize + payload.Length;
+                continue;
+            }
+
+            if (status == RecordStatus.End)
+            {
+                break;
+            }
+
+            if (status == RecordStatus.Torn && pos.Offset + consumed + RecordFraming.HeaderSize <= limit)
+            {
+                uint length = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(span[consumed..]);
+                if (pos.Offset + consumed + RecordFraming.HeaderSize + length <= limit)
+                {
+                    if (consumed == 0)
+                    {
+                        // A single record larger than the chunk: read exactly it.
+                        return ReadLargeRecord(file, pos, (int)length, events);
+                    }
+
+                    break; // the record continues past the chunk: the next call starts at it
+                }
+            }
+
+            // Corrupt, or torn at the end of a closed segment: skip the rest of this segment.
+            Interlocked.Increment(ref _corruptSkipped);
+            return isActive ? pos with { Offset = limit } : NextSegment(pos.Segment, segments);
+        }
+
+        return pos with { Offset = pos.Offset + consumed };
+    }
+
+    private static SpoolPosition ReadLargeRecord(FileStream file, SpoolPosition pos, int length, List<AuditEvent> events)
+    {
+        byte[] buf = new byte[RecordFraming.HeaderSize + length];
+        RandomAccess.Read(file.SafeFileHandle, buf, pos.Offset);
+        if (RecordFraming.TryRead(buf, out ReadOnlySpan<byte> payload, out _))
+        {
+            events.Add(JsonSerializer.Deserialize(payload, AuditJsonContext.Default.AuditEvent)!);
+        }
+
+        return pos with { Offset = pos.Offset + buf.Length };
+    }
+
+    private static SpoolPosition Normalize(SpoolPosition from, long[] segments)
+    {
+        if (segments.Length > 0 && (from.Segment < segments[0] || from.Offset < Magic.Length))
+        {
+            long seg = Math.Max(from.Segment, segments[0]);
+            return new SpoolPosition(seg, from.Segment < segments[0] ? Magic.Length : Math.Max(from.Offset, Magic.Length));
+        }
+
+        return from;
+    }
+
+    private static SpoolPosition NextSegment(long current, long[] segments)
+    {
+        foreach (long s in segments)
+        {
+            if (s > current)
+            {
+                return new SpoolPosition(s, Magic.Length);
+            }
+        }
+
+        return new SpoolPosition(current + 1, Magic.Length);
+    }
+}

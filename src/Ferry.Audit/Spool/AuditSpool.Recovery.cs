@@ -1,0 +1,101 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Ferry.Audit;
+
+public sealed partial class AuditSpool
+{
+    private void Recover()
+    {
+        string cursorPath = Path.Combine(_directory, CursorFile);
+        if (File.Exists(cursorPath))
+        {
+            SpoolCursor? cursor = JsonSerializer.Deserialize(File.ReadAllBytes(cursorPath), InternalJsonContext.Default.SpoolCursor);
+            if (cursor is not null)
+            {
+                _acked = new SpoolPosition(cursor.Segment, cursor.Offset);
+            }
+        }
+
+        foreach (string path in System.IO.Directory.EnumerateFiles(_directory, "spool-*.log"))
+        {
+            string name = Path.GetFileNameWithoutExtension(path);
+            if (long.TryParse(name.AsSpan(6), NumberStyles.None, CultureInfo.InvariantCulture, out long n))
+            {
+                if (n < _acked.Segment)
+                {
+                    File.Delete(path);
+                }
+                else
+                {
+                    _segments.Add(n);
+                }
+            }
+        }
+
+        if (_segments.Count == 0)
+        {
+            StartSegmentUnsynchronized(Math.Max(1, _acked.Segment));
+            return;
+        }
+
+        long last = _segments.Max;
+        string lastPath = SegmentPath(last);
+        byte[] data = File.ReadAllBytes(lastPath);
+        long validEnd = ScanValidEnd(data);
+        if (validEnd < 0)
+        {
+            // The header itself is torn: the crash came right after the file was created.
+            RecoveredTornBytes = data.Length;
+            _segments.Remove(last);
+            File.Delete(lastPath);
+            StartSegmentUnsynchronized(last);
+            return;
+        }
+
+        _active = new FileStream(lastPath, FileMode.Open, FileAccess.Write, FileShare.Read, bufferSize: 0);
+        if (validEnd < data.Length)
+        {
+            RecoveredTornBytes = data.Length - validEnd;
+            _active.SetLength(validEnd);
+            _active.Flush(flushToDisk: true);
+        }
+
+        _active.Position = validEnd;
+        _activeSegment = last;
+        _activeLength = validEnd;
+    }
+
+    /// <summary>Offset just past the last valid record, or -1 when the file header is missing.</summary>
+    internal static long ScanValidEnd(ReadOnlySpan<byte> data)
+    {
+        if (data.Length < Magic.Length || !data[..Magic.Length].SequenceEqual(Magic))
+        {
+            return -1;
+        }
+
+        int offset = Magic.Length;
+        while (RecordFraming.TryRead(data[offset..], out ReadOnlySpan<byte> payload, out _))
+        {
+            offset += RecordFraming.HeaderSize + payload.Length;
+        }
+
+        return offset;
+    }
+
+    private void StartSegmentUnsynchronized(long segment)
+    {
+        _active?.Dispose();
+        var stream = new FileStream(SegmentPath(segment), FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0);
+        stream.Write(Magic);
+        if (_options.Fsync)
+        {
+            stream.Flush(flushToDisk: true);
+        }
+
+        _active = stream;
+        _activeSegment = segment;
+        _activeLength = Magic.Length;
+        _segments.Add(segment);
+    }
+}

@@ -1,0 +1,144 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace Ferry.Audit;
+
+/// <summary>
+/// Append-only local spool of audit events: numbered segment files (<c>spool-N.log</c>) of
+/// length-prefixed, CRC-checked records, fsync'd once per batch (group commit), and a persisted
+/// ack cursor (<c>cursor.json</c>) so a shipper resumes after a restart and delivers at least once.
+/// A torn tail record left by a crash is detected by its length or CRC and cut off on open.
+/// Segments before the acked position are deleted.
+/// </summary>
+public sealed partial class AuditSpool : IDisposable
+{
+    internal static ReadOnlySpan<byte> Magic => "FRYSPL01"u8;
+
+    private const string CursorFile = "cursor.json";
+
+    private readonly string _directory;
+    private readonly AuditSpoolOptions _options;
+    private readonly Lock _lock = new();
+    private readonly SortedSet<long> _segments = [];
+    private readonly ArrayBufferWriter<byte> _buffer = new(64 * 1024);
+    private readonly Utf8JsonWriter _json;
+    private FileStream _active;
+    private long _activeSegment;
+    private long _activeLength;
+    private SpoolPosition _acked;
+    private TaskCompletionSource _dataSignal = NewSignal();
+    private long _corruptSkipped;
+    private bool _disposed;
+
+    private AuditSpool(string directory, AuditSpoolOptions options)
+    {
+        _directory = directory;
+        _options = options;
+        _json = new Utf8JsonWriter(_buffer, new JsonWriterOptions { SkipValidation = true });
+        _active = null!;
+    }
+
+    /// <summary>Bytes of a torn or corrupt tail cut off when the spool was opened.</summary>
+    public long RecoveredTornBytes { get; private set; }
+
+    /// <summary>Records skipped because they failed their CRC inside a closed segment (disk corruption).</summary>
+    public long CorruptRecordsSkipped => Interlocked.Read(ref _corruptSkipped);
+
+    /// <summary>Number of segment files currently on disk.</summary>
+    public int SegmentCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _segments.Count;
+            }
+        }
+    }
+
+    /// <summary>The spool directory.</summary>
+    public string Directory => _directory;
+
+    /// <summary>Opens (or creates) the spool in <paramref name="directory"/>, recovering from a crash.</summary>
+    public static AuditSpool Open(string directory, AuditSpoolOptions? options = null)
+    {
+        System.IO.Directory.CreateDirectory(directory);
+        var spool = new AuditSpool(directory, options ?? new AuditSpoolOptions());
+        spool.Recover();
+        return spool;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="events"/> as one batch and returns once they are on disk (one fsync).
+    /// Thread-safe; callers on a relay path use <see cref="SpoolingAuditSink"/> instead.
+    /// </summary>
+    public void AppendDurable(IReadOnlyList<AuditEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        if (events.Count == 0)
+        {
+            return;
+        }
+
+        TaskCompletionSource signal;
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _buffer.ResetWrittenCount();
+            foreach (AuditEvent e in events)
+            {
+                int payload = RecordFraming.WriteEvent(_buffer, _json, e, 0, out int start);
+                RecordFraming.WriteHeader(_buffer.GetSpanAt(start), payload);
+            }
+
+            _active.Write(_buffer.WrittenSpan);
+            if (_options.Fsync)
+            {
+                _active.Flush(flushToDisk: true);
+            }
+
+            _activeLength += _buffer.WrittenCount;
+            if (_activeLength >= _options.MaxSegmentBytes)
+            {
+                StartSegmentUnsynchronized(_activeSegment + 1);
+            }
+
+            signal = _dataSignal;
+            _dataSignal = NewSignal();
+        }
+
+        signal.TrySetResult();
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            _active.Dispose();
+            _json.Dispose();
+        }
+
+        _dataSignal.TrySetCanceled();
+    }
+
+    internal SpoolPosition AckedPosition
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _acked;
+            }
+        }
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private string SegmentPath(long segment) => Path.Combine(_directory, $"spool-{segment:D12}.log");
+}

@@ -1,0 +1,14 @@
+namespace Ferry.Audit;
+
+/// <summary>Options of <see cref="AuditSpool"/>.</summary>
+public sealed class AuditSpoolOptions
+{
+    /// <summary>A segment is closed and a new one started once it reaches this size. Default 8 MiB.</summary>
+    public long MaxSegmentBytes { get; init; } = 8 * 1024 * 1024;
+
+    /// <summary>
+    /// When false, batches are written but not fsync'd (tests and benchmarks of the no-fsync cost only).
+    /// Default true.
+    /// </summary>
+    public bool Fsync { get; init; } = true;
+}

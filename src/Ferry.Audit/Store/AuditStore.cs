@@ -1,0 +1,224 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text.Json;
+
+namespace Ferry.Audit;
+
+/// <summary>
+/// The embedded audit store (on the auth service): append-only numbered segments, the active one
+/// uncompressed (<c>seg-N.log</c>, framed records) and sealed ones zstd-compressed
+/// (<c>seg-N.zst</c>) with a sidecar index (<c>seg-N.idx</c>). Every record stores
+/// SHA-256(previous record's hash || canonical event JSON); the chain runs across segments and,
+/// after retention, starts from the anchor hash kept in <c>checkpoint.json</c>. Events whose id
+/// was already stored are dropped (at-least-once delivery sends duplicates). Thread-safe.
+/// </summary>
+public sealed partial class AuditStore : IDisposable
+{
+    private readonly string _dir;
+    private readonly AuditStoreOptions _options;
+    private readonly Lock _lock = new();
+    private readonly SortedDictionary<long, SegmentIndex> _sealed = [];
+    private readonly HashSet<UInt128> _ids = [];
+    private readonly Queue<(long Segment, DateTimeOffset SealedAt, List<UInt128> Ids)> _sealedIds = new();
+    private readonly ArrayBufferWriter<byte> _buffer = new(256 * 1024);
+    private readonly Utf8JsonWriter _json;
+    private readonly IncrementalHash _sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly byte[] _prev = new byte[StoreFiles.HashSize];
+    private StoreCheckpoint _checkpoint = new();
+    private FileStream _active = null!;
+    private SegmentIndexBuilder _builder = null!;
+    private List<UInt128> _activeIds = [];
+    private long _activeLength;
+    private DateTimeOffset _activeOpenedAt;
+    private bool _faulted;
+    private bool _disposed;
+
+    private AuditStore(string dir, AuditStoreOptions options)
+    {
+        _dir = dir;
+        _options = options;
+        _json = new Utf8JsonWriter(_buffer, new JsonWriterOptions { SkipValidation = true });
+    }
+
+    /// <summary>The store directory.</summary>
+    public string Directory => _dir;
+
+    /// <summary>Bytes of a torn tail cut from the active segment when the store was opened.</summary>
+    public long RecoveredTornBytes { get; private set; }
+
+    /// <summary>Events dropped as duplicates since open.</summary>
+    public long DuplicatesDropped { get; private set; }
+
+    /// <summary>Number of sealed segments.</summary>
+    public int SealedSegmentCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _sealed.Count;
+            }
+        }
+    }
+
+    /// <summary>Events currently kept (sealed + active).</summary>
+    public long Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                long n = _builder.Count;
+                foreach (SegmentIndex idx in _sealed.Values)
+                {
+                    n += idx.Count;
+                }
+
+                return n;
+            }
+        }
+    }
+
+    /// <summary>Opens (or creates) a store, recovering from a crash (torn tail, interrupted seal or retention).</summary>
+    public static AuditStore Open(string directory, AuditStoreOptions? options = null)
+    {
+        System.IO.Directory.CreateDirectory(directory);
+        var store = new AuditStore(directory, options ?? new AuditStoreOptions());
+        store.Recover();
+        return store;
+    }
+
+    /// <summary>
+    /// Appends a batch, dropping events whose id is already stored; one write and one fsync for
+    /// the batch (group commit). Returns the number of events stored. Throws
+    /// <see cref="ArgumentException"/> for an event without id.
+    /// </summary>
+    public int Append(IReadOnlyList<AuditEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        foreach (AuditEvent e in events)
+        {
+            if (string.IsNullOrEmpty(e.Id) || string.IsNullOrEmpty(e.Type))
+            {
+                throw new ArgumentException("every audit event needs an id and a type", nameof(events));
+            }
+        }
+
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_faulted)
+            {
+                throw new InvalidOperationException("an earlier write to the audit store failed: reopen the store to recover");
+            }
+
+            int stored = AppendUnsynchronized(events);
+            DateTimeOffset now = _options.Time.GetUtcNow();
+            if (_activeLength >= _options.MaxSegmentBytes || (now - _activeOpenedAt >= _options.MaxSegmentAge && _builder.Count > 0))
+            {
+                SealUnsynchronized(now);
+            }
+
+            return stored;
+        }
+    }
+
+    /// <summary>Seals the active segment if it is old enough and applies retention. Call periodically.</summary>
+    public void Maintain()
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            DateTimeOffset now = _options.Time.GetUtcNow();
+            if (now - _activeOpenedAt >= _options.MaxSegmentAge && _builder.Count > 0)
+            {
+                SealUnsynchronized(now);
+            }
+
+            ApplyRetentionUnsynchronized(now);
+        }
+    }
+
+    /// <summary>Seals the active segment now (if it holds any event).</summary>
+    public void Seal()
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            SealUnsynchronized(_options.Time.GetUtcNow());
+        }
+    }
+
+    /// <summary>Checks the whole chain and the checkpoint; see <see cref="AuditVerifier.Verify"/>.</summary>
+    public AuditVerifyResult Verify()
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return AuditVerifier.Verify(_dir, _options.CheckpointKey);
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            _active.Dispose();
+            _json.Dispose();
+            _sha.Dispose();
+        }
+    }
+
+    private int AppendUnsynchronized(IReadOnlyList<AuditEvent> events)
+    {
+        _buffer.ResetWrittenCount();
+        int stored = 0;
+        try
+        {
+            foreach (AuditEvent e in events)
+            {
+                UInt128 key = AuditEventId.DedupeKey(e.Id);
+                if (!_ids.Add(key))
+                {
+                    DuplicatesDropped++;
+                    continue;
+                }
+
+                _activeIds.Add(key);
+                int payload = RecordFraming.WriteEvent(_buffer, _json, e, StoreFiles.HashSize, out int start);
+                Span<byte> record = _buffer.GetSpanAt(start);
+                Span<byte> hash = record.Slice(RecordFraming.HeaderSize, StoreFiles.HashSize);
+                StoreFiles.ChainHash(_sha, _prev, record[(RecordFraming.HeaderSize + StoreFiles.HashSize)..(RecordFraming.HeaderSize + payload)], hash);
+                hash.CopyTo(_prev);
+                RecordFraming.WriteHeader(record, payload);
+                _builder.Add(e);
+                stored++;
+            }
+
+            if (stored > 0)
+            {
+                _active.Write(_buffer.WrittenSpan);
+                if (_options.Fsync)
+                {
+                    _active.Flush(flushToDisk: true);
+                }
+
+                _activeLength += _buffer.WrittenCount;
+                _builder.LastHash = (byte[])_prev.Clone();
+            }
+        }
+        catch
+        {
+            _faulted = true;
+            throw;
+        }
+
+        return stored;
+    }
+}

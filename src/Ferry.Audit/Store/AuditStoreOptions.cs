@@ -1,0 +1,37 @@
+namespace Ferry.Audit;
+
+/// <summary>Options of <see cref="AuditStore"/>.</summary>
+public sealed class AuditStoreOptions
+{
+    /// <summary>The active segment is sealed (compressed) once it holds this many bytes. Default 64 MiB.</summary>
+    public long MaxSegmentBytes { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// The active segment is sealed once it is this old (checked on append and by
+    /// <see cref="AuditStore.Maintain"/>). Until sealed, removing events from the very end of the
+    /// active segment looks like a crash's torn tail, so this bounds that window. Default 15 min.
+    /// </summary>
+    public TimeSpan MaxSegmentAge { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Sealed segments whose newest event is older than this are dropped. Null keeps everything.</summary>
+    public TimeSpan? Retention { get; init; }
+
+    /// <summary>Ids of segments sealed within this window are kept in memory for deduplication. Default 7 days.</summary>
+    public TimeSpan DedupeWindow { get; init; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// HMAC-SHA256 key for the checkpoint file (anchor and per-segment end hashes). Null writes an
+    /// unsigned checkpoint. With a key kept away from the data directory, a person who can write
+    /// the data directory cannot rewrite the chain and the checkpoint consistently.
+    /// </summary>
+    public byte[]? CheckpointKey { get; init; }
+
+    /// <summary>zstd level for sealed segments. Default 3.</summary>
+    public int CompressionLevel { get; init; } = 3;
+
+    /// <summary>fsync each appended batch and every metadata file. Default true.</summary>
+    public bool Fsync { get; init; } = true;
+
+    /// <summary>Clock (tests move time). Default system time.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+}
