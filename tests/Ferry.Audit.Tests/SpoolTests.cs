@@ -1,0 +1,140 @@
+namespace Ferry.Audit.Tests;
+
+public sealed class SpoolTests
+{
+    [Fact]
+    public void AppendDurable_ThenRead_ReturnsEventsInOrder()
+    {
+        using var dir = new TempDirectory();
+        using var spool = AuditSpool.Open(dir.Path);
+        List<AuditEvent> events = Events.Many(50);
+
+        spool.AppendDurable(events);
+        SpoolBatch batch = spool.Read(spool.AckedPosition, 1000);
+
+        Assert.Equal(events.Select(e => e.Id), batch.Events.Select(e => e.Id));
+    }
+
+    [Fact]
+    public void Reopen_AfterTailTruncatedMidRecord_KeepsEveryEarlierEventAndIgnoresTheTornOne()
+    {
+        using var dir = new TempDirectory();
+        List<AuditEvent> durable = Events.Many(20);
+        string segment;
+        using (var spool = AuditSpool.Open(dir.Path))
+        {
+            spool.AppendDurable(durable);
+            spool.AppendDurable([Events.Query(999)]);
+            segment = Directory.GetFiles(dir.Path, "spool-*.log").Single();
+        }
+
+        // Crash while the last record was being written: cut it in the middle.
+        long length = new FileInfo(segment).Length;
+        using (var f = new FileStream(segment, FileMode.Open))
+        {
+            f.SetLength(length - 30);
+        }
+
+        using var reopened = AuditSpool.Open(dir.Path);
+        SpoolBatch batch = reopened.Read(reopened.AckedPosition, 1000);
+
+        Assert.Equal(durable.Select(e => e.Id), batch.Events.Select(e => e.Id));
+        Assert.True(reopened.RecoveredTornBytes > 0);
+
+        // New appends go after the last valid record, not after the garbage.
+        reopened.AppendDurable([Events.Query(1000)]);
+        Assert.Equal(21, reopened.Read(reopened.AckedPosition, 1000).Events.Count);
+    }
+
+    [Fact]
+    public void Reopen_AfterGarbageTail_DetectsItByChecksum()
+    {
+        using var dir = new TempDirectory();
+        using (var spool = AuditSpool.Open(dir.Path))
+        {
+            spool.AppendDurable(Events.Many(5));
+        }
+
+        string segment = Directory.GetFiles(dir.Path, "spool-*.log").Single();
+        using (var f = new FileStream(segment, FileMode.Append))
+        {
+            // A plausible header (length 4) followed by bytes whose CRC does not match.
+            f.Write([4, 0, 0, 0, 1, 2, 3, 4, 9, 9, 9, 9]);
+        }
+
+        using var reopened = AuditSpool.Open(dir.Path);
+
+        Assert.Equal(5, reopened.Read(reopened.AckedPosition, 1000).Events.Count);
+        Assert.Equal(12, reopened.RecoveredTornBytes);
+    }
+
+    [Fact]
+    public void Ack_IsPersistedAcrossReopen_AndFullyAckedSegmentsAreDeleted()
+    {
+        using var dir = new TempDirectory();
+        var options = new AuditSpoolOptions { MaxSegmentBytes = 4096 };
+        SpoolPosition next;
+        using (var spool = AuditSpool.Open(dir.Path, options))
+        {
+            for (int i = 0; i < 10; i++)
+            {
+                spool.AppendDurable(Events.Many(10, i * 10));
+            }
+
+            Assert.True(spool.SegmentCount > 2);
+            SpoolBatch first = spool.Read(spool.AckedPosition, 60);
+            Assert.Equal(60, first.Events.Count);
+            spool.Ack(first.Next);
+            next = first.Next;
+            Assert.Equal(next.Segment, Directory.GetFiles(dir.Path, "spool-*.log").Select(f => long.Parse(Path.GetFileNameWithoutExtension(f)[6..], System.Globalization.CultureInfo.InvariantCulture)).Min());
+        }
+
+        using var reopened = AuditSpool.Open(dir.Path, options);
+        SpoolBatch rest = reopened.Read(reopened.AckedPosition, 1000);
+
+        Assert.Equal(next, reopened.AckedPosition);
+        Assert.Equal(Enumerable.Range(60, 40).Select(i => Events.Query(i).Query), rest.Events.Select(e => e.Query));
+    }
+
+    [Fact]
+    public async Task Sink_EmitThenFlush_MakesEveryEventDurable()
+    {
+        using var dir = new TempDirectory();
+        using var spool = AuditSpool.Open(dir.Path);
+        await using (var sink = new SpoolingAuditSink(spool))
+        {
+            foreach (AuditEvent e in Events.Many(500))
+            {
+                sink.Emit(e);
+            }
+
+            await sink.FlushAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(500, sink.Durable);
+        }
+
+        Assert.Equal(500, spool.Read(spool.AckedPosition, 10_000).Events.Count);
+    }
+
+    [Fact]
+    public async Task Sink_WhenTheChannelIsFull_SpillsInsteadOfDroppingOrBlocking()
+    {
+        using var dir = new TempDirectory();
+        using var spool = AuditSpool.Open(dir.Path);
+        List<AuditEvent> events = Events.Many(3000);
+        long spilled;
+        await using (var sink = new SpoolingAuditSink(spool, capacity: 4, maxBatch: 16))
+        {
+            foreach (AuditEvent e in events)
+            {
+                sink.Emit(e);
+            }
+
+            spilled = sink.Spilled;
+            await sink.FlushAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        }
+
+        IReadOnlyList<AuditEvent> stored = spool.Read(spool.AckedPosition, 10_000).Events;
+        Assert.True(spilled > 0, "a 4-slot channel must overflow with 3000 events emitted in a tight loop");
+        Assert.Equal(events.Select(e => e.Id).Order(StringComparer.Ordinal), stored.Select(e => e.Id).Order(StringComparer.Ordinal));
+    }
+}

@@ -1,0 +1,101 @@
+namespace Ferry.Audit.Tests;
+
+public sealed class StoreTests
+{
+    private static AuditStoreOptions Options(TimeProvider? time = null, byte[]? key = null, TimeSpan? retention = null) => new()
+    {
+        Fsync = false,
+        MaxSegmentBytes = 16 * 1024,
+        MaxSegmentAge = TimeSpan.FromDays(365),
+        Time = time ?? TimeProvider.System,
+        CheckpointKey = key,
+        Retention = retention,
+    };
+
+    [Fact]
+    public void Append_SameIdTwice_StoresItOnce()
+    {
+        using var dir = new TempDirectory();
+        using var store = AuditStore.Open(dir.Path, Options());
+        List<AuditEvent> events = Events.Many(100);
+
+        int first = store.Append(events);
+        int second = store.Append([.. events.Take(30), Events.Query(100)]);
+
+        Assert.Equal(100, first);
+        Assert.Equal(1, second);
+        Assert.Equal(101, store.Count);
+        Assert.Equal(30, store.DuplicatesDropped);
+    }
+
+    [Fact]
+    public void Append_DuplicateAfterSealAndReopen_IsStillDropped()
+    {
+        using var dir = new TempDirectory();
+        List<AuditEvent> events = Events.Many(300);
+        using (var store = AuditStore.Open(dir.Path, Options()))
+        {
+            store.Append(events);
+            Assert.True(store.SealedSegmentCount > 0);
+        }
+
+        using var reopened = AuditStore.Open(dir.Path, Options());
+        Assert.Equal(0, reopened.Append(events));
+        Assert.Equal(300, reopened.Count);
+    }
+
+    [Fact]
+    public void Reopen_AfterActiveTailTruncatedMidRecord_KeepsEarlierEventsAndVerifies()
+    {
+        using var dir = new TempDirectory();
+        using (var store = AuditStore.Open(dir.Path, Options()))
+        {
+            store.Append(Events.Many(10));
+        }
+
+        string log = Directory.GetFiles(dir.Path, "seg-*.log").Single();
+        using (var f = new FileStream(log, FileMode.Open))
+        {
+            f.SetLength(f.Length - 17);
+        }
+
+        using var reopened = AuditStore.Open(dir.Path, Options());
+        Assert.Equal(9, reopened.Count);
+        Assert.True(reopened.RecoveredTornBytes > 0);
+        reopened.Append([Events.Query(50)]);
+        Assert.True(reopened.Verify().Ok);
+    }
+
+    [Fact]
+    public void Seal_CompressesTheSegmentAndWritesIndexAndCheckpoint()
+    {
+        using var dir = new TempDirectory();
+        using var store = AuditStore.Open(dir.Path, Options());
+        store.Append(Events.Many(20));
+
+        store.Seal();
+
+        Assert.Single(Directory.GetFiles(dir.Path, "seg-*.zst"));
+        Assert.Single(Directory.GetFiles(dir.Path, "seg-*.idx"));
+        Assert.Equal(20, store.Search(new AuditQuery()).Count);
+        Assert.True(store.Verify().Ok);
+    }
+
+    [Fact]
+    public void Maintain_SealsTheActiveSegmentOnceItIsOldEnough()
+    {
+        using var dir = new TempDirectory();
+        var time = new ManualTime(Events.T0);
+        var aged = new AuditStoreOptions { Fsync = false, MaxSegmentAge = TimeSpan.FromMinutes(15), Time = time };
+        using var store2 = AuditStore.Open(dir.Sub("b"), aged);
+        store2.Append(Events.Many(5));
+
+        time.Now = Events.T0.AddMinutes(14);
+        store2.Maintain();
+        Assert.Equal(0, store2.SealedSegmentCount);
+
+        time.Now = Events.T0.AddMinutes(16);
+        store2.Maintain();
+        Assert.Equal(1, store2.SealedSegmentCount);
+    }
+}
