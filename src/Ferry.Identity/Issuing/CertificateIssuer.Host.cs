@@ -29,16 +29,14 @@ public sealed partial class CertificateIssuer
     private static X509Extension AlternativeNames(IReadOnlyList<string> dnsNames, IReadOnlyList<IPAddress> ipAddresses)
     {
         var san = new SubjectAlternativeNameBuilder();
-        try
+        foreach (var name in dnsNames)
         {
-            foreach (var name in dnsNames)
+            if (!DnsNames.IsValid(name))
             {
-                san.AddDnsName(name);
+                throw new InvalidCertificateRequestException($"\"{name}\" is not a valid DNS name: pass host names such as db1.example.com");
             }
-        }
-        catch (ArgumentException e)
-        {
-            throw new InvalidCertificateRequestException("a DNS name is invalid: pass host names such as db1.example.com", e);
+
+            san.AddDnsName(name);
         }
 
         foreach (var ip in ipAddresses)

@@ -1,0 +1,153 @@
+using System.Security.Cryptography.X509Certificates;
+
+namespace Ferry.Identity.Tests;
+
+public sealed class UserCertificateTests
+{
+    [Fact]
+    public void IssueThenVerify_RoundTripsEveryIdentityField()
+    {
+        using var ca = new TestAuthority();
+        var sent = TestAuthority.Alice();
+        using var certificate = ca.IssueUser(sent);
+
+        var result = ca.Store.CreateVerifier(CaKind.User).VerifyUser(certificate);
+
+        Assert.True(result.IsValid, result.Message);
+        var got = result.Identity;
+        Assert.Equal("alice", got.User);
+        Assert.Equal("test-cluster", got.ClusterName);
+        Assert.Equal(["developer", "auditor"], got.Roles);
+        Assert.Equal(3, got.Traits.Count);
+        Assert.Equal(["alice", "readonly"], got.Traits["db_users"]);
+        Assert.Equal(["app", "analytics"], got.Traits["db_names"]);
+        Assert.Empty(got.Traits["empty"]);
+        Assert.Equal(new DatabaseRoute("orders-db", DatabaseProtocol.Postgres, "readonly", "app"), got.Route);
+        Assert.Equal(["req-1", "req-2"], got.AccessRequestIds);
+        Assert.True(got.MfaVerified);
+        Assert.Equal(new DateTimeOffset(certificate.NotAfter.ToUniversalTime()), got.NotAfter);
+        Assert.Equal(certificate.SerialNumber, got.SerialNumber, ignoreCase: true);
+    }
+
+    [Fact]
+    public void IssueThenVerify_WithoutRouteAndWithMySqlRoute_RoundTrips()
+    {
+        using var ca = new TestAuthority();
+        var verifier = ca.Store.CreateVerifier(CaKind.User);
+        var bare = new UserIdentity { User = "bob", ClusterName = "test-cluster" };
+        var mysql = new UserIdentity
+        {
+            User = "карл 🚀",
+            ClusterName = "test-cluster",
+            Route = new DatabaseRoute("maria", DatabaseProtocol.MySql, "", ""),
+        };
+
+        using var bareCert = ca.IssueUser(bare);
+        using var mysqlCert = ca.IssueUser(mysql);
+        var bareResult = verifier.VerifyUser(bareCert);
+        var mysqlResult = verifier.VerifyUser(mysqlCert);
+
+        Assert.True(bareResult.IsValid, bareResult.Message);
+        Assert.Null(bareResult.Identity.Route);
+        Assert.Empty(bareResult.Identity.Roles);
+        Assert.Empty(bareResult.Identity.Traits);
+        Assert.Empty(bareResult.Identity.AccessRequestIds);
+        Assert.False(bareResult.Identity.MfaVerified);
+        Assert.True(mysqlResult.IsValid, mysqlResult.Message);
+        Assert.Equal("карл 🚀", mysqlResult.Identity.User);
+        Assert.Equal(DatabaseProtocol.MySql, mysqlResult.Identity.Route!.Protocol);
+    }
+
+    [Fact]
+    public void Issue_SubjectIsExactlyCommonNameAndExtensionIsNonCritical()
+    {
+        using var ca = new TestAuthority();
+        using var certificate = ca.IssueUser();
+
+        Assert.Equal("CN=alice", certificate.Subject);
+        var extension = Assert.Single(certificate.Extensions, e => e.Oid!.Value == IdentityOids.UserIdentityExtension);
+        Assert.False(extension.Critical);
+        var eku = Assert.Single(certificate.Extensions.OfType<X509EnhancedKeyUsageExtension>());
+        Assert.Equal(IdentityOids.ClientAuth, Assert.Single(eku.EnhancedKeyUsages.Cast<System.Security.Cryptography.Oid>()).Value);
+        Assert.False(Assert.Single(certificate.Extensions.OfType<X509BasicConstraintsExtension>()).CertificateAuthority);
+    }
+
+    [Fact]
+    public void Issue_BackdatesNotBeforeOneMinute()
+    {
+        using var ca = new TestAuthority();
+        using var certificate = ca.IssueUser();
+
+        var expected = ca.Clock.GetUtcNow().AddMinutes(-1);
+        Assert.InRange(new DateTimeOffset(certificate.NotBefore.ToUniversalTime()), expected.AddSeconds(-1), expected.AddSeconds(1));
+    }
+
+    [Theory]
+    [InlineData(1, 8, 1)]
+    [InlineData(12, 8, 8)]
+    [InlineData(8, 8, 8)]
+    public void Issue_NotAfterIsTheSmallerOfRequestedTtlAndRoleCap(int requestedHours, int capHours, int expectedHours)
+    {
+        using var ca = new TestAuthority();
+        using var key = KeyPair.Generate();
+
+        using var certificate = ca.Issuer.IssueUserCertificate(key.ToClientPublicKey(), TestAuthority.Alice(), TimeSpan.FromHours(requestedHours), TimeSpan.FromHours(capHours));
+
+        var expected = ca.Clock.GetUtcNow().AddHours(expectedHours);
+        Assert.InRange(new DateTimeOffset(certificate.NotAfter.ToUniversalTime()), expected.AddSeconds(-1), expected.AddSeconds(1));
+    }
+
+    [Fact]
+    public void Issue_IdentityOverTheLimit_IsRefused()
+    {
+        using var ca = new TestAuthority();
+        var huge = new UserIdentity
+        {
+            User = "alice",
+            ClusterName = "c",
+            Roles = [.. Enumerable.Range(0, 2000).Select(i => "role-number-" + i)],
+        };
+
+        var error = Assert.Throws<InvalidCertificateRequestException>(() => ca.IssueUser(huge));
+        Assert.Contains("limit", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Issue_EmptyUserName_IsRefused()
+    {
+        using var ca = new TestAuthority();
+
+        Assert.Throws<InvalidCertificateRequestException>(() => ca.IssueUser(new UserIdentity { User = "", ClusterName = "c" }));
+    }
+
+    [Fact]
+    public void Encode_TraitsInAnyInsertionOrder_GiveIdenticalBytes()
+    {
+        var a = new UserIdentity
+        {
+            User = "u",
+            ClusterName = "c",
+            Traits = new Dictionary<string, IReadOnlyList<string>> { ["b"] = ["1"], ["a"] = ["2"] },
+        };
+        var b = new UserIdentity
+        {
+            User = "u",
+            ClusterName = "c",
+            Traits = new Dictionary<string, IReadOnlyList<string>> { ["a"] = ["2"], ["b"] = ["1"] },
+        };
+
+        Assert.Equal(UserIdentityExtension.Encode(a), UserIdentityExtension.Encode(b));
+    }
+
+    [Fact]
+    public void Decode_EveryTruncationOfAValidEncoding_IsRejected()
+    {
+        var der = UserIdentityExtension.Encode(TestAuthority.Alice());
+        Assert.True(UserIdentityExtension.TryDecode(der, default, default, "", out _));
+
+        for (var length = 0; length < der.Length; length++)
+        {
+            Assert.False(UserIdentityExtension.TryDecode(der.AsMemory(0, length), default, default, "", out _), $"prefix of {length} bytes decoded");
+        }
+    }
+}
