@@ -1,0 +1,75 @@
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Ferry.Audit;
+using Ferry.Auth.Api;
+using Ferry.Auth.Backend;
+using Ferry.Auth.Model;
+
+namespace Ferry.Auth;
+
+public sealed partial class AuthService
+{
+    /// <summary>Locks a user, role or database, optionally for <paramref name="ttl"/> (the backend lease removes it).</summary>
+    public async Task<LockInfo> AddLockAsync(string kind, string target, string? message, TimeSpan? ttl, string actor, CancellationToken ct = default)
+    {
+        if (!LockTargetKind.IsValid(kind))
+        {
+            throw AuthException.BadRequest($"lock kind \"{kind}\" is unknown: use user, role or database");
+        }
+
+        Names.Require(target, kind + " name");
+        if (ttl is { } t && t <= TimeSpan.Zero)
+        {
+            throw AuthException.BadRequest("lock ttl must be positive");
+        }
+
+        var now = Now;
+        var info = new LockInfo
+        {
+            Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)),
+            Kind = kind,
+            Target = target,
+            Message = message,
+            CreatedAt = now,
+            CreatedBy = actor,
+            ExpiresAt = ttl is { } lease ? now + lease : null,
+        };
+        await Backend.PutAsync(BackendKeys.Lock(info.Id), info, StorageJsonContext.Default.LockInfo, ttl, ct).ConfigureAwait(false);
+        Emit(AuditEventTypes.LockCreate, AuditEventCodes.LockCreate, actor, details: new() { ["lock"] = info.Id, ["kind"] = kind, ["target"] = target });
+        return info;
+    }
+
+    public async Task<List<LockInfo>> ListLocksAsync(CancellationToken ct = default) =>
+        await Backend.RangeAsync(BackendKeys.Locks, StorageJsonContext.Default.LockInfo, ct).ConfigureAwait(false);
+
+    public async Task RemoveLockAsync(string id, string actor, CancellationToken ct = default)
+    {
+        Names.Require(id, "lock id");
+        if (!await Backend.DeleteAsync(BackendKeys.Lock(id), ct).ConfigureAwait(false))
+        {
+            throw AuthException.NotFound($"lock \"{id}\" does not exist: see `locks ls`");
+        }
+
+        Emit(AuditEventTypes.LockDelete, AuditEventCodes.LockDelete, actor, details: new() { ["lock"] = id });
+    }
+
+    /// <summary>Every current lock as <c>put</c>, then <c>synced</c>, then changes as they happen (expiry arrives as <c>delete</c>).</summary>
+    public async IAsyncEnumerable<LockWatchEvent> WatchLocksAsync([EnumeratorCancellation] CancellationToken ct = default)
+    {
+        var revision = await Backend.CurrentRevisionAsync(ct).ConfigureAwait(false);
+        foreach (var l in await ListLocksAsync(ct).ConfigureAwait(false))
+        {
+            yield return new LockWatchEvent { Type = LockWatchEvent.Put, Id = l.Id, Lock = l };
+        }
+
+        yield return new LockWatchEvent { Type = LockWatchEvent.Synced };
+        await foreach (var e in Backend.WatchAsync(BackendKeys.Locks, revision, ct).ConfigureAwait(false))
+        {
+            var id = e.Key[BackendKeys.Locks.Length..];
+            yield return e.Kind == BackendEventKind.Put && e.Value is not null
+                ? new LockWatchEvent { Type = LockWatchEvent.Put, Id = id, Lock = JsonSerializer.Deserialize(e.Value, StorageJsonContext.Default.LockInfo) }
+                : new LockWatchEvent { Type = LockWatchEvent.Delete, Id = id };
+        }
+    }
+}

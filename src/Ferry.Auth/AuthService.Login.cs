@@ -1,0 +1,196 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Ferry.Audit;
+using Ferry.Auth.Api;
+using Ferry.Auth.Backend;
+using Ferry.Auth.Model;
+using Ferry.Auth.Users;
+using Ferry.Identity;
+using Ferry.Rbac;
+
+namespace Ferry.Auth;
+
+public sealed partial class AuthService
+{
+    /// <summary>The only message a failed login gets: it never says which factor was wrong.</summary>
+    public const string LoginFailedMessage = "login failed: invalid user name, password or one-time code";
+
+    private static readonly byte[] DummyTotpSecret = RandomNumberGenerator.GetBytes(Totp.SecretBytes);
+
+    /// <summary>
+    /// Password + TOTP login. Both factors are always checked (a missing user costs the same Argon2id work),
+    /// a TOTP code is accepted once, failures are throttled per user and per <paramref name="clientAddr"/>,
+    /// and the certificate's lifetime is capped by the roles' <c>max_session_ttl</c>.
+    /// </summary>
+    /// <exception cref="AuthException">401 bad credentials, 429 throttled (with RetryAfter), 403 locked, 400 bad key.</exception>
+    public async Task<UserCertificateResponse> LoginAsync(LoginRequest request, string clientAddr, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var user = request.User ?? "";
+        if (_throttle.RetryAfter(user, clientAddr) is { } wait)
+        {
+            var seconds = (int)Math.Ceiling(wait.TotalSeconds);
+            Emit(AuditEventTypes.UserLogin, AuditEventCodes.UserLoginFailure, user, false, "throttled", clientAddr, new() { ["method"] = "local" });
+            throw new AuthException(429, string.Create(CultureInfo.InvariantCulture, $"too many failed logins: try again in {seconds}s"), wait);
+        }
+
+        var key = ParsePublicKey(request.PublicKeyPem);
+        var found = IsValidName(user)
+            ? await Backend.GetWithRevisionAsync(BackendKeys.User(user), StorageJsonContext.Default.UserRecord, ct).ConfigureAwait(false)
+            : null;
+        var record = found?.Value;
+        var passwordOk = PasswordHasher.Verify(request.Password ?? "", record?.PasswordHash ?? PasswordHasher.DummyHash);
+        var step = Totp.Verify(record is null ? DummyTotpSecret : Base32.Decode(record.TotpSecret), request.Otp ?? "", Now);
+        var ok = record is not null & passwordOk & step is not null;
+        if (ok && !await ConsumeTotpStepAsync(user, step!.Value, ct).ConfigureAwait(false))
+        {
+            ok = false;
+        }
+
+        if (!ok)
+        {
+            _throttle.RecordFailure(user, clientAddr);
+            Emit(AuditEventTypes.UserLogin, AuditEventCodes.UserLoginFailure, user, false, "invalid credentials", clientAddr, new() { ["method"] = "local" });
+            throw new AuthException(401, LoginFailedMessage);
+        }
+
+        _throttle.RecordSuccess(user);
+        var roles = await ResolveRolesAsync(record!.Roles, ct).ConfigureAwait(false);
+        var traits = Traits(record);
+        await RequireNotLockedAsync(user, record.Roles, clientAddr, ct).ConfigureAwait(false);
+        var rbac = new RbacEvaluator(roles, traits);
+        var requested = request.TtlSeconds is { } s and > 0 ? TimeSpan.FromSeconds(s) : rbac.MaxSessionTtl;
+        var identity = new UserIdentity
+        {
+            User = user,
+            ClusterName = ClusterName,
+            Roles = record.Roles,
+            Traits = traits,
+            MfaVerified = true,
+        };
+        var response = IssueUser(key, identity, requested, rbac.MaxSessionTtl);
+        Emit(AuditEventTypes.UserLogin, AuditEventCodes.UserLoginSuccess, user, true, null, clientAddr,
+            new() { ["method"] = "local", ["mfa"] = "totp", ["expires"] = response.Expires.ToString("O", CultureInfo.InvariantCulture) }, record.Roles);
+        return response;
+    }
+
+    /// <summary>
+    /// <c>POST /v1/certs/user</c>: re-issues a certificate for the user of a verified certificate, with roles and traits
+    /// re-read, an optional route, and a lifetime no longer than the presented certificate's remaining one.
+    /// </summary>
+    public async Task<UserCertificateResponse> ReissueUserCertificateAsync(UserIdentity presented, UserCertificateRequest request, string clientAddr, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(presented);
+        ArgumentNullException.ThrowIfNull(request);
+        var key = ParsePublicKey(request.PublicKeyPem);
+        var record = await Backend.GetAsync(BackendKeys.User(presented.User), StorageJsonContext.Default.UserRecord, ct).ConfigureAwait(false)
+            ?? throw AuthException.Forbidden($"user \"{presented.User}\" no longer exists");
+        await RequireNotLockedAsync(record.Name, record.Roles, clientAddr, ct).ConfigureAwait(false);
+        var roles = await ResolveRolesAsync(record.Roles, ct).ConfigureAwait(false);
+        var traits = Traits(record);
+        var rbac = new RbacEvaluator(roles, traits);
+        var remaining = presented.NotAfter - Now;
+        if (remaining <= TimeSpan.Zero)
+        {
+            throw new AuthException(401, "certificate expired: run `ferry login`");
+        }
+
+        var cap = remaining < rbac.MaxSessionTtl ? remaining : rbac.MaxSessionTtl;
+        var requested = request.TtlSeconds is { } s and > 0 ? TimeSpan.FromSeconds(s) : cap;
+        DatabaseRoute? route = null;
+        if (request.Route is { } r)
+        {
+            if (!WireNames.TryParseProtocol(r.Protocol, out var protocol))
+            {
+                throw AuthException.BadRequest($"route protocol \"{r.Protocol}\" is unknown: use postgres or mysql");
+            }
+
+            Names.Require(r.Service, "route service");
+            route = new DatabaseRoute(r.Service, protocol, r.DbUser ?? "", r.DbName ?? "");
+        }
+
+        var identity = new UserIdentity
+        {
+            User = record.Name,
+            ClusterName = ClusterName,
+            Roles = record.Roles,
+            Traits = traits,
+            Route = route,
+            AccessRequestIds = presented.AccessRequestIds,
+            MfaVerified = presented.MfaVerified,
+        };
+        var response = IssueUser(key, identity, requested, cap);
+        Emit(AuditEventTypes.CertIssue, AuditEventCodes.CertIssue, record.Name, true, null, clientAddr,
+            new() { ["kind"] = "user", ["route"] = route?.ServiceName ?? "", ["expires"] = response.Expires.ToString("O", CultureInfo.InvariantCulture) }, record.Roles);
+        return response;
+    }
+
+    private UserCertificateResponse IssueUser(ClientPublicKey key, UserIdentity identity, TimeSpan requested, TimeSpan cap)
+    {
+        using var certificate = Translate(() => Issuer.IssueUserCertificate(key, identity, requested, cap));
+        return new UserCertificateResponse
+        {
+            CertificatePem = certificate.ExportCertificatePem() + "\n",
+            UserCaPem = Authority.ExportTrustedRootsPem(CaKind.User),
+            HostCaPem = Authority.ExportTrustedRootsPem(CaKind.Host),
+            Expires = new DateTimeOffset(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero),
+        };
+    }
+
+    private async Task<bool> ConsumeTotpStepAsync(string user, long step, CancellationToken ct)
+    {
+        var key = BackendKeys.TotpUse(user);
+        var current = await Backend.GetWithRevisionAsync(key, StorageJsonContext.Default.TotpUse, ct).ConfigureAwait(false);
+        if (current is { } c && c.Value.Step >= step)
+        {
+            return false;
+        }
+
+        var swapped = await Backend.CompareAndSwapAsync(key, current?.Revision ?? 0, new TotpUse { Step = step }, StorageJsonContext.Default.TotpUse, cancellationToken: ct).ConfigureAwait(false);
+        return swapped is not null;
+    }
+
+    private async Task RequireNotLockedAsync(string user, IReadOnlyList<string> roles, string clientAddr, CancellationToken ct)
+    {
+        var locks = await ListLocksAsync(ct).ConfigureAwait(false);
+        var now = Now;
+        foreach (var l in locks)
+        {
+            if (l.Kind != LockTargetKind.Database && l.Covers(user, roles, null, now))
+            {
+                Emit(AuditEventTypes.UserLogin, AuditEventCodes.UserLoginFailure, user, false, l.Describe(), clientAddr, new() { ["lock"] = l.Id });
+                throw AuthException.Forbidden(l.Describe() + ": ask an administrator to remove the lock");
+            }
+        }
+    }
+
+    private static Dictionary<string, IReadOnlyList<string>> Traits(UserRecord record) =>
+        record.Traits.ToDictionary(p => p.Key, p => (IReadOnlyList<string>)p.Value.ToArray(), StringComparer.Ordinal);
+
+    internal static ClientPublicKey ParsePublicKey(string? pem)
+    {
+        if (string.IsNullOrWhiteSpace(pem))
+        {
+            throw AuthException.BadRequest("public_key_pem is missing: send the PEM public key made on the client");
+        }
+
+        return Translate(() => pem.Contains("CERTIFICATE REQUEST", StringComparison.Ordinal)
+            ? ClientPublicKey.FromCertificateSigningRequestPem(pem)
+            : ClientPublicKey.FromPem(pem));
+    }
+
+    private static T Translate<T>(Func<T> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (InvalidCertificateRequestException e)
+        {
+            throw AuthException.BadRequest(e.Message);
+        }
+    }
+
+    private static bool IsValidName(string name) =>
+        name.Length is > 0 and <= 128 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' or '@');
+}

@@ -1,0 +1,94 @@
+using Ferry.Audit;
+using Ferry.Auth.Backend;
+using Ferry.Auth.Users;
+using Ferry.Identity;
+
+namespace Ferry.Auth;
+
+/// <summary>
+/// The auth state of one data directory: backend (users, roles, tokens, locks, hosts), the three CAs, login
+/// throttling and audit emission. Used by the HTTPS API (<see cref="AuthServer"/>) and by local administration
+/// (<see cref="AdminCommand"/>), which work on the same files. Thread-safe.
+/// </summary>
+public sealed partial class AuthService : IAsyncDisposable
+{
+    private readonly AuthServiceOptions _options;
+    private readonly LoginThrottle _throttle;
+    private readonly IAuditSink _audit;
+    private readonly TimeProvider _time;
+
+    private AuthService(AuthServiceOptions options, IBackend backend, CertificateAuthorityStore authority, IAuditSink audit)
+    {
+        _options = options;
+        _time = options.Time;
+        Backend = backend;
+        Authority = authority;
+        Issuer = new CertificateIssuer(authority);
+        UserVerifier = authority.CreateVerifier(CaKind.User);
+        HostVerifier = authority.CreateVerifier(CaKind.Host);
+        _throttle = new LoginThrottle(_time, options.Throttle);
+        _audit = audit;
+    }
+
+    public IBackend Backend { get; }
+
+    public CertificateAuthorityStore Authority { get; }
+
+    public CertificateIssuer Issuer { get; }
+
+    /// <summary>Verifies user certificates against the user CA's trusted keys.</summary>
+    public IdentityVerifier UserVerifier { get; }
+
+    /// <summary>Verifies host certificates against the host CA's trusted keys.</summary>
+    public IdentityVerifier HostVerifier { get; }
+
+    public string ClusterName => _options.ClusterName;
+
+    public string DataDir => _options.DataDir;
+
+    /// <summary>Opens the SQLite backend and the CAs in <see cref="AuthServiceOptions.DataDir"/>, creating them on first use.</summary>
+    public static AuthService Open(AuthServiceOptions options, IAuditSink audit)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(audit);
+        var authority = CertificateAuthorityStore.OpenOrCreate(options.DataDir, options.ClusterName, options.Time);
+        try
+        {
+            var backend = SqliteBackend.Open(options.DataDir, options.Time);
+            return new AuthService(options, backend, authority, audit);
+        }
+        catch
+        {
+            authority.Dispose();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Backend.DisposeAsync().ConfigureAwait(false);
+        Authority.Dispose();
+    }
+
+    internal DateTimeOffset Now => _time.GetUtcNow();
+
+    internal void Emit(string type, string code, string? user, bool success = true, string? error = null, string? clientAddr = null, Dictionary<string, string>? details = null, IReadOnlyList<string>? roles = null)
+    {
+        var now = Now;
+        _audit.Emit(new AuditEvent
+        {
+            Id = AuditEventId.New(now),
+            Time = now,
+            Type = type,
+            Code = code,
+            Cluster = ClusterName,
+            ServerId = _options.ServerId,
+            User = user,
+            Roles = roles,
+            ClientAddr = clientAddr,
+            Success = success,
+            Error = error,
+            Details = details,
+        });
+    }
+}

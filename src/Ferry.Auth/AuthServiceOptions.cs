@@ -1,0 +1,30 @@
+using Ferry.Audit;
+using Ferry.Auth.Users;
+
+namespace Ferry.Auth;
+
+/// <summary>How to open the auth state in a data directory.</summary>
+public sealed class AuthServiceOptions
+{
+    /// <summary>Data directory: <c>ferry.db</c> (SQLite backend), <c>ca/</c> (CA keys), <c>audit/</c> (store), <c>spool/</c>.</summary>
+    public required string DataDir { get; init; }
+
+    /// <summary>Cluster name written into certificates.</summary>
+    public string ClusterName { get; init; } = "ferry";
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    public LoginThrottleOptions Throttle { get; init; } = new();
+
+    /// <summary>Where this process's audit events go. Null: a spool under <c>spool/</c> (see <see cref="AuthService"/>).</summary>
+    public IAuditSink? AuditSink { get; init; }
+
+    /// <summary>Host certificate lifetime for proxies and agents (renewed before expiry).</summary>
+    public TimeSpan HostCertificateTtl { get; init; } = TimeSpan.FromDays(7);
+
+    /// <summary>Db-client certificate lifetime (the agent caches it for most of it).</summary>
+    public TimeSpan DbClientCertificateTtl { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Identifies this process in audit events (<c>server_id</c>).</summary>
+    public string ServerId { get; init; } = Environment.MachineName;
+}

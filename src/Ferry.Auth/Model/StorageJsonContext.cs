@@ -1,0 +1,16 @@
+using System.Text.Json.Serialization;
+using Ferry.Auth.Api;
+
+namespace Ferry.Auth.Model;
+
+/// <summary>Source-generated JSON for backend values.</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(UserRecord))]
+[JsonSerializable(typeof(TotpUse))]
+[JsonSerializable(typeof(RoleRecord))]
+[JsonSerializable(typeof(JoinTokenRecord))]
+[JsonSerializable(typeof(HostRecord))]
+[JsonSerializable(typeof(LockInfo))]
+internal sealed partial class StorageJsonContext : JsonSerializerContext;
