@@ -18,7 +18,7 @@ public static class EmptyMessage
     {
         if (frame.PayloadLength != 0)
         {
-            PostgresThrow.InvalidLength(frame.Code, frame.PayloadLength + 4);
+            PostgresThrow.Malformed($"message type 0x{frame.Code:x2} carries a {frame.PayloadLength}-byte body");
         }
     }
 
