@@ -67,6 +67,13 @@ public sealed class KeyPair : IDisposable
         return TlsCertificates.FromPem(certificate.ExportCertificatePem(), ExportPrivateKeyPem());
     }
 
+    /// <summary>Pairs a certificate issued for this key with the private key, ready for <see cref="System.Net.Security.SslStream"/>.</summary>
+    public X509Certificate2 WithCertificate(IssuedCertificate certificate)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        return TlsCertificates.FromPem(certificate.ToPem(), ExportPrivateKeyPem());
+    }
+
     /// <summary>Releases the key.</summary>
     public void Dispose() => _key.Dispose();
 }

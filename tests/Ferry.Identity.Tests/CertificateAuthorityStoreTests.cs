@@ -54,7 +54,7 @@ public sealed class CertificateAuthorityStoreTests
 
         Assert.True(reopened.CreateVerifier(CaKind.User).VerifyUser(issued).IsValid);
         using var key = KeyPair.Generate();
-        using var fromReloadedKey = new CertificateIssuer(reopened).IssueUserCertificate(key.ToClientPublicKey(), TestAuthority.Alice(), TimeSpan.FromHours(1), TimeSpan.FromHours(1));
+        using var fromReloadedKey = new CertificateIssuer(reopened).IssueUserCertificate(key.ToClientPublicKey(), TestAuthority.Alice(), TimeSpan.FromHours(1), TimeSpan.FromHours(1)).ToX509Certificate2();
         Assert.True(ca.Store.CreateVerifier(CaKind.User).VerifyUser(fromReloadedKey).IsValid);
     }
 

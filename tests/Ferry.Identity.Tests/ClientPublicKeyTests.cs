@@ -11,7 +11,7 @@ public sealed class ClientPublicKeyTests
         using var pair = KeyPair.Generate();
 
         var key = ClientPublicKey.FromCertificateSigningRequestPem(pair.CreateSigningRequestPem("whatever-the-client-asks"));
-        using var certificate = ca.Issuer.IssueUserCertificate(key, TestAuthority.Alice(), TimeSpan.FromHours(1), TimeSpan.FromHours(1));
+        using var certificate = ca.Issuer.IssueUserCertificate(key, TestAuthority.Alice(), TimeSpan.FromHours(1), TimeSpan.FromHours(1)).ToX509Certificate2();
 
         Assert.Equal(pair.ExportSubjectPublicKeyInfo(), certificate.PublicKey.ExportSubjectPublicKeyInfo());
         Assert.Equal("CN=alice", certificate.Subject); // the server decides the subject, not the CSR
@@ -46,7 +46,7 @@ public sealed class ClientPublicKeyTests
 
         var key = ClientPublicKey.FromPem(pair.ExportPublicKeyPem());
 
-        Assert.Equal(pair.ExportSubjectPublicKeyInfo(), key.Key.ExportSubjectPublicKeyInfo());
+        Assert.Equal(pair.ExportSubjectPublicKeyInfo(), key.SubjectPublicKeyInfo.ToArray());
     }
 
     [Fact]

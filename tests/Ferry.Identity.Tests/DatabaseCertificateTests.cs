@@ -12,7 +12,7 @@ public sealed class DatabaseCertificateTests
         using var ca = new TestAuthority();
         using var key = KeyPair.Generate();
 
-        using var certificate = ca.Issuer.IssueDbClientCertificate(key.ToClientPublicKey(), "app_user", TimeSpan.FromHours(1));
+        using var certificate = ca.Issuer.IssueDbClientCertificate(key.ToClientPublicKey(), "app_user", TimeSpan.FromHours(1)).ToX509Certificate2();
 
         Assert.Equal("CN=app_user", certificate.Subject);
         // SEQUENCE { SET { SEQUENCE { OID 2.5.4.3, UTF8String "app_user" } } }: one RDN, nothing else
@@ -61,7 +61,7 @@ public sealed class DatabaseCertificateTests
 
         using var ca = new TestAuthority();
         using var key = KeyPair.Generate();
-        using var client = ca.Issuer.IssueDbClientCertificate(key.ToClientPublicKey(), "app_user", TimeSpan.FromHours(1));
+        using var client = ca.Issuer.IssueDbClientCertificate(key.ToClientPublicKey(), "app_user", TimeSpan.FromHours(1)).ToX509Certificate2();
         var bundle = ca.Issuer.ExportDatabaseServerBundle(["db.internal"], [IPAddress.Loopback], TimeSpan.FromDays(1));
         var dir = ca.Directory;
         File.WriteAllText(Path.Combine(dir, "ca.pem"), ca.Store.ExportTrustedRootsPem(CaKind.DbClient));
@@ -91,7 +91,7 @@ public sealed class DatabaseCertificateTests
 
         using var ca = new TestAuthority();
         using var key = KeyPair.Generate();
-        using var client = ca.Issuer.IssueDbClientCertificate(key.ToClientPublicKey(), "app_user", TimeSpan.FromHours(1));
+        using var client = ca.Issuer.IssueDbClientCertificate(key.ToClientPublicKey(), "app_user", TimeSpan.FromHours(1)).ToX509Certificate2();
         File.WriteAllText(Path.Combine(ca.Directory, "user-ca.pem"), ca.Store.ExportTrustedRootsPem(CaKind.User));
         File.WriteAllText(Path.Combine(ca.Directory, "client.pem"), client.ExportCertificatePem());
 

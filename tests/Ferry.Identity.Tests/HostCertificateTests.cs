@@ -15,7 +15,7 @@ public sealed class HostCertificateTests
         using var key = KeyPair.Generate();
         IPAddress[] ips = [IPAddress.Parse("10.0.0.7"), IPAddress.IPv6Loopback];
 
-        using var certificate = ca.Issuer.IssueHostCertificate(key.ToClientPublicKey(), role, "host-42", ["a.example.com", "b.example.com"], ips, TimeSpan.FromDays(30));
+        using var certificate = ca.Issuer.IssueHostCertificate(key.ToClientPublicKey(), role, "host-42", ["a.example.com", "b.example.com"], ips, TimeSpan.FromDays(30)).ToX509Certificate2();
         var result = ca.Store.CreateVerifier(CaKind.Host).VerifyHost(certificate, role);
 
         Assert.True(result.IsValid, result.Message);

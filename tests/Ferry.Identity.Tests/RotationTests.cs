@@ -56,7 +56,7 @@ public sealed class RotationTests
         {
             Assert.Equal(CaRotationPhase.Switched, reopened.GetRotationPhase(CaKind.User));
             using var key = KeyPair.Generate();
-            using var fromNew = new CertificateIssuer(reopened).IssueUserCertificate(key.ToClientPublicKey(), TestAuthority.Alice(), TimeSpan.FromHours(1), TimeSpan.FromHours(1));
+            using var fromNew = new CertificateIssuer(reopened).IssueUserCertificate(key.ToClientPublicKey(), TestAuthority.Alice(), TimeSpan.FromHours(1), TimeSpan.FromHours(1)).ToX509Certificate2();
             Assert.Equal(ca.Store.GetKeys(CaKind.User).Single(k => k.Status == CaKeyStatus.Signing).Certificate.Subject, fromNew.Issuer);
             Assert.True(reopened.CreateVerifier(CaKind.User).VerifyUser(fromOld).IsValid);
         }
@@ -103,9 +103,9 @@ public sealed class RotationTests
         using var key = KeyPair.Generate();
         return kind switch
         {
-            CaKind.User => ca.Issuer.IssueUserCertificate(key.ToClientPublicKey(), TestAuthority.Alice(), TimeSpan.FromHours(1), TimeSpan.FromHours(8)),
-            CaKind.Host => ca.Issuer.IssueHostCertificate(key.ToClientPublicKey(), HostRole.Agent, "agent-1", [], [], TimeSpan.FromHours(1)),
-            _ => ca.Issuer.IssueDbClientCertificate(key.ToClientPublicKey(), "app_user", TimeSpan.FromHours(1)),
+            CaKind.User => ca.Issuer.IssueUserCertificate(key.ToClientPublicKey(), TestAuthority.Alice(), TimeSpan.FromHours(1), TimeSpan.FromHours(8)).ToX509Certificate2(),
+            CaKind.Host => ca.Issuer.IssueHostCertificate(key.ToClientPublicKey(), HostRole.Agent, "agent-1", [], [], TimeSpan.FromHours(1)).ToX509Certificate2(),
+            _ => ca.Issuer.IssueDbClientCertificate(key.ToClientPublicKey(), "app_user", TimeSpan.FromHours(1)).ToX509Certificate2(),
         };
     }
 

@@ -38,13 +38,13 @@ internal sealed class TestAuthority : IDisposable
     public X509Certificate2 IssueUser(UserIdentity? identity = null, TimeSpan? ttl = null)
     {
         using var key = KeyPair.Generate();
-        return Issuer.IssueUserCertificate(key.ToClientPublicKey(), identity ?? Alice(), ttl ?? TimeSpan.FromHours(1), TimeSpan.FromHours(8));
+        return Issuer.IssueUserCertificate(key.ToClientPublicKey(), identity ?? Alice(), ttl ?? TimeSpan.FromHours(1), TimeSpan.FromHours(8)).ToX509Certificate2();
     }
 
     public X509Certificate2 IssueHost(HostRole role = HostRole.Proxy, string hostId = "proxy-1")
     {
         using var key = KeyPair.Generate();
-        return Issuer.IssueHostCertificate(key.ToClientPublicKey(), role, hostId, ["proxy.example.com"], [System.Net.IPAddress.Loopback], TimeSpan.FromHours(1));
+        return Issuer.IssueHostCertificate(key.ToClientPublicKey(), role, hostId, ["proxy.example.com"], [System.Net.IPAddress.Loopback], TimeSpan.FromHours(1)).ToX509Certificate2();
     }
 
     /// <summary>Signs an arbitrary leaf with the current signing key of a CA, for certificates the issuer would refuse to make.</summary>

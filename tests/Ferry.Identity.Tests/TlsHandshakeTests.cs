@@ -75,14 +75,14 @@ public sealed class TlsHandshakeTests
     private static X509Certificate2 HostCertificateWithKey(TestAuthority ca)
     {
         using var key = KeyPair.Generate();
-        using var certificate = ca.Issuer.IssueHostCertificate(key.ToClientPublicKey(), HostRole.Proxy, "proxy-1", ["localhost"], [IPAddress.Loopback], TimeSpan.FromHours(1));
+        using var certificate = ca.Issuer.IssueHostCertificate(key.ToClientPublicKey(), HostRole.Proxy, "proxy-1", ["localhost"], [IPAddress.Loopback], TimeSpan.FromHours(1)).ToX509Certificate2();
         return TlsCertificates.FromPem(certificate.ExportCertificatePem(), key.ExportPrivateKeyPem());
     }
 
     private static X509Certificate2 UserCertificateWithKey(TestAuthority issuer)
     {
         using var key = KeyPair.Generate();
-        using var certificate = issuer.Issuer.IssueUserCertificate(key.ToClientPublicKey(), TestAuthority.Alice(), TimeSpan.FromHours(1), TimeSpan.FromHours(1));
+        using var certificate = issuer.Issuer.IssueUserCertificate(key.ToClientPublicKey(), TestAuthority.Alice(), TimeSpan.FromHours(1), TimeSpan.FromHours(1)).ToX509Certificate2();
         return key.WithCertificate(certificate);
     }
 

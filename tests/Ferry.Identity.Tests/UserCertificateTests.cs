@@ -91,10 +91,37 @@ public sealed class UserCertificateTests
         using var ca = new TestAuthority();
         using var key = KeyPair.Generate();
 
-        using var certificate = ca.Issuer.IssueUserCertificate(key.ToClientPublicKey(), TestAuthority.Alice(), TimeSpan.FromHours(requestedHours), TimeSpan.FromHours(capHours));
+        using var certificate = ca.Issuer.IssueUserCertificate(key.ToClientPublicKey(), TestAuthority.Alice(), TimeSpan.FromHours(requestedHours), TimeSpan.FromHours(capHours)).ToX509Certificate2();
 
         var expected = ca.Clock.GetUtcNow().AddHours(expectedHours);
         Assert.InRange(new DateTimeOffset(certificate.NotAfter.ToUniversalTime()), expected.AddSeconds(-1), expected.AddSeconds(1));
+    }
+
+    [Fact]
+    public void Issue_TtlBeyondTheCaExpiry_IsClampedToTheCaNotAfter()
+    {
+        using var ca = new TestAuthority();
+        using var key = KeyPair.Generate();
+
+        var issued = ca.Issuer.IssueUserCertificate(key.ToClientPublicKey(), TestAuthority.Alice(), TimeSpan.FromDays(365 * 30), TimeSpan.FromDays(365 * 30));
+
+        Assert.Equal(ca.Store.GetTrustedRoots(CaKind.User)[0].NotAfter.ToUniversalTime(), issued.NotAfter.UtcDateTime);
+        Assert.True(ca.Store.CreateVerifier(CaKind.User).VerifyUser(issued.Der).IsValid);
+    }
+
+    [Fact]
+    public void IssuedCertificate_ReportsWhatTheCertificateSays()
+    {
+        using var ca = new TestAuthority();
+        using var key = KeyPair.Generate();
+
+        var issued = ca.Issuer.IssueUserCertificate(key.ToClientPublicKey(), TestAuthority.Alice(), TimeSpan.FromHours(2), TimeSpan.FromHours(8));
+        using var parsed = X509Certificate2.CreateFromPem(issued.ToPem());
+
+        Assert.Equal(parsed.SerialNumber, issued.SerialNumber, ignoreCase: true);
+        Assert.Equal(parsed.NotBefore.ToUniversalTime(), issued.NotBefore.UtcDateTime);
+        Assert.Equal(parsed.NotAfter.ToUniversalTime(), issued.NotAfter.UtcDateTime);
+        Assert.Equal(issued.Der.ToArray(), parsed.RawData);
     }
 
     [Fact]

@@ -83,7 +83,7 @@ public sealed class VerificationFailureTests
     {
         using var ca = new TestAuthority();
         using var key = KeyPair.Generate();
-        using var dbClient = ca.Issuer.IssueDbClientCertificate(key.ToClientPublicKey(), "alice", TimeSpan.FromHours(1));
+        using var dbClient = ca.Issuer.IssueDbClientCertificate(key.ToClientPublicKey(), "alice", TimeSpan.FromHours(1)).ToX509Certificate2();
 
         Assert.Equal(VerificationFailure.WrongUsage, ca.Store.CreateVerifier(CaKind.DbClient).VerifyUser(dbClient).Failure);
     }

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 
 namespace Ferry.Identity;
 
@@ -11,10 +10,10 @@ public sealed partial class CertificateIssuer
     /// MariaDB <c>REQUIRE SUBJECT '/CN=&lt;user&gt;'</c> and PostgreSQL <c>cert</c> authentication match), EKU clientAuth.
     /// </summary>
     /// <exception cref="InvalidCertificateRequestException">Empty database user or non-positive lifetime.</exception>
-    public X509Certificate2 IssueDbClientCertificate(ClientPublicKey key, string dbUser, TimeSpan ttl)
+    public IssuedCertificate IssueDbClientCertificate(ClientPublicKey key, string dbUser, TimeSpan ttl)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return Sign(CaKind.DbClient, CommonNameOnly(dbUser, "database user"), key.Key, ttl, ClientUsage);
+        return Sign(CaKind.DbClient, CommonNameOnly(dbUser, "database user"), key, ttl, ClientUsage);
     }
 
     /// <summary>
@@ -33,10 +32,10 @@ public sealed partial class CertificateIssuer
         }
 
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var publicKey = new CertificateRequest("CN=unused", key, HashAlgorithmName.SHA256).PublicKey;
+        var publicKey = ClientPublicKey.FromSubjectPublicKeyInfo(key.ExportSubjectPublicKeyInfo());
         var commonName = dnsNames.Count > 0 ? dnsNames[0] : ipAddresses[0].ToString();
-        using var certificate = Sign(CaKind.DbClient, CommonNameOnly(commonName, "server name"), publicKey, ttl,
+        var certificate = Sign(CaKind.DbClient, CommonNameOnly(commonName, "server name"), publicKey, ttl,
             ServerUsage, AlternativeNames(dnsNames, ipAddresses));
-        return new DatabaseServerBundle(certificate.ExportCertificatePem() + "\n", key.ExportPkcs8PrivateKeyPem() + "\n", _store.ExportTrustedRootsPem(CaKind.DbClient));
+        return new DatabaseServerBundle(certificate.ToPem() + "\n", key.ExportPkcs8PrivateKeyPem() + "\n", _store.ExportTrustedRootsPem(CaKind.DbClient));
     }
 }

@@ -11,22 +11,22 @@ public sealed partial class CertificateIssuer
     /// marking it as a host certificate of <paramref name="role"/>.
     /// </summary>
     /// <exception cref="InvalidCertificateRequestException">Empty host id, non-positive lifetime or invalid DNS name.</exception>
-    public X509Certificate2 IssueHostCertificate(ClientPublicKey key, HostRole role, string hostId, IReadOnlyList<string> dnsNames, IReadOnlyList<IPAddress> ipAddresses, TimeSpan ttl)
+    public IssuedCertificate IssueHostCertificate(ClientPublicKey key, HostRole role, string hostId, IReadOnlyList<string> dnsNames, IReadOnlyList<IPAddress> ipAddresses, TimeSpan ttl)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(dnsNames);
         ArgumentNullException.ThrowIfNull(ipAddresses);
         var subject = CommonNameOnly(hostId, "host id");
-        var marker = new X509Extension(IdentityOids.HostIdentityExtension, HostIdentityExtension.Encode(role, hostId, _store.ClusterName), critical: false);
+        var marker = CertificateWriter.Extension(IdentityOids.HostIdentityExtension, false, HostIdentityExtension.Encode(role, hostId, _store.ClusterName));
         if (dnsNames.Count == 0 && ipAddresses.Count == 0)
         {
-            return Sign(CaKind.Host, subject, key.Key, ttl, HostUsage, marker);
+            return Sign(CaKind.Host, subject, key, ttl, HostUsage, marker);
         }
 
-        return Sign(CaKind.Host, subject, key.Key, ttl, HostUsage, marker, AlternativeNames(dnsNames, ipAddresses));
+        return Sign(CaKind.Host, subject, key, ttl, HostUsage, marker, AlternativeNames(dnsNames, ipAddresses));
     }
 
-    private static X509Extension AlternativeNames(IReadOnlyList<string> dnsNames, IReadOnlyList<IPAddress> ipAddresses)
+    private static byte[] AlternativeNames(IReadOnlyList<string> dnsNames, IReadOnlyList<IPAddress> ipAddresses)
     {
         var san = new SubjectAlternativeNameBuilder();
         foreach (var name in dnsNames)
@@ -44,6 +44,6 @@ public sealed partial class CertificateIssuer
             san.AddIpAddress(ip);
         }
 
-        return san.Build(critical: false);
+        return CertificateWriter.Extension("2.5.29.17", false, san.Build(critical: false).RawData);
     }
 }

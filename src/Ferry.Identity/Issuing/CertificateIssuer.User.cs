@@ -1,5 +1,3 @@
-using System.Security.Cryptography.X509Certificates;
-
 namespace Ferry.Identity;
 
 public sealed partial class CertificateIssuer
@@ -14,7 +12,7 @@ public sealed partial class CertificateIssuer
     /// <param name="requestedTtl">Session lifetime the client asked for.</param>
     /// <param name="maxSessionTtl">The smallest <c>max_session_ttl</c> of the user's roles: the cap.</param>
     /// <exception cref="InvalidCertificateRequestException">Empty user, non-positive lifetime, or identity over <see cref="IdentityLimits.MaxExtensionBytes"/>.</exception>
-    public X509Certificate2 IssueUserCertificate(ClientPublicKey key, UserIdentity identity, TimeSpan requestedTtl, TimeSpan maxSessionTtl)
+    public IssuedCertificate IssueUserCertificate(ClientPublicKey key, UserIdentity identity, TimeSpan requestedTtl, TimeSpan maxSessionTtl)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(identity);
@@ -32,6 +30,6 @@ public sealed partial class CertificateIssuer
         }
 
         var ttl = requestedTtl < maxSessionTtl ? requestedTtl : maxSessionTtl;
-        return Sign(CaKind.User, subject, key.Key, ttl, ClientUsage, new X509Extension(IdentityOids.UserIdentityExtension, encoded, critical: false));
+        return Sign(CaKind.User, subject, key, ttl, ClientUsage, CertificateWriter.Extension(IdentityOids.UserIdentityExtension, false, encoded));
     }
 }

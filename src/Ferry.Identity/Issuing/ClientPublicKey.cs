@@ -1,3 +1,4 @@
+using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
@@ -12,31 +13,83 @@ public sealed class ClientPublicKey
 {
     private const string EcOid = "1.2.840.10045.2.1";
     private const string RsaOid = "1.2.840.113549.1.1.1";
+    private const string P256Oid = "1.2.840.10045.3.1.7";
+    private const string P384Oid = "1.3.132.0.34";
 
-    private ClientPublicKey(PublicKey key) => Key = key;
+    private ClientPublicKey(byte[] spki, bool isRsa)
+    {
+        SubjectPublicKeyInfo = spki;
+        IsRsa = isRsa;
+    }
 
-    /// <summary>The validated key.</summary>
-    public PublicKey Key { get; }
+    /// <summary>The validated key as DER SubjectPublicKeyInfo.</summary>
+    public ReadOnlyMemory<byte> SubjectPublicKeyInfo { get; }
 
-    /// <summary>Reads a DER SubjectPublicKeyInfo.</summary>
+    /// <summary>Whether the key is RSA (otherwise ECDSA).</summary>
+    public bool IsRsa { get; }
+
+    /// <summary>
+    /// Reads a DER SubjectPublicKeyInfo. EC keys are checked structurally (named curve P-256/P-384, uncompressed
+    /// point of the right length) without importing them; a key that is not on the curve would only make the
+    /// certificate useless to its owner. CSRs get the full check through their signature.
+    /// </summary>
     /// <exception cref="InvalidCertificateRequestException">Not a single well-formed, accepted public key.</exception>
     public static ClientPublicKey FromSubjectPublicKeyInfo(ReadOnlySpan<byte> spki)
     {
-        PublicKey key;
         try
         {
-            key = PublicKey.CreateFromSubjectPublicKeyInfo(spki, out var read);
-            if (read != spki.Length)
+            var outer = new AsnReader(spki.ToArray(), AsnEncodingRules.DER);
+            var encoded = outer.PeekEncodedValue();
+            var info = outer.ReadSequence();
+            if (outer.HasData)
             {
                 throw new InvalidCertificateRequestException("public key has trailing data: send exactly one DER SubjectPublicKeyInfo");
             }
+
+            var algorithm = info.ReadSequence();
+            var oid = algorithm.ReadObjectIdentifier();
+            switch (oid)
+            {
+                case EcOid:
+                    var curve = algorithm.ReadObjectIdentifier();
+                    algorithm.ThrowIfNotEmpty();
+                    if (!info.TryReadPrimitiveBitString(out var unused, out var point) || unused != 0)
+                    {
+                        throw new AsnContentException();
+                    }
+
+                    info.ThrowIfNotEmpty();
+                    var expected = curve switch
+                    {
+                        P256Oid => 65,
+                        P384Oid => 97,
+                        _ => throw new InvalidCertificateRequestException("EC public key must be on curve P-256 or P-384: generate a P-256 key"),
+                    };
+                    if (point.Length != expected || point.Span[0] != 0x04)
+                    {
+                        throw new InvalidCertificateRequestException("EC public key must be an uncompressed point of the curve's size: generate a new P-256 key");
+                    }
+
+                    return new ClientPublicKey(encoded.ToArray(), isRsa: false);
+                case RsaOid:
+                    using (var rsa = RSA.Create())
+                    {
+                        rsa.ImportSubjectPublicKeyInfo(encoded.Span, out _);
+                        if (rsa.KeySize < 2048)
+                        {
+                            throw new InvalidCertificateRequestException("RSA public key must be at least 2048 bits: generate an ECDSA P-256 key");
+                        }
+                    }
+
+                    return new ClientPublicKey(encoded.ToArray(), isRsa: true);
+                default:
+                    throw new InvalidCertificateRequestException($"public key algorithm {oid} is not accepted: generate an ECDSA P-256 key");
+            }
         }
-        catch (CryptographicException e)
+        catch (Exception e) when (e is AsnContentException or CryptographicException)
         {
             throw new InvalidCertificateRequestException("public key is not a valid SubjectPublicKeyInfo: send the key made by `ferry login`", e);
         }
-
-        return Validated(key);
     }
 
     /// <summary>Reads a PEM "PUBLIC KEY" block.</summary>
@@ -66,7 +119,7 @@ public sealed class ClientPublicKey
                 "certificate signing request is malformed or its signature does not verify: create a new one with `ferry login`", e);
         }
 
-        return Validated(request.PublicKey);
+        return FromSubjectPublicKeyInfo(request.PublicKey.ExportSubjectPublicKeyInfo());
     }
 
     /// <summary>Reads a PEM "CERTIFICATE REQUEST" block and verifies its signature.</summary>
@@ -91,43 +144,5 @@ public sealed class ClientPublicKey
         }
 
         return data.AsSpan(0, written).ToArray();
-    }
-
-    private static ClientPublicKey Validated(PublicKey key)
-    {
-        try
-        {
-            switch (key.Oid.Value)
-            {
-                case EcOid:
-                    using (var ec = key.GetECDsaPublicKey())
-                    {
-                        if (ec is null || (ec.KeySize != 256 && ec.KeySize != 384))
-                        {
-                            throw new InvalidCertificateRequestException("EC public key must be on curve P-256 or P-384: generate a P-256 key");
-                        }
-                    }
-
-                    break;
-                case RsaOid:
-                    using (var rsa = key.GetRSAPublicKey())
-                    {
-                        if (rsa is null || rsa.KeySize < 2048)
-                        {
-                            throw new InvalidCertificateRequestException("RSA public key must be at least 2048 bits: generate an ECDSA P-256 key");
-                        }
-                    }
-
-                    break;
-                default:
-                    throw new InvalidCertificateRequestException($"public key algorithm {key.Oid.Value} is not accepted: generate an ECDSA P-256 key");
-            }
-        }
-        catch (CryptographicException e)
-        {
-            throw new InvalidCertificateRequestException("public key is invalid: generate a new ECDSA P-256 key", e);
-        }
-
-        return new ClientPublicKey(key);
     }
 }
