@@ -11,7 +11,7 @@ namespace Ferry.Benchmarks.Audit;
 [MemoryDiagnoser]
 public class AuditStoreIngestBenchmarks
 {
-    private const int Events = 20_000;
+    private const int Events = 100_000;
     private string _directory = "";
     private AuditStore _store = null!;
     private AuditEvent[][] _batches = [];
