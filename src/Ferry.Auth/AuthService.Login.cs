@@ -127,13 +127,13 @@ public sealed partial class AuthService
 
     private UserCertificateResponse IssueUser(ClientPublicKey key, UserIdentity identity, TimeSpan requested, TimeSpan cap)
     {
-        using var certificate = Translate(() => Issuer.IssueUserCertificate(key, identity, requested, cap));
+        var certificate = Translate(() => Issuer.IssueUserCertificate(key, identity, requested, cap));
         return new UserCertificateResponse
         {
-            CertificatePem = certificate.ExportCertificatePem() + "\n",
+            CertificatePem = certificate.ToPem() + "\n",
             UserCaPem = Authority.ExportTrustedRootsPem(CaKind.User),
             HostCaPem = Authority.ExportTrustedRootsPem(CaKind.Host),
-            Expires = new DateTimeOffset(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero),
+            Expires = certificate.NotAfter,
         };
     }
 
@@ -148,6 +148,13 @@ public sealed partial class AuthService
 
         var swapped = await Backend.CompareAndSwapAsync(key, current?.Revision ?? 0, new TotpUse { Step = step }, StorageJsonContext.Default.TotpUse, cancellationToken: ct).ConfigureAwait(false);
         return swapped is not null;
+    }
+
+    /// <summary>Refuses (403) when a lock covers the user or one of the roles of a verified certificate.</summary>
+    public Task RequireUserNotLockedAsync(UserIdentity identity, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(identity);
+        return RequireNotLockedAsync(identity.User, identity.Roles, "", ct);
     }
 
     private async Task RequireNotLockedAsync(string user, IReadOnlyList<string> roles, string clientAddr, CancellationToken ct)

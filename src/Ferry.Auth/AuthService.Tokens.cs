@@ -142,14 +142,14 @@ public sealed partial class AuthService
             }
         }
 
-        using var certificate = Translate(() => Issuer.IssueDbClientCertificate(key, request.DbUser, _options.DbClientCertificateTtl));
+        var certificate = Translate(() => Issuer.IssueDbClientCertificate(key, request.DbUser, _options.DbClientCertificateTtl));
         Emit(AuditEventTypes.CertIssue, AuditEventCodes.CertIssue, null, true, null, clientAddr,
             new() { ["kind"] = "db-client", ["agent"] = agent.HostId, ["database"] = request.Database, ["db_user"] = request.DbUser });
         return new DbCertificateResponse
         {
-            CertificatePem = certificate.ExportCertificatePem() + "\n",
+            CertificatePem = certificate.ToPem() + "\n",
             DbClientCaPem = Authority.ExportTrustedRootsPem(CaKind.DbClient),
-            Expires = new DateTimeOffset(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero),
+            Expires = certificate.NotAfter,
         };
     }
 
@@ -164,14 +164,14 @@ public sealed partial class AuthService
 
     internal HostCertificateResponse IssueHost(ClientPublicKey key, HostRole role, string hostId, IReadOnlyList<string> dns, IReadOnlyList<IPAddress> ips)
     {
-        using var certificate = Translate(() => Issuer.IssueHostCertificate(key, role, hostId, dns, ips, _options.HostCertificateTtl));
+        var certificate = Translate(() => Issuer.IssueHostCertificate(key, role, hostId, dns, ips, _options.HostCertificateTtl));
         return new HostCertificateResponse
         {
-            CertificatePem = certificate.ExportCertificatePem() + "\n",
+            CertificatePem = certificate.ToPem() + "\n",
             HostCaPem = Authority.ExportTrustedRootsPem(CaKind.Host),
             UserCaPem = Authority.ExportTrustedRootsPem(CaKind.User),
             DbClientCaPem = Authority.ExportTrustedRootsPem(CaKind.DbClient),
-            Expires = new DateTimeOffset(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero),
+            Expires = certificate.NotAfter,
         };
     }
 

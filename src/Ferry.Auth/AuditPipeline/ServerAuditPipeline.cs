@@ -1,0 +1,154 @@
+using Ferry.Audit;
+
+namespace Ferry.Auth.AuditPipeline;
+
+/// <summary>
+/// The auth server's audit plumbing: the store (<c>audit/</c>), the server's own spool (<c>spool/auth</c>) shipped
+/// into the store, and a sweep that ships finished admin spools (<see cref="AdminAuditSpool"/>) into the store.
+/// </summary>
+internal sealed class ServerAuditPipeline : IAuditSink, IAsyncDisposable
+{
+    private readonly string _spoolRoot;
+    private readonly AuditSpool _spool;
+    private readonly SpoolingAuditSink _sink;
+    private readonly AuditShipper _shipper;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly SemaphoreSlim _drainGate = new(1, 1);
+    private readonly Task _shipping;
+    private readonly Task _adminSweep;
+
+    public ServerAuditPipeline(string dataDir, TimeProvider time)
+    {
+        Store = AuditStore.Open(Path.Combine(dataDir, "audit"), new AuditStoreOptions { Time = time });
+        _spoolRoot = Path.Combine(dataDir, "spool");
+        _spool = AuditSpool.Open(Path.Combine(_spoolRoot, "auth"));
+        _sink = new SpoolingAuditSink(_spool);
+        _shipper = new AuditShipper(_spool, new AuditStoreUploader(Store));
+        _shipping = Task.Run(ShipLoopAsync);
+        _adminSweep = Task.Run(SweepAdminSpoolsAsync);
+    }
+
+    public AuditStore Store { get; }
+
+    public void Emit(AuditEvent e) => _sink.Emit(e);
+
+    /// <summary>Waits until every event emitted so far is durable in the spool and shipped to the store.</summary>
+    public async Task FlushAsync(CancellationToken ct = default)
+    {
+        await _sink.FlushAsync(ct).ConfigureAwait(false);
+        await DrainAsync(ct).ConfigureAwait(false);
+    }
+
+    private async Task DrainAsync(CancellationToken ct)
+    {
+        await _drainGate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await _shipper.DrainAsync(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _drainGate.Release();
+        }
+    }
+
+    private async Task ShipLoopAsync()
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(200));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
+            {
+                await DrainAsync(_stop.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _sink.FlushAsync().ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await Swallow(_shipping).ConfigureAwait(false);
+        await Swallow(_adminSweep).ConfigureAwait(false);
+        await _sink.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            await _shipper.DrainAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException)
+        {
+        }
+
+        _spool.Dispose();
+        Store.Dispose();
+        _stop.Dispose();
+        _drainGate.Dispose();
+    }
+
+    internal async Task ShipAdminSpoolsAsync(CancellationToken ct)
+    {
+        if (!Directory.Exists(_spoolRoot))
+        {
+            return;
+        }
+
+        foreach (var dir in Directory.GetDirectories(_spoolRoot))
+        {
+            if (!AdminAuditSpool.IsFinished(Path.GetFileName(dir)))
+            {
+                continue;
+            }
+
+            using (var spool = AuditSpool.Open(dir))
+            {
+                await new AuditShipper(spool, new AuditStoreUploader(Store)).DrainAsync(ct).ConfigureAwait(false);
+            }
+
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private async Task SweepAdminSpoolsAsync()
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(2));
+        try
+        {
+            do
+            {
+                try
+                {
+                    await ShipAdminSpoolsAsync(_stop.Token).ConfigureAwait(false);
+                }
+                catch (IOException)
+                {
+                    // A spool still being renamed or removed: next tick.
+                }
+            }
+            while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private static async Task Swallow(Task task)
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

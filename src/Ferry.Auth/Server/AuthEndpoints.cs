@@ -1,0 +1,200 @@
+using System.Globalization;
+using System.Text.Json;
+using Ferry.Audit;
+using Ferry.Auth.Api;
+using Ferry.Auth.AuditPipeline;
+using Ferry.Identity;
+using Ferry.Rbac;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Ferry.Auth.Server;
+
+/// <summary>The HTTPS API routes. Every handler is a plain <see cref="RequestDelegate"/> (no reflection).</summary>
+internal sealed class AuthEndpoints(AuthService service, ServerAuditPipeline audit, AuthServerOptions options)
+{
+    private static readonly ReadOnlyMemory<byte> NewLine = "\n"u8.ToArray();
+
+    public void Map(IEndpointRouteBuilder app)
+    {
+        app.MapPost("/v1/login", Guard(LoginAsync));
+        app.MapPost("/v1/certs/user", Guard(UserCertAsync));
+        app.MapPost("/v1/join", Guard(JoinAsync));
+        app.MapPost("/v1/hosts/renew", Guard(RenewAsync));
+        app.MapPost("/v1/db-certs", Guard(DbCertAsync));
+        app.MapGet("/v1/roles", Guard(RolesAsync));
+        app.MapGet("/v1/users/{name}", Guard(UserAsync));
+        app.MapGet("/v1/locks", Guard(LocksAsync));
+        app.MapGet("/v1/locks/watch", Guard(WatchLocksAsync));
+        app.MapPost("/v1/audit/events", Guard(AuditUploadAsync));
+        app.MapGet("/v1/audit/search", Guard(AuditSearchAsync));
+        app.MapGet("/v1/ca", Guard(CaAsync));
+    }
+
+    private static RequestDelegate Guard(Func<HttpContext, Task> handler) => async context =>
+    {
+        try
+        {
+            await handler(context).ConfigureAwait(false);
+        }
+        catch (AuthException e) when (!context.Response.HasStarted)
+        {
+            await ApiResponses.ErrorAsync(context, e.StatusCode, e.Message, e.RetryAfter).ConfigureAwait(false);
+        }
+        catch (RoleValidationException e) when (!context.Response.HasStarted)
+        {
+            await ApiResponses.ErrorAsync(context, StatusCodes.Status400BadRequest, e.Message).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away.
+        }
+    };
+
+    private async Task LoginAsync(HttpContext context)
+    {
+        var request = await ApiResponses.ReadAsync(context, AuthApiJsonContext.Default.LoginRequest).ConfigureAwait(false);
+        var address = await CallerIdentity.ClientAddressAsync(context, service).ConfigureAwait(false);
+        var response = await service.LoginAsync(request, address, context.RequestAborted).ConfigureAwait(false);
+        await ApiResponses.WriteAsync(context, response, AuthApiJsonContext.Default.UserCertificateResponse).ConfigureAwait(false);
+    }
+
+    private async Task UserCertAsync(HttpContext context)
+    {
+        var user = await CallerIdentity.RequireUserAsync(context, service).ConfigureAwait(false);
+        var request = await ApiResponses.ReadAsync(context, AuthApiJsonContext.Default.UserCertificateRequest).ConfigureAwait(false);
+        var address = await CallerIdentity.ClientAddressAsync(context, service).ConfigureAwait(false);
+        var response = await service.ReissueUserCertificateAsync(user, request, address, context.RequestAborted).ConfigureAwait(false);
+        await ApiResponses.WriteAsync(context, response, AuthApiJsonContext.Default.UserCertificateResponse).ConfigureAwait(false);
+    }
+
+    private async Task JoinAsync(HttpContext context)
+    {
+        var request = await ApiResponses.ReadAsync(context, AuthApiJsonContext.Default.JoinRequest).ConfigureAwait(false);
+        var address = await CallerIdentity.ClientAddressAsync(context, service).ConfigureAwait(false);
+        var response = await service.JoinAsync(request, address, context.RequestAborted).ConfigureAwait(false);
+        await ApiResponses.WriteAsync(context, response, AuthApiJsonContext.Default.HostCertificateResponse).ConfigureAwait(false);
+    }
+
+    private async Task RenewAsync(HttpContext context)
+    {
+        var host = await CallerIdentity.RequireHostAsync(context, service).ConfigureAwait(false);
+        var request = await ApiResponses.ReadAsync(context, AuthApiJsonContext.Default.HostRenewRequest).ConfigureAwait(false);
+        var address = await CallerIdentity.ClientAddressAsync(context, service).ConfigureAwait(false);
+        var response = await service.RenewHostAsync(host, request, address, context.RequestAborted).ConfigureAwait(false);
+        await ApiResponses.WriteAsync(context, response, AuthApiJsonContext.Default.HostCertificateResponse).ConfigureAwait(false);
+    }
+
+    private async Task DbCertAsync(HttpContext context)
+    {
+        var host = await CallerIdentity.RequireHostAsync(context, service, HostRole.Agent).ConfigureAwait(false);
+        var request = await ApiResponses.ReadAsync(context, AuthApiJsonContext.Default.DbCertificateRequest).ConfigureAwait(false);
+        var address = await CallerIdentity.ClientAddressAsync(context, service).ConfigureAwait(false);
+        var response = await service.IssueDbClientCertificateAsync(host, request, address, context.RequestAborted).ConfigureAwait(false);
+        await ApiResponses.WriteAsync(context, response, AuthApiJsonContext.Default.DbCertificateResponse).ConfigureAwait(false);
+    }
+
+    private async Task RolesAsync(HttpContext context)
+    {
+        await CallerIdentity.RequireHostAsync(context, service).ConfigureAwait(false);
+        var roles = await service.ListRolesAsync(context.RequestAborted).ConfigureAwait(false);
+        await ApiResponses.WriteAsync(context, new RolesResponse { Roles = roles }, AuthApiJsonContext.Default.RolesResponse).ConfigureAwait(false);
+    }
+
+    private async Task UserAsync(HttpContext context)
+    {
+        await CallerIdentity.RequireHostAsync(context, service).ConfigureAwait(false);
+        var name = context.Request.RouteValues["name"] as string ?? "";
+        var user = await service.GetUserAsync(name, context.RequestAborted).ConfigureAwait(false)
+            ?? throw AuthException.NotFound($"user \"{name}\" does not exist");
+        await ApiResponses.WriteAsync(context, user, AuthApiJsonContext.Default.UserInfo).ConfigureAwait(false);
+    }
+
+    private async Task LocksAsync(HttpContext context)
+    {
+        await CallerIdentity.RequireHostAsync(context, service).ConfigureAwait(false);
+        var locks = await service.ListLocksAsync(context.RequestAborted).ConfigureAwait(false);
+        await ApiResponses.WriteAsync(context, new LocksResponse { Locks = locks }, AuthApiJsonContext.Default.LocksResponse).ConfigureAwait(false);
+    }
+
+    private async Task WatchLocksAsync(HttpContext context)
+    {
+        await CallerIdentity.RequireHostAsync(context, service).ConfigureAwait(false);
+        var ct = context.RequestAborted;
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "application/x-ndjson";
+        context.Response.Headers.CacheControl = "no-store";
+        await context.Response.StartAsync(ct).ConfigureAwait(false);
+        var body = context.Response.BodyWriter;
+        await using var events = service.WatchLocksAsync(ct).GetAsyncEnumerator(ct);
+        var next = events.MoveNextAsync().AsTask();
+        while (!ct.IsCancellationRequested)
+        {
+            var ping = Task.Delay(options.WatchPingInterval, options.Time, ct);
+            var done = await Task.WhenAny(next, ping).ConfigureAwait(false);
+            LockWatchEvent item;
+            if (done == next)
+            {
+                if (!await next.ConfigureAwait(false))
+                {
+                    break;
+                }
+
+                item = events.Current;
+                next = events.MoveNextAsync().AsTask();
+            }
+            else
+            {
+                await ping.ConfigureAwait(false);
+                item = new LockWatchEvent { Type = LockWatchEvent.Ping };
+            }
+
+            var line = JsonSerializer.SerializeToUtf8Bytes(item, AuthApiJsonContext.Default.LockWatchEvent);
+            await body.WriteAsync(line, ct).ConfigureAwait(false);
+            await body.WriteAsync(NewLine, ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task AuditUploadAsync(HttpContext context)
+    {
+        await CallerIdentity.RequireHostAsync(context, service).ConfigureAwait(false);
+        List<AuditEvent>? events;
+        try
+        {
+            events = await JsonSerializer.DeserializeAsync(context.Request.Body, AuditJsonContext.Default.ListAuditEvent, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (JsonException e)
+        {
+            throw AuthException.BadRequest("body must be a JSON array of audit events: " + e.Message);
+        }
+
+        events ??= [];
+        if (events.Any(e => string.IsNullOrEmpty(e.Id) || string.IsNullOrEmpty(e.Type)))
+        {
+            throw AuthException.BadRequest("every audit event needs an id and a type");
+        }
+
+        var stored = events.Count == 0 ? 0 : audit.Store.Append(events);
+        await ApiResponses.WriteAsync(context, new AuditUploadResponse { Received = events.Count, Stored = stored }, AuthApiJsonContext.Default.AuditUploadResponse).ConfigureAwait(false);
+    }
+
+    private async Task AuditSearchAsync(HttpContext context)
+    {
+        var user = await CallerIdentity.RequireUserAsync(context, service).ConfigureAwait(false);
+        var roles = await service.ResolveRolesAsync(user.Roles, context.RequestAborted).ConfigureAwait(false);
+        if (!roles.Any(r => r.Options.AuditSearch))
+        {
+            throw AuthException.Forbidden("your roles do not allow audit search: ask for a role with `options: { audit_search: true }`");
+        }
+
+        await service.RequireUserNotLockedAsync(user, context.RequestAborted).ConfigureAwait(false);
+        var query = AuditSearchQuery.Parse(context.Request.Query, service.Now);
+        await audit.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+        var results = audit.Store.Search(query);
+        await ApiResponses.WriteAsync(context, results.ToList(), AuditJsonContext.Default.ListAuditEvent).ConfigureAwait(false);
+    }
+
+    private Task CaAsync(HttpContext context) =>
+        ApiResponses.WriteAsync(context, service.GetCertificateAuthorities(), AuthApiJsonContext.Default.CaResponse);
+}

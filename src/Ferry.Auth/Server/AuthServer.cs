@@ -1,0 +1,191 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Ferry.Auth.AuditPipeline;
+using Ferry.Identity;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Ferry.Auth.Server;
+
+/// <summary>
+/// The auth HTTPS API on Kestrel. Its server certificate is a host certificate (role auth) issued at start from
+/// the cluster's own host CA, for <see cref="AuthServerOptions.ServerId"/> with the public addresses, localhost and
+/// 127.0.0.1 as SANs; clients pin the host CA (from <c>GET /v1/ca</c> or the login answer). Client certificates are
+/// optional at the TLS layer and checked per endpoint.
+/// </summary>
+public sealed class AuthServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ServerAuditPipeline _audit;
+    private readonly X509Certificate2 _certificate;
+    private int _stopped;
+
+    private AuthServer(WebApplication app, AuthService service, ServerAuditPipeline audit, X509Certificate2 certificate, IPEndPoint endpoint)
+    {
+        _app = app;
+        Service = service;
+        _audit = audit;
+        _certificate = certificate;
+        Endpoint = endpoint;
+    }
+
+    /// <summary>The auth state behind the API (also usable in-process, e.g. by an all-in-one daemon).</summary>
+    public AuthService Service { get; }
+
+    /// <summary>The bound address (the real port when 0 was asked for).</summary>
+    public IPEndPoint Endpoint { get; }
+
+    public int Port => Endpoint.Port;
+
+    /// <summary>The server's TLS certificate (a host certificate with role auth).</summary>
+    public X509Certificate2 Certificate => _certificate;
+
+    /// <summary>Opens the data directory and starts listening.</summary>
+    public static async Task<AuthServer> StartAsync(AuthServerOptions options, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var listen = ParseListenAddress(options.ListenAddress);
+        var audit = new ServerAuditPipeline(options.DataDir, options.Time);
+        AuthService? service = null;
+        try
+        {
+            service = AuthService.Open(
+                new AuthServiceOptions
+                {
+                    DataDir = options.DataDir,
+                    ClusterName = options.ClusterName,
+                    Time = options.Time,
+                    Throttle = options.Throttle,
+                    ServerId = options.ServerId,
+                },
+                audit);
+            var certificate = CreateServerCertificate(service, options, listen);
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            builder.WebHost.ConfigureKestrel(kestrel =>
+            {
+                kestrel.AddServerHeader = false;
+                kestrel.Limits.MaxRequestBodySize = 16 * 1024 * 1024;
+                kestrel.Listen(listen, l => l.UseHttps(new HttpsConnectionAdapterOptions
+                {
+                    ServerCertificate = certificate,
+                    ClientCertificateMode = ClientCertificateMode.AllowCertificate,
+                    ClientCertificateValidation = static (_, _, _) => true, // checked per endpoint against Ferry's CAs
+                    CheckCertificateRevocation = false,
+                }));
+            });
+            var app = builder.Build();
+            new AuthEndpoints(service, audit, options).Map(app);
+            await app.StartAsync(ct).ConfigureAwait(false);
+            var bound = BoundEndpoint(app, listen);
+            return new AuthServer(app, service, audit, certificate, bound);
+        }
+        catch
+        {
+            if (service is not null)
+            {
+                await service.DisposeAsync().ConfigureAwait(false);
+            }
+
+            await audit.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Waits until audit events emitted so far are in the store (tests, orderly shutdown).</summary>
+    public Task FlushAuditAsync(CancellationToken ct = default) => _audit.FlushAsync(ct);
+
+    /// <summary>The audit store (search, verify).</summary>
+    public Ferry.Audit.AuditStore AuditStore => _audit.Store;
+
+    public async Task StopAsync(CancellationToken ct = default)
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+
+        await _app.StopAsync(ct).ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+        await Service.DisposeAsync().ConfigureAwait(false);
+        await _audit.DisposeAsync().ConfigureAwait(false);
+        _certificate.Dispose();
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+
+    internal static IPEndPoint ParseListenAddress(string address)
+    {
+        if (IPEndPoint.TryParse(address, out var ep))
+        {
+            return ep;
+        }
+
+        var colon = address.LastIndexOf(':');
+        if (colon > 0 && int.TryParse(address.AsSpan(colon + 1), out var port) && port is >= 0 and <= 65535
+            && address[..colon] is "localhost")
+        {
+            return new IPEndPoint(IPAddress.Loopback, port);
+        }
+
+        throw new ArgumentException($"listen address \"{address}\" must be IP:port, e.g. 0.0.0.0:3025", nameof(address));
+    }
+
+    private static X509Certificate2 CreateServerCertificate(AuthService service, AuthServerOptions options, IPEndPoint listen)
+    {
+        var dns = new List<string> { "localhost" };
+        var ips = new List<IPAddress> { IPAddress.Loopback, IPAddress.IPv6Loopback };
+        foreach (var addr in options.PublicAddrs)
+        {
+            var host = addr;
+            if (IPEndPoint.TryParse(addr, out var ep))
+            {
+                ips.Add(ep.Address);
+                continue;
+            }
+
+            var colon = host.LastIndexOf(':');
+            if (colon > 0)
+            {
+                host = host[..colon];
+            }
+
+            if (IPAddress.TryParse(host, out var ip))
+            {
+                ips.Add(ip);
+            }
+            else
+            {
+                dns.Add(host);
+            }
+        }
+
+        if (!listen.Address.Equals(IPAddress.Any) && !listen.Address.Equals(IPAddress.IPv6Any))
+        {
+            ips.Add(listen.Address);
+        }
+
+        using var key = KeyPair.Generate();
+        var issued = service.IssueHost(key.ToClientPublicKey(), HostRole.Auth, options.ServerId, [.. dns.Distinct()], [.. ips.Distinct()]);
+        return TlsCertificates.FromPem(issued.CertificatePem, key.ExportPrivateKeyPem());
+    }
+
+    private static IPEndPoint BoundEndpoint(WebApplication app, IPEndPoint requested)
+    {
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        foreach (var a in addresses)
+        {
+            if (Uri.TryCreate(a, UriKind.Absolute, out var uri))
+            {
+                return new IPEndPoint(requested.Address, uri.Port);
+            }
+        }
+
+        return requested;
+    }
+}

@@ -1,0 +1,28 @@
+using Ferry.Auth.Users;
+
+namespace Ferry.Auth.Server;
+
+/// <summary>How to start the auth HTTPS API.</summary>
+public sealed class AuthServerOptions
+{
+    /// <summary>The auth data directory (see <see cref="AuthServiceOptions.DataDir"/>).</summary>
+    public required string DataDir { get; init; }
+
+    /// <summary><c>host:port</c> to listen on, e.g. <c>0.0.0.0:3025</c>, <c>[::]:3025</c>, <c>127.0.0.1:0</c> (0 = any free port).</summary>
+    public string ListenAddress { get; init; } = "127.0.0.1:3025";
+
+    public string ClusterName { get; init; } = "ferry";
+
+    /// <summary>DNS names and IPs clients use to reach this server; they go into its certificate's SAN (with localhost and 127.0.0.1).</summary>
+    public IReadOnlyList<string> PublicAddrs { get; init; } = [];
+
+    /// <summary>Host id in the server's own certificate and in audit events.</summary>
+    public string ServerId { get; init; } = "auth-" + Environment.MachineName;
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    public LoginThrottleOptions Throttle { get; init; } = new();
+
+    /// <summary>Interval of <c>ping</c> lines on <c>/v1/locks/watch</c>.</summary>
+    public TimeSpan WatchPingInterval { get; init; } = TimeSpan.FromSeconds(15);
+}
