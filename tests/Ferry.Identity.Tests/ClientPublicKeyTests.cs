@@ -40,6 +40,32 @@ public sealed class ClientPublicKeyTests
     }
 
     [Fact]
+    public void FromCertificateSigningRequest_RsaSignedCsr_IsVerifiedByThePlatformLoader()
+    {
+        using var rsa = RSA.Create(2048);
+        var csr = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=alice", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1).CreateSigningRequest();
+
+        var key = ClientPublicKey.FromCertificateSigningRequest(csr);
+        csr[^3] ^= 0x01;
+
+        Assert.True(key.IsRsa);
+        Assert.Equal(rsa.ExportSubjectPublicKeyInfo(), key.SubjectPublicKeyInfo.ToArray());
+        Assert.Throws<InvalidCertificateRequestException>(() => ClientPublicKey.FromCertificateSigningRequest(csr));
+    }
+
+    [Fact]
+    public void FromCertificateSigningRequest_EveryTruncation_IsRejected()
+    {
+        using var pair = KeyPair.Generate();
+        var csr = pair.CreateSigningRequest("alice");
+
+        for (var length = 0; length < csr.Length; length++)
+        {
+            Assert.Throws<InvalidCertificateRequestException>(() => ClientPublicKey.FromCertificateSigningRequest(csr.AsSpan(0, length)));
+        }
+    }
+
+    [Fact]
     public void FromPem_PublicKeyPem_AcceptsAndMatches()
     {
         using var pair = KeyPair.Generate();

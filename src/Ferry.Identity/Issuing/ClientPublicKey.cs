@@ -104,22 +104,26 @@ public sealed class ClientPublicKey
     /// <exception cref="InvalidCertificateRequestException">Malformed CSR, bad signature or refused key.</exception>
     public static ClientPublicKey FromCertificateSigningRequest(ReadOnlySpan<byte> pkcs10)
     {
-        CertificateRequest request;
         try
         {
-            request = CertificateRequest.LoadSigningRequest(pkcs10, HashAlgorithmName.SHA256, out var read, CertificateRequestLoadOptions.Default);
+            if (SigningRequestReader.TryReadEcdsaSigned(pkcs10.ToArray(), out var ecdsaKey))
+            {
+                return FromSubjectPublicKeyInfo(ecdsaKey);
+            }
+
+            var request = CertificateRequest.LoadSigningRequest(pkcs10, HashAlgorithmName.SHA256, out var read, CertificateRequestLoadOptions.Default);
             if (read != pkcs10.Length)
             {
                 throw new InvalidCertificateRequestException("certificate signing request has trailing data: send exactly one DER PKCS#10 request");
             }
+
+            return FromSubjectPublicKeyInfo(request.PublicKey.ExportSubjectPublicKeyInfo());
         }
-        catch (CryptographicException e)
+        catch (Exception e) when (e is CryptographicException or AsnContentException)
         {
             throw new InvalidCertificateRequestException(
                 "certificate signing request is malformed or its signature does not verify: create a new one with `ferry login`", e);
         }
-
-        return FromSubjectPublicKeyInfo(request.PublicKey.ExportSubjectPublicKeyInfo());
     }
 
     /// <summary>Reads a PEM "CERTIFICATE REQUEST" block and verifies its signature.</summary>
