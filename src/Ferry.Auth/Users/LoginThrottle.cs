@@ -67,9 +67,9 @@ internal sealed class LoginThrottle(TimeProvider time, LoginThrottleOptions opti
         e.Failures++;
         e.LastFailure = now;
         var extra = e.Failures - free;
-        if (extra > 0)
+        if (extra >= 0)
         {
-            var seconds = options.BaseLockout.TotalSeconds * Math.Pow(2, Math.Min(extra - 1, 30));
+            var seconds = options.BaseLockout.TotalSeconds * Math.Pow(2, Math.Min(extra, 30));
             var lockout = TimeSpan.FromSeconds(Math.Min(seconds, options.MaxLockout.TotalSeconds));
             e.LockedUntil = now + lockout;
         }

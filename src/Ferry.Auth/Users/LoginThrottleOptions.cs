@@ -1,9 +1,9 @@
 namespace Ferry.Auth.Users;
 
 /// <summary>
-/// Lockout policy for failed logins. After <see cref="FreeFailuresPerUser"/> consecutive failures for one user
-/// (or <see cref="FreeFailuresPerAddress"/> for one source address), further attempts are refused without
-/// checking credentials for 1 s × 2^(extra failures), capped at <see cref="MaxLockout"/>. Attempts refused by
+/// Lockout policy for failed logins. From the <see cref="FreeFailuresPerUser"/>-th consecutive failure for one user
+/// (or the <see cref="FreeFailuresPerAddress"/>-th for one source address), further attempts are refused without
+/// checking credentials for <see cref="BaseLockout"/> × 2^(failures beyond that), capped at <see cref="MaxLockout"/>. Attempts refused by
 /// the throttle do not count, so a guessing loop against one user never locks its address out for others.
 /// Counters are forgotten after <see cref="ForgetAfter"/> without failures.
 /// </summary>
