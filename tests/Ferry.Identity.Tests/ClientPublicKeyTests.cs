@@ -40,7 +40,7 @@ public sealed class ClientPublicKeyTests
     }
 
     [Fact]
-    public void FromCertificateSigningRequest_RsaSignedCsr_IsVerifiedByThePlatformLoader()
+    public void FromCertificateSigningRequest_RsaSignedCsr_IsVerifiedAndAccepted()
     {
         using var rsa = RSA.Create(2048);
         var csr = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=alice", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1).CreateSigningRequest();

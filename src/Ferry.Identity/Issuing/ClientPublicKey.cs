@@ -106,11 +106,6 @@ public sealed class ClientPublicKey
     {
         try
         {
-            if (SigningRequestReader.TryReadEcdsaSigned(pkcs10.ToArray(), out var ecdsaKey))
-            {
-                return FromSubjectPublicKeyInfo(ecdsaKey);
-            }
-
             var request = CertificateRequest.LoadSigningRequest(pkcs10, HashAlgorithmName.SHA256, out var read, CertificateRequestLoadOptions.Default);
             if (read != pkcs10.Length)
             {
@@ -119,7 +114,7 @@ public sealed class ClientPublicKey
 
             return FromSubjectPublicKeyInfo(request.PublicKey.ExportSubjectPublicKeyInfo());
         }
-        catch (Exception e) when (e is CryptographicException or AsnContentException)
+        catch (CryptographicException e)
         {
             throw new InvalidCertificateRequestException(
                 "certificate signing request is malformed or its signature does not verify: create a new one with `ferry login`", e);
