@@ -4,7 +4,7 @@ using Ferry.Config;
 namespace Ferry.Daemon;
 
 /// <summary>The <c>ferryd</c> command line.</summary>
-internal static class DaemonCommands
+internal static partial class DaemonCommands
 {
     public static RootCommand Build()
     {
@@ -14,7 +14,11 @@ internal static class DaemonCommands
             Examples:
               ferryd configure > ferry.yaml
               ferryd check --config ferry.yaml
+              ferryd --config ferry.yaml --all-in-one
+              ferryd admin users add alice --roles admin --data-dir /var/lib/ferry
             """);
+        AddStart(root);
+        root.Subcommands.Add(Ferry.Auth.Admin.AdminCommand.Create());
 
         var configure = new Command("configure", "Print a commented sample ferry.yaml with every key and its default.");
         configure.SetAction(_ =>

@@ -1,0 +1,28 @@
+using Ferry.Audit;
+
+namespace Ferry.Agent;
+
+/// <summary>Everything an agent session needs, shared by all sessions of one agent.</summary>
+public sealed class AgentContext
+{
+    public required string AgentId { get; init; }
+
+    public required string ClusterName { get; init; }
+
+    public required IAgentAuthority Authority { get; init; }
+
+    public required IAuditSink Audit { get; init; }
+
+    public required IReadOnlyDictionary<string, AgentDatabase> Databases { get; init; }
+
+    public CancelRegistry Cancels { get; } = new();
+
+    public LiveSessions Sessions { get; } = new();
+
+    /// <summary>Largest message inspected for audit (Query, Parse, Bind…); larger ones are relayed and audited as truncated.</summary>
+    public int MaxInspectedMessage { get; init; } = 16 * 1024 * 1024;
+
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+}

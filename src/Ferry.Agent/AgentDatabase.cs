@@ -1,0 +1,34 @@
+namespace Ferry.Agent;
+
+/// <summary>How the agent verifies a database's server certificate.</summary>
+public enum DatabaseTlsVerification
+{
+    VerifyFull,
+    VerifyCa,
+    Insecure,
+}
+
+/// <summary>A database this agent serves.</summary>
+public sealed record AgentDatabase
+{
+    public required string Name { get; init; }
+
+    /// <summary><c>postgres</c> or <c>mysql</c>.</summary>
+    public required string Protocol { get; init; }
+
+    public required string Host { get; init; }
+
+    public required int Port { get; init; }
+
+    public string Description { get; init; } = "";
+
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+
+    public DatabaseTlsVerification TlsMode { get; init; } = DatabaseTlsVerification.VerifyFull;
+
+    /// <summary>PEM bundle that signs the database's server certificate; null = the db-client CA's companion bundle from the authority.</summary>
+    public string? TlsCaPem { get; init; }
+
+    /// <summary>Name checked against the server certificate in verify-full (default: <see cref="Host"/>).</summary>
+    public string? TlsServerName { get; init; }
+}

@@ -1,0 +1,132 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Ferry.Agent.Postgres;
+using Ferry.Audit;
+using Ferry.Protocol.Postgres.Startup;
+using Ferry.Transport;
+
+namespace Ferry.Agent;
+
+/// <summary>
+/// Serves one tunnel stream opened by a proxy: reads the stream header, verifies the forwarded
+/// user certificate again against the user CA, and runs the session it asks for.
+/// </summary>
+public sealed class AgentStreamHandler(AgentContext ctx)
+{
+    public async Task HandleAsync(Stream stream, CancellationToken ct)
+    {
+        await using var _ = stream;
+        StreamHeader header;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(ctx.HandshakeTimeout);
+            header = await StreamHeader.ReadAsync(stream, timeout.Token);
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or OperationCanceledException or IOException)
+        {
+            return;
+        }
+
+        switch (header.Kind)
+        {
+            case StreamKind.PostgresCancel:
+                await CancelAsync(header, ct);
+                return;
+            case StreamKind.Postgres:
+                await PostgresAsync(stream, header, ct);
+                return;
+            default:
+                return;
+        }
+    }
+
+    private async Task PostgresAsync(Stream stream, StreamHeader header, CancellationToken ct)
+    {
+        var verification = ctx.Authority.UserVerifier.VerifyUser(header.ClientCertificate);
+        if (!verification.IsValid)
+        {
+            DenyEarly(header, verification.Message);
+            await PgWire.WriteFatalAsync(stream, "28000", $"ferry: {verification.Message}");
+            return;
+        }
+        if (!ctx.Databases.TryGetValue(header.Service, out var db) || db.Protocol != "postgres")
+        {
+            await PgWire.WriteFatalAsync(stream, "3D000", $"ferry: this agent does not serve a PostgreSQL database named \"{header.Service}\"");
+            return;
+        }
+        var session = new PostgresAgentSession(ctx, db, verification.Identity, header.ClientAddress);
+        await session.RunAsync(stream, ct);
+    }
+
+    private void DenyEarly(StreamHeader header, string reason)
+    {
+        ctx.Audit.Emit(new AuditEvent
+        {
+            Id = AuditEventId.New(),
+            Time = ctx.Time.GetUtcNow(),
+            Type = AuditEventTypes.DbSessionStart,
+            Code = AuditEventCodes.DbSessionStartDenied,
+            Cluster = ctx.ClusterName,
+            ClientAddr = header.ClientAddress,
+            AgentId = ctx.AgentId,
+            DbService = header.Service,
+            Success = false,
+            Error = reason,
+        });
+    }
+
+    /// <summary>Forwards a CancelRequest for a key this agent minted to the database's real backend.</summary>
+    private async Task CancelAsync(StreamHeader header, CancellationToken ct)
+    {
+        var sr = new SequenceReader<byte>(new ReadOnlySequence<byte>(header.Extra));
+        if (StartupPacketReader.TryRead(ref sr, out var packet) != OperationStatus.Done || packet.Kind != StartupPacketKind.CancelRequest)
+        {
+            return;
+        }
+        var request = CancelRequest.Read(packet);
+        if (!ctx.Cancels.TryGet(request.ProcessId, request.SecretKey.ToArray(), out var target) || target is null)
+        {
+            return;
+        }
+        try
+        {
+            var cert = await ctx.Authority.GetDbClientCertificateAsync(target.Database.Name, target.DbUser, ct);
+            await using var backend = await PostgresBackendConnector.ConnectAsync(target.Database, cert, null, ct);
+            var w = new ArrayBufferWriter<byte>(16 + target.SecretKey.Length);
+            CancelRequest.Write(w, target.ProcessId, target.SecretKey);
+            await backend.WriteAsync(w.WrittenMemory, ct);
+            await backend.FlushAsync(ct);
+            // The server closes the connection after acting on the request.
+            var sink = new byte[16];
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            wait.CancelAfter(TimeSpan.FromSeconds(5));
+            try
+            {
+                while (await backend.ReadAsync(sink, wait.Token) > 0)
+                {
+                }
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException)
+            {
+            }
+            ctx.Audit.Emit(new AuditEvent
+            {
+                Id = AuditEventId.New(),
+                Time = ctx.Time.GetUtcNow(),
+                Type = AuditEventTypes.DbSessionCancel,
+                Code = AuditEventCodes.DbSessionCancel,
+                Cluster = ctx.ClusterName,
+                User = target.User,
+                SessionId = target.SessionId,
+                ClientAddr = header.ClientAddress,
+                AgentId = ctx.AgentId,
+                DbService = target.Database.Name,
+                DbProtocol = "postgres",
+            });
+        }
+        catch (Exception e) when (e is DatabaseConnectException or IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,123 @@
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using Ferry.Identity;
+using Ferry.Transport;
+using Ferry.Tunnel;
+
+namespace Ferry.Agent;
+
+/// <summary>
+/// Keeps one tunnel to one proxy: dials out with TLS (ALPN <c>ferry-tunnel</c>, the agent's host
+/// certificate), verifies the proxy's host certificate, heartbeats the inventory, serves the
+/// streams the proxy opens, and reconnects with exponential backoff and full jitter.
+/// </summary>
+public sealed class AgentTunnelClient(AgentContext ctx, string proxyHost, int proxyPort, Func<X509Certificate2> hostCertificate, IdentityVerifier hostVerifier)
+{
+    private static readonly TimeSpan BackoffBase = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan BackoffCap = TimeSpan.FromSeconds(3);
+
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The inventory sent on each heartbeat.</summary>
+    public required Func<AgentHeartbeat> Heartbeat { get; init; }
+
+    public int Connects { get; private set; }
+
+    public string? LastError { get; private set; }
+
+    public bool Connected { get; private set; }
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        var attempt = 0;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await RunOnceAsync(() => attempt = 0, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                LastError = e.Message;
+            }
+            Connected = false;
+            if (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            // Full jitter: a random delay in [0, min(cap, base * 2^attempt)).
+            var ceiling = Math.Min(BackoffCap.TotalMilliseconds, BackoffBase.TotalMilliseconds * Math.Pow(2, Math.Min(attempt, 16)));
+            attempt++;
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * ceiling), ct);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task RunOnceAsync(Action connected, CancellationToken ct)
+    {
+        using var tcp = new TcpClient { NoDelay = true };
+        await tcp.ConnectAsync(proxyHost, proxyPort, ct);
+        var ssl = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: false);
+        var certificate = hostCertificate();
+        var options = new SslClientAuthenticationOptions
+        {
+            TargetHost = proxyHost,
+            ApplicationProtocols = [new SslApplicationProtocol("ferry-tunnel")],
+            ClientCertificates = [certificate],
+            LocalCertificateSelectionCallback = (_, _, _, _, _) => certificate,
+            RemoteCertificateValidationCallback = TlsValidation.ForHosts(hostVerifier, HostRole.Proxy),
+            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+        };
+        await ssl.AuthenticateAsClientAsync(options, ct);
+        await using var mux = MuxSession.Client(ssl, new MuxOptions());
+        Connects++;
+        Connected = true;
+        connected();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var heartbeats = HeartbeatLoopAsync(mux, stop.Token);
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var stream = await mux.AcceptStreamAsync(stop.Token);
+                var handler = new AgentStreamHandler(ctx);
+                _ = Task.Run(() => handler.HandleAsync(stream, ct), CancellationToken.None);
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            try
+            {
+                await heartbeats;
+            }
+            catch (Exception)
+            {
+                // The session is going away; its heartbeat loop ends with it.
+            }
+        }
+    }
+
+    private async Task HeartbeatLoopAsync(MuxSession mux, CancellationToken ct)
+    {
+        await using var stream = await mux.OpenStreamAsync(ct);
+        await stream.WriteAsync(new StreamHeader(StreamKind.Heartbeat, "", "", [], []).Encode(), ct);
+        while (!ct.IsCancellationRequested)
+        {
+            var json = JsonSerializer.SerializeToUtf8Bytes(Heartbeat(), TransportJsonContext.Default.AgentHeartbeat);
+            await stream.WriteAsync(json, ct);
+            await stream.WriteAsync("\n"u8.ToArray(), ct);
+            await stream.FlushAsync(ct);
+            await Task.Delay(HeartbeatInterval, ct);
+        }
+    }
+}

@@ -1,0 +1,25 @@
+using System.Security.Cryptography.X509Certificates;
+using Ferry.Identity;
+using Ferry.Rbac;
+
+namespace Ferry.Agent;
+
+/// <summary>
+/// What the agent needs from the auth service: role definitions, db-client certificates and
+/// the current locks. Implemented over the auth API (through the proxy) for a standalone agent,
+/// and in-process for <c>ferryd --all-in-one</c>.
+/// </summary>
+public interface IAgentAuthority
+{
+    /// <summary>The user CA roots the agent verifies forwarded user certificates against.</summary>
+    IdentityVerifier UserVerifier { get; }
+
+    /// <summary>Role documents by name; unknown names are left out.</summary>
+    ValueTask<IReadOnlyList<RoleDocument>> GetRolesAsync(IReadOnlyList<string> names, CancellationToken ct);
+
+    /// <summary>A short-lived client certificate (CN = <paramref name="dbUser"/>, with its private key) for a database.</summary>
+    ValueTask<X509Certificate2> GetDbClientCertificateAsync(string database, string dbUser, CancellationToken ct);
+
+    /// <summary>Returns the reason text when a lock covers this user, one of their roles, or the database; otherwise null.</summary>
+    string? FindLock(UserIdentity identity, string database);
+}

@@ -1,0 +1,113 @@
+using System.Buffers;
+using Ferry.Audit;
+using Ferry.Protocol.Postgres;
+using Ferry.Protocol.Postgres.Frontend;
+
+namespace Ferry.Agent.Postgres;
+
+internal sealed partial class PostgresAgentSession
+{
+    private const int MaxAuditedParameter = 4096;
+
+    private AuditEvent NewEvent(string type, string code)
+    {
+        return new AuditEvent
+        {
+            Id = AuditEventId.New(),
+            Time = _ctx.Time.GetUtcNow(),
+            Type = type,
+            Code = code,
+            Cluster = _ctx.ClusterName,
+            User = _identity.User,
+            Roles = _identity.Roles,
+            ClientAddr = _clientAddress,
+            SessionId = _sessionId,
+            AgentId = _ctx.AgentId,
+            DbService = _db.Name,
+            DbProtocol = "postgres",
+            DbUser = _dbUser,
+            DbName = _dbName,
+            DbLabels = _db.Labels,
+        };
+    }
+
+    private void EmitStart(bool allowed, string? error)
+    {
+        var e = NewEvent(AuditEventTypes.DbSessionStart, allowed ? AuditEventCodes.DbSessionStartAllowed : AuditEventCodes.DbSessionStartDenied);
+        e.Success = allowed;
+        e.Error = error;
+        _ctx.Audit.Emit(e);
+    }
+
+    private void EmitEnd(string reason, long bytesIn, long bytesOut, TimeSpan duration)
+    {
+        var e = NewEvent(AuditEventTypes.DbSessionEnd, AuditEventCodes.DbSessionEnd);
+        e.EndReason = reason;
+        e.BytesIn = bytesIn;
+        e.BytesOut = bytesOut;
+        e.DurationUs = (long)duration.TotalMicroseconds;
+        _ctx.Audit.Emit(e);
+    }
+
+    /// <summary>Called by the relay for each client message it holds whole (Query, Parse, Bind, Execute, FunctionCall).</summary>
+    private void Audit(PostgresFrame frame)
+    {
+        AuditEvent e;
+        switch ((char)frame.Code)
+        {
+            case 'Q':
+                e = NewEvent(AuditEventTypes.DbSessionQuery, AuditEventCodes.DbSessionQuery);
+                e.Query = PgWire.Text(Query.Read(frame).Text);
+                break;
+            case 'P':
+                var parse = Parse.Read(frame);
+                e = NewEvent(AuditEventTypes.DbSessionParse, AuditEventCodes.DbSessionParse);
+                e.StatementName = PgWire.Text(parse.StatementName);
+                e.Query = PgWire.Text(parse.QueryText);
+                break;
+            case 'B':
+                var bind = Bind.Read(frame);
+                e = NewEvent(AuditEventTypes.DbSessionBind, AuditEventCodes.DbSessionBind);
+                e.StatementName = PgWire.Text(bind.Statement);
+                e.Details = new Dictionary<string, string> { ["portal"] = PgWire.Text(bind.Portal) };
+                var values = new List<string?>(bind.ParameterCount);
+                foreach (var p in bind.Parameters)
+                {
+                    values.Add(Render(p));
+                }
+                e.Parameters = values;
+                break;
+            case 'E':
+                var execute = Execute.Read(frame);
+                e = NewEvent(AuditEventTypes.DbSessionExecute, AuditEventCodes.DbSessionExecute);
+                e.Details = new Dictionary<string, string> { ["portal"] = PgWire.Text(execute.Portal) };
+                break;
+            case 'F':
+                var call = FunctionCall.Read(frame);
+                e = NewEvent(AuditEventTypes.DbSessionFunctionCall, AuditEventCodes.DbSessionFunctionCall);
+                e.Details = new Dictionary<string, string> { ["function_oid"] = call.FunctionOid.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+                var args = new List<string?>(call.ArgumentCount);
+                foreach (var a in call.Arguments)
+                {
+                    args.Add(Render(a));
+                }
+                e.Parameters = args;
+                break;
+            default:
+                return;
+        }
+        _ctx.Audit.Emit(e);
+    }
+
+    /// <summary>Text parameters as text, binary ones base64 (prefixed <c>base64:</c>), long ones cut.</summary>
+    private static string? Render(ParameterValue p)
+    {
+        if (p.IsNull)
+        {
+            return null;
+        }
+        var value = p.Value.Length > MaxAuditedParameter ? p.Value.Slice(0, MaxAuditedParameter) : p.Value;
+        var text = p.FormatCode == 0 ? PgWire.Text(value) : "base64:" + Convert.ToBase64String(value.ToArray());
+        return p.Value.Length > MaxAuditedParameter ? text + $"…({p.Value.Length} bytes)" : text;
+    }
+}

@@ -1,0 +1,313 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.IO.Pipelines;
+using System.Security.Cryptography.X509Certificates;
+using Ferry.Audit;
+using Ferry.Identity;
+using Ferry.Protocol.Postgres;
+using Ferry.Protocol.Postgres.Backend;
+using Ferry.Protocol.Postgres.Frontend;
+using Ferry.Protocol.Postgres.Startup;
+using Ferry.Rbac;
+
+namespace Ferry.Agent.Postgres;
+
+/// <summary>
+/// One PostgreSQL session on the agent: reads the client's StartupMessage, applies RBAC and
+/// locks, connects to the database with a db-client certificate, swaps the database's
+/// BackendKeyData for one the agent minted, then relays and audits every statement.
+/// </summary>
+internal sealed partial class PostgresAgentSession
+{
+    private readonly AgentContext _ctx;
+    private readonly AgentDatabase _db;
+    private readonly UserIdentity _identity;
+    private readonly string _clientAddress;
+    private readonly string _sessionId = Guid.CreateVersion7().ToString();
+    private string _dbUser = "";
+    private string _dbName = "";
+
+    public PostgresAgentSession(AgentContext ctx, AgentDatabase db, UserIdentity identity, string clientAddress)
+    {
+        _ctx = ctx;
+        _db = db;
+        _identity = identity;
+        _clientAddress = clientAddress;
+    }
+
+    public async Task RunAsync(Stream client, CancellationToken ct)
+    {
+        var clientReader = PipeReader.Create(client, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true));
+        byte[]? startup;
+        using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        {
+            handshake.CancelAfter(_ctx.HandshakeTimeout);
+            try
+            {
+                startup = await PgWire.ReadStartupPacketAsync(clientReader, handshake.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                await PgWire.WriteFatalAsync(client, "08P01", "timed out waiting for the StartupMessage");
+                return;
+            }
+            catch (PostgresProtocolException e)
+            {
+                await PgWire.WriteFatalAsync(client, e.SqlState, e.Message);
+                return;
+            }
+        }
+        if (startup is null)
+        {
+            return;
+        }
+        var (parameters, minor, error) = ParseStartup(startup);
+        if (error is not null)
+        {
+            await PgWire.WriteFatalAsync(client, "08P01", error);
+            return;
+        }
+
+        var user = parameters.FirstOrDefault(p => p.Key == "user").Value;
+        _dbUser = string.IsNullOrEmpty(user) ? _identity.Route?.DbUser ?? "" : user;
+        var database = parameters.FirstOrDefault(p => p.Key == "database").Value;
+        _dbName = string.IsNullOrEmpty(database) ? (_identity.Route?.DbName is { Length: > 0 } routeName ? routeName : _dbUser) : database;
+        if (_dbUser.Length == 0)
+        {
+            await Deny(client, "no database user given: pass one (psql -U) or run `ferry db login --db-user`");
+            return;
+        }
+
+        var denial = await CheckAccessAsync(ct);
+        if (denial is not null)
+        {
+            await Deny(client, denial);
+            return;
+        }
+
+        Stream backend;
+        try
+        {
+            var cert = await _ctx.Authority.GetDbClientCertificateAsync(_db.Name, _dbUser, ct);
+            backend = await PostgresBackendConnector.ConnectAsync(_db, cert, TrustedRoots(), ct);
+        }
+        catch (Exception e) when (e is DatabaseConnectException or IOException or HttpRequestException or InvalidOperationException)
+        {
+            EmitStart(false, e.Message);
+            await PgWire.WriteFatalAsync(client, "08006", $"ferry: {e.Message}");
+            return;
+        }
+
+        await using (backend)
+        {
+            await RelayAsync(client, clientReader, backend, parameters, minor, ct);
+        }
+    }
+
+    private async Task<string?> CheckAccessAsync(CancellationToken ct)
+    {
+        var lockReason = _ctx.Authority.FindLock(_identity, _db.Name);
+        if (lockReason is not null)
+        {
+            return lockReason;
+        }
+        var roles = await _ctx.Authority.GetRolesAsync(_identity.Roles, ct);
+        var decision = new RbacEvaluator(roles, _identity.Traits).Check(new DatabaseTarget(_db.Name, _db.Labels), _dbUser, _dbName);
+        return decision.Allowed
+            ? null
+            : $"access to database \"{_db.Name}\" as db user \"{_dbUser}\" on db name \"{_dbName}\" denied: {decision.Reason}";
+    }
+
+    private async Task Deny(Stream client, string reason)
+    {
+        EmitStart(false, reason);
+        await PgWire.WriteFatalAsync(client, "28000", reason);
+    }
+
+    private X509Certificate2Collection? TrustedRoots()
+    {
+        if (_db.TlsCaPem is null)
+        {
+            return null;
+        }
+        var roots = new X509Certificate2Collection();
+        roots.ImportFromPem(_db.TlsCaPem);
+        return roots;
+    }
+
+    private static (List<KeyValuePair<string, string>> Parameters, int Minor, string? Error) ParseStartup(byte[] raw)
+    {
+        var sr = new SequenceReader<byte>(new ReadOnlySequence<byte>(raw));
+        try
+        {
+            if (StartupPacketReader.TryRead(ref sr, out var packet) != OperationStatus.Done)
+            {
+                return ([], 0, "incomplete startup packet");
+            }
+            if (packet.Kind != StartupPacketKind.StartupMessage)
+            {
+                return ([], 0, $"expected a StartupMessage, got {packet.Kind}");
+            }
+            var message = StartupMessage.Read(packet);
+            var list = new List<KeyValuePair<string, string>>();
+            foreach (var p in message.Parameters)
+            {
+                list.Add(new(PgWire.Text(p.Name), PgWire.Text(p.Value)));
+            }
+            return (list, message.MinorVersion, null);
+        }
+        catch (PostgresProtocolException e)
+        {
+            return ([], 0, e.Message);
+        }
+    }
+
+    private async Task RelayAsync(Stream client, PipeReader clientReader, Stream backend, List<KeyValuePair<string, string>> parameters, int minor, CancellationToken ct)
+    {
+        var rewritten = new List<KeyValuePair<string, string>>();
+        foreach (var (k, v) in parameters)
+        {
+            if (k is not "user" and not "database")
+            {
+                rewritten.Add(new(k, v));
+            }
+        }
+        rewritten.Insert(0, new("user", _dbUser));
+        rewritten.Insert(1, new("database", _dbName));
+        var w = new ArrayBufferWriter<byte>(256);
+        StartupMessage.Write(w, minor, rewritten.ToArray());
+        await backend.WriteAsync(w.WrittenMemory, ct);
+        await backend.FlushAsync(ct);
+
+        var backendReader = PipeReader.Create(backend, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true));
+        var (ready, mintedPid, mintedSecret) = await StartupPhaseAsync(client, backendReader, ct);
+        if (!ready)
+        {
+            return;
+        }
+
+        var live = new LiveSession(_sessionId, _identity, _db.Name);
+        _ctx.Sessions.Add(live);
+        EmitStart(true, null);
+        var started = Stopwatch.GetTimestamp();
+        using var expiry = ScheduleExpiry(live);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, live.Terminated);
+        var toDb = new PostgresRelay(clientReader, backend, _ctx.MaxInspectedMessage)
+        {
+            Inspect = static code => code is (byte)'Q' or (byte)'P' or (byte)'B' or (byte)'E' or (byte)'F',
+            OnMessage = Audit,
+        };
+        var toClient = new PostgresRelay(backendReader, client, _ctx.MaxInspectedMessage);
+        var toDbTask = toDb.RunAsync(stop.Token);
+        var toClientTask = toClient.RunAsync(stop.Token);
+        var first = await Task.WhenAny(toDbTask, toClientTask);
+        string endReason;
+        if (live.EndReason is not null)
+        {
+            endReason = live.EndReason;
+            await Task.WhenAll(toDbTask, toClientTask);
+            if (toClient.AtBoundary)
+            {
+                await PgWire.WriteFatalAsync(client, "57P01", $"ferry: session closed: {live.EndMessage}");
+            }
+        }
+        else
+        {
+            var end = await first;
+            endReason = first == toDbTask
+                ? end switch { RelayEnd.SourceClosed => "client_closed", RelayEnd.ProtocolError => "client_protocol_error", _ => "database_closed" }
+                : end switch { RelayEnd.SourceClosed => "database_closed", RelayEnd.ProtocolError => "database_protocol_error", _ => "client_closed" };
+            if (end == RelayEnd.ProtocolError && first == toDbTask)
+            {
+                await PgWire.WriteFatalAsync(client, "08P01", $"ferry: {toDb.Error}");
+            }
+            await stop.CancelAsync();
+            // Closing the database side ends the other direction promptly.
+            await backend.DisposeAsync();
+            await Task.WhenAll(toDbTask, toClientTask);
+        }
+        _ctx.Sessions.Remove(_sessionId);
+        _ctx.Cancels.Remove(mintedPid, mintedSecret);
+        EmitEnd(endReason, toDb.Bytes, toClient.Bytes, Stopwatch.GetElapsedTime(started));
+    }
+
+    private ITimer? ScheduleExpiry(LiveSession live)
+    {
+        var left = _identity.NotAfter - _ctx.Time.GetUtcNow();
+        if (_identity.NotAfter == default)
+        {
+            return null;
+        }
+        if (left <= TimeSpan.Zero)
+        {
+            live.Terminate("cert_expired", "your certificate expired: run `ferry login`");
+            return null;
+        }
+        return _ctx.Time.CreateTimer(_ => live.Terminate("cert_expired", "your certificate expired: run `ferry login`"), null, left, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>
+    /// Forwards the database's answers up to the first ReadyForQuery, replacing its
+    /// BackendKeyData with a minted one. Returns false when the session ended here.
+    /// </summary>
+    private async Task<(bool Ready, int Pid, byte[] Secret)> StartupPhaseAsync(Stream client, PipeReader backendReader, CancellationToken ct)
+    {
+        int pid = 0;
+        byte[] secret = [];
+        while (true)
+        {
+            byte[]? message;
+            try
+            {
+                message = await PgWire.ReadMessageAsync(backendReader, PostgresLimits.MaxPreAuthMessageLength * 100, ct);
+            }
+            catch (PostgresProtocolException e)
+            {
+                EmitStart(false, e.Message);
+                await PgWire.WriteFatalAsync(client, "08P01", $"ferry: database sent a malformed message: {e.Message}");
+                return (false, 0, []);
+            }
+            if (message is null)
+            {
+                EmitStart(false, "database closed the connection during start-up");
+                await PgWire.WriteFatalAsync(client, "08006", "ferry: the database closed the connection during start-up");
+                return (false, 0, []);
+            }
+            var frame = new PostgresFrame(message[0], new ReadOnlySequence<byte>(message));
+            switch ((char)message[0])
+            {
+                case 'R':
+                    var auth = Authentication.Read(frame);
+                    if (auth.Code != AuthenticationCode.Ok)
+                    {
+                        var why = $"database {_db.Name} asked for {auth.Code} authentication instead of accepting the certificate: configure `hostssl all all <agent-ip>/32 cert` in pg_hba.conf";
+                        EmitStart(false, why);
+                        await PgWire.WriteFatalAsync(client, "28000", $"ferry: {why}");
+                        return (false, 0, []);
+                    }
+                    await client.WriteAsync(message, ct);
+                    break;
+                case 'K':
+                    var key = BackendKeyData.Read(frame);
+                    (pid, secret) = _ctx.Cancels.Register(new CancelTarget(_db, _dbUser, key.ProcessId, key.SecretKey.ToArray(), _sessionId, _identity.User));
+                    var w = new ArrayBufferWriter<byte>(32);
+                    BackendKeyData.Write(w, pid, secret);
+                    await client.WriteAsync(w.WrittenMemory, ct);
+                    break;
+                case 'E':
+                    var err = ErrorResponse.Read(frame);
+                    EmitStart(false, $"database refused the session: {PgWire.Text(err.Message)}");
+                    await client.WriteAsync(message, ct);
+                    await client.FlushAsync(ct);
+                    return (false, 0, []);
+                case 'Z':
+                    await client.WriteAsync(message, ct);
+                    await client.FlushAsync(ct);
+                    return (true, pid, secret);
+                default:
+                    await client.WriteAsync(message, ct);
+                    break;
+            }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Ferry.Protocol.Postgres.Startup;
+
+namespace Ferry.Agent.Postgres;
+
+/// <summary>
+/// Opens a mutual-TLS connection to a PostgreSQL server: TCP, SSLRequest, then TLS with the
+/// db-client certificate, verifying the server certificate as the database's TLS mode says.
+/// </summary>
+internal static class PostgresBackendConnector
+{
+    public static async Task<Stream> ConnectAsync(AgentDatabase db, X509Certificate2 clientCertificate, X509Certificate2Collection? trustedRoots, CancellationToken ct)
+    {
+        var tcp = new TcpClient { NoDelay = true };
+        try
+        {
+            await tcp.ConnectAsync(db.Host, db.Port, ct);
+            var network = tcp.GetStream();
+            await network.WriteAsync(EncryptionRequest.SslRequest.ToArray(), ct);
+            var answer = new byte[1];
+            await network.ReadExactlyAsync(answer, ct);
+            if (answer[0] != (byte)'S')
+            {
+                throw new DatabaseConnectException($"database {db.Name} at {db.Host}:{db.Port} does not accept TLS (answered '{(char)answer[0]}'): enable ssl in postgresql.conf");
+            }
+            var ssl = new SslStream(network, leaveInnerStreamOpen: false);
+            var serverName = db.TlsServerName ?? db.Host;
+            string? verifyError = null;
+            var options = new SslClientAuthenticationOptions
+            {
+                TargetHost = serverName,
+                ClientCertificates = [clientCertificate],
+                EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                LocalCertificateSelectionCallback = (_, _, _, _, _) => clientCertificate,
+                RemoteCertificateValidationCallback = (_, cert, _, errors) =>
+                {
+                    verifyError = DatabaseCertificateCheck.Check(db, serverName, cert, errors, trustedRoots);
+                    return verifyError is null;
+                },
+            };
+            try
+            {
+                await ssl.AuthenticateAsClientAsync(options, ct);
+            }
+            catch (AuthenticationException e)
+            {
+                throw new DatabaseConnectException(verifyError ?? $"TLS with database {db.Name} failed: {e.Message}", e);
+            }
+            return ssl;
+        }
+        catch (SocketException e)
+        {
+            tcp.Dispose();
+            throw new DatabaseConnectException($"cannot reach database {db.Name} at {db.Host}:{db.Port}: {e.Message}", e);
+        }
+        catch
+        {
+            tcp.Dispose();
+            throw;
+        }
+    }
+}

@@ -1,0 +1,139 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Pipelines;
+using Ferry.Protocol.Postgres;
+
+namespace Ferry.Agent.Postgres;
+
+/// <summary>Why one direction of a relay stopped.</summary>
+public enum RelayEnd
+{
+    SourceClosed,
+    DestinationClosed,
+    Terminated,
+    ProtocolError,
+}
+
+/// <summary>
+/// Copies PostgreSQL messages from a source to a destination while tracking message boundaries.
+/// Messages whose type <see cref="Inspect"/> selects are held whole (up to a limit) and handed to
+/// <see cref="OnMessage"/> before being forwarded; all other bytes stream through without being
+/// buffered, so a 100 MB DataRow or CopyData costs no more memory than the pipe's segments.
+/// Everything read is forwarded unchanged and in order, in one write per read.
+/// </summary>
+internal sealed class PostgresRelay(PipeReader source, Stream destination, int maxInspectedLength)
+{
+    private long _remaining;
+
+    public Func<byte, bool> Inspect { get; init; } = static _ => false;
+
+    public Action<PostgresFrame>? OnMessage { get; init; }
+
+    public long Bytes { get; private set; }
+
+    /// <summary>True when the bytes forwarded so far end exactly at a message boundary.</summary>
+    public bool AtBoundary => _remaining == 0;
+
+    public string? Error { get; private set; }
+
+    public async Task<RelayEnd> RunAsync(CancellationToken ct)
+    {
+        try
+        {
+            while (true)
+            {
+                ReadResult result;
+                try
+                {
+                    result = await source.ReadAsync(ct);
+                }
+                catch (OperationCanceledException)
+                {
+                    return RelayEnd.Terminated;
+                }
+                catch (IOException)
+                {
+                    return RelayEnd.SourceClosed;
+                }
+                if (result.IsCanceled)
+                {
+                    return RelayEnd.Terminated;
+                }
+                var buffer = result.Buffer;
+                var forward = Scan(buffer);
+                if (forward > 0)
+                {
+                    var chunk = buffer.Slice(0, forward);
+                    try
+                    {
+                        foreach (var segment in chunk)
+                        {
+                            await destination.WriteAsync(segment, CancellationToken.None);
+                        }
+                        await destination.FlushAsync(CancellationToken.None);
+                    }
+                    catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
+                    {
+                        return RelayEnd.DestinationClosed;
+                    }
+                    Bytes += forward;
+                }
+                source.AdvanceTo(buffer.GetPosition(forward), buffer.End);
+                if (result.IsCompleted)
+                {
+                    return RelayEnd.SourceClosed;
+                }
+            }
+        }
+        catch (PostgresProtocolException e)
+        {
+            Error = e.Message;
+            return RelayEnd.ProtocolError;
+        }
+    }
+
+    /// <summary>Returns how many bytes from the start of <paramref name="buffer"/> can be forwarded now.</summary>
+    private long Scan(in ReadOnlySequence<byte> buffer)
+    {
+        long pos = 0;
+        var length = buffer.Length;
+        Span<byte> header = stackalloc byte[PostgresFrameReader.HeaderLength];
+        while (pos < length)
+        {
+            if (_remaining > 0)
+            {
+                var take = Math.Min(_remaining, length - pos);
+                _remaining -= take;
+                pos += take;
+                continue;
+            }
+            if (length - pos < PostgresFrameReader.HeaderLength)
+            {
+                break;
+            }
+            buffer.Slice(pos, PostgresFrameReader.HeaderLength).CopyTo(header);
+            var code = header[0];
+            var declared = BinaryPrimitives.ReadInt32BigEndian(header[1..]);
+            if (declared < 4)
+            {
+                throw new PostgresProtocolException($"invalid message length {declared} for message type 0x{code:x2}");
+            }
+            var frameLength = 1L + declared;
+            if (Inspect(code) && declared <= maxInspectedLength)
+            {
+                if (length - pos < frameLength)
+                {
+                    break;
+                }
+                var frame = new PostgresFrame(code, buffer.Slice(pos, frameLength));
+                OnMessage?.Invoke(frame);
+                pos += frameLength;
+            }
+            else
+            {
+                _remaining = frameLength;
+            }
+        }
+        return pos;
+    }
+}

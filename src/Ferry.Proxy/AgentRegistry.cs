@@ -1,0 +1,71 @@
+using System.Collections.Concurrent;
+using Ferry.Transport;
+
+namespace Ferry.Proxy;
+
+/// <summary>A live agent tunnel as the proxy sees it: how to open a stream on it, and what it last said it serves.</summary>
+public interface IAgentTunnel
+{
+    string AgentId { get; }
+
+    Task<Stream> OpenStreamAsync(CancellationToken ct);
+
+    bool IsAlive { get; }
+}
+
+/// <summary>
+/// The registry of live agent tunnels and the inventory from their heartbeats. Several agents may
+/// serve the same database; the proxy tries them in turn.
+/// </summary>
+public sealed class AgentRegistry
+{
+    private readonly ConcurrentDictionary<IAgentTunnel, AgentHeartbeat> _agents = new();
+
+    public void Register(IAgentTunnel tunnel, AgentHeartbeat heartbeat) => _agents[tunnel] = heartbeat;
+
+    public void Unregister(IAgentTunnel tunnel) => _agents.TryRemove(tunnel, out _);
+
+    public int Count => _agents.Count;
+
+    /// <summary>Agents serving <paramref name="database"/>, healthy ones first, in random order among equals.</summary>
+    public IReadOnlyList<(IAgentTunnel Tunnel, DatabaseInfo Database)> Find(string database)
+    {
+        var list = new List<(IAgentTunnel, DatabaseInfo)>();
+        foreach (var (tunnel, hb) in _agents)
+        {
+            if (!tunnel.IsAlive)
+            {
+                continue;
+            }
+            foreach (var db in hb.Databases)
+            {
+                if (db.Name == database)
+                {
+                    list.Add((tunnel, db));
+                }
+            }
+        }
+        return [.. list.OrderBy(x => x.Item2.Healthy ? 0 : 1).ThenBy(_ => Random.Shared.Next())];
+    }
+
+    /// <summary>Every database any live agent serves (one entry per name).</summary>
+    public IReadOnlyList<DatabaseInfo> Databases()
+    {
+        var byName = new Dictionary<string, DatabaseInfo>(StringComparer.Ordinal);
+        foreach (var (tunnel, hb) in _agents)
+        {
+            if (!tunnel.IsAlive)
+            {
+                continue;
+            }
+            foreach (var db in hb.Databases)
+            {
+                if (!byName.TryGetValue(db.Name, out var existing) || (!existing.Healthy && db.Healthy))
+                {
+                    byName[db.Name] = db;
+                }
+            }
+        }
+        return [.. byName.Values.OrderBy(d => d.Name, StringComparer.Ordinal)];
+    }
+}

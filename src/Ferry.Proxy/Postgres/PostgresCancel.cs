@@ -1,0 +1,52 @@
+using System.Buffers.Binary;
+using System.Net;
+using Ferry.Transport;
+
+namespace Ferry.Proxy.Postgres;
+
+/// <summary>Routes a CancelRequest (plain or inside TLS) to the agent that minted its key.</summary>
+internal static class PostgresCancel
+{
+    public static async Task ForwardAsync(ProxyContext ctx, byte[] packet, IPEndPoint remote, CancellationToken ct)
+    {
+        if (packet.Length < 16)
+        {
+            return;
+        }
+        var minute = ctx.Time.GetUtcNow().ToUnixTimeSeconds() / 60;
+        if (ctx.Cancels.IsThrottled(remote.Address, minute))
+        {
+            return;
+        }
+        var pid = BinaryPrimitives.ReadInt32BigEndian(packet.AsSpan(8));
+        if (!ctx.Cancels.TryGet(remote.Address, minute, pid, packet.AsSpan(12), out var agentId, out var database))
+        {
+            return;
+        }
+        foreach (var (tunnel, _) in ctx.Agents.Find(database))
+        {
+            if (tunnel.AgentId != agentId)
+            {
+                continue;
+            }
+            try
+            {
+                await using var stream = await tunnel.OpenStreamAsync(ct);
+                await stream.WriteAsync(new StreamHeader(StreamKind.PostgresCancel, remote.ToString(), database, [], packet).Encode(), ct);
+                await stream.FlushAsync(ct);
+                // Wait for the agent to finish (it closes the stream) so the client's cancel
+                // connection closes after the cancel was delivered, as with PostgreSQL itself.
+                var sink = new byte[1];
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                wait.CancelAfter(TimeSpan.FromSeconds(10));
+                while (await stream.ReadAsync(sink, wait.Token) > 0)
+                {
+                }
+            }
+            catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+            {
+            }
+            return;
+        }
+    }
+}

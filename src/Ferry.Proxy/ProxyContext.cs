@@ -1,0 +1,37 @@
+using System.Net;
+using System.Net.Security;
+using Ferry.Audit;
+using Ferry.Identity;
+
+namespace Ferry.Proxy;
+
+/// <summary>Shared state of one proxy.</summary>
+public sealed class ProxyContext
+{
+    public required string ProxyId { get; init; }
+
+    public required string ClusterName { get; init; }
+
+    /// <summary>The proxy's host certificate context (covers its public addresses).</summary>
+    public required SslStreamCertificateContext ServerCertificate { get; init; }
+
+    public required IdentityVerifier UserVerifier { get; init; }
+
+    public required IdentityVerifier HostVerifier { get; init; }
+
+    public required IAuditSink Audit { get; init; }
+
+    /// <summary>Returns the reason text when a lock covers this user or the database; otherwise null.</summary>
+    public Func<UserIdentity, string, string?> FindLock { get; init; } = static (_, _) => null;
+
+    /// <summary>Where HTTPS API connections (ALPN h2 / http/1.1) are passed through, TLS untouched.</summary>
+    public EndPoint? AuthApiEndPoint { get; init; }
+
+    public AgentRegistry Agents { get; } = new();
+
+    public ProxyCancelMap Cancels { get; } = new();
+
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+}

@@ -1,0 +1,243 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Ferry.Proxy.Postgres;
+using Ferry.Transport;
+
+namespace Ferry.Proxy;
+
+/// <summary>
+/// Port 3080: one listener for PostgreSQL clients, agent tunnels and the API. The first bytes
+/// decide, without being consumed: a TLS ClientHello is routed by ALPN (<c>ferry-tunnel</c>,
+/// <c>postgresql</c> direct SSL, <c>h2</c>/<c>http/1.1</c> passed through to the auth API),
+/// a PostgreSQL SSLRequest is answered <c>S</c> then TLS, GSSENCRequest <c>N</c>, and a
+/// CancelRequest is routed to the agent that minted the key.
+/// </summary>
+public sealed class ProxyServer : IAsyncDisposable
+{
+    public static readonly SslApplicationProtocol TunnelAlpn = new("ferry-tunnel");
+    public static readonly SslApplicationProtocol PostgresAlpn = new("postgresql");
+
+    private readonly ProxyContext _ctx;
+    private readonly Socket _listener;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly TunnelAcceptor _tunnels;
+    private Task? _acceptLoop;
+
+    public ProxyServer(ProxyContext ctx, IPEndPoint endPoint)
+    {
+        _ctx = ctx;
+        _tunnels = new TunnelAcceptor(ctx);
+        _listener = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        _listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        _listener.Bind(endPoint);
+        _listener.Listen(1024);
+    }
+
+    public IPEndPoint EndPoint => (IPEndPoint)_listener.LocalEndPoint!;
+
+    public void Start() => _acceptLoop = AcceptLoopAsync();
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await _listener.AcceptAsync(_stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                continue;
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            socket.NoDelay = true;
+            _ = Task.Run(() => HandleAsync(socket));
+        }
+    }
+
+    private async Task HandleAsync(Socket socket)
+    {
+        var remote = (IPEndPoint)socket.RemoteEndPoint!;
+        var net = new NetworkStream(socket, ownsSocket: true);
+        try
+        {
+            using var handshake = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            handshake.CancelAfter(_ctx.HandshakeTimeout);
+            var buffer = new byte[TlsClientHello.MaxRecord];
+            var filled = 0;
+            while (true)
+            {
+                while (filled < 8)
+                {
+                    var n = await net.ReadAsync(buffer.AsMemory(filled), handshake.Token);
+                    if (n == 0)
+                    {
+                        await net.DisposeAsync();
+                        return;
+                    }
+                    filled += n;
+                }
+                if (buffer[0] == 0x16)
+                {
+                    await HandleTlsAsync(net, buffer, filled, remote, handshake.Token);
+                    return;
+                }
+                var length = BinaryPrimitives.ReadInt32BigEndian(buffer);
+                var code = BinaryPrimitives.ReadInt32BigEndian(buffer.AsSpan(4));
+                if (length == 8 && code == 80877103)
+                {
+                    // SSLRequest: answer S, then TLS on the same connection.
+                    await net.WriteAsync("S"u8.ToArray(), handshake.Token);
+                    var rest = buffer.AsMemory(8, filled - 8).ToArray();
+                    var ssl = await AuthenticateAsync(new PrefixedStream(net, rest), [], handshake.Token);
+                    if (ssl is not null)
+                    {
+                        await new PostgresProxySession(_ctx, ssl, remote).RunAsync(_stop.Token);
+                    }
+                    return;
+                }
+                if (length == 8 && code == 80877104)
+                {
+                    // GSSENCRequest: not supported; the client falls back to SSLRequest.
+                    await net.WriteAsync("N"u8.ToArray(), handshake.Token);
+                    Buffer.BlockCopy(buffer, 8, buffer, 0, filled - 8);
+                    filled -= 8;
+                    continue;
+                }
+                if (code == 80877102)
+                {
+                    var packet = await ReadPacketAsync(net, buffer, filled, length, handshake.Token);
+                    if (packet is not null)
+                    {
+                        await PostgresCancel.ForwardAsync(_ctx, packet, remote, _stop.Token);
+                    }
+                    await net.DisposeAsync();
+                    return;
+                }
+                // A StartupMessage without TLS, or something else entirely.
+                await PostgresProxySession.RefusePlainAsync(net);
+                return;
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or AuthenticationException or SocketException or ObjectDisposedException)
+        {
+            await net.DisposeAsync();
+        }
+    }
+
+    private static async Task<byte[]?> ReadPacketAsync(Stream net, byte[] buffer, int filled, int length, CancellationToken ct)
+    {
+        if (length is < 8 or > 512)
+        {
+            return null;
+        }
+        while (filled < length)
+        {
+            var n = await net.ReadAsync(buffer.AsMemory(filled, length - filled), ct);
+            if (n == 0)
+            {
+                return null;
+            }
+            filled += n;
+        }
+        return buffer.AsSpan(0, length).ToArray();
+    }
+
+    private async Task HandleTlsAsync(NetworkStream net, byte[] buffer, int filled, IPEndPoint remote, CancellationToken ct)
+    {
+        string[] alpn;
+        while (true)
+        {
+            var status = TlsClientHello.TryParse(buffer.AsSpan(0, filled), out alpn, out _);
+            if (status != TlsClientHello.Result.NeedMore)
+            {
+                break;
+            }
+            var n = await net.ReadAsync(buffer.AsMemory(filled), ct);
+            if (n == 0)
+            {
+                await net.DisposeAsync();
+                return;
+            }
+            filled += n;
+        }
+        var prefix = buffer.AsSpan(0, filled).ToArray();
+        if (_ctx.AuthApiEndPoint is not null && alpn.Any(a => a is "h2" or "http/1.1") && !alpn.Contains(TunnelAlpn.ToString()) && !alpn.Contains("postgresql"))
+        {
+            await ApiPassthrough.RunAsync(new PrefixedStream(net, prefix), _ctx.AuthApiEndPoint, _stop.Token);
+            return;
+        }
+        var offered = new List<SslApplicationProtocol>();
+        if (alpn.Contains("ferry-tunnel"))
+        {
+            offered.Add(TunnelAlpn);
+        }
+        if (alpn.Contains("postgresql"))
+        {
+            offered.Add(PostgresAlpn);
+        }
+        var ssl = await AuthenticateAsync(new PrefixedStream(net, prefix), offered, ct);
+        if (ssl is null)
+        {
+            return;
+        }
+        if (ssl.NegotiatedApplicationProtocol == TunnelAlpn)
+        {
+            await _tunnels.RunAsync(ssl, remote, _stop.Token);
+        }
+        else
+        {
+            // Direct SSL (PostgreSQL 17 sslnegotiation=direct) or a client without ALPN.
+            await new PostgresProxySession(_ctx, ssl, remote).RunAsync(_stop.Token);
+        }
+    }
+
+    private async Task<SslStream?> AuthenticateAsync(Stream inner, List<SslApplicationProtocol> alpn, CancellationToken ct)
+    {
+        var ssl = new SslStream(inner, leaveInnerStreamOpen: false);
+        var options = new SslServerAuthenticationOptions
+        {
+            ServerCertificateContext = _ctx.ServerCertificate,
+            ClientCertificateRequired = true,
+            // Certificates are verified after the handshake so the client gets a precise
+            // protocol-level error ("certificate expired 3m ago: run ferry login") instead of a TLS alert.
+            RemoteCertificateValidationCallback = static (_, _, _, _) => true,
+            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+            ApplicationProtocols = alpn.Count > 0 ? alpn : null,
+            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+        };
+        try
+        {
+            await ssl.AuthenticateAsServerAsync(options, ct);
+            return ssl;
+        }
+        catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException)
+        {
+            await ssl.DisposeAsync();
+            return null;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener.Dispose();
+        if (_acceptLoop is not null)
+        {
+            await _acceptLoop;
+        }
+        await _tunnels.DisposeAsync();
+    }
+}

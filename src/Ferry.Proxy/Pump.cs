@@ -1,0 +1,46 @@
+namespace Ferry.Proxy;
+
+/// <summary>Raw byte copy between two streams, both directions, ending when either side ends.</summary>
+internal static class Pump
+{
+    public const int BufferSize = 64 * 1024;
+
+    public static async Task BothWaysAsync(Stream a, Stream b, CancellationToken ct)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var ab = CopyAsync(a, b, stop.Token);
+        var ba = CopyAsync(b, a, stop.Token);
+        await Task.WhenAny(ab, ba);
+        await stop.CancelAsync();
+        await Task.WhenAll(ab, ba);
+    }
+
+    /// <summary>Copies until EOF or an error; returns bytes copied. Never throws for normal ends.</summary>
+    public static async Task<long> CopyAsync(Stream from, Stream to, CancellationToken ct)
+    {
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(BufferSize);
+        long total = 0;
+        try
+        {
+            while (true)
+            {
+                var n = await from.ReadAsync(buffer, ct);
+                if (n == 0)
+                {
+                    break;
+                }
+                await to.WriteAsync(buffer.AsMemory(0, n), ct);
+                total += n;
+            }
+            await to.FlushAsync(ct);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+        {
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+        return total;
+    }
+}

@@ -1,0 +1,113 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Security;
+using System.Text.Json;
+using Ferry.Identity;
+using Ferry.Transport;
+using Ferry.Tunnel;
+
+namespace Ferry.Proxy;
+
+/// <summary>
+/// Accepts agent tunnels (ALPN <c>ferry-tunnel</c>, mutual TLS with an agent host certificate),
+/// runs a multiplexer session on each, and keeps the registry current from their heartbeats.
+/// </summary>
+internal sealed class TunnelAcceptor(ProxyContext ctx) : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<MuxSession, byte> _sessions = new();
+
+    public async Task RunAsync(SslStream ssl, IPEndPoint remote, CancellationToken ct)
+    {
+        var cert = ssl.RemoteCertificate;
+        if (cert is null)
+        {
+            await ssl.DisposeAsync();
+            return;
+        }
+        var verification = ctx.HostVerifier.VerifyHost(cert.GetRawCertData(), HostRole.Agent);
+        if (!verification.IsValid)
+        {
+            await ssl.DisposeAsync();
+            return;
+        }
+        var agentId = verification.Identity.HostId;
+        var mux = MuxSession.Server(ssl, new MuxOptions());
+        _sessions[mux] = 0;
+        var tunnel = new MuxAgentTunnel(agentId, mux);
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                MuxStream stream;
+                try
+                {
+                    stream = await mux.AcceptStreamAsync(ct);
+                }
+                catch (Exception e) when (e is OperationCanceledException or IOException || e.GetType().Namespace == "Ferry.Tunnel")
+                {
+                    break;
+                }
+                _ = Task.Run(() => HeartbeatsAsync(tunnel, stream, ct));
+            }
+        }
+        finally
+        {
+            tunnel.Closed = true;
+            ctx.Agents.Unregister(tunnel);
+            _sessions.TryRemove(mux, out _);
+            await mux.DisposeAsync();
+        }
+    }
+
+    private async Task HeartbeatsAsync(MuxAgentTunnel tunnel, MuxStream stream, CancellationToken ct)
+    {
+        await using var _ = stream;
+        try
+        {
+            var header = await StreamHeader.ReadAsync(stream, ct);
+            if (header.Kind != StreamKind.Heartbeat)
+            {
+                return;
+            }
+            using var reader = new StreamReader(stream);
+            while (await reader.ReadLineAsync(ct) is { } line)
+            {
+                if (line.Length > 1024 * 1024)
+                {
+                    return;
+                }
+                var hb = JsonSerializer.Deserialize(line, TransportJsonContext.Default.AgentHeartbeat);
+                if (hb is not null)
+                {
+                    ctx.Agents.Register(tunnel, hb with { AgentId = tunnel.AgentId });
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or JsonException or InvalidDataException or OperationCanceledException or EndOfStreamException || e.GetType().Namespace == "Ferry.Tunnel")
+        {
+        }
+        finally
+        {
+            ctx.Agents.Unregister(tunnel);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var mux in _sessions.Keys)
+        {
+            await mux.DisposeAsync();
+        }
+    }
+
+    private sealed class MuxAgentTunnel(string agentId, MuxSession mux) : IAgentTunnel
+    {
+        public string AgentId => agentId;
+
+        public bool Closed { get; set; }
+
+        public bool IsAlive => !Closed && !mux.Completion.IsCompleted;
+
+        public async Task<Stream> OpenStreamAsync(CancellationToken ct) => await mux.OpenStreamAsync(ct);
+    }
+}
