@@ -82,6 +82,29 @@ public sealed class DatabaseCertificateTests
     }
 
     [Fact]
+    public void OpenSslVerify_AcceptsUserAndHostCertificatesUnderStrictChecks()
+    {
+        if (!OpenSslAvailable())
+        {
+            return;
+        }
+
+        using var ca = new TestAuthority();
+        using var user = ca.IssueUser();
+        using var host = ca.IssueHost();
+        File.WriteAllText(Path.Combine(ca.Directory, "user-ca.pem"), ca.Store.ExportTrustedRootsPem(CaKind.User));
+        File.WriteAllText(Path.Combine(ca.Directory, "host-ca.pem"), ca.Store.ExportTrustedRootsPem(CaKind.Host));
+        File.WriteAllText(Path.Combine(ca.Directory, "user.pem"), user.ExportCertificatePem());
+        File.WriteAllText(Path.Combine(ca.Directory, "host.pem"), host.ExportCertificatePem());
+
+        var (userCode, userOut) = OpenSsl(ca.Directory, "verify", "-x509_strict", "-purpose", "sslclient", "-CAfile", "user-ca.pem", "user.pem");
+        var (hostCode, hostOut) = OpenSsl(ca.Directory, "verify", "-x509_strict", "-purpose", "sslserver", "-verify_hostname", "proxy.example.com", "-CAfile", "host-ca.pem", "host.pem");
+
+        Assert.True(userCode == 0, userOut);
+        Assert.True(hostCode == 0, hostOut);
+    }
+
+    [Fact]
     public void OpenSslVerify_DbClientCertificateAgainstAnotherCa_Fails()
     {
         if (!OpenSslAvailable())
