@@ -1,0 +1,243 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using Ferry.Auth.Api;
+using Ferry.Identity;
+using Ferry.Testing;
+
+namespace Ferry.EndToEnd.Tests;
+
+/// <summary>
+/// A real cluster for end-to-end tests: PostgreSQL configured with Ferry's db-client CA and a
+/// server certificate from <c>ferryd admin db-cert</c>, and the AOT <c>ferryd --all-in-one</c>
+/// (auth + proxy + agent) on free loopback ports. Users log in through the real HTTPS API.
+/// </summary>
+public sealed class FerryCluster : IAsyncDisposable
+{
+    public const string DeveloperRole = """
+        kind: role
+        name: developer
+        options: { max_session_ttl: 8h }
+        allow:
+          db_labels: { env: [dev, staging] }
+          db_names: [app, "{{internal.db_names}}"]
+          db_users: ["{{internal.db_users}}", readonly]
+        deny:
+          db_labels: { env: prod }
+        """;
+
+    private ManagedServerProcess? _ferryd;
+
+    private FerryCluster(string root)
+    {
+        Root = root;
+    }
+
+    public string Root { get; }
+
+    public string DataDir => Path.Combine(Root, "data");
+
+    public PostgresServer Postgres { get; private set; } = null!;
+
+    public int ProxyPort { get; private set; }
+
+    public int AuthPort { get; private set; }
+
+    public string HostCaPath => Path.Combine(Root, "host-ca.pem");
+
+    public string FerrydLog => _ferryd?.Log ?? "";
+
+    public static async Task<FerryCluster> StartAsync()
+    {
+        var cluster = new FerryCluster(Directory.CreateTempSubdirectory("ferry-e2e-").FullName);
+        try
+        {
+            await cluster.StartCoreAsync();
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartCoreAsync()
+    {
+        Directory.CreateDirectory(DataDir);
+        var tls = Path.Combine(Root, "db-tls");
+        var caPem = await AdminAsync("ca", "export", "--type", "db-client");
+        await AdminAsync("db-cert", "--host", "127.0.0.1,localhost", "--out-dir", tls, "--ttl", "1d");
+        Postgres = await PostgresServer.StartAsync(new ServerTls(
+            caPem,
+            await File.ReadAllTextAsync(Path.Combine(tls, "server.crt")),
+            await File.ReadAllTextAsync(Path.Combine(tls, "server.key"))));
+        await Postgres.CreateUserAsync("alice", ownedDatabase: "app");
+        await Postgres.CreateUserAsync("readonly");
+        await Postgres.PsqlAsync("GRANT CONNECT ON DATABASE app TO readonly");
+
+        var rolePath = Path.Combine(Root, "developer.yaml");
+        await File.WriteAllTextAsync(rolePath, DeveloperRole);
+        await AdminAsync("roles", "apply", "-f", rolePath);
+
+        ProxyPort = FreePort.Next();
+        AuthPort = FreePort.Next();
+        var config = Path.Combine(Root, "ferry.yaml");
+        await File.WriteAllTextAsync(config, $"""
+            cluster_name: e2e
+            data_dir: {DataDir}
+            auth:
+              listen_addr: 127.0.0.1:{AuthPort}
+            proxy:
+              listen_addr: 127.0.0.1:{ProxyPort}
+              public_addrs: [127.0.0.1:{ProxyPort}]
+            agent:
+              databases:
+                - name: pg1
+                  protocol: postgres
+                  uri: 127.0.0.1:{Postgres.Port}
+                  labels: {{ env: dev }}
+                - name: pgprod
+                  protocol: postgres
+                  uri: 127.0.0.1:{Postgres.Port}
+                  labels: {{ env: prod }}
+            """);
+        _ferryd = ManagedServerProcess.Start(Binaries.Ferryd, ["--config", config, "--all-in-one"]);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!_ferryd.Log.Contains("ferryd ready", StringComparison.Ordinal))
+        {
+            if (_ferryd.HasExited || DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException($"ferryd did not start:\n{_ferryd.Log}");
+            }
+            await Task.Delay(100);
+        }
+        var ca = await Api().GetFromJsonAsync("/v1/ca", AuthApiJsonContext.Default.CaResponse);
+        await File.WriteAllTextAsync(HostCaPath, ca!.HostCaPem);
+        await WaitForAgentAsync();
+    }
+
+    /// <summary>Waits until the agent's tunnel is up: a connection to pg1 stops failing with "not available".</summary>
+    private async Task WaitForAgentAsync()
+    {
+        var user = await AddUserAsync("probe", "developer");
+        var creds = await LoginAsync(user, "pg1", "alice", "app");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            var (code, output) = await PsqlAsync(creds, "SELECT 1");
+            if (code == 0)
+            {
+                return;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException($"agent never became reachable: {output}\n{FerrydLog}");
+            }
+            await Task.Delay(200);
+        }
+    }
+
+    public async Task<string> AdminAsync(params string[] args)
+    {
+        var (code, output) = await ProcessRunner.RunAsync(Binaries.Ferryd, ["admin", .. args, "--data-dir", DataDir], TimeSpan.FromSeconds(60));
+        return code == 0 ? output : throw new InvalidOperationException($"ferryd admin {string.Join(' ', args)} failed ({code}): {output}");
+    }
+
+    public sealed record UserSecrets(string User, string Password, string TotpSecret);
+
+    public async Task<UserSecrets> AddUserAsync(string name, string roles, string? traits = null)
+    {
+        var args = new List<string> { "users", "add", name, "--roles", roles, "--format", "json" };
+        if (traits is not null)
+        {
+            args.AddRange(["--traits", traits]);
+        }
+        var json = await AdminAsync([.. args]);
+        using var doc = JsonDocument.Parse(json);
+        return new UserSecrets(name, doc.RootElement.GetProperty("password").GetString()!, doc.RootElement.GetProperty("totp_secret").GetString()!);
+    }
+
+    public sealed record Credentials(string CertPath, string KeyPath, X509Certificate2 Certificate);
+
+
+    /// <summary>Logs in with password + TOTP through the API, then asks for a certificate routed to a database.</summary>
+    public async Task<Credentials> LoginAsync(UserSecrets user, string? service = null, string? dbUser = null, string? dbName = null)
+    {
+        using var key = KeyPair.Generate();
+        var login = await Api().PostAsJsonAsync("/v1/login", new LoginRequest
+        {
+            User = user.User,
+            Password = user.Password,
+            Otp = Totp.Code(user.TotpSecret, DateTimeOffset.UtcNow),
+            PublicKeyPem = key.ExportPublicKeyPem(),
+        }, AuthApiJsonContext.Default.LoginRequest);
+        var body = await login.Content.ReadAsStringAsync();
+        if (!login.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"login failed: {(int)login.StatusCode} {body}");
+        }
+        var issued = JsonSerializer.Deserialize(body, AuthApiJsonContext.Default.UserCertificateResponse)!;
+        var certificate = TlsCertificates.FromPem(issued.CertificatePem, key.ExportPrivateKeyPem());
+        if (service is not null)
+        {
+            var routed = await Api(certificate).PostAsJsonAsync("/v1/certs/user", new UserCertificateRequest
+            {
+                PublicKeyPem = key.ExportPublicKeyPem(),
+                Route = new RouteRequest { Service = service, Protocol = "postgres", DbUser = dbUser ?? "", DbName = dbName ?? "" },
+            }, AuthApiJsonContext.Default.UserCertificateRequest);
+            var routedBody = await routed.Content.ReadAsStringAsync();
+            if (!routed.IsSuccessStatusCode)
+            {
+                throw new InvalidOperationException($"routed certificate refused: {(int)routed.StatusCode} {routedBody}");
+            }
+            issued = JsonSerializer.Deserialize(routedBody, AuthApiJsonContext.Default.UserCertificateResponse)!;
+            certificate = TlsCertificates.FromPem(issued.CertificatePem, key.ExportPrivateKeyPem());
+        }
+        var dir = Path.Combine(Root, "users", user.User + "-" + Guid.NewGuid().ToString("N")[..8]);
+        var (certPath, keyPath) = TestPki.WriteClientFiles(dir, "cert", (issued.CertificatePem, key.ExportPrivateKeyPem()));
+        return new Credentials(certPath, keyPath, certificate);
+    }
+
+    public string ConnectionString(Credentials c, string user = "alice", string database = "app") =>
+        $"host=127.0.0.1 port={ProxyPort} user={user} dbname={database} sslmode=verify-full sslrootcert={HostCaPath} sslcert={c.CertPath} sslkey={c.KeyPath}";
+
+    public string NpgsqlConnectionString(Credentials c, string user = "alice", string database = "app") =>
+        $"Host=127.0.0.1;Port={ProxyPort};Username={user};Database={database};SSL Mode=VerifyFull;Root Certificate={HostCaPath};SSL Certificate={c.CertPath};SSL Key={c.KeyPath};Pooling=false;Timeout=30;Command Timeout=120";
+
+    public Task<(int Code, string Output)> PsqlAsync(Credentials c, string sql, string user = "alice", string database = "app") =>
+        ProcessRunner.RunAsync(Path.Combine(PostgresServer.BinDirectory, "psql"),
+            [ConnectionString(c, user, database), "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql], TimeSpan.FromMinutes(5));
+
+    public HttpClient Api(X509Certificate2? clientCertificate = null)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            SslOptions =
+            {
+                RemoteCertificateValidationCallback = static (_, _, _, _) => true,
+                ClientCertificates = clientCertificate is null ? null : [clientCertificate],
+                LocalCertificateSelectionCallback = clientCertificate is null ? null : (_, _, _, _, _) => clientCertificate,
+            },
+        };
+        return new HttpClient(handler) { BaseAddress = new Uri($"https://127.0.0.1:{AuthPort.ToString(CultureInfo.InvariantCulture)}"), Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _ferryd?.Stop(15, TimeSpan.FromSeconds(20));
+        _ferryd?.Dispose();
+        if (Postgres is not null)
+        {
+            await Postgres.DisposeAsync();
+        }
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
