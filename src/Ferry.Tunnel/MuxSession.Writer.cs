@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using Ferry.Tunnel.Frames;
 
 namespace Ferry.Tunnel;
@@ -105,6 +106,7 @@ public sealed partial class MuxSession
     }
 
     /// <summary>Flushes under the write deadline; false when the transport is gone or the flush was cancelled by close.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> FlushAsync(PipeWriter output)
     {
         ValueTask<FlushResult> flush = output.FlushAsync(_writeDeadline.Token);

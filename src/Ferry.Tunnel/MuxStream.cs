@@ -17,6 +17,7 @@ public sealed partial class MuxStream : Stream, IDuplexPipe
         resumeWriterThreshold: 0,
         readerScheduler: PipeScheduler.ThreadPool,
         writerScheduler: PipeScheduler.Inline,
+        minimumSegmentSize: 16 * 1024, // one default-sized Data frame per segment
         useSynchronizationContext: false);
 
     private readonly MuxSession _session;

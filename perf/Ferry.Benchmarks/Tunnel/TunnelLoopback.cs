@@ -11,10 +11,10 @@ namespace Ferry.Benchmarks.Tunnel;
 /// <summary>Loopback harness: in-memory pipe pairs and authenticated TLS pairs over 127.0.0.1.</summary>
 public static class TunnelLoopback
 {
-    /// <summary>Two sessions over in-memory pipes that pause at 1 MiB, like a socket buffer.</summary>
+    /// <summary>Two sessions over in-memory pipes that pause at 64 KiB, like a socket buffer.</summary>
     public static (MuxSession Client, MuxSession Server) CreatePipePair(MuxOptions? options = null)
     {
-        var pipeOptions = new PipeOptions(pauseWriterThreshold: 1024 * 1024, resumeWriterThreshold: 512 * 1024, useSynchronizationContext: false);
+        var pipeOptions = new PipeOptions(pauseWriterThreshold: 64 * 1024, resumeWriterThreshold: 32 * 1024, useSynchronizationContext: false);
         var aToB = new Pipe(pipeOptions);
         var bToA = new Pipe(pipeOptions);
         return (
