@@ -81,8 +81,10 @@ internal static class BinaryParameters
 
     public static bool IsNull(in ReadOnlySequence<byte> bitmap, int index)
     {
-        ReadOnlySequence<byte> slice = bitmap.Slice(index >> 3, 1);
-        byte b = slice.FirstSpan[0];
+        // A slice can start at the end of a segment (empty first span): go through the reader.
+        var reader = new SequenceReader<byte>(bitmap);
+        reader.Advance(index >> 3);
+        reader.TryPeek(out byte b);
         return (b & (1 << (index & 7))) != 0;
     }
 }
