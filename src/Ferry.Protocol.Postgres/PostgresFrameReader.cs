@@ -62,7 +62,7 @@ public static class PostgresFrameReader
             return OperationStatus.NeedMoreData;
         }
 
-        frame = new PostgresFrame(code, reader.UnreadSequence.Slice(0, total));
+        frame = new PostgresFrame(code, reader.Sequence.Slice(reader.Position, total));
         reader.Advance(total);
         return OperationStatus.Done;
     }

@@ -12,6 +12,8 @@ namespace Ferry.Benchmarks.Codecs;
 /// One operation = the whole recorded stream of one direction.
 /// </summary>
 [MemoryDiagnoser]
+[MinColumn]
+[MedianColumn]
 public class MySqlScanBenchmarks
 {
     private readonly Dictionary<uint, int> _parameterCounts = [];

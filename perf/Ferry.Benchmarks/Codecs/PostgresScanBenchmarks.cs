@@ -11,6 +11,8 @@ namespace Ferry.Benchmarks.Codecs;
 /// whole recorded stream of one direction; bytes/op is printed at setup for the GB/s figure.
 /// </summary>
 [MemoryDiagnoser]
+[MinColumn]
+[MedianColumn]
 public class PostgresScanBenchmarks
 {
     private ReadOnlySequence<byte> _client;

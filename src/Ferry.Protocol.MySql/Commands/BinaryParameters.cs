@@ -44,6 +44,58 @@ internal static class BinaryParameters
         return r.ReadLengthEncodedString();
     }
 
+    /// <summary>
+    /// Span version of <see cref="ReadValue"/>: where the value starts (after its length prefix) and how long it is.
+    /// Throws ER_MALFORMED_PACKET when the span is too short.
+    /// </summary>
+    public static (int Start, int Length) Locate(ReadOnlySpan<byte> span, MySqlColumnType type)
+    {
+        int size = FixedSize(type);
+        int start = 0;
+        long length;
+        if (size >= 0)
+        {
+            length = size;
+        }
+        else if (IsTemporal(type))
+        {
+            if (span.IsEmpty)
+            {
+                MySqlThrow.Malformed("COM_STMT_EXECUTE values: truncated");
+            }
+
+            length = span[0];
+            start = 1;
+            if (length is not (0 or 4 or 7 or 8 or 11 or 12))
+            {
+                MySqlThrow.Malformed($"temporal value of {length} bytes");
+            }
+        }
+        else
+        {
+            if (span.IsEmpty)
+            {
+                MySqlThrow.Malformed("COM_STMT_EXECUTE values: truncated");
+            }
+
+            (start, length) = span[0] switch
+            {
+                < 0xFB => (1, span[0]),
+                0xFC when span.Length >= 3 => (3, span[1] | (span[2] << 8)),
+                0xFD when span.Length >= 4 => (4, span[1] | (span[2] << 8) | (span[3] << 16)),
+                0xFE when span.Length >= 9 => (9, (long)System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(span.Slice(1))),
+                _ => (0, -1L),
+            };
+        }
+
+        if (length < 0 || length > span.Length - start)
+        {
+            MySqlThrow.Malformed("COM_STMT_EXECUTE values: truncated");
+        }
+
+        return (start, (int)length);
+    }
+
     /// <summary>Skips query attributes: null bitmap, bound flag, types (+ names), values.</summary>
     public static void Skip(ref MySqlPayloadReader r, int count, bool withNames)
     {
@@ -81,6 +133,11 @@ internal static class BinaryParameters
 
     public static bool IsNull(in ReadOnlySequence<byte> bitmap, int index)
     {
+        if (bitmap.IsSingleSegment)
+        {
+            return (bitmap.FirstSpan[index >> 3] & (1 << (index & 7))) != 0;
+        }
+
         // A slice can start at the end of a segment (empty first span): go through the reader.
         var reader = new SequenceReader<byte>(bitmap);
         reader.Advance(index >> 3);

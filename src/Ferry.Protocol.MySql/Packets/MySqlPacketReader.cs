@@ -40,7 +40,7 @@ public static class MySqlPacketReader
             return OperationStatus.NeedMoreData;
         }
 
-        packet = new MySqlPacket(sequenceId, reader.UnreadSequence.Slice(0, total));
+        packet = new MySqlPacket(sequenceId, reader.Sequence.Slice(reader.Position, total));
         reader.Advance(total);
         return OperationStatus.Done;
     }
@@ -93,7 +93,7 @@ public static class MySqlPacketReader
             }
         }
 
-        message = new MySqlMessage(first, packets, payloadTotal, reader.UnreadSequence.Slice(0, offset));
+        message = new MySqlMessage(first, packets, payloadTotal, reader.Sequence.Slice(reader.Position, offset));
         reader.Advance(offset);
         return OperationStatus.Done;
     }
