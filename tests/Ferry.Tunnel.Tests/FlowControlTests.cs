@@ -38,7 +38,7 @@ public sealed class FlowControlTests
     }
 
     [Fact]
-    public void Policy_HalfWindowConsumedWithinOneRtt_DoublesAndAddsGrowthToDelta()
+    public void Policy_HalfWindowConsumedWithinFewRtts_DoublesAndAddsGrowthToDelta()
     {
         var policy = new ReceiveWindowPolicy(Max);
         long now = 1_000_000;
@@ -58,7 +58,7 @@ public sealed class FlowControlTests
         long now = 1_000_000;
         for (int i = 0; i < 10; i++)
         {
-            now += 3 * Rtt;
+            now += 5 * Rtt; // slower than the 4-RTT growth threshold
             Assert.Equal(Initial / 2, policy.OnConsumedUnsynchronized(Initial / 2, now, Rtt));
         }
 
