@@ -15,6 +15,8 @@ public sealed partial class AuthService
     /// <summary>The only message a failed login gets: it never says which factor was wrong.</summary>
     public const string LoginFailedMessage = "login failed: invalid user name, password or one-time code";
 
+    private const long MaxRequestedTtlSeconds = 366L * 24 * 3600;
+
     private static readonly byte[] DummyTotpSecret = RandomNumberGenerator.GetBytes(Totp.SecretBytes);
 
     /// <summary>
@@ -59,7 +61,7 @@ public sealed partial class AuthService
         var traits = Traits(record);
         await RequireNotLockedAsync(user, record.Roles, clientAddr, ct).ConfigureAwait(false);
         var rbac = new RbacEvaluator(roles, traits);
-        var requested = request.TtlSeconds is { } s and > 0 ? TimeSpan.FromSeconds(s) : rbac.MaxSessionTtl;
+        var requested = request.TtlSeconds is { } s and > 0 ? TimeSpan.FromSeconds(Math.Min(s, MaxRequestedTtlSeconds)) : rbac.MaxSessionTtl;
         var identity = new UserIdentity
         {
             User = user,
@@ -96,7 +98,7 @@ public sealed partial class AuthService
         }
 
         var cap = remaining < rbac.MaxSessionTtl ? remaining : rbac.MaxSessionTtl;
-        var requested = request.TtlSeconds is { } s and > 0 ? TimeSpan.FromSeconds(s) : cap;
+        var requested = request.TtlSeconds is { } s and > 0 ? TimeSpan.FromSeconds(Math.Min(s, MaxRequestedTtlSeconds)) : cap;
         DatabaseRoute? route = null;
         if (request.Route is { } r)
         {

@@ -64,6 +64,33 @@ public sealed class LockWatchTests : IDisposable
         Assert.Equal(brief.Id, gone.Id);
     }
 
+    [Fact]
+    public async Task Stop_EndsOpenWatchStreams()
+    {
+        var server = await AuthTestHost.StartAsync(_dir.Path);
+        using var hostCert = await AuthTestHost.JoinAsync(server, "proxy1", "proxy");
+        using var client = AuthTestHost.Client(server, hostCert);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var response = await client.GetAsync("/v1/locks/watch", HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cts.Token));
+        Assert.Equal(LockWatchEvent.Synced, (await NextAsync(reader, cts.Token)).Type);
+
+        await server.StopAsync(cts.Token);
+
+        string? rest;
+        try
+        {
+            rest = await reader.ReadToEndAsync(cts.Token);
+        }
+        catch (IOException)
+        {
+            rest = "";
+        }
+
+        Assert.False(cts.IsCancellationRequested);
+        Assert.DoesNotContain("\"put\"", rest, StringComparison.Ordinal);
+    }
+
     private static async Task<LockWatchEvent> NextAsync(StreamReader reader, CancellationToken ct)
     {
         var line = await reader.ReadLineAsync(ct) ?? throw new EndOfStreamException("watch stream ended");

@@ -412,7 +412,7 @@ public sealed class SqliteBackend : IBackend
 
     private SqliteCommand Command(string sql, SqliteTransaction? tx = null)
     {
-        ObjectDisposedException.ThrowIf(_disposed && tx is null && !_connection.State.HasFlag(System.Data.ConnectionState.Open), this);
+        ObjectDisposedException.ThrowIf(_connection.State != System.Data.ConnectionState.Open, this);
         var cmd = _connection.CreateCommand();
         cmd.CommandText = sql;
         cmd.Transaction = tx;

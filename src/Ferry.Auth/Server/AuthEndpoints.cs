@@ -12,7 +12,7 @@ using Microsoft.AspNetCore.Routing;
 namespace Ferry.Auth.Server;
 
 /// <summary>The HTTPS API routes. Every handler is a plain <see cref="RequestDelegate"/> (no reflection).</summary>
-internal sealed class AuthEndpoints(AuthService service, ServerAuditPipeline audit, AuthServerOptions options)
+internal sealed class AuthEndpoints(AuthService service, ServerAuditPipeline audit, AuthServerOptions options, CancellationToken stopping)
 {
     private static readonly ReadOnlyMemory<byte> NewLine = "\n"u8.ToArray();
 
@@ -32,7 +32,7 @@ internal sealed class AuthEndpoints(AuthService service, ServerAuditPipeline aud
         app.MapGet("/v1/ca", Guard(CaAsync));
     }
 
-    private static RequestDelegate Guard(Func<HttpContext, Task> handler) => async context =>
+    private RequestDelegate Guard(Func<HttpContext, Task> handler) => async context =>
     {
         try
         {
@@ -46,9 +46,9 @@ internal sealed class AuthEndpoints(AuthService service, ServerAuditPipeline aud
         {
             await ApiResponses.ErrorAsync(context, StatusCodes.Status400BadRequest, e.Message).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested || stopping.IsCancellationRequested)
         {
-            // The client went away.
+            // The client went away, or the server is stopping (ends long-lived watch streams).
         }
     };
 
@@ -121,7 +121,8 @@ internal sealed class AuthEndpoints(AuthService service, ServerAuditPipeline aud
     private async Task WatchLocksAsync(HttpContext context)
     {
         await CallerIdentity.RequireHostAsync(context, service).ConfigureAwait(false);
-        var ct = context.RequestAborted;
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+        var ct = linked.Token;
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/x-ndjson";
         context.Response.Headers.CacheControl = "no-store";

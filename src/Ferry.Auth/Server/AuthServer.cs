@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Ferry.Auth.Server;
@@ -23,10 +24,12 @@ public sealed class AuthServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ServerAuditPipeline _audit;
     private readonly X509Certificate2 _certificate;
+    private readonly CancellationTokenSource _stopping;
     private int _stopped;
 
-    private AuthServer(WebApplication app, AuthService service, ServerAuditPipeline audit, X509Certificate2 certificate, IPEndPoint endpoint)
+    private AuthServer(WebApplication app, AuthService service, ServerAuditPipeline audit, X509Certificate2 certificate, IPEndPoint endpoint, CancellationTokenSource stopping)
     {
+        _stopping = stopping;
         _app = app;
         Service = service;
         _audit = audit;
@@ -51,6 +54,7 @@ public sealed class AuthServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         var listen = ParseListenAddress(options.ListenAddress);
         var audit = new ServerAuditPipeline(options.DataDir, options.Time);
+        var stopping = new CancellationTokenSource();
         AuthService? service = null;
         try
         {
@@ -67,6 +71,7 @@ public sealed class AuthServer : IAsyncDisposable
             var certificate = CreateServerCertificate(service, options, listen);
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
             builder.WebHost.ConfigureKestrel(kestrel =>
             {
                 kestrel.AddServerHeader = false;
@@ -80,10 +85,10 @@ public sealed class AuthServer : IAsyncDisposable
                 }));
             });
             var app = builder.Build();
-            new AuthEndpoints(service, audit, options).Map(app);
+            new AuthEndpoints(service, audit, options, stopping.Token).Map(app);
             await app.StartAsync(ct).ConfigureAwait(false);
             var bound = BoundEndpoint(app, listen);
-            return new AuthServer(app, service, audit, certificate, bound);
+            return new AuthServer(app, service, audit, certificate, bound, stopping);
         }
         catch
         {
@@ -93,6 +98,7 @@ public sealed class AuthServer : IAsyncDisposable
             }
 
             await audit.DisposeAsync().ConfigureAwait(false);
+            stopping.Dispose();
             throw;
         }
     }
@@ -110,11 +116,13 @@ public sealed class AuthServer : IAsyncDisposable
             return;
         }
 
+        await _stopping.CancelAsync().ConfigureAwait(false);
         await _app.StopAsync(ct).ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         await Service.DisposeAsync().ConfigureAwait(false);
         await _audit.DisposeAsync().ConfigureAwait(false);
         _certificate.Dispose();
+        _stopping.Dispose();
     }
 
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
