@@ -1,32 +1,70 @@
 using System.Buffers;
+using System.Buffers.Binary;
 
 namespace Ferry.Protocol.MySql;
 
 /// <summary>
 /// Reads little-endian fields of one complete payload. A read past the end throws
-/// <see cref="MySqlProtocolException"/> (ER_MALFORMED_PACKET) naming the packet.
+/// <see cref="MySqlProtocolException"/> (ER_MALFORMED_PACKET) naming the packet. Single-segment payloads
+/// (nearly all) are read straight from the span; fields are still handed out as slices of the sequence.
 /// </summary>
 internal ref struct MySqlPayloadReader
 {
-    private SequenceReader<byte> _reader;
+    private readonly ReadOnlySequence<byte> _sequence;
+    private readonly ReadOnlySpan<byte> _span;
+    private readonly bool _single;
     private readonly string _packet;
+    private int _offset;
+    private SequenceReader<byte> _reader;
 
     public MySqlPayloadReader(ReadOnlySequence<byte> payload, string packet)
     {
-        _reader = new SequenceReader<byte>(payload);
+        _sequence = payload;
         _packet = packet;
+        _single = payload.IsSingleSegment;
+        _offset = 0;
+        if (_single)
+        {
+            _span = payload.FirstSpan;
+            _reader = default;
+        }
+        else
+        {
+            _span = default;
+            _reader = new SequenceReader<byte>(payload);
+        }
     }
 
-    public readonly long Remaining => _reader.Remaining;
+    public readonly long Remaining => _single ? _span.Length - _offset : _reader.Remaining;
 
-    public readonly bool End => _reader.End;
+    public readonly bool End => Remaining == 0;
 
-    public readonly ReadOnlySequence<byte> Unread => _reader.UnreadSequence;
+    public readonly ReadOnlySequence<byte> Unread => _single ? _sequence.Slice(_offset) : _reader.UnreadSequence;
 
-    public readonly bool TryPeek(out byte value) => _reader.TryPeek(out value);
+    public readonly bool TryPeek(out byte value)
+    {
+        if (_single)
+        {
+            bool ok = _offset < _span.Length;
+            value = ok ? _span[_offset] : (byte)0;
+            return ok;
+        }
+
+        return _reader.TryPeek(out value);
+    }
 
     public byte ReadByte()
     {
+        if (_single)
+        {
+            if (_offset >= _span.Length)
+            {
+                Truncated();
+            }
+
+            return _span[_offset++];
+        }
+
         if (!_reader.TryRead(out byte value))
         {
             Truncated();
@@ -37,6 +75,11 @@ internal ref struct MySqlPayloadReader
 
     public ushort ReadUInt16()
     {
+        if (_single)
+        {
+            return BinaryPrimitives.ReadUInt16LittleEndian(Take(2));
+        }
+
         if (!_reader.TryReadLittleEndian(out short value))
         {
             Truncated();
@@ -53,6 +96,11 @@ internal ref struct MySqlPayloadReader
 
     public uint ReadUInt32()
     {
+        if (_single)
+        {
+            return BinaryPrimitives.ReadUInt32LittleEndian(Take(4));
+        }
+
         if (!_reader.TryReadLittleEndian(out int value))
         {
             Truncated();
@@ -63,6 +111,11 @@ internal ref struct MySqlPayloadReader
 
     public ulong ReadUInt64()
     {
+        if (_single)
+        {
+            return BinaryPrimitives.ReadUInt64LittleEndian(Take(8));
+        }
+
         if (!_reader.TryReadLittleEndian(out long value))
         {
             Truncated();
@@ -73,9 +126,16 @@ internal ref struct MySqlPayloadReader
 
     public ReadOnlySequence<byte> ReadBytes(long count)
     {
-        if (count < 0 || _reader.Remaining < count)
+        if (count < 0 || Remaining < count)
         {
             Truncated();
+        }
+
+        if (_single)
+        {
+            ReadOnlySequence<byte> slice = _sequence.Slice(_offset, (int)count);
+            _offset += (int)count;
+            return slice;
         }
 
         ReadOnlySequence<byte> value = _reader.UnreadSequence.Slice(0, count);
@@ -83,9 +143,26 @@ internal ref struct MySqlPayloadReader
         return value;
     }
 
+    public void Skip(long count)
+    {
+        if (count < 0 || Remaining < count)
+        {
+            Truncated();
+        }
+
+        if (_single)
+        {
+            _offset += (int)count;
+        }
+        else
+        {
+            _reader.Advance(count);
+        }
+    }
+
     public ReadOnlySequence<byte> ReadNullTerminated()
     {
-        if (!_reader.TryReadTo(out ReadOnlySequence<byte> value, 0))
+        if (!TryReadNullTerminated(out ReadOnlySequence<byte> value))
         {
             MySqlThrow.Malformed(_packet + ": missing string terminator");
         }
@@ -94,15 +171,8 @@ internal ref struct MySqlPayloadReader
     }
 
     /// <summary>A NUL-terminated string that may also end at the end of the payload (older clients).</summary>
-    public ReadOnlySequence<byte> ReadNullTerminatedOrRest()
-    {
-        if (_reader.TryReadTo(out ReadOnlySequence<byte> value, 0))
-        {
-            return value;
-        }
-
-        return ReadRest();
-    }
+    public ReadOnlySequence<byte> ReadNullTerminatedOrRest() =>
+        TryReadNullTerminated(out ReadOnlySequence<byte> value) ? value : ReadRest();
 
     /// <summary>Length-encoded integer; 0xFB (NULL) and 0xFF are malformed here.</summary>
     public ulong ReadLengthEncoded()
@@ -135,7 +205,7 @@ internal ref struct MySqlPayloadReader
     public ReadOnlySequence<byte> ReadLengthEncodedString()
     {
         ulong length = ReadLengthEncoded();
-        if (length > (ulong)_reader.Remaining)
+        if (length > (ulong)Remaining)
         {
             Truncated();
         }
@@ -145,19 +215,55 @@ internal ref struct MySqlPayloadReader
 
     public ReadOnlySequence<byte> ReadRest()
     {
-        ReadOnlySequence<byte> rest = _reader.UnreadSequence;
-        _reader.AdvanceToEnd();
-        return rest;
-    }
+        if (_single)
+        {
+            ReadOnlySequence<byte> rest = _sequence.Slice(_offset);
+            _offset = _span.Length;
+            return rest;
+        }
 
-    public void Skip(long count) => ReadBytes(count);
+        ReadOnlySequence<byte> unread = _reader.UnreadSequence;
+        _reader.AdvanceToEnd();
+        return unread;
+    }
 
     public readonly void ExpectEnd()
     {
-        if (!_reader.End)
+        if (!End)
         {
             MySqlThrow.Malformed(_packet + ": unexpected trailing bytes");
         }
+    }
+
+    private bool TryReadNullTerminated(out ReadOnlySequence<byte> value)
+    {
+        if (_single)
+        {
+            int length = _span.Slice(_offset).IndexOf((byte)0);
+            if (length < 0)
+            {
+                value = default;
+                return false;
+            }
+
+            value = _sequence.Slice(_offset, length);
+            _offset += length + 1;
+            return true;
+        }
+
+        return _reader.TryReadTo(out value, 0);
+    }
+
+    private ReadOnlySpan<byte> Take(int count)
+    {
+        if (_span.Length - _offset < count)
+        {
+            Truncated();
+        }
+
+        ReadOnlySpan<byte> bytes = _span.Slice(_offset, count);
+        _offset += count;
+        return bytes;
     }
 
     private readonly void Truncated() => MySqlThrow.Malformed(_packet + ": truncated");
