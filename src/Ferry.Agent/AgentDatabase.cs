@@ -31,4 +31,16 @@ public sealed record AgentDatabase
 
     /// <summary>Name checked against the server certificate in verify-full (default: <see cref="Host"/>).</summary>
     public string? TlsServerName { get; init; }
+
+    /// <summary>The roots from <see cref="TlsCaPem"/>, or null for the system store.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2Collection? TrustedRoots()
+    {
+        if (TlsCaPem is null)
+        {
+            return null;
+        }
+        var roots = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+        roots.ImportFromPem(TlsCaPem);
+        return roots;
+    }
 }

@@ -92,7 +92,7 @@ public sealed class AgentStreamHandler(AgentContext ctx)
         try
         {
             var cert = await ctx.Authority.GetDbClientCertificateAsync(target.Database.Name, target.DbUser, ct);
-            await using var backend = await PostgresBackendConnector.ConnectAsync(target.Database, cert, null, ct);
+            await using var backend = await PostgresBackendConnector.ConnectAsync(target.Database, cert, target.Database.TrustedRoots(), ct);
             var w = new ArrayBufferWriter<byte>(16 + target.SecretKey.Length);
             CancelRequest.Write(w, target.ProcessId, target.SecretKey);
             await backend.WriteAsync(w.WrittenMemory, ct);

@@ -84,24 +84,24 @@ public sealed class FerryCluster : IAsyncDisposable
         ProxyPort = FreePort.Next();
         AuthPort = FreePort.Next();
         var config = Path.Combine(Root, "ferry.yaml");
-        await File.WriteAllTextAsync(config, $"""
+        await File.WriteAllTextAsync(config, $$"""
             cluster_name: e2e
-            data_dir: {DataDir}
+            data_dir: {{DataDir}}
             auth:
-              listen_addr: 127.0.0.1:{AuthPort}
+              listen_addr: 127.0.0.1:{{AuthPort}}
             proxy:
-              listen_addr: 127.0.0.1:{ProxyPort}
-              public_addrs: [127.0.0.1:{ProxyPort}]
+              listen_addr: 127.0.0.1:{{ProxyPort}}
+              public_addrs: [127.0.0.1:{{ProxyPort}}]
             agent:
               databases:
                 - name: pg1
                   protocol: postgres
-                  uri: 127.0.0.1:{Postgres.Port}
-                  labels: {{ env: dev }}
+                  uri: 127.0.0.1:{{Postgres.Port}}
+                  labels: { env: dev }
                 - name: pgprod
                   protocol: postgres
-                  uri: 127.0.0.1:{Postgres.Port}
-                  labels: {{ env: prod }}
+                  uri: 127.0.0.1:{{Postgres.Port}}
+                  labels: { env: prod }
             """);
         _ferryd = ManagedServerProcess.Start(Binaries.Ferryd, ["--config", config, "--all-in-one"]);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
@@ -121,7 +121,7 @@ public sealed class FerryCluster : IAsyncDisposable
     /// <summary>Waits until the agent's tunnel is up: a connection to pg1 stops failing with "not available".</summary>
     private async Task WaitForAgentAsync()
     {
-        var user = await AddUserAsync("probe", "developer");
+        var user = await AddUserAsync("probe", "developer", "db_users=alice");
         var creds = await LoginAsync(user, "pg1", "alice", "app");
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (true)
@@ -204,7 +204,7 @@ public sealed class FerryCluster : IAsyncDisposable
         $"host=127.0.0.1 port={ProxyPort} user={user} dbname={database} sslmode=verify-full sslrootcert={HostCaPath} sslcert={c.CertPath} sslkey={c.KeyPath}";
 
     public string NpgsqlConnectionString(Credentials c, string user = "alice", string database = "app") =>
-        $"Host=127.0.0.1;Port={ProxyPort};Username={user};Database={database};SSL Mode=VerifyFull;Root Certificate={HostCaPath};SSL Certificate={c.CertPath};SSL Key={c.KeyPath};Pooling=false;Timeout=30;Command Timeout=120";
+        $"Host=127.0.0.1;Port={ProxyPort};Username={user};Database={database};SSL Mode=VerifyFull;Root Certificate={HostCaPath};SSL Certificate={c.CertPath};SSL Key={c.KeyPath};Pooling=false;Timeout=30;Command Timeout=120;Cancellation Timeout=15000";
 
     public Task<(int Code, string Output)> PsqlAsync(Credentials c, string sql, string user = "alice", string database = "app") =>
         ProcessRunner.RunAsync(Path.Combine(PostgresServer.BinDirectory, "psql"),

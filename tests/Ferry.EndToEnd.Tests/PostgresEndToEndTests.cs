@@ -125,12 +125,25 @@ public sealed class PostgresEndToEndTests(ClusterFixture fixture) : IClassFixtur
         await using var cmd = new NpgsqlCommand("SELECT pg_sleep(30)", conn);
         var sw = Stopwatch.StartNew();
         var run = cmd.ExecuteNonQueryAsync();
-        await Task.Delay(500);
+        // Cancel only once the backend is really sleeping (a cancel for an idle backend is ignored).
+        await using (var watcher = new NpgsqlConnection(Cluster.NpgsqlConnectionString(creds)))
+        {
+            await watcher.OpenAsync();
+            for (var i = 0; i < 200; i++)
+            {
+                await using var probe = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query = 'SELECT pg_sleep(30)'", watcher);
+                if ((long)(await probe.ExecuteScalarAsync())! > 0)
+                {
+                    break;
+                }
+                await Task.Delay(50);
+            }
+        }
         cmd.Cancel();
         var ex = await Assert.ThrowsAnyAsync<Exception>(() => run);
         sw.Stop();
         var pg = ex as PostgresException ?? ex.InnerException as PostgresException;
-        Assert.NotNull(pg);
+        Assert.True(pg is not null, ex.ToString());
         Assert.Equal("57014", pg.SqlState);
         // The sleep was 30 s: getting the cancellation back well before it proves the cancel reached the backend.
         Assert.True(sw.Elapsed < TimeSpan.FromSeconds(20), $"cancel took {sw.Elapsed}");

@@ -89,7 +89,7 @@ internal sealed partial class PostgresAgentSession
         try
         {
             var cert = await _ctx.Authority.GetDbClientCertificateAsync(_db.Name, _dbUser, ct);
-            backend = await PostgresBackendConnector.ConnectAsync(_db, cert, TrustedRoots(), ct);
+            backend = await PostgresBackendConnector.ConnectAsync(_db, cert, _db.TrustedRoots(), ct);
         }
         catch (Exception e) when (e is DatabaseConnectException or IOException or HttpRequestException or InvalidOperationException)
         {
@@ -122,17 +122,6 @@ internal sealed partial class PostgresAgentSession
     {
         EmitStart(false, reason);
         await PgWire.WriteFatalAsync(client, "28000", reason);
-    }
-
-    private X509Certificate2Collection? TrustedRoots()
-    {
-        if (_db.TlsCaPem is null)
-        {
-            return null;
-        }
-        var roots = new X509Certificate2Collection();
-        roots.ImportFromPem(_db.TlsCaPem);
-        return roots;
     }
 
     private static (List<KeyValuePair<string, string>> Parameters, int Minor, string? Error) ParseStartup(byte[] raw)
