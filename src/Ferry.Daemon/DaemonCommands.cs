@@ -19,6 +19,7 @@ internal static partial class DaemonCommands
             """);
         AddStart(root);
         root.Subcommands.Add(Ferry.Auth.Admin.AdminCommand.Create());
+        root.Subcommands.Add(CreateAuditCommand());
 
         var configure = new Command("configure", "Print a commented sample ferry.yaml with every key and its default.");
         configure.SetAction(_ =>

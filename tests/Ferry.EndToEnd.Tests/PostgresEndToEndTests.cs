@@ -50,6 +50,10 @@ public sealed class PostgresEndToEndTests(ClusterFixture fixture) : IClassFixtur
         Assert.Contains("db.session.query", body);
         Assert.Contains("\"db_user\":\"alice\"", body);
         Assert.Contains("\"db_service\":\"pg1\"", body);
+
+        var (code2, verify) = await ProcessRunner.RunAsync(Binaries.Ferryd, ["audit", "verify", "--data-dir", Cluster.DataDir]);
+        Assert.True(code2 == 0, verify);
+        Assert.Contains("chain intact", verify);
     }
 
     [Fact]
