@@ -39,8 +39,14 @@ public sealed record AgentDatabase
         {
             return null;
         }
-        var roots = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
-        roots.ImportFromPem(TlsCaPem);
-        return roots;
+        if (_trustedRoots is null)
+        {
+            var roots = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+            roots.ImportFromPem(TlsCaPem);
+            _trustedRoots = roots;
+        }
+        return _trustedRoots;
     }
+
+    private System.Security.Cryptography.X509Certificates.X509Certificate2Collection? _trustedRoots;
 }

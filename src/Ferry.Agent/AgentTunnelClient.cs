@@ -18,6 +18,7 @@ public sealed class AgentTunnelClient(AgentContext ctx, string proxyHost, int pr
 {
     private static readonly TimeSpan BackoffBase = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan BackoffCap = TimeSpan.FromSeconds(3);
+    private readonly AgentStreamHandler _handler = new(ctx);
 
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -89,8 +90,7 @@ public sealed class AgentTunnelClient(AgentContext ctx, string proxyHost, int pr
             while (!stop.IsCancellationRequested)
             {
                 var stream = await mux.AcceptStreamAsync(stop.Token);
-                var handler = new AgentStreamHandler(ctx);
-                _ = Task.Run(() => handler.HandleAsync(stream, ct), CancellationToken.None);
+                _ = Task.Run(() => _handler.HandleAsync(stream, ct), CancellationToken.None);
             }
         }
         finally

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using Ferry.Transport;
 
 namespace Ferry.Agent;
 
@@ -10,7 +11,7 @@ namespace Ferry.Agent;
 /// </summary>
 public sealed class CancelRegistry
 {
-    private readonly ConcurrentDictionary<(int Pid, long Secret), CancelTarget> _targets = new();
+    private readonly ConcurrentDictionary<CancelKey, CancelTarget> _targets = new();
 
     public (int ProcessId, byte[] SecretKey) Register(CancelTarget target)
     {
@@ -18,7 +19,7 @@ public sealed class CancelRegistry
         {
             var pid = RandomNumberGenerator.GetInt32(1, int.MaxValue);
             var secret = RandomNumberGenerator.GetBytes(4);
-            if (_targets.TryAdd((pid, Key(secret)), target))
+            if (_targets.TryAdd(CancelKey.From(pid, secret), target))
             {
                 return (pid, secret);
             }
@@ -26,21 +27,12 @@ public sealed class CancelRegistry
     }
 
     public bool TryGet(int processId, ReadOnlySpan<byte> secret, out CancelTarget? target) =>
-        _targets.TryGetValue((processId, Key(secret)), out target);
+        _targets.TryGetValue(CancelKey.From(processId, secret), out target);
 
-    public void Remove(int processId, ReadOnlySpan<byte> secret) => _targets.TryRemove((processId, Key(secret)), out _);
+    public void Remove(int processId, ReadOnlySpan<byte> secret) => _targets.TryRemove(CancelKey.From(processId, secret), out _);
 
     public int Count => _targets.Count;
 
-    private static long Key(ReadOnlySpan<byte> secret)
-    {
-        long k = secret.Length;
-        foreach (var b in secret)
-        {
-            k = (k * 257) + b;
-        }
-        return k;
-    }
 }
 
 /// <summary>Where a minted key's cancel goes: the database, and the backend's real key.</summary>

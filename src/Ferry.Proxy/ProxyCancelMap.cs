@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using Ferry.Transport;
 
 namespace Ferry.Proxy;
 
@@ -11,19 +12,19 @@ namespace Ferry.Proxy;
 public sealed class ProxyCancelMap
 {
     private const int MaxMissesPerMinute = 20;
-    private readonly ConcurrentDictionary<(int, long), (string Agent, string Database)> _keys = new();
+    private readonly ConcurrentDictionary<CancelKey, (string Agent, string Database)> _keys = new();
     private readonly ConcurrentDictionary<IPAddress, (long Minute, int Misses)> _misses = new();
 
-    public void Add(int pid, ReadOnlySpan<byte> secret, string agentId, string database) => _keys[(pid, Key(secret))] = (agentId, database);
+    public void Add(int pid, ReadOnlySpan<byte> secret, string agentId, string database) => _keys[CancelKey.From(pid, secret)] = (agentId, database);
 
-    public void Remove(int pid, ReadOnlySpan<byte> secret) => _keys.TryRemove((pid, Key(secret)), out _);
+    public void Remove(int pid, ReadOnlySpan<byte> secret) => _keys.TryRemove(CancelKey.From(pid, secret), out _);
 
     public bool IsThrottled(IPAddress source, long nowMinute) =>
         _misses.TryGetValue(source, out var m) && m.Minute == nowMinute && m.Misses >= MaxMissesPerMinute;
 
     public bool TryGet(IPAddress source, long nowMinute, int pid, ReadOnlySpan<byte> secret, out string agentId, out string database)
     {
-        if (_keys.TryGetValue((pid, Key(secret)), out var v))
+        if (_keys.TryGetValue(CancelKey.From(pid, secret), out var v))
         {
             (agentId, database) = v;
             return true;
@@ -34,13 +35,4 @@ public sealed class ProxyCancelMap
         return false;
     }
 
-    private static long Key(ReadOnlySpan<byte> secret)
-    {
-        long k = secret.Length;
-        foreach (var b in secret)
-        {
-            k = (k * 257) + b;
-        }
-        return k;
-    }
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net.Sockets;
 
 namespace Ferry.Testing;
 
@@ -58,11 +57,7 @@ public sealed class MariaDbServer : IAsyncDisposable
         {
             var data = Path.Combine(root, "data");
             var tlsDir = Path.Combine(root, "tls");
-            Directory.CreateDirectory(tlsDir);
-            await File.WriteAllTextAsync(Path.Combine(tlsDir, "ca.pem"), tls.ClientCaPem);
-            await File.WriteAllTextAsync(Path.Combine(tlsDir, "server.pem"), tls.ServerCertificatePem);
-            await File.WriteAllTextAsync(Path.Combine(tlsDir, "server.key"), tls.ServerKeyPem);
-            File.SetUnixFileMode(Path.Combine(tlsDir, "server.key"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            await FixtureFiles.WriteTlsAsync(tlsDir, tls);
             ProcessRunner.Chown(root, OsUser);
 
             var userArg = ProcessRunner.IsRoot ? new[] { $"--user={OsUser}" } : [];
@@ -100,7 +95,7 @@ public sealed class MariaDbServer : IAsyncDisposable
         }
         catch
         {
-            TryDelete(root);
+            FixtureFiles.TryDelete(root);
             throw;
         }
     }
@@ -115,7 +110,7 @@ public sealed class MariaDbServer : IAsyncDisposable
                 var err = File.Exists(Path.Combine(RootDirectory, "error.log")) ? await File.ReadAllTextAsync(Path.Combine(RootDirectory, "error.log")) : "";
                 throw new InvalidOperationException($"mariadbd exited during start-up:\n{_process.Log}\n{err}");
             }
-            if (File.Exists(SocketPath) && await TcpReachableAsync())
+            if (File.Exists(SocketPath) && await FixtureFiles.TcpReachableAsync(Port))
             {
                 var (code, _) = await RunSqlAsync("SELECT 1");
                 if (code == 0)
@@ -128,19 +123,6 @@ public sealed class MariaDbServer : IAsyncDisposable
         throw new TimeoutException($"mariadbd did not become ready:\n{_process.Log}");
     }
 
-    private async Task<bool> TcpReachableAsync()
-    {
-        try
-        {
-            using var c = new TcpClient();
-            await c.ConnectAsync("127.0.0.1", Port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
 
     private Task<(int, string)> RunSqlAsync(string sql)
     {
@@ -169,21 +151,8 @@ public sealed class MariaDbServer : IAsyncDisposable
     {
         _process.Stop(15, TimeSpan.FromSeconds(30));
         _process.Dispose();
-        TryDelete(RootDirectory);
+        FixtureFiles.TryDelete(RootDirectory);
         return ValueTask.CompletedTask;
     }
 
-    private static void TryDelete(string dir)
-    {
-        try
-        {
-            Directory.Delete(dir, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-    }
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net.Sockets;
 
 namespace Ferry.Testing;
 
@@ -61,11 +60,7 @@ public sealed class PostgresServer : IAsyncDisposable
             var run = Path.Combine(root, "run");
             var tlsDir = Path.Combine(root, "tls");
             Directory.CreateDirectory(run);
-            Directory.CreateDirectory(tlsDir);
-            await File.WriteAllTextAsync(Path.Combine(tlsDir, "ca.pem"), tls.ClientCaPem);
-            await File.WriteAllTextAsync(Path.Combine(tlsDir, "server.pem"), tls.ServerCertificatePem);
-            await File.WriteAllTextAsync(Path.Combine(tlsDir, "server.key"), tls.ServerKeyPem);
-            File.SetUnixFileMode(Path.Combine(tlsDir, "server.key"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            await FixtureFiles.WriteTlsAsync(tlsDir, tls);
             ProcessRunner.Chown(root, OsUser);
 
             var bin = BinDirectory;
@@ -113,7 +108,7 @@ public sealed class PostgresServer : IAsyncDisposable
         }
         catch
         {
-            TryDelete(root);
+            FixtureFiles.TryDelete(root);
             throw;
         }
     }
@@ -129,7 +124,7 @@ public sealed class PostgresServer : IAsyncDisposable
             }
             var (code, _) = await ProcessRunner.RunAsync(Path.Combine(BinDirectory, "pg_isready"),
                 ["-h", SocketDirectory, "-p", Port.ToString(CultureInfo.InvariantCulture), "-U", "postgres"], TimeSpan.FromSeconds(10));
-            if (code == 0 && await TcpReachableAsync())
+            if (code == 0 && await FixtureFiles.TcpReachableAsync(Port))
             {
                 return;
             }
@@ -138,19 +133,6 @@ public sealed class PostgresServer : IAsyncDisposable
         throw new TimeoutException($"postgres did not become ready:\n{_process.Log}");
     }
 
-    private async Task<bool> TcpReachableAsync()
-    {
-        try
-        {
-            using var c = new TcpClient();
-            await c.ConnectAsync("127.0.0.1", Port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
 
     /// <summary>Runs SQL as the superuser over the fixture's private socket.</summary>
     public Task<string> PsqlAsync(string sql, string database = "postgres") =>
@@ -173,21 +155,8 @@ public sealed class PostgresServer : IAsyncDisposable
         // SIGINT = fast shutdown: active sessions are rolled back, the postmaster exits.
         _process.Stop(2, TimeSpan.FromSeconds(20));
         _process.Dispose();
-        TryDelete(RootDirectory);
+        FixtureFiles.TryDelete(RootDirectory);
         return ValueTask.CompletedTask;
     }
 
-    private static void TryDelete(string dir)
-    {
-        try
-        {
-            Directory.Delete(dir, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-    }
 }

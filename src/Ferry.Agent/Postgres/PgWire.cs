@@ -9,27 +9,8 @@ namespace Ferry.Agent.Postgres;
 /// <summary>Small helpers for messages the agent originates on a PostgreSQL connection.</summary>
 internal static class PgWire
 {
-    public static byte[] Error(string severity, string sqlState, string message, string? detail = null, string? hint = null)
-    {
-        var w = new ArrayBufferWriter<byte>(256);
-        ErrorResponse.Write(w, severity, sqlState, message, detail, hint);
-        return w.WrittenSpan.ToArray();
-    }
-
-    public static async Task WriteFatalAsync(Stream stream, string sqlState, string message, string? hint = null)
-    {
-        try
-        {
-            await stream.WriteAsync(Error("FATAL", sqlState, message, hint: hint));
-            await stream.FlushAsync();
-        }
-        catch (IOException)
-        {
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-    }
+    public static Task WriteFatalAsync(Stream stream, string sqlState, string message, string? hint = null) =>
+        FatalError.WriteAsync(stream, sqlState, message, hint);
 
     /// <summary>Reads one startup-family packet (StartupMessage, SSLRequest, CancelRequest…) and returns a copy of it.</summary>
     public static async Task<byte[]?> ReadStartupPacketAsync(PipeReader reader, CancellationToken ct)

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Security;
@@ -183,19 +182,7 @@ internal sealed class PostgresProxySession(ProxyContext ctx, SslStream client, I
         await WriteFatalAsync(client, "28000", $"ferry: {reason}");
     }
 
-    internal static async Task WriteFatalAsync(Stream stream, string sqlState, string message)
-    {
-        var w = new ArrayBufferWriter<byte>(256);
-        ErrorResponse.Write(w, "FATAL", sqlState, message);
-        try
-        {
-            await stream.WriteAsync(w.WrittenMemory);
-            await stream.FlushAsync();
-        }
-        catch (Exception e) when (e is IOException or ObjectDisposedException)
-        {
-        }
-    }
+    internal static Task WriteFatalAsync(Stream stream, string sqlState, string message) => FatalError.WriteAsync(stream, sqlState, message);
 
     /// <summary>Reads the first startup-family packet whole (at most 10,000 bytes before authentication).</summary>
     private static async Task<byte[]?> ReadStartupAsync(Stream stream, CancellationToken ct)
