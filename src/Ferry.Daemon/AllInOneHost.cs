@@ -79,6 +79,8 @@ internal sealed class AllInOneHost : IAsyncDisposable
             HandshakeTimeout = proxy.HandshakeTimeout,
         };
         _proxy = new ProxyServer(proxyCtx, ParseEndPoint(proxy.ListenAddr));
+        // The in-process proxy reports every inventory change straight to the auth service (no TTL needed).
+        proxyCtx.Agents.Changed += () => service.Inventory.Report(proxyId, InventoryEntries.From(proxyCtx.Agents), TimeSpan.FromDays(3650));
         _proxy.Start();
 
         var agent = config.Agent;

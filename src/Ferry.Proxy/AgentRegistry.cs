@@ -21,9 +21,51 @@ public sealed class AgentRegistry
 {
     private readonly ConcurrentDictionary<IAgentTunnel, AgentHeartbeat> _agents = new();
 
-    public void Register(IAgentTunnel tunnel, AgentHeartbeat heartbeat) => _agents[tunnel] = heartbeat;
+    /// <summary>Raised after a tunnel registers a changed heartbeat or goes away (not on every identical heartbeat).</summary>
+    public event Action? Changed;
 
-    public void Unregister(IAgentTunnel tunnel) => _agents.TryRemove(tunnel, out _);
+    public void Register(IAgentTunnel tunnel, AgentHeartbeat heartbeat)
+    {
+        var changed = !_agents.TryGetValue(tunnel, out var previous) || !SameInventory(previous, heartbeat);
+        _agents[tunnel] = heartbeat;
+        if (changed)
+        {
+            Changed?.Invoke();
+        }
+    }
+
+    public void Unregister(IAgentTunnel tunnel)
+    {
+        if (_agents.TryRemove(tunnel, out _))
+        {
+            Changed?.Invoke();
+        }
+    }
+
+    /// <summary>Every database live agents serve, one entry per name, with how many agents serve it.</summary>
+    public IReadOnlyList<(DatabaseInfo Database, int Agents)> Inventory()
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (tunnel, hb) in _agents)
+        {
+            if (tunnel.IsAlive)
+            {
+                foreach (var db in hb.Databases)
+                {
+                    counts[db.Name] = counts.GetValueOrDefault(db.Name) + 1;
+                }
+            }
+        }
+        return [.. Databases().Select(d => (d, counts.GetValueOrDefault(d.Name)))];
+    }
+
+    private static bool SameInventory(AgentHeartbeat a, AgentHeartbeat b) =>
+        a.Databases.Count == b.Databases.Count && a.Databases.Zip(b.Databases).All(p => SameDatabase(p.First, p.Second));
+
+    private static bool SameDatabase(DatabaseInfo a, DatabaseInfo b) =>
+        a.Name == b.Name && a.Protocol == b.Protocol && a.Healthy == b.Healthy && a.ServerVersion == b.ServerVersion
+        && a.Description == b.Description && a.Labels.Count == b.Labels.Count
+        && a.Labels.All(l => b.Labels.TryGetValue(l.Key, out var v) && v == l.Value);
 
     public int Count => _agents.Count;
 

@@ -30,6 +30,8 @@ internal sealed class AuthEndpoints(AuthService service, ServerAuditPipeline aud
         app.MapPost("/v1/audit/events", Guard(AuditUploadAsync));
         app.MapGet("/v1/audit/search", Guard(AuditSearchAsync));
         app.MapGet("/v1/ca", Guard(CaAsync));
+        app.MapGet("/v1/databases", Guard(DatabasesAsync));
+        app.MapPost("/v1/inventory", Guard(InventoryAsync));
     }
 
     private RequestDelegate Guard(Func<HttpContext, Task> handler) => async context =>
@@ -93,6 +95,21 @@ internal sealed class AuthEndpoints(AuthService service, ServerAuditPipeline aud
         var address = await CallerIdentity.ClientAddressAsync(context, service).ConfigureAwait(false);
         var response = await service.IssueDbClientCertificateAsync(host, request, address, context.RequestAborted).ConfigureAwait(false);
         await ApiResponses.WriteAsync(context, response, AuthApiJsonContext.Default.DbCertificateResponse).ConfigureAwait(false);
+    }
+
+    private async Task DatabasesAsync(HttpContext context)
+    {
+        var user = await CallerIdentity.RequireUserAsync(context, service).ConfigureAwait(false);
+        var response = await service.ListDatabasesAsync(user, context.RequestAborted).ConfigureAwait(false);
+        await ApiResponses.WriteAsync(context, response, AuthApiJsonContext.Default.DatabasesResponse).ConfigureAwait(false);
+    }
+
+    private async Task InventoryAsync(HttpContext context)
+    {
+        var proxy = await CallerIdentity.RequireHostAsync(context, service, HostRole.Proxy).ConfigureAwait(false);
+        var report = await ApiResponses.ReadAsync(context, AuthApiJsonContext.Default.InventoryReport).ConfigureAwait(false);
+        service.Inventory.Report(proxy.HostId, report.Databases, TimeSpan.FromSeconds(Math.Clamp(report.TtlSeconds, 5, 600)));
+        context.Response.StatusCode = StatusCodes.Status204NoContent;
     }
 
     private async Task RolesAsync(HttpContext context)

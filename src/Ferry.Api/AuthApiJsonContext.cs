@@ -27,4 +27,6 @@ namespace Ferry.Auth.Api;
 [JsonSerializable(typeof(List<JoinTokenInfo>))]
 [JsonSerializable(typeof(List<LockInfo>))]
 [JsonSerializable(typeof(List<RoleInfo>))]
+[JsonSerializable(typeof(DatabasesResponse))]
+[JsonSerializable(typeof(InventoryReport))]
 public sealed partial class AuthApiJsonContext : JsonSerializerContext;

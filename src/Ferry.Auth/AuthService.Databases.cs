@@ -1,0 +1,41 @@
+using Ferry.Auth.Api;
+using Ferry.Auth.Backend;
+using Ferry.Auth.Model;
+using Ferry.Auth.Inventory;
+using Ferry.Identity;
+using Ferry.Rbac;
+
+namespace Ferry.Auth;
+
+public sealed partial class AuthService
+{
+    private DatabaseInventory? _inventory;
+
+    /// <summary>What the proxies currently reach (see <see cref="DatabaseInventory"/>).</summary>
+    public DatabaseInventory Inventory => _inventory ??= new DatabaseInventory(_time);
+
+    /// <summary>
+    /// <c>GET /v1/databases</c>: the databases the user's current roles (re-read, not the ones in the
+    /// certificate) can see, with the db users and db names they allow there.
+    /// </summary>
+    public async Task<DatabasesResponse> ListDatabasesAsync(UserIdentity user, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        var record = await Backend.GetAsync(BackendKeys.User(user.User), StorageJsonContext.Default.UserRecord, ct).ConfigureAwait(false)
+            ?? throw AuthException.Forbidden($"user \"{user.User}\" no longer exists");
+        var rbac = new RbacEvaluator(await ResolveRolesAsync(record.Roles, ct).ConfigureAwait(false), Traits(record));
+        var response = new DatabasesResponse();
+        foreach (var db in Inventory.Current())
+        {
+            var summary = rbac.Summarize(new DatabaseTarget(db.Name, db.Labels));
+            if (!summary.Visible)
+            {
+                continue;
+            }
+            db.DbUsers = [.. summary.DbUsers];
+            db.DbNames = [.. summary.DbNames];
+            response.Databases.Add(db);
+        }
+        return response;
+    }
+}
