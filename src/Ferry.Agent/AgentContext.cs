@@ -19,6 +19,9 @@ public sealed class AgentContext
 
     public LiveSessions Sessions { get; } = new();
 
+    /// <summary>Connection-id map and server versions of the MySQL databases.</summary>
+    public MySql.MySqlAgentState MySql { get; } = new();
+
     /// <summary>Largest message inspected for audit (Query, Parse, Bind…); larger ones are relayed and audited as truncated.</summary>
     public int MaxInspectedMessage { get; init; } = 16 * 1024 * 1024;
 

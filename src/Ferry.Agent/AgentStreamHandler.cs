@@ -1,7 +1,10 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using Ferry.Agent.MySql;
 using Ferry.Agent.Postgres;
 using Ferry.Audit;
+using Ferry.Protocol.MySql;
+using Ferry.Protocol.MySql.Handshake;
 using Ferry.Protocol.Postgres.Startup;
 using Ferry.Transport;
 
@@ -36,6 +39,9 @@ public sealed class AgentStreamHandler(AgentContext ctx)
             case StreamKind.Postgres:
                 await PostgresAsync(stream, header, ct);
                 return;
+            case StreamKind.MySql:
+                await MySqlAsync(stream, header, ct);
+                return;
             default:
                 return;
         }
@@ -57,6 +63,32 @@ public sealed class AgentStreamHandler(AgentContext ctx)
         }
         var session = new PostgresAgentSession(ctx, db, verification.Identity, header.ClientAddress);
         await session.RunAsync(stream, ct);
+    }
+
+    private async Task MySqlAsync(Stream stream, StreamHeader header, CancellationToken ct)
+    {
+        ProxyHandshakePrelude prelude;
+        try
+        {
+            prelude = ProxyHandshakePrelude.Decode(header.Extra);
+        }
+        catch (MySqlProtocolException)
+        {
+            return;
+        }
+        var verification = ctx.Authority.UserVerifier.VerifyUser(header.ClientCertificate);
+        if (!verification.IsValid)
+        {
+            DenyEarly(header, verification.Message);
+            await stream.WriteAsync(MySqlSessionErrors.Packet(prelude.NextSequenceId, MySqlSessionErrors.AccessDenied, "28000", verification.Message), ct);
+            return;
+        }
+        if (!ctx.Databases.TryGetValue(header.Service, out var db) || db.Protocol != "mysql")
+        {
+            await stream.WriteAsync(MySqlSessionErrors.Packet(prelude.NextSequenceId, 1049, "42000", $"this agent does not serve a MySQL database named \"{header.Service}\""), ct);
+            return;
+        }
+        await new MySqlAgentSession(ctx, db, verification.Identity, header.ClientAddress).RunAsync(stream, prelude, ct);
     }
 
     private void DenyEarly(StreamHeader header, string reason)

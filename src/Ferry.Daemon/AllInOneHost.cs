@@ -2,11 +2,13 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using Ferry.Agent;
+using Ferry.Agent.MySql;
 using Ferry.Audit;
 using Ferry.Auth.Server;
 using Ferry.Config;
 using Ferry.Identity;
 using Ferry.Proxy;
+using Ferry.Proxy.MySql;
 using Ferry.Transport;
 
 namespace Ferry.Daemon;
@@ -21,6 +23,7 @@ internal sealed class AllInOneHost : IAsyncDisposable
     private readonly List<Task> _background = [];
     private AuthServer? _auth;
     private ProxyServer? _proxy;
+    private MySqlProxyServer? _mysqlProxy;
     private SpoolingAuditSink? _sink;
     private InProcessAgentAuthority? _authority;
 
@@ -82,6 +85,8 @@ internal sealed class AllInOneHost : IAsyncDisposable
         // The in-process proxy reports every inventory change straight to the auth service (no TTL needed).
         proxyCtx.Agents.Changed += () => service.Inventory.Report(proxyId, InventoryEntries.From(proxyCtx.Agents), TimeSpan.FromDays(3650));
         _proxy.Start();
+        _mysqlProxy = new MySqlProxyServer(proxyCtx, ParseEndPoint(proxy.MySqlListenAddr));
+        _mysqlProxy.Start();
 
         var agent = config.Agent;
         if (agent is not null)
@@ -106,11 +111,15 @@ internal sealed class AllInOneHost : IAsyncDisposable
                 Version = typeof(AllInOneHost).Assembly.GetName().Version?.ToString() ?? "",
                 Databases = [.. databases.Values.Select(d => new DatabaseInfo { Name = d.Name, Protocol = d.Protocol, Description = d.Description, Labels = d.Labels })],
             };
+            _background.Add(Task.Run(() => MySqlVersionProbe.RunAsync(agentCtx, _stop.Token)));
             var proxies = agent.Proxies.Count > 0 ? agent.Proxies : [$"127.0.0.1:{_proxy.EndPoint.Port}"];
             foreach (var p in proxies)
             {
                 Units.TryParseHostPort(p, out var h, out var port);
-                var client = new AgentTunnelClient(agentCtx, h, port, agentCert.Current, service.HostVerifier) { Heartbeat = () => heartbeat };
+                var client = new AgentTunnelClient(agentCtx, h, port, agentCert.Current, service.HostVerifier)
+                {
+                    Heartbeat = () => heartbeat with { Databases = [.. heartbeat.Databases.Select(d => d with { ServerVersion = agentCtx.MySql.ServerVersion(d.Name) })] },
+                };
                 _background.Add(Task.Run(() => client.RunAsync(_stop.Token)));
             }
         }
@@ -162,6 +171,10 @@ internal sealed class AllInOneHost : IAsyncDisposable
         if (_proxy is not null)
         {
             await _proxy.DisposeAsync();
+        }
+        if (_mysqlProxy is not null)
+        {
+            await _mysqlProxy.DisposeAsync();
         }
         try
         {

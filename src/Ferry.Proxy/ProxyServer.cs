@@ -4,6 +4,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using Ferry.Proxy.MySql;
 using Ferry.Proxy.Postgres;
 using Ferry.Transport;
 
@@ -20,6 +21,7 @@ public sealed class ProxyServer : IAsyncDisposable
 {
     public static readonly SslApplicationProtocol TunnelAlpn = new("ferry-tunnel");
     public static readonly SslApplicationProtocol PostgresAlpn = new("postgresql");
+    public static readonly SslApplicationProtocol MySqlAlpn = new("ferry-mysql");
 
     private readonly ProxyContext _ctx;
     private readonly Socket _listener;
@@ -174,7 +176,7 @@ public sealed class ProxyServer : IAsyncDisposable
             filled += n;
         }
         var prefix = buffer.AsSpan(0, filled).ToArray();
-        if (_ctx.AuthApiEndPoint is not null && alpn.Any(a => a is "h2" or "http/1.1") && !alpn.Contains(TunnelAlpn.ToString()) && !alpn.Contains("postgresql"))
+        if (_ctx.AuthApiEndPoint is not null && alpn.Any(a => a is "h2" or "http/1.1") && !alpn.Contains(TunnelAlpn.ToString()) && !alpn.Contains("postgresql") && !alpn.Contains("ferry-mysql"))
         {
             await ApiPassthrough.RunAsync(new PrefixedStream(net, prefix), _ctx.AuthApiEndPoint, _stop.Token);
             return;
@@ -188,6 +190,10 @@ public sealed class ProxyServer : IAsyncDisposable
         {
             offered.Add(PostgresAlpn);
         }
+        if (alpn.Contains("ferry-mysql"))
+        {
+            offered.Add(MySqlAlpn);
+        }
         var ssl = await AuthenticateAsync(new PrefixedStream(net, prefix), offered, ct);
         if (ssl is null)
         {
@@ -196,6 +202,11 @@ public sealed class ProxyServer : IAsyncDisposable
         if (ssl.NegotiatedApplicationProtocol == TunnelAlpn)
         {
             await _tunnels.RunAsync(ssl, remote, _stop.Token);
+        }
+        else if (ssl.NegotiatedApplicationProtocol == MySqlAlpn)
+        {
+            // Ferry's local proxy: TLS first, then the MySQL greeting inside it.
+            await new MySqlProxySession(_ctx, remote).RunTlsAsync(ssl, _stop.Token);
         }
         else
         {

@@ -40,6 +40,11 @@ public sealed class FerryCluster : IAsyncDisposable
 
     public PostgresServer Postgres { get; private set; } = null!;
 
+    public MariaDbServer MariaDb { get; private set; } = null!;
+
+    /// <summary>The proxy's MySQL listener (<c>proxy.mysql_listen_addr</c>).</summary>
+    public int MySqlPort { get; private set; }
+
     public int ProxyPort { get; private set; }
 
     public int AuthPort { get; private set; }
@@ -69,10 +74,15 @@ public sealed class FerryCluster : IAsyncDisposable
         var tls = Path.Combine(Root, "db-tls");
         var caPem = await AdminAsync("ca", "export", "--type", "db-client");
         await AdminAsync("db-cert", "--host", "127.0.0.1,localhost", "--out-dir", tls, "--ttl", "1d");
-        Postgres = await PostgresServer.StartAsync(new ServerTls(
+        var serverTls = new ServerTls(
             caPem,
             await File.ReadAllTextAsync(Path.Combine(tls, "server.crt")),
-            await File.ReadAllTextAsync(Path.Combine(tls, "server.key"))));
+            await File.ReadAllTextAsync(Path.Combine(tls, "server.key")));
+        Postgres = await PostgresServer.StartAsync(serverTls);
+        MariaDb = await MariaDbServer.StartAsync(serverTls);
+        await MariaDb.SqlAsync("CREATE DATABASE app; CREATE DATABASE other;");
+        await MariaDb.CreateCertificateUserAsync("alice");
+        await MariaDb.CreateCertificateUserAsync("readonly", "app.*", "SELECT");
         await Postgres.CreateUserAsync("alice", ownedDatabase: "app");
         await Postgres.CreateUserAsync("readonly");
         await Postgres.PsqlAsync("GRANT CONNECT ON DATABASE app TO readonly");
@@ -83,6 +93,7 @@ public sealed class FerryCluster : IAsyncDisposable
 
         ProxyPort = FreePort.Next();
         AuthPort = FreePort.Next();
+        MySqlPort = FreePort.Next();
         var config = Path.Combine(Root, "ferry.yaml");
         await File.WriteAllTextAsync(config, $$"""
             cluster_name: e2e
@@ -92,6 +103,7 @@ public sealed class FerryCluster : IAsyncDisposable
             proxy:
               listen_addr: 127.0.0.1:{{ProxyPort}}
               public_addrs: [127.0.0.1:{{ProxyPort}}]
+              mysql_listen_addr: 127.0.0.1:{{MySqlPort}}
             agent:
               databases:
                 - name: pg1
@@ -101,6 +113,14 @@ public sealed class FerryCluster : IAsyncDisposable
                 - name: pgprod
                   protocol: postgres
                   uri: 127.0.0.1:{{Postgres.Port}}
+                  labels: { env: prod }
+                - name: my1
+                  protocol: mysql
+                  uri: 127.0.0.1:{{MariaDb.Port}}
+                  labels: { env: dev }
+                - name: myprod
+                  protocol: mysql
+                  uri: 127.0.0.1:{{MariaDb.Port}}
                   labels: { env: prod }
             """);
         _ferryd = ManagedServerProcess.Start(Binaries.Ferryd, ["--config", config, "--all-in-one"]);
@@ -163,7 +183,7 @@ public sealed class FerryCluster : IAsyncDisposable
 
 
     /// <summary>Logs in with password + TOTP through the API, then asks for a certificate routed to a database.</summary>
-    public async Task<Credentials> LoginAsync(UserSecrets user, string? service = null, string? dbUser = null, string? dbName = null)
+    public async Task<Credentials> LoginAsync(UserSecrets user, string? service = null, string? dbUser = null, string? dbName = null, string protocol = "postgres")
     {
         using var key = KeyPair.Generate();
         var login = await Api().PostAsJsonAsync("/v1/login", new LoginRequest
@@ -185,7 +205,7 @@ public sealed class FerryCluster : IAsyncDisposable
             var routed = await Api(certificate).PostAsJsonAsync("/v1/certs/user", new UserCertificateRequest
             {
                 PublicKeyPem = key.ExportPublicKeyPem(),
-                Route = new RouteRequest { Service = service, Protocol = "postgres", DbUser = dbUser ?? "", DbName = dbName ?? "" },
+                Route = new RouteRequest { Service = service, Protocol = protocol, DbUser = dbUser ?? "", DbName = dbName ?? "" },
             }, AuthApiJsonContext.Default.UserCertificateRequest);
             var routedBody = await routed.Content.ReadAsStringAsync();
             if (!routed.IsSuccessStatusCode)
@@ -210,6 +230,22 @@ public sealed class FerryCluster : IAsyncDisposable
         ProcessRunner.RunAsync(Path.Combine(PostgresServer.BinDirectory, "psql"),
             [ConnectionString(c, user, database), "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql], TimeSpan.FromMinutes(5));
 
+    /// <summary>Arguments for the <c>mariadb</c>/<c>mysql</c> CLI tools to reach the proxy's MySQL listener with a certificate.</summary>
+    public IReadOnlyList<string> MySqlClientArgs(Credentials c, string user = "alice", string? database = "app") =>
+    [
+        "--no-defaults", "-h", "127.0.0.1", "-P", MySqlPort.ToString(CultureInfo.InvariantCulture), "-u", user,
+        "--ssl", $"--ssl-ca={HostCaPath}", "--ssl-verify-server-cert", $"--ssl-cert={c.CertPath}", $"--ssl-key={c.KeyPath}",
+        .. database is null ? Array.Empty<string>() : [$"--database={database}"],
+    ];
+
+    /// <summary>Runs SQL with the <c>mariadb</c> CLI through the proxy (batch mode, no column names).</summary>
+    public Task<(int Code, string Output)> MySqlAsync(Credentials c, string sql, string user = "alice", string? database = "app") =>
+        ProcessRunner.RunAsync(MariaDbServer.FindBinary("mariadb", "mysql")!, [.. MySqlClientArgs(c, user, database), "--batch", "--skip-column-names", "-e", sql], TimeSpan.FromMinutes(5));
+
+    /// <summary>A MySqlConnector connection string through the proxy's MySQL listener.</summary>
+    public string MySqlConnectorConnectionString(Credentials c, string user = "alice", string database = "app") =>
+        $"Server=127.0.0.1;Port={MySqlPort.ToString(CultureInfo.InvariantCulture)};User ID={user};Database={database};SslMode=VerifyFull;SslCa={HostCaPath};SslCert={c.CertPath};SslKey={c.KeyPath};Pooling=false;Connection Timeout=30;Default Command Timeout=300;AllowPublicKeyRetrieval=false";
+
     public HttpClient Api(X509Certificate2? clientCertificate = null)
     {
         var handler = new SocketsHttpHandler
@@ -231,6 +267,10 @@ public sealed class FerryCluster : IAsyncDisposable
         if (Postgres is not null)
         {
             await Postgres.DisposeAsync();
+        }
+        if (MariaDb is not null)
+        {
+            await MariaDb.DisposeAsync();
         }
         try
         {

@@ -1,0 +1,6 @@
+using Ferry.Protocol.MySql.Packets;
+
+namespace Ferry.Agent.MySql;
+
+/// <summary>A logged-in connection to a MySQL/MariaDB server, and what its handshake said.</summary>
+internal sealed record MySqlBackendConnection(Stream Stream, uint ThreadId, string ServerVersion, MySqlCapabilities Capabilities, byte[] OkPayload);

@@ -1,0 +1,211 @@
+using System.Buffers;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Ferry.Protocol.MySql;
+using Ferry.Protocol.MySql.Handshake;
+using Ferry.Protocol.MySql.Packets;
+using Ferry.Protocol.MySql.Responses;
+
+namespace Ferry.Agent.MySql;
+
+/// <summary>
+/// Logs in to a MySQL/MariaDB server as the client's db user with a db-client certificate: reads the
+/// greeting, sends SSLRequest, mutual TLS (server certificate checked as the database's TLS mode says),
+/// then a HandshakeResponse41 with an empty password, asking for exactly the capabilities the client
+/// chose with the proxy, so that every later packet can be relayed unchanged. The account is expected to
+/// be <c>REQUIRE SUBJECT '/CN=&lt;user&gt;'</c> without a password.
+/// </summary>
+internal static class MySqlBackendConnector
+{
+    /// <summary>Capabilities that change how later packets are encoded: the server must grant each one the client chose.</summary>
+    private const MySqlCapabilities EncodingCapabilities = MySqlCapabilities.Protocol41 | MySqlCapabilities.Transactions
+        | MySqlCapabilities.SessionTrack | MySqlCapabilities.DeprecateEof | MySqlCapabilities.MultiResults
+        | MySqlCapabilities.PsMultiResults | MySqlCapabilities.MultiStatements;
+
+    /// <summary>Capabilities that only concern the handshake or that the agent never asks for.</summary>
+    private const MySqlCapabilities NotForwarded = MySqlCapabilities.ConnectAttrs | MySqlCapabilities.Compress
+        | MySqlCapabilities.LocalFiles | MySqlCapabilities.ZstdCompressionAlgorithm | MySqlCapabilities.QueryAttributes
+        | MySqlCapabilities.OptionalResultsetMetadata | MySqlCapabilities.MultiFactorAuthentication
+        | MySqlCapabilities.CapabilityExtension | MySqlCapabilities.SslVerifyServerCert | MySqlCapabilities.RememberOptions
+        | MySqlCapabilities.ConnectWithDb | MySqlCapabilities.Ssl;
+
+    public static async Task<MySqlBackendConnection> ConnectAsync(AgentDatabase db, X509Certificate2 clientCertificate,
+        HandshakeResponse41Summary client, string dbUser, string schema, CancellationToken ct)
+    {
+        var tcp = new TcpClient { NoDelay = true };
+        try
+        {
+            try
+            {
+                await tcp.ConnectAsync(db.Host, db.Port, ct);
+            }
+            catch (SocketException e)
+            {
+                throw new DatabaseConnectException($"cannot reach database {db.Name} at {db.Host}:{db.Port}: {e.Message}", e);
+            }
+            var network = tcp.GetStream();
+            var (_, greetingPayload) = await ReadAsync(network, db, ct);
+            if (greetingPayload.Length > 0 && greetingPayload[0] == ErrPacket.Header)
+            {
+                throw Refused(db, greetingPayload);
+            }
+            var greeting = HandshakeV10.Read(new ReadOnlySequence<byte>(greetingPayload));
+            var version = Encoding.UTF8.GetString(greeting.ServerVersion);
+            if ((greeting.Capabilities & MySqlCapabilities.Ssl) == 0)
+            {
+                throw new DatabaseConnectException($"database {db.Name} at {db.Host}:{db.Port} does not offer TLS: configure ssl_cert, ssl_key and ssl_ca on the server");
+            }
+            var missing = client.Capabilities & EncodingCapabilities & ~greeting.Capabilities;
+            if (missing != 0)
+            {
+                throw new DatabaseConnectException($"database {db.Name} ({version}) lacks protocol features the client chose ({missing}): Ferry needs MySQL 5.7+ or MariaDB 10.2+");
+            }
+            var caps = (client.Capabilities & greeting.Capabilities & ~NotForwarded)
+                | MySqlCapabilities.Protocol41 | MySqlCapabilities.SecureConnection | MySqlCapabilities.Ssl
+                | (greeting.Capabilities & (MySqlCapabilities.PluginAuth | MySqlCapabilities.PluginAuthLenencClientData));
+            if (schema.Length > 0)
+            {
+                caps |= MySqlCapabilities.ConnectWithDb;
+            }
+
+            var w = new ArrayBufferWriter<byte>(64);
+            SslRequest.Write(w, 1, caps, client.MaxPacketSize, client.CharacterSet);
+            await MySqlPacketStream.WriteFramedAsync(network, w, ct);
+            var ssl = await StartTlsAsync(network, db, clientCertificate, ct);
+
+            var plugin = greeting.AuthPluginName.IsEmpty ? "mysql_native_password"u8.ToArray() : greeting.AuthPluginName.ToArray();
+            w.ResetWrittenCount();
+            HandshakeResponse41.Write(w, 2, caps, client.MaxPacketSize, client.CharacterSet, Encoding.UTF8.GetBytes(dbUser), [],
+                Encoding.UTF8.GetBytes(schema), plugin, []);
+            await MySqlPacketStream.WriteFramedAsync(ssl, w, ct);
+            var ok = await AuthenticateAsync(ssl, db, dbUser, ct);
+            return new MySqlBackendConnection(ssl, greeting.ConnectionId, version, caps, ok);
+        }
+        catch
+        {
+            tcp.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Answers the server's auth exchange with an empty password until OK (returned) or ERR (thrown).</summary>
+    private static async Task<byte[]> AuthenticateAsync(Stream ssl, AgentDatabase db, string dbUser, CancellationToken ct)
+    {
+        for (var round = 0; round < 4; round++)
+        {
+            var (seq, payload) = await ReadAsync(ssl, db, ct);
+            if (payload.Length == 0)
+            {
+                break;
+            }
+            switch (payload[0])
+            {
+                case 0x00:
+                    return payload;
+                case ErrPacket.Header:
+                    throw Refused(db, payload);
+                case AuthSwitchRequest.Header:
+                    // An empty password is an empty answer for mysql_native_password and caching_sha2_password.
+                    await MySqlPacketStream.WriteAsync(ssl, (byte)(seq + 1), ReadOnlyMemory<byte>.Empty, ct);
+                    break;
+                case AuthMoreData.Header when payload.Length == 2 && payload[1] == 0x03:
+                    // caching_sha2_password fast authentication succeeded: OK follows.
+                    break;
+                case AuthMoreData.Header when payload.Length == 2 && payload[1] == 0x04:
+                    // Full authentication over TLS: the (empty) password, NUL-terminated.
+                    await MySqlPacketStream.WriteAsync(ssl, (byte)(seq + 1), new byte[] { 0 }, ct);
+                    break;
+                default:
+                    throw new DatabaseConnectException($"database {db.Name} asked for an authentication step Ferry does not perform (0x{payload[0]:x2}): create the user as `CREATE USER '{dbUser}'@'%' REQUIRE SUBJECT '/CN={dbUser}'` without a password");
+            }
+        }
+        throw new DatabaseConnectException($"database {db.Name} did not finish the login of {dbUser}");
+    }
+
+    private static async Task<SslStream> StartTlsAsync(Stream network, AgentDatabase db, X509Certificate2 clientCertificate, CancellationToken ct)
+    {
+        var ssl = new SslStream(network, leaveInnerStreamOpen: false);
+        var serverName = db.TlsServerName ?? db.Host;
+        var trustedRoots = db.TrustedRoots();
+        string? verifyError = null;
+        var options = new SslClientAuthenticationOptions
+        {
+            TargetHost = serverName,
+            ClientCertificates = [clientCertificate],
+            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+            LocalCertificateSelectionCallback = (_, _, _, _, _) => clientCertificate,
+            RemoteCertificateValidationCallback = (_, cert, _, errors) =>
+            {
+                verifyError = DatabaseCertificateCheck.Check(db, serverName, cert, errors, trustedRoots);
+                return verifyError is null;
+            },
+        };
+        try
+        {
+            await ssl.AuthenticateAsClientAsync(options, ct);
+        }
+        catch (AuthenticationException e)
+        {
+            await ssl.DisposeAsync();
+            throw new DatabaseConnectException(verifyError ?? $"TLS with database {db.Name} failed: {e.Message}", e);
+        }
+        return ssl;
+    }
+
+    private static async Task<(byte, byte[])> ReadAsync(Stream stream, AgentDatabase db, CancellationToken ct)
+    {
+        try
+        {
+            return await MySqlPacketStream.ReadAsync(stream, MySqlLimits.MaxPreAuthPayloadLength, ct)
+                ?? throw new DatabaseConnectException($"database {db.Name} closed the connection during the login");
+        }
+        catch (MySqlProtocolException e)
+        {
+            throw new DatabaseConnectException($"database {db.Name} sent a malformed login packet: {e.Message}", e);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new DatabaseConnectException($"database {db.Name} closed the connection during the login", e);
+        }
+    }
+
+    private static MySqlServerRefusedException Refused(AgentDatabase db, byte[] payload)
+    {
+        string text;
+        try
+        {
+            var err = ErrPacket.Read(new ReadOnlySequence<byte>(payload));
+            text = $"{err.ErrorCode} {Encoding.UTF8.GetString(err.Message)}";
+        }
+        catch (MySqlProtocolException)
+        {
+            text = "malformed ERR packet";
+        }
+        return new MySqlServerRefusedException($"database {db.Name} refused the login: {text}", payload);
+    }
+
+    /// <summary>Reads a server greeting's version without logging in (for the heartbeat); null when unreachable.</summary>
+    public static async Task<string?> ProbeVersionAsync(AgentDatabase db, TimeSpan timeout, CancellationToken ct)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        cts.CancelAfter(timeout);
+        try
+        {
+            using var tcp = new TcpClient { NoDelay = true };
+            await tcp.ConnectAsync(db.Host, db.Port, cts.Token);
+            var packet = await MySqlPacketStream.ReadAsync(tcp.GetStream(), MySqlLimits.MaxPreAuthPayloadLength, cts.Token);
+            if (packet is not { } p || p.Payload.Length == 0 || p.Payload[0] != 10)
+            {
+                return null;
+            }
+            return Encoding.UTF8.GetString(HandshakeV10.Read(new ReadOnlySequence<byte>(p.Payload)).ServerVersion);
+        }
+        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or MySqlProtocolException or EndOfStreamException)
+        {
+            return null;
+        }
+    }
+}

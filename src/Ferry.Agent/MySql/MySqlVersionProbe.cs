@@ -1,0 +1,50 @@
+namespace Ferry.Agent.MySql;
+
+/// <summary>
+/// Keeps <see cref="MySqlAgentState.ServerVersion"/> filled for the heartbeat: reads the greeting of each
+/// MySQL database the agent has not heard from yet (no login), then again every few minutes.
+/// Sessions also note the version whenever they connect.
+/// </summary>
+public static class MySqlVersionProbe
+{
+    public static async Task RunAsync(AgentContext ctx, CancellationToken ct)
+    {
+        var lastProbe = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(2), ctx.Time);
+        do
+        {
+            foreach (var db in ctx.Databases.Values)
+            {
+                if (db.Protocol != "mysql")
+                {
+                    continue;
+                }
+                var now = ctx.Time.GetUtcNow();
+                var known = ctx.MySql.ServerVersion(db.Name).Length > 0;
+                if (lastProbe.TryGetValue(db.Name, out var at) && now - at < (known ? TimeSpan.FromMinutes(5) : TimeSpan.FromSeconds(10)))
+                {
+                    continue;
+                }
+                lastProbe[db.Name] = now;
+                var version = await MySqlBackendConnector.ProbeVersionAsync(db, TimeSpan.FromSeconds(5), ct);
+                if (version is not null)
+                {
+                    ctx.MySql.NoteServerVersion(db.Name, version);
+                }
+            }
+        }
+        while (await WaitAsync(timer, ct));
+    }
+
+    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken ct)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(ct);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,259 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Ferry.Audit;
+using Ferry.Identity;
+using Ferry.Protocol.MySql;
+using Ferry.Protocol.MySql.Auth;
+using Ferry.Protocol.MySql.Handshake;
+using Ferry.Protocol.MySql.Packets;
+using Ferry.Protocol.MySql.Responses;
+using Ferry.Transport;
+
+namespace Ferry.Proxy.MySql;
+
+/// <summary>
+/// A MySQL client on the proxy. Plays the server's part of the handshake (greeting, SSLRequest + TLS,
+/// HandshakeResponse41, an auth switch to mysql_native_password when the client chose another plugin —
+/// the password is ignored: the client certificate is the credential), verifies the certificate, then
+/// opens a tunnel stream to an agent serving the routed database. The agent logs in to the real server
+/// and answers the client's handshake with the server's OK or an ERR; from then on bytes are relayed.
+/// </summary>
+internal sealed class MySqlProxySession(ProxyContext ctx, IPEndPoint remote)
+{
+    /// <summary>ER_ACCESS_DENIED_ERROR.</summary>
+    private const ushort AccessDenied = 1045;
+
+    /// <summary>ER_SECURE_TRANSPORT_REQUIRED.</summary>
+    private const ushort SecureTransportRequired = 3159;
+
+    /// <summary>ER_HANDSHAKE_ERROR.</summary>
+    private const ushort HandshakeError = 1043;
+
+    /// <summary>ER_BAD_DB_ERROR is for schemas; for a database with no agent, ER_CONNECTION_ERROR (2002-like) does not exist server side: use ER_UNKNOWN_ERROR.</summary>
+    private const ushort Unavailable = 1105;
+
+    private MySqlCapabilities _clientCaps = MySqlCapabilities.Protocol41;
+
+    /// <summary>Runs a session on a plain TCP connection to the MySQL listener (TLS via SSLRequest).</summary>
+    public Task RunPlainAsync(Stream network, CancellationToken ct) => RunAsync(network, tlsAlready: false, ct);
+
+    /// <summary>Runs a session on a TLS connection that negotiated ALPN <c>ferry-mysql</c> on port 3080.</summary>
+    public Task RunTlsAsync(SslStream tls, CancellationToken ct) => RunAsync(tls, tlsAlready: true, ct);
+
+    private async Task RunAsync(Stream network, bool tlsAlready, CancellationToken ct)
+    {
+        Stream client = network;
+        try
+        {
+            var connectionId = MySqlGreeting.NewConnectionId();
+            ProxyHandshakePrelude? prelude;
+            using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(ct))
+            {
+                handshake.CancelAfter(ctx.HandshakeTimeout);
+                (client, prelude) = await HandshakeAsync(network, tlsAlready, connectionId, handshake.Token);
+            }
+            if (prelude is null)
+            {
+                return;
+            }
+            await RouteAsync(client, prelude, ct);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or AuthenticationException or ObjectDisposedException or EndOfStreamException)
+        {
+        }
+        finally
+        {
+            await client.DisposeAsync();
+            if (!ReferenceEquals(client, network))
+            {
+                await network.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>Returns the stream to continue on (TLS) and the prelude, or a null prelude when the client was answered and should be closed.</summary>
+    private async Task<(Stream Client, ProxyHandshakePrelude? Prelude)> HandshakeAsync(Stream network, bool tlsAlready, uint connectionId, CancellationToken ct)
+    {
+        var scramble = MySqlGreeting.NewScramble();
+        var greeting = new ArrayBufferWriter<byte>(128);
+        var database = tlsAlready && network is SslStream alpnTls ? RoutedService(alpnTls.RemoteCertificate) : null;
+        MySqlGreeting.Write(greeting, MySqlGreeting.ServerVersion(ctx.Agents, database), connectionId, scramble, tlsAlready);
+        await MySqlPacketStream.WriteFramedAsync(network, greeting, ct);
+
+        Stream client = network;
+        var packet = await ReadAsync(client, ct);
+        if (packet is null)
+        {
+            return (client, null);
+        }
+        var (seq, payload) = packet.Value;
+        if (!tlsAlready)
+        {
+            if (!SslRequest.IsSslRequest(new ReadOnlySequence<byte>(payload)))
+            {
+                _clientCaps = payload.Length >= 4 ? (MySqlCapabilities)BitConverter.ToUInt32(payload, 0) : MySqlCapabilities.Protocol41;
+                await DenyAsync(client, (byte)(seq + 1), null, "", SecureTransportRequired, "HY000",
+                    "TLS is required: connect with --ssl-mode=VERIFY_IDENTITY (mariadb: --ssl --ssl-verify-server-cert) and the certificate and key from `ferry db login`");
+                return (client, null);
+            }
+            var tls = new SslStream(network, leaveInnerStreamOpen: true);
+            await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+            {
+                ServerCertificateContext = ctx.ServerCertificate,
+                ClientCertificateRequired = true,
+                // Verified after the handshake, so that the client gets a MySQL error naming the problem.
+                RemoteCertificateValidationCallback = static (_, _, _, _) => true,
+                EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            }, ct);
+            client = tls;
+            packet = await ReadAsync(client, ct);
+            if (packet is null)
+            {
+                return (client, null);
+            }
+            (seq, payload) = packet.Value;
+        }
+
+        HandshakeResponse41 response;
+        try
+        {
+            response = HandshakeResponse41.Read(new ReadOnlySequence<byte>(payload));
+        }
+        catch (MySqlProtocolException e)
+        {
+            await DenyAsync(client, (byte)(seq + 1), null, "", HandshakeError, "08S01", $"bad handshake: {e.Message}");
+            return (client, null);
+        }
+        _clientCaps = response.Capabilities;
+        var next = (byte)(seq + 1);
+        var plugin = Encoding.ASCII.GetString(response.AuthPluginName);
+        if ((response.Capabilities & MySqlCapabilities.PluginAuth) != 0 && plugin.Length > 0 && plugin != MySqlScramble.NativePasswordPlugin)
+        {
+            // The password is never checked, but a client that chose e.g. caching_sha2_password expects that
+            // plugin's exchange; switching it to mysql_native_password ends the exchange after one answer.
+            var w = new ArrayBufferWriter<byte>(64);
+            AuthSwitchRequest.Write(w, next, Encoding.ASCII.GetBytes(MySqlScramble.NativePasswordPlugin), [.. scramble, 0]);
+            await MySqlPacketStream.WriteFramedAsync(client, w, ct);
+            var answer = await ReadAsync(client, ct);
+            if (answer is null)
+            {
+                return (client, null);
+            }
+            next = (byte)(answer.Value.SequenceId + 1);
+        }
+        return (client, new ProxyHandshakePrelude(next, connectionId, payload));
+    }
+
+    private string? RoutedService(X509Certificate? certificate)
+    {
+        if (certificate is null)
+        {
+            return null;
+        }
+        var verification = ctx.UserVerifier.VerifyUser(certificate.GetRawCertData());
+        return verification.IsValid ? verification.Identity.Route?.ServiceName : null;
+    }
+
+    private async Task RouteAsync(Stream client, ProxyHandshakePrelude prelude, CancellationToken ct)
+    {
+        var next = prelude.NextSequenceId;
+        var certificate = (client as SslStream)?.RemoteCertificate;
+        if (certificate is null)
+        {
+            await DenyAsync(client, next, null, "", AccessDenied, "28000", "no client certificate: run `ferry db login <database>` and connect with its --ssl-cert/--ssl-key");
+            return;
+        }
+        var der = certificate.GetRawCertData();
+        var verification = ctx.UserVerifier.VerifyUser(der);
+        if (!verification.IsValid)
+        {
+            await DenyAsync(client, next, null, "", AccessDenied, "28000", verification.Message);
+            return;
+        }
+        var identity = verification.Identity;
+        if (identity.Route is not { } route)
+        {
+            await DenyAsync(client, next, identity, "", AccessDenied, "28000", "this certificate is not routed to a database: run `ferry db login <database>`");
+            return;
+        }
+        var lockReason = ctx.FindLock(identity, route.ServiceName);
+        if (lockReason is not null)
+        {
+            await DenyAsync(client, next, identity, route.ServiceName, AccessDenied, "28000", lockReason);
+            return;
+        }
+
+        var header = new StreamHeader(StreamKind.MySql, remote.ToString(), route.ServiceName, der, prelude.Encode()).Encode();
+        var candidates = ctx.Agents.Find(route.ServiceName);
+        if (candidates.Count == 0)
+        {
+            await WriteErrAsync(client, next, Unavailable, "08S01", $"ferry: database \"{route.ServiceName}\" is not available: no agent serving it is connected");
+            return;
+        }
+        foreach (var (tunnel, _) in candidates)
+        {
+            Stream stream;
+            try
+            {
+                stream = await tunnel.OpenStreamAsync(ct);
+                await stream.WriteAsync(header, ct);
+                await stream.FlushAsync(ct);
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException || e.GetType().Namespace == "Ferry.Tunnel")
+            {
+                continue;
+            }
+            await using (stream)
+            {
+                await Pump.BothWaysAsync(client, stream, ct);
+            }
+            return;
+        }
+        await WriteErrAsync(client, next, Unavailable, "08S01", $"ferry: database \"{route.ServiceName}\" is not available: every agent serving it failed");
+    }
+
+    private static async Task<(byte SequenceId, byte[] Payload)?> ReadAsync(Stream stream, CancellationToken ct)
+    {
+        try
+        {
+            return await MySqlPacketStream.ReadAsync(stream, MySqlLimits.MaxPreAuthPayloadLength, ct);
+        }
+        catch (MySqlProtocolException)
+        {
+            return null;
+        }
+    }
+
+    private async Task DenyAsync(Stream client, byte sequenceId, UserIdentity? identity, string database, ushort code, string sqlState, string reason)
+    {
+        ctx.Audit.Emit(new AuditEvent
+        {
+            Id = AuditEventId.New(),
+            Time = ctx.Time.GetUtcNow(),
+            Type = AuditEventTypes.DbSessionStart,
+            Code = AuditEventCodes.DbSessionStartDenied,
+            Cluster = ctx.ClusterName,
+            User = identity?.User,
+            Roles = identity?.Roles,
+            ClientAddr = remote.ToString(),
+            ServerId = ctx.ProxyId,
+            DbService = database.Length > 0 ? database : null,
+            DbProtocol = "mysql",
+            Success = false,
+            Error = reason,
+        });
+        await WriteErrAsync(client, sequenceId, code, sqlState, $"ferry: {reason}");
+    }
+
+    private async Task WriteErrAsync(Stream client, byte sequenceId, ushort code, string sqlState, string message)
+    {
+        var w = new ArrayBufferWriter<byte>(256);
+        ErrPacket.Write(w, sequenceId, _clientCaps | MySqlCapabilities.Protocol41, code, sqlState, message);
+        await MySqlPacketStream.WriteFramedAsync(client, w, CancellationToken.None);
+    }
+}
