@@ -170,9 +170,10 @@ public sealed class FerryCluster : IAsyncDisposable
     public async Task<UserSecrets> AddUserAsync(string name, string roles, string? traits = null)
     {
         var args = new List<string> { "users", "add", name, "--roles", roles, "--format", "json" };
-        if (traits is not null)
+        // Several traits are separated by ';' ("db_users=alice;db_names=app,slap").
+        foreach (var trait in (traits ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            args.AddRange(["--traits", traits]);
+            args.AddRange(["--traits", trait]);
         }
         var json = await AdminAsync([.. args]);
         using var doc = JsonDocument.Parse(json);

@@ -55,7 +55,7 @@ internal sealed class RawMySqlClient : IAsyncDisposable
         w.ResetWrittenCount();
         HandshakeResponse41.Write(w, 2, Caps, 1 << 24, 45, System.Text.Encoding.UTF8.GetBytes(user), [], System.Text.Encoding.UTF8.GetBytes(schema), "mysql_native_password"u8, []);
         await MySqlPacketStream.WriteFramedAsync(ssl, w, ct);
-        var client = new RawMySqlClient(tcp, ssl, greeting.ConnectionId, System.Text.Encoding.UTF8.GetString(greeting.ServerVersion));
+        var client = new RawMySqlClient(tcp, ssl, greeting.ConnectionId, System.Text.Encoding.UTF8.GetString(greeting.ServerVersion.ToArray()));
         var answer = await client.ReadAsync(ct) ?? throw new IOException("closed after the handshake");
         if (answer.Payload[0] != 0)
         {

@@ -1,0 +1,102 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Ferry.Agent.MySql;
+using Ferry.Agent.Postgres;
+using Ferry.Protocol.MySql.Commands;
+
+namespace Ferry.EndToEnd.Tests;
+
+/// <summary>The agent's MySQL pieces without a database: KILL rewriting and the command relay's framing.</summary>
+public sealed class MySqlAgentUnitTests
+{
+    [Theory]
+    [InlineData("KILL QUERY 1073741830", 1073741830u)]
+    [InlineData("kill 1073741830", 1073741830u)]
+    [InlineData("  KILL HARD CONNECTION 42 ; ", 42u)]
+    [InlineData("KILL SOFT QUERY 7", 7u)]
+    public void KillStatement_FindsTheThreadId(string sql, uint expected)
+    {
+        Assert.True(MySqlKillStatement.TryParse(sql, out var id, out var start, out var length));
+        Assert.Equal(expected, id);
+        Assert.Equal(sql.Replace(expected.ToString(System.Globalization.CultureInfo.InvariantCulture), "12", StringComparison.Ordinal), MySqlKillStatement.Rewrite(sql, start, length, 12));
+    }
+
+    [Theory]
+    [InlineData("KILL QUERY ID 5")]
+    [InlineData("KILL USER bob")]
+    [InlineData("SELECT 'KILL 5'")]
+    [InlineData("KILL 5; DROP TABLE t")]
+    [InlineData("KILL 99999999999")]
+    public void KillStatement_LeavesEverythingElseAlone(string sql)
+    {
+        Assert.False(MySqlKillStatement.TryParse(sql, out _, out _, out _));
+    }
+
+    [Fact]
+    public async Task CommandRelay_SplitAtEveryOffset_SeesEachCommandOnceAndForwardsEveryByte()
+    {
+        var w = new ArrayBufferWriter<byte>();
+        ComQuery.Write(w, "SELECT 1"u8);
+        ComText.Write(w, CommandCode.InitDb, "app"u8);
+        ComQuery.Write(w, new byte[300]);
+        var input = w.WrittenSpan.ToArray();
+        for (var split = 0; split <= input.Length; split++)
+        {
+            var (seen, forwarded, end) = await RunRelayAsync([input[..split], input[split..]]);
+            Assert.Equal(RelayEnd.SourceClosed, end);
+            Assert.Equal([CommandCode.Query, CommandCode.InitDb, CommandCode.Query], seen);
+            Assert.Equal(input, forwarded);
+        }
+    }
+
+    [Fact]
+    public async Task CommandRelay_OneBytePerSegment_ForwardsEveryByte()
+    {
+        var w = new ArrayBufferWriter<byte>();
+        ComQuery.Write(w, "SELECT 1"u8);
+        ComStatement.Write(w, CommandCode.StmtClose, 3);
+        var input = w.WrittenSpan.ToArray();
+        var (seen, forwarded, end) = await RunRelayAsync([.. input.Select(b => new[] { b })]);
+        Assert.Equal(RelayEnd.SourceClosed, end);
+        Assert.Equal([CommandCode.Query, CommandCode.StmtClose], seen);
+        Assert.Equal(input, forwarded);
+    }
+
+    [Fact]
+    public async Task CommandRelay_CommandWithNonZeroSequenceId_EndsTheSessionWithoutForwardingIt()
+    {
+        var w = new ArrayBufferWriter<byte>();
+        ComQuery.Write(w, "SELECT 1"u8);
+        var good = w.WrittenSpan.ToArray();
+        byte[] bad = [1, 0, 0, 5, (byte)CommandCode.Ping];
+        var (seen, forwarded, end) = await RunRelayAsync([[.. good, .. bad, .. good]]);
+        Assert.Equal(RelayEnd.ProtocolError, end);
+        Assert.Equal([CommandCode.Query], seen);
+        Assert.Equal(good, forwarded);
+    }
+
+    private static async Task<(List<CommandCode> Seen, byte[] Forwarded, RelayEnd End)> RunRelayAsync(byte[][] chunks)
+    {
+        var pipe = new Pipe();
+        var destination = new MemoryStream();
+        var seen = new List<CommandCode>();
+        var relay = new MySqlCommandRelay(pipe.Reader, destination, 1 << 20)
+        {
+            OnCommand = packet =>
+            {
+                seen.Add((CommandCode)packet.Slice(4).FirstSpan[0]);
+                return CommandVerdict.Forward;
+            },
+            OnLargeCommand = (_, _) => { },
+            ReplyToClient = _ => ValueTask.CompletedTask,
+        };
+        var run = relay.RunAsync(CancellationToken.None);
+        foreach (var chunk in chunks)
+        {
+            await pipe.Writer.WriteAsync(chunk);
+        }
+        await pipe.Writer.CompleteAsync();
+        var end = await run;
+        return (seen, destination.ToArray(), end);
+    }
+}
