@@ -1,0 +1,78 @@
+# scripts/bench: a CPU profile of ferryd while the Ferry path runs its worst workload (lowest ratio to HAProxy).
+
+# profile_slowest LATEST_JSON OUT_TXT
+profile_slowest() {
+  local json=$1 out=$2
+  if ! command -v perf >/dev/null 2>&1; then
+    echo "warning: perf not available (apt-get install linux-perf): no profile" >&2
+    return 0
+  fi
+  local workload
+  workload=$(python3 - "$json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+worst = None
+for k, w in d["workloads"].items():
+    if w["primary_metric"] not in ("tps", "mb_s") or k.startswith("mysql"):
+        continue
+    r = w["paths"].get("ferry", {}).get("vs_haproxy")
+    if r is not None and (worst is None or r < worst[1]):
+        worst = (k, r)
+print(worst[0] if worst else "")
+PY
+)
+  [ -n "$workload" ] || { echo "warning: no Ferry throughput result to profile" >&2; return 0; }
+  step "profiling ferryd (perf record -g, cpu-clock) during $workload on the Ferry path"
+  # Native AOT strips ferryd; its symbols are in ferryd.dbg from the same publish (same build id).
+  local dbg
+  dbg=$(find src/Ferry.Daemon/bin src/Ferry.Daemon/obj -name ferryd.dbg 2>/dev/null | head -1 || true)
+  local symbols="no symbol file found: frames show as addresses"
+  if [ -n "$dbg" ]; then
+    local want have
+    want=$(readelf -n "$FERRYD" 2>/dev/null | awk '/Build ID/ {print $3}')
+    have=$(readelf -n "$dbg" 2>/dev/null | awk '/Build ID/ {print $3}')
+    if [ -n "$want" ] && [ "$want" = "$have" ]; then
+      perf buildid-cache --add "$dbg" >/dev/null 2>&1 || true
+      symbols="symbols from $dbg (build id $want)"
+    else
+      symbols="$dbg does not match dist/ferryd's build id: frames may show as addresses"
+    fi
+  fi
+  local data=$BENCH_TMP/perf.data
+  perf record -F 499 -g -e cpu-clock -p "$FERRYD_PID" -o "$data" >"$BENCH_TMP/perf-record.log" 2>&1 &
+  local perf_pid=$!
+  sleep 1
+  local util_before util_after t0 t1
+  util_before=$(awk '{print $14 + $15}' "/proc/$FERRYD_PID/stat")
+  t0=$(now_s)
+  case $workload in
+    copy_out) run_copy_out ferry 0 ;;
+    copy_in) run_copy_in ferry 0 ;;
+    *) "$workload" ferry 0 ;;
+  esac
+  t1=$(now_s)
+  util_after=$(awk '{print $14 + $15}' "/proc/$FERRYD_PID/stat")
+  kill -INT "$perf_pid" 2>/dev/null || true
+  wait "$perf_pid" 2>/dev/null || true
+  local cores
+  cores=$(python3 -c "print(round(($util_after - $util_before) / $(getconf CLK_TCK) / ($t1 - $t0), 2))")
+  {
+    echo "# Profile of ferryd --all-in-one during $workload on the Ferry path ($(date -u +%Y-%m-%dT%H:%MZ))"
+    echo "# command: perf record -F 499 -g -e cpu-clock -p <ferryd pid>; perf report --no-children"
+    echo "# $symbols"
+    echo "# ferryd used $cores cores on average during the run; machine load: $(uptime)"
+    echo
+    echo "## by thread (comm)"
+    perf report -i "$data" --no-children --sort comm --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | head -20
+    echo
+    echo "## by shared object"
+    perf report -i "$data" --no-children --sort dso --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | head -20
+    echo
+    echo "## top symbols (self time)"
+    perf report -i "$data" --no-children --sort dso,symbol --stdio -g none --percent-limit 0.4 2>/dev/null | grep -v '^#' | grep -v '^$' | head -80
+    echo
+    echo "## top symbols with callers (children view, 2% limit)"
+    perf report -i "$data" --children --sort symbol --stdio -g caller,0.5,callee,function,percent --percent-limit 2 2>/dev/null | grep -v '^$' | head -400
+  } >"$out"
+  echo "wrote $out"
+}

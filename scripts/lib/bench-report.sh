@@ -1,0 +1,156 @@
+# scripts/bench: medians, ratios and goals from $BENCH_TMP/results.jsonl -> Markdown + latest.json.
+
+# write_report META_JSON RESULTS_JSONL MARKDOWN_OUT JSON_OUT
+write_report() {
+  python3 - "$@" <<'PY'
+import json, statistics, sys
+
+meta_path, results_path, md_path, json_path = sys.argv[1:5]
+meta = json.load(open(meta_path))
+rows = [json.loads(l) for l in open(results_path) if l.strip()]
+
+WORKLOADS = [
+    ("pgbench_select_c1", "pgbench -S, 1 client", "tps"),
+    ("pgbench_select_c8", "pgbench -S, 8 clients", "tps"),
+    ("pgbench_select_c64", "pgbench -S, 64 clients", "tps"),
+    ("pgbench_extended_c8", "pgbench -M extended -S, 8 clients", "tps"),
+    ("pgbench_connect_c8", "pgbench -C -S, 8 clients (new connection per transaction)", "tps"),
+    ("copy_out", "COPY table TO STDOUT", "mb_s"),
+    ("copy_in", "COPY table FROM STDIN", "mb_s"),
+    ("idle_sessions", "idle sessions held open", "rss_kib_per_conn"),
+    ("mysql_point_select_t1", "sysbench oltp_point_select, 1 thread", "tps"),
+    ("mysql_point_select_t8", "sysbench oltp_point_select, 8 threads", "tps"),
+    ("mysql_read_write_t8", "sysbench oltp_read_write, 8 threads", "tps"),
+]
+PATHS = ["direct", "direct_tls", "haproxy", "pgbouncer", "ferry", "mysql_direct_tls", "mysql_ferry"]
+METRICS = ["tps", "latency_ms_p50", "latency_ms_p99", "mb_s", "rss_kib_per_conn"]
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return round(statistics.median(values), 4) if values else None
+
+out = {"date": meta["date"], "command": meta["command"], "machine": meta["machine"],
+       "load": meta["load"], "settings": meta["settings"], "versions": meta["versions"],
+       "notes": meta.get("notes", []), "workloads": {}}
+
+for key, title, primary in WORKLOADS:
+    mine = [r for r in rows if r["workload"] == key]
+    if not mine:
+        continue
+    paths = {}
+    for p in PATHS:
+        runs = [r for r in mine if r["path"] == p]
+        if not runs:
+            continue
+        entry = {"reps": len([r for r in runs if "error" not in r])}
+        errors = [r["error"] for r in runs if "error" in r]
+        if errors:
+            entry["errors"] = errors
+        for m in METRICS:
+            v = median([r.get(m) for r in runs if m in r])
+            if v is not None:
+                entry[m] = v
+        if key == "idle_sessions":
+            entry["sessions"] = median([r.get("sessions") for r in runs])
+        paths[p] = entry
+    is_mysql = key.startswith("mysql")
+    direct = paths.get("mysql_direct_tls" if is_mysql else "direct_tls", {}).get(primary)
+    haproxy = None if is_mysql else paths.get("haproxy", {}).get(primary)
+    for p, e in paths.items():
+        v = e.get(primary)
+        e["vs_direct"] = round(v / direct, 3) if v is not None and direct else None
+        e["vs_haproxy"] = round(v / haproxy, 3) if v is not None and haproxy else None
+    out["workloads"][key] = {"title": title, "primary_metric": primary, "paths": paths}
+
+# Goals of issue 12 (measured here, never asserted in tests).
+W = out["workloads"]
+def get(w, p, m):
+    return W.get(w, {}).get("paths", {}).get(p, {}).get(m)
+goals = []
+def goal(name, value, target, ok, detail):
+    goals.append({"goal": name, "value": value, "target": target,
+                  "met": None if value is None else ok, "detail": detail})
+r = get("pgbench_select_c8", "ferry", "vs_haproxy")
+goal("TPS at 8 clients >= 0.9 x HAProxy", r, 0.9, r is not None and r >= 0.9, "ferry tps / haproxy tps, pgbench -S -c 8")
+fd, hd, dd = get("pgbench_select_c1", "ferry", "latency_ms_p50"), get("pgbench_select_c1", "haproxy", "latency_ms_p50"), get("pgbench_select_c1", "direct_tls", "latency_ms_p50")
+added = None
+if None not in (fd, hd, dd):
+    fa, ha = fd - dd, hd - dd
+    added = round(fa / ha, 3) if ha > 0 else None
+    detail = f"added p50 vs direct TLS: ferry {fa*1000:.1f} us, haproxy {ha*1000:.1f} us"
+else:
+    detail = "missing data"
+goal("added p50 latency at 1 client <= 1.5 x HAProxy's", added, 1.5, added is not None and added <= 1.5, detail)
+r = get("pgbench_connect_c8", "ferry", "vs_direct")
+goal("connect rate >= 0.8 x direct TLS", r, 0.8, r is not None and r >= 0.8, "pgbench -C -S -c 8, ferry tps / direct TLS tps")
+for w in ("copy_out", "copy_in"):
+    r = get(w, "ferry", "vs_direct")
+    goal(f"{w} >= 0.8 x direct TLS", r, 0.8, r is not None and r >= 0.8, "MiB/s ratio")
+r = get("idle_sessions", "ferry", "rss_kib_per_conn")
+goal("<= 8 KiB proxy RSS per idle client connection", r, 8, r is not None and r <= 8,
+     "ferryd --all-in-one RSS growth per idle session: proxy AND agent halves (client TLS, tunnel stream, agent's TLS to PostgreSQL) in one process")
+out["goals"] = goals
+json.dump(out, open(json_path, "w"), indent=2)
+
+def fmt(v, digits=1):
+    if v is None:
+        return "–"
+    if isinstance(v, float):
+        return f"{v:,.{digits}f}"
+    return str(v)
+
+lines = []
+lines.append(f"# End-to-end benchmark, {meta['date']}")
+lines.append("")
+lines.append("Produced by `scripts/bench` (all servers on 127.0.0.1 of one machine; the clients run on the same cores).")
+lines.append("")
+lines.append("```")
+lines.append(meta["command"])
+lines.append("```")
+lines.append("")
+m = meta["machine"]
+lines.append(f"* Machine: {m['cpus']} CPUs ({m['cpu_model']}), {m['mem_gib']} GiB RAM, {m['kernel']}.")
+lines.append(f"* Load on the machine (shared with other agents' builds/tests): before `{meta['load']['before']}`; after `{meta['load']['after']}`.")
+s = meta["settings"]
+lines.append(f"* Settings: {s['reps']} repetitions per path, interleaved (A B C A B C …), medians reported; pgbench {s['pgbench_seconds']} s per run, scale {s['pgbench_scale']}; "
+             f"COPY of {s['copy_bytes']/1048576:.0f} MiB; {s['idle_conns']} idle sessions per path; PostgreSQL max_connections {s['pg_max_connections']}, fsync off.")
+for n in meta.get("notes", []):
+    lines.append(f"* {n}")
+lines.append("")
+lines.append("Paths: **direct** = plain TCP to PostgreSQL; **direct_tls** = TLS + client certificate straight to PostgreSQL; "
+             "**haproxy** = HAProxy TCP mode, TLS end to end (client ↔ PostgreSQL); **pgbouncer** = PgBouncer session pooling, TLS + cert auth on both legs; "
+             "**ferry** = `ferryd --all-in-one` (client TLS with a Ferry user certificate → proxy → TLS agent tunnel → agent → TLS + cert auth to PostgreSQL). "
+             "`vs direct` is relative to direct_tls (MySQL: to MariaDB direct TLS); higher is better for TPS and MiB/s, lower for latency and RSS.")
+lines.append("")
+for key, w in out["workloads"].items():
+    primary = w["primary_metric"]
+    lines.append(f"## {w['title']}")
+    lines.append("")
+    if primary == "tps":
+        lines.append("| path | TPS | p50 ms | p99 ms | vs direct | vs HAProxy | reps |")
+        lines.append("|---|---:|---:|---:|---:|---:|---:|")
+        for p, e in w["paths"].items():
+            lines.append(f"| {p} | {fmt(e.get('tps'))} | {fmt(e.get('latency_ms_p50'), 3)} | {fmt(e.get('latency_ms_p99'), 3)} | {fmt(e.get('vs_direct'), 3)} | {fmt(e.get('vs_haproxy'), 3)} | {e['reps']}{' (errors: ' + '; '.join(e['errors']) + ')' if e.get('errors') else ''} |")
+    elif primary == "mb_s":
+        lines.append("| path | MiB/s | vs direct | vs HAProxy | reps |")
+        lines.append("|---|---:|---:|---:|---:|")
+        for p, e in w["paths"].items():
+            lines.append(f"| {p} | {fmt(e.get('mb_s'))} | {fmt(e.get('vs_direct'), 3)} | {fmt(e.get('vs_haproxy'), 3)} | {e['reps']} |")
+    else:
+        lines.append("| path | sessions | RSS KiB per idle session (proxy process) | vs HAProxy | reps |")
+        lines.append("|---|---:|---:|---:|---:|")
+        for p, e in w["paths"].items():
+            lines.append(f"| {p} | {fmt(e.get('sessions'), 0)} | {fmt(e.get('rss_kib_per_conn'))} | {fmt(e.get('vs_haproxy'), 3)} | {e['reps']} |")
+    lines.append("")
+lines.append("## Goals (issue 12)")
+lines.append("")
+lines.append("| goal | measured | target | met | how |")
+lines.append("|---|---:|---:|---|---|")
+for g in goals:
+    met = "n/a" if g["met"] is None else ("yes" if g["met"] else "**NO**")
+    lines.append(f"| {g['goal']} | {fmt(g['value'], 3)} | {g['target']} | {met} | {g['detail']} |")
+lines.append("")
+open(md_path, "w").write("\n".join(lines))
+print("\n".join(lines))
+PY
+}

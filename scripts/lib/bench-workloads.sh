@@ -1,0 +1,128 @@
+# scripts/bench: the workloads. Each run appends one JSON line to $BENCH_TMP/results.jsonl:
+# {"workload","path","rep", and tps/latency_ms_p50/latency_ms_p99 | mb_s | rss_kib_per_conn, plus details}.
+
+record() { echo "$1" >>"$BENCH_TMP/results.jsonl"; }
+
+# latency_percentiles DIR: p50 and p99 (ms) over every transaction logged by pgbench -l in DIR.
+latency_percentiles() {
+  cat "$1"/log* | awk '{print $3}' | sort -n | awk '{v[NR]=$1} END {
+    if (NR == 0) { print "null null"; exit }
+    i50 = int(NR * 0.50); if (i50 < 1) i50 = 1
+    i99 = int(NR * 0.99); if (i99 < 1) i99 = 1
+    printf "%.4f %.4f\n", v[i50] / 1000.0, v[i99] / 1000.0 }'
+}
+
+# run_pgbench WORKLOAD PATH REP CLIENTS EXTRA_ARGS...
+run_pgbench() {
+  local workload=$1 path=$2 rep=$3 clients=$4; shift 4
+  local jobs=$(( clients < BENCH_CPUS ? clients : BENCH_CPUS ))
+  local dir=$BENCH_TMP/runs/$workload-$path-$rep
+  mkdir -p "$dir"
+  local out
+  if ! out=$(cd "$dir" && "$PG_BIN/pgbench" -n -S -c "$clients" -j "$jobs" -T "$PGBENCH_SECONDS" -l --log-prefix=log "$@" "$(conninfo "$path")" 2>&1); then
+    echo "$out" | tail -5 >&2
+    echo "warning: pgbench $workload on $path failed" >&2
+    record "{\"workload\":\"$workload\",\"path\":\"$path\",\"rep\":$rep,\"error\":\"pgbench failed\"}"
+    return 0
+  fi
+  local tps failed
+  tps=$(echo "$out" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1)
+  failed=$(echo "$out" | sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' | head -1)
+  read -r p50 p99 < <(latency_percentiles "$dir")
+  rm -rf "$dir"
+  printf '  %-22s %-10s rep %d: %10.1f tps  p50 %8s ms  p99 %8s ms\n' "$workload" "$path" "$rep" "$tps" "$p50" "$p99"
+  record "{\"workload\":\"$workload\",\"path\":\"$path\",\"rep\":$rep,\"tps\":$tps,\"latency_ms_p50\":$p50,\"latency_ms_p99\":$p99,\"failed\":${failed:-0}}"
+}
+
+now_s() { date +%s.%N; }
+
+# run_copy_out PATH REP / run_copy_in PATH REP: COPY of the whole source table through the path, MB/s (MiB).
+run_copy_out() {
+  local path=$1 rep=$2 t0 t1 bytes
+  t0=$(now_s)
+  bytes=$("$PG_BIN/psql" "$(conninfo "$path")" -X -q -c "COPY copy_src TO STDOUT" | wc -c)
+  t1=$(now_s)
+  report_copy copy_out "$path" "$rep" "$bytes" "$t0" "$t1"
+}
+
+run_copy_in() {
+  local path=$1 rep=$2 t0 t1
+  pg_admin -d "$BENCH_DB_NAME" -c "TRUNCATE copy_dst" -c "CHECKPOINT"
+  t0=$(now_s)
+  "$PG_BIN/psql" "$(conninfo "$path")" -X -q -v ON_ERROR_STOP=1 -c "COPY copy_dst FROM STDIN" <"$BENCH_TMP/copy.dat"
+  t1=$(now_s)
+  local rows
+  rows=$(pg_as_bench -t -A -c "SELECT count(*) FROM copy_dst")
+  [ "$rows" -gt 0 ] || { echo "warning: COPY in through $path loaded no rows" >&2; }
+  report_copy copy_in "$path" "$rep" "$COPY_BYTES" "$t0" "$t1"
+}
+
+report_copy() {
+  local workload=$1 path=$2 rep=$3 bytes=$4 t0=$5 t1=$6
+  if [ "$bytes" -ne "$COPY_BYTES" ]; then
+    echo "warning: $workload through $path moved $bytes bytes, expected $COPY_BYTES" >&2
+  fi
+  local mbs
+  mbs=$(python3 -c "print(round($bytes / 1048576 / ($t1 - $t0), 2))")
+  printf '  %-22s %-10s rep %d: %10s MiB/s (%d bytes)\n' "$workload" "$path" "$rep" "$mbs" "$bytes"
+  record "{\"workload\":\"$workload\",\"path\":\"$path\",\"rep\":$rep,\"mb_s\":$mbs,\"bytes\":$bytes,\"seconds\":$(python3 -c "print(round($t1 - $t0, 3))")}"
+}
+
+# run_idle PATH REP: hold $IDLE_CONNS idle sessions through PATH; RSS growth of the proxy process per session.
+run_idle() {
+  local path=$1 rep=$2 pid
+  pid=$(proxy_pid "$path")
+  [ -n "$pid" ] || return 0
+  sleep 2
+  local before after line
+  before=$(rss_kib "$pid")
+  local log=$BENCH_TMP/idle-$path-$rep.log
+  dotnet "$LOADGEN" idle --protocol postgres --conn "$(npgsql_conn "$path")" --count "$IDLE_CONNS" --parallel 4 >"$log" 2>&1 &
+  local gen=$!
+  remember_pid loadgen-idle "$gen"
+  local i
+  for i in $(seq 1 1200); do
+    grep -q '^opened' "$log" && break
+    kill -0 "$gen" 2>/dev/null || break
+    sleep 0.1
+  done
+  line=$(grep '^opened' "$log" || true)
+  sleep 3
+  after=$(rss_kib "$pid")
+  local opened
+  opened=$(echo "$line" | awk '{print $2}')
+  kill -TERM "$gen" 2>/dev/null; wait "$gen" 2>/dev/null
+  if [ -z "$opened" ] || [ "$opened" -eq 0 ]; then
+    echo "warning: idle sessions through $path failed: $(tail -3 "$log")" >&2
+    record "{\"workload\":\"idle_sessions\",\"path\":\"$path\",\"rep\":$rep,\"error\":\"no session opened\"}"
+    return 0
+  fi
+  local per
+  per=$(python3 -c "print(round(($after - $before) / $opened, 2))")
+  printf '  %-22s %-10s rep %d: %s sessions, RSS %d -> %d KiB: %s KiB per session\n' idle_sessions "$path" "$rep" "$opened" "$before" "$after" "$per"
+  record "{\"workload\":\"idle_sessions\",\"path\":\"$path\",\"rep\":$rep,\"rss_kib_per_conn\":$per,\"sessions\":$opened,\"rss_kib_before\":$before,\"rss_kib_after\":$after,\"requested\":$IDLE_CONNS,\"status\":\"$line\"}"
+  # Let the backends go away before the next path opens its sessions.
+  for i in $(seq 1 100); do
+    local n
+    n=$(pg_as_bench -t -A -c "SELECT count(*) FROM pg_stat_activity WHERE usename = '$BENCH_DB_USER'" 2>/dev/null || echo 0)
+    [ "${n:-0}" -le 5 ] && break
+    sleep 0.2
+  done
+}
+
+# interleave WORKLOAD_FN REPS PATHS...: A B C A B C ...
+interleave() {
+  local fn=$1 reps=$2; shift 2
+  local rep path
+  for rep in $(seq 1 "$reps"); do
+    for path in "$@"; do
+      "$fn" "$path" "$rep"
+    done
+  done
+}
+
+pgbench_select_c1()  { run_pgbench pgbench_select_c1  "$1" "$2" 1; }
+pgbench_select_c8()  { run_pgbench pgbench_select_c8  "$1" "$2" 8; }
+pgbench_select_c64() { run_pgbench pgbench_select_c64 "$1" "$2" 64; }
+pgbench_extended_c8() { run_pgbench pgbench_extended_c8 "$1" "$2" 8 -M extended; }
+pgbench_connect_c8() { run_pgbench pgbench_connect_c8 "$1" "$2" 8 -C; }
