@@ -1,5 +1,11 @@
 # scripts/bench: a CPU profile of ferryd while the Ferry path runs its worst workload (lowest ratio to HAProxy).
 
+# perf_section MAX_LINES PERF_REPORT_ARGS...: one section of the profile, headers and padding removed.
+perf_section() {
+  local max=$1; shift
+  { perf report --stdio "$@" 2>/dev/null | grep -v '^#' | grep -v '^$' | sed 's/[[:space:]-]*$//' | head -"$max"; } || true
+}
+
 # profile_slowest LATEST_JSON OUT_TXT
 profile_slowest() {
   local json=$1 out=$2
@@ -63,16 +69,16 @@ PY
     echo "# ferryd used $cores cores on average during the run; machine load: $(uptime)"
     echo
     echo "## by thread (comm)"
-    perf report -i "$data" --no-children --sort comm --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | head -20
+    perf_section 20 -i "$data" --no-children --sort comm -g none
     echo
     echo "## by shared object"
-    perf report -i "$data" --no-children --sort dso --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | head -20
+    perf_section 20 -i "$data" --no-children --sort dso -g none
     echo
-    echo "## top symbols (self time)"
-    perf report -i "$data" --no-children --sort dso,symbol --stdio -g none --percent-limit 0.4 2>/dev/null | grep -v '^#' | grep -v '^$' | head -80
+    echo "## top symbols, self time"
+    perf_section 60 -i "$data" --no-children --sort dso,symbol -g none --percent-limit 0.4
     echo
-    echo "## top symbols with callers (children view, 2% limit)"
-    perf report -i "$data" --children --sort symbol --stdio -g caller,0.5,callee,function,percent --percent-limit 2 2>/dev/null | grep -v '^$' | head -400
+    echo "## inclusive time (children), 3% limit"
+    perf_section 120 -i "$data" --children --sort symbol -g none --percent-limit 3
   } >"$out"
   echo "wrote $out"
 }

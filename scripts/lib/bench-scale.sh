@@ -112,11 +112,18 @@ run_scale() {
 
   DATE=${DATE:-$(date -u +%Y-%m-%d)}
   local out=perf/results/scale-$DATE.md
-  python3 - "$s" "$out" <<PY
-import glob, json, re, sys
+  S_N=$n S_PROCS=$procs S_M=$m S_CLK=$clk S_T_KILL=$t_kill S_T_DOWN=$t_down S_T_EXEC=$t_exec S_DATE=$DATE \
+  S_COMMAND="scripts/bench $ORIG_ARGS" S_LOAD_BEFORE="$LOAD_BEFORE" S_LOAD_AFTER="$(uptime)" S_OPENED=${opened:-0} \
+  S_RSS0=$rss0 S_RSS1=$rss1 S_RSS2=$rss2 S_RSS3=$rss3 S_BASE_CPU=$base_cpu S_TUNNELS_CPU=$tunnels_cpu S_CLIENTS_CPU=$clients_cpu \
+  python3 - "$s" "$out" <<'PY'
+import glob, json, os, re, sys
+e = os.environ
 s, out = sys.argv[1], sys.argv[2]
-n, procs, m, clk = $n, $procs, $m, $clk
-t_kill, t_down, t_exec = $t_kill, $t_down, $t_exec
+n, procs, m, clk = int(e["S_N"]), int(e["S_PROCS"]), int(e["S_M"]), int(e["S_CLK"])
+t_kill, t_down, t_exec = int(e["S_T_KILL"]), int(e["S_T_DOWN"]), int(e["S_T_EXEC"])
+rss0, rss1, rss2, rss3 = (int(e[k]) for k in ("S_RSS0", "S_RSS1", "S_RSS2", "S_RSS3"))
+base_cpu, tunnels_cpu, clients_cpu = (float(e[k]) for k in ("S_BASE_CPU", "S_TUNNELS_CPU", "S_CLIENTS_CPU"))
+opened = int(e["S_OPENED"] or 0)
 # Per load generator: first status after the kill with fewer connected than its target, then the first back at target.
 back = []
 drops = []
@@ -144,28 +151,28 @@ for t, ticks, conn in samples:
 window = [x for x in samples if all_back is None or x[0] <= all_back]
 avg = (window[-1][1] / clk) / ((window[-1][0] - t_exec) / 1000) if window else None
 res = {
-    "date": "$DATE", "command": "scripts/bench $ORIG_ARGS".strip(),
-    "load_before": """$LOAD_BEFORE""".strip(), "load_after": """$(uptime)""".strip(),
-    "agents": n, "agent_processes": procs, "idle_clients_requested": m, "idle_clients_opened": int("${opened:-0}" or 0),
-    "proxy_rss_kib_baseline": $rss0, "proxy_rss_kib_with_tunnels": $rss1, "proxy_rss_kib_with_tunnels_and_clients": $rss2,
-    "rss_kib_per_idle_tunnel": round(($rss1 - $rss0) / n, 2),
-    "rss_kib_per_idle_client": round(($rss2 - $rss1) / max(1, int("${opened:-0}" or 0)), 2) if "${opened:-0}" not in ("", "0") else None,
-    "proxy_cpu_cores_idle_no_agents": $base_cpu, "proxy_cpu_cores_idle_with_tunnels": $tunnels_cpu,
-    "proxy_cpu_cores_with_tunnels_and_clients": $clients_cpu,
-    "cpu_percent_of_core_per_1000_idle_tunnels": round(($tunnels_cpu - $base_cpu) * 100 * 1000 / n, 3),
+    "date": e["S_DATE"], "command": e["S_COMMAND"].strip(),
+    "load_before": e["S_LOAD_BEFORE"].strip(), "load_after": e["S_LOAD_AFTER"].strip(),
+    "agents": n, "agent_processes": procs, "idle_clients_requested": m, "idle_clients_opened": opened,
+    "proxy_rss_kib_baseline": rss0, "proxy_rss_kib_with_tunnels": rss1, "proxy_rss_kib_with_tunnels_and_clients": rss2,
+    "rss_kib_per_idle_tunnel": round((rss1 - rss0) / n, 2),
+    "rss_kib_per_idle_client": round((rss2 - rss1) / opened, 2) if opened else None,
+    "proxy_cpu_cores_idle_no_agents": base_cpu, "proxy_cpu_cores_idle_with_tunnels": tunnels_cpu,
+    "proxy_cpu_cores_with_tunnels_and_clients": clients_cpu,
+    "cpu_percent_of_core_per_1000_idle_tunnels": round((tunnels_cpu - base_cpu) * 100 * 1000 / n, 3),
     "restart_stop_ms": t_down - t_kill,
     "reconnect_all_ms_from_new_process_start": None if all_back is None else all_back - t_exec,
     "reconnect_all_ms_from_kill": None if all_back is None else all_back - t_kill,
     "peak_proxy_cpu_cores_during_reconnect_200ms_window": round(peak, 2),
     "avg_proxy_cpu_cores_from_start_to_all_reconnected": None if avg is None else round(avg, 2),
-    "proxy_rss_kib_after_reconnect": $rss3,
+    "proxy_rss_kib_after_reconnect": rss3,
     "agent_connects_total": connects,
 }
 md = [f"# Scale harness, {res['date']}", "",
       "Produced by `scripts/bench --scale` (perf/Ferry.LoadGen: every simulated agent runs the real `AgentTunnelClient` — TLS 1.3 with an agent host certificate, ALPN ferry-tunnel, MuxSession, a heartbeat every 5 s, reconnect with exponential backoff and full jitter, cap 3 s — serving no database).", "",
-      "\`\`\`", res["command"], "\`\`\`", "",
-      f"* Machine: 2 CPUs shared with other agents' work; load before \`{res['load_before']}\`, after \`{res['load_after']}\`.",
-      "* Proxy = \`ferryd --all-in-one\` from dist/ (this build has no proxy-only mode): its RSS and CPU include the auth service and its own agent, idle. The load generators run on the same 2 cores.",
+      "```", res["command"], "```", "",
+      f"* Machine: {os.cpu_count()} CPUs shared with other agents' work; load before `{res['load_before']}`, after `{res['load_after']}`.",
+      "* Proxy = `ferryd --all-in-one` from dist/ (this build has no proxy-only mode): its RSS and CPU include the auth service and its own agent, idle. The load generators run on the same 2 cores.",
       "* RSS per idle tunnel = (RSS with all tunnels idle 10 s after the last connected - RSS before) / agents. CPU = utime+stime of ferryd over 20 s.",
       "* Restart = SIGTERM, wait for exit, start the same binary with the same data dir; reconnect time = from starting the new process until every load generator reports all its agents connected again (status lines every 100 ms); peak CPU = the highest 200 ms sample of the new process meanwhile.", "",
       "| measure | value |", "|---|---:|"]
@@ -176,7 +183,7 @@ for k, v in res.items():
 md += ["", "## Goals (issue 12)", "",
        f"* <= 32 KiB proxy RSS per idle agent tunnel: measured {res['rss_kib_per_idle_tunnel']} KiB -> {'met' if res['rss_kib_per_idle_tunnel'] <= 32 else '**NOT met**'}.",
        f"* <= 8 KiB proxy RSS per idle client connection (here ferryd holds proxy + agent halves of each session): measured {res['rss_kib_per_idle_client']} KiB -> {'n/a' if res['rss_kib_per_idle_client'] is None else ('met' if res['rss_kib_per_idle_client'] <= 8 else '**NOT met**')}.",
-       "", "\`\`\`json", json.dumps(res, indent=2), "\`\`\`", ""]
+       "", "```json", json.dumps(res, indent=2), "```", ""]
 open(out, "w").write("\n".join(md))
 print("\n".join(md))
 PY

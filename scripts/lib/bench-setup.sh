@@ -166,7 +166,8 @@ log_disconnections = 0
 EOF
   chown -R postgres:postgres "$d"
   step "PgBouncer $(pgbouncer --version | head -1 | awk '{print $2}') (session pooling, TLS + cert auth on both legs) on $PGBOUNCER_PORT"
-  as_postgres pgbouncer "$d/pgbouncer.ini" >"$d/stdout.log" 2>&1 &
+  # exec: the remembered pid is pgbouncer itself, not a subshell around it.
+  (exec setpriv --reuid=postgres --regid=postgres --init-groups -- pgbouncer "$d/pgbouncer.ini" >"$d/stdout.log" 2>&1) &
   PGBOUNCER_PID=$!
   remember_pid pgbouncer "$PGBOUNCER_PID"
   wait_tcp "$PGBOUNCER_PORT" pgbouncer
