@@ -1,9 +1,3 @@
-using System.CommandLine;
+using Ferry.Cli;
 
-var root = new RootCommand("""
-    ferry: log in to a Ferry cluster and reach the databases your roles allow.
-
-    Example:
-      ferry login --proxy ferry.example.com:3080 --user alice
-    """);
-return root.Parse(args).Invoke();
+return FerryCommandLine.Build().Parse(args).Invoke();

@@ -1,0 +1,177 @@
+using System.CommandLine;
+using System.Globalization;
+using Ferry.Client;
+
+namespace Ferry.Cli.Commands;
+
+/// <summary><c>ferry login</c>, <c>ferry status</c>, <c>ferry logout</c>.</summary>
+internal static class LoginCommands
+{
+    public static Command Login()
+    {
+        var proxy = new Option<string>("--proxy") { Description = "Proxy address HOST[:PORT] (default port 3080; default: the saved profile's)" };
+        var user = new Option<string>("--user") { Description = "Ferry user name (default: the saved profile's, else $USER)" };
+        var passwordStdin = new Option<bool>("--password-stdin") { Description = "Read the password from the first line of stdin (and the TOTP code from the second, unless --otp)" };
+        var otp = new Option<string>("--otp") { Description = "The current TOTP code (for scripts; prompted otherwise)" };
+        var caPin = new Option<string>("--ca-pin") { Description = "Expected cluster CA fingerprint sha256:<hex> (for automation: refuses any other CA)" };
+        var insecure = new Option<bool>("--insecure") { Description = "Do not verify the proxy's certificate (development only)" };
+        var mysqlProxy = new Option<string>("--mysql-proxy") { Description = "The proxy's MySQL listener HOST:PORT (default: the proxy host, port 3036)" };
+        var command = new Command("login", """
+            Log in: prompts for password and TOTP code without echo, makes a key pair on this machine and stores the
+            certificate under ~/.ferry (or $FERRY_HOME). On first contact the cluster CA fingerprint is shown and pinned.
+
+            Example:
+              ferry login --proxy ferry.example.com:3080 --user alice
+              printf '%s\n' "$PASSWORD" | ferry login --proxy 10.0.0.5:3080 --user ci --password-stdin --otp 123456 --ca-pin sha256:3f1a…
+            """)
+        {
+            proxy, user, passwordStdin, otp, caPin, insecure, mysqlProxy,
+        };
+        command.SetGuardedAction(async (parse, ct) =>
+        {
+            var paths = Cli.Paths;
+            var saved = new ProfileStore(paths).LoadProfile();
+            var proxyText = parse.GetValue(proxy) ?? saved?.Proxy;
+            if (string.IsNullOrEmpty(proxyText))
+            {
+                return Cli.Fail("which cluster? pass --proxy HOST:PORT, e.g. ferry login --proxy ferry.example.com:3080 --user alice");
+            }
+
+            var address = ProxyAddress.Parse(proxyText);
+            var userName = parse.GetValue(user) ?? (saved?.Proxy == address.ToString() ? saved.User : null) ?? Environment.GetEnvironmentVariable("USER");
+            if (string.IsNullOrEmpty(userName))
+            {
+                return Cli.Fail("who are you? pass --user NAME");
+            }
+
+            CaPin? pin = parse.GetValue(caPin) is { } p ? CaPin.Parse(p) : null;
+            var isInsecure = parse.GetValue(insecure);
+            var cluster = await LoginFlow.EstablishTrustAsync(paths, address, pin, isInsecure, ct).ConfigureAwait(false);
+            if (cluster.FirstContact)
+            {
+                var pins = string.Join(", ", cluster.Pins);
+                Console.Error.WriteLine($"Cluster \"{cluster.Ca.Cluster}\" at {address} presents host CA {pins}");
+                if (isInsecure)
+                {
+                    Console.Error.WriteLine("WARNING: --insecure: the proxy's certificate is not verified; use this for development only.");
+                }
+                else if (pin is not null)
+                {
+                    Console.Error.WriteLine("It matches --ca-pin: pinned.");
+                }
+                else if (Prompt.IsInteractive)
+                {
+                    if (!Prompt.Confirm("Compare it with the fingerprint your administrator gave you. Trust and pin it?"))
+                    {
+                        return Cli.Fail("cluster CA not trusted: nothing was sent or saved");
+                    }
+                }
+                else
+                {
+                    Console.Error.WriteLine("Pinned on first use (pass --ca-pin to check it in scripts).");
+                }
+            }
+
+            string password;
+            string? code = parse.GetValue(otp);
+            if (parse.GetValue(passwordStdin))
+            {
+                password = Console.In.ReadLine() ?? "";
+                code ??= Console.In.ReadLine()?.Trim();
+                if (string.IsNullOrEmpty(code))
+                {
+                    return Cli.Fail("no TOTP code: pass --otp CODE or give it on the second line of stdin");
+                }
+            }
+            else if (Prompt.IsInteractive)
+            {
+                password = Prompt.ReadSecret($"Password for {userName}: ");
+                code ??= Prompt.ReadSecret("TOTP code: ").Trim();
+            }
+            else
+            {
+                return Cli.Fail("no terminal to ask for the password: use --password-stdin (and --otp CODE)");
+            }
+
+            using var session = await LoginFlow.LoginAsync(paths, cluster, userName, password, code ?? "", parse.GetValue(mysqlProxy), ct).ConfigureAwait(false);
+            var dropped = await DatabaseAccess.RefreshAllAsync(session, ct).ConfigureAwait(false);
+            var id = session.Identity;
+            Console.WriteLine($"Logged in to cluster \"{id.ClusterName}\" at {session.Profile.Proxy} as {id.User} (roles: {string.Join(", ", id.Roles)}).");
+            Console.WriteLine($"Valid until {Time(id.NotAfter)} ({Durations.Format(id.NotAfter - DateTimeOffset.UtcNow)}). Profile: {paths.Root}");
+            foreach (var name in dropped)
+            {
+                Console.WriteLine($"Database login {name} removed: it is no longer allowed.");
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    public static Command Status()
+    {
+        var command = new Command("status", """
+            Show the current login: proxy, user, roles, traits, expiry and the databases logged in to.
+
+            Example:
+              ferry status
+            """);
+        command.SetGuardedAction((_, _) =>
+        {
+            using var session = ClientSession.Load(Cli.Paths);
+            var id = session.Identity;
+            var p = session.Profile;
+            Console.WriteLine($"Proxy:     {p.Proxy}{(p.Insecure ? " (INSECURE: certificate not verified)" : "")}");
+            Console.WriteLine($"Cluster:   {id.ClusterName}  CA {string.Join(", ", p.CaPins)}");
+            Console.WriteLine($"User:      {id.User}");
+            Console.WriteLine($"Roles:     {string.Join(", ", id.Roles)}");
+            if (id.Traits.Count > 0)
+            {
+                Console.WriteLine($"Traits:    {string.Join("; ", id.Traits.Select(t => t.Key + "=" + string.Join(",", t.Value)))}");
+            }
+
+            Console.WriteLine($"Valid:     until {Time(id.NotAfter)} ({Durations.Format(id.NotAfter - DateTimeOffset.UtcNow)} left)");
+            Console.WriteLine($"Profile:   {session.Paths.Root}");
+            foreach (var name in session.Store.DatabaseLoginNames())
+            {
+                if (session.Store.LoadDatabaseLogin(name) is { } db)
+                {
+                    var how = db.Section.Length == 0 ? "" : db.IsPostgres ? $"  psql \"service={db.Section}\"" : $"  mysql --defaults-group-suffix=_ferry-{db.Name}";
+                    Console.WriteLine($"Database:  {db.Name} ({db.Protocol}) as {db.DbUser}{(db.DbName.Length > 0 ? "@" + db.DbName : "")}{how}");
+                }
+            }
+
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+
+    public static Command Logout()
+    {
+        var command = new Command("logout", """
+            Log out: delete the key, certificates and pinned CA, and remove every database login (service file sections too).
+
+            Example:
+              ferry logout
+            """);
+        command.SetGuardedAction((_, _) =>
+        {
+            var store = new ProfileStore(Cli.Paths);
+            var profile = store.LoadProfile();
+            var databases = store.DatabaseLoginNames();
+            foreach (var name in databases)
+            {
+                DatabaseAccess.Logout(store, name);
+            }
+
+            store.DeleteLogin();
+            Console.WriteLine(profile is null
+                ? "Not logged in; nothing to remove."
+                : $"Logged out of {profile.Proxy} ({profile.User}){(databases.Count > 0 ? "; removed database logins " + string.Join(", ", databases) : "")}.");
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+
+    public static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " UTC";
+}

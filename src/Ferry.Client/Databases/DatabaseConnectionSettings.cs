@@ -1,0 +1,215 @@
+using System.Globalization;
+using System.Text;
+
+namespace Ferry.Client;
+
+/// <summary>
+/// How a native client reaches one database through Ferry (<c>ferry db config</c>): host, port, user, database,
+/// certificate files, as libpq keywords, a URI, a JDBC URL and environment variables.
+/// </summary>
+public sealed class DatabaseConnectionSettings
+{
+    public string Name { get; set; } = "";
+
+    public string Protocol { get; set; } = "";
+
+    public string Host { get; set; } = "";
+
+    public int Port { get; set; }
+
+    public string User { get; set; } = "";
+
+    public string Database { get; set; } = "";
+
+    public string CaFile { get; set; } = "";
+
+    public string CertificateFile { get; set; } = "";
+
+    public string KeyFile { get; set; } = "";
+
+    /// <summary><c>verify-full</c> (PostgreSQL) or <c>VERIFY_IDENTITY</c> (MySQL).</summary>
+    public string SslMode { get; set; } = "";
+
+    /// <summary>libpq keyword string, or the mysql command line options.</summary>
+    public string ConnectionString { get; set; } = "";
+
+    public string Uri { get; set; } = "";
+
+    public string JdbcUrl { get; set; } = "";
+
+    public DateTimeOffset Expires { get; set; }
+
+    public static DatabaseConnectionSettings From(DatabaseLogin login)
+    {
+        ArgumentNullException.ThrowIfNull(login);
+        var s = new DatabaseConnectionSettings
+        {
+            Name = login.Name,
+            Protocol = login.Protocol,
+            Host = login.Host,
+            Port = login.Port,
+            User = login.DbUser,
+            Database = login.DbName,
+            CaFile = login.CaFile,
+            CertificateFile = login.CertificateFile,
+            KeyFile = login.KeyFile,
+            Expires = login.Expires,
+        };
+        var port = login.Port.ToString(CultureInfo.InvariantCulture);
+        var host = login.Host.Contains(':', StringComparison.Ordinal) ? "[" + login.Host + "]" : login.Host;
+        if (login.IsPostgres)
+        {
+            s.SslMode = "verify-full";
+            s.ConnectionString = string.Join(' ', PostgresKeywords(login).Select(kv => kv.Key + "=" + LibpqQuote(kv.Value)));
+            var query = $"sslmode=verify-full&sslrootcert={Escape(login.CaFile)}&sslcert={Escape(login.CertificateFile)}&sslkey={Escape(login.KeyFile)}";
+            s.Uri = $"postgresql://{Escape(login.DbUser)}@{host}:{port}/{Escape(login.DbName)}?{query}";
+            s.JdbcUrl = $"jdbc:postgresql://{host}:{port}/{Escape(login.DbName)}?user={Escape(login.DbUser)}&{query}";
+        }
+        else
+        {
+            s.SslMode = "VERIFY_IDENTITY";
+            s.ConnectionString = string.Join(' ', MySqlArguments(login, mariaDb: false));
+            s.Uri = $"mysql://{Escape(login.DbUser)}@{host}:{port}/{Escape(login.DbName)}?ssl-mode=VERIFY_IDENTITY&ssl-ca={Escape(login.CaFile)}&ssl-cert={Escape(login.CertificateFile)}&ssl-key={Escape(login.KeyFile)}";
+            s.JdbcUrl = $"jdbc:mysql://{host}:{port}/{Escape(login.DbName)}?user={Escape(login.DbUser)}&sslMode=VERIFY_IDENTITY&trustCertificateKeyStoreUrl=file:{login.CaFile}&clientCertificateKeyStoreUrl=file:{login.CertificateFile}";
+        }
+
+        return s;
+    }
+
+    /// <summary>The libpq settings, in the order written to <c>pg_service.conf</c>.</summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> PostgresKeywords(DatabaseLogin login)
+    {
+        ArgumentNullException.ThrowIfNull(login);
+        var list = new List<KeyValuePair<string, string>>
+        {
+            new("host", login.Host),
+            new("port", login.Port.ToString(CultureInfo.InvariantCulture)),
+            new("user", login.DbUser),
+        };
+        if (login.DbName.Length > 0)
+        {
+            list.Add(new("dbname", login.DbName));
+        }
+
+        list.Add(new("sslmode", "verify-full"));
+        list.Add(new("sslrootcert", login.CaFile));
+        list.Add(new("sslcert", login.CertificateFile));
+        list.Add(new("sslkey", login.KeyFile));
+        return list;
+    }
+
+    /// <summary>
+    /// The <c>[client_ferry-NAME]</c> option group. <c>loose-</c> lets each client skip the option it does not know:
+    /// MySQL 8 knows <c>ssl-mode</c>, MariaDB knows <c>ssl-verify-server-cert</c>.
+    /// </summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> MySqlOptions(DatabaseLogin login)
+    {
+        ArgumentNullException.ThrowIfNull(login);
+        var list = new List<KeyValuePair<string, string>>
+        {
+            new("host", login.Host),
+            new("port", login.Port.ToString(CultureInfo.InvariantCulture)),
+            new("user", login.DbUser),
+        };
+        if (login.DbName.Length > 0)
+        {
+            list.Add(new("database", login.DbName));
+        }
+
+        list.Add(new("ssl-ca", login.CaFile));
+        list.Add(new("ssl-cert", login.CertificateFile));
+        list.Add(new("ssl-key", login.KeyFile));
+        list.Add(new("loose-ssl-mode", "VERIFY_IDENTITY"));
+        list.Add(new("loose-ssl-verify-server-cert", "1"));
+        return list;
+    }
+
+    /// <summary>Command-line options for <c>mysql</c> (Oracle) or <c>mariadb</c>/<c>mysql</c> from MariaDB.</summary>
+    public static IReadOnlyList<string> MySqlArguments(DatabaseLogin login, bool mariaDb)
+    {
+        ArgumentNullException.ThrowIfNull(login);
+        var args = new List<string>
+        {
+            "--host=" + login.Host,
+            "--port=" + login.Port.ToString(CultureInfo.InvariantCulture),
+            "--user=" + login.DbUser,
+            "--ssl-ca=" + login.CaFile,
+            "--ssl-cert=" + login.CertificateFile,
+            "--ssl-key=" + login.KeyFile,
+            mariaDb ? "--ssl-verify-server-cert" : "--ssl-mode=VERIFY_IDENTITY",
+        };
+        if (login.DbName.Length > 0)
+        {
+            args.Add("--database=" + login.DbName);
+        }
+
+        return args;
+    }
+
+    /// <summary>Environment variables that make the native client connect (<c>ferry db env</c>).</summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> Environment(DatabaseLogin login)
+    {
+        ArgumentNullException.ThrowIfNull(login);
+        if (login.IsPostgres)
+        {
+            var list = new List<KeyValuePair<string, string>>
+            {
+                new("PGHOST", login.Host),
+                new("PGPORT", login.Port.ToString(CultureInfo.InvariantCulture)),
+                new("PGUSER", login.DbUser),
+            };
+            if (login.DbName.Length > 0)
+            {
+                list.Add(new("PGDATABASE", login.DbName));
+            }
+
+            list.Add(new("PGSSLMODE", "verify-full"));
+            list.Add(new("PGSSLROOTCERT", login.CaFile));
+            list.Add(new("PGSSLCERT", login.CertificateFile));
+            list.Add(new("PGSSLKEY", login.KeyFile));
+            return list;
+        }
+
+        // The mysql client reads host, port and user from the environment; TLS files only from options (use --defaults-group-suffix).
+        return
+        [
+            new("MYSQL_HOST", login.Host),
+            new("MYSQL_TCP_PORT", login.Port.ToString(CultureInfo.InvariantCulture)),
+            new("USER", login.DbUser),
+        ];
+    }
+
+    /// <summary>Quotes a libpq keyword value when needed (spaces, quotes, backslashes, empty).</summary>
+    public static string LibpqQuote(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        if (value.Length > 0 && !value.Any(c => char.IsWhiteSpace(c) || c is '\'' or '\\'))
+        {
+            return value;
+        }
+
+        var sb = new StringBuilder("'");
+        foreach (var c in value)
+        {
+            if (c is '\'' or '\\')
+            {
+                sb.Append('\\');
+            }
+
+            sb.Append(c);
+        }
+
+        return sb.Append('\'').ToString();
+    }
+
+    /// <summary>Quotes a value for a POSIX shell <c>export</c> line.</summary>
+    public static string ShellQuote(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return value.Length > 0 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '.' or '-' or '_' or ':' or '=' or ',' or '@')
+            ? value
+            : "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+    }
+
+    private static string Escape(string s) => System.Uri.EscapeDataString(s).Replace("%2F", "/", StringComparison.Ordinal);
+}

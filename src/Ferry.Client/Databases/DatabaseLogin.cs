@@ -1,0 +1,35 @@
+namespace Ferry.Client;
+
+/// <summary>What <c>ferry db login NAME</c> set up (<c>db/NAME/login.json</c>), so env, config, connect and logout agree.</summary>
+public sealed class DatabaseLogin
+{
+    public string Name { get; set; } = "";
+
+    /// <summary><c>postgres</c> or <c>mysql</c>.</summary>
+    public string Protocol { get; set; } = "";
+
+    public string DbUser { get; set; } = "";
+
+    public string DbName { get; set; } = "";
+
+    /// <summary>Where the native client connects (the proxy, or its MySQL listener).</summary>
+    public string Host { get; set; } = "";
+
+    public int Port { get; set; }
+
+    public string CertificateFile { get; set; } = "";
+
+    public string KeyFile { get; set; } = "";
+
+    public string CaFile { get; set; } = "";
+
+    public DateTimeOffset Expires { get; set; }
+
+    /// <summary>The service/option file section written (<c>ferry-NAME</c> or <c>client_ferry-NAME</c>), empty when none.</summary>
+    public string Section { get; set; } = "";
+
+    /// <summary>The file holding <see cref="Section"/>.</summary>
+    public string SectionFile { get; set; } = "";
+
+    public bool IsPostgres => Protocol == DatabaseProtocols.Postgres;
+}

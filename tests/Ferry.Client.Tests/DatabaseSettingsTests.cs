@@ -1,0 +1,117 @@
+namespace Ferry.Client.Tests;
+
+public sealed class DatabaseSettingsTests
+{
+    private static DatabaseLogin Pg() => new()
+    {
+        Name = "pg1",
+        Protocol = "postgres",
+        DbUser = "alice",
+        DbName = "app",
+        Host = "127.0.0.1",
+        Port = 3080,
+        CaFile = "/h/.ferry/host-ca.pem",
+        CertificateFile = "/h/.ferry/db/pg1/cert.pem",
+        KeyFile = "/h/.ferry/key.pem",
+    };
+
+    [Fact]
+    public void PostgresKeywords_AreVerifyFullWithTheThreeFiles()
+    {
+        var text = string.Join(' ', DatabaseConnectionSettings.PostgresKeywords(Pg()).Select(kv => kv.Key + "=" + kv.Value));
+        Assert.Equal("host=127.0.0.1 port=3080 user=alice dbname=app sslmode=verify-full sslrootcert=/h/.ferry/host-ca.pem sslcert=/h/.ferry/db/pg1/cert.pem sslkey=/h/.ferry/key.pem", text);
+    }
+
+    [Fact]
+    public void From_Postgres_GivesUriAndJdbcUrl()
+    {
+        var s = DatabaseConnectionSettings.From(Pg());
+        Assert.Equal("postgresql://alice@127.0.0.1:3080/app?sslmode=verify-full&sslrootcert=/h/.ferry/host-ca.pem&sslcert=/h/.ferry/db/pg1/cert.pem&sslkey=/h/.ferry/key.pem", s.Uri);
+        Assert.Equal("jdbc:postgresql://127.0.0.1:3080/app?user=alice&sslmode=verify-full&sslrootcert=/h/.ferry/host-ca.pem&sslcert=/h/.ferry/db/pg1/cert.pem&sslkey=/h/.ferry/key.pem", s.JdbcUrl);
+    }
+
+    [Fact]
+    public void MySqlOptions_UseLoosePrefixSoMySqlAndMariaDbClientsBothAcceptThem()
+    {
+        var login = Pg();
+        login.Protocol = "mysql";
+        login.Port = 3036;
+        var options = DatabaseConnectionSettings.MySqlOptions(login).ToDictionary(kv => kv.Key, kv => kv.Value);
+        Assert.Equal("VERIFY_IDENTITY", options["loose-ssl-mode"]);
+        Assert.Equal("1", options["loose-ssl-verify-server-cert"]);
+        Assert.Equal("app", options["database"]);
+        Assert.Equal("/h/.ferry/key.pem", options["ssl-key"]);
+        Assert.Contains("--ssl-verify-server-cert", DatabaseConnectionSettings.MySqlArguments(login, mariaDb: true));
+        Assert.Contains("--ssl-mode=VERIFY_IDENTITY", DatabaseConnectionSettings.MySqlArguments(login, mariaDb: false));
+    }
+
+    [Theory]
+    [InlineData("plain", "plain")]
+    [InlineData("/a b/c", "'/a b/c'")]
+    [InlineData("it's", "'it\\'s'")]
+    [InlineData("", "''")]
+    public void LibpqQuote_QuotesOnlyWhenNeeded(string value, string expected)
+    {
+        Assert.Equal(expected, DatabaseConnectionSettings.LibpqQuote(value));
+    }
+
+    [Theory]
+    [InlineData("/h/.ferry/key.pem", "/h/.ferry/key.pem")]
+    [InlineData("a b", "'a b'")]
+    [InlineData("it's", "'it'\\''s'")]
+    public void ShellQuote_QuotesOnlyWhenNeeded(string value, string expected)
+    {
+        Assert.Equal(expected, DatabaseConnectionSettings.ShellQuote(value));
+    }
+
+    [Fact]
+    public void Choose_GivenValueWins_OnlyConcreteValueIsPicked_AmbiguityNamesTheChoices()
+    {
+        Assert.Equal("bob", DatabaseAccess.Choose("bob", ["alice"], "database user", "--db-user", "pg1", required: true));
+        Assert.Equal("alice", DatabaseAccess.Choose(null, ["alice", "*", "{{internal.db_users}}"], "database user", "--db-user", "pg1", required: true));
+        var e = Assert.Throws<FerryClientException>(() => DatabaseAccess.Choose(null, ["alice", "readonly"], "database user", "--db-user", "pg1", required: true));
+        Assert.Equal("pg1 allows the database users alice, readonly: pick one with --db-user", e.Message);
+        Assert.Throws<FerryClientException>(() => DatabaseAccess.Choose(null, ["*"], "database user", "--db-user", "pg1", required: true));
+        Assert.Equal("", DatabaseAccess.Choose(null, [], "database name", "--db-name", "pg1", required: false));
+    }
+
+    [Fact]
+    public void Find_UnknownDatabase_ListsTheAllowedOnes()
+    {
+        var e = Assert.Throws<FerryClientException>(() => DatabaseAccess.Find([new Api.DatabaseInfo { Name = "pg1" }, new Api.DatabaseInfo { Name = "my1" }], "pgprod"));
+        Assert.Contains("(pg1, my1): run `ferry db ls`", e.Message);
+    }
+
+    [Fact]
+    public void DatabaseLogout_RemovesTheServiceSectionAndTheCertificate_KeepingOtherSections()
+    {
+        using var dir = new TempDirectory();
+        var paths = dir.Paths();
+        var store = new ProfileStore(paths);
+        Directory.CreateDirectory(Path.GetDirectoryName(paths.PgServiceFile)!);
+        File.WriteAllText(paths.PgServiceFile, "[mine]\nhost=db\n\n[ferry-pg1]\nhost=127.0.0.1\n");
+        store.SaveDatabaseLogin(new DatabaseLogin { Name = "pg1", Protocol = "postgres", Section = "ferry-pg1", SectionFile = paths.PgServiceFile }, "CERT");
+        Assert.True(DatabaseAccess.Logout(store, "pg1"));
+        Assert.Equal("[mine]\nhost=db\n", File.ReadAllText(paths.PgServiceFile));
+        Assert.False(File.Exists(paths.DatabaseCertificateFile("pg1")));
+        Assert.False(DatabaseAccess.Logout(store, "pg1"));
+    }
+
+    [Fact]
+    public void PostgresErrorResponse_IsAWellFormedFatalMessage()
+    {
+        var frame = PostgresLocalProxy.ErrorResponse("ferry: login expired");
+        Assert.Equal((byte)'E', frame[0]);
+        Assert.Equal(frame.Length - 1, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(frame.AsSpan(1)));
+        var text = System.Text.Encoding.UTF8.GetString(frame, 5, frame.Length - 5);
+        Assert.Equal("SFATAL\0VFATAL\0C08006\0Mferry: login expired\0\0", text);
+    }
+
+    [Fact]
+    public void AuditSearch_QueryString_EscapesValuesAndSkipsEmptyOnes()
+    {
+        var q = new Api.AuditSearch { Since = "1h", User = "alice", Contains = "DELETE FROM t", Limit = 10 }.ToQueryString();
+        Assert.Equal("?since=1h&user=alice&contains=DELETE%20FROM%20t&limit=10", q);
+        Assert.Equal("", new Api.AuditSearch().ToQueryString());
+    }
+}
