@@ -23,6 +23,8 @@ internal static class Binaries
 
     public static string Ferryd => Require("ferryd");
 
+    public static string Ferry => Require("ferry");
+
     private static string Require(string name)
     {
         var path = Path.Combine(Dist, name);

@@ -35,7 +35,14 @@ public sealed class AuthApiClient : IDisposable
                 LocalCertificateSelectionCallback = clientCertificate is null ? null : (_, _, _, _, _) => clientCertificate,
             },
         };
-        _http = new HttpClient(handler) { BaseAddress = trust.Address.ApiBase, Timeout = timeout ?? TimeSpan.FromSeconds(60) };
+        _http = new HttpClient(handler)
+        {
+            BaseAddress = trust.Address.ApiBase,
+            Timeout = timeout ?? TimeSpan.FromSeconds(60),
+            // HTTP/2 makes the handler offer ALPN (h2, http/1.1): the proxy's port routes TLS to the API by ALPN.
+            DefaultRequestVersion = HttpVersion.Version20,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        };
         _http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("ferry", "0.1"));
     }
 
@@ -77,7 +84,11 @@ public sealed class AuthApiClient : IDisposable
 
     private async Task<T> SendAsync<T>(HttpMethod method, string path, string? json, JsonTypeInfo<T> type, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(method, path);
+        using var request = new HttpRequestMessage(method, path)
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        };
         if (json is not null)
         {
             request.Content = new StringContent(json, Encoding.UTF8, "application/json");
@@ -136,7 +147,7 @@ public sealed class AuthApiClient : IDisposable
         if (string.IsNullOrEmpty(message))
         {
             message = status == HttpStatusCode.NotFound
-                ? $"the cluster does not offer {path.Split('?')[0]} (is the proxy a Ferry version this client knows?)"
+                ? $"the cluster does not offer /{path.Split('?')[0]} (is the proxy a Ferry version this client knows?)"
                 : $"{(int)status} {status}";
         }
 

@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Ferry.Testing;
+
+namespace Ferry.EndToEnd.Tests;
+
+/// <summary>
+/// Runs the AOT <c>ferry</c> binary as one person on one laptop: a home directory of its own (HOME, FERRY_HOME,
+/// PGSERVICEFILE and FERRY_MYCNF all inside it), so the tests never touch the real home directory.
+/// </summary>
+internal sealed class FerryCli : IDisposable
+{
+    public FerryCli(FerryCluster cluster)
+    {
+        Cluster = cluster;
+        Home = Directory.CreateTempSubdirectory("ferry-cli-home-").FullName;
+    }
+
+    public FerryCluster Cluster { get; }
+
+    public string Home { get; }
+
+    public string FerryHome => Path.Combine(Home, ".ferry");
+
+    public string PgServiceFile => Path.Combine(Home, "pg_service.conf");
+
+    public string MyCnf => Path.Combine(Home, ".my.cnf");
+
+    public string Proxy => "127.0.0.1:" + Cluster.ProxyPort.ToString(CultureInfo.InvariantCulture);
+
+    public Dictionary<string, string> Environment(string? path = null) => new()
+    {
+        ["HOME"] = Home,
+        ["FERRY_HOME"] = FerryHome,
+        ["PGSERVICEFILE"] = PgServiceFile,
+        ["FERRY_MYCNF"] = MyCnf,
+        ["PATH"] = path ?? (PostgresServer.BinDirectory + ":" + (System.Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin")),
+    };
+
+    public Task<(int ExitCode, string Output)> RunAsync(string[] args, string? stdin = null, string? path = null) =>
+        ProcessRunner.RunAsync(Binaries.Ferry, args, TimeSpan.FromMinutes(3), stdin, Environment(path));
+
+    public async Task<string> RunCheckedAsync(params string[] args)
+    {
+        var (code, output) = await RunAsync(args);
+        Assert.True(code == 0, $"ferry {string.Join(' ', args)} exited {code}: {output}");
+        return output;
+    }
+
+    /// <summary><c>ferry login --password-stdin --otp CODE</c> with a fresh TOTP code.</summary>
+    public Task<(int ExitCode, string Output)> LoginAsync(FerryCluster.UserSecrets user, params string[] extra) =>
+        RunAsync(["login", "--proxy", Proxy, "--user", user.User, "--password-stdin", "--otp", Totp.Code(user.TotpSecret, DateTimeOffset.UtcNow), .. extra], user.Password + "\n");
+
+    public Task<(int ExitCode, string Output)> PsqlAsync(string conninfo, string sql) =>
+        ProcessRunner.RunAsync(Path.Combine(PostgresServer.BinDirectory, "psql"), [conninfo, "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql], TimeSpan.FromMinutes(2), environment: Environment());
+
+    /// <summary>Starts a long-running <c>ferry</c> command (e.g. <c>proxy db</c>) and waits for a line containing <paramref name="ready"/>.</summary>
+    public async Task<Running> StartAsync(string[] args, string ready)
+    {
+        var psi = new ProcessStartInfo(Binaries.Ferry) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        foreach (var (k, v) in Environment())
+        {
+            psi.Environment[k] = v;
+        }
+
+        var running = new Running(Process.Start(psi)!);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!running.Output.Contains(ready, StringComparison.Ordinal))
+        {
+            if (running.Process.HasExited || DateTime.UtcNow > deadline)
+            {
+                var output = running.Output;
+                running.Dispose();
+                throw new InvalidOperationException($"ferry {string.Join(' ', args)} did not get ready: {output}");
+            }
+
+            await Task.Delay(50);
+        }
+
+        return running;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Home, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    internal sealed class Running : IDisposable
+    {
+        private readonly StringBuilder _output = new();
+
+        public Running(Process process)
+        {
+            Process = process;
+            process.OutputDataReceived += (_, e) => Append(e.Data);
+            process.ErrorDataReceived += (_, e) => Append(e.Data);
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+        }
+
+        public Process Process { get; }
+
+        public string Output
+        {
+            get
+            {
+                lock (_output)
+                {
+                    return _output.ToString();
+                }
+            }
+        }
+
+        private void Append(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            lock (_output)
+            {
+                _output.AppendLine(line);
+            }
+        }
+
+        public void Dispose()
+        {
+            if (!Process.HasExited)
+            {
+                Process.Kill(entireProcessTree: true);
+                Process.WaitForExit(10_000);
+            }
+
+            Process.Dispose();
+        }
+    }
+}
