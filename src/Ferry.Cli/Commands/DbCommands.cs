@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Ferry.Client;
+using Ferry.Auth.Api;
 using Ferry.Client.Api;
 
 namespace Ferry.Cli.Commands;
@@ -53,7 +54,7 @@ internal static class DbCommands
             var databases = (await session.ListDatabasesAsync(ct).ConfigureAwait(false)).Where(filter.Matches).OrderBy(d => d.Name, StringComparer.Ordinal).ToList();
             if (parse.GetValue(format) == "json")
             {
-                Console.WriteLine(JsonSerializer.Serialize(databases, ClientJsonContext.Default.ListDatabaseInfo));
+                Console.WriteLine(JsonSerializer.Serialize(databases, ClientJsonContext.Default.ListDatabaseEntry));
                 return 0;
             }
 
@@ -61,7 +62,7 @@ internal static class DbCommands
             foreach (var d in databases)
             {
                 table.Add(d.Name, d.Protocol, string.Join(",", d.Labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => l.Key + "=" + l.Value)),
-                    string.Join(",", d.DbUsers), string.Join(",", d.DbNames), d.Healthy ? "online" : "offline", d.Description);
+                    string.Join(",", d.DbUsers ?? []), string.Join(",", d.DbNames ?? []), d.Healthy ? "online" : "offline: " + (d.HealthError ?? "no agent"), d.Description);
             }
 
             table.Write(Console.Out);

@@ -1,5 +1,5 @@
 using Ferry.Client;
-using Ferry.Client.Api;
+using Ferry.Auth.Api;
 
 namespace Ferry.Cli.Commands;
 
@@ -29,6 +29,6 @@ internal sealed class LabelFilter
         return new LabelFilter(pairs);
     }
 
-    public bool Matches(DatabaseInfo database) =>
+    public bool Matches(DatabaseEntry database) =>
         _pairs.All(p => database.Labels.TryGetValue(p.Key, out var v) && v == p.Value);
 }

@@ -41,8 +41,8 @@ internal static class ProxyCommands
             using var session = ClientSession.Load(Cli.Paths);
             var db = parse.GetValue(name)!;
             var info = DatabaseAccess.Find(await session.ListDatabasesAsync(ct).ConfigureAwait(false), db);
-            var user = DatabaseAccess.Choose(parse.GetValue(dbUser), info.DbUsers, "database user", "--db-user", db, required: true);
-            var database = DatabaseAccess.Choose(parse.GetValue(dbName), info.DbNames, "database name", "--db-name", db, required: false);
+            var user = DatabaseAccess.Choose(parse.GetValue(dbUser), info.DbUsers ?? [], "database user", "--db-user", db, required: true);
+            var database = DatabaseAccess.Choose(parse.GetValue(dbName), info.DbNames ?? [], "database name", "--db-name", db, required: false);
             using var certificates = new RoutedCertificateSource(session, db, info.Protocol, user, database);
             await certificates.GetAsync(ct).ConfigureAwait(false); // fail now, not at the first connection
             var requested = parse.GetValue(port);

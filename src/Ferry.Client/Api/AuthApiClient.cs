@@ -7,6 +7,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Ferry.Audit;
+using Ferry.Auth.Api;
 
 namespace Ferry.Client.Api;
 
@@ -47,31 +48,31 @@ public sealed class AuthApiClient : IDisposable
     }
 
     /// <summary><c>GET /v1/ca</c> (no authentication).</summary>
-    public Task<CaInfo> GetCaAsync(CancellationToken ct = default) =>
-        SendAsync(HttpMethod.Get, "v1/ca", null, ClientJsonContext.Default.CaInfo, ct);
+    public Task<CaResponse> GetCaAsync(CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, "v1/ca", null, AuthApiJsonContext.Default.CaResponse, ct);
 
     /// <summary><c>POST /v1/login</c>: password + TOTP for a certificate on <paramref name="publicKeyPem"/>.</summary>
-    public Task<CertificateReply> LoginAsync(string user, string password, string otp, string publicKeyPem, CancellationToken ct = default)
+    public Task<UserCertificateResponse> LoginAsync(string user, string password, string otp, string publicKeyPem, CancellationToken ct = default)
     {
-        var body = JsonSerializer.Serialize(new LoginBody { User = user, Password = password, Otp = otp, PublicKeyPem = publicKeyPem }, ClientJsonContext.Default.LoginBody);
-        return SendAsync(HttpMethod.Post, "v1/login", body, ClientJsonContext.Default.CertificateReply, ct);
+        var body = JsonSerializer.Serialize(new LoginRequest { User = user, Password = password, Otp = otp, PublicKeyPem = publicKeyPem }, AuthApiJsonContext.Default.LoginRequest);
+        return SendAsync(HttpMethod.Post, "v1/login", body, AuthApiJsonContext.Default.UserCertificateResponse, ct);
     }
 
     /// <summary><c>POST /v1/certs/user</c> (login certificate required): a certificate routed to one database.</summary>
-    public Task<CertificateReply> IssueRoutedAsync(string publicKeyPem, string service, string protocol, string dbUser, string dbName, CancellationToken ct = default)
+    public Task<UserCertificateResponse> IssueRoutedAsync(string publicKeyPem, string service, string protocol, string dbUser, string dbName, CancellationToken ct = default)
     {
-        var body = JsonSerializer.Serialize(new CertificateBody
+        var body = JsonSerializer.Serialize(new UserCertificateRequest
         {
             PublicKeyPem = publicKeyPem,
-            Route = new RouteBody { Service = service, Protocol = protocol, DbUser = dbUser, DbName = dbName },
-        }, ClientJsonContext.Default.CertificateBody);
-        return SendAsync(HttpMethod.Post, "v1/certs/user", body, ClientJsonContext.Default.CertificateReply, ct);
+            Route = new RouteRequest { Service = service, Protocol = protocol, DbUser = dbUser, DbName = dbName },
+        }, AuthApiJsonContext.Default.UserCertificateRequest);
+        return SendAsync(HttpMethod.Post, "v1/certs/user", body, AuthApiJsonContext.Default.UserCertificateResponse, ct);
     }
 
     /// <summary><c>GET /v1/databases</c> (login certificate required): what the caller's roles allow.</summary>
-    public async Task<List<DatabaseInfo>> ListDatabasesAsync(CancellationToken ct = default)
+    public async Task<List<DatabaseEntry>> ListDatabasesAsync(CancellationToken ct = default)
     {
-        var list = await SendAsync(HttpMethod.Get, "v1/databases", null, ClientJsonContext.Default.DatabaseList, ct).ConfigureAwait(false);
+        var list = await SendAsync(HttpMethod.Get, "v1/databases", null, AuthApiJsonContext.Default.DatabasesResponse, ct).ConfigureAwait(false);
         return list.Databases;
     }
 
@@ -138,7 +139,7 @@ public sealed class AuthApiClient : IDisposable
         string? message = null;
         try
         {
-            message = JsonSerializer.Deserialize(body, ClientJsonContext.Default.ErrorBody)?.Error;
+            message = JsonSerializer.Deserialize(body, AuthApiJsonContext.Default.ErrorResponse)?.Error;
         }
         catch (JsonException)
         {

@@ -1,16 +1,11 @@
 using System.Text.Json.Serialization;
+using Ferry.Auth.Api;
 
 namespace Ferry.Client.Api;
 
-/// <summary>The client's own view of the auth API contract (snake_case), source-generated; no ASP.NET types pulled in.</summary>
+/// <summary>The client's own files (profile, database logins) and outputs, snake_case, source-generated. API payloads use <see cref="AuthApiJsonContext"/>.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, WriteIndented = false)]
-[JsonSerializable(typeof(CaInfo))]
-[JsonSerializable(typeof(LoginBody))]
-[JsonSerializable(typeof(CertificateBody))]
-[JsonSerializable(typeof(CertificateReply))]
-[JsonSerializable(typeof(DatabaseList))]
-[JsonSerializable(typeof(List<DatabaseInfo>))]
-[JsonSerializable(typeof(ErrorBody))]
+[JsonSerializable(typeof(List<DatabaseEntry>))]
 [JsonSerializable(typeof(ClientProfile))]
 [JsonSerializable(typeof(DatabaseLogin))]
 [JsonSerializable(typeof(DatabaseConnectionSettings))]

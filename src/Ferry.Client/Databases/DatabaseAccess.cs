@@ -1,4 +1,4 @@
-using Ferry.Client.Api;
+using Ferry.Auth.Api;
 
 namespace Ferry.Client;
 
@@ -15,7 +15,7 @@ public static class DatabaseAccess
     public static string MySqlGroup(string name) => "client_ferry-" + name;
 
     /// <summary>Finds <paramref name="name"/> among the databases the user may reach, or explains what to run.</summary>
-    public static DatabaseInfo Find(IReadOnlyList<DatabaseInfo> databases, string name)
+    public static DatabaseEntry Find(IReadOnlyList<DatabaseEntry> databases, string name)
     {
         ArgumentNullException.ThrowIfNull(databases);
         return databases.FirstOrDefault(d => d.Name == name)
@@ -53,8 +53,8 @@ public static class DatabaseAccess
         ArgumentNullException.ThrowIfNull(session);
         var databases = await session.ListDatabasesAsync(ct).ConfigureAwait(false);
         var db = Find(databases, name);
-        var user = Choose(dbUser, db.DbUsers, "database user", "--db-user", name, required: true);
-        var database = Choose(dbName, db.DbNames, "database name", "--db-name", name, required: false);
+        var user = Choose(dbUser, db.DbUsers ?? [], "database user", "--db-user", name, required: true);
+        var database = Choose(dbName, db.DbNames ?? [], "database name", "--db-name", name, required: false);
         return await IssueAsync(session, name, db.Protocol, user, database, configureClients, ct).ConfigureAwait(false);
     }
 

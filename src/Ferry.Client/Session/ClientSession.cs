@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using Ferry.Auth.Api;
 using Ferry.Client.Api;
 using Ferry.Identity;
 
@@ -95,7 +96,7 @@ public sealed class ClientSession : IDisposable
     public AuthApiClient Api() => new(Trust, Certificate);
 
     /// <summary>The databases the user's roles allow.</summary>
-    public async Task<List<DatabaseInfo>> ListDatabasesAsync(CancellationToken ct = default)
+    public async Task<List<DatabaseEntry>> ListDatabasesAsync(CancellationToken ct = default)
     {
         using var api = Api();
         return await api.ListDatabasesAsync(ct).ConfigureAwait(false);

@@ -1,5 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
-using Ferry.Client.Api;
+using Ferry.Auth.Api;
 
 namespace Ferry.Client;
 
@@ -9,7 +9,7 @@ namespace Ferry.Client;
 /// </summary>
 public sealed record ClusterTrust(
     ProxyAddress Address,
-    CaInfo Ca,
+    CaResponse Ca,
     X509Certificate2Collection HostCas,
     IReadOnlyList<CaPin> Pins,
     bool FirstContact,

@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using Ferry.Auth.Api;
 using Ferry.Client.Api;
 using Ferry.Identity;
 
@@ -30,7 +31,7 @@ public static class LoginFlow
             return new ClusterTrust(address, ca, fresh, [.. fresh.Select(CaPin.Of)], FirstContact: false, ServerTrust.Pinned([.. fresh], address));
         }
 
-        CaInfo first;
+        CaResponse first;
         using (var bootstrap = new AuthApiClient(ServerTrust.Insecure(address)))
         {
             first = await bootstrap.GetCaAsync(ct).ConfigureAwait(false);
@@ -70,7 +71,7 @@ public static class LoginFlow
         }
 
         using var key = KeyPair.Generate();
-        CertificateReply reply;
+        UserCertificateResponse reply;
         using (var api = new AuthApiClient(cluster.Trust))
         {
             reply = await api.LoginAsync(user, password, otp, key.ExportPublicKeyPem(), ct).ConfigureAwait(false);
