@@ -1,11 +1,81 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
+using Ferry.Agent.Remote;
+using Ferry.Config;
+using Ferry.Hosting;
 
 var root = new RootCommand("""
     ferry-agent: the Ferry database agent. It dials out to the proxies and serves the databases next to it.
 
-    Example:
+    Examples:
+      ferry-agent --config agent.yaml
       ferry-agent check --config agent.yaml
     """);
+var runConfig = new Option<FileInfo?>("--config", "-c") { Description = "Path of the YAML configuration file (data_dir and the agent section)." };
+root.Options.Add(runConfig);
+root.SetAction(async (parse, ct) =>
+{
+    var file = parse.GetValue(runConfig);
+    if (file is null)
+    {
+        Console.Error.WriteLine("error: --config is required (see `ferryd configure` for the agent section)");
+        return 2;
+    }
+    FerryConfig config;
+    try
+    {
+        config = FerryConfigParser.Load(file.FullName);
+    }
+    catch (ConfigException ex)
+    {
+        Console.Error.WriteLine($"error: {ex.Message}");
+        return 2;
+    }
+    if (config.Agent is not { } agent)
+    {
+        Console.Error.WriteLine($"error: {file.Name} has no agent section");
+        return 2;
+    }
+    using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+    using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+    using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
+    var hostId = agent.HostId ?? Environment.MachineName.ToLowerInvariant();
+    StandaloneAgent running;
+    try
+    {
+        running = await StandaloneAgent.StartAsync(new StandaloneAgentOptions
+        {
+            DataDir = config.DataDir,
+            HostId = hostId,
+            Proxies = agent.Proxies,
+            JoinToken = agent.JoinToken,
+            CaPin = agent.CaPin,
+            Databases = agent.Databases,
+            MaxInspectedMessage = (int)Math.Min(config.Proxy?.MaxMessageBytes ?? 16L * 1024 * 1024, int.MaxValue),
+            Log = Log,
+        }, stop.Token);
+    }
+    catch (Exception ex) when (ex is AuthApiException or ConfigException or IOException or UnauthorizedAccessException)
+    {
+        Console.Error.WriteLine($"error: {ex.Message}");
+        return 1;
+    }
+    await using (running)
+    {
+        Console.Out.WriteLine($"ferry-agent ready: {hostId}, {agent.Databases.Count} databases, dialing {string.Join(", ", agent.Proxies)}");
+        Console.Out.Flush();
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        Console.Out.WriteLine("ferry-agent stopping");
+    }
+    return 0;
+});
+
 var configOption = new Option<FileInfo>("--config", "-c") { Description = "Path of the YAML configuration file (its agent section).", Required = true };
 var check = new Command("check", "Validate the agent section of a configuration file.");
 check.Options.Add(configOption);
@@ -14,7 +84,7 @@ check.SetAction(parse =>
     var file = parse.GetValue(configOption)!;
     try
     {
-        var config = Ferry.Config.FerryConfigParser.Load(file.FullName);
+        var config = FerryConfigParser.Load(file.FullName);
         if (config.Agent is null)
         {
             Console.Error.WriteLine($"error: {file.Name} has no agent section");
@@ -23,11 +93,16 @@ check.SetAction(parse =>
         Console.Out.WriteLine($"{file.Name}: OK: {config.Agent.Databases.Count} databases, {config.Agent.Proxies.Count} proxies");
         return 0;
     }
-    catch (Ferry.Config.ConfigException ex)
+    catch (ConfigException ex)
     {
         Console.Error.WriteLine($"error: {ex.Message}");
         return 2;
     }
 });
 root.Subcommands.Add(check);
-return root.Parse(args).Invoke();
+return await root.Parse(args).InvokeAsync();
+
+static void Log(string message)
+{
+    Console.Error.WriteLine($"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} {message}");
+}

@@ -34,6 +34,8 @@ public sealed record ProxySection
     public IReadOnlyList<string> PublicAddrs { get; init; } = ["localhost:3080"];
     public string AuthAddr { get; init; } = "127.0.0.1:3025";
     public string? JoinToken { get; init; }
+    /// <summary>SHA-256 of the cluster's host CA certificate (<c>sha256:hex</c>), checked on first contact before joining.</summary>
+    public string? CaPin { get; init; }
     public long MaxMessageBytes { get; init; } = 64L * 1024 * 1024;
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }
@@ -43,6 +45,8 @@ public sealed record AgentSection
     public IReadOnlyList<string> Proxies { get; init; } = [];
     public string? JoinToken { get; init; }
     public string? HostId { get; init; }
+    /// <summary>SHA-256 of the cluster's host CA certificate (<c>sha256:hex</c>), checked on first contact before joining.</summary>
+    public string? CaPin { get; init; }
     public IReadOnlyList<DatabaseConfig> Databases { get; init; } = [];
 }
 

@@ -76,6 +76,7 @@ public static partial class FerryConfigParser
             PublicAddrs = r.Has("public_addrs") ? r.StringList("public_addrs") : ["localhost:3080"],
             AuthAddr = r.Address("auth_addr", "127.0.0.1:3025"),
             JoinToken = r.String("join_token"),
+            CaPin = CaPin(r),
             MaxMessageBytes = r.Size("max_message_bytes", 64L * 1024 * 1024),
             HandshakeTimeout = r.Duration("handshake_timeout", TimeSpan.FromSeconds(10)),
         };
@@ -113,10 +114,21 @@ public static partial class FerryConfigParser
             Proxies = proxies,
             JoinToken = r.String("join_token"),
             HostId = r.String("host_id"),
+            CaPin = CaPin(r),
             Databases = databases,
         };
         r.RejectUnknownKeys();
         return s;
+    }
+
+    private static string? CaPin(YamlNodeReader r)
+    {
+        var pin = r.String("ca_pin");
+        if (pin is not null && !CaPinRegex().IsMatch(pin))
+        {
+            throw r.ErrorAt("ca_pin", "expected sha256:<64 hex digits> (see `ferryd admin ca export --type host --fingerprint`)");
+        }
+        return pin?.ToLowerInvariant();
     }
 
     private static DatabaseConfig ParseDatabase(YamlNodeReader d)
@@ -164,4 +176,7 @@ public static partial class FerryConfigParser
 
     [GeneratedRegex("^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$")]
     private static partial Regex NameRegex();
+
+    [GeneratedRegex("^sha256:[0-9a-fA-F]{64}$")]
+    private static partial Regex CaPinRegex();
 }

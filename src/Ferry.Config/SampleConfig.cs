@@ -38,6 +38,8 @@ public static class SampleConfig
           auth_addr: 127.0.0.1:3025
           # Join token for a proxy on a host other than the auth service.
           # join_token: ...
+          # Host CA fingerprint checked before joining (`ferryd admin ca export --type host --fingerprint`).
+          # ca_pin: sha256:...
           # Largest protocol message accepted after authentication.
           max_message_bytes: 64MiB
           # A client must finish TLS and the startup handshake within this time.
@@ -52,6 +54,8 @@ public static class SampleConfig
           # join_token: ...
           # Stable identifier of this agent (default: the machine's host name).
           # host_id: edge-42
+          # Host CA fingerprint checked before joining (`ferryd admin ca export --type host --fingerprint`).
+          # ca_pin: sha256:...
           databases:
             - name: pg1                    # required: service name users see
               protocol: postgres           # required: postgres | mysql

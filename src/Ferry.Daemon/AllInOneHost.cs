@@ -93,7 +93,8 @@ internal sealed class AllInOneHost : IAsyncDisposable
         {
             var agentId = agent.HostId ?? "agent-" + Environment.MachineName;
             var dbClientCa = service.Authority.ExportTrustedRootsPem(CaKind.DbClient);
-            var databases = agent.Databases.ToDictionary(d => d.Name, d => ToAgentDatabase(d, dbClientCa), StringComparer.Ordinal);
+            var databases = new System.Collections.Concurrent.ConcurrentDictionary<string, AgentDatabase>(
+                agent.Databases.Select(d => KeyValuePair.Create(d.Name, AgentDatabases.FromConfig(d, dbClientCa))), StringComparer.Ordinal);
             var agentCtx = new AgentContext
             {
                 AgentId = agentId,
@@ -105,47 +106,24 @@ internal sealed class AllInOneHost : IAsyncDisposable
             };
             _authority.LocksChanged += () => agentCtx.Sessions.EnforceLocks(_authority);
             var agentCert = new RenewingHostCertificate(service.Issuer, HostRole.Agent, agentId, ["localhost"]);
-            var heartbeat = new AgentHeartbeat
+            var version = typeof(AllInOneHost).Assembly.GetName().Version?.ToString() ?? "";
+            AgentHeartbeat Heartbeat() => new()
             {
                 AgentId = agentId,
-                Version = typeof(AllInOneHost).Assembly.GetName().Version?.ToString() ?? "",
-                Databases = [.. databases.Values.Select(d => new DatabaseInfo { Name = d.Name, Protocol = d.Protocol, Description = d.Description, Labels = d.Labels })],
+                Version = version,
+                Databases = [.. databases.Values.OrderBy(d => d.Name, StringComparer.Ordinal).Select(d => AgentDatabases.Describe(d) with { ServerVersion = agentCtx.MySql.ServerVersion(d.Name) })],
             };
             _background.Add(Task.Run(() => MySqlVersionProbe.RunAsync(agentCtx, _stop.Token)));
+            _background.Add(Task.Run(() => new DynamicLabels(databases, agent.Databases, static m => Console.Error.WriteLine(m)).RunAsync(_stop.Token)));
             var proxies = agent.Proxies.Count > 0 ? agent.Proxies : [$"127.0.0.1:{_proxy.EndPoint.Port}"];
             foreach (var p in proxies)
             {
                 Units.TryParseHostPort(p, out var h, out var port);
-                var client = new AgentTunnelClient(agentCtx, h, port, agentCert.Current, service.HostVerifier)
-                {
-                    Heartbeat = () => heartbeat with { Databases = [.. heartbeat.Databases.Select(d => d with { ServerVersion = agentCtx.MySql.ServerVersion(d.Name) })] },
-                };
+                var client = new AgentTunnelClient(agentCtx, h, port, agentCert.Current, service.HostVerifier) { Heartbeat = Heartbeat };
                 _background.Add(Task.Run(() => client.RunAsync(_stop.Token)));
             }
         }
         _background.Add(Task.Run(() => _authority.WatchLocksAsync(_stop.Token)));
-    }
-
-    private static AgentDatabase ToAgentDatabase(DatabaseConfig d, string dbClientCa)
-    {
-        Units.TryParseHostPort(d.Uri, out var host, out var port);
-        return new AgentDatabase
-        {
-            Name = d.Name,
-            Protocol = d.Protocol == Ferry.Config.DatabaseProtocol.Postgres ? "postgres" : "mysql",
-            Host = host,
-            Port = port,
-            Description = d.Description,
-            Labels = d.Labels,
-            TlsMode = d.TlsMode switch
-            {
-                DatabaseTlsMode.VerifyCa => DatabaseTlsVerification.VerifyCa,
-                DatabaseTlsMode.Insecure => DatabaseTlsVerification.Insecure,
-                _ => DatabaseTlsVerification.VerifyFull,
-            },
-            TlsCaPem = d.TlsCaFile is not null ? File.ReadAllText(d.TlsCaFile) : dbClientCa,
-            TlsServerName = d.TlsServerName,
-        };
     }
 
     private static string HostOf(string hostPort) => Units.TryParseHostPort(hostPort, out var h, out _) ? h : hostPort;

@@ -9,9 +9,10 @@ internal static partial class DaemonCommands
     private static void AddStart(RootCommand root)
     {
         var config = new Option<FileInfo?>("--config", "-c") { Description = "Path of the YAML configuration file." };
-        var allInOne = new Option<bool>("--all-in-one") { Description = "Run the auth service, a proxy and an agent in this one process." };
+        var allInOne = new Option<bool>("--all-in-one") { Description = "Run the auth service, a proxy and (if configured) an agent in this one process. Without it, the sections present decide: auth (with its proxy), or a standalone proxy and/or agent that join with a token." };
         root.Options.Add(config);
         root.Options.Add(allInOne);
+        static void Log(string message) => Console.Error.WriteLine($"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} {message}");
         root.SetAction(async (parse, ct) =>
         {
             var file = parse.GetValue(config);
@@ -30,16 +31,58 @@ internal static partial class DaemonCommands
                 Console.Error.WriteLine($"error: {ex.Message}");
                 return 2;
             }
-            if (!parse.GetValue(allInOne))
-            {
-                Console.Error.WriteLine("error: this build runs the roles together only: add --all-in-one (separate auth, proxy and agent hosts are not available yet)");
-                return 2;
-            }
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
-            await using var host = await AllInOneHost.StartAsync(cfg, stop.Token);
-            Console.Out.WriteLine($"ferryd ready: auth {host.AuthEndPoint}, proxy {host.ProxyEndPoint}, data {cfg.DataDir}");
+            var running = new List<IAsyncDisposable>();
+            try
+            {
+                if (parse.GetValue(allInOne) || cfg.Auth is not null)
+                {
+                    // The auth service, with a proxy and (when configured) an agent beside it in this process.
+                    var host = await AllInOneHost.StartAsync(cfg, stop.Token);
+                    running.Add(host);
+                    Console.Out.WriteLine($"ferryd ready: auth {host.AuthEndPoint}, proxy {host.ProxyEndPoint}, data {cfg.DataDir}");
+                }
+                else if (cfg.Proxy is null && cfg.Agent is null)
+                {
+                    Console.Error.WriteLine($"error: {file.Name} enables no role: add an auth, proxy or agent section (or use --all-in-one)");
+                    return 2;
+                }
+                else
+                {
+                    if (cfg.Proxy is { } proxySection)
+                    {
+                        var proxy = await ProxyRoleHost.StartAsync(cfg, proxySection, Log, stop.Token);
+                        running.Add(proxy);
+                        Console.Out.WriteLine($"ferryd ready: proxy {proxy.ProxyEndPoint} (auth at {proxySection.AuthAddr}), data {cfg.DataDir}");
+                    }
+                    if (cfg.Agent is { } agentSection)
+                    {
+                        var hostId = agentSection.HostId ?? Environment.MachineName.ToLowerInvariant();
+                        running.Add(await Ferry.Agent.Remote.StandaloneAgent.StartAsync(new Ferry.Agent.Remote.StandaloneAgentOptions
+                        {
+                            DataDir = Path.Combine(cfg.DataDir, "agent"),
+                            HostId = hostId,
+                            Proxies = agentSection.Proxies,
+                            JoinToken = agentSection.JoinToken,
+                            CaPin = agentSection.CaPin,
+                            Databases = agentSection.Databases,
+                            Log = Log,
+                        }, stop.Token));
+                        Console.Out.WriteLine($"ferryd ready: agent {hostId}, dialing {string.Join(", ", agentSection.Proxies)}");
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is Ferry.Hosting.AuthApiException or ConfigException or IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"error: {ex.Message}");
+                foreach (var r in running)
+                {
+                    await r.DisposeAsync();
+                }
+                return 1;
+            }
             Console.Out.Flush();
             try
             {
@@ -47,6 +90,10 @@ internal static partial class DaemonCommands
             }
             catch (OperationCanceledException)
             {
+            }
+            foreach (var r in running)
+            {
+                await r.DisposeAsync();
             }
             Console.Out.WriteLine("ferryd stopping");
             return 0;

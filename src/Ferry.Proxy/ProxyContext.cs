@@ -12,8 +12,8 @@ public sealed class ProxyContext
 
     public required string ClusterName { get; init; }
 
-    /// <summary>The proxy's host certificate context (covers its public addresses).</summary>
-    public required SslStreamCertificateContext ServerCertificate { get; init; }
+    /// <summary>The proxy's host certificate context (covers its public addresses); replaced when the certificate is renewed.</summary>
+    public required SslStreamCertificateContext ServerCertificate { get; set; }
 
     public required IdentityVerifier UserVerifier { get; init; }
 

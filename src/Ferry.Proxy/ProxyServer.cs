@@ -176,7 +176,9 @@ public sealed class ProxyServer : IAsyncDisposable
             filled += n;
         }
         var prefix = buffer.AsSpan(0, filled).ToArray();
-        if (_ctx.AuthApiEndPoint is not null && alpn.Any(a => a is "h2" or "http/1.1") && !alpn.Contains(TunnelAlpn.ToString()) && !alpn.Contains("postgresql") && !alpn.Contains("ferry-mysql"))
+        // HTTPS for the API: ALPN h2/http/1.1, or no ALPN at all (.NET's HttpClient sends none for HTTP/1.1;
+        // PostgreSQL 17 direct SSL always sends "postgresql", and PostgreSQL clients otherwise start with SSLRequest).
+        if (_ctx.AuthApiEndPoint is not null && (alpn.Length == 0 || alpn.Any(a => a is "h2" or "http/1.1")) && !alpn.Contains(TunnelAlpn.ToString()) && !alpn.Contains("postgresql") && !alpn.Contains("ferry-mysql"))
         {
             await ApiPassthrough.RunAsync(new PrefixedStream(net, prefix), _ctx.AuthApiEndPoint, _stop.Token);
             return;
@@ -210,7 +212,7 @@ public sealed class ProxyServer : IAsyncDisposable
         }
         else
         {
-            // Direct SSL (PostgreSQL 17 sslnegotiation=direct) or a client without ALPN.
+            // Direct SSL (PostgreSQL 17 sslnegotiation=direct), or any TLS client when no auth API is behind this proxy.
             await new PostgresProxySession(_ctx, ssl, remote).RunAsync(_stop.Token);
         }
     }

@@ -25,6 +25,8 @@ internal static class Binaries
 
     public static string Ferry => Require("ferry");
 
+public static string FerryAgent => Require("ferry-agent");
+
     private static string Require(string name)
     {
         var path = Path.Combine(Dist, name);

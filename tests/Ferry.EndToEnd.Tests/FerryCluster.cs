@@ -13,7 +13,7 @@ namespace Ferry.EndToEnd.Tests;
 /// server certificate from <c>ferryd admin db-cert</c>, and the AOT <c>ferryd --all-in-one</c>
 /// (auth + proxy + agent) on free loopback ports. Users log in through the real HTTPS API.
 /// </summary>
-public sealed class FerryCluster : IAsyncDisposable
+public sealed partial class FerryCluster : IAsyncDisposable
 {
     public const string DeveloperRole = """
         kind: role
@@ -29,9 +29,10 @@ public sealed class FerryCluster : IAsyncDisposable
 
     private ManagedServerProcess? _ferryd;
 
-    private FerryCluster(string root)
+    private FerryCluster(string root, bool standaloneAgent)
     {
         Root = root;
+        StandaloneAgent = standaloneAgent;
     }
 
     public string Root { get; }
@@ -53,9 +54,10 @@ public sealed class FerryCluster : IAsyncDisposable
 
     public string FerrydLog => _ferryd?.Log ?? "";
 
-    public static async Task<FerryCluster> StartAsync()
+    /// <param name="standaloneAgent">Run the agent as its own <c>ferry-agent</c> process that joins through the proxy (see FerryCluster.Agent.cs).</param>
+    public static async Task<FerryCluster> StartAsync(bool standaloneAgent = false)
     {
-        var cluster = new FerryCluster(Directory.CreateTempSubdirectory("ferry-e2e-").FullName);
+        var cluster = new FerryCluster(Directory.CreateTempSubdirectory("ferry-e2e-").FullName, standaloneAgent);
         try
         {
             await cluster.StartCoreAsync();
@@ -105,6 +107,7 @@ public sealed class FerryCluster : IAsyncDisposable
               public_addrs: [127.0.0.1:{{ProxyPort}}]
               mysql_listen_addr: 127.0.0.1:{{MySqlPort}}
             agent:
+              enabled: {{(StandaloneAgent ? "false" : "true")}}
               databases:
                 - name: pg1
                   protocol: postgres
@@ -135,6 +138,10 @@ public sealed class FerryCluster : IAsyncDisposable
         }
         var ca = await Api().GetFromJsonAsync("/v1/ca", AuthApiJsonContext.Default.CaResponse);
         await File.WriteAllTextAsync(HostCaPath, ca!.HostCaPem);
+        if (StandaloneAgent)
+        {
+            await StartAgentAsync(await File.ReadAllTextAsync(config));
+        }
         await WaitForAgentAsync();
     }
 
@@ -263,6 +270,7 @@ public sealed class FerryCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        StopAgent();
         _ferryd?.Stop(15, TimeSpan.FromSeconds(20));
         _ferryd?.Dispose();
         if (Postgres is not null)

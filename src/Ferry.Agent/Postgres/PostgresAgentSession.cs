@@ -78,7 +78,17 @@ internal sealed partial class PostgresAgentSession
             return;
         }
 
-        var denial = await CheckAccessAsync(ct);
+        string? denial;
+        try
+        {
+            denial = await CheckAccessAsync(ct);
+        }
+        catch (AuthorityUnavailableException e)
+        {
+            EmitStart(false, e.Message);
+            await PgWire.WriteFatalAsync(client, "08006", $"ferry: cannot check access right now: {e.Message}");
+            return;
+        }
         if (denial is not null)
         {
             await Deny(client, denial);

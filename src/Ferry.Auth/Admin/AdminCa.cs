@@ -12,7 +12,8 @@ internal static class AdminCa
         var ca = new Command("ca", "Certificate authorities");
         var type = new Option<string>("--type") { Description = "user, host or db-client", Required = true };
         var output = new Option<string>("--out", "-o") { Description = "Write to this file instead of standard output" };
-        var export = new Command("export", "Print a CA's trusted certificates in PEM (db-client: PostgreSQL ssl_ca_file, MariaDB ssl-ca)") { type, output };
+        var fingerprint = new Option<bool>("--fingerprint") { Description = "Print the sha256: pin of each trusted certificate instead of PEM (for `ca_pin` and `ferry login --ca-pin`)" };
+        var export = new Command("export", "Print a CA's trusted certificates in PEM (db-client: PostgreSQL ssl_ca_file, MariaDB ssl-ca)") { type, output, fingerprint };
         export.SetAction((r, ct) => o.RunAsync(r, async (s, w) =>
         {
             var kind = r.GetValue(type) switch
@@ -23,6 +24,10 @@ internal static class AdminCa
                 var other => throw AuthException.BadRequest($"--type \"{other}\" is unknown: use user, host or db-client"),
             };
             var pem = s.Authority.ExportTrustedRootsPem(kind);
+            if (r.GetValue(fingerprint))
+            {
+                pem = string.Concat(CaFingerprint.OfBundle(pem).Select(f => f + "\n"));
+            }
             if (r.GetValue(output) is { Length: > 0 } path)
             {
                 await File.WriteAllTextAsync(path, pem, ct).ConfigureAwait(false);

@@ -1,0 +1,38 @@
+using Ferry.Config;
+using Ferry.Transport;
+
+namespace Ferry.Agent;
+
+/// <summary>From the <c>agent.databases</c> configuration to what the agent serves and announces.</summary>
+public static class AgentDatabases
+{
+    /// <param name="dbClientCaPem">Roots for the database's server certificate when the entry names no <c>tls.ca_file</c>.</param>
+    public static AgentDatabase FromConfig(DatabaseConfig d, string dbClientCaPem)
+    {
+        ArgumentNullException.ThrowIfNull(d);
+        Units.TryParseHostPort(d.Uri, out var host, out var port);
+        return new AgentDatabase
+        {
+            Name = d.Name,
+            Protocol = d.Protocol == DatabaseProtocol.Postgres ? "postgres" : "mysql",
+            Host = host,
+            Port = port,
+            Description = d.Description,
+            Labels = d.Labels,
+            TlsMode = d.TlsMode switch
+            {
+                DatabaseTlsMode.VerifyCa => DatabaseTlsVerification.VerifyCa,
+                DatabaseTlsMode.Insecure => DatabaseTlsVerification.Insecure,
+                _ => DatabaseTlsVerification.VerifyFull,
+            },
+            TlsCaPem = d.TlsCaFile is not null ? File.ReadAllText(d.TlsCaFile) : dbClientCaPem,
+            TlsServerName = d.TlsServerName,
+        };
+    }
+
+    public static DatabaseInfo Describe(AgentDatabase d)
+    {
+        ArgumentNullException.ThrowIfNull(d);
+        return new DatabaseInfo { Name = d.Name, Protocol = d.Protocol, Description = d.Description, Labels = d.Labels };
+    }
+}

@@ -1,0 +1,128 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography.X509Certificates;
+using Ferry.Auth.Api;
+using Ferry.Hosting;
+using Ferry.Identity;
+using Ferry.Rbac;
+
+namespace Ferry.Agent.Remote;
+
+/// <summary>
+/// A standalone agent's view of the auth service over its HTTPS API (reached through a proxy):
+/// roles (cached briefly, used stale for a while if the auth service is down), db-client
+/// certificates (key made here, cached per database and db user for two thirds of their life) and
+/// locks (followed by <see cref="LockFollower"/>).
+/// </summary>
+public sealed class RemoteAgentAuthority(HostCredentials host, AuthApiClient api, LockFollower locks, TimeProvider time) : IAgentAuthority, IDisposable
+{
+    private static readonly TimeSpan RolesFresh = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan RolesUsableWhenStale = TimeSpan.FromMinutes(10);
+    private readonly ConcurrentDictionary<(string, string), (X509Certificate2 Cert, DateTimeOffset Renew, DateTimeOffset Expires)> _dbCerts = new();
+    private readonly SemaphoreSlim _rolesGate = new(1, 1);
+    private readonly SemaphoreSlim _certGate = new(1, 1);
+    private (Dictionary<string, RoleDocument> Roles, DateTimeOffset Fetched)? _roles;
+
+    public IdentityVerifier UserVerifier => host.UserVerifier;
+
+    public async ValueTask<IReadOnlyList<RoleDocument>> GetRolesAsync(IReadOnlyList<string> names, CancellationToken ct)
+    {
+        var all = await RolesAsync(ct).ConfigureAwait(false);
+        return [.. names.Select(n => all.GetValueOrDefault(n)).OfType<RoleDocument>()];
+    }
+
+    private async Task<Dictionary<string, RoleDocument>> RolesAsync(CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        if (_roles is { } cached && now - cached.Fetched < RolesFresh)
+        {
+            return cached.Roles;
+        }
+        await _rolesGate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (_roles is { } again && time.GetUtcNow() - again.Fetched < RolesFresh)
+            {
+                return again.Roles;
+            }
+            try
+            {
+                var response = await api.GetRolesAsync(ct).ConfigureAwait(false);
+                var parsed = new Dictionary<string, RoleDocument>(StringComparer.Ordinal);
+                foreach (var r in response.Roles)
+                {
+                    parsed[r.Name] = RoleYaml.ParseSingle(r.Yaml, "auth:" + r.Name);
+                }
+                _roles = (parsed, time.GetUtcNow());
+                return parsed;
+            }
+            catch (AuthApiException e)
+            {
+                if (_roles is { } stale && time.GetUtcNow() - stale.Fetched < RolesUsableWhenStale)
+                {
+                    return stale.Roles;
+                }
+                throw new AuthorityUnavailableException($"cannot read roles from the auth service: {e.Message}", e);
+            }
+        }
+        finally
+        {
+            _rolesGate.Release();
+        }
+    }
+
+    public async ValueTask<X509Certificate2> GetDbClientCertificateAsync(string database, string dbUser, CancellationToken ct)
+    {
+        if (_dbCerts.TryGetValue((database, dbUser), out var cached) && cached.Renew > time.GetUtcNow())
+        {
+            return cached.Cert;
+        }
+        await _certGate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            var now = time.GetUtcNow();
+            if (_dbCerts.TryGetValue((database, dbUser), out cached) && cached.Renew > now)
+            {
+                return cached.Cert;
+            }
+            try
+            {
+                using var key = KeyPair.Generate();
+                var issued = await api.IssueDbCertificateAsync(new DbCertificateRequest
+                {
+                    Database = database,
+                    DbUser = dbUser,
+                    PublicKeyPem = key.ExportPublicKeyPem(),
+                }, ct).ConfigureAwait(false);
+                var cert = TlsCertificates.FromPem(issued.CertificatePem, key.ExportPrivateKeyPem());
+                var life = issued.Expires - now;
+                _dbCerts[(database, dbUser)] = (cert, now + (life * 2 / 3), issued.Expires);
+                return cert;
+            }
+            catch (AuthApiException e)
+            {
+                // A certificate past its renewal point but not expired still works while the auth service is away.
+                if (cached.Cert is not null && cached.Expires > now + TimeSpan.FromMinutes(1))
+                {
+                    return cached.Cert;
+                }
+                throw new AuthorityUnavailableException($"cannot get a db-client certificate for {dbUser}@{database}: {e.Message}", e);
+            }
+        }
+        finally
+        {
+            _certGate.Release();
+        }
+    }
+
+    public string? FindLock(UserIdentity identity, string database)
+    {
+        ArgumentNullException.ThrowIfNull(identity);
+        return locks.FindLock(identity.User, identity.Roles, database);
+    }
+
+    public void Dispose()
+    {
+        _rolesGate.Dispose();
+        _certGate.Dispose();
+    }
+}
