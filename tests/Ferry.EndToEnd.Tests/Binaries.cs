@@ -25,7 +25,7 @@ internal static class Binaries
 
     public static string Ferry => Require("ferry");
 
-public static string FerryAgent => Require("ferry-agent");
+    public static string FerryAgent => Require("ferry-agent");
 
     private static string Require(string name)
     {
