@@ -13,7 +13,8 @@ namespace Ferry.Proxy;
 /// <summary>
 /// Port 3080: one listener for PostgreSQL clients, agent tunnels and the API. The first bytes
 /// decide, without being consumed: a TLS ClientHello is routed by ALPN (<c>ferry-tunnel</c>,
-/// <c>postgresql</c> direct SSL, <c>h2</c>/<c>http/1.1</c> passed through to the auth API),
+/// <c>postgresql</c> direct SSL, <c>ferry-mysql</c> from Ferry's local proxy — the MySQL greeting is
+/// then sent inside TLS —, <c>h2</c>/<c>http/1.1</c> passed through to the auth API),
 /// a PostgreSQL SSLRequest is answered <c>S</c> then TLS, GSSENCRequest <c>N</c>, and a
 /// CancelRequest is routed to the agent that minted the key.
 /// </summary>

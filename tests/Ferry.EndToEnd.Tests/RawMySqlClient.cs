@@ -64,6 +64,69 @@ internal sealed class RawMySqlClient : IAsyncDisposable
         return client;
     }
 
+    /// <summary>
+    /// Connects the way Ferry's local proxy does: TLS on the proxy's main port with ALPN <c>ferry-mysql</c>,
+    /// then the MySQL greeting inside TLS and a HandshakeResponse41 without SSLRequest.
+    /// </summary>
+    public static async Task<RawMySqlClient> ConnectAlpnAsync(int port, X509Certificate2 certificate, string user, string schema, CancellationToken ct)
+    {
+        var tcp = new TcpClient();
+        await tcp.ConnectAsync("127.0.0.1", port, ct);
+        var ssl = new SslStream(tcp.GetStream());
+        await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "127.0.0.1",
+            ApplicationProtocols = [new SslApplicationProtocol("ferry-mysql")],
+            ClientCertificates = [certificate],
+            LocalCertificateSelectionCallback = (_, _, _, _, _) => certificate,
+            RemoteCertificateValidationCallback = static (_, _, _, _) => true,
+        }, ct);
+        var greetingPacket = await MySqlPacketStream.ReadAsync(ssl, 1 << 20, ct) ?? throw new IOException("no greeting");
+        var greeting = HandshakeV10.Read(new ReadOnlySequence<byte>(greetingPacket.Payload));
+        var w = new ArrayBufferWriter<byte>();
+        HandshakeResponse41.Write(w, 1, Caps, 1 << 24, 45, System.Text.Encoding.UTF8.GetBytes(user), [], System.Text.Encoding.UTF8.GetBytes(schema), "mysql_native_password"u8, []);
+        await MySqlPacketStream.WriteFramedAsync(ssl, w, ct);
+        var client = new RawMySqlClient(tcp, ssl, greeting.ConnectionId, System.Text.Encoding.UTF8.GetString(greeting.ServerVersion.ToArray()))
+        {
+            GreetingCapabilities = greeting.Capabilities,
+        };
+        var answer = await client.ReadAsync(ct) ?? throw new IOException("closed after the handshake");
+        if (answer.Payload[0] != 0)
+        {
+            throw new IOException("login refused: " + System.Text.Encoding.UTF8.GetString(answer.Payload));
+        }
+        return client;
+    }
+
+    public MySqlCapabilities GreetingCapabilities { get; private init; }
+
+    /// <summary>Sends a COM_QUERY and returns the first column of every row of its (single) result set, as text.</summary>
+    public async Task<List<string>> QueryAsync(string sql, CancellationToken ct)
+    {
+        await SendQueryAsync(sql, ct);
+        var first = await ReadAsync(ct) ?? throw new IOException("closed");
+        if (first.Payload[0] == 0xFF)
+        {
+            throw new IOException(System.Text.Encoding.UTF8.GetString(first.Payload.AsSpan(9)));
+        }
+        int columns = first.Payload[0];
+        for (var i = 0; i < columns; i++)
+        {
+            await ReadAsync(ct);
+        }
+        var rows = new List<string>();
+        while (true)
+        {
+            var packet = await ReadAsync(ct) ?? throw new IOException("closed");
+            if (packet.Payload[0] == 0xFE && packet.Payload.Length < 0xFFFFFF)
+            {
+                return rows;
+            }
+            var length = packet.Payload[0];
+            rows.Add(System.Text.Encoding.UTF8.GetString(packet.Payload, 1, length));
+        }
+    }
+
     public async Task SendAsync(ReadOnlyMemory<byte> framed, CancellationToken ct)
     {
         await _ssl.WriteAsync(framed, ct);

@@ -38,6 +38,7 @@ internal sealed partial class MySqlAgentSession
                 CommandCode.Debug => Admin(AuditEventTypes.MySqlDebug, AuditEventCodes.MySqlDebug, payload, null),
                 CommandCode.Refresh => Admin(AuditEventTypes.MySqlRefresh, AuditEventCodes.MySqlRefresh, payload, "subcommand"),
                 CommandCode.ResetConnection => ResetConnection(),
+                CommandCode.Quit => Quit(),
                 CommandCode.SetOption => Admin(AuditEventTypes.MySqlSetOption, AuditEventCodes.MySqlSetOption, payload, "option"),
                 _ => CommandVerdict.Forward,
             };
@@ -90,17 +91,19 @@ internal sealed partial class MySqlAgentSession
         e.Query = text;
         _ctx.Audit.Emit(e);
         // Set before the command reaches the server, so that the response relay is waiting for its answer.
-        _pendingPrepare = text;
+        _pendingPrepares.Enqueue(text);
         return CommandVerdict.Forward;
     }
 
     /// <summary>The first packet answering a COM_STMT_PREPARE: COM_STMT_PREPARE_OK (statement id, parameter count) or ERR.</summary>
     private void OnPrepareResponse(ReadOnlySequence<byte> packet)
     {
-        var query = _pendingPrepare;
-        _pendingPrepare = null;
+        if (!_pendingPrepares.TryDequeue(out var query))
+        {
+            return;
+        }
         var payload = packet.Slice(MySqlPacketReader.HeaderLength);
-        if (query is null || Response.Classify(payload) != ResponseKind.Ok || payload.Length < StmtPrepareOk.PayloadLength)
+        if ( Response.Classify(payload) != ResponseKind.Ok || payload.Length < StmtPrepareOk.PayloadLength)
         {
             return;
         }
@@ -122,33 +125,47 @@ internal sealed partial class MySqlAgentSession
         if (_statements.TryGetValue(id, out var statement))
         {
             e.Query = statement.Query;
-            var known = statement.TypesKnown ? statement.Types : [];
-            var execute = ComStmtExecute.Read(payload, statement.ParameterCount, known, MySqlCapabilities.None, statement.LongDataMask);
-            if (execute.NewParamsBound)
+            try
             {
-                execute.CopyBoundTypesTo(statement.Types);
-                statement.TypesKnown = true;
+                e.Parameters = DecodeParameters(payload, statement);
             }
-            var values = new List<string?>(execute.ParameterCount);
-            var formatted = new ArrayBufferWriter<byte>(64);
-            foreach (var p in execute.Parameters)
+            catch (MySqlProtocolException ex)
             {
-                if (p.IsNull)
-                {
-                    values.Add(null);
-                    continue;
-                }
-                formatted.ResetWrittenCount();
-                p.FormatTo(formatted);
-                values.Add(formatted.WrittenCount > MaxAuditedParameter
-                    ? Encoding.UTF8.GetString(formatted.WrittenSpan[..MaxAuditedParameter]) + $"…({formatted.WrittenCount} bytes)"
-                    : Encoding.UTF8.GetString(formatted.WrittenSpan));
+                // The statement's shape may be mis-tracked (a client that pipelines prepares): the server
+                // validates the packet itself, so it is forwarded and audited without parameters.
+                e.Details = new Dictionary<string, string> { ["parameters_error"] = ex.Message };
             }
-            e.Parameters = values;
             statement.LongDataMask = 0;
         }
         _ctx.Audit.Emit(e);
         return CommandVerdict.Forward;
+    }
+
+    private static List<string?> DecodeParameters(ReadOnlySequence<byte> payload, MySqlStatement statement)
+    {
+        var known = statement.TypesKnown ? statement.Types : [];
+        var execute = ComStmtExecute.Read(payload, statement.ParameterCount, known, MySqlCapabilities.None, statement.LongDataMask);
+        if (execute.NewParamsBound)
+        {
+            execute.CopyBoundTypesTo(statement.Types);
+            statement.TypesKnown = true;
+        }
+        var values = new List<string?>(execute.ParameterCount);
+        var formatted = new ArrayBufferWriter<byte>(64);
+        foreach (var p in execute.Parameters)
+        {
+            if (p.IsNull)
+            {
+                values.Add(null);
+                continue;
+            }
+            formatted.ResetWrittenCount();
+            p.FormatTo(formatted);
+            values.Add(formatted.WrittenCount > MaxAuditedParameter
+                ? Encoding.UTF8.GetString(formatted.WrittenSpan[..MaxAuditedParameter]) + $"…({formatted.WrittenCount} bytes)"
+                : Encoding.UTF8.GetString(formatted.WrittenSpan));
+        }
+        return values;
     }
 
     private CommandVerdict Statement(ReadOnlySequence<byte> payload)
@@ -223,6 +240,13 @@ internal sealed partial class MySqlAgentSession
         e.Error = reason;
         _ctx.Audit.Emit(e);
         return CommandVerdict.Refuse(MySqlSessionErrors.Packet(1, MySqlSessionErrors.NotSupported, "42000", reason));
+    }
+
+    private CommandVerdict Quit()
+    {
+        // The server closes the connection on COM_QUIT: whichever side's end is seen first, the client ended it.
+        _clientQuit = true;
+        return CommandVerdict.Forward;
     }
 
     private CommandVerdict ResetConnection()

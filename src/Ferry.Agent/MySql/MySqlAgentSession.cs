@@ -29,9 +29,11 @@ internal sealed partial class MySqlAgentSession
     private Stream _client = Stream.Null;
     private RbacEvaluator? _rbac;
     private MySqlCapabilities _caps;
+    private volatile bool _clientQuit;
     private string _dbUser = "";
     private string _dbName = "";
-    private volatile string? _pendingPrepare;
+    /// <summary>Texts of the COM_STMT_PREPAREs sent whose answer has not been seen yet, oldest first.</summary>
+    private readonly ConcurrentQueue<string> _pendingPrepares = new();
 
     public MySqlAgentSession(AgentContext ctx, AgentDatabase db, UserIdentity identity, string clientAddress)
     {
@@ -187,7 +189,7 @@ internal sealed partial class MySqlAgentSession
         };
         var toClient = new MySqlResponseRelay(serverReader, WriteClientAsync)
         {
-            WantsFirstPacket = () => _pendingPrepare is not null,
+            WantsFirstPacket = () => !_pendingPrepares.IsEmpty,
             OnFirstPacket = OnPrepareResponse,
         };
         var toDbTask = toDb.RunAsync(stop.Token);
@@ -209,6 +211,10 @@ internal sealed partial class MySqlAgentSession
             endReason = first == toDbTask
                 ? end switch { RelayEnd.SourceClosed => "client_closed", RelayEnd.ProtocolError => "client_protocol_error", _ => "database_closed" }
                 : end switch { RelayEnd.SourceClosed => "database_closed", RelayEnd.ProtocolError => "database_protocol_error", _ => "client_closed" };
+            if (_clientQuit)
+            {
+                endReason = "client_closed";
+            }
             await stop.CancelAsync();
             // Closing the database side ends the other direction promptly.
             await backend.Stream.DisposeAsync();

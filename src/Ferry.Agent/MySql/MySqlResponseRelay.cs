@@ -9,7 +9,7 @@ namespace Ferry.Agent.MySql;
 /// Server → client direction of a MySQL session: forwards everything unchanged, one write per read,
 /// tracking packet boundaries. When <see cref="WantsFirstPacket"/> says the session waits for the start
 /// of a response (a COM_STMT_PREPARE's), the first packet with sequence id 1 is shown whole (up to
-/// <see cref="FirstPacketLimit"/> bytes) to <see cref="OnFirstPacket"/>. Holds no buffer while idle.
+/// <see cref="FirstPacketLimit"/> bytes; a longer one as its header alone) to <see cref="OnFirstPacket"/>. Holds no buffer while idle.
 /// </summary>
 internal sealed class MySqlResponseRelay(PipeReader source, Func<ReadOnlySequence<byte>, ValueTask<bool>> writeToClient)
 {
@@ -84,8 +84,15 @@ internal sealed class MySqlResponseRelay(PipeReader source, Func<ReadOnlySequenc
             }
             var (payloadLength, sequenceId) = PacketHeader.Peek(buffer, pos);
             var packetLength = MySqlPacketReader.HeaderLength + payloadLength;
-            if (sequenceId == 1 && payloadLength <= FirstPacketLimit && WantsFirstPacket())
+            if (sequenceId == 1 && WantsFirstPacket())
             {
+                if (payloadLength > FirstPacketLimit)
+                {
+                    // Not a COM_STMT_PREPARE_OK (a long ERR): shown as its header alone, then streamed.
+                    OnFirstPacket?.Invoke(buffer.Slice(pos, MySqlPacketReader.HeaderLength));
+                    _remaining = packetLength;
+                    continue;
+                }
                 if (length - pos < packetLength)
                 {
                     break;
