@@ -122,4 +122,42 @@ public sealed partial class FerryCluster
         client.BaseAddress = new Uri($"https://127.0.0.1:{ProxyPort}");
         return client;
     }
+
+    /// <summary>
+    /// Starts a second, standalone proxy (<c>ferryd</c> with only a proxy section: joins the auth
+    /// service with a proxy token) and restarts the agent dialing both proxies. Returns the process and its port.
+    /// </summary>
+    public async Task<(ManagedServerProcess Process, int Port)> StartSecondProxyAsync()
+    {
+        var token = Regex.Match(await AdminAsync("tokens", "add", "--role", "proxy", "--ttl", "10m"), "token: (\\S+)").Groups[1].Value;
+        var pin = (await AdminAsync("ca", "export", "--type", "host", "--fingerprint")).Trim().Split('\n')[0];
+        var port = FreePort.Next();
+        var config = Path.Combine(Root, "proxy2.yaml");
+        await File.WriteAllTextAsync(config, $"""
+            cluster_name: e2e
+            data_dir: {Path.Combine(Root, "proxy2-data")}
+            proxy:
+              listen_addr: 127.0.0.1:{port}
+              mysql_listen_addr: 127.0.0.1:{FreePort.Next()}
+              public_addrs: [127.0.0.1:{port}]
+              auth_addr: 127.0.0.1:{AuthPort}
+              join_token: {token}
+              ca_pin: {pin}
+            """);
+        var proxy = ManagedServerProcess.Start(Binaries.Ferryd, ["--config", config]);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!proxy.Log.Contains("ferryd ready: proxy", StringComparison.Ordinal))
+        {
+            if (proxy.HasExited || DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException($"the second proxy did not start:\n{proxy.Log}");
+            }
+            await Task.Delay(50);
+        }
+        var agentConfig = await File.ReadAllTextAsync(_agentConfig!);
+        await File.WriteAllTextAsync(_agentConfig!, agentConfig.Replace($"proxies: [127.0.0.1:{ProxyPort}]", $"proxies: [127.0.0.1:{ProxyPort}, 127.0.0.1:{port}]", StringComparison.Ordinal));
+        KillAgent();
+        await RestartAgentAsync();
+        return (proxy, port);
+    }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using Ferry.Auth.Api;
 using Ferry.Testing;
+using Npgsql;
 using Xunit.Abstractions;
 
 namespace Ferry.EndToEnd.Tests;
@@ -150,5 +151,91 @@ public sealed class StandaloneAgentTests(StandaloneClusterFixture fixture, ITest
         Assert.Equal("staging", dyn.Labels["env"]);
         Assert.DoesNotContain(listed.Databases, d => d.Name is "pgdyn-prod" or "pgprod");
         Assert.Contains(listed.Databases, d => d.Name == "pg1" && d.DbUsers!.Contains("alice"));
+    }
+
+    [Fact]
+    public async Task Copy_100MB_OutAndBackIn_ArrivesWhole()
+    {
+        var (_, creds) = await LoginAsync();
+        await Cluster.WaitReachableAsync(creds, TimeSpan.FromSeconds(30));
+        var table = "copy_" + Guid.NewGuid().ToString("N")[..8];
+        var file = Path.Combine(Cluster.Root, table + ".txt");
+        var limit = TimeSpan.FromMinutes(5);
+        var (code, text) = await PsqlAsync(creds, $"\\copy (SELECT i || ':' || repeat('x', 1000) FROM generate_series(1, 100000) i) TO '{file}'", limit);
+        Assert.True(code == 0, text);
+        var size = new FileInfo(file).Length;
+        Assert.True(size > 100_000_000, $"COPY out wrote {size} bytes");
+
+        (code, text) = await PsqlAsync(creds, $"CREATE TABLE {table} (line text)", limit);
+        Assert.True(code == 0, text);
+        var clock = Stopwatch.StartNew();
+        (code, text) = await PsqlAsync(creds, $"\\copy {table} FROM '{file}'", limit);
+        Assert.True(code == 0, text);
+        var copyIn = clock.Elapsed;
+        (code, text) = await PsqlAsync(creds, $"SELECT count(*) || '|' || sum(length(line) + 1) || '|' || count(DISTINCT split_part(line, ':', 1)) FROM {table}", limit);
+        Assert.True(code == 0, text);
+        Assert.Equal($"100000|{size}|100000", text.Trim());
+        output.WriteLine($"COPY of {size / 1e6:0.0} MB out and back in through Ferry; COPY IN took {copyIn.TotalSeconds:0.0}s");
+    }
+
+    [Fact]
+    public async Task ListenNotify_DeliversNotificationsThroughFerry()
+    {
+        var (_, creds) = await LoginAsync();
+        await Cluster.WaitReachableAsync(creds, TimeSpan.FromSeconds(30));
+        var channel = "chan_" + Guid.NewGuid().ToString("N")[..8];
+        await using var listener = new NpgsqlConnection(Cluster.NpgsqlConnectionString(creds));
+        await listener.OpenAsync();
+        var received = new TaskCompletionSource<(string Channel, string Payload)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        listener.Notification += (_, e) => received.TrySetResult((e.Channel, e.Payload));
+        await using (var listen = new NpgsqlCommand($"LISTEN {channel}", listener))
+        {
+            await listen.ExecuteNonQueryAsync();
+        }
+
+        await using (var notifier = new NpgsqlConnection(Cluster.NpgsqlConnectionString(creds)))
+        {
+            await notifier.OpenAsync();
+            await using var notify = new NpgsqlCommand($"SELECT pg_notify('{channel}', 'hello through the tunnel')", notifier);
+            await notify.ExecuteNonQueryAsync();
+        }
+
+        await listener.WaitAsync(TimeSpan.FromSeconds(20));
+        var (gotChannel, payload) = await received.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(channel, gotChannel);
+        Assert.Equal("hello through the tunnel", payload);
+    }
+
+    [Fact]
+    public async Task TheAgentDialsEveryProxy_AStandaloneSecondProxyServesTheSameDatabases()
+    {
+        var (_, creds) = await LoginAsync();
+        var (proxy2, port) = await Cluster.StartSecondProxyAsync();
+        using (proxy2)
+        {
+            var viaSecond = Cluster.ConnectionString(creds).Replace($"port={Cluster.ProxyPort}", $"port={port}", StringComparison.Ordinal);
+            (int Code, string Output) result = (-1, "");
+            for (var i = 0; i < 100 && result.Code != 0; i++)
+            {
+                result = await ProcessRunner.RunAsync(Path.Combine(PostgresServer.BinDirectory, "psql"),
+                    [viaSecond, "-X", "-A", "-t", "-c", "SELECT current_user"], TimeSpan.FromSeconds(30));
+                if (result.Code != 0)
+                {
+                    await Task.Delay(200);
+                }
+            }
+            Assert.True(result.Code == 0, result.Output + "\nproxy2:\n" + proxy2.Log + "\nagent:\n" + Cluster.AgentLog);
+            Assert.Equal("alice", result.Output.Trim());
+            Assert.Contains("joined the cluster as proxy", proxy2.Log);
+
+            // Both proxies report to the auth service; the listing counts the agent's two tunnels as one database.
+            using var api = Cluster.Api(creds.Certificate);
+            var listed = await api.GetFromJsonAsync("/v1/databases", AuthApiJsonContext.Default.DatabasesResponse);
+            Assert.Single(listed!.Databases, d => d.Name == "pg1");
+
+            proxy2.Stop(9, TimeSpan.FromSeconds(10));
+        }
+        var (code, text) = await Cluster.PsqlAsync(creds, "SELECT 1");
+        Assert.True(code == 0, text);
     }
 }
