@@ -31,16 +31,19 @@ public sealed class DatabaseSettingsTests
     }
 
     [Fact]
-    public void MySqlOptions_UseLoosePrefixSoMySqlAndMariaDbClientsBothAcceptThem()
+    public void MySqlOptions_UseEachClientsOwnVerificationOption()
     {
         var login = Pg();
         login.Protocol = "mysql";
         login.Port = 3036;
-        var options = DatabaseConnectionSettings.MySqlOptions(login).ToDictionary(kv => kv.Key, kv => kv.Value);
-        Assert.Equal("VERIFY_IDENTITY", options["loose-ssl-mode"]);
-        Assert.Equal("1", options["loose-ssl-verify-server-cert"]);
-        Assert.Equal("app", options["database"]);
-        Assert.Equal("/h/.ferry/key.pem", options["ssl-key"]);
+        var maria = DatabaseConnectionSettings.MySqlOptions(login, mariaDb: true).ToDictionary(kv => kv.Key, kv => kv.Value);
+        Assert.Equal("1", maria["ssl-verify-server-cert"]);
+        Assert.False(maria.ContainsKey("ssl-mode"));
+        Assert.Equal("app", maria["database"]);
+        Assert.Equal("/h/.ferry/key.pem", maria["ssl-key"]);
+        var oracle = DatabaseConnectionSettings.MySqlOptions(login, mariaDb: false).ToDictionary(kv => kv.Key, kv => kv.Value);
+        Assert.Equal("VERIFY_IDENTITY", oracle["ssl-mode"]);
+        Assert.False(oracle.ContainsKey("ssl-verify-server-cert"));
         Assert.Contains("--ssl-verify-server-cert", DatabaseConnectionSettings.MySqlArguments(login, mariaDb: true));
         Assert.Contains("--ssl-mode=VERIFY_IDENTITY", DatabaseConnectionSettings.MySqlArguments(login, mariaDb: false));
     }

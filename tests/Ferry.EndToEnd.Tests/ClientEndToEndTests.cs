@@ -104,7 +104,9 @@ public sealed class ClientEndToEndTests(ClusterFixture fixture) : IClassFixture<
         var text = await cli.RunCheckedAsync("db", "ls");
         Assert.Contains("pg1", text);
         Assert.Contains("env=dev", text);
+        Assert.Contains("my1", text);
         Assert.DoesNotContain("pgprod", text); // denied by the developer role's deny rule on env=prod
+        Assert.DoesNotContain("myprod", text);
 
         var json = await cli.RunCheckedAsync("db", "ls", "--format", "json");
         using var doc = JsonDocument.Parse(json);
@@ -289,5 +291,53 @@ public sealed class ClientEndToEndTests(ClusterFixture fixture) : IClassFixture<
 
         var zsh = await cli.RunCheckedAsync("completion", "zsh");
         Assert.Contains("compdef _ferry ferry", zsh);
+    }
+
+    [Fact]
+    public async Task MySqlDbLogin_ThenPlainMysqlWithTheGroupSuffix_ReachesMariaDb_AndDbConnectRunsTheClient()
+    {
+        using var cli = await LoggedInAsync();
+        await File.WriteAllTextAsync(cli.MyCnf, "[client]\nconnect-timeout=20\n");
+        var login = await cli.RunCheckedAsync("db", "login", "my1", "--db-user", "alice", "--db-name", "app");
+        Assert.Contains("mysql --defaults-group-suffix=_ferry-my1", login);
+        var cnf = await File.ReadAllTextAsync(cli.MyCnf);
+        Assert.StartsWith("[client]\nconnect-timeout=20\n\n[client_ferry-my1]\n", cnf);
+        Assert.Contains($"port={Cluster.MySqlPort}", cnf);
+
+        var (code, output) = await cli.MySqlClientAsync("--defaults-group-suffix=_ferry-my1", "--batch", "--skip-column-names", "-e", "SELECT CONCAT(CURRENT_USER(), '|', DATABASE())");
+        Assert.True(code == 0, output);
+        Assert.StartsWith("alice@", output.Trim());
+        Assert.EndsWith("|app", output.Trim());
+
+        var (connect, connectOutput) = await cli.RunAsync(["db", "connect", "my1", "--", "--batch", "--skip-column-names", "-e", "SELECT CONCAT('connected as ', CURRENT_USER())"]);
+        Assert.True(connect == 0, connectOutput);
+        Assert.Contains("connected as alice@", connectOutput);
+
+        await cli.RunCheckedAsync("db", "logout", "my1");
+        Assert.Equal("[client]\nconnect-timeout=20\n", await File.ReadAllTextAsync(cli.MyCnf));
+    }
+
+    [Fact]
+    public async Task MySqlProxyDb_ServesMySqlConnectorAndTheCli_ThatPresentNoCertificate()
+    {
+        using var cli = await LoggedInAsync();
+        var port = FreePort.Next();
+        using var proxy = await cli.StartAsync(["proxy", "db", "my1", "--port", port.ToString(CultureInfo.InvariantCulture), "--db-user", "alice", "--db-name", "app"], "Press Ctrl+C");
+        Assert.Contains($"Server=127.0.0.1;Port={port};User ID=alice;Database=app;SslMode=None", proxy.Output);
+
+        await using (var conn = new MySqlConnector.MySqlConnection($"Server=127.0.0.1;Port={port};User ID=alice;Database=app;SslMode=None;Pooling=false;Connection Timeout=30"))
+        {
+            await conn.OpenAsync();
+            await using var cmd = new MySqlConnector.MySqlCommand("SELECT CONCAT(CURRENT_USER(), '|', DATABASE())", conn);
+            var value = (string)(await cmd.ExecuteScalarAsync())!;
+            Assert.StartsWith("alice@", value);
+            Assert.EndsWith("|app", value);
+            await using var create = new MySqlConnector.MySqlCommand("CREATE TABLE IF NOT EXISTS client_proxy (id INT PRIMARY KEY, v MEDIUMTEXT); REPLACE INTO client_proxy VALUES (1, REPEAT('x', 100000)); SELECT LENGTH(v) FROM client_proxy WHERE id = 1", conn);
+            Assert.Equal(100000L, Convert.ToInt64(await create.ExecuteScalarAsync(), CultureInfo.InvariantCulture));
+        }
+
+        var (code, output) = await cli.MySqlClientAsync("--no-defaults", "--host=127.0.0.1", $"--port={port}", "--user=alice", "--skip-ssl", "--batch", "--skip-column-names", "-e", "SELECT 'via local proxy'", "app");
+        Assert.True(code == 0, output + proxy.Output);
+        Assert.Contains("via local proxy", output);
     }
 }

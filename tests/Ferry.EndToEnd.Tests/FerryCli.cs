@@ -48,9 +48,15 @@ internal sealed class FerryCli : IDisposable
         return output;
     }
 
-    /// <summary><c>ferry login --password-stdin --otp CODE</c> with a fresh TOTP code.</summary>
+    public string MySqlProxy => "127.0.0.1:" + Cluster.MySqlPort.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary><c>ferry login --password-stdin --otp CODE</c> with a fresh TOTP code (and the cluster's MySQL listener).</summary>
     public Task<(int ExitCode, string Output)> LoginAsync(FerryCluster.UserSecrets user, params string[] extra) =>
-        RunAsync(["login", "--proxy", Proxy, "--user", user.User, "--password-stdin", "--otp", Totp.Code(user.TotpSecret, DateTimeOffset.UtcNow), .. extra], user.Password + "\n");
+        RunAsync(["login", "--proxy", Proxy, "--user", user.User, "--password-stdin", "--otp", Totp.Code(user.TotpSecret, DateTimeOffset.UtcNow), "--mysql-proxy", MySqlProxy, .. extra], user.Password + "\n");
+
+    /// <summary>Runs the mysql/mariadb command-line client with this person's HOME (so it reads their ~/.my.cnf).</summary>
+    public Task<(int ExitCode, string Output)> MySqlClientAsync(params string[] args) =>
+        ProcessRunner.RunAsync(MariaDbServer.FindBinary("mariadb", "mysql")!, args, TimeSpan.FromMinutes(2), environment: Environment());
 
     public Task<(int ExitCode, string Output)> PsqlAsync(string conninfo, string sql) =>
         ProcessRunner.RunAsync(Path.Combine(PostgresServer.BinDirectory, "psql"), [conninfo, "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql], TimeSpan.FromMinutes(2), environment: Environment());

@@ -84,7 +84,7 @@ public static class DatabaseAccess
             login.SectionFile = login.IsPostgres ? session.Paths.PgServiceFile : session.Paths.MyCnfFile;
             login.Section = login.IsPostgres ? PostgresService(name) : MySqlGroup(name);
             var doc = IniDocument.Load(login.SectionFile);
-            doc.Set(login.Section, login.IsPostgres ? DatabaseConnectionSettings.PostgresKeywords(login) : DatabaseConnectionSettings.MySqlOptions(login));
+            doc.Set(login.Section, login.IsPostgres ? DatabaseConnectionSettings.PostgresKeywords(login) : DatabaseConnectionSettings.MySqlOptions(login, NativeClients.IsMariaDb()));
             doc.Save(login.SectionFile);
         }
 

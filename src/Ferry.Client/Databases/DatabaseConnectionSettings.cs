@@ -99,10 +99,10 @@ public sealed class DatabaseConnectionSettings
     }
 
     /// <summary>
-    /// The <c>[client_ferry-NAME]</c> option group. <c>loose-</c> lets each client skip the option it does not know:
-    /// MySQL 8 knows <c>ssl-mode</c>, MariaDB knows <c>ssl-verify-server-cert</c>.
+    /// The <c>[client_ferry-NAME]</c> option group, for a MariaDB client (<c>ssl-verify-server-cert</c>) or Oracle's
+    /// MySQL client (<c>ssl-mode=VERIFY_IDENTITY</c>): each client warns about the other's option, even with <c>loose-</c>.
     /// </summary>
-    public static IReadOnlyList<KeyValuePair<string, string>> MySqlOptions(DatabaseLogin login)
+    public static IReadOnlyList<KeyValuePair<string, string>> MySqlOptions(DatabaseLogin login, bool mariaDb)
     {
         ArgumentNullException.ThrowIfNull(login);
         var list = new List<KeyValuePair<string, string>>
@@ -119,8 +119,7 @@ public sealed class DatabaseConnectionSettings
         list.Add(new("ssl-ca", login.CaFile));
         list.Add(new("ssl-cert", login.CertificateFile));
         list.Add(new("ssl-key", login.KeyFile));
-        list.Add(new("loose-ssl-mode", "VERIFY_IDENTITY"));
-        list.Add(new("loose-ssl-verify-server-cert", "1"));
+        list.Add(mariaDb ? new("ssl-verify-server-cert", "1") : new("ssl-mode", "VERIFY_IDENTITY"));
         return list;
     }
 
