@@ -26,6 +26,16 @@ public sealed partial class MySqlEndToEndTests
         await using var big = new MySqlCommand("SELECT REPEAT('y', 20971520)", conn);
         var value = (string)(await big.ExecuteScalarAsync())!;
         Assert.Equal(20971520, value.Length);
+        // A 20 MiB statement from the client: continuation packets on the way in, audited truncated.
+        var marker = "big_" + Guid.NewGuid().ToString("N")[..8];
+        await using var longQuery = new MySqlCommand($"SELECT '{marker}', LENGTH('{new string('q', 20 * 1024 * 1024)}')", conn);
+        await using (var reader = await longQuery.ExecuteReaderAsync())
+        {
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal(20L * 1024 * 1024, reader.GetInt64(1));
+        }
+        var audit = await SearchAuditAsync(marker);
+        Assert.Contains("\"truncated\":\"true\"", audit);
         await using var after = new MySqlCommand("SELECT 42", conn);
         Assert.Equal(42L, Convert.ToInt64(await after.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture));
     }

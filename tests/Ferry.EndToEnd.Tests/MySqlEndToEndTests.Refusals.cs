@@ -77,6 +77,45 @@ public sealed partial class MySqlEndToEndTests
     }
 
     [Fact]
+    public async Task TlsClientWithoutCertificate_IsToldToLogIn()
+    {
+        var (code, output) = await ProcessRunner.RunAsync(MariaDbServer.FindBinary("mariadb", "mysql")!,
+            ["--no-defaults", "-h", "127.0.0.1", "-P", Cluster.MySqlPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "-u", "alice",
+             "--ssl", $"--ssl-ca={Cluster.HostCaPath}", "--ssl-verify-server-cert", "-e", "SELECT 1"]);
+        Assert.NotEqual(0, code);
+        Assert.Contains("no client certificate", output);
+        Assert.Contains("ferry db login", output);
+    }
+
+    [Fact]
+    public async Task MalformedHandshakeResponse_IsAnsweredWithBadHandshake_AndClosed()
+    {
+        var creds = await LoginAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync("127.0.0.1", Cluster.ProxyPort, timeout.Token);
+        await using var ssl = new System.Net.Security.SslStream(tcp.GetStream());
+        await ssl.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions
+        {
+            TargetHost = "127.0.0.1",
+            ApplicationProtocols = [new System.Net.Security.SslApplicationProtocol("ferry-mysql")],
+            ClientCertificates = [creds.Certificate],
+            LocalCertificateSelectionCallback = (_, _, _, _, _) => creds.Certificate,
+            RemoteCertificateValidationCallback = static (_, _, _, _) => true,
+        }, timeout.Token);
+        Assert.NotNull(await Ferry.Protocol.MySql.Packets.MySqlPacketStream.ReadAsync(ssl, 1 << 20, timeout.Token));
+        // Protocol 4.1 capabilities, then the packet stops inside the fixed part.
+        await Ferry.Protocol.MySql.Packets.MySqlPacketStream.WriteAsync(ssl, 1, new byte[] { 0x00, 0x02, 0x00, 0x00, 0xFF }, timeout.Token);
+        var answer = await Ferry.Protocol.MySql.Packets.MySqlPacketStream.ReadAsync(ssl, 1 << 20, timeout.Token);
+        Assert.NotNull(answer);
+        Assert.Equal(2, answer.Value.SequenceId);
+        var err = ErrPacket.Read(new ReadOnlySequence<byte>(answer.Value.Payload));
+        Assert.Equal(1043, err.ErrorCode);
+        Assert.Contains("bad handshake", Encoding.UTF8.GetString(err.Message));
+        Assert.Null(await Ferry.Protocol.MySql.Packets.MySqlPacketStream.ReadAsync(ssl, 1 << 20, timeout.Token));
+    }
+
+    [Fact]
     public async Task ClientWithoutTls_GetsAnErrorAskingForTls()
     {
         var (code, output) = await ProcessRunner.RunAsync(MariaDbServer.FindBinary("mariadb", "mysql")!,

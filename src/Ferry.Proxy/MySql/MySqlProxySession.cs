@@ -33,7 +33,7 @@ internal sealed class MySqlProxySession(ProxyContext ctx, IPEndPoint remote)
     /// <summary>ER_HANDSHAKE_ERROR.</summary>
     private const ushort HandshakeError = 1043;
 
-    /// <summary>ER_BAD_DB_ERROR is for schemas; for a database with no agent, ER_CONNECTION_ERROR (2002-like) does not exist server side: use ER_UNKNOWN_ERROR.</summary>
+    /// <summary>ER_UNKNOWN_ERROR, for a database no connected agent serves (servers have no closer code).</summary>
     private const ushort Unavailable = 1105;
 
     private MySqlCapabilities _clientCaps = MySqlCapabilities.Protocol41;
