@@ -4,7 +4,9 @@ using System.Security.Cryptography.X509Certificates;
 namespace Ferry.Identity;
 
 /// <summary>
-/// CA pins: <c>sha256:</c> and the lower-case hex SHA-256 of a CA certificate's DER. Printed by
+/// CA pins: <c>sha256:</c> and the lower-case hex SHA-256 of a CA certificate's SubjectPublicKeyInfo (DER),
+/// so a CA certificate re-issued for the same key keeps its pin; the same value <c>ferry login</c> shows
+/// (<c>openssl x509 -in ca.pem -pubkey -noout | openssl pkey -pubin -outform der | sha256sum</c>). Printed by
 /// <c>ferryd admin ca export --type host --fingerprint</c>; checked by agents, proxies and clients on
 /// first contact, before they trust anything the cluster says.
 /// </summary>
@@ -13,7 +15,7 @@ public static class CaFingerprint
     public static string Of(X509Certificate2 certificate)
     {
         ArgumentNullException.ThrowIfNull(certificate);
-        return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(certificate.RawData));
+        return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(certificate.PublicKey.ExportSubjectPublicKeyInfo()));
     }
 
     /// <summary>The fingerprints of every certificate in a PEM bundle.</summary>
