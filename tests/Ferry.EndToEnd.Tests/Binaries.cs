@@ -8,16 +8,21 @@ internal static class Binaries
         get
         {
             var env = Environment.GetEnvironmentVariable("FERRY_DIST");
-            if (!string.IsNullOrEmpty(env))
-            {
-                return env;
-            }
+            return !string.IsNullOrEmpty(env) ? env : Path.Combine(RepositoryRoot, "dist");
+        }
+    }
+
+    /// <summary>The directory holding Proxy.sln, found by walking up from the test assembly.</summary>
+    public static string RepositoryRoot
+    {
+        get
+        {
             var dir = new DirectoryInfo(AppContext.BaseDirectory);
             while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Proxy.sln")))
             {
                 dir = dir.Parent;
             }
-            return dir is null ? throw new InvalidOperationException("cannot find the repository root") : Path.Combine(dir.FullName, "dist");
+            return dir?.FullName ?? throw new InvalidOperationException("cannot find the repository root");
         }
     }
 

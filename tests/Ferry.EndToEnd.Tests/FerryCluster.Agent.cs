@@ -155,9 +155,29 @@ public sealed partial class FerryCluster
             await Task.Delay(50);
         }
         var agentConfig = await File.ReadAllTextAsync(_agentConfig!);
-        await File.WriteAllTextAsync(_agentConfig!, agentConfig.Replace($"proxies: [127.0.0.1:{ProxyPort}]", $"proxies: [127.0.0.1:{ProxyPort}, 127.0.0.1:{port}]", StringComparison.Ordinal));
+        // Dial the first proxy and this one (a proxy started by an earlier call is dropped).
+        await File.WriteAllTextAsync(_agentConfig!, Regex.Replace(agentConfig, @"(?m)^  proxies: \[.*\]$", $"  proxies: [127.0.0.1:{ProxyPort}, 127.0.0.1:{port}]"));
         KillAgent();
         await RestartAgentAsync();
         return (proxy, port);
+    }
+
+    /// <summary>SIGKILL to ferryd: the auth service and the first proxy die without a word.</summary>
+    public void KillFerryd() => _ferryd?.Stop(9, TimeSpan.FromSeconds(10));
+
+    /// <summary>Starts ferryd again on the same configuration, data dir and ports.</summary>
+    public async Task RestartFerrydAsync()
+    {
+        _ferryd?.Dispose();
+        _ferryd = ManagedServerProcess.Start(Binaries.Ferryd, ["--config", Path.Combine(Root, "ferry.yaml"), "--all-in-one"]);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!_ferryd.Log.Contains("ferryd ready", StringComparison.Ordinal))
+        {
+            if (_ferryd.HasExited || DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException($"ferryd did not restart:\n{_ferryd.Log}");
+            }
+            await Task.Delay(50);
+        }
     }
 }

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using Ferry.Auth.Api;
 using Ferry.Testing;
 using Npgsql;
@@ -238,4 +240,63 @@ public sealed class StandaloneAgentTests(StandaloneClusterFixture fixture, ITest
         var (code, text) = await Cluster.PsqlAsync(creds, "SELECT 1");
         Assert.True(code == 0, text);
     }
+
+    [Fact]
+    public async Task KillingTheAuthServiceDuringPgbench_AndTheAgentAfterIt_LosesNoAuditEvent()
+    {
+        var (user, creds) = await LoginAsync();
+        await Cluster.WaitReachableAsync(creds, TimeSpan.FromSeconds(30));
+        var (proxy2, port) = await Cluster.StartSecondProxyAsync();
+        using (proxy2)
+        {
+            var conn = Cluster.ConnectionString(creds).Replace($"port={Cluster.ProxyPort}", $"port={port}", StringComparison.Ordinal);
+            var pgbench = Path.Combine(PostgresServer.BinDirectory, "pgbench");
+            (int ExitCode, string Output) init = (-1, "");
+            for (var i = 0; i < 100 && init.ExitCode != 0; i++)
+            {
+                init = await ProcessRunner.RunAsync(pgbench, ["-i", "-s", "1", "-q", "--no-vacuum", conn], TimeSpan.FromMinutes(3));
+                if (init.ExitCode != 0)
+                {
+                    await Task.Delay(200);
+                }
+            }
+            Assert.True(init.ExitCode == 0, init.Output);
+
+            // pgbench runs through the second proxy; 2 s in, the auth service (and the first proxy with it) is killed.
+            var run = ProcessRunner.RunAsync(pgbench, ["-S", "-M", "simple", "-c", "2", "-T", "6", "-n", conn], TimeSpan.FromMinutes(2));
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            Cluster.KillFerryd();
+            var result = await run;
+            Assert.True(result.ExitCode == 0, result.Output + "\nagent:\n" + Cluster.AgentLog);
+            var processed = int.Parse(Regex.Match(result.Output, @"number of transactions actually processed: (\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(processed > 0, result.Output);
+
+            // The agent's spool now holds events the auth service never received: kill it too, then bring both back.
+            Cluster.KillAgent();
+            await Cluster.RestartAgentAsync();
+            await Cluster.RestartFerrydAsync();
+
+            var admin = await Cluster.AddUserAsync("adm" + Guid.NewGuid().ToString("N")[..8], "admin");
+            var adminCreds = await Cluster.LoginAsync(admin);
+            using var api = Cluster.Api(adminCreds.Certificate);
+            var query = $"/v1/audit/search?since=1h&user={user.User}&type=db.session.query&contains={Uri.EscapeDataString("SELECT abalance FROM pgbench_accounts")}&limit=100000";
+            var counted = 0;
+            for (var i = 0; i < 300; i++)
+            {
+                using var doc = JsonDocument.Parse(await api.GetStringAsync(query));
+                counted = CountEvents(doc.RootElement);
+                if (counted >= processed)
+                {
+                    break;
+                }
+                await Task.Delay(200);
+            }
+            output.WriteLine($"pgbench processed {processed} transactions with the auth service killed 2 s in and the agent killed after; the audit store holds {counted} of their queries");
+            Assert.Equal(processed, counted);
+        }
+    }
+
+    private static int CountEvents(JsonElement root) => root.ValueKind == JsonValueKind.Array
+        ? root.GetArrayLength()
+        : root.TryGetProperty("events", out var events) ? events.GetArrayLength() : throw new InvalidOperationException(root.ToString());
 }
