@@ -176,6 +176,7 @@ EOF
 start_ferry() {
   FERRY_PORT=$(free_port)
   FERRY_AUTH_PORT=$(free_port)
+  FERRY_MYSQL_PORT=$(free_port)
   local f=$BENCH_TMP/ferry
   cat >"$f/role.yaml" <<EOF
 kind: role
@@ -183,7 +184,7 @@ name: bench
 options: { max_session_ttl: 8h }
 allow:
   db_labels: { env: [bench] }
-  db_names: [$BENCH_DB_NAME]
+  db_names: [$BENCH_DB_NAME, sbtest]
   db_users: [$BENCH_DB_USER]
 EOF
   ferryd_admin roles apply -f "$f/role.yaml" >/dev/null
@@ -197,6 +198,7 @@ auth:
   listen_addr: 127.0.0.1:$FERRY_AUTH_PORT
 proxy:
   listen_addr: 127.0.0.1:$FERRY_PORT
+  mysql_listen_addr: 127.0.0.1:$FERRY_MYSQL_PORT
   public_addrs: [127.0.0.1:$FERRY_PORT]
 agent:
   databases:
@@ -205,6 +207,14 @@ agent:
       uri: 127.0.0.1:$PG_PORT
       labels: { env: bench }
 EOF
+  if [ -n "${MARIADB_PORT:-}" ]; then
+    cat >>"$f/ferry.yaml" <<EOF
+    - name: my1
+      protocol: mysql
+      uri: 127.0.0.1:$MARIADB_PORT
+      labels: { env: bench }
+EOF
+  fi
   run_ferryd
 }
 
