@@ -221,7 +221,8 @@ EOF
 run_ferryd() {
   local f=$BENCH_TMP/ferry
   step "Ferry: ferryd --all-in-one ($FERRYD) proxy on $FERRY_PORT, agent tunnel over TLS, agent -> PostgreSQL over TLS (verify-full, cert auth)"
-  "$FERRYD" --config "$f/ferry.yaml" --all-in-one >"$f/ferryd.log" 2>&1 &
+  # BENCH_FERRYD_ENV="NAME=value ..." runs ferryd with extra environment (runtime experiments; recorded in the report).
+  env ${BENCH_FERRYD_ENV:-} "$FERRYD" --config "$f/ferry.yaml" --all-in-one >"$f/ferryd.log" 2>&1 &
   FERRYD_PID=$!
   remember_pid ferryd "$FERRYD_PID"
   local i
