@@ -111,7 +111,8 @@ run_scale() {
   rss3=$(rss_kib "$FERRYD_PID")
 
   DATE=${DATE:-$(date -u +%Y-%m-%d)}
-  local out=perf/results/scale-$DATE.md
+  mkdir -p "$RESULTS_DIR"
+  local out=$RESULTS_DIR/scale-$DATE.md
   S_N=$n S_PROCS=$procs S_M=$m S_CLK=$clk S_T_KILL=$t_kill S_T_DOWN=$t_down S_T_EXEC=$t_exec S_DATE=$DATE \
   S_COMMAND="scripts/bench $ORIG_ARGS" S_LOAD_BEFORE="$LOAD_BEFORE" S_LOAD_AFTER="$(uptime)" S_OPENED=${opened:-0} \
   S_RSS0=$rss0 S_RSS1=$rss1 S_RSS2=$rss2 S_RSS3=$rss3 S_BASE_CPU=$base_cpu S_TUNNELS_CPU=$tunnels_cpu S_CLIENTS_CPU=$clients_cpu \
