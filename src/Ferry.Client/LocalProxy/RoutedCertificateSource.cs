@@ -8,31 +8,41 @@ namespace Ferry.Client;
 /// </summary>
 public sealed class RoutedCertificateSource : IDisposable
 {
-    private readonly ClientSession _session;
+    private readonly Func<CancellationToken, Task<(X509Certificate2 Certificate, DateTimeOffset Expires)>> _issue;
+    private readonly DateTimeOffset _loginExpires;
+    private readonly string _loginCommand;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly TimeProvider _time;
     private readonly List<X509Certificate2> _retired = [];
     private X509Certificate2? _current;
     private DateTimeOffset _renewAt;
 
+    /// <summary>Issues through the login of <paramref name="session"/>.</summary>
     public RoutedCertificateSource(ClientSession session, string service, string protocol, string dbUser, string dbName, TimeProvider? time = null)
+        : this(
+            service,
+            async ct =>
+            {
+                var (_, certificate, expires) = await session.IssueRoutedAsync(service, protocol, dbUser, dbName, ct).ConfigureAwait(false);
+                return (certificate, expires);
+            },
+            session.Identity.NotAfter,
+            ClientSession.LoginCommand(session.Profile),
+            time)
     {
-        ArgumentNullException.ThrowIfNull(session);
-        _session = session;
+    }
+
+    /// <summary>Issues with <paramref name="issue"/> until <paramref name="loginExpires"/>.</summary>
+    internal RoutedCertificateSource(string service, Func<CancellationToken, Task<(X509Certificate2 Certificate, DateTimeOffset Expires)>> issue, DateTimeOffset loginExpires, string loginCommand, TimeProvider? time = null)
+    {
         Service = service;
-        Protocol = protocol;
-        DbUser = dbUser;
-        DbName = dbName;
+        _issue = issue;
+        _loginExpires = loginExpires;
+        _loginCommand = loginCommand;
         _time = time ?? TimeProvider.System;
     }
 
     public string Service { get; }
-
-    public string Protocol { get; }
-
-    public string DbUser { get; }
-
-    public string DbName { get; }
 
     /// <summary>How many certificates were issued so far (1 after the first use).</summary>
     public int Issued { get; private set; }
@@ -40,11 +50,11 @@ public sealed class RoutedCertificateSource : IDisposable
     /// <summary>NotAfter of the certificate in use.</summary>
     public DateTimeOffset Expires { get; private set; }
 
-    /// <summary>The certificate to present now; renews it first when due.</summary>
+    /// <summary>The certificate to present now; renews it first when due; after the login ends, says what to run.</summary>
     public async Task<X509Certificate2> GetAsync(CancellationToken ct = default)
     {
         var now = _time.GetUtcNow();
-        if (_current is { } fresh && now < _renewAt)
+        if (_current is { } fresh && now < _renewAt && now < Expires)
         {
             return fresh;
         }
@@ -53,18 +63,17 @@ public sealed class RoutedCertificateSource : IDisposable
         try
         {
             now = _time.GetUtcNow();
-            if (_current is { } again && now < _renewAt)
+            if (_current is { } again && now < _renewAt && now < Expires)
             {
                 return again;
             }
 
-            var loginLeft = _session.Identity.NotAfter - now;
-            if (loginLeft <= TimeSpan.Zero)
+            if (now >= _loginExpires)
             {
-                throw new FerryClientException($"your login expired {Durations.Format(loginLeft)} ago: run `{ClientSession.LoginCommand(_session.Profile)}`, then start `ferry proxy db {Service}` again");
+                throw new FerryClientException($"your login expired {Durations.Format(now - _loginExpires)} ago: run `{_loginCommand}`, then start `ferry proxy db {Service}` again");
             }
 
-            var (_, certificate, expires) = await _session.IssueRoutedAsync(Service, Protocol, DbUser, DbName, ct).ConfigureAwait(false);
+            var (certificate, expires) = await _issue(ct).ConfigureAwait(false);
             if (_current is not null)
             {
                 _retired.Add(_current); // a handshake may still hold it
@@ -73,8 +82,7 @@ public sealed class RoutedCertificateSource : IDisposable
             _current = certificate;
             Expires = expires;
             Issued++;
-            var lifetime = expires - now;
-            _renewAt = now + (lifetime * 2 / 3);
+            _renewAt = now + ((expires - now) * 2 / 3);
             return certificate;
         }
         finally
