@@ -61,7 +61,9 @@ public sealed partial class AuthService
         var traits = Traits(record);
         await RequireNotLockedAsync(user, record.Roles, clientAddr, ct).ConfigureAwait(false);
         var rbac = new RbacEvaluator(roles, traits);
-        var requested = request.TtlSeconds is { } s and > 0 ? TimeSpan.FromSeconds(Math.Min(s, MaxRequestedTtlSeconds)) : rbac.MaxSessionTtl;
+        var requested = request.TtlSeconds is { } s and > 0
+            ? TimeSpan.FromSeconds(Math.Min(s, MaxRequestedTtlSeconds))
+            : _options.DefaultSessionTtl is { } d && d < rbac.MaxSessionTtl ? d : rbac.MaxSessionTtl;
         var identity = new UserIdentity
         {
             User = user,

@@ -25,6 +25,9 @@ public sealed class AuthServiceOptions
     /// <summary>Db-client certificate lifetime (the agent caches it for most of it).</summary>
     public TimeSpan DbClientCertificateTtl { get; init; } = TimeSpan.FromHours(1);
 
+    /// <summary>Certificate lifetime when a login asks for none (capped by the roles' <c>max_session_ttl</c>); null: the cap itself.</summary>
+    public TimeSpan? DefaultSessionTtl { get; init; }
+
     /// <summary>Identifies this process in audit events (<c>server_id</c>).</summary>
     public string ServerId { get; init; } = Environment.MachineName;
 }

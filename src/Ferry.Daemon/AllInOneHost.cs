@@ -58,6 +58,8 @@ internal sealed class AllInOneHost : IAsyncDisposable
             ClusterName = config.ClusterName,
             PublicAddrs = [.. auth.PublicAddrs, .. proxy.PublicAddrs.Select(HostOf)],
             ServerId = "auth-" + Environment.MachineName,
+            AuditRetention = auth.AuditRetention,
+            DefaultSessionTtl = auth.DefaultSessionTtl,
         }, ct);
         var service = _auth.Service;
 

@@ -17,9 +17,9 @@ internal sealed class ServerAuditPipeline : IAuditSink, IAsyncDisposable
     private readonly Task _shipping;
     private readonly Task _adminSweep;
 
-    public ServerAuditPipeline(string dataDir, TimeProvider time)
+    public ServerAuditPipeline(string dataDir, TimeProvider time, TimeSpan? retention = null)
     {
-        Store = AuditStore.Open(Path.Combine(dataDir, "audit"), new AuditStoreOptions { Time = time });
+        Store = AuditStore.Open(Path.Combine(dataDir, "audit"), new AuditStoreOptions { Time = time, Retention = retention });
         _spoolRoot = Path.Combine(dataDir, "spool");
         _spool = AuditSpool.Open(Path.Combine(_spoolRoot, "auth"));
         _sink = new SpoolingAuditSink(_spool);
@@ -57,9 +57,23 @@ internal sealed class ServerAuditPipeline : IAuditSink, IAsyncDisposable
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(200));
         try
         {
+            var maintained = DateTimeOffset.UtcNow;
             while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
             {
                 await DrainAsync(_stop.Token).ConfigureAwait(false);
+                if (DateTimeOffset.UtcNow - maintained >= TimeSpan.FromMinutes(1))
+                {
+                    // Seal old segments and apply retention (which audits what it removed).
+                    maintained = DateTimeOffset.UtcNow;
+                    try
+                    {
+                        Store.Maintain();
+                    }
+                    catch (IOException)
+                    {
+                        // Retried on the next round; the store stays consistent (sealing and retention are crash-safe).
+                    }
+                }
             }
         }
         catch (OperationCanceledException)

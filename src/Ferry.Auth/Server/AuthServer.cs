@@ -53,7 +53,7 @@ public sealed class AuthServer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         var listen = ParseListenAddress(options.ListenAddress);
-        var audit = new ServerAuditPipeline(options.DataDir, options.Time);
+        var audit = new ServerAuditPipeline(options.DataDir, options.Time, options.AuditRetention);
         var stopping = new CancellationTokenSource();
         AuthService? service = null;
         try
@@ -66,6 +66,7 @@ public sealed class AuthServer : IAsyncDisposable
                     Time = options.Time,
                     Throttle = options.Throttle,
                     ServerId = options.ServerId,
+                    DefaultSessionTtl = options.DefaultSessionTtl,
                 },
                 audit);
             var certificate = CreateServerCertificate(service, options, listen);

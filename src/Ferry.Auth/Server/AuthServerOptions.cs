@@ -23,6 +23,12 @@ public sealed class AuthServerOptions
 
     public LoginThrottleOptions Throttle { get; init; } = new();
 
+    /// <summary>Audit segments whose newest event is older than this are removed (sealed segments only; null keeps everything).</summary>
+    public TimeSpan? AuditRetention { get; init; }
+
+    /// <summary>Certificate lifetime when a login asks for none (still capped by the roles' <c>max_session_ttl</c>).</summary>
+    public TimeSpan? DefaultSessionTtl { get; init; }
+
     /// <summary>Interval of <c>ping</c> lines on <c>/v1/locks/watch</c>.</summary>
     public TimeSpan WatchPingInterval { get; init; } = TimeSpan.FromSeconds(15);
 }
