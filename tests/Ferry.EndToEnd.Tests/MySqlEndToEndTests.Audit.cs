@@ -17,6 +17,20 @@ public sealed partial class MySqlEndToEndTests
     }
 
     [Fact]
+    public async Task ClientChoosingCachingSha2_IsSwitchedToNativePassword_AndLoggedInByItsCertificate()
+    {
+        var creds = await LoginAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        // A MySQL 8 client's default plugin, with a (meaningless) 32-byte scramble of some password.
+        await using var client = await RawMySqlClient.ConnectAsync(Cluster.MySqlPort, creds.Certificate, "alice", "app", timeout.Token,
+            authPlugin: "caching_sha2_password", authResponse: new byte[32]);
+        Assert.NotNull(client.SwitchedTo);
+        Assert.Equal("mysql_native_password", client.SwitchedTo.Value.Plugin);
+        Assert.Equal(21, client.SwitchedTo.Value.Data.Length); // 20-byte nonce + NUL
+        Assert.Equal(["alice@%"], await client.QueryAsync("SELECT CURRENT_USER()", timeout.Token));
+    }
+
+    [Fact]
     public async Task Session_IsAuditedFromStartToEnd_WithQueriesInitDbAndKill()
     {
         var creds = await LoginAsync();

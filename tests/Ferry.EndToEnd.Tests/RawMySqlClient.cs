@@ -32,9 +32,13 @@ internal sealed class RawMySqlClient : IAsyncDisposable
 
     public uint ConnectionId { get; }
 
+    /// <summary>The plugin and nonce of the AuthSwitchRequest the proxy sent, if it sent one.</summary>
+    public (string Plugin, byte[] Data)? SwitchedTo { get; private set; }
+
     public string ServerVersion { get; }
 
-    public static async Task<RawMySqlClient> ConnectAsync(int port, X509Certificate2 certificate, string user, string schema, CancellationToken ct)
+    public static async Task<RawMySqlClient> ConnectAsync(int port, X509Certificate2 certificate, string user, string schema, CancellationToken ct,
+        string authPlugin = "mysql_native_password", byte[]? authResponse = null)
     {
         var tcp = new TcpClient();
         await tcp.ConnectAsync("127.0.0.1", port, ct);
@@ -53,10 +57,19 @@ internal sealed class RawMySqlClient : IAsyncDisposable
             RemoteCertificateValidationCallback = static (_, _, _, _) => true,
         }, ct);
         w.ResetWrittenCount();
-        HandshakeResponse41.Write(w, 2, Caps, 1 << 24, 45, System.Text.Encoding.UTF8.GetBytes(user), [], System.Text.Encoding.UTF8.GetBytes(schema), "mysql_native_password"u8, []);
+        HandshakeResponse41.Write(w, 2, Caps, 1 << 24, 45, System.Text.Encoding.UTF8.GetBytes(user), authResponse ?? [], System.Text.Encoding.UTF8.GetBytes(schema),
+            System.Text.Encoding.ASCII.GetBytes(authPlugin), []);
         await MySqlPacketStream.WriteFramedAsync(ssl, w, ct);
         var client = new RawMySqlClient(tcp, ssl, greeting.ConnectionId, System.Text.Encoding.UTF8.GetString(greeting.ServerVersion.ToArray()));
         var answer = await client.ReadAsync(ct) ?? throw new IOException("closed after the handshake");
+        if (answer.Payload[0] == AuthSwitchRequest.Header)
+        {
+            var request = AuthSwitchRequest.Read(new ReadOnlySequence<byte>(answer.Payload));
+            client.SwitchedTo = (System.Text.Encoding.ASCII.GetString(request.PluginName.ToArray()), request.PluginData.ToArray());
+            // Any scramble: the password is not what Ferry checks.
+            await MySqlPacketStream.WriteAsync(ssl, (byte)(answer.SequenceId + 1), new byte[20], ct);
+            answer = await client.ReadAsync(ct) ?? throw new IOException("closed after the auth switch");
+        }
         if (answer.Payload[0] != 0)
         {
             throw new IOException("login refused: " + System.Text.Encoding.UTF8.GetString(answer.Payload));
