@@ -340,4 +340,25 @@ public sealed class ClientEndToEndTests(ClusterFixture fixture) : IClassFixture<
         Assert.True(code == 0, output + proxy.Output);
         Assert.Contains("via local proxy", output);
     }
+
+    [Fact]
+    public async Task LoggingInAgain_ReissuesTheDatabaseLogins_ForTheNewKey()
+    {
+        using var cli = new FerryCli(Cluster);
+        var user = await NewUserAsync();
+        var (code, output) = await cli.LoginAsync(user);
+        Assert.True(code == 0, output);
+        await cli.RunCheckedAsync("db", "login", "pg1", "--db-user", "alice", "--db-name", "app");
+        var keyBefore = await File.ReadAllTextAsync(Path.Combine(cli.FerryHome, "key.pem"));
+        var certBefore = await File.ReadAllTextAsync(Path.Combine(cli.FerryHome, "db", "pg1", "cert.pem"));
+
+        // The same TOTP step cannot be used twice: log in again with the next step's code (one step of skew is accepted).
+        (code, output) = await cli.LoginAtAsync(user, DateTimeOffset.UtcNow.AddSeconds(30));
+        Assert.True(code == 0, output);
+        Assert.NotEqual(keyBefore, await File.ReadAllTextAsync(Path.Combine(cli.FerryHome, "key.pem")));
+        Assert.NotEqual(certBefore, await File.ReadAllTextAsync(Path.Combine(cli.FerryHome, "db", "pg1", "cert.pem")));
+        var (psql, psqlOutput) = await cli.PsqlAsync("service=ferry-pg1", "SELECT 'still works'");
+        Assert.True(psql == 0, psqlOutput);
+        Assert.Contains("still works", psqlOutput);
+    }
 }

@@ -52,7 +52,11 @@ internal sealed class FerryCli : IDisposable
 
     /// <summary><c>ferry login --password-stdin --otp CODE</c> with a fresh TOTP code (and the cluster's MySQL listener).</summary>
     public Task<(int ExitCode, string Output)> LoginAsync(FerryCluster.UserSecrets user, params string[] extra) =>
-        RunAsync(["login", "--proxy", Proxy, "--user", user.User, "--password-stdin", "--otp", Totp.Code(user.TotpSecret, DateTimeOffset.UtcNow), "--mysql-proxy", MySqlProxy, .. extra], user.Password + "\n");
+        LoginAtAsync(user, DateTimeOffset.UtcNow, extra);
+
+    /// <summary>Logs in with the TOTP code of <paramref name="codeTime"/> (the server accepts one step of skew and refuses a reused step).</summary>
+    public Task<(int ExitCode, string Output)> LoginAtAsync(FerryCluster.UserSecrets user, DateTimeOffset codeTime, params string[] extra) =>
+        RunAsync(["login", "--proxy", Proxy, "--user", user.User, "--password-stdin", "--otp", Totp.Code(user.TotpSecret, codeTime), "--mysql-proxy", MySqlProxy, .. extra], user.Password + "\n");
 
     /// <summary>Runs the mysql/mariadb command-line client with this person's HOME (so it reads their ~/.my.cnf).</summary>
     public Task<(int ExitCode, string Output)> MySqlClientAsync(params string[] args) =>

@@ -100,10 +100,25 @@ internal static class DbCommands
             var login = await DatabaseAccess.LoginAsync(session, db, parse.GetValue(dbUser), parse.GetValue(dbName), configureClients: true, ct).ConfigureAwait(false);
             Console.WriteLine($"Logged in to {db} ({login.Protocol}) as database user {login.DbUser}{(login.DbName.Length > 0 ? ", database " + login.DbName : "")}; certificate valid until {LoginCommands.Time(login.Expires)}.");
             Console.WriteLine($"Wrote [{login.Section}] to {login.SectionFile}. Connect with:");
-            Console.WriteLine(login.IsPostgres ? $"  psql \"service={login.Section}\"" : $"  mysql --defaults-group-suffix=_ferry-{db}");
+            Console.WriteLine("  " + NativeCommand(login));
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The native client command that reads what <c>db login</c> wrote.</summary>
+    internal static string NativeCommand(DatabaseLogin login)
+    {
+        if (login.IsPostgres)
+        {
+            return $"psql \"service={login.Section}\"";
+        }
+
+        // mysql reads ~/.my.cnf by itself; another file (FERRY_MYCNF) must be named, and first.
+        var home = Environment.GetEnvironmentVariable("HOME") ?? "";
+        return login.SectionFile == Path.Combine(home, ".my.cnf")
+            ? $"mysql --defaults-group-suffix=_ferry-{login.Name}"
+            : $"mysql --defaults-extra-file={DatabaseConnectionSettings.ShellQuote(login.SectionFile)} --defaults-group-suffix=_ferry-{login.Name}";
     }
 
     private static Command Env()

@@ -136,7 +136,7 @@ internal static class LoginCommands
             {
                 if (session.Store.LoadDatabaseLogin(name) is { } db)
                 {
-                    var how = db.Section.Length == 0 ? "" : db.IsPostgres ? $"  psql \"service={db.Section}\"" : $"  mysql --defaults-group-suffix=_ferry-{db.Name}";
+                    var how = db.Section.Length == 0 ? "" : "  " + DbCommands.NativeCommand(db);
                     Console.WriteLine($"Database:  {db.Name} ({db.Protocol}) as {db.DbUser}{(db.DbName.Length > 0 ? "@" + db.DbName : "")}{how}");
                 }
             }
