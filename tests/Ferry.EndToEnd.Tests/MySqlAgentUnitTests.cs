@@ -3,6 +3,8 @@ using System.IO.Pipelines;
 using Ferry.Agent.MySql;
 using Ferry.Agent.Postgres;
 using Ferry.Protocol.MySql.Commands;
+using Ferry.Protocol.MySql.Packets;
+using Ferry.Protocol.MySql.Responses;
 
 namespace Ferry.EndToEnd.Tests;
 
@@ -73,6 +75,51 @@ public sealed class MySqlAgentUnitTests
         Assert.Equal(RelayEnd.ProtocolError, end);
         Assert.Equal([CommandCode.Query], seen);
         Assert.Equal(good, forwarded);
+    }
+
+    [Fact]
+    public async Task ResponseRelay_SplitAtEveryOffset_ShowsThePrepareAnswerOnceAndForwardsEveryByte()
+    {
+        var w = new ArrayBufferWriter<byte>();
+        // A result set's row at sequence id 1 would not be shown: only while a prepare answer is awaited.
+        StmtPrepareOk.Write(w, 1, statementId: 9, columnCount: 1, parameterCount: 2, warnings: 0);
+        var longErr = new byte[200];
+        longErr[0] = 0xFF;
+        byte seq = 1;
+        MySqlPacketWriter.WritePayload(w, ref seq, longErr);
+        var input = w.WrittenSpan.ToArray();
+        for (var split = 0; split <= input.Length; split++)
+        {
+            var pipe = new Pipe();
+            var forwarded = new MemoryStream();
+            var waiting = 2;
+            var shown = new List<int>();
+            var relay = new MySqlResponseRelay(pipe.Reader, data =>
+            {
+                foreach (var segment in data)
+                {
+                    forwarded.Write(segment.Span);
+                }
+                return ValueTask.FromResult(true);
+            })
+            {
+                WantsFirstPacket = () => waiting > 0,
+                OnFirstPacket = packet =>
+                {
+                    waiting--;
+                    shown.Add((int)packet.Length);
+                },
+            };
+            var run = relay.RunAsync(CancellationToken.None);
+            await pipe.Writer.WriteAsync(input.AsMemory(0, split));
+            await pipe.Writer.WriteAsync(input.AsMemory(split));
+            await pipe.Writer.CompleteAsync();
+            Assert.Equal(RelayEnd.SourceClosed, await run);
+            Assert.Equal(input, forwarded.ToArray());
+            // The whole 16-byte COM_STMT_PREPARE_OK packet, then the long ERR's header alone.
+            Assert.Equal([4 + StmtPrepareOk.PayloadLength, 4], shown);
+            Assert.True(relay.AtBoundary);
+        }
     }
 
     private static async Task<(List<CommandCode> Seen, byte[] Forwarded, RelayEnd End)> RunRelayAsync(byte[][] chunks)
