@@ -21,7 +21,7 @@ internal static class ProxyCommands
     private static Command Db()
     {
         var name = new Argument<string>("NAME") { Description = "Database name as shown by `ferry db ls`" };
-        var port = new Option<int>("--port") { Description = "Local port on 127.0.0.1 (default: a free port, printed)" };
+        var port = new Option<int?>("--port") { Description = "Local port on 127.0.0.1 (default: a stable port derived from NAME, 20000-29999; 0 = any free port)" };
         var dbUser = new Option<string>("--db-user") { Description = "Database user (default: the only one your roles allow)" };
         var dbName = new Option<string>("--db-name") { Description = "Database (schema) name (default: the only one your roles allow)" };
         var command = new Command("db", """
@@ -45,7 +45,7 @@ internal static class ProxyCommands
             var database = DatabaseAccess.Choose(parse.GetValue(dbName), info.DbNames ?? [], "database name", "--db-name", db, required: false);
             using var certificates = new RoutedCertificateSource(session, db, info.Protocol, user, database);
             await certificates.GetAsync(ct).ConfigureAwait(false); // fail now, not at the first connection
-            var requested = parse.GetValue(port);
+            var requested = parse.GetValue(port) ?? StablePort.For(db);
             if (requested is < 0 or > 65535)
             {
                 return Cli.Fail("--port must be 0-65535");
