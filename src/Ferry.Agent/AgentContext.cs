@@ -19,6 +19,8 @@ public sealed class AgentContext
 
     public LiveSessions Sessions { get; } = new();
 
+    public DatabaseHealth Health { get; } = new();
+
     /// <summary>Connection-id map and server versions of the MySQL databases.</summary>
     public MySql.MySqlAgentState MySql { get; } = new();
 

@@ -30,9 +30,21 @@ public static class AgentDatabases
         };
     }
 
-    public static DatabaseInfo Describe(AgentDatabase d)
+    /// <summary>What a heartbeat says about <paramref name="d"/>: identity, labels, health and the server version seen.</summary>
+    public static DatabaseInfo Describe(AgentDatabase d, AgentContext ctx)
     {
         ArgumentNullException.ThrowIfNull(d);
-        return new DatabaseInfo { Name = d.Name, Protocol = d.Protocol, Description = d.Description, Labels = d.Labels };
+        ArgumentNullException.ThrowIfNull(ctx);
+        var error = ctx.Health.Error(d.Name);
+        return new DatabaseInfo
+        {
+            Name = d.Name,
+            Protocol = d.Protocol,
+            Description = d.Description,
+            Labels = d.Labels,
+            ServerVersion = ctx.MySql.ServerVersion(d.Name),
+            Healthy = error is null,
+            HealthError = error,
+        };
     }
 }

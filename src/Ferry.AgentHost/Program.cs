@@ -16,24 +16,13 @@ root.Options.Add(runConfig);
 root.SetAction(async (parse, ct) =>
 {
     var file = parse.GetValue(runConfig);
-    if (file is null)
+    if (FerryConfigParser.LoadForCommand(file?.FullName, "see `ferryd configure` for the agent section", Console.Error) is not { } config)
     {
-        Console.Error.WriteLine("error: --config is required (see `ferryd configure` for the agent section)");
-        return 2;
-    }
-    FerryConfig config;
-    try
-    {
-        config = FerryConfigParser.Load(file.FullName);
-    }
-    catch (ConfigException ex)
-    {
-        Console.Error.WriteLine($"error: {ex.Message}");
         return 2;
     }
     if (config.Agent is not { } agent)
     {
-        Console.Error.WriteLine($"error: {file.Name} has no agent section");
+        Console.Error.WriteLine($"error: {file!.Name} has no agent section");
         return 2;
     }
     using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);

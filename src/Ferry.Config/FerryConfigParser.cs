@@ -5,6 +5,29 @@ namespace Ferry.Config;
 /// <summary>Parses <c>ferry.yaml</c> by hand from the YAML tree: unknown keys and bad values name the key and line.</summary>
 public static partial class FerryConfigParser
 {
+    /// <summary>
+    /// For a host's <c>--config</c>: the parsed file, or null after writing one <c>error:</c> line
+    /// (<paramref name="whenMissing"/> when no file was given, else the parse error with file:line:col).
+    /// </summary>
+    public static FerryConfig? LoadForCommand(string? path, string whenMissing, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        if (path is null)
+        {
+            error.WriteLine($"error: --config is required: {whenMissing}");
+            return null;
+        }
+        try
+        {
+            return Load(path);
+        }
+        catch (ConfigException ex)
+        {
+            error.WriteLine($"error: {ex.Message}");
+            return null;
+        }
+    }
+
     public static FerryConfig Load(string path)
     {
         string text;

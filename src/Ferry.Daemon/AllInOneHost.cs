@@ -6,6 +6,7 @@ using Ferry.Agent.MySql;
 using Ferry.Audit;
 using Ferry.Auth.Server;
 using Ferry.Config;
+using Ferry.Hosting;
 using Ferry.Identity;
 using Ferry.Proxy;
 using Ferry.Proxy.MySql;
@@ -19,8 +20,7 @@ namespace Ferry.Daemon;
 /// </summary>
 internal sealed class AllInOneHost : IAsyncDisposable
 {
-    private readonly CancellationTokenSource _stop = new();
-    private readonly List<Task> _background = [];
+    private readonly BackgroundLoops _loops = new();
     private AuthServer? _auth;
     private ProxyServer? _proxy;
     private MySqlProxyServer? _mysqlProxy;
@@ -66,7 +66,7 @@ internal sealed class AllInOneHost : IAsyncDisposable
         var spool = AuditSpool.Open(Path.Combine(config.DataDir, "spool"));
         _sink = new SpoolingAuditSink(spool);
         var shipper = new AuditShipper(spool, new AuditStoreUploader(_auth.AuditStore));
-        _background.Add(Task.Run(() => shipper.RunAsync(_stop.Token)));
+        _loops.Start(shipper.RunAsync);
 
         var proxyId = "proxy-" + Environment.MachineName;
         _authority = new InProcessAgentAuthority(service, "agent-" + Environment.MachineName);
@@ -113,19 +113,20 @@ internal sealed class AllInOneHost : IAsyncDisposable
             {
                 AgentId = agentId,
                 Version = version,
-                Databases = [.. databases.Values.OrderBy(d => d.Name, StringComparer.Ordinal).Select(d => AgentDatabases.Describe(d) with { ServerVersion = agentCtx.MySql.ServerVersion(d.Name) })],
+                Databases = [.. databases.Values.OrderBy(d => d.Name, StringComparer.Ordinal).Select(d => AgentDatabases.Describe(d, agentCtx))],
             };
-            _background.Add(Task.Run(() => MySqlVersionProbe.RunAsync(agentCtx, _stop.Token)));
-            _background.Add(Task.Run(() => new DynamicLabels(databases, agent.Databases, static m => Console.Error.WriteLine(m)).RunAsync(_stop.Token)));
+            _loops.Start(t => MySqlVersionProbe.RunAsync(agentCtx, t));
+            _loops.Start(t => agentCtx.Health.RunAsync(databases, t));
+            _loops.Start(new DynamicLabels(databases, agent.Databases, static m => Console.Error.WriteLine(m)).RunAsync);
             var proxies = agent.Proxies.Count > 0 ? agent.Proxies : [$"127.0.0.1:{_proxy.EndPoint.Port}"];
             foreach (var p in proxies)
             {
                 Units.TryParseHostPort(p, out var h, out var port);
                 var client = new AgentTunnelClient(agentCtx, h, port, agentCert.Current, service.HostVerifier) { Heartbeat = Heartbeat };
-                _background.Add(Task.Run(() => client.RunAsync(_stop.Token)));
+                _loops.Start(client.RunAsync);
             }
         }
-        _background.Add(Task.Run(() => _authority.WatchLocksAsync(_stop.Token)));
+        _loops.Start(_authority.WatchLocksAsync);
     }
 
     private static string HostOf(string hostPort) => Units.TryParseHostPort(hostPort, out var h, out _) ? h : hostPort;
@@ -147,7 +148,8 @@ internal sealed class AllInOneHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync();
+        await _loops.StopAsync(TimeSpan.FromSeconds(10));
+        _loops.Dispose();
         if (_proxy is not null)
         {
             await _proxy.DisposeAsync();
@@ -155,14 +157,6 @@ internal sealed class AllInOneHost : IAsyncDisposable
         if (_mysqlProxy is not null)
         {
             await _mysqlProxy.DisposeAsync();
-        }
-        try
-        {
-            await Task.WhenAll(_background).WaitAsync(TimeSpan.FromSeconds(10));
-        }
-        catch (Exception)
-        {
-            // Background loops end on cancellation; anything else is moot at shutdown.
         }
         if (_sink is not null)
         {

@@ -16,19 +16,8 @@ internal static partial class DaemonCommands
         root.SetAction(async (parse, ct) =>
         {
             var file = parse.GetValue(config);
-            if (file is null)
+            if (FerryConfigParser.LoadForCommand(file?.FullName, "write one with `ferryd configure > ferry.yaml`", Console.Error) is not { } cfg)
             {
-                Console.Error.WriteLine("error: --config is required: write one with `ferryd configure > ferry.yaml`");
-                return 2;
-            }
-            FerryConfig cfg;
-            try
-            {
-                cfg = FerryConfigParser.Load(file.FullName);
-            }
-            catch (ConfigException ex)
-            {
-                Console.Error.WriteLine($"error: {ex.Message}");
                 return 2;
             }
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -46,7 +35,7 @@ internal static partial class DaemonCommands
                 }
                 else if (cfg.Proxy is null && cfg.Agent is null)
                 {
-                    Console.Error.WriteLine($"error: {file.Name} enables no role: add an auth, proxy or agent section (or use --all-in-one)");
+                    Console.Error.WriteLine($"error: {file!.Name} enables no role: add an auth, proxy or agent section (or use --all-in-one)");
                     return 2;
                 }
                 else

@@ -17,8 +17,7 @@ namespace Ferry.Daemon;
 internal sealed class ProxyRoleHost : IAsyncDisposable
 {
     private static readonly TimeSpan InventoryTtl = TimeSpan.FromSeconds(30);
-    private readonly CancellationTokenSource _stop = new();
-    private readonly List<Task> _background = [];
+    private readonly BackgroundLoops _loops = new();
     private ProxyServer? _proxy;
     private Ferry.Proxy.MySql.MySqlProxyServer? _mysqlProxy;
     private SpoolingAuditSink? _sink;
@@ -79,13 +78,12 @@ internal sealed class ProxyRoleHost : IAsyncDisposable
         _mysqlProxy = new Ferry.Proxy.MySql.MySqlProxyServer(ctx, AllInOneHost.ParseEndPoint(proxy.MySqlListenAddr));
         _mysqlProxy.Start();
 
-        var token = _stop.Token;
         var inventoryChanged = new SemaphoreSlim(0);
         ctx.Agents.Changed += () => inventoryChanged.Release();
-        _background.Add(Task.Run(() => shipper.RunAsync(token), CancellationToken.None));
-        _background.Add(Task.Run(() => locks.RunAsync(token), CancellationToken.None));
-        _background.Add(Task.Run(() => RenewAsync(credentials, ctx, log, token), CancellationToken.None));
-        _background.Add(Task.Run(() => ReportInventoryAsync(ctx, inventoryChanged, log, token), CancellationToken.None));
+        _loops.Start(shipper.RunAsync);
+        _loops.Start(locks.RunAsync);
+        _loops.Start(t => RenewAsync(credentials, ctx, log, t));
+        _loops.Start(t => ReportInventoryAsync(ctx, inventoryChanged, log, t));
     }
 
     private async Task RenewAsync(HostCredentials credentials, ProxyContext ctx, Action<string> log, CancellationToken ct)
@@ -134,7 +132,8 @@ internal sealed class ProxyRoleHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync();
+        await _loops.StopAsync(TimeSpan.FromSeconds(10));
+        _loops.Dispose();
         if (_proxy is not null)
         {
             await _proxy.DisposeAsync();
@@ -142,14 +141,6 @@ internal sealed class ProxyRoleHost : IAsyncDisposable
         if (_mysqlProxy is not null)
         {
             await _mysqlProxy.DisposeAsync();
-        }
-        try
-        {
-            await Task.WhenAll(_background).WaitAsync(TimeSpan.FromSeconds(10));
-        }
-        catch (Exception)
-        {
-            // Background loops end on cancellation; anything else is moot at shutdown.
         }
         if (_sink is not null)
         {

@@ -40,6 +40,10 @@ public sealed partial class FerryCluster
                       uri: 127.0.0.1:{{Postgres.Port}}
                       dynamic_labels:
                         - { name: env, command: [sh, -c, "echo staging"], period: 1s }
+                    - name: pgdown
+                      protocol: postgres
+                      uri: 127.0.0.1:1
+                      labels: { env: dev }
                     - name: pgdyn-prod
                       protocol: postgres
                       uri: 127.0.0.1:{{Postgres.Port}}

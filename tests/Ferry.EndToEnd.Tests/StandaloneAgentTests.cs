@@ -152,7 +152,11 @@ public sealed class StandaloneAgentTests(StandaloneClusterFixture fixture, ITest
         var dyn = Assert.Single(listed!.Databases, d => d.Name == "pgdyn");
         Assert.Equal("staging", dyn.Labels["env"]);
         Assert.DoesNotContain(listed.Databases, d => d.Name is "pgdyn-prod" or "pgprod");
-        Assert.Contains(listed.Databases, d => d.Name == "pg1" && d.DbUsers!.Contains("alice"));
+        Assert.Contains(listed.Databases, d => d.Name == "pg1" && d.DbUsers!.Contains("alice") && d.Healthy);
+        // A database the agent cannot reach is listed as such, with the reason.
+        var down = Assert.Single(listed.Databases, d => d.Name == "pgdown");
+        Assert.False(down.Healthy);
+        Assert.Contains("127.0.0.1:1", down.HealthError);
     }
 
     [Fact]
@@ -294,6 +298,34 @@ public sealed class StandaloneAgentTests(StandaloneClusterFixture fixture, ITest
             output.WriteLine($"pgbench processed {processed} transactions with the auth service killed 2 s in and the agent killed after; the audit store holds {counted} of their queries");
             Assert.Equal(processed, counted);
         }
+    }
+
+    [Fact]
+    public async Task DeniedDbName_IsRefusedWith28000NamingTheRule_AndTheDenialIsAudited()
+    {
+        var (user, creds) = await LoginAsync();
+        await Cluster.WaitReachableAsync(creds, TimeSpan.FromSeconds(30));
+        var (code, text) = await ProcessRunner.RunAsync(Path.Combine(PostgresServer.BinDirectory, "psql"),
+            [Cluster.ConnectionString(creds, database: "postgres"), "-X", "-A", "-t", "-v", "VERBOSITY=verbose", "-c", "SELECT 1"], TimeSpan.FromSeconds(30));
+        Assert.NotEqual(0, code);
+        Assert.Contains("28000", text);
+        Assert.Contains("db name \"postgres\"", text);
+
+        var admin = await Cluster.AddUserAsync("adm" + Guid.NewGuid().ToString("N")[..8], "admin");
+        using var api = Cluster.Api((await Cluster.LoginAsync(admin)).Certificate);
+        var denial = "";
+        for (var i = 0; i < 100 && denial.Length == 0; i++)
+        {
+            using var doc = JsonDocument.Parse(await api.GetStringAsync($"/v1/audit/search?since=1h&user={user.User}&type=db.session.start"));
+            denial = doc.RootElement.EnumerateArray()
+                .Where(e => e.TryGetProperty("success", out var ok) && !ok.GetBoolean())
+                .Select(e => e.GetProperty("error").GetString() ?? "").FirstOrDefault() ?? "";
+            if (denial.Length == 0)
+            {
+                await Task.Delay(200);
+            }
+        }
+        Assert.Contains("db name \"postgres\"", denial);
     }
 
     private static int CountEvents(JsonElement root) => root.ValueKind == JsonValueKind.Array

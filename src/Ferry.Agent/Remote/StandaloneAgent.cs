@@ -13,8 +13,7 @@ namespace Ferry.Agent.Remote;
 /// </summary>
 public sealed class StandaloneAgent : IAsyncDisposable
 {
-    private readonly CancellationTokenSource _stop = new();
-    private readonly List<Task> _background = [];
+    private readonly BackgroundLoops _loops = new();
     private readonly List<AgentTunnelClient> _tunnels = [];
     private SpoolingAuditSink? _sink;
     private AuthApiClient? _api;
@@ -84,15 +83,16 @@ public sealed class StandaloneAgent : IAsyncDisposable
         {
             AgentId = o.HostId,
             Version = version,
-            Databases = [.. databases.Values.OrderBy(d => d.Name, StringComparer.Ordinal).Select(d => AgentDatabases.Describe(d) with { ServerVersion = ctx.MySql.ServerVersion(d.Name) })],
+            Databases = [.. databases.Values.OrderBy(d => d.Name, StringComparer.Ordinal).Select(d => AgentDatabases.Describe(d, ctx))],
         };
 
-        var token = _stop.Token;
-        _background.Add(Task.Run(() => shipper.RunAsync(token), CancellationToken.None));
-        _background.Add(Task.Run(() => locks.RunAsync(token), CancellationToken.None));
-        _background.Add(Task.Run(() => credentials.RenewLoopAsync(_api, o.Log, o.Time, token), CancellationToken.None));
-        _background.Add(Task.Run(() => MySql.MySqlVersionProbe.RunAsync(ctx, token), CancellationToken.None));
-        _background.Add(Task.Run(() => new DynamicLabels(databases, o.Databases, o.Log).RunAsync(token), CancellationToken.None));
+        var api = _api;
+        _loops.Start(shipper.RunAsync);
+        _loops.Start(locks.RunAsync);
+        _loops.Start(t => credentials.RenewLoopAsync(api, o.Log, o.Time, t));
+        _loops.Start(t => ctx.Health.RunAsync(databases, t));
+        _loops.Start(t => MySql.MySqlVersionProbe.RunAsync(ctx, t));
+        _loops.Start(new DynamicLabels(databases, o.Databases, o.Log).RunAsync);
         foreach (var p in o.Proxies)
         {
             if (!Units.TryParseHostPort(p, out var host, out var port))
@@ -101,27 +101,19 @@ public sealed class StandaloneAgent : IAsyncDisposable
             }
             var client = new AgentTunnelClient(ctx, host, port, credentials.Current, credentials.HostVerifier) { Heartbeat = Heartbeat };
             _tunnels.Add(client);
-            _background.Add(Task.Run(() => client.RunAsync(token), CancellationToken.None));
+            _loops.Start(client.RunAsync);
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync().ConfigureAwait(false);
-        try
-        {
-            await Task.WhenAll(_background).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
-        }
-        catch (Exception)
-        {
-            // Background loops end on cancellation; anything else is moot at shutdown.
-        }
+        await _loops.StopAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         if (_sink is not null)
         {
             await _sink.DisposeAsync().ConfigureAwait(false);
         }
         _authority?.Dispose();
         _api?.Dispose();
-        _stop.Dispose();
+        _loops.Dispose();
     }
 }
