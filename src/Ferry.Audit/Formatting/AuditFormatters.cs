@@ -25,7 +25,8 @@ public static class AuditFormatters
                 e.Type,
                 e.User ?? "-",
                 e.DbService ?? e.DbName ?? "-",
-                e.SessionId is { Length: > 8 } s ? s[..8] : e.SessionId ?? "-",
+                // Session ids are UUIDv7: the leading digits are a timestamp shared by sessions of the same minute, so show the random tail.
+                e.SessionId is { Length: > 8 } s ? s[^8..] : e.SessionId ?? "-",
                 Summary(e)));
         }
     }
@@ -82,6 +83,7 @@ public static class AuditFormatters
         ArgumentNullException.ThrowIfNull(e);
         string text = e.Query ?? e.StatementName
             ?? (e.Type == AuditEventTypes.DbSessionEnd ? $"end: {e.EndReason ?? "-"}" : null)
+            ?? (e.Type == AuditEventTypes.DbSessionStart ? $"{e.DbUser ?? "?"}@{e.DbName ?? "?"} via {e.DbProtocol ?? "?"} from {e.ClientAddr ?? "?"}" : null)
             ?? (e.Details is { Count: > 0 } d ? string.Join(' ', d.Select(kv => $"{kv.Key}={kv.Value}")) : e.Code);
         if (!e.Success)
         {
