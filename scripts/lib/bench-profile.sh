@@ -31,25 +31,33 @@ PY
   step "profiling ferryd (perf record -g, cpu-clock) during $workload on the Ferry path"
   # Native AOT strips ferryd; its symbols are in ferryd.dbg from the same publish (same build id).
   local dbg
-  dbg=$(find src/Ferry.Daemon/bin src/Ferry.Daemon/obj -name ferryd.dbg 2>/dev/null | head -1 || true)
-  local symbols="no symbol file found: frames show as addresses"
-  if [ -n "$dbg" ]; then
+  local symbols="" bin name
+  for bin in "$FERRYD" ${AGENT_PID:+"$FERRY_AGENT"}; do
+    name=$(basename "$bin")
+    dbg=$(find src/*/bin src/*/obj -name "$name.dbg" 2>/dev/null | head -1 || true)
+    if [ -z "$dbg" ]; then
+      symbols="$symbols; $name: no symbol file found, frames show as addresses"
+      continue
+    fi
     local want have
-    want=$(readelf -n "$FERRYD" 2>/dev/null | awk '/Build ID/ {print $3}')
+    want=$(readelf -n "$bin" 2>/dev/null | awk '/Build ID/ {print $3}')
     have=$(readelf -n "$dbg" 2>/dev/null | awk '/Build ID/ {print $3}')
     if [ -n "$want" ] && [ "$want" = "$have" ]; then
       perf buildid-cache --add "$dbg" >/dev/null 2>&1 || true
-      symbols="symbols from $dbg (build id $want)"
+      symbols="$symbols; $name: symbols from $dbg (build id $want)"
     else
-      symbols="$dbg does not match dist/ferryd's build id: frames may show as addresses"
+      symbols="$symbols; $name: $dbg does not match the binary's build id, frames may show as addresses"
     fi
-  fi
+  done
+  symbols=${symbols#; }
   local data=$BENCH_TMP/perf.data
-  perf record -F 499 -g -e cpu-clock -p "$FERRYD_PID" -o "$data" >"$BENCH_TMP/perf-record.log" 2>&1 &
+  local pids=$FERRYD_PID
+  [ -n "${AGENT_PID:-}" ] && pids="$FERRYD_PID,$AGENT_PID"
+  perf record -F 499 -g -e cpu-clock -p "$pids" -o "$data" >"$BENCH_TMP/perf-record.log" 2>&1 &
   local perf_pid=$!
   sleep 1
   local util_before util_after t0 t1
-  util_before=$(awk '{print $14 + $15}' "/proc/$FERRYD_PID/stat")
+  util_before=$(cat "/proc/$FERRYD_PID/stat" ${AGENT_PID:+"/proc/$AGENT_PID/stat"} | awk '{s += $14 + $15} END {print s}')
   t0=$(now_s)
   case $workload in
     copy_out) run_copy_out ferry 0 ;;
@@ -57,16 +65,16 @@ PY
     *) "$workload" ferry 0 ;;
   esac
   t1=$(now_s)
-  util_after=$(awk '{print $14 + $15}' "/proc/$FERRYD_PID/stat")
+  util_after=$(cat "/proc/$FERRYD_PID/stat" ${AGENT_PID:+"/proc/$AGENT_PID/stat"} | awk '{s += $14 + $15} END {print s}')
   kill -INT "$perf_pid" 2>/dev/null || true
   wait "$perf_pid" 2>/dev/null || true
   local cores
   cores=$(python3 -c "print(round(($util_after - $util_before) / $(getconf CLK_TCK) / ($t1 - $t0), 2))")
   {
-    echo "# Profile of ferryd --all-in-one during $workload on the Ferry path ($(date -u +%Y-%m-%dT%H:%MZ))"
-    echo "# command: perf record -F 499 -g -e cpu-clock -p <ferryd pid>; perf report --no-children"
+    echo "# Profile of the Ferry path ($FERRY_MODE: ferryd${AGENT_PID:+ + ferry-agent}) during $workload ($(date -u +%Y-%m-%dT%H:%MZ))"
+    echo "# command: perf record -F 499 -g -e cpu-clock -p <ferryd pid>${AGENT_PID:+,<ferry-agent pid>}; perf report --no-children"
     echo "# $symbols"
-    echo "# ferryd used $cores cores on average during the run; machine load: $(uptime)"
+    echo "# ferryd${AGENT_PID:+ + ferry-agent} used $cores cores on average during the run; machine load: $(uptime)"
     echo
     echo "## by thread (comm)"
     perf_section 20 -i "$data" --no-children --sort comm -g none

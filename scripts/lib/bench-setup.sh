@@ -201,6 +201,7 @@ proxy:
   mysql_listen_addr: 127.0.0.1:$FERRY_MYSQL_PORT
   public_addrs: [127.0.0.1:$FERRY_PORT]
 agent:
+  enabled: $( [ "$FERRY_MODE" = split ] && echo false || echo true )
   databases:
     - name: pg1
       protocol: postgres
@@ -220,7 +221,11 @@ EOF
 
 run_ferryd() {
   local f=$BENCH_TMP/ferry
-  step "Ferry: ferryd --all-in-one ($FERRYD) proxy on $FERRY_PORT, agent tunnel over TLS, agent -> PostgreSQL over TLS (verify-full, cert auth)"
+  if [ "$FERRY_MODE" = split ]; then
+    step "Ferry: ferryd --all-in-one with agent.enabled false (auth + proxy) on $FERRY_PORT"
+  else
+    step "Ferry: ferryd --all-in-one ($FERRYD) proxy on $FERRY_PORT, agent in the same process: tunnel over TLS, agent -> PostgreSQL over TLS (verify-full, cert auth)"
+  fi
   # BENCH_FERRYD_ENV="NAME=value ..." runs ferryd with extra environment (runtime experiments; recorded in the report).
   env ${BENCH_FERRYD_ENV:-} "$FERRYD" --config "$f/ferry.yaml" --all-in-one >"$f/ferryd.log" 2>&1 &
   FERRYD_PID=$!
@@ -232,6 +237,9 @@ run_ferryd() {
     sleep 0.1
   done
   grep -q "ferryd ready" "$f/ferryd.log" || { cat "$f/ferryd.log"; echo "error: ferryd not ready" >&2; exit 1; }
+  if [ "$FERRY_MODE" = split ] && [ -z "${AGENT_PID:-}" ]; then
+    start_ferry_agent
+  fi
   # The agent's tunnel comes up asynchronously: wait until a query goes through.
   for i in $(seq 1 150); do
     "$PG_BIN/psql" "$(conninfo ferry)" -X -q -t -c "SELECT 1" >/dev/null 2>&1 && return 0
@@ -240,6 +248,37 @@ run_ferryd() {
   "$PG_BIN/psql" "$(conninfo ferry)" -X -c "SELECT 1"
   cat "$f/ferryd.log"
   echo "error: no query went through Ferry" >&2
+  exit 1
+}
+
+# Split mode: the agent is the standalone AOT ferry-agent in its own process and data dir, joining through the
+# proxy's port with a one-time token and the pinned host CA (as an agent on a database host runs).
+start_ferry_agent() {
+  local f=$BENCH_TMP/ferry token pin
+  token=$(ferryd_admin tokens add --role agent --ttl 10m | sed -n 's/^token: \([^ ]*\).*/\1/p')
+  pin=$(ferryd_admin ca export --type host --fingerprint | head -1)
+  {
+    echo "cluster_name: bench"
+    echo "data_dir: $f/agent-data"
+    echo "agent:"
+    echo "  proxies: [127.0.0.1:$FERRY_PORT]"
+    echo "  join_token: $token"
+    echo "  ca_pin: $pin"
+    echo "  host_id: bench-agent"
+    sed -n '/^  databases:/,$p' "$f/ferry.yaml"
+  } >"$f/agent.yaml"
+  step "Ferry: standalone ferry-agent ($FERRY_AGENT) joining the proxy on $FERRY_PORT"
+  env ${BENCH_FERRYD_ENV:-} "$FERRY_AGENT" --config "$f/agent.yaml" >"$f/ferry-agent.log" 2>&1 &
+  AGENT_PID=$!
+  remember_pid ferry-agent "$AGENT_PID"
+  local i
+  for i in $(seq 1 300); do
+    grep -q "ferry-agent ready" "$f/ferry-agent.log" && return 0
+    kill -0 "$AGENT_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  cat "$f/ferry-agent.log"
+  echo "error: ferry-agent did not start" >&2
   exit 1
 }
 
