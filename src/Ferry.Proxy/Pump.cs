@@ -16,30 +16,39 @@ internal static class Pump
     }
 
     /// <summary>Copies until EOF or an error; returns bytes copied. Never throws for normal ends.</summary>
+    /// <remarks>
+    /// Waits for data with a zero-byte read and rents the buffer only while bytes are moving, so an
+    /// idle session holds no copy buffer (SslStream and MuxStream both support zero-byte reads).
+    /// </remarks>
     public static async Task<long> CopyAsync(Stream from, Stream to, CancellationToken ct)
     {
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(BufferSize);
         long total = 0;
         try
         {
             while (true)
             {
-                var n = await from.ReadAsync(buffer, ct);
-                if (n == 0)
+                _ = await from.ReadAsync(Memory<byte>.Empty, ct);
+                var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(BufferSize);
+                try
                 {
-                    break;
+                    // Move everything that is there now, then go back to waiting without a buffer.
+                    var n = await from.ReadAsync(buffer, ct);
+                    if (n == 0)
+                    {
+                        break;
+                    }
+                    await to.WriteAsync(buffer.AsMemory(0, n), ct);
+                    total += n;
                 }
-                await to.WriteAsync(buffer.AsMemory(0, n), ct);
-                total += n;
+                finally
+                {
+                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                }
             }
             await to.FlushAsync(ct);
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
         {
-        }
-        finally
-        {
-            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
         return total;
     }

@@ -27,6 +27,10 @@ public sealed partial class MuxStream
     {
         if (buffer.IsEmpty)
         {
+            // A zero-byte read waits until data (or the end) is there without consuming it, so callers
+            // can wait for an idle stream without holding a buffer.
+            ReadResult ready = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            _input.AdvanceTo(ready.Buffer.Start);
             return 0;
         }
 

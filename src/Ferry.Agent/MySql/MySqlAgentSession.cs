@@ -173,8 +173,8 @@ internal sealed partial class MySqlAgentSession
 
     private async Task RelayAsync(MySqlBackendConnection backend, CancellationToken ct)
     {
-        var clientReader = PipeReader.Create(_client, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true));
-        var serverReader = PipeReader.Create(backend.Stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true));
+        var clientReader = PipeReader.Create(_client, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true, useZeroByteReads: true));
+        var serverReader = PipeReader.Create(backend.Stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true, useZeroByteReads: true));
         var live = new LiveSession(_sessionId, _identity, _db.Name);
         _ctx.Sessions.Add(live);
         EmitStart(true, null);

@@ -37,7 +37,7 @@ internal sealed partial class PostgresAgentSession
 
     public async Task RunAsync(Stream client, CancellationToken ct)
     {
-        var clientReader = PipeReader.Create(client, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true));
+        var clientReader = PipeReader.Create(client, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true, useZeroByteReads: true));
         byte[]? startup;
         using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(ct))
         {
@@ -178,7 +178,7 @@ internal sealed partial class PostgresAgentSession
         await backend.WriteAsync(w.WrittenMemory, ct);
         await backend.FlushAsync(ct);
 
-        var backendReader = PipeReader.Create(backend, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true));
+        var backendReader = PipeReader.Create(backend, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true, useZeroByteReads: true));
         var (ready, mintedPid, mintedSecret) = await StartupPhaseAsync(client, backendReader, ct);
         if (!ready)
         {
