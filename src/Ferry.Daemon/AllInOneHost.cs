@@ -84,6 +84,20 @@ internal sealed class AllInOneHost : IAsyncDisposable
             HandshakeTimeout = proxy.HandshakeTimeout,
         };
         _proxy = new ProxyServer(proxyCtx, ParseEndPoint(proxy.ListenAddr));
+        // The proxy's certificate lives 24 h: pick up the re-issued one (RenewingHostCertificate renews at two thirds).
+        _loops.Start(async t =>
+        {
+            var current = proxyCert.Current();
+            using var timer = new PeriodicTimer(TimeSpan.FromMinutes(5));
+            while (await timer.WaitForNextTickAsync(t))
+            {
+                if (!ReferenceEquals(current, proxyCert.Current()))
+                {
+                    current = proxyCert.Current();
+                    proxyCtx.ServerCertificate = TlsCertificates.CreateServerContext(current);
+                }
+            }
+        });
         // The in-process proxy reports every inventory change straight to the auth service (no TTL needed).
         proxyCtx.Agents.Changed += () => service.Inventory.Report(proxyId, InventoryEntries.From(proxyCtx.Agents), TimeSpan.FromDays(3650));
         _proxy.Start();

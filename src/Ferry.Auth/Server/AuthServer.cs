@@ -70,6 +70,23 @@ public sealed class AuthServer : IAsyncDisposable
                 },
                 audit);
             var certificate = CreateServerCertificate(service, options, listen);
+            // The host certificate is re-issued at two thirds of its life, so a long-running server keeps a valid one.
+            var served = certificate;
+            var renewAt = RenewalTime(served);
+            var renewLock = new Lock();
+            var issuingService = service;
+            X509Certificate2 Current()
+            {
+                lock (renewLock)
+                {
+                    if (options.Time.GetUtcNow() >= renewAt)
+                    {
+                        served = CreateServerCertificate(issuingService, options, listen);
+                        renewAt = RenewalTime(served);
+                    }
+                    return served;
+                }
+            }
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
             builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
@@ -79,7 +96,7 @@ public sealed class AuthServer : IAsyncDisposable
                 kestrel.Limits.MaxRequestBodySize = 16 * 1024 * 1024;
                 kestrel.Listen(listen, l => l.UseHttps(new HttpsConnectionAdapterOptions
                 {
-                    ServerCertificate = certificate,
+                    ServerCertificateSelector = (_, _) => Current(),
                     ClientCertificateMode = ClientCertificateMode.AllowCertificate,
                     ClientCertificateValidation = static (_, _, _) => true, // checked per endpoint against Ferry's CAs
                     CheckCertificateRevocation = false,
@@ -143,6 +160,13 @@ public sealed class AuthServer : IAsyncDisposable
         }
 
         throw new ArgumentException($"listen address \"{address}\" must be IP:port, e.g. 0.0.0.0:3025", nameof(address));
+    }
+
+    private static DateTimeOffset RenewalTime(X509Certificate2 certificate)
+    {
+        var notBefore = new DateTimeOffset(certificate.NotBefore.ToUniversalTime());
+        var notAfter = new DateTimeOffset(certificate.NotAfter.ToUniversalTime());
+        return notBefore + ((notAfter - notBefore) * 2 / 3);
     }
 
     private static X509Certificate2 CreateServerCertificate(AuthService service, AuthServerOptions options, IPEndPoint listen)
