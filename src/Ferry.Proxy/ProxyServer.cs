@@ -25,50 +25,19 @@ public sealed class ProxyServer : IAsyncDisposable
     public static readonly SslApplicationProtocol MySqlAlpn = new("ferry-mysql");
 
     private readonly ProxyContext _ctx;
-    private readonly Socket _listener;
-    private readonly CancellationTokenSource _stop = new();
+    private readonly TcpAcceptLoop _accept;
     private readonly TunnelAcceptor _tunnels;
-    private Task? _acceptLoop;
 
     public ProxyServer(ProxyContext ctx, IPEndPoint endPoint)
     {
         _ctx = ctx;
         _tunnels = new TunnelAcceptor(ctx);
-        _listener = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        _listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-        _listener.Bind(endPoint);
-        _listener.Listen(1024);
+        _accept = new TcpAcceptLoop(endPoint);
     }
 
-    public IPEndPoint EndPoint => (IPEndPoint)_listener.LocalEndPoint!;
+    public IPEndPoint EndPoint => _accept.EndPoint;
 
-    public void Start() => _acceptLoop = AcceptLoopAsync();
-
-    private async Task AcceptLoopAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            Socket socket;
-            try
-            {
-                socket = await _listener.AcceptAsync(_stop.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            catch (SocketException)
-            {
-                continue;
-            }
-            catch (ObjectDisposedException)
-            {
-                return;
-            }
-            socket.NoDelay = true;
-            _ = Task.Run(() => HandleAsync(socket));
-        }
-    }
+    public void Start() => _accept.Start((socket, _) => HandleAsync(socket));
 
     private async Task HandleAsync(Socket socket)
     {
@@ -76,7 +45,7 @@ public sealed class ProxyServer : IAsyncDisposable
         var net = new NetworkStream(socket, ownsSocket: true);
         try
         {
-            using var handshake = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            using var handshake = CancellationTokenSource.CreateLinkedTokenSource(_accept.Stopping);
             handshake.CancelAfter(_ctx.HandshakeTimeout);
             var buffer = new byte[TlsClientHello.MaxRecord];
             var filled = 0;
@@ -107,7 +76,7 @@ public sealed class ProxyServer : IAsyncDisposable
                     var ssl = await AuthenticateAsync(new PrefixedStream(net, rest), [], handshake.Token);
                     if (ssl is not null)
                     {
-                        await new PostgresProxySession(_ctx, ssl, remote).RunAsync(_stop.Token);
+                        await new PostgresProxySession(_ctx, ssl, remote).RunAsync(_accept.Stopping);
                     }
                     return;
                 }
@@ -124,7 +93,7 @@ public sealed class ProxyServer : IAsyncDisposable
                     var packet = await ReadPacketAsync(net, buffer, filled, length, handshake.Token);
                     if (packet is not null)
                     {
-                        await PostgresCancel.ForwardAsync(_ctx, packet, remote, _stop.Token);
+                        await PostgresCancel.ForwardAsync(_ctx, packet, remote, _accept.Stopping);
                     }
                     await net.DisposeAsync();
                     return;
@@ -181,7 +150,7 @@ public sealed class ProxyServer : IAsyncDisposable
         // PostgreSQL 17 direct SSL always sends "postgresql", and PostgreSQL clients otherwise start with SSLRequest).
         if (_ctx.AuthApiEndPoint is not null && (alpn.Length == 0 || alpn.Any(a => a is "h2" or "http/1.1")) && !alpn.Contains(TunnelAlpn.ToString()) && !alpn.Contains("postgresql") && !alpn.Contains("ferry-mysql"))
         {
-            await ApiPassthrough.RunAsync(new PrefixedStream(net, prefix), _ctx.AuthApiEndPoint, _stop.Token);
+            await ApiPassthrough.RunAsync(new PrefixedStream(net, prefix), _ctx.AuthApiEndPoint, _accept.Stopping);
             return;
         }
         var offered = new List<SslApplicationProtocol>();
@@ -204,17 +173,17 @@ public sealed class ProxyServer : IAsyncDisposable
         }
         if (ssl.NegotiatedApplicationProtocol == TunnelAlpn)
         {
-            await _tunnels.RunAsync(ssl, remote, _stop.Token);
+            await _tunnels.RunAsync(ssl, remote, _accept.Stopping);
         }
         else if (ssl.NegotiatedApplicationProtocol == MySqlAlpn)
         {
             // Ferry's local proxy: TLS first, then the MySQL greeting inside it.
-            await new MySqlProxySession(_ctx, remote).RunTlsAsync(ssl, _stop.Token);
+            await new MySqlProxySession(_ctx, remote).RunTlsAsync(ssl, _accept.Stopping);
         }
         else
         {
             // Direct SSL (PostgreSQL 17 sslnegotiation=direct), or any TLS client when no auth API is behind this proxy.
-            await new PostgresProxySession(_ctx, ssl, remote).RunAsync(_stop.Token);
+            await new PostgresProxySession(_ctx, ssl, remote).RunAsync(_accept.Stopping);
         }
     }
 
@@ -246,12 +215,7 @@ public sealed class ProxyServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync();
-        _listener.Dispose();
-        if (_acceptLoop is not null)
-        {
-            await _acceptLoop;
-        }
+        await _accept.DisposeAsync();
         await _tunnels.DisposeAsync();
     }
 }
