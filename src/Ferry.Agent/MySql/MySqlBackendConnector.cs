@@ -74,7 +74,7 @@ internal static class MySqlBackendConnector
             var w = new ArrayBufferWriter<byte>(64);
             SslRequest.Write(w, 1, caps, client.MaxPacketSize, client.CharacterSet);
             await MySqlPacketStream.WriteFramedAsync(network, w, ct);
-            var ssl = await StartTlsAsync(network, db, clientCertificate, ct);
+            var ssl = await DatabaseTls.StartAsync(network, db, clientCertificate, db.TrustedRoots(), ct);
 
             var plugin = greeting.AuthPluginName.IsEmpty ? "mysql_native_password"u8.ToArray() : greeting.AuthPluginName.ToArray();
             w.ResetWrittenCount();
@@ -125,35 +125,6 @@ internal static class MySqlBackendConnector
         throw new DatabaseConnectException($"database {db.Name} did not finish the login of {dbUser}");
     }
 
-    private static async Task<SslStream> StartTlsAsync(Stream network, AgentDatabase db, X509Certificate2 clientCertificate, CancellationToken ct)
-    {
-        var ssl = new SslStream(network, leaveInnerStreamOpen: false);
-        var serverName = db.TlsServerName ?? db.Host;
-        var trustedRoots = db.TrustedRoots();
-        string? verifyError = null;
-        var options = new SslClientAuthenticationOptions
-        {
-            TargetHost = serverName,
-            ClientCertificates = [clientCertificate],
-            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-            LocalCertificateSelectionCallback = (_, _, _, _, _) => clientCertificate,
-            RemoteCertificateValidationCallback = (_, cert, _, errors) =>
-            {
-                verifyError = DatabaseCertificateCheck.Check(db, serverName, cert, errors, trustedRoots);
-                return verifyError is null;
-            },
-        };
-        try
-        {
-            await ssl.AuthenticateAsClientAsync(options, ct);
-        }
-        catch (AuthenticationException e)
-        {
-            await ssl.DisposeAsync();
-            throw new DatabaseConnectException(verifyError ?? $"TLS with database {db.Name} failed: {e.Message}", e);
-        }
-        return ssl;
-    }
 
     private static async Task<(byte, byte[])> ReadAsync(Stream stream, AgentDatabase db, CancellationToken ct)
     {

@@ -26,30 +26,7 @@ internal static class PostgresBackendConnector
             {
                 throw new DatabaseConnectException($"database {db.Name} at {db.Host}:{db.Port} does not accept TLS (answered '{(char)answer[0]}'): enable ssl in postgresql.conf");
             }
-            var ssl = new SslStream(network, leaveInnerStreamOpen: false);
-            var serverName = db.TlsServerName ?? db.Host;
-            string? verifyError = null;
-            var options = new SslClientAuthenticationOptions
-            {
-                TargetHost = serverName,
-                ClientCertificates = [clientCertificate],
-                EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-                LocalCertificateSelectionCallback = (_, _, _, _, _) => clientCertificate,
-                RemoteCertificateValidationCallback = (_, cert, _, errors) =>
-                {
-                    verifyError = DatabaseCertificateCheck.Check(db, serverName, cert, errors, trustedRoots);
-                    return verifyError is null;
-                },
-            };
-            try
-            {
-                await ssl.AuthenticateAsClientAsync(options, ct);
-            }
-            catch (AuthenticationException e)
-            {
-                throw new DatabaseConnectException(verifyError ?? $"TLS with database {db.Name} failed: {e.Message}", e);
-            }
-            return ssl;
+            return await DatabaseTls.StartAsync(network, db, clientCertificate, trustedRoots, ct);
         }
         catch (SocketException e)
         {

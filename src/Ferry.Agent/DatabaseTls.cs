@@ -1,0 +1,39 @@
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+
+namespace Ferry.Agent;
+
+/// <summary>The agent's TLS client handshake with a database: the db-client certificate out, the server checked per the database's TLS mode.</summary>
+internal static class DatabaseTls
+{
+    /// <summary>Authenticates over <paramref name="network"/>; on failure disposes it and throws <see cref="DatabaseConnectException"/> saying what was wrong with the server.</summary>
+    public static async Task<SslStream> StartAsync(Stream network, AgentDatabase db, X509Certificate2 clientCertificate, X509Certificate2Collection? trustedRoots, CancellationToken ct)
+    {
+        var ssl = new SslStream(network, leaveInnerStreamOpen: false);
+        var serverName = db.TlsServerName ?? db.Host;
+        string? verifyError = null;
+        var options = new SslClientAuthenticationOptions
+        {
+            TargetHost = serverName,
+            ClientCertificates = [clientCertificate],
+            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+            LocalCertificateSelectionCallback = (_, _, _, _, _) => clientCertificate,
+            RemoteCertificateValidationCallback = (_, cert, _, errors) =>
+            {
+                verifyError = DatabaseCertificateCheck.Check(db, serverName, cert, errors, trustedRoots);
+                return verifyError is null;
+            },
+        };
+        try
+        {
+            await ssl.AuthenticateAsClientAsync(options, ct);
+        }
+        catch (AuthenticationException e)
+        {
+            await ssl.DisposeAsync();
+            throw new DatabaseConnectException(verifyError ?? $"TLS with database {db.Name} failed: {e.Message}", e);
+        }
+        return ssl;
+    }
+}
