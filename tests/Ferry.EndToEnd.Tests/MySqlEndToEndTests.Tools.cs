@@ -38,7 +38,8 @@ public sealed partial class MySqlEndToEndTests
         var run = await Sysbench("--threads=2", "--events=200", "--time=0", "--db-ps-mode=auto", "run");
         Assert.True(run.ExitCode == 0, run.Output);
         Assert.Matches(@"transactions:\s+200 ", run.Output);
-        Assert.Matches(@"ignored errors:\s+0 ", run.Output);
+        // Two threads on 1,000 rows occasionally deadlock in InnoDB; sysbench retries those (1213, 1205, 1020:
+        // its "ignored errors") and fails the run on anything else, which the exit code above covers.
         // Server-side prepared statements went through the agent, decoded for audit.
         var audit = await SearchUserAuditAsync(UserOf(creds), "db.session.mysql.statements.execute");
         Assert.Contains("db.session.mysql.statements.prepare", audit);
