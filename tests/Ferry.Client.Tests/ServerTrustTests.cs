@@ -22,6 +22,25 @@ public sealed class ServerTrustTests
     }
 
     [Fact]
+    public void Check_ApiCalls_NeedTheAuthCertificate_SoAProxyNeverSeesALogin()
+    {
+        using var dir = new TempDirectory();
+        using var cluster = new TestCluster(dir.Path);
+        using var proxyKey = KeyPair.Generate();
+        using var authKey = KeyPair.Generate();
+        using var proxy = Load(cluster.IssueHost(proxyKey, HostRole.Proxy, ["proxy.test"], [IPAddress.Loopback]));
+        using var auth = Load(cluster.IssueHost(authKey, HostRole.Auth, ["proxy.test"], [IPAddress.Loopback]));
+        var cas = new X509Certificate2Collection();
+        cas.ImportFromPem(cluster.HostCaPem);
+        var trust = ServerTrust.Pinned([.. cas], ProxyAddress.Parse("proxy.test:3080"));
+
+        Assert.Null(trust.Check(auth, HostRole.Auth));
+        Assert.Contains("not the Auth certificate", trust.Check(proxy, HostRole.Auth));
+        Assert.Null(trust.Check(proxy, HostRole.Proxy));
+        Assert.Contains("not the Proxy certificate", trust.Check(auth, HostRole.Proxy));
+    }
+
+    [Fact]
     public void Check_WrongName_IsRefusedNamingWhatTheCertificateCovers()
     {
         using var dir = new TempDirectory();

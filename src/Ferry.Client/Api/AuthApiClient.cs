@@ -8,6 +8,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Ferry.Audit;
 using Ferry.Auth.Api;
+using Ferry.Identity;
 
 namespace Ferry.Client.Api;
 
@@ -31,7 +32,8 @@ public sealed class AuthApiClient : IDisposable
             ConnectTimeout = TimeSpan.FromSeconds(15),
             SslOptions =
             {
-                RemoteCertificateValidationCallback = trust.Callback(f => _trustFailure = f),
+                // Only the auth service may answer API calls (through a proxy they pass with their TLS untouched).
+                RemoteCertificateValidationCallback = trust.Callback(f => _trustFailure = f, HostRole.Auth),
                 ClientCertificates = clientCertificate is null ? null : [clientCertificate],
                 LocalCertificateSelectionCallback = clientCertificate is null ? null : (_, _, _, _, _) => clientCertificate,
             },

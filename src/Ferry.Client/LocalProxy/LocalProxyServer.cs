@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
+using Ferry.Identity;
 
 namespace Ferry.Client;
 
@@ -149,7 +150,7 @@ public abstract class LocalProxyServer : IAsyncDisposable
                     TargetHost = Upstream.Host,
                     ClientCertificates = [certificate],
                     LocalCertificateSelectionCallback = (_, _, _, _, _) => certificate,
-                    RemoteCertificateValidationCallback = UpstreamTrust.Callback(f => trustFailure = f),
+                    RemoteCertificateValidationCallback = UpstreamTrust.Callback(f => trustFailure = f, HostRole.Proxy),
                     ApplicationProtocols = alpn is null ? null : [new SslApplicationProtocol(alpn)],
                 }, ct).ConfigureAwait(false);
             }

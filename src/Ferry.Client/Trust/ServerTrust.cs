@@ -30,7 +30,10 @@ public sealed class ServerTrust
     public static ServerTrust Insecure(ProxyAddress address) => new(null, address);
 
     /// <summary>Null when <paramref name="certificate"/> is trusted; otherwise why not, in one sentence.</summary>
-    public string? Check(X509Certificate? certificate)
+    /// <param name="role">The host role the server must have: <see cref="HostRole.Auth"/> for API calls (a proxy passes them
+    /// through untouched, so only the auth service can answer and no proxy sees a password), <see cref="HostRole.Proxy"/> for
+    /// database connections; null accepts either.</param>
+    public string? Check(X509Certificate? certificate, HostRole? role = null)
     {
         if (_verifier is null)
         {
@@ -51,9 +54,9 @@ public sealed class ServerTrust
         }
 
         var host = result.Identity!;
-        if (host.Role is not (HostRole.Proxy or HostRole.Auth))
+        if (role is { } required ? host.Role != required : host.Role is not (HostRole.Proxy or HostRole.Auth))
         {
-            return $"{Address} presented a {host.Role} host certificate, not a proxy or auth certificate";
+            return $"{Address} presented a {host.Role} host certificate, not {(role is { } r ? $"the {r} certificate this connection needs" : "a proxy or auth certificate")}";
         }
 
         if (!Address.MatchesNames(host.DnsNames, host.IpAddresses))
@@ -65,9 +68,9 @@ public sealed class ServerTrust
     }
 
     /// <summary>A validation callback for <see cref="SslStream"/> / <c>SocketsHttpHandler</c>; the last failure goes to <paramref name="failure"/>.</summary>
-    public RemoteCertificateValidationCallback Callback(Action<string>? failure = null) => (_, certificate, _, _) =>
+    public RemoteCertificateValidationCallback Callback(Action<string>? failure = null, HostRole? role = null) => (_, certificate, _, _) =>
     {
-        var problem = Check(certificate);
+        var problem = Check(certificate, role);
         if (problem is not null)
         {
             failure?.Invoke(problem);
