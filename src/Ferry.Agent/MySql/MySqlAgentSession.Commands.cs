@@ -80,7 +80,7 @@ internal sealed partial class MySqlAgentSession
             return CommandVerdict.Refuse(MySqlSessionErrors.Packet(1, MySqlSessionErrors.DbAccessDenied, "42000", denial));
         }
         _ctx.Audit.Emit(e);
-        _dbName = schema;
+        _audit.DbName = schema;
         return CommandVerdict.Forward;
     }
 

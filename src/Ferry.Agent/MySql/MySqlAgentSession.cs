@@ -23,15 +23,13 @@ internal sealed partial class MySqlAgentSession
     private readonly AgentDatabase _db;
     private readonly UserIdentity _identity;
     private readonly string _clientAddress;
-    private readonly string _sessionId = Guid.CreateVersion7().ToString();
+    private readonly SessionAudit _audit;
     private readonly ConcurrentDictionary<uint, MySqlStatement> _statements = new();
     private readonly SemaphoreSlim _clientWrite = new(1, 1);
     private Stream _client = Stream.Null;
     private RbacEvaluator? _rbac;
     private MySqlCapabilities _caps;
     private volatile bool _clientQuit;
-    private string _dbUser = "";
-    private string _dbName = "";
     /// <summary>Texts of the COM_STMT_PREPAREs sent whose answer has not been seen yet, oldest first.</summary>
     private readonly ConcurrentQueue<string> _pendingPrepares = new();
 
@@ -41,6 +39,7 @@ internal sealed partial class MySqlAgentSession
         _db = db;
         _identity = identity;
         _clientAddress = clientAddress;
+        _audit = new SessionAudit(ctx, db, identity, clientAddress, "mysql");
     }
 
     public async Task RunAsync(Stream client, ProxyHandshakePrelude prelude, CancellationToken ct)
@@ -58,9 +57,9 @@ internal sealed partial class MySqlAgentSession
             return;
         }
         _caps = hello.Capabilities;
-        _dbUser = hello.User.Length > 0 ? hello.User : _identity.Route?.DbUser ?? "";
-        _dbName = hello.Schema.Length > 0 ? hello.Schema : _identity.Route?.DbName ?? "";
-        if (_dbUser.Length == 0)
+        _audit.DbUser = hello.User.Length > 0 ? hello.User : _identity.Route?.DbUser ?? "";
+        _audit.DbName = hello.Schema.Length > 0 ? hello.Schema : _identity.Route?.DbName ?? "";
+        if (_audit.DbUser.Length == 0)
         {
             await DenyAsync(next, "no database user given: pass one (mysql -u) or run `ferry db login --db-user`");
             return;
@@ -75,8 +74,8 @@ internal sealed partial class MySqlAgentSession
         MySqlBackendConnection backend;
         try
         {
-            var cert = await _ctx.Authority.GetDbClientCertificateAsync(_db.Name, _dbUser, ct);
-            backend = await MySqlBackendConnector.ConnectAsync(_db, cert, hello with { MaxPacketSize = hello.MaxPacketSize == 0 ? 1u << 24 : hello.MaxPacketSize }, _dbUser, _dbName, ct);
+            var cert = await _ctx.Authority.GetDbClientCertificateAsync(_db.Name, _audit.DbUser, ct);
+            backend = await MySqlBackendConnector.ConnectAsync(_db, cert, hello with { MaxPacketSize = hello.MaxPacketSize == 0 ? 1u << 24 : hello.MaxPacketSize }, _audit.DbUser, _audit.DbName, ct);
         }
         catch (MySqlServerRefusedException e)
         {
@@ -126,20 +125,20 @@ internal sealed partial class MySqlAgentSession
         }
         var roles = await _ctx.Authority.GetRolesAsync(_identity.Roles, ct);
         _rbac = new RbacEvaluator(roles, _identity.Traits);
-        return CheckSchema(_dbName);
+        return CheckSchema(_audit.DbName);
     }
 
     /// <summary>Null when the db user may open <paramref name="schema"/> (or no schema) on this database; else why not.</summary>
     private string? CheckSchema(string schema)
     {
-        var decision = _rbac!.Check(new DatabaseTarget(_db.Name, _db.Labels), _dbUser, schema);
+        var decision = _rbac!.Check(new DatabaseTarget(_db.Name, _db.Labels), _audit.DbUser, schema);
         if (decision.Allowed)
         {
             return null;
         }
         return schema.Length == 0
-            ? $"access to database \"{_db.Name}\" as db user \"{_dbUser}\" denied: {decision.Reason}"
-            : $"access to database \"{_db.Name}\" as db user \"{_dbUser}\" on schema \"{schema}\" denied: {decision.Reason}";
+            ? $"access to database \"{_db.Name}\" as db user \"{_audit.DbUser}\" denied: {decision.Reason}"
+            : $"access to database \"{_db.Name}\" as db user \"{_audit.DbUser}\" on schema \"{schema}\" denied: {decision.Reason}";
     }
 
     private async Task DenyAsync(byte sequenceId, string reason)
@@ -175,7 +174,7 @@ internal sealed partial class MySqlAgentSession
     {
         var clientReader = PipeReader.Create(_client, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true, useZeroByteReads: true));
         var serverReader = PipeReader.Create(backend.Stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true, useZeroByteReads: true));
-        var live = new LiveSession(_sessionId, _identity, _db.Name);
+        var live = new LiveSession(_audit.SessionId, _identity, _db.Name);
         _ctx.Sessions.Add(live);
         EmitStart(true, null);
         var started = Stopwatch.GetTimestamp();
@@ -220,7 +219,7 @@ internal sealed partial class MySqlAgentSession
             await backend.Stream.DisposeAsync();
             await Task.WhenAll(toDbTask, toClientTask);
         }
-        _ctx.Sessions.Remove(_sessionId);
+        _ctx.Sessions.Remove(_audit.SessionId);
         EmitEnd(endReason, toDb.Error, toDb.Bytes, toClient.Bytes, Stopwatch.GetElapsedTime(started));
     }
 

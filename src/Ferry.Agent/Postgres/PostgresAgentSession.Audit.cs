@@ -9,45 +9,12 @@ internal sealed partial class PostgresAgentSession
 {
     private const int MaxAuditedParameter = 4096;
 
-    private AuditEvent NewEvent(string type, string code)
-    {
-        return new AuditEvent
-        {
-            Id = AuditEventId.New(),
-            Time = _ctx.Time.GetUtcNow(),
-            Type = type,
-            Code = code,
-            Cluster = _ctx.ClusterName,
-            User = _identity.User,
-            Roles = _identity.Roles,
-            ClientAddr = _clientAddress,
-            SessionId = _sessionId,
-            AgentId = _ctx.AgentId,
-            DbService = _db.Name,
-            DbProtocol = "postgres",
-            DbUser = _dbUser,
-            DbName = _dbName,
-            DbLabels = _db.Labels,
-        };
-    }
+    private AuditEvent NewEvent(string type, string code) => _audit.NewEvent(type, code);
 
-    private void EmitStart(bool allowed, string? error)
-    {
-        var e = NewEvent(AuditEventTypes.DbSessionStart, allowed ? AuditEventCodes.DbSessionStartAllowed : AuditEventCodes.DbSessionStartDenied);
-        e.Success = allowed;
-        e.Error = error;
-        _ctx.Audit.Emit(e);
-    }
+    private void EmitStart(bool allowed, string? error) => _audit.Start(allowed, error);
 
-    private void EmitEnd(string reason, long bytesIn, long bytesOut, TimeSpan duration)
-    {
-        var e = NewEvent(AuditEventTypes.DbSessionEnd, AuditEventCodes.DbSessionEnd);
-        e.EndReason = reason;
-        e.BytesIn = bytesIn;
-        e.BytesOut = bytesOut;
-        e.DurationUs = (long)duration.TotalMicroseconds;
-        _ctx.Audit.Emit(e);
-    }
+    private void EmitEnd(string reason, long bytesIn, long bytesOut, TimeSpan duration) =>
+        _audit.End(reason, null, bytesIn, bytesOut, duration);
 
     /// <summary>Called by the relay for each client message it holds whole (Query, Parse, Bind, Execute, FunctionCall).</summary>
     private void Audit(PostgresFrame frame)

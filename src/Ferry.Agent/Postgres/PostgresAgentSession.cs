@@ -23,9 +23,7 @@ internal sealed partial class PostgresAgentSession
     private readonly AgentDatabase _db;
     private readonly UserIdentity _identity;
     private readonly string _clientAddress;
-    private readonly string _sessionId = Guid.CreateVersion7().ToString();
-    private string _dbUser = "";
-    private string _dbName = "";
+    private readonly SessionAudit _audit;
 
     public PostgresAgentSession(AgentContext ctx, AgentDatabase db, UserIdentity identity, string clientAddress)
     {
@@ -33,6 +31,7 @@ internal sealed partial class PostgresAgentSession
         _db = db;
         _identity = identity;
         _clientAddress = clientAddress;
+        _audit = new SessionAudit(ctx, db, identity, clientAddress, "postgres");
     }
 
     public async Task RunAsync(Stream client, CancellationToken ct)
@@ -69,10 +68,10 @@ internal sealed partial class PostgresAgentSession
         }
 
         var user = parameters.FirstOrDefault(p => p.Key == "user").Value;
-        _dbUser = string.IsNullOrEmpty(user) ? _identity.Route?.DbUser ?? "" : user;
+        _audit.DbUser = string.IsNullOrEmpty(user) ? _identity.Route?.DbUser ?? "" : user;
         var database = parameters.FirstOrDefault(p => p.Key == "database").Value;
-        _dbName = string.IsNullOrEmpty(database) ? (_identity.Route?.DbName is { Length: > 0 } routeName ? routeName : _dbUser) : database;
-        if (_dbUser.Length == 0)
+        _audit.DbName = string.IsNullOrEmpty(database) ? (_identity.Route?.DbName is { Length: > 0 } routeName ? routeName : _audit.DbUser) : database;
+        if (_audit.DbUser.Length == 0)
         {
             await Deny(client, "no database user given: pass one (psql -U) or run `ferry db login --db-user`");
             return;
@@ -98,7 +97,7 @@ internal sealed partial class PostgresAgentSession
         Stream backend;
         try
         {
-            var cert = await _ctx.Authority.GetDbClientCertificateAsync(_db.Name, _dbUser, ct);
+            var cert = await _ctx.Authority.GetDbClientCertificateAsync(_db.Name, _audit.DbUser, ct);
             backend = await PostgresBackendConnector.ConnectAsync(_db, cert, _db.TrustedRoots(), ct);
         }
         catch (Exception e) when (e is DatabaseConnectException or IOException or HttpRequestException or InvalidOperationException)
@@ -122,10 +121,10 @@ internal sealed partial class PostgresAgentSession
             return lockReason;
         }
         var roles = await _ctx.Authority.GetRolesAsync(_identity.Roles, ct);
-        var decision = new RbacEvaluator(roles, _identity.Traits).Check(new DatabaseTarget(_db.Name, _db.Labels), _dbUser, _dbName);
+        var decision = new RbacEvaluator(roles, _identity.Traits).Check(new DatabaseTarget(_db.Name, _db.Labels), _audit.DbUser, _audit.DbName);
         return decision.Allowed
             ? null
-            : $"access to database \"{_db.Name}\" as db user \"{_dbUser}\" on db name \"{_dbName}\" denied: {decision.Reason}";
+            : $"access to database \"{_db.Name}\" as db user \"{_audit.DbUser}\" on db name \"{_audit.DbName}\" denied: {decision.Reason}";
     }
 
     private async Task Deny(Stream client, string reason)
@@ -171,8 +170,8 @@ internal sealed partial class PostgresAgentSession
                 rewritten.Add(new(k, v));
             }
         }
-        rewritten.Insert(0, new("user", _dbUser));
-        rewritten.Insert(1, new("database", _dbName));
+        rewritten.Insert(0, new("user", _audit.DbUser));
+        rewritten.Insert(1, new("database", _audit.DbName));
         var w = new ArrayBufferWriter<byte>(256);
         StartupMessage.Write(w, minor, rewritten.ToArray());
         await backend.WriteAsync(w.WrittenMemory, ct);
@@ -185,7 +184,7 @@ internal sealed partial class PostgresAgentSession
             return;
         }
 
-        var live = new LiveSession(_sessionId, _identity, _db.Name);
+        var live = new LiveSession(_audit.SessionId, _identity, _db.Name);
         _ctx.Sessions.Add(live);
         EmitStart(true, null);
         var started = Stopwatch.GetTimestamp();
@@ -225,7 +224,7 @@ internal sealed partial class PostgresAgentSession
             await backend.DisposeAsync();
             await Task.WhenAll(toDbTask, toClientTask);
         }
-        _ctx.Sessions.Remove(_sessionId);
+        _ctx.Sessions.Remove(_audit.SessionId);
         _ctx.Cancels.Remove(mintedPid, mintedSecret);
         EmitEnd(endReason, toDb.Bytes, toClient.Bytes, Stopwatch.GetElapsedTime(started));
     }
@@ -288,7 +287,7 @@ internal sealed partial class PostgresAgentSession
                     break;
                 case 'K':
                     var key = BackendKeyData.Read(frame);
-                    (pid, secret) = _ctx.Cancels.Register(new CancelTarget(_db, _dbUser, key.ProcessId, key.SecretKey.ToArray(), _sessionId, _identity.User));
+                    (pid, secret) = _ctx.Cancels.Register(new CancelTarget(_db, _audit.DbUser, key.ProcessId, key.SecretKey.ToArray(), _audit.SessionId, _identity.User));
                     var w = new ArrayBufferWriter<byte>(32);
                     BackendKeyData.Write(w, pid, secret);
                     await client.WriteAsync(w.WrittenMemory, ct);
