@@ -4,6 +4,8 @@ using Ferry.Agent.Remote;
 using Ferry.Config;
 using Ferry.Hosting;
 
+InlineSocketCompletions.Enable();
+
 var root = new RootCommand("""
     ferry-agent: the Ferry database agent. It dials out to the proxies and serves the databases next to it.
 

@@ -13,6 +13,9 @@ public sealed partial class MuxSession
     private long _payloadRemaining;
     private FrameFlags _payloadFlags;
 
+    // Streams that received bytes during the current transport read (reader loop only).
+    private readonly List<MuxStream> _delivered = [];
+
     private async Task ReaderLoopAsync()
     {
         PipeReader input = _transport.Input;
@@ -33,6 +36,8 @@ public sealed partial class MuxSession
                 {
                     SignalWriter();
                 }
+
+                FlushDelivered();
 
                 if (result.IsCompleted)
                 {
@@ -192,11 +197,27 @@ public sealed partial class MuxSession
 
         lock (_lock)
         {
-            if (!_closed)
+            if (!_closed && stream.DeliverUnsynchronized(payload))
             {
-                stream.DeliverUnsynchronized(payload);
+                _delivered.Add(stream);
             }
         }
+    }
+
+    /// <summary>Hands every stream that received bytes in this read its data, one wake-up per stream, lock released.</summary>
+    private void FlushDelivered()
+    {
+        if (_delivered.Count == 0)
+        {
+            return;
+        }
+
+        foreach (MuxStream stream in _delivered)
+        {
+            stream.FlushReceived();
+        }
+
+        _delivered.Clear();
     }
 
     private bool ApplyCloseFlags(MuxStream? stream, FrameFlags flags)

@@ -5,8 +5,11 @@ using Ferry.Tunnel.Frames;
 namespace Ferry.Tunnel;
 
 /// <summary>
-/// The single writer loop: control frames first, then one Data frame per ready stream in round-robin
-/// order, flushing every <see cref="FlushThreshold"/> bytes under the write deadline.
+/// Writing the transport: control frames first, then one Data frame per ready stream in round-robin
+/// order, flushing every <see cref="FlushThreshold"/> bytes under the write deadline. One writer at a
+/// time owns the transport's output: usually the writer loop, but a stream's <c>WriteAsync</c> that
+/// finds the output free takes it and makes one bounded pass on its own thread, so a small message
+/// goes into the transport without waking another thread (see <see cref="WriteInlineAsync"/>).
 /// </summary>
 public sealed partial class MuxSession
 {
@@ -14,6 +17,9 @@ public sealed partial class MuxSession
     internal const int FlushThreshold = 64 * 1024;
 
     private readonly CancellationTokenSource _writeDeadline = new();
+
+    // Guarded by the session lock: someone (the loop or an inline pass) is writing the transport.
+    private bool _writerOwned;
 
     private async Task WriterLoopAsync()
     {
@@ -23,9 +29,19 @@ public sealed partial class MuxSession
             while (true)
             {
                 await _writerSignal.WaitAsync().ConfigureAwait(false);
+                lock (_lock)
+                {
+                    if (_writerOwned)
+                    {
+                        continue; // an inline pass is writing; it signals again when it leaves work behind
+                    }
+
+                    _writerOwned = true;
+                }
+
                 while (true)
                 {
-                    int written = WriteFrames(output, out bool closed, out bool overflow);
+                    int written = WriteFrames(output, inline: false, out bool closed, out bool overflow);
                     if (overflow)
                     {
                         Abort(SessionCloseReason.QueueOverflow, new SessionClosedException(
@@ -43,7 +59,7 @@ public sealed partial class MuxSession
                         return;
                     }
 
-                    if (written == 0)
+                    if (written == 0 && TryReleaseWriter())
                     {
                         break;
                     }
@@ -60,18 +76,93 @@ public sealed partial class MuxSession
         }
     }
 
+    /// <summary>Takes the transport's output for an inline pass when nobody writes it (session lock held).</summary>
+    internal bool TryAcquireWriterUnsynchronized()
+    {
+        if (_writerOwned || _closed)
+        {
+            return false;
+        }
+
+        _writerOwned = true;
+        return true;
+    }
+
+    /// <summary>The loop gives the output back when nothing waits to be written; false when there is more.</summary>
+    private bool TryReleaseWriter()
+    {
+        lock (_lock)
+        {
+            if (HasWriteWorkUnsynchronized)
+            {
+                return false;
+            }
+
+            _writerOwned = false;
+            return true;
+        }
+    }
+
+    /// <summary>Nobody writes the transport and nothing waits to be written (session lock held).</summary>
+    internal bool IsWriterIdleUnsynchronized => !_writerOwned && !HasWriteWorkUnsynchronized;
+
+    private bool HasWriteWorkUnsynchronized => _controlFrames.Count > 0 || _readyStreams.Count > 0 || _controlOverflow || _closed;
+
+    /// <summary>
+    /// One pass by a writer that took the output with <see cref="TryAcquireWriterUnsynchronized"/>: at most
+    /// <see cref="FlushThreshold"/> bytes of frames, one flush, then the output goes back. Whatever is left
+    /// (more data, a full send window, a session closing or flooded with control frames) is the writer
+    /// loop's, which is signalled. Failures abort the session, as in the loop; this never throws.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    internal async ValueTask WriteInlineAsync()
+    {
+        PipeWriter output = _transport.Output;
+        try
+        {
+            int written = WriteFrames(output, inline: true, out _, out _);
+            if (written > 0)
+            {
+                await FlushAsync(output).ConfigureAwait(false);
+            }
+        }
+        catch (WriteTimeoutException ex)
+        {
+            Abort(SessionCloseReason.WriteTimeout, ex);
+        }
+        catch (Exception ex)
+        {
+            Abort(SessionCloseReason.TransportError, new SessionClosedException(SessionCloseReason.TransportError, $"writing the tunnel failed: {ex.Message}", ex));
+        }
+        finally
+        {
+            bool more;
+            lock (_lock)
+            {
+                _writerOwned = false;
+                more = HasWriteWorkUnsynchronized;
+            }
+
+            if (more)
+            {
+                SignalWriter();
+            }
+        }
+    }
+
     /// <summary>
     /// Writes up to <see cref="FlushThreshold"/> bytes of frames. Once the session is closed only the
-    /// remaining control frames (a final GoAway) go out, and <paramref name="closed"/> tells the loop to stop.
+    /// remaining control frames (a final GoAway) go out, and <paramref name="closed"/> tells the loop to stop;
+    /// an <paramref name="inline"/> pass leaves closing and control-frame floods to the loop and writes nothing.
     /// </summary>
-    private int WriteFrames(PipeWriter output, out bool closed, out bool overflow)
+    private int WriteFrames(PipeWriter output, bool inline, out bool closed, out bool overflow)
     {
         int total = 0;
         lock (_lock)
         {
             closed = _closed;
             overflow = _controlOverflow && !_closed;
-            if (overflow || (closed && !_flushControlOnClose))
+            if (overflow || (closed && (inline || !_flushControlOnClose)))
             {
                 return 0;
             }

@@ -12,19 +12,23 @@ public sealed partial class MuxStream
     /// <summary>Reserves window for an incoming Data frame; false when the peer overran the window (protocol error).</summary>
     internal bool TryReserveReceiveUnsynchronized(uint length) => _receiveWindow.TryConsume(length);
 
-    /// <summary>Copies part of a Data frame's payload into the stream (reader loop, session lock held).</summary>
-    internal void DeliverUnsynchronized(in ReadOnlySequence<byte> payload)
+    /// <summary>
+    /// Copies part of a Data frame's payload into the stream (reader loop, session lock held). The bytes
+    /// reach the application at <see cref="FlushReceived"/>, which the reader loop calls after releasing the
+    /// lock; returns true when this stream was not yet waiting for that call.
+    /// </summary>
+    internal bool DeliverUnsynchronized(in ReadOnlySequence<byte> payload)
     {
         if (_reset || _finReceived)
         {
-            return;
+            return false;
         }
 
         if (_inputCompleted)
         {
             // Nobody reads any more: drop the bytes but keep crediting the peer so it is never stuck.
             CreditUnsynchronized((uint)payload.Length);
-            return;
+            return false;
         }
 
         var writer = _receive.Writer;
@@ -34,9 +38,46 @@ public sealed partial class MuxStream
         }
 
         _buffered += payload.Length;
-        ValueTask<System.IO.Pipelines.FlushResult> flush = writer.FlushAsync();
-        Debug.Assert(flush.IsCompleted, "the receive pipe never applies back-pressure");
-        _ = flush.GetAwaiter().GetResult();
+        bool first = !_flushPending;
+        _flushPending = true;
+        return first;
+    }
+
+    /// <summary>
+    /// Publishes the delivered bytes to the reader (reader loop, no lock held). A relay waiting on this
+    /// stream runs inline from here until its next pending await (see <see cref="ReceiveScheduler"/>).
+    /// </summary>
+    internal void FlushReceived()
+    {
+        lock (_session.SyncRoot)
+        {
+            if (!_flushPending)
+            {
+                return;
+            }
+
+            _flushPending = false;
+            if (_reset || _finReceived || _inputCompleted)
+            {
+                return; // completing the pipe already published (or dropped) the bytes
+            }
+        }
+
+        ReceiveScheduler.RunNextInline(static stream => stream.FlushReceiveWriter(), this);
+    }
+
+    private void FlushReceiveWriter()
+    {
+        try
+        {
+            ValueTask<System.IO.Pipelines.FlushResult> flush = _receive.Writer.FlushAsync();
+            Debug.Assert(flush.IsCompleted, "the receive pipe never applies back-pressure");
+            _ = flush.GetAwaiter().GetResult();
+        }
+        catch (InvalidOperationException)
+        {
+            // completed by a reset or the session closing between the check above and the flush
+        }
     }
 
     /// <summary>The application consumed <paramref name="bytes"/> (from <see cref="MuxStreamReader"/>).</summary>

@@ -24,6 +24,8 @@ public sealed partial class MuxStream : IValueTaskSource
         }
 
         bool signal;
+        bool inline = false;
+        short version;
         lock (_session.SyncRoot)
         {
             Exception? error = GetWriteErrorUnsynchronized();
@@ -43,9 +45,15 @@ public sealed partial class MuxStream : IValueTaskSource
             }
 
             _writeCore.Reset();
+            version = _writeCore.Version;
             _pendingWrite = buffer;
             _writeActive = true;
             signal = _session.ScheduleSendUnsynchronized(this);
+            if (InReadyQueue)
+            {
+                // Nobody writes the transport right now: write it from this thread instead of waking the loop.
+                inline = _session.TryAcquireWriterUnsynchronized();
+            }
         }
 
         if (cancellationToken.CanBeCanceled)
@@ -53,12 +61,28 @@ public sealed partial class MuxStream : IValueTaskSource
             _writeCancellation = cancellationToken.UnsafeRegister(static (state, token) => ((MuxStream)state!).OnWriteCanceled(token), this);
         }
 
-        if (signal)
+        if (inline)
+        {
+            ValueTask pass = _session.WriteInlineAsync();
+            if (!pass.IsCompletedSuccessfully)
+            {
+                return AwaitInlinePassAsync(pass, version);
+            }
+
+            pass.GetAwaiter().GetResult();
+        }
+        else if (signal)
         {
             _session.SignalWriter();
         }
 
-        return new ValueTask(this, _writeCore.Version);
+        return new ValueTask(this, version);
+    }
+
+    private async ValueTask AwaitInlinePassAsync(ValueTask pass, short version)
+    {
+        await pass.ConfigureAwait(false);
+        await new ValueTask(this, version).ConfigureAwait(false);
     }
 
     private Exception? GetWriteErrorUnsynchronized()

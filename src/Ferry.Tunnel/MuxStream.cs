@@ -15,7 +15,7 @@ public sealed partial class MuxStream : Stream, IDuplexPipe
     private static readonly PipeOptions ReceivePipeOptions = new(
         pauseWriterThreshold: 0, // the receive window bounds what the peer may buffer here
         resumeWriterThreshold: 0,
-        readerScheduler: PipeScheduler.ThreadPool,
+        readerScheduler: ReceiveScheduler.Instance, // the reader loop's wake-ups run inline
         writerScheduler: PipeScheduler.Inline,
         minimumSegmentSize: 16 * 1024, // one default-sized Data frame per segment
         useSynchronizationContext: false);
@@ -38,6 +38,7 @@ public sealed partial class MuxStream : Stream, IDuplexPipe
     private bool _reset;
     private bool _inputCompleted;
     private bool _disposed;
+    private bool _flushPending;
 
     internal MuxStream(MuxSession session, uint id, bool outbound, uint maxReceiveWindow)
     {

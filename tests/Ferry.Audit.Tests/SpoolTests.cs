@@ -137,4 +137,28 @@ public sealed class SpoolTests
         Assert.True(spilled > 0, "a 4-slot channel must overflow with 3000 events emitted in a tight loop");
         Assert.Equal(events.Select(e => e.Id).Order(StringComparer.Ordinal), stored.Select(e => e.Id).Order(StringComparer.Ordinal));
     }
+
+    [Fact]
+    public async Task Sink_EventsArrivingWhileTheWriterSleepsOrIdles_AreAllWrittenInOrder()
+    {
+        using var dir = new TempDirectory();
+        using var spool = AuditSpool.Open(dir.Path);
+        List<AuditEvent> events = Events.Many(200);
+        await using (var sink = new SpoolingAuditSink(spool, commitInterval: TimeSpan.FromMilliseconds(50)))
+        {
+            for (int i = 0; i < events.Count; i++)
+            {
+                sink.Emit(events[i]);
+                if (i % 40 == 39)
+                {
+                    // Let the writer go idle, then wake it again: no event may wait for a later one.
+                    await sink.FlushAsync().WaitAsync(TimeSpan.FromSeconds(30));
+                    Assert.Equal(i + 1, sink.Durable);
+                }
+            }
+        }
+
+        IReadOnlyList<AuditEvent> stored = spool.Read(spool.AckedPosition, 10_000).Events;
+        Assert.Equal(events.Select(e => e.Id), stored.Select(e => e.Id));
+    }
 }

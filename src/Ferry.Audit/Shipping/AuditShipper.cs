@@ -35,9 +35,26 @@ public sealed class AuditShipper
     public async Task RunAsync(CancellationToken ct)
     {
         SpoolPosition pos = _spool.AckedPosition;
+        long lastUpload = 0;
         while (!ct.IsCancellationRequested)
         {
             SpoolBatch batch = _spool.Read(pos, _options.MaxBatch);
+            TimeSpan sinceUpload = System.Diagnostics.Stopwatch.GetElapsedTime(lastUpload);
+            if (batch.Events.Count is > 0 and var count && count < _options.MaxBatch && lastUpload != 0 && sinceUpload < _options.Linger)
+            {
+                // Events are trickling in: let them gather into one upload.
+                try
+                {
+                    await Task.Delay(_options.Linger - sinceUpload, ct).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                batch = _spool.Read(pos, _options.MaxBatch);
+            }
+
             if (batch.Events.Count == 0)
             {
                 if (batch.Next > pos)
@@ -68,6 +85,7 @@ public sealed class AuditShipper
                 return;
             }
 
+            lastUpload = System.Diagnostics.Stopwatch.GetTimestamp();
             _spool.Ack(batch.Next);
             pos = batch.Next;
             Interlocked.Add(ref _delivered, batch.Events.Count);

@@ -12,6 +12,13 @@ public sealed class AuditShipperOptions
     /// <summary>Longest wait between retries. Default 30 s.</summary>
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Shortest time between two uploads that are not full batches. The first event after a quiet spell
+    /// ships at once; while events trickle in they gather for up to this long, so a busy agent makes a few
+    /// uploads a second instead of one per query. Default 200 ms.
+    /// </summary>
+    public TimeSpan Linger { get; init; } = TimeSpan.FromMilliseconds(200);
+
     /// <summary>How often the spool is polled even without a wake-up. Default 1 s.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
 }
