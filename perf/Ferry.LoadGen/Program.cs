@@ -4,6 +4,8 @@ return args.Length == 0 ? Usage() : args[0] switch
 {
     "agents" => await SimulatedAgents.RunAsync(Arguments.Parse(args[1..])),
     "idle" => await IdleClients.RunAsync(Arguments.Parse(args[1..])),
+    "tls-server" => await TlsBaseline.ServeAsync(Arguments.Parse(args[1..])),
+    "tls-clients" => await TlsBaseline.ConnectAsync(Arguments.Parse(args[1..])),
     _ => Usage(),
 };
 
@@ -16,6 +18,9 @@ static int Usage()
               serving no database. Prints "status <unix_ms> connected=<n> connects=<total>" every 100 ms.
           Ferry.LoadGen idle --protocol postgres|mysql --conn CONNECTION_STRING --count N [--parallel 8]
               Opens N client connections (no pooling), prints "opened <n> failed <f>", holds them until SIGTERM/SIGINT.
+          Ferry.LoadGen tls-server [--port P]      a bare SslStream server (client cert required), prints "listening <port>"
+          Ferry.LoadGen tls-clients --port P --count N   opens N TLS connections to it, one byte each way, holds them
+              Together: the RSS an idle TLS connection costs a .NET server before any Ferry code (perf/results).
         """);
     return 2;
 }

@@ -6,8 +6,25 @@ namespace Ferry.Agent;
 /// <summary>Verifies a database server certificate in verify-full, verify-ca or insecure mode.</summary>
 internal static class DatabaseCertificateCheck
 {
-    /// <summary>Returns null when acceptable, else a message naming the problem.</summary>
-    public static string? Check(AgentDatabase db, string serverName, X509Certificate? certificate, SslPolicyErrors errors, X509Certificate2Collection? trustedRoots)
+    /// <summary>A chain policy trusting only <paramref name="trustedRoots"/> (revocation and downloads off).</summary>
+    public static X509ChainPolicy CreatePolicy(X509Certificate2Collection trustedRoots)
+    {
+        var policy = new X509ChainPolicy
+        {
+            TrustMode = X509ChainTrustMode.CustomRootTrust,
+            RevocationMode = X509RevocationMode.NoCheck,
+            DisableCertificateDownloads = true,
+        };
+        policy.CustomTrustStore.AddRange(trustedRoots);
+        return policy;
+    }
+
+    /// <summary>
+    /// Returns null when acceptable, else a message naming the problem. With <paramref name="trustedRoots"/>,
+    /// <paramref name="chain"/> and <paramref name="errors"/> must come from a handshake that used
+    /// <see cref="CreatePolicy"/>; without a handshake chain the chain is built here.
+    /// </summary>
+    public static string? Check(AgentDatabase db, string serverName, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors, X509Certificate2Collection? trustedRoots)
     {
         if (db.TlsMode == DatabaseTlsVerification.Insecure)
         {
@@ -20,14 +37,27 @@ internal static class DatabaseCertificateCheck
         var cert = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
         if (trustedRoots is { Count: > 0 })
         {
-            using var chain = new X509Chain();
-            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.CustomTrustStore.AddRange(trustedRoots);
-            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            if (!chain.Build(cert))
+            X509Chain? built = null;
+            if (chain is null)
             {
-                var status = string.Join(", ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()).Where(s => s.Length > 0));
-                return $"database {db.Name} server certificate is not signed by the configured CA ({status})";
+                built = new X509Chain { ChainPolicy = CreatePolicy(trustedRoots) };
+                if (built.Build(cert))
+                {
+                    errors &= ~SslPolicyErrors.RemoteCertificateChainErrors;
+                }
+                else
+                {
+                    errors |= SslPolicyErrors.RemoteCertificateChainErrors;
+                }
+            }
+            using (built)
+            {
+                if ((errors & SslPolicyErrors.RemoteCertificateChainErrors) != 0)
+                {
+                    var statuses = (built ?? chain)!.ChainStatus;
+                    var status = string.Join(", ", statuses.Select(s => s.StatusInformation.Trim()).Where(s => s.Length > 0));
+                    return $"database {db.Name} server certificate is not signed by the configured CA ({status})";
+                }
             }
         }
         else if ((errors & SslPolicyErrors.RemoteCertificateChainErrors) != 0)

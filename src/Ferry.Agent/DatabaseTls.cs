@@ -19,9 +19,12 @@ internal static class DatabaseTls
             ClientCertificates = [clientCertificate],
             EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
             LocalCertificateSelectionCallback = (_, _, _, _, _) => clientCertificate,
-            RemoteCertificateValidationCallback = (_, cert, _, errors) =>
+            // With a configured CA the handshake's chain build trusts exactly that CA (and never searches the
+            // system store); the check below reads its result instead of building the chain a second time.
+            CertificateChainPolicy = trustedRoots is { Count: > 0 } ? DatabaseCertificateCheck.CreatePolicy(trustedRoots) : null,
+            RemoteCertificateValidationCallback = (_, cert, chain, errors) =>
             {
-                verifyError = DatabaseCertificateCheck.Check(db, serverName, cert, errors, trustedRoots);
+                verifyError = DatabaseCertificateCheck.Check(db, serverName, cert, chain, errors, trustedRoots);
                 return verifyError is null;
             },
         };

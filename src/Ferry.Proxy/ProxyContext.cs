@@ -19,6 +19,26 @@ public sealed class ProxyContext
 
     public required IdentityVerifier HostVerifier { get; init; }
 
+    /// <summary>
+    /// The chain policy for client certificates in the proxy's TLS handshakes: only the user and host CAs,
+    /// revocation and downloads off. The handshake's own chain build is not Ferry's decision (the verifiers
+    /// decide after it), but without this policy it would search the system trust store for every connection.
+    /// </summary>
+    public System.Security.Cryptography.X509Certificates.X509ChainPolicy ClientChainPolicy => _clientChainPolicy ??= CreateClientChainPolicy();
+
+    private System.Security.Cryptography.X509Certificates.X509ChainPolicy? _clientChainPolicy;
+
+    private System.Security.Cryptography.X509Certificates.X509ChainPolicy CreateClientChainPolicy()
+    {
+        var policy = UserVerifier.CreateChainPolicy();
+        foreach (var root in HostVerifier.TrustedRoots)
+        {
+            policy.CustomTrustStore.Add(root);
+        }
+
+        return policy;
+    }
+
     public required IAuditSink Audit { get; init; }
 
     /// <summary>Returns the reason text when a lock covers this user or the database; otherwise null.</summary>

@@ -200,6 +200,7 @@ public sealed class ProxyServer : IAsyncDisposable
             EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
             ApplicationProtocols = alpn.Count > 0 ? alpn : null,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            CertificateChainPolicy = _ctx.ClientChainPolicy,
         };
         try
         {

@@ -109,6 +109,7 @@ internal sealed class MySqlProxySession(ProxyContext ctx, IPEndPoint remote)
                 RemoteCertificateValidationCallback = static (_, _, _, _) => true,
                 EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
                 CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                CertificateChainPolicy = ctx.ClientChainPolicy,
             }, ct);
             client = tls;
             packet = await ReadAsync(client, ct);
