@@ -16,9 +16,8 @@ internal static class DatabaseTls
         var options = new SslClientAuthenticationOptions
         {
             TargetHost = serverName,
-            ClientCertificates = [clientCertificate],
+            ClientCertificateContext = ContextFor(clientCertificate),
             EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-            LocalCertificateSelectionCallback = (_, _, _, _, _) => clientCertificate,
             // With a configured CA the handshake's chain build trusts exactly that CA (and never searches the
             // system store); the check below reads its result instead of building the chain a second time.
             CertificateChainPolicy = trustedRoots is { Count: > 0 } ? DatabaseCertificateCheck.CreatePolicy(trustedRoots) : null,
@@ -39,4 +38,11 @@ internal static class DatabaseTls
         }
         return ssl;
     }
+
+    // One context per db-client certificate (the agent caches those for most of their life): without it the
+    // handshake builds the certificate's chain again, searching the system store, for every connection.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<X509Certificate2, SslStreamCertificateContext> Contexts = new();
+
+    private static SslStreamCertificateContext ContextFor(X509Certificate2 certificate) =>
+        Contexts.GetValue(certificate, static c => SslStreamCertificateContext.Create(c, additionalCertificates: null, offline: true));
 }
