@@ -201,6 +201,10 @@ public sealed class ProxyServer : IAsyncDisposable
             ApplicationProtocols = alpn.Count > 0 ? alpn : null,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             CertificateChainPolicy = _ctx.ClientChainPolicy,
+            // No TLS 1.3 session tickets: each ticket copies the session, which re-parses the client's
+            // certificate and decodes its key (a quarter of the proxy's CPU per connection), and a resumed
+            // session would skip the client certificate that every connection must present anyway.
+            AllowTlsResume = false,
         };
         try
         {

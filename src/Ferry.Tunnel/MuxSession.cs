@@ -112,7 +112,18 @@ public sealed partial class MuxSession : IAsyncDisposable
 
     internal MuxOptions Options => _options;
 
-    internal void SignalWriter() => _writerSignal.Set();
+    /// <summary>
+    /// Wakes the writer loop for work queued under the lock just before. Not needed while someone owns the
+    /// output: every owner re-checks for queued work under the lock before giving the output back, and
+    /// signals then; a wake-up now would find the output taken and only cost a thread-pool hand-off.
+    /// </summary>
+    internal void SignalWriter()
+    {
+        if (!Volatile.Read(ref _writerOwned))
+        {
+            _writerSignal.Set();
+        }
+    }
 
     /// <summary>Returns the exception for operations on a closed session, or null while it is open.</summary>
     internal Exception? GetClosedExceptionUnsynchronized() =>
