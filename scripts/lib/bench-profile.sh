@@ -31,10 +31,11 @@ PY
   step "profiling ferryd (perf record -g, cpu-clock) during $workload on the Ferry path"
   # Native AOT strips ferryd; its symbols are in ferryd.dbg from the same publish (same build id).
   local dbg
-  local symbols="" bin name
+  local symbols="" bin name symtabs=""
   for bin in "$FERRYD" ${AGENT_PID:+"$FERRY_AGENT"}; do
     name=$(basename "$bin")
     dbg=$(find src/*/bin src/*/obj -name "$name.dbg" 2>/dev/null | head -1 || true)
+    [ -n "$dbg" ] && symtabs="$symtabs $name=$dbg"
     if [ -z "$dbg" ]; then
       symbols="$symbols; $name: no symbol file found, frames show as addresses"
       continue
@@ -87,6 +88,68 @@ PY
     echo
     echo "## inclusive time (children), 3% limit"
     perf_section 120 -i "$data" --children --sort symbol -g none --percent-limit 3
+    echo
+    # perf does not read the AOT binaries' separate .dbg files, so the frames above show as addresses;
+    # these sections resolve them against the .dbg symbol tables.
+    echo "## AOT frames resolved from the .dbg symbol tables: self time, then inclusive (user-space frames)"
+    perf script -i "$data" -F comm,pid,ip,sym,dso 2>/dev/null | resolve_aot_frames $symtabs || true
   } >"$out"
   echo "wrote $out"
+}
+
+# resolve_aot_frames NAME=DBG...: reads `perf script -F comm,pid,ip,sym,dso` on stdin; prints the top self and
+# inclusive frames with addresses inside the named binaries resolved through `nm` of their .dbg files.
+resolve_aot_frames() {
+  local tabs=() arg input
+  input=$(mktemp)
+  cat >"$input"   # the python program itself comes on python's stdin
+  for arg in "$@"; do
+    tabs+=("${arg%%=*}=$(mktemp)")
+    nm -n --defined-only "${arg#*=}" >"${tabs[-1]#*=}" 2>/dev/null || true
+  done
+  python3 - "$input" "${tabs[@]}" <<'PY'
+import bisect, collections, re, sys
+tables = {}
+for arg in sys.argv[2:]:
+    name, path = arg.split("=", 1)
+    rows = [l.split() for l in open(path) if len(l.split()) >= 3]
+    tables[name] = ([int(r[0], 16) for r in rows], [r[2] for r in rows])
+def resolve(addr, dso, sym):
+    base = dso.rsplit("/", 1)[-1]
+    if base in tables:
+        addrs, names = tables[base]
+        i = bisect.bisect_right(addrs, addr) - 1
+        return names[i] if i >= 0 else hex(addr)
+    return sym if sym and sym != "[unknown]" else base
+self_c, incl_c, total = collections.Counter(), collections.Counter(), 0
+frame = re.compile(r"\s*([0-9a-f]+)\s+(.*?)\s+\((.*)\)\s*$")
+for block in open(sys.argv[1]).read().split("\n\n"):
+    lines = [l for l in block.split("\n") if l.strip()]
+    frames = []
+    for l in lines[1:]:
+        m = frame.match(l)
+        if m:
+            frames.append(resolve(int(m.group(1), 16), m.group(3), m.group(2)))
+    if not frames:
+        continue
+    total += 1
+    self_c[frames[0]] += 1
+    for f in set(frames):
+        incl_c[f] += 1
+if total == 0:
+    sys.exit(0)
+kernel = re.compile(r"^(_|tcp|ip|do_|entry|x64|sock|net|skb|ksys|schedule|finish_task|handle_|process_backlog|exit_to|irq|ThreadEntryPoint|\[)")
+print("### self time, top 30")
+for name, n in self_c.most_common(30):
+    print(f"{100 * n / total:6.2f}%  {name[:160]}")
+print()
+print("### inclusive, user-space frames at 2% or more")
+for name, n in incl_c.most_common(400):
+    if 100 * n / total < 2:
+        break
+    if not kernel.match(name):
+        print(f"{100 * n / total:6.2f}%  {name[:160]}")
+PY
+  for arg in "${tabs[@]}"; do rm -f "${arg#*=}"; done
+  rm -f "$input"
 }
