@@ -72,7 +72,13 @@ public sealed partial class AuditSpool : IDisposable
     /// Writes <paramref name="events"/> as one batch and returns once they are on disk (one fsync).
     /// Thread-safe; callers on a relay path use <see cref="SpoolingAuditSink"/> instead.
     /// </summary>
-    public void AppendDurable(IReadOnlyList<AuditEvent> events)
+    public void AppendDurable(IReadOnlyList<AuditEvent> events) => Append(events, sync: true);
+
+    /// <summary>
+    /// Writes <paramref name="events"/> as one batch into the file (a process crash no longer loses them);
+    /// with <paramref name="sync"/> also fsyncs it (a machine crash neither). Without, call <see cref="Sync"/>.
+    /// </summary>
+    public void Append(IReadOnlyList<AuditEvent> events, bool sync)
     {
         ArgumentNullException.ThrowIfNull(events);
         if (events.Count == 0)
@@ -92,12 +98,12 @@ public sealed partial class AuditSpool : IDisposable
             }
 
             _active.Write(_buffer.WrittenSpan);
-            if (_options.Fsync)
+            _activeLength += _buffer.WrittenCount;
+            if (_options.Fsync && (sync || _activeLength >= _options.MaxSegmentBytes))
             {
-                _active.Flush(flushToDisk: true);
+                _active.Flush(flushToDisk: true); // a full segment is closed synced
             }
 
-            _activeLength += _buffer.WrittenCount;
             if (_activeLength >= _options.MaxSegmentBytes)
             {
                 StartSegmentUnsynchronized(_activeSegment + 1);
@@ -108,6 +114,19 @@ public sealed partial class AuditSpool : IDisposable
         }
 
         signal.TrySetResult();
+    }
+
+    /// <summary>fsyncs what <see cref="Append"/> wrote without syncing.</summary>
+    public void Sync()
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_options.Fsync)
+            {
+                _active.Flush(flushToDisk: true);
+            }
+        }
     }
 
     public void Dispose()

@@ -5,8 +5,8 @@ namespace Ferry.Audit;
 
 /// <summary>
 /// The audit sink for relays: <see cref="Emit"/> puts the event in a bounded in-memory channel and
-/// returns. One writer thread drains the channel in batches into the <see cref="AuditSpool"/> (one
-/// fsync per batch). Overflow policy: when the channel is full the event is neither dropped nor
+/// returns. One writer thread drains the channel in batches into the <see cref="AuditSpool"/> file at
+/// once, and fsyncs at most once per commit interval (group commit). Overflow policy: when the channel is full the event is neither dropped nor
 /// waited for; it goes to an overflow queue that a background spill worker writes straight to
 /// the spool. Memory is therefore bounded by the channel plus whatever the disk has not yet
 /// absorbed; <see cref="Spilled"/> counts how often that happened.
@@ -34,10 +34,10 @@ public sealed class SpoolingAuditSink : IAuditSink, IAsyncDisposable
     /// <param name="capacity">Channel capacity before events spill. Default 8192.</param>
     /// <param name="maxBatch">Most events per fsync. Default 1024.</param>
     /// <param name="commitInterval">
-    /// Shortest time between two batches (group commit): while events keep coming, the writer waits this
-    /// long after an fsync so the next batch gathers everything emitted meanwhile, instead of paying one
-    /// fsync per query. The first event after a quiet spell is written at once. Default 5 ms; zero writes
-    /// every event as soon as the writer sees it.
+    /// Shortest time between two fsyncs (group commit). Events are written into the spool file as soon as the
+    /// writer sees them, so a killed process loses none of them; while events keep coming, one fsync per
+    /// interval makes all of them survive a machine crash, instead of one fsync per query. Default 5 ms; zero
+    /// fsyncs every write.
     /// </param>
     public SpoolingAuditSink(AuditSpool spool, int capacity = 8192, int maxBatch = 1024, TimeSpan? commitInterval = null)
     {
@@ -121,31 +121,40 @@ public sealed class SpoolingAuditSink : IAuditSink, IAsyncDisposable
     }
 
     /// <summary>
-    /// The writer thread: sleeps until an event arrives, writes everything queued as one batch (one fsync),
-    /// then waits out the commit interval before looking again. A dedicated thread rather than a pool loop:
-    /// the fsync blocks, and a timer plus a pool wake-up per batch would cost the relays' CPU.
+    /// The writer thread. Every event is written into the spool file as soon as the thread sees it, so a
+    /// killed process loses nothing it emitted before the last write; the fsync that also protects against a
+    /// machine crash happens at most once per commit interval and covers every write since the last one.
+    /// A dedicated thread rather than a pool loop: writes and fsyncs block, and a timer plus a pool wake-up per
+    /// batch would cost the relays' CPU.
     /// </summary>
     private void WriterThread()
     {
         var batch = new List<AuditEvent>(_maxBatch);
         ChannelReader<AuditEvent> reader = _channel.Reader;
+        long lastSync = 0;
+        long unsynced = 0;
         try
         {
             while (true)
             {
                 if (!reader.TryPeek(out _))
                 {
-                    Interlocked.Exchange(ref _writerIdle, 1);
-                    while (!reader.TryPeek(out _) && !reader.Completion.IsCompleted)
+                    if (unsynced > 0)
                     {
-                        _wake.Wait();
-                        _wake.Reset();
+                        TimeSpan wait = _commitInterval - System.Diagnostics.Stopwatch.GetElapsedTime(lastSync);
+                        if (wait > TimeSpan.Zero && WaitForEvents(reader, wait))
+                        {
+                            continue; // write the newcomers first; the fsync covers them too
+                        }
+
+                        SyncWithRetry(ref unsynced);
+                        lastSync = System.Diagnostics.Stopwatch.GetTimestamp();
+                        continue;
                     }
 
-                    Interlocked.Exchange(ref _writerIdle, 0);
-                    if (reader.Completion.IsCompleted)
+                    if (!WaitForEvents(reader, Timeout.InfiniteTimeSpan))
                     {
-                        return;
+                        return; // completed and drained
                     }
                 }
 
@@ -154,17 +163,56 @@ public sealed class SpoolingAuditSink : IAuditSink, IAsyncDisposable
                     batch.Add(e);
                 }
 
-                WriteWithRetry(batch);
+                AppendWithRetry(batch);
+                unsynced += batch.Count;
                 batch.Clear();
-                if (_commitInterval > TimeSpan.Zero && reader.Count < _maxBatch)
+                if (System.Diagnostics.Stopwatch.GetElapsedTime(lastSync) >= _commitInterval)
                 {
-                    Thread.Sleep(_commitInterval); // group commit: let the next batch gather
+                    SyncWithRetry(ref unsynced);
+                    lastSync = System.Diagnostics.Stopwatch.GetTimestamp();
                 }
             }
         }
         finally
         {
+            if (unsynced > 0)
+            {
+                SyncWithRetry(ref unsynced);
+            }
+
             _writerDone.TrySetResult();
+        }
+    }
+
+    /// <summary>Sleeps until an event is queued (true), or the timeout passes or the channel completes empty (false).</summary>
+    private bool WaitForEvents(ChannelReader<AuditEvent> reader, TimeSpan timeout)
+    {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        Interlocked.Exchange(ref _writerIdle, 1); // pairs with the barrier in Emit: no lost wake-up
+        try
+        {
+            while (!reader.TryPeek(out _))
+            {
+                if (reader.Completion.IsCompleted)
+                {
+                    return false;
+                }
+
+                TimeSpan left = timeout == Timeout.InfiniteTimeSpan ? timeout : timeout - System.Diagnostics.Stopwatch.GetElapsedTime(start);
+                if (left != Timeout.InfiniteTimeSpan && left <= TimeSpan.Zero)
+                {
+                    return false;
+                }
+
+                _wake.Wait(left);
+                _wake.Reset();
+            }
+
+            return true;
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _writerIdle, 0);
         }
     }
 
@@ -180,7 +228,9 @@ public sealed class SpoolingAuditSink : IAuditSink, IAsyncDisposable
 
             if (batch.Count > 0)
             {
-                WriteWithRetry(batch);
+                AppendWithRetry(batch, sync: true);
+                Interlocked.Add(ref _durable, batch.Count);
+                ReleaseWaiters(Interlocked.Read(ref _durable));
                 continue;
             }
 
@@ -192,27 +242,35 @@ public sealed class SpoolingAuditSink : IAuditSink, IAsyncDisposable
         }
     }
 
-    private void WriteWithRetry(List<AuditEvent> batch)
+    private void AppendWithRetry(List<AuditEvent> batch, bool sync = false) =>
+        Retry(() => _spool.Append(batch, sync));
+
+    private void SyncWithRetry(ref long unsynced)
+    {
+        Retry(_spool.Sync);
+        long durable = Interlocked.Add(ref _durable, unsynced);
+        unsynced = 0;
+        ReleaseWaiters(durable);
+    }
+
+    /// <summary>Disk full or similar: keep the events in memory and try again with backoff; never drop.</summary>
+    private void Retry(Action io)
     {
         int delayMs = 10;
         while (true)
         {
             try
             {
-                _spool.AppendDurable(batch);
-                break;
+                io();
+                return;
             }
             catch (IOException ex)
             {
-                // Disk full or similar: keep the batch in memory and try again; never drop.
                 LastError = ex;
                 Thread.Sleep(delayMs);
                 delayMs = Math.Min(delayMs * 2, 1000);
             }
         }
-
-        long durable = Interlocked.Add(ref _durable, batch.Count);
-        ReleaseWaiters(durable);
     }
 
     private void ReleaseWaiters(long durable)
