@@ -1,28 +1,16 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
+using Ferry.Identity;
 
 namespace Ferry.Agent;
 
 /// <summary>Verifies a database server certificate in verify-full, verify-ca or insecure mode.</summary>
 internal static class DatabaseCertificateCheck
 {
-    /// <summary>A chain policy trusting only <paramref name="trustedRoots"/> (revocation and downloads off).</summary>
-    public static X509ChainPolicy CreatePolicy(X509Certificate2Collection trustedRoots)
-    {
-        var policy = new X509ChainPolicy
-        {
-            TrustMode = X509ChainTrustMode.CustomRootTrust,
-            RevocationMode = X509RevocationMode.NoCheck,
-            DisableCertificateDownloads = true,
-        };
-        policy.CustomTrustStore.AddRange(trustedRoots);
-        return policy;
-    }
-
     /// <summary>
     /// Returns null when acceptable, else a message naming the problem. With <paramref name="trustedRoots"/>,
     /// <paramref name="chain"/> and <paramref name="errors"/> must come from a handshake that used
-    /// <see cref="CreatePolicy"/>; without a handshake chain the chain is built here.
+    /// <see cref="TlsValidation.TrustOnly"/>; without a handshake chain the chain is built here.
     /// </summary>
     public static string? Check(AgentDatabase db, string serverName, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors, X509Certificate2Collection? trustedRoots)
     {
@@ -40,7 +28,7 @@ internal static class DatabaseCertificateCheck
             X509Chain? built = null;
             if (chain is null)
             {
-                built = new X509Chain { ChainPolicy = CreatePolicy(trustedRoots) };
+                built = new X509Chain { ChainPolicy = TlsValidation.TrustOnly(trustedRoots) };
                 if (built.Build(cert))
                 {
                     errors &= ~SslPolicyErrors.RemoteCertificateChainErrors;

@@ -1,6 +1,7 @@
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using Ferry.Identity;
 
 namespace Ferry.Agent;
 
@@ -20,7 +21,7 @@ internal static class DatabaseTls
             EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
             // With a configured CA the handshake's chain build trusts exactly that CA (and never searches the
             // system store); the check below reads its result instead of building the chain a second time.
-            CertificateChainPolicy = trustedRoots is { Count: > 0 } ? DatabaseCertificateCheck.CreatePolicy(trustedRoots) : null,
+            CertificateChainPolicy = trustedRoots is { Count: > 0 } ? TlsValidation.TrustOnly(trustedRoots) : null,
             RemoteCertificateValidationCallback = (_, cert, chain, errors) =>
             {
                 verifyError = DatabaseCertificateCheck.Check(db, serverName, cert, chain, errors, trustedRoots);

@@ -24,20 +24,10 @@ public sealed class ProxyContext
     /// revocation and downloads off. The handshake's own chain build is not Ferry's decision (the verifiers
     /// decide after it), but without this policy it would search the system trust store for every connection.
     /// </summary>
-    public System.Security.Cryptography.X509Certificates.X509ChainPolicy ClientChainPolicy => _clientChainPolicy ??= CreateClientChainPolicy();
+    public System.Security.Cryptography.X509Certificates.X509ChainPolicy ClientChainPolicy =>
+        _clientChainPolicy ??= TlsValidation.TrustOnly(UserVerifier.TrustedRoots.Concat(HostVerifier.TrustedRoots));
 
     private System.Security.Cryptography.X509Certificates.X509ChainPolicy? _clientChainPolicy;
-
-    private System.Security.Cryptography.X509Certificates.X509ChainPolicy CreateClientChainPolicy()
-    {
-        var policy = UserVerifier.CreateChainPolicy();
-        foreach (var root in HostVerifier.TrustedRoots)
-        {
-            policy.CustomTrustStore.Add(root);
-        }
-
-        return policy;
-    }
 
     public required IAuditSink Audit { get; init; }
 

@@ -66,11 +66,20 @@ public sealed partial class MuxSession
                 }
             }
         }
-        catch (WriteTimeoutException ex)
-        {
-            Abort(SessionCloseReason.WriteTimeout, ex);
-        }
         catch (Exception ex)
+        {
+            AbortOnWriteFailure(ex);
+        }
+    }
+
+    /// <summary>Ends the session after writing the transport failed (the loop's and an inline pass's common fate).</summary>
+    private void AbortOnWriteFailure(Exception ex)
+    {
+        if (ex is WriteTimeoutException timeout)
+        {
+            Abort(SessionCloseReason.WriteTimeout, timeout);
+        }
+        else
         {
             Abort(SessionCloseReason.TransportError, new SessionClosedException(SessionCloseReason.TransportError, $"writing the tunnel failed: {ex.Message}", ex));
         }
@@ -126,13 +135,9 @@ public sealed partial class MuxSession
                 await FlushAsync(output).ConfigureAwait(false);
             }
         }
-        catch (WriteTimeoutException ex)
-        {
-            Abort(SessionCloseReason.WriteTimeout, ex);
-        }
         catch (Exception ex)
         {
-            Abort(SessionCloseReason.TransportError, new SessionClosedException(SessionCloseReason.TransportError, $"writing the tunnel failed: {ex.Message}", ex));
+            AbortOnWriteFailure(ex);
         }
         finally
         {

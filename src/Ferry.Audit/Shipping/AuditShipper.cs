@@ -40,7 +40,7 @@ public sealed class AuditShipper
         {
             SpoolBatch batch = _spool.Read(pos, _options.MaxBatch);
             TimeSpan sinceUpload = System.Diagnostics.Stopwatch.GetElapsedTime(lastUpload);
-            if (batch.Events.Count is > 0 and var count && count < _options.MaxBatch && lastUpload != 0 && sinceUpload < _options.Linger)
+            if (batch.Events.Count > 0 && batch.Events.Count < _options.MaxBatch && lastUpload != 0 && sinceUpload < _options.Linger)
             {
                 // Events are trickling in: let them gather into one upload.
                 try

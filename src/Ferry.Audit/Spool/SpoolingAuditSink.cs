@@ -229,8 +229,7 @@ public sealed class SpoolingAuditSink : IAuditSink, IAsyncDisposable
             if (batch.Count > 0)
             {
                 AppendWithRetry(batch, sync: true);
-                Interlocked.Add(ref _durable, batch.Count);
-                ReleaseWaiters(Interlocked.Read(ref _durable));
+                MarkDurable(batch.Count);
                 continue;
             }
 
@@ -248,10 +247,11 @@ public sealed class SpoolingAuditSink : IAuditSink, IAsyncDisposable
     private void SyncWithRetry(ref long unsynced)
     {
         Retry(_spool.Sync);
-        long durable = Interlocked.Add(ref _durable, unsynced);
+        MarkDurable(unsynced);
         unsynced = 0;
-        ReleaseWaiters(durable);
     }
+
+    private void MarkDurable(long count) => ReleaseWaiters(Interlocked.Add(ref _durable, count));
 
     /// <summary>Disk full or similar: keep the events in memory and try again with backoff; never drop.</summary>
     private void Retry(Action io)

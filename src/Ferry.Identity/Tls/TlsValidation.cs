@@ -10,6 +10,27 @@ namespace Ferry.Identity;
 /// </summary>
 public static class TlsValidation
 {
+    /// <summary>
+    /// A chain policy that trusts exactly <paramref name="roots"/>, with revocation checks and certificate
+    /// downloads off, for an <c>SslStream</c>'s own chain build (which otherwise searches the system trust
+    /// store in every handshake) or an <see cref="X509Chain"/>.
+    /// </summary>
+    public static X509ChainPolicy TrustOnly(IEnumerable<X509Certificate2> roots)
+    {
+        var policy = new X509ChainPolicy
+        {
+            TrustMode = X509ChainTrustMode.CustomRootTrust,
+            RevocationMode = X509RevocationMode.NoCheck,
+            DisableCertificateDownloads = true,
+        };
+        foreach (var root in roots)
+        {
+            policy.CustomTrustStore.Add(root);
+        }
+
+        return policy;
+    }
+
     /// <summary>For servers (proxy, agent): requires a valid user certificate from the client and reports the verification.</summary>
     public static RemoteCertificateValidationCallback ForUserClients(IdentityVerifier verifier, Action<IdentityVerification<UserIdentity>>? onVerified = null)
     {

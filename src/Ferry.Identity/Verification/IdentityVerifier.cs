@@ -38,21 +38,7 @@ public sealed partial class IdentityVerifier
     /// or <c>SslServerAuthenticationOptions.CertificateChainPolicy</c>, so the platform's own chain build neither
     /// consults the system store nor the network. Ferry's decision is still made by this verifier.
     /// </summary>
-    public X509ChainPolicy CreateChainPolicy()
-    {
-        var policy = new X509ChainPolicy
-        {
-            TrustMode = X509ChainTrustMode.CustomRootTrust,
-            RevocationMode = X509RevocationMode.NoCheck,
-            DisableCertificateDownloads = true,
-        };
-        foreach (var ca in _cas)
-        {
-            policy.CustomTrustStore.Add(ca.Certificate);
-        }
-
-        return policy;
-    }
+    public X509ChainPolicy CreateChainPolicy() => TlsValidation.TrustOnly(_cas.Select(ca => ca.Certificate));
 
     private VerificationFailure CheckIssuer(CertificateView view, out string detail)
     {
