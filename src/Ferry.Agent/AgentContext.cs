@@ -30,4 +30,22 @@ public sealed class AgentContext
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Postgres.PostgresBackendPool> _postgresPools = new(StringComparer.Ordinal);
+
+    /// <summary>The server-connection pool of a PostgreSQL database with <c>pool</c> configured; null when it has none.</summary>
+    internal Postgres.PostgresBackendPool? PostgresPool(AgentDatabase db) =>
+        db.Pool is null ? null : _postgresPools.GetOrAdd(db.Name, static (_, state) => new Postgres.PostgresBackendPool(state.Pool, state.Time), (Pool: db.Pool, Time));
+
+    /// <summary>Idle pooled server connections of <paramref name="database"/> (0 without a pool).</summary>
+    public int IdlePooledConnections(string database) => _postgresPools.TryGetValue(database, out var p) ? p.IdleCount : 0;
+
+    /// <summary>Closes the pooled server connections (agent shutdown).</summary>
+    public async ValueTask ClosePoolsAsync()
+    {
+        foreach (var pool in _postgresPools.Values)
+        {
+            await pool.DisposeAsync();
+        }
+    }
 }

@@ -32,6 +32,9 @@ public sealed record AgentDatabase
     /// <summary>Name checked against the server certificate in verify-full (default: <see cref="Host"/>).</summary>
     public string? TlsServerName { get; init; }
 
+    /// <summary>PostgreSQL server-connection reuse (<c>pool</c>); null = off.</summary>
+    public Ferry.Config.DatabasePoolConfig? Pool { get; init; }
+
     /// <summary>The roots from <see cref="TlsCaPem"/>, or null for the system store.</summary>
     public System.Security.Cryptography.X509Certificates.X509Certificate2Collection? TrustedRoots()
     {

@@ -37,11 +37,12 @@ internal sealed class SessionAudit(AgentContext ctx, AgentDatabase db, UserIdent
 
     public void Emit(AuditEvent e) => ctx.Audit.Emit(e);
 
-    public void Start(bool allowed, string? error)
+    public void Start(bool allowed, string? error, IReadOnlyDictionary<string, string>? details = null)
     {
         var e = NewEvent(AuditEventTypes.DbSessionStart, allowed ? AuditEventCodes.DbSessionStartAllowed : AuditEventCodes.DbSessionStartDenied);
         e.Success = allowed;
         e.Error = error;
+        e.Details = details;
         Emit(e);
     }
 

@@ -76,4 +76,24 @@ public sealed record DatabaseConfig
     public DatabaseTlsMode TlsMode { get; init; } = DatabaseTlsMode.VerifyFull;
     public string? TlsCaFile { get; init; }
     public string? TlsServerName { get; init; }
+
+    /// <summary>Server-connection reuse for a PostgreSQL database; null = every session opens its own (the default).</summary>
+    public DatabasePoolConfig? Pool { get; init; }
+}
+
+/// <summary>
+/// <c>agent.databases[].pool</c>: the agent keeps idle PostgreSQL server connections after a client
+/// ends its session cleanly and hands them, reset with <c>DISCARD ALL</c>, to the next session with the
+/// same db user, db name and start-up parameters.
+/// </summary>
+public sealed record DatabasePoolConfig
+{
+    /// <summary>Idle server connections kept per (db user, db name, start-up parameters).</summary>
+    public int MaxIdle { get; init; } = 8;
+
+    /// <summary>An idle connection unused this long is closed.</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>A connection older than this is closed instead of being reused.</summary>
+    public TimeSpan MaxLifetime { get; init; } = TimeSpan.FromHours(1);
 }

@@ -180,6 +180,11 @@ public static partial class FerryConfigParser
             dl.RejectUnknownKeys();
         }
         var tls = d.Section("tls");
+        var pool = d.Section("pool");
+        if (pool is not null && protocol != DatabaseProtocol.Postgres)
+        {
+            throw d.ErrorAt("pool", "is only supported for protocol postgres");
+        }
         var db = new DatabaseConfig
         {
             Name = name,
@@ -191,10 +196,33 @@ public static partial class FerryConfigParser
             TlsMode = tls?.Enum("mode", DatabaseTlsMode.VerifyFull, ("verify-full", DatabaseTlsMode.VerifyFull), ("verify-ca", DatabaseTlsMode.VerifyCa), ("insecure", DatabaseTlsMode.Insecure)) ?? DatabaseTlsMode.VerifyFull,
             TlsCaFile = tls?.String("ca_file"),
             TlsServerName = tls?.String("server_name"),
+            Pool = pool is null ? null : ParsePool(pool),
         };
         tls?.RejectUnknownKeys();
+        pool?.RejectUnknownKeys();
         d.RejectUnknownKeys();
         return db;
+    }
+
+    private static DatabasePoolConfig ParsePool(YamlNodeReader p)
+    {
+        var defaults = new DatabasePoolConfig();
+        var idle = p.Duration("idle_timeout", defaults.IdleTimeout);
+        var lifetime = p.Duration("max_lifetime", defaults.MaxLifetime);
+        if (idle <= TimeSpan.Zero)
+        {
+            throw p.ErrorAt("idle_timeout", "must be positive");
+        }
+        if (lifetime <= TimeSpan.Zero)
+        {
+            throw p.ErrorAt("max_lifetime", "must be positive");
+        }
+        return new DatabasePoolConfig
+        {
+            MaxIdle = p.Int("max_idle", defaults.MaxIdle, 0, 1000),
+            IdleTimeout = idle,
+            MaxLifetime = lifetime,
+        };
     }
 
     [GeneratedRegex("^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$")]

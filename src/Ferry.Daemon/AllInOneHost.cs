@@ -25,6 +25,7 @@ internal sealed class AllInOneHost : IAsyncDisposable
     private ProxyServer? _proxy;
     private MySqlProxyServer? _mysqlProxy;
     private SpoolingAuditSink? _sink;
+    private AgentContext? _agentCtx;
     private InProcessAgentAuthority? _authority;
 
     public IPEndPoint? ProxyEndPoint => _proxy?.EndPoint;
@@ -120,6 +121,7 @@ internal sealed class AllInOneHost : IAsyncDisposable
                 Databases = databases,
                 MaxInspectedMessage = (int)Math.Min(proxy.MaxMessageBytes, int.MaxValue),
             };
+            _agentCtx = agentCtx;
             _authority.LocksChanged += () => agentCtx.Sessions.EnforceLocks(_authority);
             var agentCert = new RenewingHostCertificate(service.Issuer, HostRole.Agent, agentId, ["localhost"]);
             var version = typeof(AllInOneHost).Assembly.GetName().Version?.ToString() ?? "";
@@ -164,6 +166,10 @@ internal sealed class AllInOneHost : IAsyncDisposable
     {
         await _loops.StopAsync(TimeSpan.FromSeconds(10));
         _loops.Dispose();
+        if (_agentCtx is not null)
+        {
+            await _agentCtx.ClosePoolsAsync();
+        }
         if (_proxy is not null)
         {
             await _proxy.DisposeAsync();

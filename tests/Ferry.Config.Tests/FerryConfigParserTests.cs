@@ -57,6 +57,33 @@ public sealed class FerryConfigParserTests
     }
 
     [Fact]
+    public void Pool_DefaultsWhenPresent_AndIsOffWhenAbsent()
+    {
+        const string yaml = """
+            agent:
+              databases:
+                - { name: a, protocol: postgres, uri: "h:1", pool: {} }
+                - { name: b, protocol: postgres, uri: "h:2", pool: { max_idle: 3, idle_timeout: 10s, max_lifetime: 5m } }
+                - { name: c, protocol: postgres, uri: "h:3" }
+            """;
+        var dbs = FerryConfigParser.Parse(yaml, "f.yaml").Agent!.Databases;
+        Assert.Equal(new DatabasePoolConfig { MaxIdle = 8, IdleTimeout = TimeSpan.FromMinutes(1), MaxLifetime = TimeSpan.FromHours(1) }, dbs[0].Pool);
+        Assert.Equal(new DatabasePoolConfig { MaxIdle = 3, IdleTimeout = TimeSpan.FromSeconds(10), MaxLifetime = TimeSpan.FromMinutes(5) }, dbs[1].Pool);
+        Assert.Null(dbs[2].Pool);
+    }
+
+    [Theory]
+    [InlineData("{ name: m, protocol: mysql, uri: \"h:1\", pool: {} }", "agent.databases[0].pool: is only supported for protocol postgres")]
+    [InlineData("{ name: p, protocol: postgres, uri: \"h:1\", pool: { max_idle: -1 } }", "agent.databases[0].pool.max_idle: -1 is out of range [0, 1000]")]
+    [InlineData("{ name: p, protocol: postgres, uri: \"h:1\", pool: { idle_timeout: 0s } }", "agent.databases[0].pool.idle_timeout: must be positive")]
+    [InlineData("{ name: p, protocol: postgres, uri: \"h:1\", pool: { size: 4 } }", "agent.databases[0].pool.size: unknown key")]
+    public void Pool_BadSettings_AreErrors(string entry, string message)
+    {
+        var ex = Assert.Throws<ConfigException>(() => FerryConfigParser.Parse("agent:\n  databases:\n    - " + entry + "\n", "f.yaml"));
+        Assert.Contains(message, ex.Message);
+    }
+
+    [Fact]
     public void DuplicateDatabaseNames_AreAnError()
     {
         const string yaml = """

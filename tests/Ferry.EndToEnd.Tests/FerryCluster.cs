@@ -117,6 +117,11 @@ public sealed partial class FerryCluster : IAsyncDisposable
                   protocol: postgres
                   uri: 127.0.0.1:{{Postgres.Port}}
                   labels: { env: prod }
+                - name: pgpool
+                  protocol: postgres
+                  uri: 127.0.0.1:{{Postgres.Port}}
+                  labels: { env: dev }
+                  pool: { max_idle: 2, idle_timeout: 30s }
                 - name: my1
                   protocol: mysql
                   uri: 127.0.0.1:{{MariaDb.Port}}

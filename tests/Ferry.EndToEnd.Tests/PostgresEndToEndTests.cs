@@ -5,7 +5,7 @@ using Npgsql;
 
 namespace Ferry.EndToEnd.Tests;
 
-public sealed class PostgresEndToEndTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+public sealed partial class PostgresEndToEndTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
 {
     private FerryCluster Cluster => fixture.Cluster;
 

@@ -11,7 +11,7 @@ internal sealed partial class PostgresAgentSession
 
     private AuditEvent NewEvent(string type, string code) => _audit.NewEvent(type, code);
 
-    private void EmitStart(bool allowed, string? error) => _audit.Start(allowed, error);
+    private void EmitStart(bool allowed, string? error, IReadOnlyDictionary<string, string>? details) => _audit.Start(allowed, error, details);
 
     private void EmitEnd(string reason, long bytesIn, long bytesOut, TimeSpan duration) =>
         _audit.End(reason, null, bytesIn, bytesOut, duration);

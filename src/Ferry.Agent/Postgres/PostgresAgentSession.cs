@@ -84,7 +84,7 @@ internal sealed partial class PostgresAgentSession
         }
         catch (AuthorityUnavailableException e)
         {
-            EmitStart(false, e.Message);
+            EmitStart(false, e.Message, null);
             await PgWire.WriteFatalAsync(client, "08006", $"ferry: cannot check access right now: {e.Message}");
             return;
         }
@@ -94,23 +94,61 @@ internal sealed partial class PostgresAgentSession
             return;
         }
 
-        Stream backend;
-        try
+        var startupParameters = ForDatabase(parameters);
+        var pool = _ctx.PostgresPool(_db);
+        var poolKey = pool is null ? null : PostgresBackendPool.Key(minor, startupParameters);
+        var backend = pool is null ? null : await pool.TakeAsync(poolKey!);
+        var reused = backend is not null;
+        if (backend is null)
         {
-            var cert = await _ctx.Authority.GetDbClientCertificateAsync(_db.Name, _audit.DbUser, ct);
-            backend = await PostgresBackendConnector.ConnectAsync(_db, cert, _db.TrustedRoots(), ct);
-        }
-        catch (Exception e) when (e is DatabaseConnectException or IOException or HttpRequestException or InvalidOperationException)
-        {
-            EmitStart(false, e.Message);
-            await PgWire.WriteFatalAsync(client, "08006", $"ferry: {e.Message}");
-            return;
+            try
+            {
+                var cert = await _ctx.Authority.GetDbClientCertificateAsync(_db.Name, _audit.DbUser, ct);
+                backend = new PostgresBackend(await PostgresBackendConnector.ConnectAsync(_db, cert, _db.TrustedRoots(), ct), _ctx.Time.GetUtcNow());
+            }
+            catch (Exception e) when (e is DatabaseConnectException or IOException or HttpRequestException or InvalidOperationException)
+            {
+                EmitStart(false, e.Message, null);
+                await PgWire.WriteFatalAsync(client, "08006", $"ferry: {e.Message}");
+                return;
+            }
         }
 
-        await using (backend)
+        var keep = false;
+        try
         {
-            await RelayAsync(client, clientReader, backend, parameters, minor, ct);
+            keep = await RelayAsync(client, clientReader, backend, reused, pool is not null, startupParameters, minor, ct);
         }
+        finally
+        {
+            if (keep)
+            {
+                // The client is gone; the reset (DISCARD ALL) runs without holding up the session's end.
+                _ = pool!.ReturnAsync(backend, poolKey!);
+            }
+            else
+            {
+                await backend.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>The StartupMessage parameters the database gets: the authorised db user and db name first, then the client's others.</summary>
+    private List<KeyValuePair<string, string>> ForDatabase(List<KeyValuePair<string, string>> parameters)
+    {
+        var rewritten = new List<KeyValuePair<string, string>>
+        {
+            new("user", _audit.DbUser),
+            new("database", _audit.DbName),
+        };
+        foreach (var (k, v) in parameters)
+        {
+            if (k is not "user" and not "database")
+            {
+                rewritten.Add(new(k, v));
+            }
+        }
+        return rewritten;
     }
 
     private async Task<string?> CheckAccessAsync(CancellationToken ct)
@@ -129,7 +167,7 @@ internal sealed partial class PostgresAgentSession
 
     private async Task Deny(Stream client, string reason)
     {
-        EmitStart(false, reason);
+        EmitStart(false, reason, null);
         await PgWire.WriteFatalAsync(client, "28000", reason);
     }
 
@@ -160,46 +198,92 @@ internal sealed partial class PostgresAgentSession
         }
     }
 
-    private async Task RelayAsync(Stream client, PipeReader clientReader, Stream backend, List<KeyValuePair<string, string>> parameters, int minor, CancellationToken ct)
+    /// <summary>
+    /// Starts the session on <paramref name="backend"/> (a new connection's start-up, or a pooled one's
+    /// replayed answers), then relays until either side ends. Returns true when the connection may go
+    /// back to the pool: the client sent Terminate while the server was idle with nothing in flight.
+    /// </summary>
+    private async Task<bool> RelayAsync(Stream client, PipeReader clientReader, PostgresBackend backend, bool reused, bool pooling,
+        List<KeyValuePair<string, string>> startupParameters, int minor, CancellationToken ct)
     {
-        var rewritten = new List<KeyValuePair<string, string>>();
-        foreach (var (k, v) in parameters)
+        var backendReader = backend.Reader;
+        int mintedPid;
+        byte[] mintedSecret;
+        if (reused)
         {
-            if (k is not "user" and not "database")
+            (mintedPid, mintedSecret) = RegisterCancel(backend);
+            var replay = new ArrayBufferWriter<byte>(512);
+            backend.WriteStartupReplay(replay, mintedPid, mintedSecret);
+            try
             {
-                rewritten.Add(new(k, v));
+                await client.WriteAsync(replay.WrittenMemory, ct);
+                await client.FlushAsync(ct);
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
+            {
+                _ctx.Cancels.Remove(mintedPid, mintedSecret);
+                EmitStart(false, "client closed the connection during start-up", null);
+                return false;
             }
         }
-        rewritten.Insert(0, new("user", _audit.DbUser));
-        rewritten.Insert(1, new("database", _audit.DbName));
-        var w = new ArrayBufferWriter<byte>(256);
-        StartupMessage.Write(w, minor, rewritten.ToArray());
-        await backend.WriteAsync(w.WrittenMemory, ct);
-        await backend.FlushAsync(ct);
-
-        var backendReader = PipeReader.Create(backend, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true, useZeroByteReads: true));
-        var (ready, mintedPid, mintedSecret) = await StartupPhaseAsync(client, backendReader, ct);
-        if (!ready)
+        else
         {
-            return;
+            var w = new ArrayBufferWriter<byte>(256);
+            StartupMessage.Write(w, minor, startupParameters.ToArray());
+            await backend.Stream.WriteAsync(w.WrittenMemory, ct);
+            await backend.Stream.FlushAsync(ct);
+            bool startedUp;
+            (startedUp, mintedPid, mintedSecret) = await StartupPhaseAsync(client, backend, ct);
+            if (!startedUp)
+            {
+                return false;
+            }
         }
 
         var live = new LiveSession(_audit.SessionId, _identity, _db.Name);
         _ctx.Sessions.Add(live);
-        EmitStart(true, null);
+        EmitStart(true, null, pooling ? new Dictionary<string, string> { ["backend"] = reused ? "pooled" : "new" } : null);
         var started = Stopwatch.GetTimestamp();
         using var expiry = ScheduleExpiry(live);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, live.Terminated);
-        var toDb = new PostgresRelay(clientReader, backend, _ctx.MaxInspectedMessage)
+        // With a pool, the relays also count request cycles (Query, Sync, FunctionCall) against
+        // ReadyForQuery, and the client's Terminate is kept from the server.
+        var cycles = 0;
+        var readies = 0;
+        var status = (byte)'I';
+        var toDb = new PostgresRelay(clientReader, backend.Stream, _ctx.MaxInspectedMessage)
         {
-            Inspect = static code => code is (byte)'Q' or (byte)'P' or (byte)'B' or (byte)'E' or (byte)'F',
-            OnMessage = Audit,
+            Inspect = pooling
+                ? static code => code is (byte)'Q' or (byte)'P' or (byte)'B' or (byte)'E' or (byte)'F' or (byte)'S'
+                : static code => code is (byte)'Q' or (byte)'P' or (byte)'B' or (byte)'E' or (byte)'F',
+            OnMessage = pooling
+                ? frame =>
+                {
+                    if (frame.Code is (byte)'Q' or (byte)'S' or (byte)'F')
+                    {
+                        cycles++;
+                    }
+                    Audit(frame);
+                }
+                : Audit,
+            StopBefore = pooling ? (byte)'X' : null,
         };
-        var toClient = new PostgresRelay(backendReader, client, _ctx.MaxInspectedMessage);
+        var toClient = new PostgresRelay(backendReader, client, _ctx.MaxInspectedMessage)
+        {
+            Inspect = pooling ? static code => code == (byte)'Z' : static _ => false,
+            OnMessage = pooling
+                ? frame =>
+                {
+                    readies++;
+                    status = ReadyStatus(frame);
+                }
+                : null,
+        };
         var toDbTask = toDb.RunAsync(stop.Token);
         var toClientTask = toClient.RunAsync(stop.Token);
         var first = await Task.WhenAny(toDbTask, toClientTask);
         string endReason;
+        var reusable = false;
         if (live.EndReason is not null)
         {
             endReason = live.EndReason;
@@ -208,6 +292,14 @@ internal sealed partial class PostgresAgentSession
             {
                 await PgWire.WriteFatalAsync(client, "57P01", $"ferry: session closed: {live.EndMessage}");
             }
+        }
+        else if (first == toDbTask && await toDbTask == RelayEnd.Stopped)
+        {
+            // Terminate: stop reading the server without disturbing its stream, then see whether it is idle.
+            endReason = "client_closed";
+            backendReader.CancelPendingRead();
+            var serverSide = await toClientTask;
+            reusable = serverSide == RelayEnd.Terminated && toClient.AtBoundary && cycles == readies && status == (byte)'I';
         }
         else
         {
@@ -227,7 +319,13 @@ internal sealed partial class PostgresAgentSession
         _ctx.Sessions.Remove(_audit.SessionId);
         _ctx.Cancels.Remove(mintedPid, mintedSecret);
         EmitEnd(endReason, toDb.Bytes, toClient.Bytes, Stopwatch.GetElapsedTime(started));
+        return reusable && live.EndReason is null;
     }
+
+    private static byte ReadyStatus(in PostgresFrame frame) => (byte)ReadyForQuery.Read(frame);
+
+    private (int Pid, byte[] Secret) RegisterCancel(PostgresBackend backend) =>
+        _ctx.Cancels.Register(new CancelTarget(_db, _audit.DbUser, backend.ProcessId, backend.SecretKey, _audit.SessionId, _identity.User));
 
     private ITimer? ScheduleExpiry(LiveSession live)
     {
@@ -248,8 +346,9 @@ internal sealed partial class PostgresAgentSession
     /// Forwards the database's answers up to the first ReadyForQuery, replacing its
     /// BackendKeyData with a minted one. Returns false when the session ended here.
     /// </summary>
-    private async Task<(bool Ready, int Pid, byte[] Secret)> StartupPhaseAsync(Stream client, PipeReader backendReader, CancellationToken ct)
+    private async Task<(bool Ready, int Pid, byte[] Secret)> StartupPhaseAsync(Stream client, PostgresBackend backend, CancellationToken ct)
     {
+        var backendReader = backend.Reader;
         int pid = 0;
         byte[] secret = [];
         while (true)
@@ -261,13 +360,13 @@ internal sealed partial class PostgresAgentSession
             }
             catch (PostgresProtocolException e)
             {
-                EmitStart(false, e.Message);
+                EmitStart(false, e.Message, null);
                 await PgWire.WriteFatalAsync(client, "08P01", $"ferry: database sent a malformed message: {e.Message}");
                 return (false, 0, []);
             }
             if (message is null)
             {
-                EmitStart(false, "database closed the connection during start-up");
+                EmitStart(false, "database closed the connection during start-up", null);
                 await PgWire.WriteFatalAsync(client, "08006", "ferry: the database closed the connection during start-up");
                 return (false, 0, []);
             }
@@ -279,7 +378,7 @@ internal sealed partial class PostgresAgentSession
                     if (auth.Code != AuthenticationCode.Ok)
                     {
                         var why = $"database {_db.Name} asked for {auth.Code} authentication instead of accepting the certificate: configure `hostssl all all <agent-ip>/32 cert` in pg_hba.conf";
-                        EmitStart(false, why);
+                        EmitStart(false, why, null);
                         await PgWire.WriteFatalAsync(client, "28000", $"ferry: {why}");
                         return (false, 0, []);
                     }
@@ -287,14 +386,16 @@ internal sealed partial class PostgresAgentSession
                     break;
                 case 'K':
                     var key = BackendKeyData.Read(frame);
-                    (pid, secret) = _ctx.Cancels.Register(new CancelTarget(_db, _audit.DbUser, key.ProcessId, key.SecretKey.ToArray(), _audit.SessionId, _identity.User));
+                    backend.ProcessId = key.ProcessId;
+                    backend.SecretKey = key.SecretKey.ToArray();
+                    (pid, secret) = RegisterCancel(backend);
                     var w = new ArrayBufferWriter<byte>(32);
                     BackendKeyData.Write(w, pid, secret);
                     await client.WriteAsync(w.WrittenMemory, ct);
                     break;
                 case 'E':
                     var err = ErrorResponse.Read(frame);
-                    EmitStart(false, $"database refused the session: {PgWire.Text(err.Message)}");
+                    EmitStart(false, $"database refused the session: {PgWire.Text(err.Message)}", null);
                     await client.WriteAsync(message, ct);
                     await client.FlushAsync(ct);
                     return (false, 0, []);
@@ -302,6 +403,10 @@ internal sealed partial class PostgresAgentSession
                     await client.WriteAsync(message, ct);
                     await client.FlushAsync(ct);
                     return (true, pid, secret);
+                case 'S':
+                    backend.SetParameter(message);
+                    await client.WriteAsync(message, ct);
+                    break;
                 default:
                     await client.WriteAsync(message, ct);
                     break;

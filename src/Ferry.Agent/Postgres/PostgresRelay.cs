@@ -12,6 +12,9 @@ public enum RelayEnd
     DestinationClosed,
     Terminated,
     ProtocolError,
+
+    /// <summary>The next message is of the <see cref="PostgresRelay.StopBefore"/> type; it was not forwarded.</summary>
+    Stopped,
 }
 
 /// <summary>
@@ -28,6 +31,11 @@ internal sealed class PostgresRelay(PipeReader source, Stream destination, int m
     public Func<byte, bool> Inspect { get; init; } = static _ => false;
 
     public Action<PostgresFrame>? OnMessage { get; init; }
+
+    /// <summary>A message type the relay does not forward: it stops at that message's start instead.</summary>
+    public byte? StopBefore { get; init; }
+
+    private bool _stopped;
 
     public long Bytes { get; private set; }
 
@@ -57,6 +65,8 @@ internal sealed class PostgresRelay(PipeReader source, Stream destination, int m
                 }
                 if (result.IsCanceled)
                 {
+                    // Leave the source usable: a pooled server connection is read again by its next session.
+                    source.AdvanceTo(result.Buffer.Start);
                     return RelayEnd.Terminated;
                 }
                 var buffer = result.Buffer;
@@ -77,6 +87,11 @@ internal sealed class PostgresRelay(PipeReader source, Stream destination, int m
                         return RelayEnd.DestinationClosed;
                     }
                     Bytes += forward;
+                }
+                if (_stopped)
+                {
+                    source.AdvanceTo(buffer.GetPosition(forward));
+                    return RelayEnd.Stopped;
                 }
                 source.AdvanceTo(buffer.GetPosition(forward), buffer.End);
                 if (result.IsCompleted)
@@ -113,6 +128,11 @@ internal sealed class PostgresRelay(PipeReader source, Stream destination, int m
             }
             buffer.Slice(pos, PostgresFrameReader.HeaderLength).CopyTo(header);
             var code = header[0];
+            if (code == StopBefore)
+            {
+                _stopped = true;
+                break;
+            }
             var declared = BinaryPrimitives.ReadInt32BigEndian(header[1..]);
             if (declared < 4)
             {

@@ -16,6 +16,7 @@ public sealed class StandaloneAgent : IAsyncDisposable
     private readonly BackgroundLoops _loops = new();
     private readonly List<AgentTunnelClient> _tunnels = [];
     private SpoolingAuditSink? _sink;
+    private AgentContext? _ctx;
     private AuthApiClient? _api;
     private RemoteAgentAuthority? _authority;
 
@@ -77,6 +78,7 @@ public sealed class StandaloneAgent : IAsyncDisposable
             MaxInspectedMessage = o.MaxInspectedMessage,
             Time = o.Time,
         };
+        _ctx = ctx;
         locks.Changed += () => ctx.Sessions.EnforceLocks(_authority);
         var version = typeof(StandaloneAgent).Assembly.GetName().Version?.ToString() ?? "";
         AgentHeartbeat Heartbeat() => new()
@@ -108,6 +110,10 @@ public sealed class StandaloneAgent : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _loops.StopAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        if (_ctx is not null)
+        {
+            await _ctx.ClosePoolsAsync().ConfigureAwait(false);
+        }
         if (_sink is not null)
         {
             await _sink.DisposeAsync().ConfigureAwait(false);
