@@ -191,6 +191,9 @@ EOF
   ferryd_admin users add bench --roles bench --format json >"$f/user.json"
   ferryd_admin certs user bench --service pg1 --protocol postgres --db-user "$BENCH_DB_USER" --db-name "$BENCH_DB_NAME" \
     --ttl 8h --out-dir "$f/client" >/dev/null
+  # pg1pool: the same database with server-connection reuse (agent.databases[].pool), for the ferry_pool path.
+  ferryd_admin certs user bench --service pg1pool --protocol postgres --db-user "$BENCH_DB_USER" --db-name "$BENCH_DB_NAME" \
+    --ttl 8h --out-dir "$f/client-pool" >/dev/null
   cat >"$f/ferry.yaml" <<EOF
 cluster_name: bench
 data_dir: $f/data
@@ -207,6 +210,11 @@ agent:
       protocol: postgres
       uri: 127.0.0.1:$PG_PORT
       labels: { env: bench }
+    - name: pg1pool
+      protocol: postgres
+      uri: 127.0.0.1:$PG_PORT
+      labels: { env: bench }
+      pool: { max_idle: 16 }
 EOF
   if [ -n "${MARIADB_PORT:-}" ]; then
     cat >>"$f/ferry.yaml" <<EOF
@@ -302,6 +310,8 @@ conninfo() {
     haproxy) echo "$base port=$HAPROXY_PORT $direct_tls" ;;
     pgbouncer) echo "$base port=$PGBOUNCER_PORT $direct_tls" ;;
     ferry) local c=$BENCH_TMP/ferry/client
+      echo "$base port=$FERRY_PORT sslmode=verify-full sslrootcert=$c/host-ca.pem sslcert=$c/cert.pem sslkey=$c/key.pem" ;;
+    ferry_pool) local c=$BENCH_TMP/ferry/client-pool
       echo "$base port=$FERRY_PORT sslmode=verify-full sslrootcert=$c/host-ca.pem sslcert=$c/cert.pem sslkey=$c/key.pem" ;;
     *) echo "unknown path $1" >&2; exit 1 ;;
   esac
