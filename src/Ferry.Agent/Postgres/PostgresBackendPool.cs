@@ -142,8 +142,9 @@ internal sealed class PostgresBackendPool : IAsyncDisposable
                 await backend.DisposeAsync();
             }
         }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException or PostgresProtocolException)
+        catch (Exception)
         {
+            // Whatever went wrong, the connection is not reused; nothing waits on this task.
             await backend.DisposeAsync();
         }
     }
