@@ -37,9 +37,6 @@ public sealed class AgentContext
     internal Postgres.PostgresBackendPool? PostgresPool(AgentDatabase db) =>
         db.Pool is null ? null : _postgresPools.GetOrAdd(db.Name, static (_, state) => new Postgres.PostgresBackendPool(state.Pool, state.Time), (Pool: db.Pool, Time));
 
-    /// <summary>Idle pooled server connections of <paramref name="database"/> (0 without a pool).</summary>
-    public int IdlePooledConnections(string database) => _postgresPools.TryGetValue(database, out var p) ? p.IdleCount : 0;
-
     /// <summary>Closes the pooled server connections (agent shutdown).</summary>
     public async ValueTask ClosePoolsAsync()
     {

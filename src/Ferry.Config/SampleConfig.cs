@@ -74,5 +74,8 @@ public static class SampleConfig
                 # ca_file: /etc/ferry/db-ca.pem
                 # Name to verify in the server certificate (default: the host of uri).
                 # server_name: db.internal
+              # PostgreSQL only: keep server connections of sessions that ended idle and reuse them,
+              # after DISCARD ALL, for the next session with the same db user, db name and parameters.
+              # pool: { max_idle: 8, idle_timeout: 1m, max_lifetime: 1h }
         """;
 }

@@ -39,23 +39,6 @@ internal sealed class PostgresBackendPool : IAsyncDisposable
         _sweep = time.CreateTimer(_ => _ = SweepAsync(), null, period, period);
     }
 
-    /// <summary>Connections returned and reset so far (for tests and figures).</summary>
-    public long Returned => Interlocked.Read(ref _returned);
-
-    private long _returned;
-
-    /// <summary>Idle connections held now, all keys.</summary>
-    public int IdleCount
-    {
-        get
-        {
-            lock (_idle)
-            {
-                return _idle.Values.Sum(l => l.Count(b => Volatile.Read(ref b.State) == PostgresBackend.Idle));
-            }
-        }
-    }
-
     /// <summary>The pool key: everything the server's session was started with (db user and db name included).</summary>
     public static string Key(int protocolMinor, IReadOnlyList<KeyValuePair<string, string>> startupParameters)
     {
@@ -118,7 +101,6 @@ internal sealed class PostgresBackendPool : IAsyncDisposable
                 await backend.DisposeAsync();
                 return;
             }
-            Interlocked.Increment(ref _returned);
             backend.IdleSince = _time.GetUtcNow();
             Volatile.Write(ref backend.State, PostgresBackend.Idle);
             backend.Watch = WatchAsync(backend, key);
