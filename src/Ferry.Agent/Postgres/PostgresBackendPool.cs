@@ -208,8 +208,14 @@ internal sealed class PostgresBackendPool : IAsyncDisposable
         var closing = new List<PostgresBackend>();
         lock (_idle)
         {
-            foreach (var list in _idle.Values)
+            foreach (var (key, list) in _idle)
             {
+                if (list.Count == 0)
+                {
+                    // Keys come from clients (application_name…): forget the ones with nothing kept.
+                    _idle.Remove(key);
+                    continue;
+                }
                 for (var i = list.Count - 1; i >= 0; i--)
                 {
                     var b = list[i];
