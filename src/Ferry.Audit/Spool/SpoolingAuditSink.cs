@@ -198,13 +198,21 @@ public sealed class SpoolingAuditSink : IAuditSink, IAsyncDisposable
                     return false;
                 }
 
-                TimeSpan left = timeout == Timeout.InfiniteTimeSpan ? timeout : timeout - System.Diagnostics.Stopwatch.GetElapsedTime(start);
-                if (left != Timeout.InfiniteTimeSpan && left <= TimeSpan.Zero)
+                int waitMs = Timeout.Infinite;
+                if (timeout != Timeout.InfiniteTimeSpan)
                 {
-                    return false;
+                    TimeSpan left = timeout - System.Diagnostics.Stopwatch.GetElapsedTime(start);
+                    if (left <= TimeSpan.Zero)
+                    {
+                        return false;
+                    }
+
+                    // Whole milliseconds, rounded up: a wait of less than 1 ms truncated to Wait(0) returns at
+                    // once, and the loop would spin on the clock until the commit interval ran out.
+                    waitMs = (int)Math.Ceiling(left.TotalMilliseconds);
                 }
 
-                _wake.Wait(left);
+                _wake.Wait(waitMs);
                 _wake.Reset();
             }
 
