@@ -8,9 +8,9 @@ namespace Ferry.Agent;
 internal static class DatabaseCertificateCheck
 {
     /// <summary>
-    /// Returns null when acceptable, else a message naming the problem. With <paramref name="trustedRoots"/>,
-    /// <paramref name="chain"/> and <paramref name="errors"/> must come from a handshake that used
-    /// <see cref="TlsValidation.TrustOnly"/>; without a handshake chain the chain is built here.
+    /// Returns null when acceptable, else a message naming the problem. <paramref name="chain"/> and
+    /// <paramref name="errors"/> come from the handshake, which with <paramref name="trustedRoots"/> built the
+    /// chain under <see cref="TlsValidation.TrustOnly"/> (those roots and nothing else).
     /// </summary>
     public static string? Check(AgentDatabase db, string serverName, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors, X509Certificate2Collection? trustedRoots)
     {
@@ -25,27 +25,10 @@ internal static class DatabaseCertificateCheck
         var cert = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
         if (trustedRoots is { Count: > 0 })
         {
-            X509Chain? built = null;
-            if (chain is null)
+            if ((errors & SslPolicyErrors.RemoteCertificateChainErrors) != 0)
             {
-                built = new X509Chain { ChainPolicy = TlsValidation.TrustOnly(trustedRoots) };
-                if (built.Build(cert))
-                {
-                    errors &= ~SslPolicyErrors.RemoteCertificateChainErrors;
-                }
-                else
-                {
-                    errors |= SslPolicyErrors.RemoteCertificateChainErrors;
-                }
-            }
-            using (built)
-            {
-                if ((errors & SslPolicyErrors.RemoteCertificateChainErrors) != 0)
-                {
-                    var statuses = (built ?? chain)!.ChainStatus;
-                    var status = string.Join(", ", statuses.Select(s => s.StatusInformation.Trim()).Where(s => s.Length > 0));
-                    return $"database {db.Name} server certificate is not signed by the configured CA ({status})";
-                }
+                var status = string.Join(", ", (chain?.ChainStatus ?? []).Select(s => s.StatusInformation.Trim()).Where(s => s.Length > 0));
+                return $"database {db.Name} server certificate is not signed by the configured CA ({status})";
             }
         }
         else if ((errors & SslPolicyErrors.RemoteCertificateChainErrors) != 0)

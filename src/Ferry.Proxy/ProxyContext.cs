@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using Ferry.Audit;
 using Ferry.Identity;
 
@@ -20,14 +22,28 @@ public sealed class ProxyContext
     public required IdentityVerifier HostVerifier { get; init; }
 
     /// <summary>
-    /// The chain policy for client certificates in the proxy's TLS handshakes: only the user and host CAs,
-    /// revocation and downloads off. The handshake's own chain build is not Ferry's decision (the verifiers
-    /// decide after it), but without this policy it would search the system trust store for every connection.
+    /// TLS server options for a client that must present a certificate (PostgreSQL, MySQL, agent tunnels).
+    /// The certificate is verified after the handshake, so the client gets a protocol-level error naming
+    /// the problem ("certificate expired 3m ago: run ferry login") instead of a TLS alert.
     /// </summary>
-    public System.Security.Cryptography.X509Certificates.X509ChainPolicy ClientChainPolicy =>
-        _clientChainPolicy ??= TlsValidation.TrustOnly(UserVerifier.TrustedRoots.Concat(HostVerifier.TrustedRoots));
+    public SslServerAuthenticationOptions ClientCertificateTlsOptions(List<SslApplicationProtocol>? alpn = null) => new()
+    {
+        ServerCertificateContext = ServerCertificate,
+        ClientCertificateRequired = true,
+        RemoteCertificateValidationCallback = static (_, _, _, _) => true,
+        EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+        ApplicationProtocols = alpn is { Count: > 0 } ? alpn : null,
+        CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+        // The handshake's own chain build decides nothing (the verifiers do, afterwards), but without a policy
+        // naming only the user and host CAs it would search the system trust store for every connection.
+        CertificateChainPolicy = _clientChainPolicy ??= TlsValidation.TrustOnly(UserVerifier.TrustedRoots.Concat(HostVerifier.TrustedRoots)),
+        // No TLS 1.3 session tickets: each ticket copies the session, which re-parses the client's
+        // certificate and decodes its key (a quarter of the proxy's CPU per connection), and a resumed
+        // session would skip the client certificate that every connection must present anyway.
+        AllowTlsResume = false,
+    };
 
-    private System.Security.Cryptography.X509Certificates.X509ChainPolicy? _clientChainPolicy;
+    private X509ChainPolicy? _clientChainPolicy;
 
     public required IAuditSink Audit { get; init; }
 

@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
-using System.Security.Cryptography.X509Certificates;
 using Ferry.Proxy.MySql;
 using Ferry.Proxy.Postgres;
 using Ferry.Transport;
@@ -190,22 +189,7 @@ public sealed class ProxyServer : IAsyncDisposable
     private async Task<SslStream?> AuthenticateAsync(Stream inner, List<SslApplicationProtocol> alpn, CancellationToken ct)
     {
         var ssl = new SslStream(inner, leaveInnerStreamOpen: false);
-        var options = new SslServerAuthenticationOptions
-        {
-            ServerCertificateContext = _ctx.ServerCertificate,
-            ClientCertificateRequired = true,
-            // Certificates are verified after the handshake so the client gets a precise
-            // protocol-level error ("certificate expired 3m ago: run ferry login") instead of a TLS alert.
-            RemoteCertificateValidationCallback = static (_, _, _, _) => true,
-            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-            ApplicationProtocols = alpn.Count > 0 ? alpn : null,
-            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-            CertificateChainPolicy = _ctx.ClientChainPolicy,
-            // No TLS 1.3 session tickets: each ticket copies the session, which re-parses the client's
-            // certificate and decodes its key (a quarter of the proxy's CPU per connection), and a resumed
-            // session would skip the client certificate that every connection must present anyway.
-            AllowTlsResume = false,
-        };
+        var options = _ctx.ClientCertificateTlsOptions(alpn);
         try
         {
             await ssl.AuthenticateAsServerAsync(options, ct);

@@ -266,7 +266,7 @@ internal sealed partial class PostgresAgentSession
                     Audit(frame);
                 }
                 : Audit,
-            StopBefore = pooling ? (byte)'X' : null,
+            StopBefore = pooling ? (byte)FrontendMessageCode.Terminate : null,
         };
         var toClient = new PostgresRelay(backendReader, client, _ctx.MaxInspectedMessage)
         {

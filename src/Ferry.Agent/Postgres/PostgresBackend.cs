@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using Ferry.Protocol.Postgres;
 using Ferry.Protocol.Postgres.Backend;
+using Ferry.Protocol.Postgres.Frontend;
 
 namespace Ferry.Agent.Postgres;
 
@@ -87,12 +88,16 @@ internal sealed class PostgresBackend(Stream stream, DateTimeOffset created) : I
         await Stream.DisposeAsync();
     }
 
-    private static readonly byte[] Terminate = [(byte)'X', 0, 0, 0, 4];
+    private static readonly byte[] Terminate = BuildTerminate();
 
-    private static ReadOnlySpan<byte> ParameterName(byte[] message)
+    private static byte[] BuildTerminate()
     {
-        var body = message.AsSpan(5);
-        var end = body.IndexOf((byte)0);
-        return end < 0 ? body : body[..end];
+        var w = new ArrayBufferWriter<byte>(5);
+        EmptyMessage.Write(w, (byte)FrontendMessageCode.Terminate);
+        return w.WrittenSpan.ToArray();
     }
+
+    // The message is one array, so the name is one segment.
+    private static ReadOnlySpan<byte> ParameterName(byte[] message) =>
+        ParameterStatus.Read(new PostgresFrame(message[0], new ReadOnlySequence<byte>(message))).Name.FirstSpan;
 }

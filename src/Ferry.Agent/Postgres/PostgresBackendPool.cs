@@ -157,7 +157,7 @@ internal sealed class PostgresBackendPool : IAsyncDisposable
                 case 'N' or 'A':
                     break;
                 case 'Z':
-                    return completed && message.Length == 6 && message[5] == (byte)'I';
+                    return completed && ReadyForQuery.Read(new PostgresFrame(message[0], new ReadOnlySequence<byte>(message))) == TransactionStatus.Idle;
                 default:
                     return false;
             }

@@ -250,26 +250,26 @@ public sealed class SpoolingAuditSink : IAuditSink, IAsyncDisposable
     }
 
     private void AppendWithRetry(List<AuditEvent> batch, bool sync = false) =>
-        Retry(() => _spool.Append(batch, sync));
+        Retry(static s => s.Spool.Append(s.Batch, s.Sync), (Spool: _spool, Batch: batch, Sync: sync));
 
     private void SyncWithRetry(ref long unsynced)
     {
-        Retry(_spool.Sync);
+        Retry(static spool => spool.Sync(), _spool);
         MarkDurable(unsynced);
         unsynced = 0;
     }
 
     private void MarkDurable(long count) => ReleaseWaiters(Interlocked.Add(ref _durable, count));
 
-    /// <summary>Disk full or similar: keep the events in memory and try again with backoff; never drop.</summary>
-    private void Retry(Action io)
+    /// <summary>Disk full or similar: keep the events in memory and try again with backoff; never drop (no closure per write: this runs for every batch).</summary>
+    private void Retry<TState>(Action<TState> io, TState state)
     {
         int delayMs = 10;
         while (true)
         {
             try
             {
-                io();
+                io(state);
                 return;
             }
             catch (IOException ex)

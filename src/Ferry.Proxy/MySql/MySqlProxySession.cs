@@ -101,20 +101,7 @@ internal sealed class MySqlProxySession(ProxyContext ctx, IPEndPoint remote)
                 return (client, null);
             }
             var tls = new SslStream(network, leaveInnerStreamOpen: true);
-            await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
-            {
-                ServerCertificateContext = ctx.ServerCertificate,
-                ClientCertificateRequired = true,
-                // Verified after the handshake, so that the client gets a MySQL error naming the problem.
-                RemoteCertificateValidationCallback = static (_, _, _, _) => true,
-                EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-                CertificateChainPolicy = ctx.ClientChainPolicy,
-            // No TLS 1.3 session tickets: each ticket copies the session, which re-parses the client's
-            // certificate and decodes its key (a quarter of the proxy's CPU per connection), and a resumed
-            // session would skip the client certificate that every connection must present anyway.
-            AllowTlsResume = false,
-            }, ct);
+            await tls.AuthenticateAsServerAsync(ctx.ClientCertificateTlsOptions(), ct);
             client = tls;
             packet = await ReadAsync(client, ct);
             if (packet is null)
