@@ -55,10 +55,9 @@ public sealed class AuthApiClient : IDisposable
         using var response = await RawAsync(HttpMethod.Post, "/v1/inventory", Json(report, AuthApiJsonContext.Default.InventoryReport), HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
     }
 
-    public async Task UploadAuditAsync(IReadOnlyList<AuditEvent> batch, CancellationToken ct)
+    public async Task UploadAuditAsync(ReadOnlyMemory<byte> eventsJson, CancellationToken ct)
     {
-        var body = JsonSerializer.SerializeToUtf8Bytes(batch as List<AuditEvent> ?? [.. batch], AuditJsonContext.Default.ListAuditEvent);
-        var content = new ByteArrayContent(body);
+        var content = new ReadOnlyMemoryContent(eventsJson);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         using var response = await RawAsync(HttpMethod.Post, "/v1/audit/events", content, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
     }

@@ -76,7 +76,7 @@ public sealed class ShipperTests
 
         public int FailAfterUploadLeft { get; set; }
 
-        public async Task UploadAsync(IReadOnlyList<AuditEvent> batch, CancellationToken ct)
+        public async Task UploadAsync(AuditBatch batch, CancellationToken ct)
         {
             if (FailuresLeft > 0)
             {

@@ -47,6 +47,54 @@ public sealed class SpoolTests
     }
 
     [Fact]
+    public void Read_RecordWithValidChecksumButNotAJsonObject_IsLeftOutOfTheUploadAndCounted()
+    {
+        using var dir = new TempDirectory();
+        List<AuditEvent> before = Events.Many(3);
+        List<AuditEvent> after = Events.Many(2, 100);
+        using (var spool = AuditSpool.Open(dir.Path))
+        {
+            spool.AppendDurable(before);
+        }
+
+        // Framed correctly (length and CRC hold), but the payloads are not one JSON object each: an edited
+        // file or a bug. Spliced into the upload as they are, any of them would make the auth service refuse
+        // every later batch.
+        string segment = Directory.GetFiles(dir.Path, "spool-*.log").Single();
+        using (var f = new FileStream(segment, FileMode.Append))
+        {
+            foreach (string bad in new[] { "not json", "[1,2]", "{\"a\":1}{\"b\":2}", "{\"a\":" })
+            {
+                var framed = new System.Buffers.ArrayBufferWriter<byte>();
+                RecordFraming.Append(framed, System.Text.Encoding.UTF8.GetBytes(bad));
+                f.Write(framed.WrittenSpan);
+            }
+        }
+
+        using var reopened = AuditSpool.Open(dir.Path);
+        reopened.AppendDurable(after);
+        SpoolBatch batch = reopened.Read(reopened.AckedPosition, 1000);
+
+        Assert.Equal(before.Concat(after).Select(e => e.Id), batch.Events.Select(e => e.Id));
+        Assert.Equal(5, batch.Count);
+        Assert.Equal(4, reopened.CorruptRecordsSkipped);
+        using var parsed = System.Text.Json.JsonDocument.Parse(batch.Batch.Json);
+        Assert.Equal(5, parsed.RootElement.GetArrayLength());
+    }
+
+    [Fact]
+    public void Read_NothingDurable_IsAnEmptyJsonArray()
+    {
+        using var dir = new TempDirectory();
+        using var spool = AuditSpool.Open(dir.Path);
+
+        SpoolBatch batch = spool.Read(spool.AckedPosition, 1000);
+
+        Assert.Equal(0, batch.Count);
+        Assert.Equal("[]"u8.ToArray(), batch.Batch.Json.ToArray());
+    }
+
+    [Fact]
     public void Reopen_AfterGarbageTail_DetectsItByChecksum()
     {
         using var dir = new TempDirectory();

@@ -40,7 +40,7 @@ public sealed class AuditShipper
         {
             SpoolBatch batch = _spool.Read(pos, _options.MaxBatch);
             TimeSpan sinceUpload = System.Diagnostics.Stopwatch.GetElapsedTime(lastUpload);
-            if (batch.Events.Count > 0 && batch.Events.Count < _options.MaxBatch && lastUpload != 0 && sinceUpload < _options.Linger)
+            if (batch.Count > 0 && batch.Count < _options.MaxBatch && lastUpload != 0 && sinceUpload < _options.Linger)
             {
                 // Events are trickling in: let them gather into one upload.
                 try
@@ -55,7 +55,7 @@ public sealed class AuditShipper
                 batch = _spool.Read(pos, _options.MaxBatch);
             }
 
-            if (batch.Events.Count == 0)
+            if (batch.Count == 0)
             {
                 if (batch.Next > pos)
                 {
@@ -80,7 +80,7 @@ public sealed class AuditShipper
                 continue;
             }
 
-            if (!await UploadWithRetryAsync(batch.Events, ct).ConfigureAwait(false))
+            if (!await UploadWithRetryAsync(batch.Batch, ct).ConfigureAwait(false))
             {
                 return;
             }
@@ -88,7 +88,7 @@ public sealed class AuditShipper
             lastUpload = System.Diagnostics.Stopwatch.GetTimestamp();
             _spool.Ack(batch.Next);
             pos = batch.Next;
-            Interlocked.Add(ref _delivered, batch.Events.Count);
+            Interlocked.Add(ref _delivered, batch.Count);
         }
     }
 
@@ -100,31 +100,33 @@ public sealed class AuditShipper
         while (true)
         {
             SpoolBatch batch = _spool.Read(pos, _options.MaxBatch);
-            if (batch.Events.Count == 0 && batch.Next <= pos)
+            if (batch.Count == 0 && batch.Next <= pos)
             {
                 return sent;
             }
 
-            if (batch.Events.Count > 0 && !await UploadWithRetryAsync(batch.Events, ct).ConfigureAwait(false))
+            if (batch.Count > 0 && !await UploadWithRetryAsync(batch.Batch, ct).ConfigureAwait(false))
             {
                 ct.ThrowIfCancellationRequested();
             }
 
             _spool.Ack(batch.Next);
             pos = batch.Next;
-            sent += batch.Events.Count;
-            Interlocked.Add(ref _delivered, batch.Events.Count);
+            sent += batch.Count;
+            Interlocked.Add(ref _delivered, batch.Count);
         }
     }
 
-    private async Task<bool> UploadWithRetryAsync(IReadOnlyList<AuditEvent> events, CancellationToken ct)
+    private async Task<bool> UploadWithRetryAsync(AuditBatch events, CancellationToken ct)
     {
         TimeSpan backoff = _options.InitialBackoff;
         while (true)
         {
             try
             {
-                await _uploader.UploadAsync(events, ct).ConfigureAwait(false);
+                // Carry on on the thread pool, not on the socket thread that completed the upload: reading and
+                // framing the next batch must not hold up that thread's relays.
+                await _uploader.UploadAsync(events, ct).ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
                 return true;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -3,5 +3,5 @@ namespace Ferry.Audit;
 /// <summary>Delivers a batch to the audit store (over the tunnel/HTTP in production). Throws when delivery failed.</summary>
 public interface IAuditUploader
 {
-    Task UploadAsync(IReadOnlyList<AuditEvent> batch, CancellationToken ct);
+    Task UploadAsync(AuditBatch batch, CancellationToken ct);
 }

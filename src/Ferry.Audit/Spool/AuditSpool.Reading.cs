@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 
 namespace Ferry.Audit;
@@ -23,7 +24,7 @@ public sealed partial class AuditSpool
             segments = [.. _segments];
         }
 
-        var events = new List<AuditEvent>();
+        var events = new EventArray();
         SpoolPosition pos = Normalize(from, segments);
         while (events.Count < maxEvents && pos.Segment <= activeSegment)
         {
@@ -43,7 +44,7 @@ public sealed partial class AuditSpool
             pos = ReadChunkOf(pos, limit, isActive, maxEvents, events, segments);
         }
 
-        return new SpoolBatch(events, pos);
+        return new SpoolBatch(events.ToBatch(), pos);
     }
 
     /// <summary>Persists the ack cursor (write, fsync, rename) and deletes fully acked segments.</summary>
@@ -98,7 +99,7 @@ public sealed partial class AuditSpool
         }
     }
 
-    private SpoolPosition ReadChunkOf(SpoolPosition pos, long limit, bool isActive, int maxEvents, List<AuditEvent> events, long[] segments)
+    private SpoolPosition ReadChunkOf(SpoolPosition pos, long limit, bool isActive, int maxEvents, EventArray events, long[] segments)
     {
         using var file = new FileStream(SegmentPath(pos.Segment), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
         int want = (int)Math.Min(limit - pos.Offset, ReadChunk);
@@ -110,7 +111,11 @@ public sealed partial class AuditSpool
         {
             if (RecordFraming.TryRead(span[consumed..], out ReadOnlySpan<byte> payload, out RecordStatus status))
             {
-                events.Add(JsonSerializer.Deserialize(payload, AuditJsonContext.Default.AuditEvent)!);
+                if (!events.TryAdd(payload))
+                {
+                    Interlocked.Increment(ref _corruptSkipped);
+                }
+
                 consumed += RecordFraming.HeaderSize + payload.Length;
                 continue;
             }
@@ -128,7 +133,7 @@ public sealed partial class AuditSpool
                     if (consumed == 0)
                     {
                         // A single record larger than the chunk: read exactly it.
-                        return ReadLargeRecord(file, pos, (int)length, events);
+                        return ReadLargeRecord(file, pos, (int)length, events, ref _corruptSkipped);
                     }
 
                     break; // the record continues past the chunk: the next call starts at it
@@ -143,16 +148,68 @@ public sealed partial class AuditSpool
         return pos with { Offset = pos.Offset + consumed };
     }
 
-    private static SpoolPosition ReadLargeRecord(FileStream file, SpoolPosition pos, int length, List<AuditEvent> events)
+    private static SpoolPosition ReadLargeRecord(FileStream file, SpoolPosition pos, int length, EventArray events, ref long corruptSkipped)
     {
         byte[] buf = new byte[RecordFraming.HeaderSize + length];
         RandomAccess.Read(file.SafeFileHandle, buf, pos.Offset);
-        if (RecordFraming.TryRead(buf, out ReadOnlySpan<byte> payload, out _))
+        if (!RecordFraming.TryRead(buf, out ReadOnlySpan<byte> payload, out _) || !events.TryAdd(payload))
         {
-            events.Add(JsonSerializer.Deserialize(payload, AuditJsonContext.Default.AuditEvent)!);
+            Interlocked.Increment(ref corruptSkipped);
         }
 
         return pos with { Offset = pos.Offset + buf.Length };
+    }
+
+    /// <summary>
+    /// The records read so far, spliced into one JSON array as they are on disk. A record whose CRC holds but
+    /// whose payload is not one JSON object (a bug, or an edited file) is left out and counted as corrupt, so it
+    /// cannot make the auth service refuse every later upload.
+    /// </summary>
+    private sealed class EventArray
+    {
+        private readonly ArrayBufferWriter<byte> _json = new(16 * 1024);
+
+        public int Count { get; private set; }
+
+        public bool TryAdd(ReadOnlySpan<byte> payload)
+        {
+            if (!IsOneObject(payload))
+            {
+                return false;
+            }
+
+            Span<byte> span = _json.GetSpan(payload.Length + 1);
+            span[0] = Count == 0 ? (byte)'[' : (byte)',';
+            payload.CopyTo(span[1..]);
+            _json.Advance(payload.Length + 1);
+            Count++;
+            return true;
+        }
+
+        public AuditBatch ToBatch()
+        {
+            if (Count == 0)
+            {
+                return new AuditBatch("[]"u8.ToArray(), 0);
+            }
+
+            _json.Write("]"u8);
+            return new AuditBatch(_json.WrittenMemory, Count);
+        }
+
+        /// <summary>A tokenizer pass (no allocation, no parse into objects): exactly one well-formed JSON object.</summary>
+        private static bool IsOneObject(ReadOnlySpan<byte> payload)
+        {
+            var reader = new Utf8JsonReader(payload);
+            try
+            {
+                return reader.Read() && reader.TokenType == JsonTokenType.StartObject && reader.TrySkip() && !reader.Read();
+            }
+            catch (JsonException)
+            {
+                return false;
+            }
+        }
     }
 
     private static SpoolPosition Normalize(SpoolPosition from, long[] segments)
