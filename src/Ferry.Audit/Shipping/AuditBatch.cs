@@ -28,12 +28,4 @@ public sealed class AuditBatch
     /// <summary>The events, parsed on first use (an in-process store, tests).</summary>
     public IReadOnlyList<AuditEvent> Events =>
         _events ??= Count == 0 ? [] : JsonSerializer.Deserialize(Json.Span, AuditJsonContext.Default.ListAuditEvent) ?? [];
-
-    /// <summary>Serialises <paramref name="events"/> into a batch.</summary>
-    public static AuditBatch From(IReadOnlyList<AuditEvent> events)
-    {
-        ArgumentNullException.ThrowIfNull(events);
-        byte[] json = JsonSerializer.SerializeToUtf8Bytes(events as List<AuditEvent> ?? [.. events], AuditJsonContext.Default.ListAuditEvent);
-        return new AuditBatch(json, events.Count);
-    }
 }
