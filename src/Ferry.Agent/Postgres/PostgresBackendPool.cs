@@ -96,7 +96,8 @@ internal sealed class PostgresBackendPool : IAsyncDisposable
     {
         try
         {
-            if (_disposed || _config.MaxIdle == 0 || _time.GetUtcNow() - backend.Created >= _config.MaxLifetime || !await ResetAsync(backend))
+            // A full key or an old connection is closed without the DISCARD ALL round trip.
+            if (_disposed || IsFull(key) || _time.GetUtcNow() - backend.Created >= _config.MaxLifetime || !await ResetAsync(backend))
             {
                 await backend.DisposeAsync();
                 return;
@@ -119,9 +120,7 @@ internal sealed class PostgresBackendPool : IAsyncDisposable
             }
             if (!kept && Interlocked.CompareExchange(ref backend.State, PostgresBackend.Dead, PostgresBackend.Idle) == PostgresBackend.Idle)
             {
-                backend.Reader.CancelPendingRead();
-                await backend.Watch;
-                await backend.DisposeAsync();
+                await CloseWatchedAsync(backend);
             }
         }
         catch (Exception)
@@ -234,9 +233,23 @@ internal sealed class PostgresBackendPool : IAsyncDisposable
         }
         foreach (var b in closing)
         {
-            b.Reader.CancelPendingRead();
-            await b.Watch!;
-            await b.DisposeAsync();
+            await CloseWatchedAsync(b);
+        }
+    }
+
+    /// <summary>Closes a connection this pool marked dead while its watch read was pending: ends the read first.</summary>
+    private static async Task CloseWatchedAsync(PostgresBackend backend)
+    {
+        backend.Reader.CancelPendingRead();
+        await backend.Watch!;
+        await backend.DisposeAsync();
+    }
+
+    private bool IsFull(string key)
+    {
+        lock (_idle)
+        {
+            return (_idle.TryGetValue(key, out var list) ? list.Count : 0) >= _config.MaxIdle;
         }
     }
 

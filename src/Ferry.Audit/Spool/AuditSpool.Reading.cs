@@ -167,7 +167,9 @@ public sealed partial class AuditSpool
     /// </summary>
     private sealed class EventArray
     {
-        private readonly ArrayBufferWriter<byte> _json = new(16 * 1024);
+        private static readonly byte[] Empty = "[]"u8.ToArray();
+
+        private ArrayBufferWriter<byte>? _json; // created by the first record: the shipper's polls mostly find none
 
         public int Count { get; private set; }
 
@@ -178,6 +180,7 @@ public sealed partial class AuditSpool
                 return false;
             }
 
+            _json ??= new ArrayBufferWriter<byte>(16 * 1024);
             Span<byte> span = _json.GetSpan(payload.Length + 1);
             span[0] = Count == 0 ? (byte)'[' : (byte)',';
             payload.CopyTo(span[1..]);
@@ -188,9 +191,9 @@ public sealed partial class AuditSpool
 
         public AuditBatch ToBatch()
         {
-            if (Count == 0)
+            if (_json is null)
             {
-                return new AuditBatch("[]"u8.ToArray(), 0);
+                return new AuditBatch(Empty, 0);
             }
 
             _json.Write("]"u8);
