@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography.X509Certificates;
 using Ferry.Agent;
 using Ferry.Identity;
-using Ferry.Transport;
+using Ferry.Contracts;
 
 namespace Ferry.LoadGen;
 

@@ -1,5 +1,5 @@
 using Ferry.Config;
-using Ferry.Transport;
+using Ferry.Contracts;
 
 namespace Ferry.Agent;
 

@@ -6,7 +6,7 @@ using Ferry.Audit;
 using Ferry.Protocol.MySql;
 using Ferry.Protocol.MySql.Handshake;
 using Ferry.Protocol.Postgres.Startup;
-using Ferry.Transport;
+using Ferry.Contracts;
 
 namespace Ferry.Agent;
 

@@ -4,7 +4,7 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Ferry.Identity;
-using Ferry.Transport;
+using Ferry.Contracts;
 using Ferry.Tunnel;
 
 namespace Ferry.Agent;

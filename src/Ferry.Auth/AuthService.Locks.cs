@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Ferry.Audit;
-using Ferry.Auth.Api;
+using Ferry.Contracts;
 using Ferry.Auth.Backend;
 using Ferry.Auth.Model;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using Ferry.Audit;
-using Ferry.Auth.Api;
+using Ferry.Contracts;
 using Ferry.Auth.Backend;
 using Ferry.Auth.Model;
 using Ferry.Auth.Users;

@@ -1,5 +1,5 @@
 using Ferry.Audit;
-using Ferry.Auth.Api;
+using Ferry.Contracts;
 using Ferry.Auth.Backend;
 using Ferry.Auth.Model;
 using Ferry.Rbac;

@@ -3,7 +3,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Ferry.Audit;
-using Ferry.Auth.Api;
+using Ferry.Contracts;
 using Ferry.Auth.Backend;
 using Ferry.Auth.Model;
 using Ferry.Identity;

@@ -10,7 +10,7 @@ using Ferry.Hosting;
 using Ferry.Identity;
 using Ferry.Proxy;
 using Ferry.Proxy.MySql;
-using Ferry.Transport;
+using Ferry.Contracts;
 
 namespace Ferry.Daemon;
 

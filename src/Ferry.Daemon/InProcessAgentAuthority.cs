@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography.X509Certificates;
 using Ferry.Agent;
 using Ferry.Auth;
-using Ferry.Auth.Api;
+using Ferry.Contracts;
 using Ferry.Identity;
 using Ferry.Rbac;
 

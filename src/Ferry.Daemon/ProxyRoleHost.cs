@@ -1,6 +1,6 @@
 using System.Net;
 using Ferry.Audit;
-using Ferry.Auth.Api;
+using Ferry.Contracts;
 using Ferry.Config;
 using Ferry.Hosting;
 using Ferry.Identity;

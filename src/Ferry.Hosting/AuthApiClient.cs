@@ -5,7 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Ferry.Audit;
-using Ferry.Auth.Api;
+using Ferry.Contracts;
 
 namespace Ferry.Hosting;
 

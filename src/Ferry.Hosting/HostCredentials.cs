@@ -1,6 +1,6 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
-using Ferry.Auth.Api;
+using Ferry.Contracts;
 using Ferry.Identity;
 
 namespace Ferry.Hosting;

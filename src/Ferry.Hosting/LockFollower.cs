@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using Ferry.Auth.Api;
+using Ferry.Contracts;
 
 namespace Ferry.Hosting;
 

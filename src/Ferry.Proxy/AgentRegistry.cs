@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Ferry.Transport;
+using Ferry.Contracts;
 
 namespace Ferry.Proxy;
 

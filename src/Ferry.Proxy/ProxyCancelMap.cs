@@ -1,6 +1,7 @@
+using Ferry.Protocol.Postgres;
 using System.Collections.Concurrent;
 using System.Net;
-using Ferry.Transport;
+using Ferry.Contracts;
 
 namespace Ferry.Proxy;
 

@@ -5,7 +5,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using Ferry.Proxy.MySql;
 using Ferry.Proxy.Postgres;
-using Ferry.Transport;
+using Ferry.Contracts;
 
 namespace Ferry.Proxy;
 

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Security;
 using System.Text.Json;
 using Ferry.Identity;
-using Ferry.Transport;
+using Ferry.Contracts;
 using Ferry.Tunnel;
 
 namespace Ferry.Proxy;

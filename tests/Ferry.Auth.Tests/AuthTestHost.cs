@@ -1,6 +1,6 @@
 using System.Net.Http.Json;
 using System.Security.Cryptography.X509Certificates;
-using Ferry.Auth.Api;
+using Ferry.Contracts;
 using Ferry.Auth.Server;
 using Ferry.Auth.Users;
 using Ferry.Identity;

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
-using Ferry.Auth.Api;
+using Ferry.Contracts;
 using Ferry.Identity;
 
 namespace Ferry.Auth.Tests;

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using Ferry.Auth.Api;
+using Ferry.Contracts;
 
 namespace Ferry.Auth.Tests;
 

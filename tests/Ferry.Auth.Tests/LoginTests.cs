@@ -1,5 +1,5 @@
 using System.Net;
-using Ferry.Auth.Api;
+using Ferry.Contracts;
 using Ferry.Identity;
 
 namespace Ferry.Auth.Tests;

@@ -1,4 +1,4 @@
-using Ferry.Auth.Api;
+using Ferry.Contracts;
 using Ferry.Auth.Server;
 using Ferry.Identity;
 

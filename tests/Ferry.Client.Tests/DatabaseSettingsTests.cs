@@ -81,7 +81,7 @@ public sealed class DatabaseSettingsTests
     [Fact]
     public void Find_UnknownDatabase_ListsTheAllowedOnes()
     {
-        var e = Assert.Throws<FerryClientException>(() => DatabaseAccess.Find([new Ferry.Auth.Api.DatabaseEntry { Name = "pg1" }, new Ferry.Auth.Api.DatabaseEntry { Name = "my1" }], "pgprod"));
+        var e = Assert.Throws<FerryClientException>(() => DatabaseAccess.Find([new Ferry.Contracts.DatabaseEntry { Name = "pg1" }, new Ferry.Contracts.DatabaseEntry { Name = "my1" }], "pgprod"));
         Assert.Contains("(pg1, my1): run `ferry db ls`", e.Message);
     }
 

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
-using Ferry.Auth.Api;
+using Ferry.Contracts;
 using Ferry.Identity;
 using Ferry.Testing;
 

@@ -4,7 +4,7 @@ using Ferry.Protocol.MySql.Handshake;
 using Ferry.Protocol.MySql.Packets;
 using Ferry.Proxy;
 using Ferry.Proxy.MySql;
-using Ferry.Transport;
+using Ferry.Contracts;
 
 namespace Ferry.EndToEnd.Tests;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Ferry.Auth.Api;
+using Ferry.Contracts;
 using Ferry.Testing;
 using Npgsql;
 using Xunit.Abstractions;

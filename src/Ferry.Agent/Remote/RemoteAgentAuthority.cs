@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography.X509Certificates;
-using Ferry.Auth.Api;
+using Ferry.Contracts;
 using Ferry.Hosting;
 using Ferry.Identity;
 using Ferry.Rbac;

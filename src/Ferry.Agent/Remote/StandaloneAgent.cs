@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Ferry.Audit;
 using Ferry.Config;
 using Ferry.Hosting;
-using Ferry.Transport;
+using Ferry.Contracts;
 
 namespace Ferry.Agent.Remote;
 

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Net;
 using Ferry.Audit;
-using Ferry.Auth.Api;
+using Ferry.Contracts;
 using Ferry.Identity;
 
 namespace Ferry.Auth.Admin;

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Ferry.Auth.Api;
+using Ferry.Contracts;
 
 namespace Ferry.Auth.Admin;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using Ferry.Auth.Api;
+using Ferry.Contracts;
 using Ferry.Rbac;
 
 namespace Ferry.Auth.Admin;

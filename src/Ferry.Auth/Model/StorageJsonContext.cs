@@ -1,5 +1,5 @@
 using System.Text.Json.Serialization;
-using Ferry.Auth.Api;
+using Ferry.Contracts;
 
 namespace Ferry.Auth.Model;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using Ferry.Auth.Api;
+using Ferry.Contracts;
 using Microsoft.AspNetCore.Http;
 
 namespace Ferry.Auth.Server;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Ferry.Audit;
-using Ferry.Auth.Api;
+using Ferry.Contracts;
 using Ferry.Auth.AuditPipeline;
 using Ferry.Identity;
 using Ferry.Rbac;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Ferry.Client;
-using Ferry.Auth.Api;
+using Ferry.Contracts;
 using Ferry.Client.Api;
 
 namespace Ferry.Cli.Commands;

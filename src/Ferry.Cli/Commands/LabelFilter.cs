@@ -1,5 +1,5 @@
 using Ferry.Client;
-using Ferry.Auth.Api;
+using Ferry.Contracts;
 
 namespace Ferry.Cli.Commands;
 

@@ -1,4 +1,4 @@
-using Ferry.Auth.Api;
+using Ferry.Contracts;
 
 namespace Ferry.Client;
 

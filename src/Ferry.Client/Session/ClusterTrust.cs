@@ -1,5 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
-using Ferry.Auth.Api;
+using Ferry.Contracts;
 
 namespace Ferry.Client;
 

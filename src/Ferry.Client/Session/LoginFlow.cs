@@ -1,5 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
-using Ferry.Auth.Api;
+using Ferry.Contracts;
 using Ferry.Client.Api;
 using Ferry.Identity;
 

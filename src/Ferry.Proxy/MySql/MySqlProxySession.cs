@@ -11,7 +11,7 @@ using Ferry.Protocol.MySql.Auth;
 using Ferry.Protocol.MySql.Handshake;
 using Ferry.Protocol.MySql.Packets;
 using Ferry.Protocol.MySql.Responses;
-using Ferry.Transport;
+using Ferry.Contracts;
 
 namespace Ferry.Proxy.MySql;
 

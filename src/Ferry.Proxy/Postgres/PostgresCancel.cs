@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Net;
-using Ferry.Transport;
+using Ferry.Contracts;
 
 namespace Ferry.Proxy.Postgres;
 

@@ -5,7 +5,7 @@ using Ferry.Audit;
 using Ferry.Identity;
 using Ferry.Protocol.Postgres.Backend;
 using Ferry.Protocol.Postgres.Startup;
-using Ferry.Transport;
+using Ferry.Contracts;
 
 namespace Ferry.Proxy.Postgres;
 

@@ -1,9 +1,0 @@
-namespace Ferry.Auth.Api;
-
-/// <summary><c>POST /v1/audit/events</c> answer: <c>{"received","stored"}</c> (received minus duplicates dropped by id).</summary>
-public sealed class AuditUploadResponse
-{
-    public int Received { get; set; }
-
-    public int Stored { get; set; }
-}

@@ -1,7 +1,0 @@
-namespace Ferry.Auth.Api;
-
-/// <summary>Every error: <c>{"error":"..."}</c> with a sentence that names the cause and the fix.</summary>
-public sealed class ErrorResponse
-{
-    public string Error { get; set; } = "";
-}
