@@ -32,17 +32,17 @@ public static class AgentDatabases
     }
 
     /// <summary>What a heartbeat says about <paramref name="d"/>: identity, labels, health and the server version seen.</summary>
-    public static DatabaseInfo Describe(AgentDatabase d, AgentContext ctx)
+    public static DatabaseEntry Describe(AgentDatabase d, AgentContext ctx)
     {
         ArgumentNullException.ThrowIfNull(d);
         ArgumentNullException.ThrowIfNull(ctx);
         var error = ctx.Health.Error(d.Name);
-        return new DatabaseInfo
+        return new DatabaseEntry
         {
             Name = d.Name,
             Protocol = d.Protocol,
             Description = d.Description,
-            Labels = d.Labels,
+            Labels = new Dictionary<string, string>(d.Labels, StringComparer.Ordinal),
             ServerVersion = ctx.MySql.ServerVersion(d.Name),
             Healthy = error is null,
             HealthError = error,

@@ -1,7 +1,8 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
-using Ferry.Agent.Remote;
+using Ferry.Agent.Hosting;
 using Ferry.Config;
+using Ferry.Contracts;
 using Ferry.Hosting;
 
 InlineSocketCompletions.Enable();
@@ -30,21 +31,11 @@ root.SetAction(async (parse, ct) =>
     using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
     using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
     using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
-    var hostId = agent.HostId ?? Environment.MachineName.ToLowerInvariant();
+    var options = AgentRoleOptions.FromConfig(config, config.DataDir, Log);
     StandaloneAgent running;
     try
     {
-        running = await StandaloneAgent.StartAsync(new StandaloneAgentOptions
-        {
-            DataDir = config.DataDir,
-            HostId = hostId,
-            Proxies = agent.Proxies,
-            JoinToken = agent.JoinToken,
-            CaPin = agent.CaPin,
-            Databases = agent.Databases,
-            MaxInspectedMessage = (int)Math.Min(config.Proxy?.MaxMessageBytes ?? 16L * 1024 * 1024, int.MaxValue),
-            Log = Log,
-        }, stop.Token);
+        running = await StandaloneAgent.StartAsync(options, stop.Token);
     }
     catch (Exception ex) when (ex is AuthApiException or ConfigException or IOException or UnauthorizedAccessException)
     {
@@ -53,7 +44,7 @@ root.SetAction(async (parse, ct) =>
     }
     await using (running)
     {
-        Console.Out.WriteLine($"ferry-agent ready: {hostId}, {agent.Databases.Count} databases, dialing {string.Join(", ", agent.Proxies)}");
+        Console.Out.WriteLine($"ferry-agent ready: {options.HostId}, {agent.Databases.Count} databases, dialing {string.Join(", ", agent.Proxies)}");
         Console.Out.Flush();
         try
         {

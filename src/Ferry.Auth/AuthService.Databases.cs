@@ -32,9 +32,7 @@ public sealed partial class AuthService
             {
                 continue;
             }
-            db.DbUsers = [.. summary.DbUsers];
-            db.DbNames = [.. summary.DbNames];
-            response.Databases.Add(db);
+            response.Databases.Add(db with { DbUsers = [.. summary.DbUsers], DbNames = [.. summary.DbNames] });
         }
         return response;
     }

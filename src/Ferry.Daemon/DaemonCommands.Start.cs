@@ -1,6 +1,10 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using Ferry.Agent.Hosting;
+using Ferry.Auth.Hosting;
 using Ferry.Config;
+using Ferry.Contracts;
+using Ferry.Proxy.Hosting;
 
 namespace Ferry.Daemon;
 
@@ -29,7 +33,7 @@ internal static partial class DaemonCommands
                 if (parse.GetValue(allInOne) || cfg.Auth is not null)
                 {
                     // The auth service, with a proxy and (when configured) an agent beside it in this process.
-                    var host = await AllInOneHost.StartAsync(cfg, stop.Token);
+                    var host = await AllInOneHost.StartAsync(cfg, Log, stop.Token);
                     running.Add(host);
                     Console.Out.WriteLine($"ferryd ready: auth {host.AuthEndPoint}, proxy {host.ProxyEndPoint}, data {cfg.DataDir}");
                 }
@@ -42,28 +46,20 @@ internal static partial class DaemonCommands
                 {
                     if (cfg.Proxy is { } proxySection)
                     {
-                        var proxy = await ProxyRoleHost.StartAsync(cfg, proxySection, Log, stop.Token);
+                        var proxy = await StandaloneProxy.StartAsync(cfg, Log, stop.Token);
                         running.Add(proxy);
-                        Console.Out.WriteLine($"ferryd ready: proxy {proxy.ProxyEndPoint} (auth at {proxySection.AuthAddr}), data {cfg.DataDir}");
+                        Console.Out.WriteLine($"ferryd ready: proxy {proxy.EndPoint} (auth at {proxySection.AuthAddr}), data {cfg.DataDir}");
                     }
-                    if (cfg.Agent is { } agentSection)
+                    if (cfg.Agent is not null)
                     {
-                        var hostId = agentSection.HostId ?? Environment.MachineName.ToLowerInvariant();
-                        running.Add(await Ferry.Agent.Remote.StandaloneAgent.StartAsync(new Ferry.Agent.Remote.StandaloneAgentOptions
-                        {
-                            DataDir = Path.Combine(cfg.DataDir, "agent"),
-                            HostId = hostId,
-                            Proxies = agentSection.Proxies,
-                            JoinToken = agentSection.JoinToken,
-                            CaPin = agentSection.CaPin,
-                            Databases = agentSection.Databases,
-                            Log = Log,
-                        }, stop.Token));
-                        Console.Out.WriteLine($"ferryd ready: agent {hostId}, dialing {string.Join(", ", agentSection.Proxies)}");
+                        // Beside a proxy in one data dir: the agent keeps its state under agent/.
+                        var agent = AgentRoleOptions.FromConfig(cfg, Path.Combine(cfg.DataDir, "agent"), Log);
+                        running.Add(await StandaloneAgent.StartAsync(agent, stop.Token));
+                        Console.Out.WriteLine($"ferryd ready: agent {agent.HostId}, dialing {string.Join(", ", agent.Proxies)}");
                     }
                 }
             }
-            catch (Exception ex) when (ex is Ferry.Hosting.AuthApiException or ConfigException or IOException or UnauthorizedAccessException)
+            catch (Exception ex) when (ex is AuthApiException or ConfigException or IOException or UnauthorizedAccessException)
             {
                 Console.Error.WriteLine($"error: {ex.Message}");
                 foreach (var r in running)

@@ -127,10 +127,7 @@ public sealed class HostCredentials
         ArgumentNullException.ThrowIfNull(time);
         while (!ct.IsCancellationRequested)
         {
-            var cert = Current();
-            var notBefore = new DateTimeOffset(cert.NotBefore.ToUniversalTime());
-            var renewAt = notBefore + ((NotAfter - notBefore) * 2 / 3);
-            var wait = renewAt - time.GetUtcNow();
+            var wait = CertificateRenewal.RenewAt(Current()) - time.GetUtcNow();
             if (wait > TimeSpan.Zero)
             {
                 await Task.Delay(wait, time, ct).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using Ferry.Contracts;
 using Ferry.Audit;
 
 namespace Ferry.Hosting;

@@ -1,14 +1,23 @@
 using System.Collections.Immutable;
 using Ferry.Contracts;
+using Ferry.Identity;
 
 namespace Ferry.Hosting;
 
 /// <summary>
-/// Keeps a standalone host's copy of the cluster's locks current by following <c>/v1/locks/watch</c>,
-/// reconnecting with backoff. While the auth service is unreachable the last known locks stay in force.
+/// Keeps a host's copy of the cluster's locks current by following the lock watch (every lock, then
+/// <c>synced</c>, then changes), reconnecting with backoff. While the auth service is unreachable the last
+/// known locks stay in force. A standalone host follows <c>/v1/locks/watch</c>; in <c>ferryd --all-in-one</c>
+/// the proxy and the agent share one follower of the auth service's own watch.
 /// </summary>
-public sealed class LockFollower(AuthApiClient api, Action<string> log)
+public sealed class LockFollower(Func<CancellationToken, IAsyncEnumerable<LockWatchEvent>> watch, Action<string> log)
 {
+    /// <summary>Follows <c>/v1/locks/watch</c> through <paramref name="api"/>.</summary>
+    public LockFollower(AuthApiClient api, Action<string> log)
+        : this((api ?? throw new ArgumentNullException(nameof(api))).WatchLocksAsync, log)
+    {
+    }
+
     private ImmutableDictionary<string, LockInfo> _locks = ImmutableDictionary<string, LockInfo>.Empty;
 
     /// <summary>Raised after the initial sync and after every change.</summary>
@@ -27,6 +36,13 @@ public sealed class LockFollower(AuthApiClient api, Action<string> log)
         return _locks.Values.FirstOrDefault(l => l.Covers(user, list, database, now))?.Describe();
     }
 
+    /// <summary>The lock covering this session, if any: the check the proxy and the agent both make.</summary>
+    public string? FindLock(UserIdentity identity, string database)
+    {
+        ArgumentNullException.ThrowIfNull(identity);
+        return FindLock(identity.User, identity.Roles, database);
+    }
+
     public async Task RunAsync(CancellationToken ct)
     {
         var backoff = TimeSpan.FromSeconds(1);
@@ -36,7 +52,7 @@ public sealed class LockFollower(AuthApiClient api, Action<string> log)
             {
                 var pending = ImmutableDictionary.CreateBuilder<string, LockInfo>();
                 var synced = false;
-                await foreach (var e in api.WatchLocksAsync(ct).ConfigureAwait(false))
+                await foreach (var e in watch(ct).ConfigureAwait(false))
                 {
                     backoff = TimeSpan.FromSeconds(1);
                     switch (e.Type)
@@ -76,8 +92,9 @@ public sealed class LockFollower(AuthApiClient api, Action<string> log)
             {
                 return;
             }
-            catch (Exception e) when (e is AuthApiException or IOException or System.Text.Json.JsonException or HttpRequestException)
+            catch (Exception e) when (!ct.IsCancellationRequested)
             {
+                // Any failure of the watch (network, auth service, a backend closing) ends this pass only: the last locks stay in force.
                 log($"lock watch interrupted, reconnecting in {backoff.TotalSeconds:0}s: {e.Message}");
             }
             try

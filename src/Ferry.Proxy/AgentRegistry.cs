@@ -43,7 +43,7 @@ public sealed class AgentRegistry
     }
 
     /// <summary>Every database live agents serve, one entry per name, with how many agents serve it.</summary>
-    public IReadOnlyList<(DatabaseInfo Database, int Agents)> Inventory()
+    public IReadOnlyList<(DatabaseEntry Database, int Agents)> Inventory()
     {
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (tunnel, hb) in _agents)
@@ -62,7 +62,7 @@ public sealed class AgentRegistry
     private static bool SameInventory(AgentHeartbeat a, AgentHeartbeat b) =>
         a.Databases.Count == b.Databases.Count && a.Databases.Zip(b.Databases).All(p => SameDatabase(p.First, p.Second));
 
-    private static bool SameDatabase(DatabaseInfo a, DatabaseInfo b) =>
+    private static bool SameDatabase(DatabaseEntry a, DatabaseEntry b) =>
         a.Name == b.Name && a.Protocol == b.Protocol && a.Healthy == b.Healthy && a.ServerVersion == b.ServerVersion
         && a.Description == b.Description && a.Labels.Count == b.Labels.Count
         && a.Labels.All(l => b.Labels.TryGetValue(l.Key, out var v) && v == l.Value);
@@ -70,9 +70,9 @@ public sealed class AgentRegistry
     public int Count => _agents.Count;
 
     /// <summary>Agents serving <paramref name="database"/>, healthy ones first, in random order among equals.</summary>
-    public IReadOnlyList<(IAgentTunnel Tunnel, DatabaseInfo Database)> Find(string database)
+    public IReadOnlyList<(IAgentTunnel Tunnel, DatabaseEntry Database)> Find(string database)
     {
-        var list = new List<(IAgentTunnel, DatabaseInfo)>();
+        var list = new List<(IAgentTunnel, DatabaseEntry)>();
         foreach (var (tunnel, hb) in _agents)
         {
             if (!tunnel.IsAlive)
@@ -91,9 +91,9 @@ public sealed class AgentRegistry
     }
 
     /// <summary>Every database any live agent serves (one entry per name).</summary>
-    public IReadOnlyList<DatabaseInfo> Databases()
+    public IReadOnlyList<DatabaseEntry> Databases()
     {
-        var byName = new Dictionary<string, DatabaseInfo>(StringComparer.Ordinal);
+        var byName = new Dictionary<string, DatabaseEntry>(StringComparer.Ordinal);
         foreach (var (tunnel, hb) in _agents)
         {
             if (!tunnel.IsAlive)

@@ -166,6 +166,55 @@ public sealed partial class FerryCluster
         return (proxy, port);
     }
 
+    /// <summary>
+    /// Starts <c>ferryd</c> with a proxy section and an agent section and no auth section: a standalone proxy and
+    /// a standalone agent in one process, each joining with its own token; the agent dials that proxy and serves
+    /// <c>pgcombo</c>. <paramref name="maxMessageBytes"/> goes into <c>proxy.max_message_bytes</c>. Returns the process and its port.
+    /// </summary>
+    public async Task<(ManagedServerProcess Process, int Port)> StartProxyWithAgentAsync(string maxMessageBytes)
+    {
+        var proxyToken = Regex.Match(await AdminAsync("tokens", "add", "--role", "proxy", "--ttl", "10m"), "token: (\\S+)").Groups[1].Value;
+        var agentToken = Regex.Match(await AdminAsync("tokens", "add", "--role", "agent", "--ttl", "10m"), "token: (\\S+)").Groups[1].Value;
+        var pin = (await AdminAsync("ca", "export", "--type", "host", "--fingerprint")).Trim().Split('\n')[0];
+        var port = FreePort.Next();
+        var config = Path.Combine(Root, "proxy-agent.yaml");
+        await File.WriteAllTextAsync(config, $"""
+            cluster_name: e2e
+            data_dir: {Path.Combine(Root, "proxy-agent-data")}
+            proxy:
+              listen_addr: 127.0.0.1:{port}
+              mysql_listen_addr: 127.0.0.1:{FreePort.Next()}
+              public_addrs: [127.0.0.1:{port}]
+              auth_addr: 127.0.0.1:{AuthPort}
+              join_token: {proxyToken}
+              ca_pin: {pin}
+              max_message_bytes: {maxMessageBytes}
+            agent:
+              proxies: [127.0.0.1:{port}]
+              join_token: {agentToken}
+              ca_pin: {pin}
+              host_id: combo-agent
+              databases:
+                - name: pgcombo
+                  protocol: postgres
+                  uri: 127.0.0.1:{Postgres.Port}
+                  labels:
+                    env: dev
+            """);
+        var process = ManagedServerProcess.Start(Binaries.Ferryd, ["--config", config]);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!process.Log.Contains("ferryd ready: agent", StringComparison.Ordinal))
+        {
+            if (process.HasExited || DateTime.UtcNow > deadline)
+            {
+                process.Dispose();
+                throw new InvalidOperationException($"ferryd with a proxy and an agent section did not start:\n{process.Log}");
+            }
+            await Task.Delay(50);
+        }
+        return (process, port);
+    }
+
     /// <summary>SIGKILL to ferryd: the auth service and the first proxy die without a word.</summary>
     public void KillFerryd() => _ferryd?.Stop(9, TimeSpan.FromSeconds(10));
 

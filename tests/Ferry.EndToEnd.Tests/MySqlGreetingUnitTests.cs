@@ -26,7 +26,7 @@ public sealed class MySqlGreetingUnitTests
         registry.Register(new FakeTunnel("a1"), new AgentHeartbeat
         {
             AgentId = "a1",
-            Databases = [.. databases.Select(d => new DatabaseInfo { Name = d.Name, Protocol = d.Protocol, ServerVersion = d.Version })],
+            Databases = [.. databases.Select(d => new DatabaseEntry { Name = d.Name, Protocol = d.Protocol, ServerVersion = d.Version })],
         });
         return registry;
     }

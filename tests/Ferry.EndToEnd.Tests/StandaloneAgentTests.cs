@@ -327,6 +327,53 @@ public sealed class StandaloneAgentTests(StandaloneClusterFixture fixture, ITest
         Assert.Contains("db name \"postgres\"", denial);
     }
 
+    [Fact]
+    public async Task FerrydWithAProxyAndAnAgentSection_GivesItsAgentTheProxysMaxMessageBytes()
+    {
+        var (host, port) = await Cluster.StartProxyWithAgentAsync("1KiB");
+        using (host)
+        {
+            var user = await Cluster.AddUserAsync("big" + Guid.NewGuid().ToString("N")[..8], "developer", "db_users=alice");
+            var creds = await Cluster.LoginAsync(user, "pgcombo", "alice", "app");
+            var conn = Cluster.ConnectionString(creds).Replace($"port={Cluster.ProxyPort}", $"port={port}", StringComparison.Ordinal);
+            Task<(int Code, string Output)> Psql(string sql) => ProcessRunner.RunAsync(Path.Combine(PostgresServer.BinDirectory, "psql"),
+                [conn, "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql], TimeSpan.FromSeconds(30));
+            var marker = Guid.NewGuid().ToString("N")[..8];
+            (int Code, string Output) result = (-1, "");
+            for (var i = 0; i < 150 && result.Code != 0; i++)
+            {
+                result = await Psql($"SELECT 'small_{marker}'");
+                if (result.Code != 0)
+                {
+                    await Task.Delay(200);
+                }
+            }
+            Assert.True(result.Code == 0, result.Output + "\nferryd:\n" + host.Log);
+
+            // A Query message above proxy.max_message_bytes is relayed, and (PostgreSQL) left out of the audit log.
+            result = await Psql($"SELECT length('big_{marker}' || '{new string('x', 2048)}')");
+            Assert.True(result.Code == 0, result.Output);
+            result = await Psql($"SELECT 'after_{marker}'");
+            Assert.True(result.Code == 0, result.Output);
+
+            var admin = await Cluster.AddUserAsync("adm" + Guid.NewGuid().ToString("N")[..8], "admin");
+            using var api = Cluster.Api((await Cluster.LoginAsync(admin)).Certificate);
+            async Task<int> CountAsync(string text)
+            {
+                using var doc = JsonDocument.Parse(await api.GetStringAsync($"/v1/audit/search?since=1h&user={user.User}&type=db.session.query&contains={text}"));
+                return CountEvents(doc.RootElement);
+            }
+            // Events are shipped in order: once the query after the big one is in the store, the big one would be too.
+            for (var i = 0; i < 150 && await CountAsync("after_" + marker) == 0; i++)
+            {
+                await Task.Delay(200);
+            }
+            Assert.Equal(1, await CountAsync("small_" + marker));
+            Assert.Equal(1, await CountAsync("after_" + marker));
+            Assert.Equal(0, await CountAsync("big_" + marker));
+        }
+    }
+
     private static int CountEvents(JsonElement root) => root.ValueKind == JsonValueKind.Array
         ? root.GetArrayLength()
         : root.TryGetProperty("events", out var events) ? events.GetArrayLength() : throw new InvalidOperationException(root.ToString());

@@ -42,13 +42,8 @@ public sealed class DatabaseInventory(TimeProvider time)
                     }
                     else
                     {
-                        if (!existing.Healthy && db.Healthy)
-                        {
-                            var agents = existing.Agents;
-                            existing = byName[db.Name] = Copy(db);
-                            existing.Agents = agents;
-                        }
-                        existing.Agents = Math.Max(existing.Agents, db.Agents);
+                        var agents = Math.Max(existing.Agents ?? 0, db.Agents ?? 0);
+                        byName[db.Name] = (!existing.Healthy && db.Healthy ? Copy(db) : existing) with { Agents = agents };
                     }
                 }
             }

@@ -72,7 +72,7 @@ public sealed class AuthServer : IAsyncDisposable
             var certificate = CreateServerCertificate(service, options, listen);
             // The host certificate is re-issued at two thirds of its life, so a long-running server keeps a valid one.
             var served = certificate;
-            var renewAt = RenewalTime(served);
+            var renewAt = CertificateRenewal.RenewAt(served);
             var renewLock = new Lock();
             var issuingService = service;
             X509Certificate2 Current()
@@ -82,7 +82,7 @@ public sealed class AuthServer : IAsyncDisposable
                     if (options.Time.GetUtcNow() >= renewAt)
                     {
                         served = CreateServerCertificate(issuingService, options, listen);
-                        renewAt = RenewalTime(served);
+                        renewAt = CertificateRenewal.RenewAt(served);
                     }
                     return served;
                 }
@@ -160,13 +160,6 @@ public sealed class AuthServer : IAsyncDisposable
         }
 
         throw new ArgumentException($"listen address \"{address}\" must be IP:port, e.g. 0.0.0.0:3025", nameof(address));
-    }
-
-    private static DateTimeOffset RenewalTime(X509Certificate2 certificate)
-    {
-        var notBefore = new DateTimeOffset(certificate.NotBefore.ToUniversalTime());
-        var notAfter = new DateTimeOffset(certificate.NotAfter.ToUniversalTime());
-        return notBefore + ((notAfter - notBefore) * 2 / 3);
     }
 
     private static X509Certificate2 CreateServerCertificate(AuthService service, AuthServerOptions options, IPEndPoint listen)

@@ -17,7 +17,7 @@ public sealed class AuthServerOptions
     public IReadOnlyList<string> PublicAddrs { get; init; } = [];
 
     /// <summary>Host id in the server's own certificate and in audit events.</summary>
-    public string ServerId { get; init; } = "auth-" + Environment.MachineName;
+    public string ServerId { get; init; } = Ferry.Hosting.HostIds.Auth();
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 

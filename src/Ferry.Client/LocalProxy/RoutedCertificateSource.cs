@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using Ferry.Identity;
 
 namespace Ferry.Client;
 
@@ -82,7 +83,7 @@ public sealed class RoutedCertificateSource : IDisposable
             _current = certificate;
             Expires = expires;
             Issued++;
-            _renewAt = now + ((expires - now) * 2 / 3);
+            _renewAt = CertificateRenewal.RenewAt(now, expires);
             return certificate;
         }
         finally

@@ -93,20 +93,24 @@ public sealed class ClientSession : IDisposable
     }
 
     /// <summary>An API client authenticated with the login certificate.</summary>
-    public AuthApiClient Api() => new(Trust, Certificate);
+    public AuthApiClient Api() => ClusterApi.Open(Trust, Certificate);
 
     /// <summary>The databases the user's roles allow.</summary>
     public async Task<List<DatabaseEntry>> ListDatabasesAsync(CancellationToken ct = default)
     {
         using var api = Api();
-        return await api.ListDatabasesAsync(ct).ConfigureAwait(false);
+        return (await api.ListDatabasesAsync(ct).ConfigureAwait(false)).Databases;
     }
 
     /// <summary>A certificate for this session's key, routed to one database (PEM and usable form).</summary>
     public async Task<(string Pem, X509Certificate2 Certificate, DateTimeOffset Expires)> IssueRoutedAsync(string service, string protocol, string dbUser, string dbName, CancellationToken ct = default)
     {
         using var api = Api();
-        var reply = await api.IssueRoutedAsync(Key.ExportPublicKeyPem(), service, protocol, dbUser, dbName, ct).ConfigureAwait(false);
+        var reply = await api.IssueUserCertificateAsync(new UserCertificateRequest
+        {
+            PublicKeyPem = Key.ExportPublicKeyPem(),
+            Route = new RouteRequest { Service = service, Protocol = protocol, DbUser = dbUser, DbName = dbName },
+        }, ct).ConfigureAwait(false);
         return (reply.CertificatePem, TlsCertificates.FromPem(reply.CertificatePem, Key.ExportPrivateKeyPem()), reply.Expires);
     }
 

@@ -24,7 +24,7 @@ public static class LoginFlow
         {
             var pinned = ClientSession.LoadCertificates(paths.HostCaFile);
             var trust = ServerTrust.Pinned([.. pinned], address);
-            using var api = new AuthApiClient(trust);
+            using var api = ClusterApi.Open(trust);
             var ca = await api.GetCaAsync(ct).ConfigureAwait(false);
             var fresh = Parse(ca.HostCaPem, address);
             // Fetched over a connection the saved pin verified: new keys of a CA rotation are accepted.
@@ -32,7 +32,7 @@ public static class LoginFlow
         }
 
         CaResponse first;
-        using (var bootstrap = new AuthApiClient(ServerTrust.Insecure(address)))
+        using (var bootstrap = ClusterApi.Open(ServerTrust.Insecure(address)))
         {
             first = await bootstrap.GetCaAsync(ct).ConfigureAwait(false);
         }
@@ -52,7 +52,7 @@ public static class LoginFlow
 
         // Ask again, this time verifying the server against the CA it claims: an impostor cannot answer.
         var verified = ServerTrust.Pinned([.. hostCas], address);
-        using (var check = new AuthApiClient(verified))
+        using (var check = ClusterApi.Open(verified))
         {
             await check.GetCaAsync(ct).ConfigureAwait(false);
         }
@@ -72,9 +72,9 @@ public static class LoginFlow
 
         using var key = KeyPair.Generate();
         UserCertificateResponse reply;
-        using (var api = new AuthApiClient(cluster.Trust))
+        using (var api = ClusterApi.Open(cluster.Trust))
         {
-            reply = await api.LoginAsync(user, password, otp, key.ExportPublicKeyPem(), ct).ConfigureAwait(false);
+            reply = await api.LoginAsync(new LoginRequest { User = user, Password = password, Otp = otp, PublicKeyPem = key.ExportPublicKeyPem() }, ct).ConfigureAwait(false);
         }
 
         var mysql = string.IsNullOrWhiteSpace(mySqlProxy)

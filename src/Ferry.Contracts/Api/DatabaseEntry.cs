@@ -1,32 +1,48 @@
+using System.Text.Json.Serialization;
+
 namespace Ferry.Contracts;
 
 /// <summary>
-/// One database in the cluster's inventory. Proxies report it (from their agents' heartbeats) on
-/// <c>POST /v1/inventory</c>; users list it on <c>GET /v1/databases</c>, where <see cref="DbUsers"/>
-/// and <see cref="DbNames"/> hold what the caller's roles allow (templates expanded; <c>*</c> means any).
+/// One database of the cluster's inventory, the same record all the way: an agent announces it in its
+/// heartbeat, a proxy reports it (with <see cref="Agents"/>) on <c>POST /v1/inventory</c>, and users list it
+/// on <c>GET /v1/databases</c>, where <see cref="DbUsers"/> and <see cref="DbNames"/> hold what the caller's
+/// roles allow (templates expanded; <c>*</c> means any). Fields left null are not written.
 /// </summary>
-public sealed class DatabaseEntry
+public sealed record DatabaseEntry
 {
-    public string Name { get; set; } = "";
+    [JsonPropertyName("name")]
+    public required string Name { get; init; }
 
     /// <summary><c>postgres</c> or <c>mysql</c>.</summary>
-    public string Protocol { get; set; } = "";
+    [JsonPropertyName("protocol")]
+    public string Protocol { get; init; } = "";
 
-    public string Description { get; set; } = "";
+    [JsonPropertyName("description")]
+    public string Description { get; init; } = "";
 
-    public Dictionary<string, string> Labels { get; set; } = [];
+    [JsonPropertyName("labels")]
+    public Dictionary<string, string> Labels { get; init; } = [];
 
-    public List<string>? DbUsers { get; set; }
+    [JsonPropertyName("db_users")]
+    public List<string>? DbUsers { get; init; }
 
-    public List<string>? DbNames { get; set; }
+    [JsonPropertyName("db_names")]
+    public List<string>? DbNames { get; init; }
 
-    /// <summary>The server version the agent last saw, when known.</summary>
-    public string? ServerVersion { get; set; }
+    /// <summary>
+    /// The server version last seen (MySQL greets with it; the proxy advertises it). A heartbeat always
+    /// carries it (empty when unknown); the inventory leaves it out when unknown.
+    /// </summary>
+    [JsonPropertyName("server_version")]
+    public string? ServerVersion { get; init; }
 
-    public bool Healthy { get; set; } = true;
+    [JsonPropertyName("healthy")]
+    public bool Healthy { get; init; } = true;
 
-    public string? HealthError { get; set; }
+    [JsonPropertyName("health_error")]
+    public string? HealthError { get; init; }
 
-    /// <summary>How many agent tunnels serve it.</summary>
-    public int Agents { get; set; }
+    /// <summary>How many agent tunnels serve it: set by the proxy's inventory, absent from a heartbeat.</summary>
+    [JsonPropertyName("agents")]
+    public int? Agents { get; init; }
 }

@@ -40,7 +40,7 @@ internal static class MySqlGreeting
         string? first = null;
         foreach (var db in agents.Databases())
         {
-            if (db.Protocol != "mysql" || db.ServerVersion.Length == 0)
+            if (db.Protocol != "mysql" || string.IsNullOrEmpty(db.ServerVersion))
             {
                 continue;
             }

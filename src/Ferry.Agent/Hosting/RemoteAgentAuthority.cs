@@ -5,7 +5,7 @@ using Ferry.Hosting;
 using Ferry.Identity;
 using Ferry.Rbac;
 
-namespace Ferry.Agent.Remote;
+namespace Ferry.Agent.Hosting;
 
 /// <summary>
 /// A standalone agent's view of the auth service over its HTTPS API (reached through a proxy):
@@ -94,8 +94,7 @@ public sealed class RemoteAgentAuthority(HostCredentials host, AuthApiClient api
                     PublicKeyPem = key.ExportPublicKeyPem(),
                 }, ct).ConfigureAwait(false);
                 var cert = TlsCertificates.FromPem(issued.CertificatePem, key.ExportPrivateKeyPem());
-                var life = issued.Expires - now;
-                _dbCerts[(database, dbUser)] = (cert, now + (life * 2 / 3), issued.Expires);
+                _dbCerts[(database, dbUser)] = (cert, CertificateRenewal.RenewAt(now, issued.Expires), issued.Expires);
                 return cert;
             }
             catch (AuthApiException e)
@@ -116,8 +115,7 @@ public sealed class RemoteAgentAuthority(HostCredentials host, AuthApiClient api
 
     public string? FindLock(UserIdentity identity, string database)
     {
-        ArgumentNullException.ThrowIfNull(identity);
-        return locks.FindLock(identity.User, identity.Roles, database);
+        return locks.FindLock(identity, database);
     }
 
     public void Dispose()

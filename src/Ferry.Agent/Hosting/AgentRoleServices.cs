@@ -1,0 +1,24 @@
+using System.Security.Cryptography.X509Certificates;
+using Ferry.Audit;
+using Ferry.Identity;
+
+namespace Ferry.Agent.Hosting;
+
+/// <summary>What the host running an agent role provides: the cluster, the auth service's side, the audit sink and the certificate.</summary>
+public sealed class AgentRoleServices
+{
+    public required string ClusterName { get; init; }
+
+    public required IAgentAuthority Authority { get; init; }
+
+    public required IAuditSink Audit { get; init; }
+
+    /// <summary>Roots for databases' server certificates when an entry names no <c>tls.ca_file</c>.</summary>
+    public required string DbClientCaPem { get; init; }
+
+    /// <summary>The agent's host certificate of the moment.</summary>
+    public required Func<X509Certificate2> Certificate { get; init; }
+
+    /// <summary>The cluster's host CA: proxies are checked against it.</summary>
+    public required IdentityVerifier HostVerifier { get; init; }
+}

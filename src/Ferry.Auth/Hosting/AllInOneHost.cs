@@ -1,0 +1,134 @@
+using System.Net;
+using Ferry.Agent.Hosting;
+using Ferry.Audit;
+using Ferry.Auth.Server;
+using Ferry.Config;
+using Ferry.Hosting;
+using Ferry.Identity;
+using Ferry.Proxy;
+using Ferry.Proxy.Hosting;
+
+namespace Ferry.Auth.Hosting;
+
+/// <summary>
+/// <c>ferryd</c> with an auth section (or <c>--all-in-one</c>): the auth service, a proxy and (when configured)
+/// an agent in one process, assembled from the same <see cref="ProxyRole"/> and <see cref="AgentRole"/> as the
+/// standalone hosts. The roles share one lock follower and one audit spool; the agent still reaches the proxy
+/// through a real TLS tunnel, so the data path is the production one.
+/// </summary>
+public sealed class AllInOneHost : IAsyncDisposable
+{
+    private readonly BackgroundLoops _loops = new();
+    private AuthServer? _auth;
+    private ProxyRole? _proxy;
+    private SpooledAudit? _audit;
+    private AgentRole? _agent;
+    private InProcessAgentAuthority? _authority;
+
+    private AllInOneHost()
+    {
+    }
+
+    public IPEndPoint? ProxyEndPoint => _proxy?.EndPoint;
+
+    public IPEndPoint? AuthEndPoint => _auth?.Endpoint;
+
+    public static async Task<AllInOneHost> StartAsync(FerryConfig config, Action<string> log, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var host = new AllInOneHost();
+        try
+        {
+            // The proxy runs here whether or not the file has a proxy section: its defaults apply.
+            await host.StartCoreAsync(config with { Proxy = config.Proxy ?? new ProxySection() }, log, ct).ConfigureAwait(false);
+            return host;
+        }
+        catch
+        {
+            await host.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task StartCoreAsync(FerryConfig config, Action<string> log, CancellationToken ct)
+    {
+        var auth = config.Auth ?? new AuthSection();
+        var proxyOptions = ProxyRoleOptions.FromConfig(config);
+        Directory.CreateDirectory(config.DataDir);
+        _auth = await AuthServer.StartAsync(new AuthServerOptions
+        {
+            DataDir = config.DataDir,
+            ListenAddress = auth.ListenAddr,
+            ClusterName = config.ClusterName,
+            PublicAddrs = [.. auth.PublicAddrs, .. config.Proxy!.PublicAddrs.Select(ProxyRoleOptions.HostOf)],
+            ServerId = HostIds.Auth(),
+            AuditRetention = auth.AuditRetention,
+            DefaultSessionTtl = auth.DefaultSessionTtl,
+        }, ct).ConfigureAwait(false);
+        var service = _auth.Service;
+
+        _audit = SpooledAudit.Start(Path.Combine(config.DataDir, "spool"), new AuditStoreUploader(_auth.AuditStore), _loops);
+        var locks = new LockFollower(service.WatchLocksAsync, log);
+        _authority = new InProcessAgentAuthority(service, locks);
+
+        var proxyCert = new InProcessHostCertificate(service.Issuer, HostRole.Proxy, proxyOptions.HostId, [.. proxyOptions.DnsNames], [.. proxyOptions.IpAddresses]);
+        var proxy = _proxy = await ProxyRole.StartAsync(proxyOptions, new ProxyRoleServices
+        {
+            ClusterName = config.ClusterName,
+            Certificate = proxyCert.Current,
+            UserVerifier = service.UserVerifier,
+            HostVerifier = service.HostVerifier,
+            Audit = _audit.Sink,
+            Locks = locks,
+            AuthApiEndPoint = _auth.Endpoint,
+        }, _loops).ConfigureAwait(false);
+        // The in-process proxy reports every inventory change straight to the auth service (no TTL needed).
+        void ReportInventory() => service.Inventory.Report(proxyOptions.HostId, InventoryEntries.From(proxy.Context.Agents), TimeSpan.FromDays(3650));
+        proxy.Context.Agents.Changed += ReportInventory;
+        ReportInventory();
+
+        if (config.Agent is not null)
+        {
+            var agentOptions = AgentRoleOptions.FromConfig(config, config.DataDir, log);
+            if (agentOptions.Proxies.Count == 0)
+            {
+                agentOptions = agentOptions with { Proxies = [$"127.0.0.1:{proxy.EndPoint.Port}"] };
+            }
+            var agentCert = new InProcessHostCertificate(service.Issuer, HostRole.Agent, agentOptions.HostId, ["localhost"], [IPAddress.Loopback]);
+            var agent = _agent = AgentRole.Start(agentOptions, new AgentRoleServices
+            {
+                ClusterName = config.ClusterName,
+                Authority = _authority,
+                Audit = _audit.Sink,
+                DbClientCaPem = service.Authority.ExportTrustedRootsPem(CaKind.DbClient),
+                Certificate = agentCert.Current,
+                HostVerifier = service.HostVerifier,
+            }, _loops);
+            locks.Changed += agent.EnforceLocks;
+        }
+        _loops.Start(locks.RunAsync);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _loops.StopAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        _loops.Dispose();
+        if (_agent is not null)
+        {
+            await _agent.ClosePoolsAsync().ConfigureAwait(false);
+        }
+        if (_proxy is not null)
+        {
+            await _proxy.DisposeAsync().ConfigureAwait(false);
+        }
+        if (_audit is not null)
+        {
+            await _audit.DisposeAsync().ConfigureAwait(false);
+        }
+        if (_auth is not null)
+        {
+            await _auth.DisposeAsync().ConfigureAwait(false);
+        }
+        _authority?.Dispose();
+    }
+}

@@ -1,0 +1,231 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
+namespace Ferry.Contracts;
+
+/// <summary>
+/// The auth service's HTTPS API, for every caller: proxies and agents (host certificate, straight to
+/// <c>auth_addr</c> or through a proxy's port 3080) and <c>ferry</c> (login certificate, through the proxy,
+/// whose port passes API connections through with their TLS untouched). Failures become the exception
+/// <see cref="AuthApiClientOptions.Failure"/> makes of them, so each caller words them for its reader.
+/// </summary>
+public sealed class AuthApiClient : IDisposable
+{
+    private readonly HttpClient _http;
+    private readonly AuthApiClientOptions _options;
+    private readonly Version _version;
+
+    public AuthApiClient(AuthApiClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        var clientCertificate = options.ClientCertificate;
+        var handler = new SocketsHttpHandler
+        {
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            ConnectTimeout = options.ConnectTimeout,
+            SslOptions =
+            {
+                RemoteCertificateValidationCallback = options.ValidateServer,
+                LocalCertificateSelectionCallback = (_, _, _, _, _) => clientCertificate()!,
+                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            },
+        };
+        _http = new HttpClient(handler) { BaseAddress = options.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
+        // HTTP/2 makes the handler offer ALPN (h2, http/1.1): a proxy's port routes TLS to the API by ALPN.
+        _version = options.PreferHttp2 ? HttpVersion.Version20 : HttpVersion.Version11;
+        if (options.UserAgent is { } agent)
+        {
+            _http.DefaultRequestHeaders.UserAgent.Add(ProductInfoHeaderValue.Parse(agent));
+        }
+    }
+
+    /// <summary>A host's client: <paramref name="hostPort"/> of the auth service or a proxy, its current certificate, the server check.</summary>
+    public AuthApiClient(string hostPort, Func<X509Certificate2?> clientCertificate, System.Net.Security.RemoteCertificateValidationCallback validateServer)
+        : this(new AuthApiClientOptions { BaseAddress = new Uri("https://" + hostPort), ClientCertificate = clientCertificate, ValidateServer = validateServer })
+    {
+    }
+
+    /// <summary><c>GET /v1/ca</c> (no authentication).</summary>
+    public Task<CaResponse> GetCaAsync(CancellationToken ct = default) => GetAsync("/v1/ca", AuthApiJsonContext.Default.CaResponse, ct);
+
+    /// <summary><c>POST /v1/login</c>: password and TOTP for a login certificate.</summary>
+    public Task<UserCertificateResponse> LoginAsync(LoginRequest request, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, "/v1/login", Json(request, AuthApiJsonContext.Default.LoginRequest), AuthApiJsonContext.Default.UserCertificateResponse, ct);
+
+    /// <summary><c>POST /v1/certs/user</c> (login certificate required): a certificate routed to one database.</summary>
+    public Task<UserCertificateResponse> IssueUserCertificateAsync(UserCertificateRequest request, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, "/v1/certs/user", Json(request, AuthApiJsonContext.Default.UserCertificateRequest), AuthApiJsonContext.Default.UserCertificateResponse, ct);
+
+    /// <summary><c>GET /v1/databases</c> (login certificate required): what the caller's roles allow.</summary>
+    public Task<DatabasesResponse> ListDatabasesAsync(CancellationToken ct = default) => GetAsync("/v1/databases", AuthApiJsonContext.Default.DatabasesResponse, ct);
+
+    /// <summary><c>POST /v1/join</c> (no certificate; the token authenticates): a host's first certificate.</summary>
+    public Task<HostCertificateResponse> JoinAsync(JoinRequest request, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, "/v1/join", Json(request, AuthApiJsonContext.Default.JoinRequest), AuthApiJsonContext.Default.HostCertificateResponse, ct);
+
+    /// <summary><c>POST /v1/hosts/renew</c> (host certificate required).</summary>
+    public Task<HostCertificateResponse> RenewAsync(HostRenewRequest request, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, "/v1/hosts/renew", Json(request, AuthApiJsonContext.Default.HostRenewRequest), AuthApiJsonContext.Default.HostCertificateResponse, ct);
+
+    public Task<RolesResponse> GetRolesAsync(CancellationToken ct = default) => GetAsync("/v1/roles", AuthApiJsonContext.Default.RolesResponse, ct);
+
+    public Task<LocksResponse> GetLocksAsync(CancellationToken ct = default) => GetAsync("/v1/locks", AuthApiJsonContext.Default.LocksResponse, ct);
+
+    /// <summary><c>POST /v1/db-certs</c> (agent host certificate required).</summary>
+    public Task<DbCertificateResponse> IssueDbCertificateAsync(DbCertificateRequest request, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, "/v1/db-certs", Json(request, AuthApiJsonContext.Default.DbCertificateRequest), AuthApiJsonContext.Default.DbCertificateResponse, ct);
+
+    /// <summary><c>POST /v1/inventory</c> (proxy host certificate required).</summary>
+    public async Task ReportInventoryAsync(InventoryReport report, CancellationToken ct = default)
+    {
+        using var response = await RawAsync(HttpMethod.Post, "/v1/inventory", Json(report, AuthApiJsonContext.Default.InventoryReport), HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
+    }
+
+    /// <summary><c>POST /v1/audit/events</c>: a JSON array of audit events, as spooled.</summary>
+    public async Task UploadAuditAsync(ReadOnlyMemory<byte> eventsJson, CancellationToken ct = default)
+    {
+        var content = new ReadOnlyMemoryContent(eventsJson);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var response = await RawAsync(HttpMethod.Post, "/v1/audit/events", content, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Follows <c>/v1/locks/watch</c> until the connection ends: every line, pings included.</summary>
+    public async IAsyncEnumerable<LockWatchEvent> WatchLocksAsync([EnumeratorCancellation] CancellationToken ct = default)
+    {
+        using var response = await RawAsync(HttpMethod.Get, "/v1/locks/watch", null, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+        await using var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+        using var reader = new StreamReader(body);
+        while (await reader.ReadLineAsync(ct).ConfigureAwait(false) is { } line)
+        {
+            if (line.Length == 0)
+            {
+                continue;
+            }
+            var e = JsonSerializer.Deserialize(line, AuthApiJsonContext.Default.LockWatchEvent);
+            if (e is not null)
+            {
+                yield return e;
+            }
+        }
+    }
+
+    /// <summary>A <c>GET</c> whose answer is read with <paramref name="type"/> (for payloads defined outside this project, e.g. audit search results).</summary>
+    public Task<T> GetAsync<T>(string pathAndQuery, JsonTypeInfo<T> type, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, pathAndQuery, null, type, ct);
+
+    private static ByteArrayContent Json<T>(T value, JsonTypeInfo<T> type)
+    {
+        var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(value, type));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        return content;
+    }
+
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? content, JsonTypeInfo<T> type, CancellationToken ct)
+    {
+        using var response = await RawAsync(method, path, content, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
+        var body = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
+        T? value;
+        try
+        {
+            value = JsonSerializer.Deserialize(body, type);
+        }
+        catch (JsonException e)
+        {
+            throw Fail(AuthApiFailureKind.Malformed, path, response.StatusCode, System.Text.Encoding.UTF8.GetString(body), e);
+        }
+        return value ?? throw Fail(AuthApiFailureKind.Empty, path, response.StatusCode, "", null);
+    }
+
+    private async Task<HttpResponseMessage> RawAsync(HttpMethod method, string path, HttpContent? content, HttpCompletionOption completion, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(method, path.TrimStart('/'))
+        {
+            Content = content,
+            Version = _version,
+            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        };
+        HttpResponseMessage response;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            if (completion == HttpCompletionOption.ResponseContentRead)
+            {
+                timeout.CancelAfter(_options.Timeout);
+            }
+            response = await _http.SendAsync(request, completion, timeout.Token).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e)
+        {
+            throw Fail(AuthApiFailureKind.Unreachable, path, 0, "", e);
+        }
+        catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
+        {
+            throw Fail(AuthApiFailureKind.TimedOut, path, 0, "", e);
+        }
+        if (!response.IsSuccessStatusCode)
+        {
+            using (response)
+            {
+                var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+                throw Fail(AuthApiFailureKind.ErrorStatus, path, response.StatusCode, text, null);
+            }
+        }
+        return response;
+    }
+
+    private Exception Fail(AuthApiFailureKind kind, string path, HttpStatusCode status, string body, Exception? cause) => _options.Failure(new AuthApiFailure
+    {
+        Kind = kind,
+        Path = path,
+        BaseAddress = _options.BaseAddress,
+        StatusCode = (int)status,
+        Body = body,
+        ServerMessage = kind == AuthApiFailureKind.ErrorStatus ? ErrorText(body) : null,
+        Timeout = _options.Timeout,
+        Cause = cause,
+    });
+
+    private static string? ErrorText(string body)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(body, AuthApiJsonContext.Default.ErrorResponse)?.Error;
+        }
+        catch (JsonException)
+        {
+            return null; // not an {"error":…} document: the caller words the status instead
+        }
+    }
+
+    /// <summary>The default wording, for a host's log: an <see cref="AuthApiException"/> naming the auth service and the path.</summary>
+    public static Exception HostFailure(AuthApiFailure failure)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        return failure.Kind switch
+        {
+            AuthApiFailureKind.Unreachable => new AuthApiException(0, $"cannot reach the auth service at {failure.BaseAddress}: {Describe(failure.Cause!)}", failure.Cause),
+            AuthApiFailureKind.TimedOut => new AuthApiException(0, $"the auth service at {failure.BaseAddress} did not answer {failure.Path} in time", failure.Cause),
+            AuthApiFailureKind.ErrorStatus => new AuthApiException(failure.StatusCode, $"{failure.Path}: {failure.StatusCode} {failure.ServerMessage ?? failure.Body}"),
+            AuthApiFailureKind.Empty => new AuthApiException(failure.StatusCode, $"{failure.Path}: empty response"),
+            _ => new AuthApiException(failure.StatusCode, $"{failure.Path}: malformed response: {failure.Cause?.Message}", failure.Cause),
+        };
+    }
+
+    /// <summary>The innermost causes too: HttpClient's own message says little ("an error occurred while sending the request").</summary>
+    private static string Describe(Exception e)
+    {
+        var parts = new List<string>();
+        for (var x = e; x is not null; x = x.InnerException)
+        {
+            parts.Add(x.Message);
+        }
+        return string.Join(": ", parts.Distinct(StringComparer.Ordinal));
+    }
+
+    public void Dispose() => _http.Dispose();
+}

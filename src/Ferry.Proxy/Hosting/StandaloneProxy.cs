@@ -1,0 +1,89 @@
+using System.Net;
+using Ferry.Config;
+using Ferry.Contracts;
+using Ferry.Hosting;
+
+namespace Ferry.Proxy.Hosting;
+
+/// <summary>
+/// <c>ferryd</c> with a proxy section and no auth section: a stateless proxy on its own host. It joins the
+/// auth service at <c>proxy.auth_addr</c> with a token (or reuses its stored host certificate), renews it,
+/// follows locks, ships its audit events, passes API connections through to the auth service and reports
+/// its agents' inventory for <c>ferry db ls</c>.
+/// </summary>
+public sealed class StandaloneProxy : IAsyncDisposable
+{
+    private readonly BackgroundLoops _loops = new();
+    private ProxyRole? _role;
+    private SpooledAudit? _audit;
+    private AuthApiClient? _api;
+
+    private StandaloneProxy()
+    {
+    }
+
+    public IPEndPoint? EndPoint => _role?.EndPoint;
+
+    public static async Task<StandaloneProxy> StartAsync(FerryConfig config, Action<string> log, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var host = new StandaloneProxy();
+        try
+        {
+            await host.StartCoreAsync(config, ProxyRoleOptions.FromConfig(config), log, ct).ConfigureAwait(false);
+            return host;
+        }
+        catch
+        {
+            await host.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task StartCoreAsync(FerryConfig config, ProxyRoleOptions o, Action<string> log, CancellationToken ct)
+    {
+        var credentials = await HostCredentials.LoadOrJoinAsync(new HostJoinOptions
+        {
+            Directory = Path.Combine(config.DataDir, "proxy-host"),
+            AuthAddress = o.AuthAddr,
+            Role = "proxy",
+            HostId = o.HostId,
+            Token = o.JoinToken,
+            CaPin = o.CaPin,
+            DnsNames = [.. o.DnsNames],
+            Ips = [.. o.IpAddresses.Select(ip => ip.ToString())],
+        }, log, ct).ConfigureAwait(false);
+        var api = _api = credentials.CreateApiClient();
+        var locks = new LockFollower(api, log);
+        _audit = SpooledAudit.Start(Path.Combine(config.DataDir, "proxy-spool"), new HttpAuditUploader(api), _loops);
+        Units.TryParseHostPort(o.AuthAddr, out var authHost, out var authPort);
+        _role = await ProxyRole.StartAsync(o, new ProxyRoleServices
+        {
+            ClusterName = credentials.ClusterName,
+            Certificate = credentials.Current,
+            UserVerifier = credentials.UserVerifier,
+            HostVerifier = credentials.HostVerifier,
+            Audit = _audit.Sink,
+            Locks = locks,
+            AuthApiEndPoint = IPAddress.TryParse(authHost, out var ip) ? new IPEndPoint(ip, authPort) : new DnsEndPoint(authHost, authPort),
+        }, _loops).ConfigureAwait(false);
+        _loops.Start(locks.RunAsync);
+        _loops.Start(t => credentials.RenewLoopAsync(api, log, TimeProvider.System, t));
+        _loops.Start(new InventoryReporter(api, _role.Context.Agents, log).RunAsync);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _loops.StopAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        _loops.Dispose();
+        if (_role is not null)
+        {
+            await _role.DisposeAsync().ConfigureAwait(false);
+        }
+        if (_audit is not null)
+        {
+            await _audit.DisposeAsync().ConfigureAwait(false);
+        }
+        _api?.Dispose();
+    }
+}
