@@ -11,7 +11,7 @@ namespace Ferry.Agent.Hosting;
 /// and dynamic-label loops, and a tunnel to every proxy that heartbeats the inventory. What differs between
 /// hosts (how the auth service is reached, where the certificate comes from, where audit events go) is passed in.
 /// </summary>
-public sealed class AgentRole
+public sealed class AgentRole : IAsyncDisposable
 {
     private readonly List<AgentTunnelClient> _tunnels = [];
 
@@ -68,5 +68,5 @@ public sealed class AgentRole
     public void EnforceLocks() => Context.Sessions.EnforceLocks(Context.Authority);
 
     /// <summary>Closes the pooled server connections (after the loops have stopped).</summary>
-    public ValueTask ClosePoolsAsync() => Context.ClosePoolsAsync();
+    public ValueTask DisposeAsync() => Context.ClosePoolsAsync();
 }

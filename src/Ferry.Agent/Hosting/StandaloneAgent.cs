@@ -10,10 +10,7 @@ namespace Ferry.Agent.Hosting;
 public sealed class StandaloneAgent : IAsyncDisposable
 {
     private readonly BackgroundLoops _loops = new();
-    private SpooledAudit? _audit;
     private AgentRole? _role;
-    private Ferry.Contracts.AuthApiClient? _api;
-    private RemoteAgentAuthority? _authority;
 
     private StandaloneAgent()
     {
@@ -53,37 +50,24 @@ public sealed class StandaloneAgent : IAsyncDisposable
             CaPin = o.CaPin,
             DnsNames = [o.HostId],
         }, o.Log, ct).ConfigureAwait(false);
-        var api = _api = credentials.CreateApiClient();
+        var api = _loops.Own(credentials.CreateApiClient());
         var locks = new LockFollower(api, o.Log);
-        _authority = new RemoteAgentAuthority(credentials, api, locks, o.Time);
-        _audit = SpooledAudit.Start(Path.Combine(o.DataDir, "spool"), new HttpAuditUploader(api), _loops);
-        var role = _role = AgentRole.Start(o, new AgentRoleServices
+        var authority = _loops.Own(new RemoteAgentAuthority(credentials, api, locks, o.Time));
+        var audit = _loops.Own(SpooledAudit.Start(Path.Combine(o.DataDir, "spool"), new HttpAuditUploader(api), _loops));
+        var role = _role = _loops.Own(AgentRole.Start(o, new AgentRoleServices
         {
             ClusterName = credentials.ClusterName,
-            Authority = _authority,
-            Audit = _audit.Sink,
+            Authority = authority,
+            Audit = audit.Sink,
             DbClientCaPem = credentials.DbClientCaPem,
             Certificate = credentials.Current,
             HostVerifier = credentials.HostVerifier,
-        }, _loops);
+        }, _loops));
         locks.Changed += role.EnforceLocks;
         _loops.Start(locks.RunAsync);
         _loops.Start(t => credentials.RenewLoopAsync(api, o.Log, o.Time, t));
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _loops.StopAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
-        if (_role is not null)
-        {
-            await _role.ClosePoolsAsync().ConfigureAwait(false);
-        }
-        if (_audit is not null)
-        {
-            await _audit.DisposeAsync().ConfigureAwait(false);
-        }
-        _authority?.Dispose();
-        _api?.Dispose();
-        _loops.Dispose();
-    }
+    /// <summary>Stops the loops, then closes the database pools, the audit sink and the API client.</summary>
+    public ValueTask DisposeAsync() => _loops.DisposeAsync();
 }

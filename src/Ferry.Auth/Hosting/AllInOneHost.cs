@@ -21,9 +21,6 @@ public sealed class AllInOneHost : IAsyncDisposable
     private readonly BackgroundLoops _loops = new();
     private AuthServer? _auth;
     private ProxyRole? _proxy;
-    private SpooledAudit? _audit;
-    private AgentRole? _agent;
-    private InProcessAgentAuthority? _authority;
 
     private AllInOneHost()
     {
@@ -55,7 +52,7 @@ public sealed class AllInOneHost : IAsyncDisposable
         var auth = config.Auth ?? new AuthSection();
         var proxyOptions = ProxyRoleOptions.FromConfig(config);
         Directory.CreateDirectory(config.DataDir);
-        _auth = await AuthServer.StartAsync(new AuthServerOptions
+        var server = _auth = _loops.Own(await AuthServer.StartAsync(new AuthServerOptions
         {
             DataDir = config.DataDir,
             ListenAddress = auth.ListenAddr,
@@ -64,24 +61,24 @@ public sealed class AllInOneHost : IAsyncDisposable
             ServerId = HostIds.Auth(),
             AuditRetention = auth.AuditRetention,
             DefaultSessionTtl = auth.DefaultSessionTtl,
-        }, ct).ConfigureAwait(false);
-        var service = _auth.Service;
+        }, ct).ConfigureAwait(false));
+        var service = server.Service;
 
-        _audit = SpooledAudit.Start(Path.Combine(config.DataDir, "spool"), new AuditStoreUploader(_auth.AuditStore), _loops);
+        var audit = _loops.Own(SpooledAudit.Start(Path.Combine(config.DataDir, "spool"), new AuditStoreUploader(server.AuditStore), _loops));
         var locks = new LockFollower(service.WatchLocksAsync, log);
-        _authority = new InProcessAgentAuthority(service, locks);
+        var authority = _loops.Own(new InProcessAgentAuthority(service, locks));
 
         var proxyCert = new InProcessHostCertificate(service.Issuer, HostRole.Proxy, proxyOptions.HostId, [.. proxyOptions.DnsNames], [.. proxyOptions.IpAddresses]);
-        var proxy = _proxy = await ProxyRole.StartAsync(proxyOptions, new ProxyRoleServices
+        var proxy = _proxy = _loops.Own(await ProxyRole.StartAsync(proxyOptions, new ProxyRoleServices
         {
             ClusterName = config.ClusterName,
             Certificate = proxyCert.Current,
             UserVerifier = service.UserVerifier,
             HostVerifier = service.HostVerifier,
-            Audit = _audit.Sink,
+            Audit = audit.Sink,
             Locks = locks,
-            AuthApiEndPoint = _auth.Endpoint,
-        }, _loops).ConfigureAwait(false);
+            AuthApiEndPoint = server.Endpoint,
+        }, _loops).ConfigureAwait(false));
         // The in-process proxy reports every inventory change straight to the auth service (no TTL needed).
         void ReportInventory() => service.Inventory.Report(proxyOptions.HostId, InventoryEntries.From(proxy.Context.Agents), TimeSpan.FromDays(3650));
         proxy.Context.Agents.Changed += ReportInventory;
@@ -95,40 +92,20 @@ public sealed class AllInOneHost : IAsyncDisposable
                 agentOptions = agentOptions with { Proxies = [$"127.0.0.1:{proxy.EndPoint.Port}"] };
             }
             var agentCert = new InProcessHostCertificate(service.Issuer, HostRole.Agent, agentOptions.HostId, ["localhost"], [IPAddress.Loopback]);
-            var agent = _agent = AgentRole.Start(agentOptions, new AgentRoleServices
+            var agent = _loops.Own(AgentRole.Start(agentOptions, new AgentRoleServices
             {
                 ClusterName = config.ClusterName,
-                Authority = _authority,
-                Audit = _audit.Sink,
+                Authority = authority,
+                Audit = audit.Sink,
                 DbClientCaPem = service.Authority.ExportTrustedRootsPem(CaKind.DbClient),
                 Certificate = agentCert.Current,
                 HostVerifier = service.HostVerifier,
-            }, _loops);
+            }, _loops));
             locks.Changed += agent.EnforceLocks;
         }
         _loops.Start(locks.RunAsync);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _loops.StopAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
-        _loops.Dispose();
-        if (_agent is not null)
-        {
-            await _agent.ClosePoolsAsync().ConfigureAwait(false);
-        }
-        if (_proxy is not null)
-        {
-            await _proxy.DisposeAsync().ConfigureAwait(false);
-        }
-        if (_audit is not null)
-        {
-            await _audit.DisposeAsync().ConfigureAwait(false);
-        }
-        if (_auth is not null)
-        {
-            await _auth.DisposeAsync().ConfigureAwait(false);
-        }
-        _authority?.Dispose();
-    }
+    /// <summary>Stops the loops, then closes the agent's pools, the proxy's listeners, the audit sink and the auth service.</summary>
+    public ValueTask DisposeAsync() => _loops.DisposeAsync();
 }

@@ -1,6 +1,5 @@
 using System.Net;
 using Ferry.Config;
-using Ferry.Contracts;
 using Ferry.Hosting;
 
 namespace Ferry.Proxy.Hosting;
@@ -15,8 +14,6 @@ public sealed class StandaloneProxy : IAsyncDisposable
 {
     private readonly BackgroundLoops _loops = new();
     private ProxyRole? _role;
-    private SpooledAudit? _audit;
-    private AuthApiClient? _api;
 
     private StandaloneProxy()
     {
@@ -53,37 +50,25 @@ public sealed class StandaloneProxy : IAsyncDisposable
             DnsNames = [.. o.DnsNames],
             Ips = [.. o.IpAddresses.Select(ip => ip.ToString())],
         }, log, ct).ConfigureAwait(false);
-        var api = _api = credentials.CreateApiClient();
+        var api = _loops.Own(credentials.CreateApiClient());
         var locks = new LockFollower(api, log);
-        _audit = SpooledAudit.Start(Path.Combine(config.DataDir, "proxy-spool"), new HttpAuditUploader(api), _loops);
+        var audit = _loops.Own(SpooledAudit.Start(Path.Combine(config.DataDir, "proxy-spool"), new HttpAuditUploader(api), _loops));
         Units.TryParseHostPort(o.AuthAddr, out var authHost, out var authPort);
-        _role = await ProxyRole.StartAsync(o, new ProxyRoleServices
+        var role = _role = _loops.Own(await ProxyRole.StartAsync(o, new ProxyRoleServices
         {
             ClusterName = credentials.ClusterName,
             Certificate = credentials.Current,
             UserVerifier = credentials.UserVerifier,
             HostVerifier = credentials.HostVerifier,
-            Audit = _audit.Sink,
+            Audit = audit.Sink,
             Locks = locks,
             AuthApiEndPoint = IPAddress.TryParse(authHost, out var ip) ? new IPEndPoint(ip, authPort) : new DnsEndPoint(authHost, authPort),
-        }, _loops).ConfigureAwait(false);
+        }, _loops).ConfigureAwait(false));
         _loops.Start(locks.RunAsync);
         _loops.Start(t => credentials.RenewLoopAsync(api, log, TimeProvider.System, t));
-        _loops.Start(new InventoryReporter(api, _role.Context.Agents, log).RunAsync);
+        _loops.Start(new InventoryReporter(api, role.Context.Agents, log).RunAsync);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _loops.StopAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
-        _loops.Dispose();
-        if (_role is not null)
-        {
-            await _role.DisposeAsync().ConfigureAwait(false);
-        }
-        if (_audit is not null)
-        {
-            await _audit.DisposeAsync().ConfigureAwait(false);
-        }
-        _api?.Dispose();
-    }
+    /// <summary>Stops the loops, then closes the listeners, the audit sink and the API client.</summary>
+    public ValueTask DisposeAsync() => _loops.DisposeAsync();
 }
