@@ -38,22 +38,10 @@ internal sealed class MySqlCommandRelay(PipeReader source, Stream destination, i
     {
         while (true)
         {
-            ReadResult result;
-            try
+            var (result, stopped) = await RelayIo.ReadAsync(source, ct);
+            if (stopped is not null)
             {
-                result = await source.ReadAsync(ct);
-            }
-            catch (OperationCanceledException)
-            {
-                return RelayEnd.Terminated;
-            }
-            catch (IOException)
-            {
-                return RelayEnd.SourceClosed;
-            }
-            if (result.IsCanceled)
-            {
-                return RelayEnd.Terminated;
+                return stopped.Value;
             }
             var buffer = result.Buffer;
             long pos = 0, pending = 0;
@@ -154,15 +142,7 @@ internal sealed class MySqlCommandRelay(PipeReader source, Stream destination, i
         {
             return true;
         }
-        try
-        {
-            foreach (var segment in chunk)
-            {
-                await destination.WriteAsync(segment, CancellationToken.None);
-            }
-            await destination.FlushAsync(CancellationToken.None);
-        }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
+        if (!await RelayIo.TryWriteAsync(destination, chunk))
         {
             return false;
         }

@@ -30,22 +30,10 @@ internal sealed class MySqlResponseRelay(PipeReader source, Func<ReadOnlySequenc
     {
         while (true)
         {
-            ReadResult result;
-            try
+            var (result, stopped) = await RelayIo.ReadAsync(source, ct);
+            if (stopped is not null)
             {
-                result = await source.ReadAsync(ct);
-            }
-            catch (OperationCanceledException)
-            {
-                return RelayEnd.Terminated;
-            }
-            catch (IOException)
-            {
-                return RelayEnd.SourceClosed;
-            }
-            if (result.IsCanceled)
-            {
-                return RelayEnd.Terminated;
+                return stopped.Value;
             }
             var buffer = result.Buffer;
             var forward = Scan(buffer);

@@ -15,7 +15,7 @@ public sealed class AuditEvent
     /// <summary>When the event happened (UTC recommended).</summary>
     public DateTimeOffset Time { get; set; }
 
-    /// <summary>Stable event code, e.g. <c>TDB00I</c>; see <see cref="AuditEventCodes"/>.</summary>
+    /// <summary>Stable event code, e.g. <c>TDB00I</c>; see <see cref="AuditEventKinds"/>.</summary>
     public string Code { get; set; } = "";
 
     /// <summary>Stable event type, e.g. <c>db.session.query</c>; see <see cref="AuditEventTypes"/>.</summary>
