@@ -94,12 +94,8 @@ public sealed class AgentStreamHandler(AgentContext ctx)
 
     /// <summary>A session refused before it has a user: the forwarded certificate did not verify.</summary>
     private void DenyEarly(StreamHeader header, DatabaseProtocol protocol, string reason) =>
-        ctx.Audit.Emit(ctx.AuditEvents.SessionDenied(new DbSessionSubject
-        {
-            ClientAddr = header.ClientAddress,
-            DbService = header.Service,
-            DbProtocol = protocol.ToName(),
-        }, reason));
+        ctx.Audit.Emit(ctx.AuditEvents.SessionDenied(
+            new DbSessionSubject(ClientAddr: header.ClientAddress, DbService: header.Service, DbProtocol: protocol.ToName()), reason));
 
     /// <summary>Forwards a CancelRequest for a key this agent minted to the database's real backend.</summary>
     private async Task CancelAsync(StreamHeader header, CancellationToken ct)
@@ -135,14 +131,9 @@ public sealed class AgentStreamHandler(AgentContext ctx)
             catch (Exception e) when (e is OperationCanceledException or IOException)
             {
             }
-            ctx.Audit.Emit(ctx.AuditEvents.Create(AuditEventKinds.DbSessionCancel, new DbSessionSubject
-            {
-                User = target.User,
-                SessionId = target.SessionId,
-                ClientAddr = header.ClientAddress,
-                DbService = target.Database.Name,
-                DbProtocol = DatabaseProtocol.Postgres.ToName(),
-            }));
+            ctx.Audit.Emit(ctx.AuditEvents.Create(AuditEventKinds.DbSessionCancel, new DbSessionSubject(
+                User: target.User, SessionId: target.SessionId, ClientAddr: header.ClientAddress,
+                DbService: target.Database.Name, DbProtocol: DatabaseProtocol.Postgres.ToName())));
         }
         catch (Exception e) when (e is DatabaseConnectException or IOException)
         {

@@ -10,18 +10,8 @@ namespace Ferry.Agent;
 /// </summary>
 internal sealed class SessionAudit(AgentContext ctx, AgentDatabase db, UserIdentity identity, string clientAddress)
 {
-    private DbSessionSubject _subject = new()
-    {
-        User = identity.User,
-        Roles = identity.Roles,
-        ClientAddr = clientAddress,
-        SessionId = Guid.CreateVersion7().ToString(),
-        DbService = db.Name,
-        DbProtocol = db.Protocol.ToName(),
-        DbUser = "",
-        DbName = "",
-        DbLabels = db.Labels,
-    };
+    private DbSessionSubject _subject = new(identity.User, identity.Roles, clientAddress, Guid.CreateVersion7().ToString(),
+        db.Name, db.Protocol.ToName(), DbUser: "", DbName: "", db.Labels);
 
     public string SessionId => _subject.SessionId!;
 

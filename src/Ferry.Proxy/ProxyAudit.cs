@@ -10,13 +10,8 @@ internal static class ProxyAudit
     public static void Denied(ProxyContext ctx, DatabaseProtocol protocol, UserIdentity? identity, string clientAddr, string database, string reason)
     {
         var events = new AuditEventFactory(AuditOrigin.Server(ctx.ClusterName, ctx.ProxyId), ctx.Time);
-        ctx.Audit.Emit(events.SessionDenied(new DbSessionSubject
-        {
-            User = identity?.User,
-            Roles = identity?.Roles,
-            ClientAddr = clientAddr,
-            DbService = database.Length > 0 ? database : null,
-            DbProtocol = protocol.ToName(),
-        }, reason));
+        var session = new DbSessionSubject(identity?.User, identity?.Roles, clientAddr,
+            DbService: database.Length > 0 ? database : null, DbProtocol: protocol.ToName());
+        ctx.Audit.Emit(events.SessionDenied(session, reason));
     }
 }

@@ -4,18 +4,8 @@ namespace Ferry.Audit.Tests;
 
 public class EventFactoryTests
 {
-    private static readonly DbSessionSubject Session = new()
-    {
-        User = "alice",
-        Roles = ["dba"],
-        ClientAddr = "10.0.0.5:51234",
-        SessionId = "sess-1",
-        DbService = "pg1",
-        DbProtocol = "postgres",
-        DbUser = "app",
-        DbName = "shop",
-        DbLabels = new Dictionary<string, string> { ["env"] = "prod" },
-    };
+    private static readonly DbSessionSubject Session = new("alice", ["dba"], "10.0.0.5:51234", "sess-1",
+        "pg1", "postgres", "app", "shop", new Dictionary<string, string> { ["env"] = "prod" });
 
     [Fact]
     public void Kinds_EveryKindIsInTheTableOnce()
@@ -58,7 +48,7 @@ public class EventFactoryTests
     {
         var factory = new AuditEventFactory(AuditOrigin.Server("main", "proxy-1"), new ManualTime(Events.T0));
 
-        AuditEvent e = factory.SessionDenied(new DbSessionSubject { ClientAddr = "10.0.0.5:1", DbService = "pg1", DbProtocol = "mysql" }, "locked");
+        AuditEvent e = factory.SessionDenied(new DbSessionSubject(ClientAddr: "10.0.0.5:1", DbService: "pg1", DbProtocol: "mysql"), "locked");
 
         Assert.Equal(("db.session.start", "TDB00W"), (e.Type, e.Code));
         Assert.False(e.Success);

@@ -7,21 +7,47 @@ namespace Ferry.Agent;
 /// <summary>The reads and writes of a relay direction: a closed or cancelled side ends the direction instead of throwing.</summary>
 internal static class RelayIo
 {
-    /// <summary>The next read, or why the direction ends: <see cref="RelayEnd.Terminated"/> when cancelled, <see cref="RelayEnd.SourceClosed"/> when the read failed.</summary>
-    public static async ValueTask<(ReadResult Result, RelayEnd? End)> ReadAsync(PipeReader source, CancellationToken ct)
+    /// <summary>
+    /// Runs one direction: hands each read to <paramref name="forward"/>, which forwards what it can and
+    /// says how much it consumed and whether the direction ends there. A cancelled read ends it as
+    /// <see cref="RelayEnd.Terminated"/>, a failed or completed one as <see cref="RelayEnd.SourceClosed"/>.
+    /// </summary>
+    public static async Task<RelayEnd> RunAsync(PipeReader source, Func<ReadOnlySequence<byte>, ValueTask<(long Consumed, RelayEnd? End)>> forward, CancellationToken ct)
     {
-        try
+        while (true)
         {
-            var result = await source.ReadAsync(ct);
-            return (result, result.IsCanceled ? RelayEnd.Terminated : null);
-        }
-        catch (OperationCanceledException)
-        {
-            return (default, RelayEnd.Terminated);
-        }
-        catch (IOException)
-        {
-            return (default, RelayEnd.SourceClosed);
+            ReadResult result;
+            try
+            {
+                result = await source.ReadAsync(ct);
+            }
+            catch (OperationCanceledException)
+            {
+                return RelayEnd.Terminated;
+            }
+            catch (IOException)
+            {
+                return RelayEnd.SourceClosed;
+            }
+            if (result.IsCanceled)
+            {
+                // Leave the source usable: whoever reads it next starts where this direction stopped.
+                source.AdvanceTo(result.Buffer.Start);
+                return RelayEnd.Terminated;
+            }
+            var (consumed, end) = await forward(result.Buffer);
+            var position = result.Buffer.GetPosition(consumed);
+            if (end is not null)
+            {
+                // Nothing past the consumed bytes counts as examined: a next reader gets them without waiting for more.
+                source.AdvanceTo(position);
+                return end.Value;
+            }
+            source.AdvanceTo(position, result.Buffer.End);
+            if (result.IsCompleted)
+            {
+                return RelayEnd.SourceClosed;
+            }
         }
     }
 
