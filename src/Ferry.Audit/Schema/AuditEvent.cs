@@ -72,7 +72,7 @@ public sealed class AuditEvent
     /// <summary>Duration in microseconds (statement or session).</summary>
     public long? DurationUs { get; set; }
 
-    /// <summary>Why a session ended (client_eof, server_eof, idle_timeout, lock, cert_expired, ...).</summary>
+    /// <summary>Why a session ended: a <see cref="SessionEndReason"/> by its name (<c>client_closed</c>, <c>lock</c>, ...).</summary>
     public string? EndReason { get; set; }
 
     /// <summary>Free key/value details (auth events: method, mfa, target user, role name, ...).</summary>
