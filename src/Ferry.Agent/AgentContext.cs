@@ -13,6 +13,11 @@ public sealed class AgentContext
 
     public required IAuditSink Audit { get; init; }
 
+    /// <summary>Makes this agent's audit events (cluster and agent id set).</summary>
+    public AuditEventFactory AuditEvents => _auditEvents ??= new AuditEventFactory(AuditOrigin.Agent(ClusterName, AgentId), Time);
+
+    private AuditEventFactory? _auditEvents;
+
     public required IReadOnlyDictionary<string, AgentDatabase> Databases { get; init; }
 
     public CancelRegistry Cancels { get; } = new();

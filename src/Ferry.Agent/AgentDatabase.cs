@@ -1,3 +1,5 @@
+using Ferry.Identity;
+
 namespace Ferry.Agent;
 
 /// <summary>How the agent verifies a database's server certificate.</summary>
@@ -13,8 +15,7 @@ public sealed record AgentDatabase
 {
     public required string Name { get; init; }
 
-    /// <summary><c>postgres</c> or <c>mysql</c>.</summary>
-    public required string Protocol { get; init; }
+    public required DatabaseProtocol Protocol { get; init; }
 
     public required string Host { get; init; }
 

@@ -14,7 +14,7 @@ public static class AgentDatabases
         return new AgentDatabase
         {
             Name = d.Name,
-            Protocol = d.Protocol == DatabaseProtocol.Postgres ? "postgres" : "mysql",
+            Protocol = d.Protocol == DatabaseProtocol.Postgres ? Ferry.Identity.DatabaseProtocol.Postgres : Ferry.Identity.DatabaseProtocol.MySql,
             Host = host,
             Port = port,
             Description = d.Description,
@@ -40,7 +40,7 @@ public static class AgentDatabases
         return new DatabaseEntry
         {
             Name = d.Name,
-            Protocol = d.Protocol,
+            Protocol = Ferry.Identity.DatabaseProtocolNames.ToName(d.Protocol),
             Description = d.Description,
             Labels = new Dictionary<string, string>(d.Labels, StringComparer.Ordinal),
             ServerVersion = ctx.MySql.ServerVersion(d.Name),

@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using Ferry.Agent.MySql;
 using Ferry.Agent.Postgres;
 using Ferry.Audit;
+using Ferry.Identity;
 using Ferry.Protocol.MySql;
 using Ferry.Protocol.MySql.Handshake;
 using Ferry.Protocol.Postgres.Startup;
@@ -52,11 +53,11 @@ public sealed class AgentStreamHandler(AgentContext ctx)
         var verification = ctx.Authority.UserVerifier.VerifyUser(header.ClientCertificate);
         if (!verification.IsValid)
         {
-            DenyEarly(header, verification.Message);
+            DenyEarly(header, DatabaseProtocol.Postgres, verification.Message);
             await PgWire.WriteFatalAsync(stream, "28000", $"ferry: {verification.Message}");
             return;
         }
-        if (!ctx.Databases.TryGetValue(header.Service, out var db) || db.Protocol != "postgres")
+        if (!ctx.Databases.TryGetValue(header.Service, out var db) || db.Protocol != DatabaseProtocol.Postgres)
         {
             await PgWire.WriteFatalAsync(stream, "3D000", $"ferry: this agent does not serve a PostgreSQL database named \"{header.Service}\"");
             return;
@@ -79,11 +80,11 @@ public sealed class AgentStreamHandler(AgentContext ctx)
         var verification = ctx.Authority.UserVerifier.VerifyUser(header.ClientCertificate);
         if (!verification.IsValid)
         {
-            DenyEarly(header, verification.Message);
+            DenyEarly(header, DatabaseProtocol.MySql, verification.Message);
             await stream.WriteAsync(MySqlSessionErrors.Packet(prelude.NextSequenceId, MySqlSessionErrors.AccessDenied, "28000", verification.Message), ct);
             return;
         }
-        if (!ctx.Databases.TryGetValue(header.Service, out var db) || db.Protocol != "mysql")
+        if (!ctx.Databases.TryGetValue(header.Service, out var db) || db.Protocol != DatabaseProtocol.MySql)
         {
             await stream.WriteAsync(MySqlSessionErrors.Packet(prelude.NextSequenceId, 1049, "42000", $"this agent does not serve a MySQL database named \"{header.Service}\""), ct);
             return;
@@ -91,22 +92,10 @@ public sealed class AgentStreamHandler(AgentContext ctx)
         await new MySqlAgentSession(ctx, db, verification.Identity, header.ClientAddress).RunAsync(stream, prelude, ct);
     }
 
-    private void DenyEarly(StreamHeader header, string reason)
-    {
-        ctx.Audit.Emit(new AuditEvent
-        {
-            Id = AuditEventId.New(),
-            Time = ctx.Time.GetUtcNow(),
-            Type = AuditEventTypes.DbSessionStart,
-            Code = AuditEventCodes.DbSessionStartDenied,
-            Cluster = ctx.ClusterName,
-            ClientAddr = header.ClientAddress,
-            AgentId = ctx.AgentId,
-            DbService = header.Service,
-            Success = false,
-            Error = reason,
-        });
-    }
+    /// <summary>A session refused before it has a user: the forwarded certificate did not verify.</summary>
+    private void DenyEarly(StreamHeader header, DatabaseProtocol protocol, string reason) =>
+        ctx.Audit.Emit(ctx.AuditEvents.SessionDenied(
+            new DbSessionSubject(ClientAddr: header.ClientAddress, DbService: header.Service, DbProtocol: protocol.ToName()), reason));
 
     /// <summary>Forwards a CancelRequest for a key this agent minted to the database's real backend.</summary>
     private async Task CancelAsync(StreamHeader header, CancellationToken ct)
@@ -142,20 +131,9 @@ public sealed class AgentStreamHandler(AgentContext ctx)
             catch (Exception e) when (e is OperationCanceledException or IOException)
             {
             }
-            ctx.Audit.Emit(new AuditEvent
-            {
-                Id = AuditEventId.New(),
-                Time = ctx.Time.GetUtcNow(),
-                Type = AuditEventTypes.DbSessionCancel,
-                Code = AuditEventCodes.DbSessionCancel,
-                Cluster = ctx.ClusterName,
-                User = target.User,
-                SessionId = target.SessionId,
-                ClientAddr = header.ClientAddress,
-                AgentId = ctx.AgentId,
-                DbService = target.Database.Name,
-                DbProtocol = "postgres",
-            });
+            ctx.Audit.Emit(ctx.AuditEvents.Create(AuditEventKinds.DbSessionCancel, new DbSessionSubject(
+                User: target.User, SessionId: target.SessionId, ClientAddr: header.ClientAddress,
+                DbService: target.Database.Name, DbProtocol: DatabaseProtocol.Postgres.ToName())));
         }
         catch (Exception e) when (e is DatabaseConnectException or IOException)
         {

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Ferry.Identity;
+using Ferry.Audit;
 
 namespace Ferry.Agent;
 
@@ -23,44 +23,10 @@ public sealed class LiveSessions
             var reason = authority.FindLock(s.Identity, s.Database);
             if (reason is not null)
             {
-                s.Terminate("lock", reason);
+                s.Terminate(SessionEndReason.Lock, reason);
                 closed++;
             }
         }
         return closed;
-    }
-}
-
-/// <summary>One relayed session: who, where, and how to end it.</summary>
-public sealed class LiveSession(string id, UserIdentity identity, string database)
-{
-    private readonly CancellationTokenSource _terminate = new();
-
-    public string Id { get; } = id;
-
-    public UserIdentity Identity { get; } = identity;
-
-    public string Database { get; } = database;
-
-    public string? EndReason { get; private set; }
-
-    public string? EndMessage { get; private set; }
-
-    public CancellationToken Terminated => _terminate.Token;
-
-    public void Terminate(string reason, string message)
-    {
-        if (EndReason is null)
-        {
-            EndReason = reason;
-            EndMessage = message;
-        }
-        try
-        {
-            _terminate.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-        }
     }
 }

@@ -4,56 +4,37 @@ using Ferry.Identity;
 namespace Ferry.Agent;
 
 /// <summary>
-/// The audit events of one relayed session, whatever the protocol: every event carries who, from where,
-/// which session, agent and database; <see cref="DbUser"/> and <see cref="DbName"/> are filled in once the
-/// startup (PostgreSQL) or handshake response (MySQL) has named them.
+/// The audit events of one relayed session, whatever the protocol: every event names the same
+/// <see cref="DbSessionSubject"/> (who, from where, which session and database); <see cref="DbUser"/> and
+/// <see cref="DbName"/> are filled in once the startup (PostgreSQL) or handshake response (MySQL) has named them.
 /// </summary>
-internal sealed class SessionAudit(AgentContext ctx, AgentDatabase db, UserIdentity identity, string clientAddress, string protocol)
+internal sealed class SessionAudit(AgentContext ctx, AgentDatabase db, UserIdentity identity, string clientAddress)
 {
-    public string SessionId { get; } = Guid.CreateVersion7().ToString();
+    private DbSessionSubject _subject = new(identity.User, identity.Roles, clientAddress, Guid.CreateVersion7().ToString(),
+        db.Name, db.Protocol.ToName(), DbUser: "", DbName: "", db.Labels);
 
-    public string DbUser { get; set; } = "";
+    public string SessionId => _subject.SessionId!;
 
-    public string DbName { get; set; } = "";
-
-    public AuditEvent NewEvent(string type, string code) => new()
+    public string DbUser
     {
-        Id = AuditEventId.New(),
-        Time = ctx.Time.GetUtcNow(),
-        Type = type,
-        Code = code,
-        Cluster = ctx.ClusterName,
-        User = identity.User,
-        Roles = identity.Roles,
-        ClientAddr = clientAddress,
-        SessionId = SessionId,
-        AgentId = ctx.AgentId,
-        DbService = db.Name,
-        DbProtocol = protocol,
-        DbUser = DbUser,
-        DbName = DbName,
-        DbLabels = db.Labels,
-    };
+        get => _subject.DbUser!;
+        set => _subject = _subject with { DbUser = value };
+    }
+
+    public string DbName
+    {
+        get => _subject.DbName!;
+        set => _subject = _subject with { DbName = value };
+    }
+
+    public AuditEvent NewEvent(AuditEventKind kind) => ctx.AuditEvents.Create(kind, _subject);
 
     public void Emit(AuditEvent e) => ctx.Audit.Emit(e);
 
-    public void Start(bool allowed, string? error, IReadOnlyDictionary<string, string>? details = null)
-    {
-        var e = NewEvent(AuditEventTypes.DbSessionStart, allowed ? AuditEventCodes.DbSessionStartAllowed : AuditEventCodes.DbSessionStartDenied);
-        e.Success = allowed;
-        e.Error = error;
-        e.Details = details;
-        Emit(e);
-    }
+    public void Started(IReadOnlyDictionary<string, string>? details) => Emit(ctx.AuditEvents.SessionStarted(_subject, details));
 
-    public void End(string reason, string? error, long bytesIn, long bytesOut, TimeSpan duration)
-    {
-        var e = NewEvent(AuditEventTypes.DbSessionEnd, AuditEventCodes.DbSessionEnd);
-        e.EndReason = reason;
-        e.Error = error;
-        e.BytesIn = bytesIn;
-        e.BytesOut = bytesOut;
-        e.DurationUs = (long)duration.TotalMicroseconds;
-        Emit(e);
-    }
+    public void Denied(string error) => Emit(ctx.AuditEvents.SessionDenied(_subject, error));
+
+    public void Ended(SessionEndReason reason, string? error, long bytesIn, long bytesOut, TimeSpan duration) =>
+        Emit(ctx.AuditEvents.SessionEnded(_subject, reason, error, bytesIn, bytesOut, duration));
 }

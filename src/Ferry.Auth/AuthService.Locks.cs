@@ -36,7 +36,7 @@ public sealed partial class AuthService
             ExpiresAt = ttl is { } lease ? now + lease : null,
         };
         await Backend.PutAsync(BackendKeys.Lock(info.Id), info, StorageJsonContext.Default.LockInfo, ttl, ct).ConfigureAwait(false);
-        Emit(AuditEventTypes.LockCreate, AuditEventCodes.LockCreate, actor, details: new() { ["lock"] = info.Id, ["kind"] = kind, ["target"] = target });
+        Emit(AuditEventKinds.LockCreate, actor, details: new() { ["lock"] = info.Id, ["kind"] = kind, ["target"] = target });
         return info;
     }
 
@@ -51,7 +51,7 @@ public sealed partial class AuthService
             throw AuthException.NotFound($"lock \"{id}\" does not exist: see `locks ls`");
         }
 
-        Emit(AuditEventTypes.LockDelete, AuditEventCodes.LockDelete, actor, details: new() { ["lock"] = id });
+        Emit(AuditEventKinds.LockDelete, actor, details: new() { ["lock"] = id });
     }
 
     /// <summary>Every current lock as <c>put</c>, then <c>synced</c>, then changes as they happen (expiry arrives as <c>delete</c>).</summary>

@@ -32,7 +32,7 @@ public sealed partial class AuthService
         if (_throttle.RetryAfter(user, clientAddr) is { } wait)
         {
             var seconds = (int)Math.Ceiling(wait.TotalSeconds);
-            Emit(AuditEventTypes.UserLogin, AuditEventCodes.UserLoginFailure, user, false, "throttled", clientAddr, new() { ["method"] = "local" });
+            Emit(AuditEventKinds.UserLoginFailure, user, false, "throttled", clientAddr, new() { ["method"] = "local" });
             throw new AuthException(429, string.Create(CultureInfo.InvariantCulture, $"too many failed logins: try again in {seconds}s"), wait);
         }
 
@@ -52,7 +52,7 @@ public sealed partial class AuthService
         if (!ok)
         {
             _throttle.RecordFailure(user, clientAddr);
-            Emit(AuditEventTypes.UserLogin, AuditEventCodes.UserLoginFailure, user, false, "invalid credentials", clientAddr, new() { ["method"] = "local" });
+            Emit(AuditEventKinds.UserLoginFailure, user, false, "invalid credentials", clientAddr, new() { ["method"] = "local" });
             throw new AuthException(401, LoginFailedMessage);
         }
 
@@ -73,7 +73,7 @@ public sealed partial class AuthService
             MfaVerified = true,
         };
         var response = IssueUser(key, identity, requested, rbac.MaxSessionTtl);
-        Emit(AuditEventTypes.UserLogin, AuditEventCodes.UserLoginSuccess, user, true, null, clientAddr,
+        Emit(AuditEventKinds.UserLoginSuccess, user, true, null, clientAddr,
             new() { ["method"] = "local", ["mfa"] = "totp", ["expires"] = response.Expires.ToString("O", CultureInfo.InvariantCulture) }, record.Roles);
         return response;
     }
@@ -124,7 +124,7 @@ public sealed partial class AuthService
             MfaVerified = presented.MfaVerified,
         };
         var response = IssueUser(key, identity, requested, cap);
-        Emit(AuditEventTypes.CertIssue, AuditEventCodes.CertIssue, record.Name, true, null, clientAddr,
+        Emit(AuditEventKinds.CertIssue, record.Name, true, null, clientAddr,
             new() { ["kind"] = "user", ["route"] = route?.ServiceName ?? "", ["expires"] = response.Expires.ToString("O", CultureInfo.InvariantCulture) }, record.Roles);
         return response;
     }
@@ -169,7 +169,7 @@ public sealed partial class AuthService
         {
             if (l.Kind != LockTargetKind.Database && l.Covers(user, roles, null, now))
             {
-                Emit(AuditEventTypes.UserLogin, AuditEventCodes.UserLoginFailure, user, false, l.Describe(), clientAddr, new() { ["lock"] = l.Id });
+                Emit(AuditEventKinds.UserLoginFailure, user, false, l.Describe(), clientAddr, new() { ["lock"] = l.Id });
                 throw AuthException.Forbidden(l.Describe() + ": ask an administrator to remove the lock");
             }
         }

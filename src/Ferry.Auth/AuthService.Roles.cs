@@ -31,8 +31,7 @@ public sealed partial class AuthService
             var record = new RoleRecord { Name = role.Name, Yaml = RoleYaml.Write(role), UpdatedAt = Now };
             await Backend.PutAsync(BackendKeys.Role(role.Name), record, StorageJsonContext.Default.RoleRecord, cancellationToken: ct).ConfigureAwait(false);
             Emit(
-                existed ? AuditEventTypes.RoleUpdate : AuditEventTypes.RoleCreate,
-                existed ? AuditEventCodes.RoleUpdate : AuditEventCodes.RoleCreate,
+                existed ? AuditEventKinds.RoleUpdate : AuditEventKinds.RoleCreate,
                 actor,
                 details: new() { ["role"] = role.Name });
         }
@@ -82,7 +81,7 @@ public sealed partial class AuthService
             throw AuthException.NotFound($"role \"{name}\" does not exist: see `roles ls`");
         }
 
-        Emit(AuditEventTypes.RoleDelete, AuditEventCodes.RoleDelete, actor, details: new() { ["role"] = name });
+        Emit(AuditEventKinds.RoleDelete, actor, details: new() { ["role"] = name });
     }
 
     /// <summary>The role documents for <paramref name="names"/>; names that no longer exist are skipped.</summary>

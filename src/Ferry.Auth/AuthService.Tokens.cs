@@ -32,7 +32,7 @@ public sealed partial class AuthService
         var now = Now;
         var record = new JoinTokenRecord { Id = id, Role = role, MultiUse = multiUse, CreatedAt = now, ExpiresAt = now + ttl };
         await Backend.PutAsync(BackendKeys.Token(id), record, StorageJsonContext.Default.JoinTokenRecord, ttl, ct).ConfigureAwait(false);
-        Emit(AuditEventTypes.TokenCreate, AuditEventCodes.TokenCreate, actor, details: new() { ["token_id"] = ShortId(id), ["role"] = role, ["multi_use"] = multiUse ? "true" : "false" });
+        Emit(AuditEventKinds.TokenCreate, actor, details: new() { ["token_id"] = ShortId(id), ["role"] = role, ["multi_use"] = multiUse ? "true" : "false" });
         var info = ToInfo(record);
         info.Token = token;
         return info;
@@ -58,7 +58,7 @@ public sealed partial class AuthService
         }
 
         await Backend.DeleteAsync(BackendKeys.Token(matches[0].Id), ct).ConfigureAwait(false);
-        Emit(AuditEventTypes.TokenDelete, AuditEventCodes.TokenDelete, actor, details: new() { ["token_id"] = ShortId(matches[0].Id) });
+        Emit(AuditEventKinds.TokenDelete, actor, details: new() { ["token_id"] = ShortId(matches[0].Id) });
     }
 
     /// <summary><c>POST /v1/join</c>: consumes the token (once, unless multi-use) and issues a host certificate.</summary>
@@ -75,7 +75,7 @@ public sealed partial class AuthService
         var ips = ParseIps(request.Ips);
         if (!await ConsumeTokenAsync(request.Token ?? "", request.Role!, ct).ConfigureAwait(false))
         {
-            Emit(AuditEventTypes.HostJoin, AuditEventCodes.HostJoinFailure, null, false, "invalid join token", clientAddr,
+            Emit(AuditEventKinds.HostJoinFailure, null, false, "invalid join token", clientAddr,
                 new() { ["host_id"] = request.HostId, ["role"] = request.Role! });
             throw new AuthException(401, JoinRefused);
         }
@@ -85,7 +85,7 @@ public sealed partial class AuthService
         await Backend.PutAsync(BackendKeys.Host(request.HostId),
             new HostRecord { HostId = request.HostId, Role = request.Role!, JoinedAt = now, LastCertificateAt = now },
             StorageJsonContext.Default.HostRecord, cancellationToken: ct).ConfigureAwait(false);
-        Emit(AuditEventTypes.HostJoin, AuditEventCodes.HostJoinSuccess, null, true, null, clientAddr,
+        Emit(AuditEventKinds.HostJoinSuccess, null, true, null, clientAddr,
             new() { ["host_id"] = request.HostId, ["role"] = request.Role! });
         return response;
     }
@@ -111,7 +111,7 @@ public sealed partial class AuthService
             await Backend.PutAsync(BackendKeys.Host(host.HostId), record, StorageJsonContext.Default.HostRecord, cancellationToken: ct).ConfigureAwait(false);
         }
 
-        Emit(AuditEventTypes.CertIssue, AuditEventCodes.CertIssue, null, true, null, clientAddr,
+        Emit(AuditEventKinds.CertIssue, null, true, null, clientAddr,
             new() { ["kind"] = "host", ["host_id"] = host.HostId, ["role"] = WireNames.ToName(host.Role) });
         return response;
     }
@@ -143,7 +143,7 @@ public sealed partial class AuthService
         }
 
         var certificate = Translate(() => Issuer.IssueDbClientCertificate(key, request.DbUser, _options.DbClientCertificateTtl));
-        Emit(AuditEventTypes.CertIssue, AuditEventCodes.CertIssue, null, true, null, clientAddr,
+        Emit(AuditEventKinds.CertIssue, null, true, null, clientAddr,
             new() { ["kind"] = "db-client", ["agent"] = agent.HostId, ["database"] = request.Database, ["db_user"] = request.DbUser });
         return new DbCertificateResponse
         {

@@ -38,7 +38,7 @@ public sealed partial class AuthService
             throw AuthException.Conflict($"user \"{name}\" already exists: use `users reset {name}` for new credentials");
         }
 
-        Emit(AuditEventTypes.UserCreate, AuditEventCodes.UserCreate, actor, details: new() { ["target_user"] = name, ["roles"] = string.Join(",", record.Roles) });
+        Emit(AuditEventKinds.UserCreate, actor, details: new() { ["target_user"] = name, ["roles"] = string.Join(",", record.Roles) });
         return new UserCredentials(name, password, record.TotpSecret, Totp.EnrolmentUri(TotpIssuer, name, secret));
     }
 
@@ -64,7 +64,7 @@ public sealed partial class AuthService
         }
 
         await Backend.DeleteAsync(BackendKeys.TotpUse(name), ct).ConfigureAwait(false);
-        Emit(AuditEventTypes.UserUpdate, AuditEventCodes.UserUpdate, actor, details: new() { ["target_user"] = name, ["change"] = "credentials reset" });
+        Emit(AuditEventKinds.UserUpdate, actor, details: new() { ["target_user"] = name, ["change"] = "credentials reset" });
         return new UserCredentials(name, password, Base32.Encode(secret), Totp.EnrolmentUri(TotpIssuer, name, secret));
     }
 
@@ -95,7 +95,7 @@ public sealed partial class AuthService
             record.UpdatedAt = Now;
             if (await Backend.CompareAndSwapAsync(BackendKeys.User(name), current.Revision, record, StorageJsonContext.Default.UserRecord, cancellationToken: ct).ConfigureAwait(false) is not null)
             {
-                Emit(AuditEventTypes.UserUpdate, AuditEventCodes.UserUpdate, actor, details: new() { ["target_user"] = name, ["roles"] = string.Join(",", record.Roles) });
+                Emit(AuditEventKinds.UserUpdate, actor, details: new() { ["target_user"] = name, ["roles"] = string.Join(",", record.Roles) });
                 return ToInfo(record);
             }
         }
@@ -110,7 +110,7 @@ public sealed partial class AuthService
         }
 
         await Backend.DeleteAsync(BackendKeys.TotpUse(name), ct).ConfigureAwait(false);
-        Emit(AuditEventTypes.UserDelete, AuditEventCodes.UserDelete, actor, details: new() { ["target_user"] = name });
+        Emit(AuditEventKinds.UserDelete, actor, details: new() { ["target_user"] = name });
     }
 
     public async Task<UserInfo?> GetUserAsync(string name, CancellationToken ct = default)

@@ -16,6 +16,7 @@ public sealed partial class AuthService : IAsyncDisposable
     private readonly LoginThrottle _throttle;
     private readonly IAuditSink _audit;
     private readonly TimeProvider _time;
+    private readonly AuditEventFactory _events;
 
     private AuthService(AuthServiceOptions options, IBackend backend, CertificateAuthorityStore authority, IAuditSink audit)
     {
@@ -28,6 +29,7 @@ public sealed partial class AuthService : IAsyncDisposable
         HostVerifier = authority.CreateVerifier(CaKind.Host);
         _throttle = new LoginThrottle(_time, options.Throttle);
         _audit = audit;
+        _events = new AuditEventFactory(AuditOrigin.Server(options.ClusterName, options.ServerId), _time);
     }
 
     public IBackend Backend { get; }
@@ -72,23 +74,15 @@ public sealed partial class AuthService : IAsyncDisposable
 
     internal DateTimeOffset Now => _time.GetUtcNow();
 
-    internal void Emit(string type, string code, string? user, bool success = true, string? error = null, string? clientAddr = null, Dictionary<string, string>? details = null, IReadOnlyList<string>? roles = null)
+    internal void Emit(AuditEventKind kind, string? user, bool success = true, string? error = null, string? clientAddr = null, Dictionary<string, string>? details = null, IReadOnlyList<string>? roles = null)
     {
-        var now = Now;
-        _audit.Emit(new AuditEvent
-        {
-            Id = AuditEventId.New(now),
-            Time = now,
-            Type = type,
-            Code = code,
-            Cluster = ClusterName,
-            ServerId = _options.ServerId,
-            User = user,
-            Roles = roles,
-            ClientAddr = clientAddr,
-            Success = success,
-            Error = error,
-            Details = details,
-        });
+        var e = _events.Create(kind);
+        e.User = user;
+        e.Roles = roles;
+        e.ClientAddr = clientAddr;
+        e.Success = success;
+        e.Error = error;
+        e.Details = details;
+        _audit.Emit(e);
     }
 }

@@ -9,7 +9,7 @@ internal static class Events
         Id = AuditEventId.New(time ?? T0.AddMilliseconds(i)),
         Time = time ?? T0.AddMilliseconds(i),
         Type = AuditEventTypes.DbSessionQuery,
-        Code = AuditEventCodes.DbSessionQuery,
+        Code = AuditEventKinds.DbSessionQuery.Code,
         Cluster = "main",
         User = user,
         Roles = ["dba"],

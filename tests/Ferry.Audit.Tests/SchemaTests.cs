@@ -11,7 +11,7 @@ public sealed class SchemaTests
         {
             Id = AuditEventId.New(),
             Time = new DateTimeOffset(2025, 3, 4, 5, 6, 7, 890, TimeSpan.Zero),
-            Code = AuditEventCodes.DbSessionBind,
+            Code = AuditEventKinds.DbSessionBind.Code,
             Type = AuditEventTypes.DbSessionBind,
             Cluster = "c1",
             User = "alice",
@@ -54,7 +54,7 @@ public sealed class SchemaTests
     [Fact]
     public void Event_WithOnlyCommonFields_OmitsNullFieldsFromJson()
     {
-        var e = new AuditEvent { Id = "x", Type = AuditEventTypes.UserLogin, Code = AuditEventCodes.UserLoginSuccess, User = "bob" };
+        var e = new AuditEvent { Id = "x", Type = AuditEventTypes.UserLogin, Code = AuditEventKinds.UserLoginSuccess.Code, User = "bob" };
 
         string json = JsonSerializer.Serialize(e, AuditJsonContext.Default.AuditEvent);
 

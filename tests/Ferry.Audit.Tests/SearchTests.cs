@@ -22,7 +22,7 @@ public sealed class SearchTests : IDisposable
             Id = AuditEventId.New(),
             Time = Events.T0.AddSeconds(500),
             Type = AuditEventTypes.UserLogin,
-            Code = AuditEventCodes.UserLoginFailure,
+            Code = AuditEventKinds.UserLoginFailure.Code,
             User = "mallory",
             Success = false,
             Error = "bad password",

@@ -20,14 +20,14 @@ public sealed class SessionAndFormatterTests
             DbName = "shop",
         };
 
-        AuditEvent start = Ev(AuditEventTypes.DbSessionStart, AuditEventCodes.DbSessionStartAllowed, 0);
-        AuditEvent q1 = Ev(AuditEventTypes.DbSessionQuery, AuditEventCodes.DbSessionQuery, 100);
+        AuditEvent start = Ev(AuditEventTypes.DbSessionStart, AuditEventKinds.DbSessionStartAllowed.Code, 0);
+        AuditEvent q1 = Ev(AuditEventTypes.DbSessionQuery, AuditEventKinds.DbSessionQuery.Code, 100);
         q1.Query = "BEGIN";
-        AuditEvent q2 = Ev(AuditEventTypes.DbSessionQuery, AuditEventCodes.DbSessionQuery, 250);
+        AuditEvent q2 = Ev(AuditEventTypes.DbSessionQuery, AuditEventKinds.DbSessionQuery.Code, 250);
         q2.Query = "DELETE FROM orders\n  WHERE id = 7";
         q2.DurationUs = 1500;
         q2.Rows = 1;
-        AuditEvent end = Ev(AuditEventTypes.DbSessionEnd, AuditEventCodes.DbSessionEnd, 2000);
+        AuditEvent end = Ev(AuditEventTypes.DbSessionEnd, AuditEventKinds.DbSessionEnd.Code, 2000);
         end.EndReason = "client_eof";
         return [end, q2, start, q1];
     }

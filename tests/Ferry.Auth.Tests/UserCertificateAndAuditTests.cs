@@ -69,8 +69,8 @@ public sealed class UserCertificateAndAuditTests : IDisposable
 
         Assert.Equal(HttpStatusCode.Forbidden, (await dev.GetAsync("/v1/audit/search?type=user.login")).StatusCode);
         var events = await SearchUntilAsync(admin, "/v1/audit/search?since=1h&type=user.login&user=alice", list => list.Count >= 2);
-        Assert.Contains(events, e => e.Code == AuditEventCodes.UserLoginFailure && !e.Success && e.ClientAddr == "127.0.0.1");
-        Assert.Contains(events, e => e.Code == AuditEventCodes.UserLoginSuccess && e.Success);
+        Assert.Contains(events, e => e.Code == AuditEventKinds.UserLoginFailure.Code && !e.Success && e.ClientAddr == "127.0.0.1");
+        Assert.Contains(events, e => e.Code == AuditEventKinds.UserLoginSuccess.Code && e.Success);
         // The admin command's own events (user.create from the bootstrap) were shipped from its spool into the store.
         var created = await SearchUntilAsync(admin, "/v1/audit/search?type=user.create", list => list.Count >= 2);
         Assert.Contains(created, e => e.Details!["target_user"] == "dan");
@@ -86,8 +86,8 @@ public sealed class UserCertificateAndAuditTests : IDisposable
         var now = DateTimeOffset.UtcNow;
         List<AuditEvent> batch =
         [
-            new AuditEvent { Id = AuditEventId.New(now), Time = now, Type = AuditEventTypes.DbSessionQuery, Code = AuditEventCodes.DbSessionQuery, User = "alice", DbService = "pg1", Query = "DELETE FROM t" },
-            new AuditEvent { Id = AuditEventId.New(now), Time = now, Type = AuditEventTypes.DbSessionQuery, Code = AuditEventCodes.DbSessionQuery, User = "alice", DbService = "pg1", Query = "SELECT 1" },
+            new AuditEvent { Id = AuditEventId.New(now), Time = now, Type = AuditEventTypes.DbSessionQuery, Code = AuditEventKinds.DbSessionQuery.Code, User = "alice", DbService = "pg1", Query = "DELETE FROM t" },
+            new AuditEvent { Id = AuditEventId.New(now), Time = now, Type = AuditEventTypes.DbSessionQuery, Code = AuditEventKinds.DbSessionQuery.Code, User = "alice", DbService = "pg1", Query = "SELECT 1" },
         ];
 
         var first = await AuthTestHost.ReadAsync(await agent.PostAsJsonAsync("/v1/audit/events", batch, AuditJsonContext.Default.ListAuditEvent), AuthApiJsonContext.Default.AuditUploadResponse);

@@ -62,7 +62,7 @@ public sealed class DatabaseTlsTests
         });
         try
         {
-            var db = new AgentDatabase { Name = "orders", Protocol = "postgres", Host = "127.0.0.1", Port = port, TlsMode = mode, TlsServerName = "db.test" };
+            var db = new AgentDatabase { Name = "orders", Protocol = Ferry.Identity.DatabaseProtocol.Postgres, Host = "127.0.0.1", Port = port, TlsMode = mode, TlsServerName = "db.test" };
             var tcp = new TcpClient();
             await tcp.ConnectAsync(IPAddress.Loopback, port, cts.Token);
             var stream = await DatabaseTls.StartAsync(tcp.GetStream(), db, ClientCertificate.Value, [trusted], cts.Token);

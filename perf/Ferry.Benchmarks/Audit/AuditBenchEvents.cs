@@ -20,7 +20,7 @@ internal static class AuditBenchEvents
                 Id = AuditEventId.New(t),
                 Time = t,
                 Type = AuditEventTypes.DbSessionQuery,
-                Code = AuditEventCodes.DbSessionQuery,
+                Code = AuditEventKinds.DbSessionQuery.Code,
                 Cluster = "bench",
                 User = "user" + (n % 50),
                 Roles = ["developer"],

@@ -32,14 +32,14 @@ internal sealed partial class MySqlAgentSession
                 CommandCode.StmtSendLongData or CommandCode.StmtClose or CommandCode.StmtReset or CommandCode.StmtFetch => Statement(payload),
                 CommandCode.ProcessKill => ProcessKill(payload),
                 CommandCode.ChangeUser => ChangeUser(payload),
-                CommandCode.CreateDb => Admin(AuditEventTypes.MySqlCreateDb, AuditEventCodes.MySqlCreateDb, payload, "schema"),
-                CommandCode.DropDb => Admin(AuditEventTypes.MySqlDropDb, AuditEventCodes.MySqlDropDb, payload, "schema"),
-                CommandCode.Shutdown => Admin(AuditEventTypes.MySqlShutDown, AuditEventCodes.MySqlShutDown, payload, null),
-                CommandCode.Debug => Admin(AuditEventTypes.MySqlDebug, AuditEventCodes.MySqlDebug, payload, null),
-                CommandCode.Refresh => Admin(AuditEventTypes.MySqlRefresh, AuditEventCodes.MySqlRefresh, payload, "subcommand"),
+                CommandCode.CreateDb => Admin(AuditEventKinds.MySqlCreateDb, payload, "schema"),
+                CommandCode.DropDb => Admin(AuditEventKinds.MySqlDropDb, payload, "schema"),
+                CommandCode.Shutdown => Admin(AuditEventKinds.MySqlShutDown, payload, null),
+                CommandCode.Debug => Admin(AuditEventKinds.MySqlDebug, payload, null),
+                CommandCode.Refresh => Admin(AuditEventKinds.MySqlRefresh, payload, "subcommand"),
                 CommandCode.ResetConnection => ResetConnection(),
                 CommandCode.Quit => Quit(),
-                CommandCode.SetOption => Admin(AuditEventTypes.MySqlSetOption, AuditEventCodes.MySqlSetOption, payload, "option"),
+                CommandCode.SetOption => Admin(AuditEventKinds.MySqlSetOption, payload, "option"),
                 _ => CommandVerdict.Forward,
             };
         }
@@ -52,44 +52,44 @@ internal sealed partial class MySqlAgentSession
     private CommandVerdict Query(ReadOnlySequence<byte> payload)
     {
         var text = Text(ComQuery.Read(payload).Text);
-        var e = NewEvent(AuditEventTypes.DbSessionQuery, AuditEventCodes.DbSessionQuery);
+        var e = Audit.NewEvent(AuditEventKinds.DbSessionQuery);
         e.Query = text;
         var verdict = CommandVerdict.Forward;
-        if (MySqlKillStatement.TryParse(text, out var id, out var start, out var length) && id >= FirstGreetedId && _ctx.MySql.TryGetThread(id, out var thread))
+        if (MySqlKillStatement.TryParse(text, out var id, out var start, out var length) && id >= FirstGreetedId && Ctx.MySql.TryGetThread(id, out var thread))
         {
             var w = new ArrayBufferWriter<byte>(text.Length + 16);
             ComQuery.Write(w, Encoding.UTF8.GetBytes(MySqlKillStatement.Rewrite(text, start, length, thread)));
             verdict = CommandVerdict.Replace(w.WrittenSpan.ToArray());
             e.Details = new Dictionary<string, string> { ["thread_id"] = thread.ToString(CultureInfo.InvariantCulture) };
         }
-        _ctx.Audit.Emit(e);
+        Audit.Emit(e);
         return verdict;
     }
 
     private CommandVerdict InitDb(ReadOnlySequence<byte> payload)
     {
         var schema = Text(ComText.ReadInitDb(payload));
-        var e = NewEvent(AuditEventTypes.MySqlInitDb, AuditEventCodes.MySqlInitDb);
+        var e = Audit.NewEvent(AuditEventKinds.MySqlInitDb);
         e.DbName = schema;
-        var denial = CheckSchema(schema);
+        var denial = CheckDbName(schema);
         if (denial is not null)
         {
             e.Success = false;
             e.Error = denial;
-            _ctx.Audit.Emit(e);
+            Audit.Emit(e);
             return CommandVerdict.Refuse(MySqlSessionErrors.Packet(1, MySqlSessionErrors.DbAccessDenied, "42000", denial));
         }
-        _ctx.Audit.Emit(e);
-        _audit.DbName = schema;
+        Audit.Emit(e);
+        Audit.DbName = schema;
         return CommandVerdict.Forward;
     }
 
     private CommandVerdict Prepare(ReadOnlySequence<byte> payload)
     {
         var text = Text(ComText.ReadStmtPrepare(payload));
-        var e = NewEvent(AuditEventTypes.MySqlStatementPrepare, AuditEventCodes.MySqlStatementPrepare);
+        var e = Audit.NewEvent(AuditEventKinds.MySqlStatementPrepare);
         e.Query = text;
-        _ctx.Audit.Emit(e);
+        Audit.Emit(e);
         // Set before the command reaches the server, so that the response relay is waiting for its answer.
         _pendingPrepares.Enqueue(text);
         return CommandVerdict.Forward;
@@ -120,7 +120,7 @@ internal sealed partial class MySqlAgentSession
     private CommandVerdict Execute(ReadOnlySequence<byte> payload)
     {
         var id = ComStmtExecute.PeekStatementId(payload);
-        var e = NewEvent(AuditEventTypes.MySqlStatementExecute, AuditEventCodes.MySqlStatementExecute);
+        var e = Audit.NewEvent(AuditEventKinds.MySqlStatementExecute);
         e.StatementId = id;
         if (_statements.TryGetValue(id, out var statement))
         {
@@ -137,7 +137,7 @@ internal sealed partial class MySqlAgentSession
             }
             statement.LongDataMask = 0;
         }
-        _ctx.Audit.Emit(e);
+        Audit.Emit(e);
         return CommandVerdict.Forward;
     }
 
@@ -176,7 +176,7 @@ internal sealed partial class MySqlAgentSession
         switch (command.Code)
         {
             case CommandCode.StmtSendLongData:
-                e = NewEvent(AuditEventTypes.MySqlStatementSendLongData, AuditEventCodes.MySqlStatementSendLongData);
+                e = Audit.NewEvent(AuditEventKinds.MySqlStatementSendLongData);
                 e.Details = new Dictionary<string, string>
                 {
                     ["parameter_id"] = command.ParameterId.ToString(CultureInfo.InvariantCulture),
@@ -188,34 +188,34 @@ internal sealed partial class MySqlAgentSession
                 }
                 break;
             case CommandCode.StmtClose:
-                e = NewEvent(AuditEventTypes.MySqlStatementClose, AuditEventCodes.MySqlStatementClose);
+                e = Audit.NewEvent(AuditEventKinds.MySqlStatementClose);
                 _statements.TryRemove(command.Id, out _);
                 break;
             case CommandCode.StmtReset:
-                e = NewEvent(AuditEventTypes.MySqlStatementReset, AuditEventCodes.MySqlStatementReset);
+                e = Audit.NewEvent(AuditEventKinds.MySqlStatementReset);
                 if (statement is not null)
                 {
                     statement.LongDataMask = 0;
                 }
                 break;
             default:
-                e = NewEvent(AuditEventTypes.MySqlStatementFetch, AuditEventCodes.MySqlStatementFetch);
+                e = Audit.NewEvent(AuditEventKinds.MySqlStatementFetch);
                 e.Rows = command.RowCount;
                 break;
         }
         e.StatementId = command.Id;
         e.Query = statement?.Query;
-        _ctx.Audit.Emit(e);
+        Audit.Emit(e);
         return CommandVerdict.Forward;
     }
 
     private CommandVerdict ProcessKill(ReadOnlySequence<byte> payload)
     {
         var command = ComStatement.Read(payload);
-        var e = NewEvent(AuditEventTypes.MySqlProcessKill, AuditEventCodes.MySqlProcessKill);
+        var e = Audit.NewEvent(AuditEventKinds.MySqlProcessKill);
         e.Details = new Dictionary<string, string> { ["process_id"] = command.Id.ToString(CultureInfo.InvariantCulture) };
         var verdict = CommandVerdict.Forward;
-        if (command.Id >= FirstGreetedId && _ctx.MySql.TryGetThread(command.Id, out var thread))
+        if (command.Id >= FirstGreetedId && Ctx.MySql.TryGetThread(command.Id, out var thread))
         {
             var w = new ArrayBufferWriter<byte>(16);
             ComStatement.Write(w, CommandCode.ProcessKill, thread);
@@ -226,7 +226,7 @@ internal sealed partial class MySqlAgentSession
                 ["thread_id"] = thread.ToString(CultureInfo.InvariantCulture),
             };
         }
-        _ctx.Audit.Emit(e);
+        Audit.Emit(e);
         return verdict;
     }
 
@@ -234,11 +234,11 @@ internal sealed partial class MySqlAgentSession
     {
         var requested = Text(ComChangeUser.Read(payload, _caps).User);
         var reason = $"COM_CHANGE_USER (to \"{requested}\") is refused: through Ferry the database user comes from your certificate and is checked by RBAC once per connection; open a new connection with --user {requested} instead";
-        var e = NewEvent(AuditEventTypes.MySqlChangeUser, AuditEventCodes.MySqlChangeUser);
+        var e = Audit.NewEvent(AuditEventKinds.MySqlChangeUser);
         e.DbUser = requested;
         e.Success = false;
         e.Error = reason;
-        _ctx.Audit.Emit(e);
+        Audit.Emit(e);
         return CommandVerdict.Refuse(MySqlSessionErrors.Packet(1, MySqlSessionErrors.NotSupported, "42000", reason));
     }
 
@@ -251,15 +251,15 @@ internal sealed partial class MySqlAgentSession
 
     private CommandVerdict ResetConnection()
     {
-        _ctx.Audit.Emit(NewEvent(AuditEventTypes.MySqlResetConnection, AuditEventCodes.MySqlResetConnection));
+        Audit.Emit(Audit.NewEvent(AuditEventKinds.MySqlResetConnection));
         // The server forgets every prepared statement.
         _statements.Clear();
         return CommandVerdict.Forward;
     }
 
-    private CommandVerdict Admin(string type, string code, ReadOnlySequence<byte> payload, string? detail)
+    private CommandVerdict Admin(AuditEventKind kind, ReadOnlySequence<byte> payload, string? detail)
     {
-        var e = NewEvent(type, code);
+        var e = Audit.NewEvent(kind);
         var body = payload.Slice(1);
         if (detail is "schema")
         {
@@ -270,7 +270,7 @@ internal sealed partial class MySqlAgentSession
             var value = body.Length >= 2 ? (body.FirstSpan.Length >= 2 ? body.FirstSpan[0] | (body.FirstSpan[1] << 8) : First(body)) : First(body);
             e.Details = new Dictionary<string, string> { [detail] = value.ToString(CultureInfo.InvariantCulture) };
         }
-        _ctx.Audit.Emit(e);
+        Audit.Emit(e);
         return CommandVerdict.Forward;
     }
 
@@ -283,25 +283,25 @@ internal sealed partial class MySqlAgentSession
             return;
         }
         var code = (CommandCode)First(payload);
-        var (type, auditCode) = code switch
+        var kind = code switch
         {
-            CommandCode.Query => (AuditEventTypes.DbSessionQuery, AuditEventCodes.DbSessionQuery),
-            CommandCode.StmtPrepare => (AuditEventTypes.MySqlStatementPrepare, AuditEventCodes.MySqlStatementPrepare),
-            CommandCode.StmtExecute => (AuditEventTypes.MySqlStatementExecute, AuditEventCodes.MySqlStatementExecute),
-            CommandCode.StmtSendLongData => (AuditEventTypes.MySqlStatementSendLongData, AuditEventCodes.MySqlStatementSendLongData),
-            _ => (null, null),
+            CommandCode.Query => AuditEventKinds.DbSessionQuery,
+            CommandCode.StmtPrepare => AuditEventKinds.MySqlStatementPrepare,
+            CommandCode.StmtExecute => AuditEventKinds.MySqlStatementExecute,
+            CommandCode.StmtSendLongData => AuditEventKinds.MySqlStatementSendLongData,
+            _ => null,
         };
-        if (type is null || auditCode is null)
+        if (kind is null)
         {
             return;
         }
-        var e = NewEvent(type, auditCode);
+        var e = Audit.NewEvent(kind);
         if (code is CommandCode.Query or CommandCode.StmtPrepare)
         {
             e.Query = Text(payload.Slice(1)) + $"…({declaredLength} bytes)";
         }
         e.Details = new Dictionary<string, string> { ["truncated"] = "true", ["length"] = declaredLength.ToString(CultureInfo.InvariantCulture) };
-        _ctx.Audit.Emit(e);
+        Audit.Emit(e);
     }
 
     private static byte First(in ReadOnlySequence<byte> payload) => payload.FirstSpan.Length > 0 ? payload.FirstSpan[0] : payload.Slice(0, 1).FirstSpan[0];

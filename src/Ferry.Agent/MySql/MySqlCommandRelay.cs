@@ -18,7 +18,7 @@ internal sealed class MySqlCommandRelay(PipeReader source, Stream destination, i
     /// <summary>How much of a command too large to hold is shown to <see cref="OnLargeCommand"/>.</summary>
     public const int LargePrefix = 4096;
 
-    private long _remaining;
+    private MySqlPacketCursor _cursor;
     private bool _inChain;
 
     /// <summary>Called with one whole command packet (header included).</summary>
@@ -34,118 +34,80 @@ internal sealed class MySqlCommandRelay(PipeReader source, Stream destination, i
 
     public string? Error { get; private set; }
 
-    public async Task<RelayEnd> RunAsync(CancellationToken ct)
+    public Task<RelayEnd> RunAsync(CancellationToken ct) => RelayIo.RunAsync(source, RelayAsync, ct);
+
+    /// <summary>Decides about each whole command in <paramref name="buffer"/> and forwards the rest in one write.</summary>
+    private async ValueTask<(long, RelayEnd?)> RelayAsync(ReadOnlySequence<byte> buffer)
     {
-        while (true)
+        long pos = 0, pending = 0;
+        var length = buffer.Length;
+        RelayEnd? end = null;
+        while (end is null && _cursor.TryNext(buffer, ref pos, out var payloadLength, out var sequenceId))
         {
-            ReadResult result;
-            try
+            if (_inChain)
             {
-                result = await source.ReadAsync(ct);
+                // A continuation packet of a large command: stream it.
+                _inChain = payloadLength == MySqlLimits.MaxPacketPayload;
+                _cursor.Pass(MySqlPacketReader.HeaderLength + payloadLength);
+                continue;
             }
-            catch (OperationCanceledException)
+            if (payloadLength == MySqlLimits.MaxPacketPayload || payloadLength > maxInspectedLength)
             {
-                return RelayEnd.Terminated;
-            }
-            catch (IOException)
-            {
-                return RelayEnd.SourceClosed;
-            }
-            if (result.IsCanceled)
-            {
-                return RelayEnd.Terminated;
-            }
-            var buffer = result.Buffer;
-            long pos = 0, pending = 0;
-            var length = buffer.Length;
-            RelayEnd? end = null;
-            while (pos < length && end is null)
-            {
-                if (_remaining > 0)
-                {
-                    var take = Math.Min(_remaining, length - pos);
-                    _remaining -= take;
-                    pos += take;
-                    continue;
-                }
-                if (length - pos < MySqlPacketReader.HeaderLength)
+                var prefix = MySqlPacketReader.HeaderLength + Math.Min(payloadLength, LargePrefix);
+                if (length - pos < prefix)
                 {
                     break;
                 }
-                var (payloadLength, sequenceId) = PacketHeader.Peek(buffer, pos);
-                if (_inChain)
-                {
-                    // A continuation packet of a large command: stream it.
-                    _inChain = payloadLength == MySqlLimits.MaxPacketPayload;
-                    _remaining = MySqlPacketReader.HeaderLength + payloadLength;
-                    continue;
-                }
-                if (payloadLength == MySqlLimits.MaxPacketPayload || payloadLength > maxInspectedLength)
-                {
-                    var prefix = MySqlPacketReader.HeaderLength + Math.Min(payloadLength, LargePrefix);
-                    if (length - pos < prefix)
-                    {
-                        break;
-                    }
-                    OnLargeCommand(buffer.Slice(pos, prefix), payloadLength);
-                    _inChain = payloadLength == MySqlLimits.MaxPacketPayload;
-                    _remaining = MySqlPacketReader.HeaderLength + payloadLength;
-                    continue;
-                }
-                var packetLength = MySqlPacketReader.HeaderLength + payloadLength;
-                if (length - pos < packetLength)
-                {
-                    break;
-                }
-                var packet = buffer.Slice(pos, packetLength);
-                var verdict = payloadLength == 0 || sequenceId != 0
-                    ? CommandVerdict.Close(MySqlSessionErrors.Malformed(payloadLength == 0 ? "empty command packet" : $"command packet with sequence id {sequenceId} (expected 0)"),
-                        payloadLength == 0 ? "empty command packet" : $"command packet with sequence id {sequenceId}")
-                    : OnCommand(packet);
-                if (verdict.Action == CommandAction.Forward)
-                {
-                    pos += packetLength;
-                    continue;
-                }
-                if (!await ForwardAsync(buffer.Slice(pending, pos - pending)))
-                {
-                    end = RelayEnd.DestinationClosed;
-                    break;
-                }
+                OnLargeCommand(buffer.Slice(pos, prefix), payloadLength);
+                _inChain = payloadLength == MySqlLimits.MaxPacketPayload;
+                _cursor.Pass(MySqlPacketReader.HeaderLength + payloadLength);
+                continue;
+            }
+            var packetLength = MySqlPacketReader.HeaderLength + payloadLength;
+            if (length - pos < packetLength)
+            {
+                break;
+            }
+            var packet = buffer.Slice(pos, packetLength);
+            var verdict = payloadLength == 0 || sequenceId != 0
+                ? CommandVerdict.Close(MySqlSessionErrors.Malformed(payloadLength == 0 ? "empty command packet" : $"command packet with sequence id {sequenceId} (expected 0)"),
+                    payloadLength == 0 ? "empty command packet" : $"command packet with sequence id {sequenceId}")
+                : OnCommand(packet);
+            if (verdict.Action == CommandAction.Forward)
+            {
                 pos += packetLength;
-                pending = pos;
-                switch (verdict.Action)
-                {
-                    case CommandAction.Replace:
-                        if (!await ForwardAsync(new ReadOnlySequence<byte>(verdict.Packet!)))
-                        {
-                            end = RelayEnd.DestinationClosed;
-                        }
-                        break;
-                    case CommandAction.Refuse:
-                        await ReplyToClient(verdict.Packet!);
-                        break;
-                    case CommandAction.Close:
-                        Error = verdict.Error;
-                        await ReplyToClient(verdict.Packet!);
-                        end = RelayEnd.ProtocolError;
-                        break;
-                }
+                continue;
             }
-            if (end is null && !await ForwardAsync(buffer.Slice(pending, pos - pending)))
+            if (!await ForwardAsync(buffer.Slice(pending, pos - pending)))
             {
                 end = RelayEnd.DestinationClosed;
+                break;
             }
-            source.AdvanceTo(buffer.GetPosition(pos), buffer.End);
-            if (end is not null)
+            pos += packetLength;
+            pending = pos;
+            switch (verdict.Action)
             {
-                return end.Value;
-            }
-            if (result.IsCompleted)
-            {
-                return RelayEnd.SourceClosed;
+                case CommandAction.Replace:
+                    if (!await ForwardAsync(new ReadOnlySequence<byte>(verdict.Packet!)))
+                    {
+                        end = RelayEnd.DestinationClosed;
+                    }
+                    break;
+                case CommandAction.Refuse:
+                    await ReplyToClient(verdict.Packet!);
+                    break;
+                case CommandAction.Close:
+                    Error = verdict.Error;
+                    await ReplyToClient(verdict.Packet!);
+                    end = RelayEnd.ProtocolError;
+                    break;
             }
         }
+        if (end is null && !await ForwardAsync(buffer.Slice(pending, pos - pending)))
+        {
+            end = RelayEnd.DestinationClosed;
+        }
+        return (pos, end);
     }
 
     private async ValueTask<bool> ForwardAsync(ReadOnlySequence<byte> chunk)
@@ -154,15 +116,7 @@ internal sealed class MySqlCommandRelay(PipeReader source, Stream destination, i
         {
             return true;
         }
-        try
-        {
-            foreach (var segment in chunk)
-            {
-                await destination.WriteAsync(segment, CancellationToken.None);
-            }
-            await destination.FlushAsync(CancellationToken.None);
-        }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
+        if (!await RelayIo.TryWriteAsync(destination, chunk))
         {
             return false;
         }

@@ -15,7 +15,7 @@ internal sealed class MySqlResponseRelay(PipeReader source, Func<ReadOnlySequenc
 {
     public const int FirstPacketLimit = 64;
 
-    private long _remaining;
+    private MySqlPacketCursor _cursor;
 
     public Func<bool> WantsFirstPacket { get; init; } = static () => false;
 
@@ -24,65 +24,29 @@ internal sealed class MySqlResponseRelay(PipeReader source, Func<ReadOnlySequenc
     public long Bytes { get; private set; }
 
     /// <summary>True when the bytes forwarded so far end exactly at a packet boundary.</summary>
-    public bool AtBoundary => _remaining == 0;
+    public bool AtBoundary => _cursor.AtBoundary;
 
-    public async Task<RelayEnd> RunAsync(CancellationToken ct)
+    public Task<RelayEnd> RunAsync(CancellationToken ct) => RelayIo.RunAsync(source, ForwardAsync, ct);
+
+    private async ValueTask<(long, RelayEnd?)> ForwardAsync(ReadOnlySequence<byte> buffer)
     {
-        while (true)
+        var forward = Scan(buffer);
+        if (forward > 0)
         {
-            ReadResult result;
-            try
+            if (!await writeToClient(buffer.Slice(0, forward)))
             {
-                result = await source.ReadAsync(ct);
+                return (forward, RelayEnd.DestinationClosed);
             }
-            catch (OperationCanceledException)
-            {
-                return RelayEnd.Terminated;
-            }
-            catch (IOException)
-            {
-                return RelayEnd.SourceClosed;
-            }
-            if (result.IsCanceled)
-            {
-                return RelayEnd.Terminated;
-            }
-            var buffer = result.Buffer;
-            var forward = Scan(buffer);
-            if (forward > 0)
-            {
-                if (!await writeToClient(buffer.Slice(0, forward)))
-                {
-                    return RelayEnd.DestinationClosed;
-                }
-                Bytes += forward;
-            }
-            source.AdvanceTo(buffer.GetPosition(forward), buffer.End);
-            if (result.IsCompleted)
-            {
-                return RelayEnd.SourceClosed;
-            }
+            Bytes += forward;
         }
+        return (forward, null);
     }
 
     private long Scan(in ReadOnlySequence<byte> buffer)
     {
         long pos = 0;
-        var length = buffer.Length;
-        while (pos < length)
+        while (_cursor.TryNext(buffer, ref pos, out var payloadLength, out var sequenceId))
         {
-            if (_remaining > 0)
-            {
-                var take = Math.Min(_remaining, length - pos);
-                _remaining -= take;
-                pos += take;
-                continue;
-            }
-            if (length - pos < MySqlPacketReader.HeaderLength)
-            {
-                break;
-            }
-            var (payloadLength, sequenceId) = PacketHeader.Peek(buffer, pos);
             var packetLength = MySqlPacketReader.HeaderLength + payloadLength;
             if (sequenceId == 1 && WantsFirstPacket())
             {
@@ -90,10 +54,10 @@ internal sealed class MySqlResponseRelay(PipeReader source, Func<ReadOnlySequenc
                 {
                     // Not a COM_STMT_PREPARE_OK (a long ERR): shown as its header alone, then streamed.
                     OnFirstPacket?.Invoke(buffer.Slice(pos, MySqlPacketReader.HeaderLength));
-                    _remaining = packetLength;
+                    _cursor.Pass(packetLength);
                     continue;
                 }
-                if (length - pos < packetLength)
+                if (buffer.Length - pos < packetLength)
                 {
                     break;
                 }
@@ -101,7 +65,7 @@ internal sealed class MySqlResponseRelay(PipeReader source, Func<ReadOnlySequenc
                 pos += packetLength;
                 continue;
             }
-            _remaining = packetLength;
+            _cursor.Pass(packetLength);
         }
         return pos;
     }

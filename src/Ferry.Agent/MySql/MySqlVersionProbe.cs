@@ -1,3 +1,5 @@
+using Ferry.Identity;
+
 namespace Ferry.Agent.MySql;
 
 /// <summary>
@@ -15,7 +17,7 @@ public static class MySqlVersionProbe
         {
             foreach (var db in ctx.Databases.Values)
             {
-                if (db.Protocol != "mysql")
+                if (db.Protocol != DatabaseProtocol.MySql)
                 {
                     continue;
                 }

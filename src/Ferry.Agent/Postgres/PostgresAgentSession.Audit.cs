@@ -9,32 +9,25 @@ internal sealed partial class PostgresAgentSession
 {
     private const int MaxAuditedParameter = 4096;
 
-    private AuditEvent NewEvent(string type, string code) => _audit.NewEvent(type, code);
-
-    private void EmitStart(bool allowed, string? error, IReadOnlyDictionary<string, string>? details) => _audit.Start(allowed, error, details);
-
-    private void EmitEnd(string reason, long bytesIn, long bytesOut, TimeSpan duration) =>
-        _audit.End(reason, null, bytesIn, bytesOut, duration);
-
     /// <summary>Called by the relay for each client message it holds whole (Query, Parse, Bind, Execute, FunctionCall).</summary>
-    private void Audit(PostgresFrame frame)
+    private void AuditMessage(PostgresFrame frame)
     {
         AuditEvent e;
         switch ((char)frame.Code)
         {
             case 'Q':
-                e = NewEvent(AuditEventTypes.DbSessionQuery, AuditEventCodes.DbSessionQuery);
+                e = Audit.NewEvent(AuditEventKinds.DbSessionQuery);
                 e.Query = PgWire.Text(Query.Read(frame).Text);
                 break;
             case 'P':
                 var parse = Parse.Read(frame);
-                e = NewEvent(AuditEventTypes.DbSessionParse, AuditEventCodes.DbSessionParse);
+                e = Audit.NewEvent(AuditEventKinds.DbSessionParse);
                 e.StatementName = PgWire.Text(parse.StatementName);
                 e.Query = PgWire.Text(parse.QueryText);
                 break;
             case 'B':
                 var bind = Bind.Read(frame);
-                e = NewEvent(AuditEventTypes.DbSessionBind, AuditEventCodes.DbSessionBind);
+                e = Audit.NewEvent(AuditEventKinds.DbSessionBind);
                 e.StatementName = PgWire.Text(bind.Statement);
                 e.Details = new Dictionary<string, string> { ["portal"] = PgWire.Text(bind.Portal) };
                 var values = new List<string?>(bind.ParameterCount);
@@ -46,12 +39,12 @@ internal sealed partial class PostgresAgentSession
                 break;
             case 'E':
                 var execute = Execute.Read(frame);
-                e = NewEvent(AuditEventTypes.DbSessionExecute, AuditEventCodes.DbSessionExecute);
+                e = Audit.NewEvent(AuditEventKinds.DbSessionExecute);
                 e.Details = new Dictionary<string, string> { ["portal"] = PgWire.Text(execute.Portal) };
                 break;
             case 'F':
                 var call = FunctionCall.Read(frame);
-                e = NewEvent(AuditEventTypes.DbSessionFunctionCall, AuditEventCodes.DbSessionFunctionCall);
+                e = Audit.NewEvent(AuditEventKinds.DbSessionFunctionCall);
                 e.Details = new Dictionary<string, string> { ["function_oid"] = call.FunctionOid.ToString(System.Globalization.CultureInfo.InvariantCulture) };
                 var args = new List<string?>(call.ArgumentCount);
                 foreach (var a in call.Arguments)
@@ -63,7 +56,7 @@ internal sealed partial class PostgresAgentSession
             default:
                 return;
         }
-        _ctx.Audit.Emit(e);
+        Audit.Emit(e);
     }
 
     /// <summary>Text parameters as text, binary ones base64 (prefixed <c>base64:</c>), long ones cut.</summary>

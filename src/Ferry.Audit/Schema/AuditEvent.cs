@@ -15,7 +15,7 @@ public sealed class AuditEvent
     /// <summary>When the event happened (UTC recommended).</summary>
     public DateTimeOffset Time { get; set; }
 
-    /// <summary>Stable event code, e.g. <c>TDB00I</c>; see <see cref="AuditEventCodes"/>.</summary>
+    /// <summary>Stable event code, e.g. <c>TDB00I</c>; see <see cref="AuditEventKinds"/>.</summary>
     public string Code { get; set; } = "";
 
     /// <summary>Stable event type, e.g. <c>db.session.query</c>; see <see cref="AuditEventTypes"/>.</summary>
@@ -72,7 +72,7 @@ public sealed class AuditEvent
     /// <summary>Duration in microseconds (statement or session).</summary>
     public long? DurationUs { get; set; }
 
-    /// <summary>Why a session ended (client_eof, server_eof, idle_timeout, lock, cert_expired, ...).</summary>
+    /// <summary>Why a session ended: a <see cref="SessionEndReason"/> by its name (<c>client_closed</c>, <c>lock</c>, ...).</summary>
     public string? EndReason { get; set; }
 
     /// <summary>Free key/value details (auth events: method, mfa, target user, role name, ...).</summary>

@@ -84,23 +84,15 @@ public sealed partial class AuditStore
 
         EvictDedupeIds(now - _options.DedupeWindow);
 
-        AppendUnsynchronized(
-        [
-            new AuditEvent
-            {
-                Id = AuditEventId.New(now),
-                Time = now,
-                Type = AuditEventTypes.AuditRetention,
-                Code = AuditEventCodes.AuditRetention,
-                Details = new Dictionary<string, string>
-                {
-                    ["segments"] = $"{dropped[0].Segment}-{last.Segment}",
-                    ["events"] = events.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    ["anchor_segment"] = _checkpoint.AnchorSegment.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    ["anchor_hash"] = last.LastHash,
-                },
-            },
-        ]);
+        AuditEvent removed = AuditEventKinds.AuditRetention.NewEvent(now);
+        removed.Details = new Dictionary<string, string>
+        {
+            ["segments"] = $"{dropped[0].Segment}-{last.Segment}",
+            ["events"] = events.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["anchor_segment"] = _checkpoint.AnchorSegment.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["anchor_hash"] = last.LastHash,
+        };
+        AppendUnsynchronized([removed]);
         return dropped.Count;
     }
 

@@ -97,7 +97,7 @@ internal static class AdminCerts
                 throw AuthException.BadRequest(e.Message);
             }
 
-            s.Emit(AuditEventTypes.CertIssue, AuditEventCodes.CertIssue, AdminOptions.Actor, true, null, null,
+            s.Emit(AuditEventKinds.CertIssue, AdminOptions.Actor, true, null, null,
                 new() { ["kind"] = "host", ["role"] = r.GetValue(role)!, ["host_id"] = hostId, ["expires"] = issued.NotAfter.ToString("O", CultureInfo.InvariantCulture) });
             var dir = r.GetValue(outDir)!;
             await WriteAsync(dir, issued.ToPem() + "\n", key.ExportPrivateKeyPem(), s.Authority.ExportTrustedRootsPem(CaKind.Host), ct).ConfigureAwait(false);

@@ -4,7 +4,6 @@ using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
-using Ferry.Audit;
 using Ferry.Identity;
 using Ferry.Protocol.MySql;
 using Ferry.Protocol.MySql.Auth;
@@ -223,22 +222,7 @@ internal sealed class MySqlProxySession(ProxyContext ctx, IPEndPoint remote)
 
     private async Task DenyAsync(Stream client, byte sequenceId, UserIdentity? identity, string database, ushort code, string sqlState, string reason)
     {
-        ctx.Audit.Emit(new AuditEvent
-        {
-            Id = AuditEventId.New(),
-            Time = ctx.Time.GetUtcNow(),
-            Type = AuditEventTypes.DbSessionStart,
-            Code = AuditEventCodes.DbSessionStartDenied,
-            Cluster = ctx.ClusterName,
-            User = identity?.User,
-            Roles = identity?.Roles,
-            ClientAddr = remote.ToString(),
-            ServerId = ctx.ProxyId,
-            DbService = database.Length > 0 ? database : null,
-            DbProtocol = "mysql",
-            Success = false,
-            Error = reason,
-        });
+        ProxyAudit.Denied(ctx, DatabaseProtocol.MySql, identity, remote.ToString(), database, reason);
         await WriteErrAsync(client, sequenceId, code, sqlState, $"ferry: {reason}");
     }
 

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Security;
-using Ferry.Audit;
 using Ferry.Identity;
 using Ferry.Protocol.Postgres.Backend;
 using Ferry.Protocol.Postgres.Startup;
@@ -163,22 +162,7 @@ internal sealed class PostgresProxySession(ProxyContext ctx, SslStream client, I
 
     private async Task DenyAsync(UserIdentity? identity, string database, string reason)
     {
-        ctx.Audit.Emit(new AuditEvent
-        {
-            Id = AuditEventId.New(),
-            Time = ctx.Time.GetUtcNow(),
-            Type = AuditEventTypes.DbSessionStart,
-            Code = AuditEventCodes.DbSessionStartDenied,
-            Cluster = ctx.ClusterName,
-            User = identity?.User,
-            Roles = identity?.Roles,
-            ClientAddr = remote.ToString(),
-            ServerId = ctx.ProxyId,
-            DbService = database.Length > 0 ? database : null,
-            DbProtocol = "postgres",
-            Success = false,
-            Error = reason,
-        });
+        ProxyAudit.Denied(ctx, DatabaseProtocol.Postgres, identity, remote.ToString(), database, reason);
         await WriteFatalAsync(client, "28000", $"ferry: {reason}");
     }
 

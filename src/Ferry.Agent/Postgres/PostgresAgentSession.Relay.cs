@@ -1,0 +1,93 @@
+using System.IO.Pipelines;
+using Ferry.Audit;
+using Ferry.Protocol.Postgres;
+using Ferry.Protocol.Postgres.Backend;
+using Ferry.Protocol.Postgres.Frontend;
+
+namespace Ferry.Agent.Postgres;
+
+/// <summary>The relay phase's PostgreSQL parts: the two relays, pooling's idle check, and the FATAL a closed client gets.</summary>
+internal sealed partial class PostgresAgentSession
+{
+    private Stream _client = Stream.Null;
+    private PipeReader? _clientReader;
+    private PostgresBackend? _backend;
+    private bool _pooling;
+    private PostgresRelay? _toDb;
+    private PostgresRelay? _toClient;
+    // With a pool, the relays also count request cycles (Query, Sync, FunctionCall) against
+    // ReadyForQuery, and the client's Terminate is kept from the server.
+    private int _cycles;
+    private int _readies;
+    private byte _status = (byte)'I';
+    private bool _reusable;
+
+    protected override RelayPair StartRelays(CancellationToken stop)
+    {
+        _toDb = new PostgresRelay(_clientReader!, _backend!.Stream, Ctx.MaxInspectedMessage)
+        {
+            Inspect = _pooling
+                ? static code => code is (byte)'Q' or (byte)'P' or (byte)'B' or (byte)'E' or (byte)'F' or (byte)'S'
+                : static code => code is (byte)'Q' or (byte)'P' or (byte)'B' or (byte)'E' or (byte)'F',
+            OnMessage = _pooling
+                ? frame =>
+                {
+                    if (frame.Code is (byte)'Q' or (byte)'S' or (byte)'F')
+                    {
+                        _cycles++;
+                    }
+                    AuditMessage(frame);
+                }
+                : AuditMessage,
+            StopBefore = _pooling ? (byte)FrontendMessageCode.Terminate : null,
+        };
+        _toClient = new PostgresRelay(_backend.Reader, _client, Ctx.MaxInspectedMessage)
+        {
+            Inspect = _pooling ? static code => code == (byte)'Z' : static _ => false,
+            OnMessage = _pooling
+                ? frame =>
+                {
+                    _readies++;
+                    _status = ReadyStatus(frame);
+                }
+                : null,
+        };
+        return new RelayPair(_toDb.RunAsync(stop), _toClient.RunAsync(stop));
+    }
+
+    private static byte ReadyStatus(in PostgresFrame frame) => (byte)ReadyForQuery.Read(frame);
+
+    protected override (long ToDatabase, long ToClient) RelayedBytes => (_toDb!.Bytes, _toClient!.Bytes);
+
+    protected override async Task NotifyClosedAsync(string message)
+    {
+        if (_toClient!.AtBoundary)
+        {
+            await PgWire.WriteFatalAsync(_client, "57P01", $"ferry: session closed: {message}");
+        }
+    }
+
+    protected override ValueTask CloseDatabaseAsync() => _backend!.DisposeAsync();
+
+    /// <summary>Terminate: stop reading the server without disturbing its stream, then see whether it is idle.</summary>
+    protected override async Task<bool> EndsCleanlyAsync(bool clientSide, RelayEnd end, RelayPair relays)
+    {
+        if (!clientSide || end != RelayEnd.Stopped)
+        {
+            return false;
+        }
+        _backend!.Reader.CancelPendingRead();
+        var serverSide = await relays.ToClient;
+        _reusable = serverSide == RelayEnd.Terminated && _toClient!.AtBoundary && _cycles == _readies && _status == (byte)'I';
+        return true;
+    }
+
+    protected override async Task<SessionEndReason> OnRelayEndedAsync(bool clientSide, RelayEnd end, SessionEndReason reason)
+    {
+        if (clientSide && end == RelayEnd.ProtocolError)
+        {
+            await PgWire.WriteFatalAsync(_client, "08P01", $"ferry: {_toDb!.Error}");
+        }
+        return reason;
+    }
+}

@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using Ferry.Agent.Postgres;
+using Ferry.Audit;
+
+namespace Ferry.Agent;
+
+internal abstract partial class AgentSession
+{
+    private LiveSession? _live;
+
+    /// <summary>The two directions of a session once started: client → database and database → client.</summary>
+    protected readonly record struct RelayPair(Task<RelayEnd> ToDatabase, Task<RelayEnd> ToClient);
+
+    /// <summary>True when the agent closed the session (a lock, the certificate's expiry).</summary>
+    protected bool ClosedByAgent => _live?.EndReason is not null;
+
+    /// <summary>Starts both directions; they stop when <paramref name="stop"/> is cancelled.</summary>
+    protected abstract RelayPair StartRelays(CancellationToken stop);
+
+    /// <summary>Both directions stopped because the agent closed the session: tell the client why, if it is at a message boundary.</summary>
+    protected abstract Task NotifyClosedAsync(string message);
+
+    /// <summary>Closes the database connection, which ends the other direction promptly.</summary>
+    protected abstract ValueTask CloseDatabaseAsync();
+
+    /// <summary>Bytes relayed so far to the database and to the client.</summary>
+    protected abstract (long ToDatabase, long ToClient) RelayedBytes { get; }
+
+    /// <summary>The error the end event records, if any.</summary>
+    protected virtual string? EndError => null;
+
+    /// <summary>
+    /// A direction ended on its own; returns true when the session has ended cleanly and the database
+    /// connection is left open (the PostgreSQL client's Terminate before a pooled connection is kept).
+    /// </summary>
+    protected virtual Task<bool> EndsCleanlyAsync(bool clientSide, RelayEnd end, RelayPair relays) => Task.FromResult(false);
+
+    /// <summary>A direction ended on its own and the database connection will be closed: the reason to record.</summary>
+    protected virtual Task<SessionEndReason> OnRelayEndedAsync(bool clientSide, RelayEnd end, SessionEndReason reason) => Task.FromResult(reason);
+
+    /// <summary>
+    /// The relay phase: registers the session as live, audits its start, relays until either side ends
+    /// (or the agent ends it), then audits the end with its reason, bytes and duration.
+    /// </summary>
+    protected async Task RelayAsync(IReadOnlyDictionary<string, string>? startDetails, CancellationToken ct)
+    {
+        var live = _live = new LiveSession(Audit.SessionId, Identity, Db.Name);
+        Ctx.Sessions.Add(live);
+        Audit.Started(startDetails);
+        var started = Stopwatch.GetTimestamp();
+        using var expiry = ScheduleExpiry(live);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, live.Terminated);
+        var relays = StartRelays(stop.Token);
+        var first = await Task.WhenAny(relays.ToDatabase, relays.ToClient);
+        SessionEndReason reason;
+        if (live.EndReason is { } closed)
+        {
+            reason = closed;
+            await Task.WhenAll(relays.ToDatabase, relays.ToClient);
+            await NotifyClosedAsync(live.EndMessage!);
+        }
+        else
+        {
+            var clientSide = first == relays.ToDatabase;
+            var end = await first;
+            reason = ReasonFor(clientSide, end);
+            if (!await EndsCleanlyAsync(clientSide, end, relays))
+            {
+                reason = await OnRelayEndedAsync(clientSide, end, reason);
+                await stop.CancelAsync();
+                await CloseDatabaseAsync();
+                await Task.WhenAll(relays.ToDatabase, relays.ToClient);
+            }
+        }
+        Ctx.Sessions.Remove(Audit.SessionId);
+        var (toDatabase, toClient) = RelayedBytes;
+        Audit.Ended(reason, EndError, toDatabase, toClient, Stopwatch.GetElapsedTime(started));
+    }
+
+    /// <summary>Which side ended the session, from the direction that stopped first and why.</summary>
+    private static SessionEndReason ReasonFor(bool clientSide, RelayEnd end) => (clientSide, end) switch
+    {
+        (true, RelayEnd.SourceClosed or RelayEnd.Stopped) => SessionEndReason.ClientClosed,
+        (true, RelayEnd.ProtocolError) => SessionEndReason.ClientProtocolError,
+        (true, _) => SessionEndReason.DatabaseClosed,
+        (false, RelayEnd.SourceClosed) => SessionEndReason.DatabaseClosed,
+        (false, RelayEnd.ProtocolError) => SessionEndReason.DatabaseProtocolError,
+        (false, _) => SessionEndReason.ClientClosed,
+    };
+}

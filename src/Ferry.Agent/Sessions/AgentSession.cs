@@ -1,0 +1,74 @@
+using System.IO.Pipelines;
+using Ferry.Audit;
+using Ferry.Identity;
+using Ferry.Rbac;
+
+namespace Ferry.Agent;
+
+/// <summary>
+/// What every agent session does whatever the protocol: checks locks and RBAC, audits its start and
+/// end, registers itself as live (so a new lock closes it), ends itself when the user's certificate
+/// expires, and runs the two relay directions until one ends (<see cref="RelayAsync"/>). A protocol's
+/// session supplies the handshake, the two relays, and how to tell the client why it was closed.
+/// </summary>
+internal abstract partial class AgentSession(AgentContext ctx, AgentDatabase db, UserIdentity identity, string clientAddress)
+{
+    private RbacEvaluator? _rbac;
+
+    protected AgentContext Ctx { get; } = ctx;
+
+    protected AgentDatabase Db { get; } = db;
+
+    protected UserIdentity Identity { get; } = identity;
+
+    protected SessionAudit Audit { get; } = new(ctx, db, identity, clientAddress);
+
+    /// <summary>What the protocol calls the name RBAC checks besides the db user: "db name" (PostgreSQL), "schema" (MySQL).</summary>
+    protected abstract string DbNameNoun { get; }
+
+    /// <summary>Reads a client or server stream without holding a buffer while it is idle.</summary>
+    protected static PipeReader ReaderFor(Stream stream) =>
+        PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true, useZeroByteReads: true));
+
+    /// <summary>Null when no lock covers the session and RBAC lets the db user open <see cref="SessionAudit.DbName"/>; else why not.</summary>
+    protected async Task<string?> CheckAccessAsync(CancellationToken ct)
+    {
+        var lockReason = Ctx.Authority.FindLock(Identity, Db.Name);
+        if (lockReason is not null)
+        {
+            return lockReason;
+        }
+        var roles = await Ctx.Authority.GetRolesAsync(Identity.Roles, ct);
+        _rbac = new RbacEvaluator(roles, Identity.Traits);
+        return CheckDbName(Audit.DbName);
+    }
+
+    /// <summary>After <see cref="CheckAccessAsync"/>: null when the db user may open <paramref name="name"/> (or no name) on this database; else why not.</summary>
+    protected string? CheckDbName(string name)
+    {
+        var decision = _rbac!.Check(new DatabaseTarget(Db.Name, Db.Labels), Audit.DbUser, name);
+        if (decision.Allowed)
+        {
+            return null;
+        }
+        return name.Length == 0
+            ? $"access to database \"{Db.Name}\" as db user \"{Audit.DbUser}\" denied: {decision.Reason}"
+            : $"access to database \"{Db.Name}\" as db user \"{Audit.DbUser}\" on {DbNameNoun} \"{name}\" denied: {decision.Reason}";
+    }
+
+    private ITimer? ScheduleExpiry(LiveSession live)
+    {
+        const string Expired = "your certificate expired: run `ferry login`";
+        if (Identity.NotAfter == default)
+        {
+            return null;
+        }
+        var left = Identity.NotAfter - Ctx.Time.GetUtcNow();
+        if (left <= TimeSpan.Zero)
+        {
+            live.Terminate(SessionEndReason.CertExpired, Expired);
+            return null;
+        }
+        return Ctx.Time.CreateTimer(_ => live.Terminate(SessionEndReason.CertExpired, Expired), null, left, Timeout.InfiniteTimeSpan);
+    }
+}

@@ -1,0 +1,23 @@
+namespace Ferry.Audit;
+
+/// <summary>Why a database session ended; written as <c>end_reason</c> (see <see cref="SessionEndReasonNames"/>).</summary>
+public enum SessionEndReason
+{
+    /// <summary>The client closed its side (or sent Terminate / COM_QUIT).</summary>
+    ClientClosed,
+
+    /// <summary>The database closed its side.</summary>
+    DatabaseClosed,
+
+    /// <summary>The client sent a malformed message.</summary>
+    ClientProtocolError,
+
+    /// <summary>The database sent a malformed message.</summary>
+    DatabaseProtocolError,
+
+    /// <summary>A lock created during the session covers it.</summary>
+    Lock,
+
+    /// <summary>The user's certificate expired during the session.</summary>
+    CertExpired,
+}

@@ -1,0 +1,154 @@
+namespace Ferry.Audit;
+
+/// <summary>
+/// Every event kind: its type, code and one-line meaning, written once. Events are made from a kind
+/// (<see cref="AuditEventKind.NewEvent"/>, <see cref="AuditEventFactory"/>), so a type cannot be paired
+/// with another type's code; <see cref="AuditEventCatalog"/> and docs/audit-events.md list this table.
+/// Codes end in I (info/success) or W (warning/denied/failed). Never change a code: stored events and
+/// saved searches refer to it.
+/// </summary>
+public static class AuditEventKinds
+{
+    public static readonly AuditEventKind DbSessionStartAllowed = new(AuditEventTypes.DbSessionStart, "TDB00I", "A database session was authorised and started.");
+
+    public static readonly AuditEventKind DbSessionStartDenied = new(AuditEventTypes.DbSessionStart, "TDB00W", "A database session was denied (RBAC, lock, bad certificate, database refused).");
+
+    public static readonly AuditEventKind DbSessionEnd = new(AuditEventTypes.DbSessionEnd, "TDB01I", "A database session ended (end_reason, bytes, duration).");
+
+    public static readonly AuditEventKind DbSessionQuery = new(AuditEventTypes.DbSessionQuery, "TDB02I", "A simple query (PG Query, MySQL COM_QUERY) was sent.");
+
+    public static readonly AuditEventKind DbSessionQueryFailed = new(AuditEventTypes.DbSessionQuery, "TDB02W", "A simple query returned an error.");
+
+    public static readonly AuditEventKind DbSessionCancel = new(AuditEventTypes.DbSessionCancel, "TDB03I", "A query cancel request was routed to the session.");
+
+    public static readonly AuditEventKind DbSessionParse = new(AuditEventTypes.DbSessionParse, "TPG00I", "PostgreSQL extended protocol Parse.");
+
+    public static readonly AuditEventKind DbSessionBind = new(AuditEventTypes.DbSessionBind, "TPG01I", "PostgreSQL extended protocol Bind (parameters).");
+
+    public static readonly AuditEventKind DbSessionExecute = new(AuditEventTypes.DbSessionExecute, "TPG02I", "PostgreSQL extended protocol Execute.");
+
+    public static readonly AuditEventKind DbSessionClose = new(AuditEventTypes.DbSessionClose, "TPG03I", "PostgreSQL extended protocol Close (statement or portal).");
+
+    public static readonly AuditEventKind DbSessionFunctionCall = new(AuditEventTypes.DbSessionFunctionCall, "TPG04I", "PostgreSQL FunctionCall (details: function_oid).");
+
+    public static readonly AuditEventKind MySqlStatementPrepare = new(AuditEventTypes.MySqlStatementPrepare, "TMY00I", "MySQL COM_STMT_PREPARE.");
+
+    public static readonly AuditEventKind MySqlStatementExecute = new(AuditEventTypes.MySqlStatementExecute, "TMY01I", "MySQL COM_STMT_EXECUTE (parameters).");
+
+    public static readonly AuditEventKind MySqlStatementSendLongData = new(AuditEventTypes.MySqlStatementSendLongData, "TMY02I", "MySQL COM_STMT_SEND_LONG_DATA.");
+
+    public static readonly AuditEventKind MySqlStatementClose = new(AuditEventTypes.MySqlStatementClose, "TMY03I", "MySQL COM_STMT_CLOSE.");
+
+    public static readonly AuditEventKind MySqlStatementReset = new(AuditEventTypes.MySqlStatementReset, "TMY04I", "MySQL COM_STMT_RESET.");
+
+    public static readonly AuditEventKind MySqlStatementFetch = new(AuditEventTypes.MySqlStatementFetch, "TMY05I", "MySQL COM_STMT_FETCH.");
+
+    public static readonly AuditEventKind MySqlInitDb = new(AuditEventTypes.MySqlInitDb, "TMY06I", "MySQL COM_INIT_DB (db_name is the new schema).");
+
+    public static readonly AuditEventKind MySqlCreateDb = new(AuditEventTypes.MySqlCreateDb, "TMY07I", "MySQL COM_CREATE_DB.");
+
+    public static readonly AuditEventKind MySqlDropDb = new(AuditEventTypes.MySqlDropDb, "TMY08I", "MySQL COM_DROP_DB.");
+
+    public static readonly AuditEventKind MySqlShutDown = new(AuditEventTypes.MySqlShutDown, "TMY09I", "MySQL COM_SHUTDOWN.");
+
+    public static readonly AuditEventKind MySqlProcessKill = new(AuditEventTypes.MySqlProcessKill, "TMY10I", "MySQL COM_PROCESS_KILL (details: process_id).");
+
+    public static readonly AuditEventKind MySqlDebug = new(AuditEventTypes.MySqlDebug, "TMY11I", "MySQL COM_DEBUG.");
+
+    public static readonly AuditEventKind MySqlRefresh = new(AuditEventTypes.MySqlRefresh, "TMY12I", "MySQL COM_REFRESH (details: subcommand).");
+
+    public static readonly AuditEventKind MySqlChangeUser = new(AuditEventTypes.MySqlChangeUser, "TMY13I", "MySQL COM_CHANGE_USER (db_user is the requested user).");
+
+    public static readonly AuditEventKind MySqlResetConnection = new(AuditEventTypes.MySqlResetConnection, "TMY14I", "MySQL COM_RESET_CONNECTION.");
+
+    public static readonly AuditEventKind MySqlSetOption = new(AuditEventTypes.MySqlSetOption, "TMY15I", "MySQL COM_SET_OPTION.");
+
+    public static readonly AuditEventKind UserLoginSuccess = new(AuditEventTypes.UserLogin, "T1000I", "A user logged in (details: method, mfa).");
+
+    public static readonly AuditEventKind UserLoginFailure = new(AuditEventTypes.UserLogin, "T1000W", "A login failed (error says why).");
+
+    public static readonly AuditEventKind UserLogout = new(AuditEventTypes.UserLogout, "T1001I", "A user logged out or a session certificate was revoked.");
+
+    public static readonly AuditEventKind UserCreate = new(AuditEventTypes.UserCreate, "T1002I", "A user was created.");
+
+    public static readonly AuditEventKind UserUpdate = new(AuditEventTypes.UserUpdate, "T1003I", "A user was updated.");
+
+    public static readonly AuditEventKind UserDelete = new(AuditEventTypes.UserDelete, "T1004I", "A user was deleted.");
+
+    public static readonly AuditEventKind RoleCreate = new(AuditEventTypes.RoleCreate, "T9000I", "A role was created.");
+
+    public static readonly AuditEventKind RoleUpdate = new(AuditEventTypes.RoleUpdate, "T9002I", "A role was updated.");
+
+    public static readonly AuditEventKind RoleDelete = new(AuditEventTypes.RoleDelete, "T9001I", "A role was deleted.");
+
+    public static readonly AuditEventKind TokenCreate = new(AuditEventTypes.TokenCreate, "T9003I", "A join or invite token was created.");
+
+    public static readonly AuditEventKind TokenDelete = new(AuditEventTypes.TokenDelete, "T9004I", "A token was deleted.");
+
+    public static readonly AuditEventKind LockCreate = new(AuditEventTypes.LockCreate, "T9006I", "A lock was created.");
+
+    public static readonly AuditEventKind LockDelete = new(AuditEventTypes.LockDelete, "T9007I", "A lock was deleted.");
+
+    public static readonly AuditEventKind HostJoinSuccess = new(AuditEventTypes.HostJoin, "TJ001I", "A proxy or agent joined the cluster.");
+
+    public static readonly AuditEventKind HostJoinFailure = new(AuditEventTypes.HostJoin, "TJ001W", "A join attempt was refused.");
+
+    public static readonly AuditEventKind CertIssue = new(AuditEventTypes.CertIssue, "TC000I", "A certificate was issued (details: kind, ttl, principals).");
+
+    public static readonly AuditEventKind AccessRequestCreate = new(AuditEventTypes.AccessRequestCreate, "T5000I", "An access request was created.");
+
+    public static readonly AuditEventKind AccessRequestReview = new(AuditEventTypes.AccessRequestReview, "T5001I", "An access request was approved or denied.");
+
+    public static readonly AuditEventKind AuditRetention = new(AuditEventTypes.AuditRetention, "TAU00I", "Audit segments were removed by retention (details: segments, events, anchor).");
+
+    /// <summary>All kinds, in the order of docs/audit-events.md.</summary>
+    public static IReadOnlyList<AuditEventKind> All { get; } =
+    [
+        DbSessionStartAllowed,
+        DbSessionStartDenied,
+        DbSessionEnd,
+        DbSessionQuery,
+        DbSessionQueryFailed,
+        DbSessionCancel,
+        DbSessionParse,
+        DbSessionBind,
+        DbSessionExecute,
+        DbSessionClose,
+        DbSessionFunctionCall,
+        MySqlStatementPrepare,
+        MySqlStatementExecute,
+        MySqlStatementSendLongData,
+        MySqlStatementClose,
+        MySqlStatementReset,
+        MySqlStatementFetch,
+        MySqlInitDb,
+        MySqlCreateDb,
+        MySqlDropDb,
+        MySqlShutDown,
+        MySqlProcessKill,
+        MySqlDebug,
+        MySqlRefresh,
+        MySqlChangeUser,
+        MySqlResetConnection,
+        MySqlSetOption,
+        UserLoginSuccess,
+        UserLoginFailure,
+        UserLogout,
+        UserCreate,
+        UserUpdate,
+        UserDelete,
+        RoleCreate,
+        RoleUpdate,
+        RoleDelete,
+        TokenCreate,
+        TokenDelete,
+        LockCreate,
+        LockDelete,
+        HostJoinSuccess,
+        HostJoinFailure,
+        CertIssue,
+        AccessRequestCreate,
+        AccessRequestReview,
+        AuditRetention,
+    ];
+}
