@@ -68,11 +68,11 @@ internal sealed class MySqlCommandRelay(PipeReader source, Stream destination, i
                     pos += take;
                     continue;
                 }
-                if (length - pos < MySqlPacketReader.HeaderLength)
+                if (!MySqlPacketReader.TryPeekHeader(buffer, pos, out var header))
                 {
                     break;
                 }
-                var (payloadLength, sequenceId) = PacketHeader.Peek(buffer, pos);
+                var (payloadLength, sequenceId) = header;
                 if (_inChain)
                 {
                     // A continuation packet of a large command: stream it.

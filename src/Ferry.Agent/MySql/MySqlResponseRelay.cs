@@ -78,11 +78,11 @@ internal sealed class MySqlResponseRelay(PipeReader source, Func<ReadOnlySequenc
                 pos += take;
                 continue;
             }
-            if (length - pos < MySqlPacketReader.HeaderLength)
+            if (!MySqlPacketReader.TryPeekHeader(buffer, pos, out var header))
             {
                 break;
             }
-            var (payloadLength, sequenceId) = PacketHeader.Peek(buffer, pos);
+            var (payloadLength, sequenceId) = header;
             var packetLength = MySqlPacketReader.HeaderLength + payloadLength;
             if (sequenceId == 1 && WantsFirstPacket())
             {

@@ -37,13 +37,13 @@ internal sealed partial class PostgresAgentSession
     public async Task RunAsync(Stream client, CancellationToken ct)
     {
         var clientReader = PipeReader.Create(client, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true, useZeroByteReads: true));
-        byte[]? startup;
+        StartupRequest? startup;
         using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(ct))
         {
             handshake.CancelAfter(_ctx.HandshakeTimeout);
             try
             {
-                startup = await PgWire.ReadStartupPacketAsync(clientReader, handshake.Token);
+                startup = await PgWire.ReadStartupAsync(clientReader, handshake.Token);
             }
             catch (OperationCanceledException)
             {
@@ -60,7 +60,7 @@ internal sealed partial class PostgresAgentSession
         {
             return;
         }
-        var (parameters, minor, error) = ParseStartup(startup);
+        var (parameters, minor, error) = startup;
         if (error is not null)
         {
             await PgWire.WriteFatalAsync(client, "08P01", error);
@@ -169,33 +169,6 @@ internal sealed partial class PostgresAgentSession
     {
         EmitStart(false, reason, null);
         await PgWire.WriteFatalAsync(client, "28000", reason);
-    }
-
-    private static (List<KeyValuePair<string, string>> Parameters, int Minor, string? Error) ParseStartup(byte[] raw)
-    {
-        var sr = new SequenceReader<byte>(new ReadOnlySequence<byte>(raw));
-        try
-        {
-            if (StartupPacketReader.TryRead(ref sr, out var packet) != OperationStatus.Done)
-            {
-                return ([], 0, "incomplete startup packet");
-            }
-            if (packet.Kind != StartupPacketKind.StartupMessage)
-            {
-                return ([], 0, $"expected a StartupMessage, got {packet.Kind}");
-            }
-            var message = StartupMessage.Read(packet);
-            var list = new List<KeyValuePair<string, string>>();
-            foreach (var p in message.Parameters)
-            {
-                list.Add(new(PgWire.Text(p.Name), PgWire.Text(p.Value)));
-            }
-            return (list, message.MinorVersion, null);
-        }
-        catch (PostgresProtocolException e)
-        {
-            return ([], 0, e.Message);
-        }
     }
 
     /// <summary>
@@ -356,7 +329,7 @@ internal sealed partial class PostgresAgentSession
             byte[]? message;
             try
             {
-                message = await PgWire.ReadMessageAsync(backendReader, PostgresLimits.MaxPreAuthMessageLength * 100, ct);
+                message = await PgWire.ReadMessageAsync(backendReader, PostgresLimits.MaxStartupResponseLength, ct);
             }
             catch (PostgresProtocolException e)
             {
@@ -370,10 +343,10 @@ internal sealed partial class PostgresAgentSession
                 await PgWire.WriteFatalAsync(client, "08006", "ferry: the database closed the connection during start-up");
                 return (false, 0, []);
             }
-            var frame = new PostgresFrame(message[0], new ReadOnlySequence<byte>(message));
-            switch ((char)message[0])
+            var frame = PgWire.Frame(message);
+            switch ((BackendMessageCode)frame.Code)
             {
-                case 'R':
+                case BackendMessageCode.Authentication:
                     var auth = Authentication.Read(frame);
                     if (auth.Code != AuthenticationCode.Ok)
                     {
@@ -384,7 +357,7 @@ internal sealed partial class PostgresAgentSession
                     }
                     await client.WriteAsync(message, ct);
                     break;
-                case 'K':
+                case BackendMessageCode.BackendKeyData:
                     var key = BackendKeyData.Read(frame);
                     backend.ProcessId = key.ProcessId;
                     backend.SecretKey = key.SecretKey.ToArray();
@@ -393,17 +366,17 @@ internal sealed partial class PostgresAgentSession
                     BackendKeyData.Write(w, pid, secret);
                     await client.WriteAsync(w.WrittenMemory, ct);
                     break;
-                case 'E':
+                case BackendMessageCode.ErrorResponse:
                     var err = ErrorResponse.Read(frame);
                     EmitStart(false, $"database refused the session: {PgWire.Text(err.Message)}", null);
                     await client.WriteAsync(message, ct);
                     await client.FlushAsync(ct);
                     return (false, 0, []);
-                case 'Z':
+                case BackendMessageCode.ReadyForQuery:
                     await client.WriteAsync(message, ct);
                     await client.FlushAsync(ct);
                     return (true, pid, secret);
-                case 'S':
+                case BackendMessageCode.ParameterStatus:
                     backend.SetParameter(message);
                     await client.WriteAsync(message, ct);
                     break;
