@@ -73,7 +73,7 @@ public sealed class AgentStreamHandler(AgentContext ctx)
         {
             prelude = ProxyHandshakePrelude.Decode(header.Extra);
         }
-        catch (MySqlProtocolException)
+        catch (InvalidDataException)
         {
             return;
         }

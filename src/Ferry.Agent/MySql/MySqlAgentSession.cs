@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Security.Authentication;
 using Ferry.Agent.Postgres;
+using Ferry.Contracts;
 using Ferry.Identity;
 using Ferry.Protocol.MySql;
 using Ferry.Protocol.MySql.Handshake;
