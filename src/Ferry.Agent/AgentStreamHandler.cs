@@ -6,6 +6,7 @@ using Ferry.Audit;
 using Ferry.Identity;
 using Ferry.Protocol.MySql;
 using Ferry.Protocol.MySql.Handshake;
+using Ferry.Protocol.Postgres;
 using Ferry.Protocol.Postgres.Startup;
 using Ferry.Contracts;
 
@@ -73,7 +74,7 @@ public sealed class AgentStreamHandler(AgentContext ctx)
         {
             prelude = ProxyHandshakePrelude.Decode(header.Extra);
         }
-        catch (MySqlProtocolException)
+        catch (InvalidDataException)
         {
             return;
         }
@@ -100,12 +101,20 @@ public sealed class AgentStreamHandler(AgentContext ctx)
     /// <summary>Forwards a CancelRequest for a key this agent minted to the database's real backend.</summary>
     private async Task CancelAsync(StreamHeader header, CancellationToken ct)
     {
-        var sr = new SequenceReader<byte>(new ReadOnlySequence<byte>(header.Extra));
-        if (StartupPacketReader.TryRead(ref sr, out var packet) != OperationStatus.Done || packet.Kind != StartupPacketKind.CancelRequest)
+        CancelRequest request;
+        try
         {
-            return;
+            var sr = new SequenceReader<byte>(new ReadOnlySequence<byte>(header.Extra));
+            if (StartupPacketReader.TryRead(ref sr, out var packet) != OperationStatus.Done || packet.Kind != StartupPacketKind.CancelRequest)
+            {
+                return;
+            }
+            request = CancelRequest.Read(packet);
         }
-        var request = CancelRequest.Read(packet);
+        catch (PostgresProtocolException)
+        {
+            return; // not a CancelRequest: nothing to forward
+        }
         if (!ctx.Cancels.TryGet(request.ProcessId, request.SecretKey.ToArray(), out var target) || target is null)
         {
             return;

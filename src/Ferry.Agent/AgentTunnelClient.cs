@@ -72,7 +72,7 @@ public sealed class AgentTunnelClient(AgentContext ctx, string proxyHost, int pr
         var options = new SslClientAuthenticationOptions
         {
             TargetHost = proxyHost,
-            ApplicationProtocols = [new SslApplicationProtocol("ferry-tunnel")],
+            ApplicationProtocols = [new SslApplicationProtocol(Alpn.Tunnel)],
             ClientCertificates = [certificate],
             LocalCertificateSelectionCallback = (_, _, _, _, _) => certificate,
             RemoteCertificateValidationCallback = TlsValidation.ForHosts(hostVerifier, HostRole.Proxy),

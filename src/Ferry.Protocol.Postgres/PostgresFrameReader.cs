@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Binary;
 
 namespace Ferry.Protocol.Postgres;
 
@@ -15,7 +14,7 @@ namespace Ferry.Protocol.Postgres;
 /// </summary>
 public static class PostgresFrameReader
 {
-    public const int HeaderLength = 5;
+    public const int HeaderLength = PostgresFrameHeader.Size;
 
     /// <summary>
     /// Reads one frame. <see cref="OperationStatus.NeedMoreData"/> leaves the reader where it was; the
@@ -24,46 +23,15 @@ public static class PostgresFrameReader
     /// </summary>
     public static OperationStatus TryRead(ref SequenceReader<byte> reader, int maxMessageLength, out PostgresFrame frame)
     {
-        int length;
-        byte code;
-        ReadOnlySpan<byte> span = reader.UnreadSpan;
-        if (span.Length >= HeaderLength)
-        {
-            code = span[0];
-            length = BinaryPrimitives.ReadInt32BigEndian(span.Slice(1));
-        }
-        else
-        {
-            Span<byte> header = stackalloc byte[HeaderLength];
-            if (!reader.TryCopyTo(header))
-            {
-                frame = default;
-                return OperationStatus.NeedMoreData;
-            }
-
-            code = header[0];
-            length = BinaryPrimitives.ReadInt32BigEndian(header.Slice(1));
-        }
-
-        if (length < 4)
-        {
-            PostgresThrow.InvalidLength(code, length);
-        }
-
-        if (length > maxMessageLength)
-        {
-            PostgresThrow.TooLong(length, maxMessageLength);
-        }
-
-        long total = length + 1L;
-        if (reader.Remaining < total)
+        if (TryPeekHeader(ref reader, maxMessageLength, out PostgresFrameHeader header) != OperationStatus.Done
+            || reader.Remaining < header.FrameLength)
         {
             frame = default;
             return OperationStatus.NeedMoreData;
         }
 
-        frame = new PostgresFrame(code, reader.Sequence.Slice(reader.Position, total));
-        reader.Advance(total);
+        frame = new PostgresFrame(header.Code, reader.Sequence.Slice(reader.Position, header.FrameLength));
+        reader.Advance(header.FrameLength);
         return OperationStatus.Done;
     }
 
@@ -73,45 +41,42 @@ public static class PostgresFrameReader
     /// </summary>
     public static OperationStatus TrySkip(ref SequenceReader<byte> reader, int maxMessageLength, out byte code, out int payloadLength)
     {
-        int length;
-        ReadOnlySpan<byte> span = reader.UnreadSpan;
-        if (span.Length >= HeaderLength)
+        if (TryPeekHeader(ref reader, maxMessageLength, out PostgresFrameHeader header) != OperationStatus.Done
+            || reader.Remaining < header.FrameLength)
         {
-            code = span[0];
-            length = BinaryPrimitives.ReadInt32BigEndian(span.Slice(1));
-        }
-        else
-        {
-            Span<byte> header = stackalloc byte[HeaderLength];
-            if (!reader.TryCopyTo(header))
-            {
-                code = 0;
-                payloadLength = 0;
-                return OperationStatus.NeedMoreData;
-            }
-
-            code = header[0];
-            length = BinaryPrimitives.ReadInt32BigEndian(header.Slice(1));
-        }
-
-        if (length < 4)
-        {
-            PostgresThrow.InvalidLength(code, length);
-        }
-
-        if (length > maxMessageLength)
-        {
-            PostgresThrow.TooLong(length, maxMessageLength);
-        }
-
-        if (reader.Remaining < length + 1L)
-        {
+            code = 0;
             payloadLength = 0;
             return OperationStatus.NeedMoreData;
         }
 
-        reader.Advance(length + 1L);
-        payloadLength = length - 4;
+        reader.Advance(header.FrameLength);
+        code = header.Code;
+        payloadLength = header.PayloadLength;
+        return OperationStatus.Done;
+    }
+
+    /// <summary>
+    /// Validates the header of the next frame without consuming anything: for relays that stream a
+    /// body through without holding it. Needs only the 5 header bytes; throws
+    /// <see cref="PostgresProtocolException"/> on a length below 4 or above <paramref name="maxMessageLength"/>.
+    /// </summary>
+    public static OperationStatus TryPeekHeader(ref SequenceReader<byte> reader, int maxMessageLength, out PostgresFrameHeader header)
+    {
+        ReadOnlySpan<byte> span = reader.UnreadSpan;
+        if (span.Length >= HeaderLength)
+        {
+            header = PostgresFrameHeader.Parse(span, maxMessageLength);
+            return OperationStatus.Done;
+        }
+
+        Span<byte> bytes = stackalloc byte[HeaderLength];
+        if (!reader.TryCopyTo(bytes))
+        {
+            header = default;
+            return OperationStatus.NeedMoreData;
+        }
+
+        header = PostgresFrameHeader.Parse(bytes, maxMessageLength);
         return OperationStatus.Done;
     }
 }

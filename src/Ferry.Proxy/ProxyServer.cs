@@ -1,4 +1,4 @@
-using System.Buffers.Binary;
+using System.Buffers;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -6,6 +6,8 @@ using System.Security.Authentication;
 using Ferry.Proxy.MySql;
 using Ferry.Proxy.Postgres;
 using Ferry.Contracts;
+using Ferry.Protocol.Postgres;
+using Ferry.Protocol.Postgres.Startup;
 
 namespace Ferry.Proxy;
 
@@ -19,9 +21,9 @@ namespace Ferry.Proxy;
 /// </summary>
 public sealed class ProxyServer : IAsyncDisposable
 {
-    public static readonly SslApplicationProtocol TunnelAlpn = new("ferry-tunnel");
-    public static readonly SslApplicationProtocol PostgresAlpn = new("postgresql");
-    public static readonly SslApplicationProtocol MySqlAlpn = new("ferry-mysql");
+    public static readonly SslApplicationProtocol TunnelAlpn = new(Alpn.Tunnel);
+    public static readonly SslApplicationProtocol PostgresAlpn = new(Alpn.Postgres);
+    public static readonly SslApplicationProtocol MySqlAlpn = new(Alpn.MySql);
 
     private readonly ProxyContext _ctx;
     private readonly TcpAcceptLoop _accept;
@@ -50,7 +52,30 @@ public sealed class ProxyServer : IAsyncDisposable
             var filled = 0;
             while (true)
             {
-                while (filled < 8)
+                if (filled > 0 && buffer[0] == TlsClientHello.ContentTypeHandshake)
+                {
+                    await HandleTlsAsync(net, buffer, filled, remote, handshake.Token);
+                    return;
+                }
+                var status = OperationStatus.NeedMoreData;
+                StartupPacketHeader header = default;
+                StartupPacket cancel = default;
+                try
+                {
+                    var reader = new SequenceReader<byte>(new ReadOnlySequence<byte>(buffer, 0, filled));
+                    status = StartupPacketReader.TryPeekHeader(ref reader, out header);
+                    if (status == OperationStatus.Done && header.Kind == StartupPacketKind.CancelRequest)
+                    {
+                        status = StartupPacketReader.TryRead(ref reader, out cancel);
+                    }
+                }
+                catch (PostgresProtocolException)
+                {
+                    // Not PostgreSQL's first packet: answered as a plaintext client would be.
+                    await PostgresProxySession.RefusePlainAsync(net);
+                    return;
+                }
+                if (status == OperationStatus.NeedMoreData)
                 {
                     var n = await net.ReadAsync(buffer.AsMemory(filled), handshake.Token);
                     if (n == 0)
@@ -59,71 +84,41 @@ public sealed class ProxyServer : IAsyncDisposable
                         return;
                     }
                     filled += n;
-                }
-                if (buffer[0] == 0x16)
-                {
-                    await HandleTlsAsync(net, buffer, filled, remote, handshake.Token);
-                    return;
-                }
-                var length = BinaryPrimitives.ReadInt32BigEndian(buffer);
-                var code = BinaryPrimitives.ReadInt32BigEndian(buffer.AsSpan(4));
-                if (length == 8 && code == 80877103)
-                {
-                    // SSLRequest: answer S, then TLS on the same connection.
-                    await net.WriteAsync("S"u8.ToArray(), handshake.Token);
-                    var rest = buffer.AsMemory(8, filled - 8).ToArray();
-                    var ssl = await AuthenticateAsync(new PrefixedStream(net, rest), [], handshake.Token);
-                    if (ssl is not null)
-                    {
-                        await new PostgresProxySession(_ctx, ssl, remote).RunAsync(_accept.Stopping);
-                    }
-                    return;
-                }
-                if (length == 8 && code == 80877104)
-                {
-                    // GSSENCRequest: not supported; the client falls back to SSLRequest.
-                    await net.WriteAsync("N"u8.ToArray(), handshake.Token);
-                    Buffer.BlockCopy(buffer, 8, buffer, 0, filled - 8);
-                    filled -= 8;
                     continue;
                 }
-                if (code == 80877102)
+                switch (header.Kind)
                 {
-                    var packet = await ReadPacketAsync(net, buffer, filled, length, handshake.Token);
-                    if (packet is not null)
-                    {
-                        await PostgresCancel.ForwardAsync(_ctx, packet, remote, _accept.Stopping);
-                    }
-                    await net.DisposeAsync();
-                    return;
+                    case StartupPacketKind.SslRequest:
+                        // Answer S, then TLS on the same connection.
+                        await net.WriteAsync(EncryptionRequest.Accept.ToArray(), handshake.Token);
+                        var rest = buffer.AsMemory(header.Length, filled - header.Length).ToArray();
+                        var ssl = await AuthenticateAsync(new PrefixedStream(net, rest), [], handshake.Token);
+                        if (ssl is not null)
+                        {
+                            await new PostgresProxySession(_ctx, ssl, remote).RunAsync(_accept.Stopping);
+                        }
+                        return;
+                    case StartupPacketKind.GssEncRequest:
+                        // Not supported: the client falls back to SSLRequest.
+                        await net.WriteAsync(EncryptionRequest.Refuse.ToArray(), handshake.Token);
+                        Buffer.BlockCopy(buffer, header.Length, buffer, 0, filled - header.Length);
+                        filled -= header.Length;
+                        continue;
+                    case StartupPacketKind.CancelRequest:
+                        await PostgresCancel.ForwardAsync(_ctx, cancel, remote, _accept.Stopping);
+                        await net.DisposeAsync();
+                        return;
+                    default:
+                        // A StartupMessage without TLS.
+                        await PostgresProxySession.RefusePlainAsync(net);
+                        return;
                 }
-                // A StartupMessage without TLS, or something else entirely.
-                await PostgresProxySession.RefusePlainAsync(net);
-                return;
             }
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or AuthenticationException or SocketException or ObjectDisposedException)
         {
             await net.DisposeAsync();
         }
-    }
-
-    private static async Task<byte[]?> ReadPacketAsync(Stream net, byte[] buffer, int filled, int length, CancellationToken ct)
-    {
-        if (length is < 8 or > 512)
-        {
-            return null;
-        }
-        while (filled < length)
-        {
-            var n = await net.ReadAsync(buffer.AsMemory(filled, length - filled), ct);
-            if (n == 0)
-            {
-                return null;
-            }
-            filled += n;
-        }
-        return buffer.AsSpan(0, length).ToArray();
     }
 
     private async Task HandleTlsAsync(NetworkStream net, byte[] buffer, int filled, IPEndPoint remote, CancellationToken ct)
@@ -147,21 +142,21 @@ public sealed class ProxyServer : IAsyncDisposable
         var prefix = buffer.AsSpan(0, filled).ToArray();
         // HTTPS for the API: ALPN h2/http/1.1, or no ALPN at all (.NET's HttpClient sends none for HTTP/1.1;
         // PostgreSQL 17 direct SSL always sends "postgresql", and PostgreSQL clients otherwise start with SSLRequest).
-        if (_ctx.AuthApiEndPoint is not null && (alpn.Length == 0 || alpn.Any(a => a is "h2" or "http/1.1")) && !alpn.Contains(TunnelAlpn.ToString()) && !alpn.Contains("postgresql") && !alpn.Contains("ferry-mysql"))
+        if (_ctx.AuthApiEndPoint is not null && (alpn.Length == 0 || alpn.Any(a => a is Alpn.Http2 or Alpn.Http11)) && !alpn.Contains(Alpn.Tunnel) && !alpn.Contains(Alpn.Postgres) && !alpn.Contains(Alpn.MySql))
         {
             await ApiPassthrough.RunAsync(new PrefixedStream(net, prefix), _ctx.AuthApiEndPoint, _accept.Stopping);
             return;
         }
         var offered = new List<SslApplicationProtocol>();
-        if (alpn.Contains("ferry-tunnel"))
+        if (alpn.Contains(Alpn.Tunnel))
         {
             offered.Add(TunnelAlpn);
         }
-        if (alpn.Contains("postgresql"))
+        if (alpn.Contains(Alpn.Postgres))
         {
             offered.Add(PostgresAlpn);
         }
-        if (alpn.Contains("ferry-mysql"))
+        if (alpn.Contains(Alpn.MySql))
         {
             offered.Add(MySqlAlpn);
         }

@@ -17,6 +17,13 @@ public static class TlsClientHello
 {
     public const int MaxRecord = 16 * 1024 + 5;
 
+    /// <summary>TLS record content type of a handshake record: the first byte of every TLS connection.</summary>
+    public const byte ContentTypeHandshake = 0x16;
+
+    private const byte HandshakeTypeClientHello = 0x01;
+    private const int ExtensionServerName = 0;
+    private const int ExtensionAlpn = 16;
+
     public enum Result
     {
         NeedMore,
@@ -32,7 +39,7 @@ public static class TlsClientHello
         {
             return Result.NeedMore;
         }
-        if (data[0] != 0x16 || data[1] != 0x03)
+        if (data[0] != ContentTypeHandshake || data[1] != 0x03)
         {
             return Result.NotClientHello;
         }
@@ -46,7 +53,7 @@ public static class TlsClientHello
             return Result.NeedMore;
         }
         var hs = data.Slice(5, recordLength);
-        if (hs[0] != 0x01)
+        if (hs[0] != HandshakeTypeClientHello)
         {
             return Result.NotClientHello;
         }
@@ -58,54 +65,68 @@ public static class TlsClientHello
         {
             body = body[..hsLength];
         }
-        try
-        {
-            var p = 2 + 32;
-            p += 1 + body[p];
-            p += 2 + BinaryPrimitives.ReadUInt16BigEndian(body[p..]);
-            p += 1 + body[p];
-            if (p + 2 > body.Length)
-            {
-                return Result.Parsed;
-            }
-            int extLength = BinaryPrimitives.ReadUInt16BigEndian(body[p..]);
-            p += 2;
-            var ext = body.Slice(p, Math.Min(extLength, body.Length - p));
-            var protocols = new List<string>();
-            while (ext.Length >= 4)
-            {
-                int type = BinaryPrimitives.ReadUInt16BigEndian(ext);
-                int len = BinaryPrimitives.ReadUInt16BigEndian(ext[2..]);
-                if (4 + len > ext.Length)
-                {
-                    break;
-                }
-                var value = ext.Slice(4, len);
-                if (type == 16 && value.Length >= 2)
-                {
-                    var list = value.Slice(2, Math.Min(BinaryPrimitives.ReadUInt16BigEndian(value), value.Length - 2));
-                    while (list.Length > 0 && list[0] + 1 <= list.Length)
-                    {
-                        protocols.Add(Encoding.ASCII.GetString(list.Slice(1, list[0])));
-                        list = list[(1 + list[0])..];
-                    }
-                }
-                else if (type == 0 && value.Length >= 5 && value[2] == 0)
-                {
-                    int nameLen = BinaryPrimitives.ReadUInt16BigEndian(value[3..]);
-                    if (5 + nameLen <= value.Length)
-                    {
-                        serverName = Encoding.ASCII.GetString(value.Slice(5, nameLen));
-                    }
-                }
-                ext = ext[(4 + len)..];
-            }
-            alpn = [.. protocols];
-            return Result.Parsed;
-        }
-        catch (ArgumentOutOfRangeException)
+        // client_version(2) random(32), then session_id, cipher_suites and compression_methods.
+        if (!Skip(ref body, 2 + 32) || !SkipVector(ref body, 1) || !SkipVector(ref body, 2) || !SkipVector(ref body, 1))
         {
             return Result.NotClientHello;
         }
+        if (body.Length < 2)
+        {
+            return Result.Parsed; // no extensions
+        }
+        int extLength = BinaryPrimitives.ReadUInt16BigEndian(body);
+        var ext = body.Slice(2, Math.Min(extLength, body.Length - 2));
+        var protocols = new List<string>();
+        while (ext.Length >= 4)
+        {
+            int type = BinaryPrimitives.ReadUInt16BigEndian(ext);
+            int len = BinaryPrimitives.ReadUInt16BigEndian(ext[2..]);
+            if (4 + len > ext.Length)
+            {
+                break;
+            }
+            var value = ext.Slice(4, len);
+            if (type == ExtensionAlpn && value.Length >= 2)
+            {
+                var list = value.Slice(2, Math.Min(BinaryPrimitives.ReadUInt16BigEndian(value), value.Length - 2));
+                while (list.Length > 0 && list[0] + 1 <= list.Length)
+                {
+                    protocols.Add(Encoding.ASCII.GetString(list.Slice(1, list[0])));
+                    list = list[(1 + list[0])..];
+                }
+            }
+            else if (type == ExtensionServerName && value.Length >= 5 && value[2] == 0)
+            {
+                int nameLen = BinaryPrimitives.ReadUInt16BigEndian(value[3..]);
+                if (5 + nameLen <= value.Length)
+                {
+                    serverName = Encoding.ASCII.GetString(value.Slice(5, nameLen));
+                }
+            }
+            ext = ext[(4 + len)..];
+        }
+        alpn = [.. protocols];
+        return Result.Parsed;
+    }
+
+    private static bool Skip(ref ReadOnlySpan<byte> span, int count)
+    {
+        if (count > span.Length)
+        {
+            return false;
+        }
+        span = span[count..];
+        return true;
+    }
+
+    /// <summary>Skips a vector with a <paramref name="lengthBytes"/>-byte (1 or 2) length prefix.</summary>
+    private static bool SkipVector(ref ReadOnlySpan<byte> span, int lengthBytes)
+    {
+        if (span.Length < lengthBytes)
+        {
+            return false;
+        }
+        var length = lengthBytes == 1 ? span[0] : BinaryPrimitives.ReadUInt16BigEndian(span);
+        return Skip(ref span, lengthBytes + length);
     }
 }

@@ -16,7 +16,7 @@ namespace Ferry.Protocol.Fuzz;
 /// multi-segment paths), decodes every frame with the typed readers, and lets only the typed protocol
 /// exceptions through as "rejected". Anything else (IndexOutOfRange, ArgumentOutOfRange, a hang) is a bug.
 /// </summary>
-internal static class FuzzTargets
+internal static partial class FuzzTargets
 {
     public static readonly IReadOnlyDictionary<string, Action<byte[]>> All = new Dictionary<string, Action<byte[]>>(StringComparer.Ordinal)
     {
@@ -26,6 +26,12 @@ internal static class FuzzTargets
         ["mysql-client"] = data => Guard(data, MySqlClient),
         ["mysql-server"] = data => Guard(data, MySqlServer),
         ["mysql-execute"] = data => Guard(data, MySqlExecute),
+        ["tls-client-hello"] = data => Guard(data, TlsHello),
+        ["pg-sniff"] = data => Guard(data, PgSniff),
+        ["pg-relay-scan"] = data => Guard(data, PgRelayScan),
+        ["pg-streams"] = data => Guard(data, PgStreams),
+        ["mysql-relay-scan"] = data => Guard(data, MySqlRelayScan),
+        ["tunnel-header"] = data => Guard(data, TunnelHeader),
     };
 
     private static void Guard(byte[] data, Action<ReadOnlySequence<byte>> target)

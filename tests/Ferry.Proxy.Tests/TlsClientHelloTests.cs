@@ -59,4 +59,20 @@ public sealed class TlsClientHelloTests
         byte[] sslRequest = [0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f];
         Assert.Equal(TlsClientHello.Result.NotClientHello, TlsClientHello.TryParse(sslRequest, out _, out _));
     }
+
+    [Fact]
+    public async Task ClientHelloCutShortInsideItsRecord_IsRefusedWithoutThrowing()
+    {
+        var hello = await CaptureClientHelloAsync("postgresql", "ferry-tunnel");
+        for (var body = 4; body < hello.Length - 5; body++)
+        {
+            // A record that claims exactly the bytes present, so every field after the cut is missing.
+            var cut = hello[..(5 + body)];
+            cut[3] = (byte)(body >> 8);
+            cut[4] = (byte)body;
+            var result = TlsClientHello.TryParse(cut, out var alpn, out _);
+            Assert.NotEqual(TlsClientHello.Result.NeedMore, result);
+            Assert.True(alpn.Length == 0 || alpn.All(a => a is "postgresql" or "ferry-tunnel"), $"cut at {body}: {string.Join(',', alpn)}");
+        }
+    }
 }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Security.Authentication;
+using Ferry.Contracts;
 using Ferry.Identity;
 using Ferry.Protocol.MySql;
 using Ferry.Protocol.MySql.Handshake;

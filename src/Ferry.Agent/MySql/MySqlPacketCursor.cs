@@ -24,12 +24,12 @@ internal struct MySqlPacketCursor
         var take = Math.Min(_remaining, available);
         _remaining -= take;
         pos += take;
-        if (_remaining > 0 || available - take < MySqlPacketReader.HeaderLength)
+        if (_remaining > 0 || !MySqlPacketReader.TryPeekHeader(buffer, pos, out var header))
         {
             (payloadLength, sequenceId) = (0, 0);
             return false;
         }
-        (payloadLength, sequenceId) = PacketHeader.Peek(buffer, pos);
+        (payloadLength, sequenceId) = header;
         return true;
     }
 

@@ -13,19 +13,19 @@ internal sealed partial class PostgresAgentSession
     private void AuditMessage(PostgresFrame frame)
     {
         AuditEvent e;
-        switch ((char)frame.Code)
+        switch ((FrontendMessageCode)frame.Code)
         {
-            case 'Q':
+            case FrontendMessageCode.Query:
                 e = Audit.NewEvent(AuditEventKinds.DbSessionQuery);
                 e.Query = PgWire.Text(Query.Read(frame).Text);
                 break;
-            case 'P':
+            case FrontendMessageCode.Parse:
                 var parse = Parse.Read(frame);
                 e = Audit.NewEvent(AuditEventKinds.DbSessionParse);
                 e.StatementName = PgWire.Text(parse.StatementName);
                 e.Query = PgWire.Text(parse.QueryText);
                 break;
-            case 'B':
+            case FrontendMessageCode.Bind:
                 var bind = Bind.Read(frame);
                 e = Audit.NewEvent(AuditEventKinds.DbSessionBind);
                 e.StatementName = PgWire.Text(bind.Statement);
@@ -37,12 +37,12 @@ internal sealed partial class PostgresAgentSession
                 }
                 e.Parameters = values;
                 break;
-            case 'E':
+            case FrontendMessageCode.Execute:
                 var execute = Execute.Read(frame);
                 e = Audit.NewEvent(AuditEventKinds.DbSessionExecute);
                 e.Details = new Dictionary<string, string> { ["portal"] = PgWire.Text(execute.Portal) };
                 break;
-            case 'F':
+            case FrontendMessageCode.FunctionCall:
                 var call = FunctionCall.Read(frame);
                 e = Audit.NewEvent(AuditEventKinds.DbSessionFunctionCall);
                 e.Details = new Dictionary<string, string> { ["function_oid"] = call.FunctionOid.ToString(System.Globalization.CultureInfo.InvariantCulture) };

@@ -19,7 +19,7 @@ internal sealed partial class PostgresAgentSession
     // ReadyForQuery, and the client's Terminate is kept from the server.
     private int _cycles;
     private int _readies;
-    private byte _status = (byte)'I';
+    private byte _status = (byte)TransactionStatus.Idle;
     private bool _reusable;
 
     protected override RelayPair StartRelays(CancellationToken stop)
@@ -27,12 +27,12 @@ internal sealed partial class PostgresAgentSession
         _toDb = new PostgresRelay(_clientReader!, _backend!.Stream, Ctx.MaxInspectedMessage)
         {
             Inspect = _pooling
-                ? static code => code is (byte)'Q' or (byte)'P' or (byte)'B' or (byte)'E' or (byte)'F' or (byte)'S'
-                : static code => code is (byte)'Q' or (byte)'P' or (byte)'B' or (byte)'E' or (byte)'F',
+                ? static code => code is (byte)FrontendMessageCode.Query or (byte)FrontendMessageCode.Parse or (byte)FrontendMessageCode.Bind or (byte)FrontendMessageCode.Execute or (byte)FrontendMessageCode.FunctionCall or (byte)FrontendMessageCode.Sync
+                : static code => code is (byte)FrontendMessageCode.Query or (byte)FrontendMessageCode.Parse or (byte)FrontendMessageCode.Bind or (byte)FrontendMessageCode.Execute or (byte)FrontendMessageCode.FunctionCall,
             OnMessage = _pooling
                 ? frame =>
                 {
-                    if (frame.Code is (byte)'Q' or (byte)'S' or (byte)'F')
+                    if (frame.Code is (byte)FrontendMessageCode.Query or (byte)FrontendMessageCode.Sync or (byte)FrontendMessageCode.FunctionCall)
                     {
                         _cycles++;
                     }
@@ -43,7 +43,7 @@ internal sealed partial class PostgresAgentSession
         };
         _toClient = new PostgresRelay(_backend.Reader, _client, Ctx.MaxInspectedMessage)
         {
-            Inspect = _pooling ? static code => code == (byte)'Z' : static _ => false,
+            Inspect = _pooling ? static code => code == (byte)BackendMessageCode.ReadyForQuery : static _ => false,
             OnMessage = _pooling
                 ? frame =>
                 {
@@ -78,7 +78,7 @@ internal sealed partial class PostgresAgentSession
         }
         _backend!.Reader.CancelPendingRead();
         var serverSide = await relays.ToClient;
-        _reusable = serverSide == RelayEnd.Terminated && _toClient!.AtBoundary && _cycles == _readies && _status == (byte)'I';
+        _reusable = serverSide == RelayEnd.Terminated && _toClient!.AtBoundary && _cycles == _readies && _status == (byte)TransactionStatus.Idle;
         return true;
     }
 

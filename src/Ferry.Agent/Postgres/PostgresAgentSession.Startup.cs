@@ -7,33 +7,6 @@ namespace Ferry.Agent.Postgres;
 
 internal sealed partial class PostgresAgentSession
 {
-    private static (List<KeyValuePair<string, string>> Parameters, int Minor, string? Error) ParseStartup(byte[] raw)
-    {
-        var sr = new SequenceReader<byte>(new ReadOnlySequence<byte>(raw));
-        try
-        {
-            if (StartupPacketReader.TryRead(ref sr, out var packet) != OperationStatus.Done)
-            {
-                return ([], 0, "incomplete startup packet");
-            }
-            if (packet.Kind != StartupPacketKind.StartupMessage)
-            {
-                return ([], 0, $"expected a StartupMessage, got {packet.Kind}");
-            }
-            var message = StartupMessage.Read(packet);
-            var list = new List<KeyValuePair<string, string>>();
-            foreach (var p in message.Parameters)
-            {
-                list.Add(new(PgWire.Text(p.Name), PgWire.Text(p.Value)));
-            }
-            return (list, message.MinorVersion, null);
-        }
-        catch (PostgresProtocolException e)
-        {
-            return ([], 0, e.Message);
-        }
-    }
-
     /// <summary>The StartupMessage parameters the database gets: the authorised db user and db name first, then the client's others.</summary>
     private List<KeyValuePair<string, string>> ForDatabase(List<KeyValuePair<string, string>> parameters)
     {
@@ -66,7 +39,7 @@ internal sealed partial class PostgresAgentSession
             byte[]? message;
             try
             {
-                message = await PgWire.ReadMessageAsync(backendReader, PostgresLimits.MaxPreAuthMessageLength * 100, ct);
+                message = await PgWire.ReadMessageAsync(backendReader, PostgresLimits.MaxStartupResponseLength, ct);
             }
             catch (PostgresProtocolException e)
             {
@@ -80,10 +53,10 @@ internal sealed partial class PostgresAgentSession
                 await PgWire.WriteFatalAsync(client, "08006", "ferry: the database closed the connection during start-up");
                 return (false, 0, []);
             }
-            var frame = new PostgresFrame(message[0], new ReadOnlySequence<byte>(message));
-            switch ((char)message[0])
+            var frame = PgWire.Frame(message);
+            switch ((BackendMessageCode)frame.Code)
             {
-                case 'R':
+                case BackendMessageCode.Authentication:
                     var auth = Authentication.Read(frame);
                     if (auth.Code != AuthenticationCode.Ok)
                     {
@@ -94,7 +67,7 @@ internal sealed partial class PostgresAgentSession
                     }
                     await client.WriteAsync(message, ct);
                     break;
-                case 'K':
+                case BackendMessageCode.BackendKeyData:
                     var key = BackendKeyData.Read(frame);
                     backend.ProcessId = key.ProcessId;
                     backend.SecretKey = key.SecretKey.ToArray();
@@ -103,17 +76,17 @@ internal sealed partial class PostgresAgentSession
                     BackendKeyData.Write(w, pid, secret);
                     await client.WriteAsync(w.WrittenMemory, ct);
                     break;
-                case 'E':
+                case BackendMessageCode.ErrorResponse:
                     var err = ErrorResponse.Read(frame);
                     Audit.Denied($"database refused the session: {PgWire.Text(err.Message)}");
                     await client.WriteAsync(message, ct);
                     await client.FlushAsync(ct);
                     return (false, 0, []);
-                case 'Z':
+                case BackendMessageCode.ReadyForQuery:
                     await client.WriteAsync(message, ct);
                     await client.FlushAsync(ct);
                     return (true, pid, secret);
-                case 'S':
+                case BackendMessageCode.ParameterStatus:
                     backend.SetParameter(message);
                     await client.WriteAsync(message, ct);
                     break;

@@ -22,13 +22,13 @@ internal sealed partial class PostgresAgentSession(AgentContext ctx, AgentDataba
     public async Task RunAsync(Stream client, CancellationToken ct)
     {
         var clientReader = ReaderFor(client);
-        byte[]? startup;
+        StartupRequest? startup;
         using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(ct))
         {
             handshake.CancelAfter(Ctx.HandshakeTimeout);
             try
             {
-                startup = await PgWire.ReadStartupPacketAsync(clientReader, handshake.Token);
+                startup = await PgWire.ReadStartupAsync(clientReader, handshake.Token);
             }
             catch (OperationCanceledException)
             {
@@ -45,7 +45,7 @@ internal sealed partial class PostgresAgentSession(AgentContext ctx, AgentDataba
         {
             return;
         }
-        var (parameters, minor, error) = ParseStartup(startup);
+        var (parameters, minor, error) = startup;
         if (error is not null)
         {
             await PgWire.WriteFatalAsync(client, "08P01", error);

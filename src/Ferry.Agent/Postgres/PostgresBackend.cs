@@ -99,5 +99,5 @@ internal sealed class PostgresBackend(Stream stream, DateTimeOffset created) : I
 
     // The message is one array, so the name is one segment.
     private static ReadOnlySpan<byte> ParameterName(byte[] message) =>
-        ParameterStatus.Read(new PostgresFrame(message[0], new ReadOnlySequence<byte>(message))).Name.FirstSpan;
+        ParameterStatus.Read(PgWire.Frame(message)).Name.FirstSpan;
 }

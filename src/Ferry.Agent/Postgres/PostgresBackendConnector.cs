@@ -22,7 +22,7 @@ internal static class PostgresBackendConnector
             await network.WriteAsync(EncryptionRequest.SslRequest.ToArray(), ct);
             var answer = new byte[1];
             await network.ReadExactlyAsync(answer, ct);
-            if (answer[0] != (byte)'S')
+            if (answer[0] != EncryptionRequest.Accept[0])
             {
                 throw new DatabaseConnectException($"database {db.Name} at {db.Host}:{db.Port} does not accept TLS (answered '{(char)answer[0]}'): enable ssl in postgresql.conf");
             }

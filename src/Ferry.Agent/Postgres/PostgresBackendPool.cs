@@ -139,24 +139,25 @@ internal sealed class PostgresBackendPool : IAsyncDisposable
         var completed = false;
         while (true)
         {
-            var message = await PgWire.ReadMessageAsync(backend.Reader, PostgresLimits.MaxPreAuthMessageLength * 100, timeout.Token);
+            var message = await PgWire.ReadMessageAsync(backend.Reader, PostgresLimits.MaxStartupResponseLength, timeout.Token);
             if (message is null)
             {
                 return false;
             }
-            switch ((char)message[0])
+            var frame = PgWire.Frame(message);
+            switch ((BackendMessageCode)frame.Code)
             {
-                case 'C':
+                case BackendMessageCode.CommandComplete:
                     completed = true;
                     break;
-                case 'S':
+                case BackendMessageCode.ParameterStatus:
                     // RESET ALL reports the parameters it changed back: the next session is told these values.
                     backend.SetParameter(message);
                     break;
-                case 'N' or 'A':
+                case BackendMessageCode.NoticeResponse or BackendMessageCode.NotificationResponse:
                     break;
-                case 'Z':
-                    return completed && ReadyForQuery.Read(new PostgresFrame(message[0], new ReadOnlySequence<byte>(message))) == TransactionStatus.Idle;
+                case BackendMessageCode.ReadyForQuery:
+                    return completed && ReadyForQuery.Read(frame) == TransactionStatus.Idle;
                 default:
                     return false;
             }

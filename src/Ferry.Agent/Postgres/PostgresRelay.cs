@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.IO.Pipelines;
 using Ferry.Protocol.Postgres;
 
@@ -110,50 +109,38 @@ internal sealed class PostgresRelay(PipeReader source, Stream destination, int m
     /// <summary>Returns how many bytes from the start of <paramref name="buffer"/> can be forwarded now.</summary>
     private long Scan(in ReadOnlySequence<byte> buffer)
     {
-        long pos = 0;
-        var length = buffer.Length;
-        Span<byte> header = stackalloc byte[PostgresFrameReader.HeaderLength];
-        while (pos < length)
+        var reader = new SequenceReader<byte>(buffer);
+        while (!reader.End)
         {
             if (_remaining > 0)
             {
-                var take = Math.Min(_remaining, length - pos);
+                var take = Math.Min(_remaining, reader.Remaining);
                 _remaining -= take;
-                pos += take;
+                reader.Advance(take);
                 continue;
             }
-            if (length - pos < PostgresFrameReader.HeaderLength)
+            if (PostgresFrameReader.TryPeekHeader(ref reader, PostgresLimits.DefaultMaxMessageLength, out var header) != OperationStatus.Done)
             {
                 break;
             }
-            buffer.Slice(pos, PostgresFrameReader.HeaderLength).CopyTo(header);
-            var code = header[0];
-            if (code == StopBefore)
+            if (header.Code == StopBefore)
             {
                 _stopped = true;
                 break;
             }
-            var declared = BinaryPrimitives.ReadInt32BigEndian(header[1..]);
-            if (declared < 4)
+            if (Inspect(header.Code) && header.Length <= maxInspectedLength)
             {
-                throw new PostgresProtocolException($"invalid message length {declared} for message type 0x{code:x2}");
-            }
-            var frameLength = 1L + declared;
-            if (Inspect(code) && declared <= maxInspectedLength)
-            {
-                if (length - pos < frameLength)
+                if (PostgresFrameReader.TryRead(ref reader, maxInspectedLength, out var frame) != OperationStatus.Done)
                 {
                     break;
                 }
-                var frame = new PostgresFrame(code, buffer.Slice(pos, frameLength));
                 OnMessage?.Invoke(frame);
-                pos += frameLength;
             }
             else
             {
-                _remaining = frameLength;
+                _remaining = header.FrameLength;
             }
         }
-        return pos;
+        return reader.Consumed;
     }
 }

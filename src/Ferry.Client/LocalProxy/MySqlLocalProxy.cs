@@ -10,7 +10,7 @@ namespace Ferry.Client;
 public sealed class MySqlLocalProxy(RoutedCertificateSource certificates, ServerTrust upstreamTrust, ProxyAddress upstream, int port, Action<string>? log = null)
     : LocalProxyServer(certificates, upstreamTrust, upstream, port, log)
 {
-    public const string Alpn = "ferry-mysql";
+    public const string Alpn = Contracts.Alpn.MySql;
 
     protected override async Task HandleAsync(NetworkStream local, CancellationToken ct)
     {

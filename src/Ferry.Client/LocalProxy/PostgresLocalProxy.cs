@@ -1,6 +1,8 @@
-using System.Buffers.Binary;
+using System.Buffers;
 using System.Net.Sockets;
-using System.Text;
+using Ferry.Protocol.Postgres;
+using Ferry.Protocol.Postgres.Backend;
+using Ferry.Protocol.Postgres.Startup;
 
 namespace Ferry.Client;
 
@@ -8,21 +10,14 @@ namespace Ferry.Client;
 /// Local PostgreSQL endpoint. The local client speaks plain text: its SSLRequest/GSSENCRequest are answered 'N';
 /// its first real message (StartupMessage or CancelRequest) is carried upstream after this side sent the proxy an
 /// SSLRequest, read 'S', and finished TLS with the routed certificate.
-/// <code>
-/// SSLRequest / GSSENCRequest / CancelRequest:  int32 length | int32 code (80877103 / 80877104 / 80877102) [| pid | key]
-/// </code>
+/// The first packets are classified by the PostgreSQL codec's startup header reader.
 /// </summary>
 public sealed class PostgresLocalProxy(RoutedCertificateSource certificates, ServerTrust upstreamTrust, ProxyAddress upstream, int port, Action<string>? log = null)
     : LocalProxyServer(certificates, upstreamTrust, upstream, port, log)
 {
-    private const int SslRequestCode = 80877103;
-    private const int GssEncRequestCode = 80877104;
-
-    private static ReadOnlySpan<byte> SslRequest => [0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f];
-
     protected override async Task HandleAsync(NetworkStream local, CancellationToken ct)
     {
-        var head = new byte[8];
+        var head = new byte[StartupPacketHeader.Size];
         for (var round = 0; ; round++)
         {
             if (!await ReadExactlyOrEofAsync(local, head, ct).ConfigureAwait(false))
@@ -30,18 +25,23 @@ public sealed class PostgresLocalProxy(RoutedCertificateSource certificates, Ser
                 return;
             }
 
-            var length = BinaryPrimitives.ReadInt32BigEndian(head);
-            var code = BinaryPrimitives.ReadInt32BigEndian(head.AsSpan(4));
-            if (length == 8 && code is SslRequestCode or GssEncRequestCode && round < 2)
+            StartupPacketHeader header;
+            try
             {
-                // This side is plain text by design (127.0.0.1 only); TLS starts at the proxy hop.
-                await local.WriteAsync("N"u8.ToArray(), ct).ConfigureAwait(false);
-                continue;
+                header = StartupPacketHeader.Parse(head);
+            }
+            catch (PostgresProtocolException e)
+            {
+                // Not PostgreSQL, or a version nobody serves: say so rather than carry it upstream.
+                await FatalError.WriteAsync(local, e.SqlState, e.Message).ConfigureAwait(false);
+                return;
             }
 
-            if (length is < 8 or > 10_000)
+            if (header.Kind is StartupPacketKind.SslRequest or StartupPacketKind.GssEncRequest && round < 2)
             {
-                return; // not PostgreSQL
+                // This side is plain text by design (127.0.0.1 only); TLS starts at the proxy hop.
+                await local.WriteAsync(EncryptionRequest.Refuse.ToArray(), ct).ConfigureAwait(false);
+                continue;
             }
 
             break;
@@ -54,9 +54,9 @@ public sealed class PostgresLocalProxy(RoutedCertificateSource certificates, Ser
 
     private async Task NegotiateTlsAsync(NetworkStream network, CancellationToken ct)
     {
-        await network.WriteAsync(SslRequest.ToArray(), ct).ConfigureAwait(false);
+        await network.WriteAsync(EncryptionRequest.SslRequest.ToArray(), ct).ConfigureAwait(false);
         var answer = new byte[1];
-        if (!await ReadExactlyOrEofAsync(network, answer, ct).ConfigureAwait(false) || answer[0] != (byte)'S')
+        if (!await ReadExactlyOrEofAsync(network, answer, ct).ConfigureAwait(false) || answer[0] != EncryptionRequest.Accept[0])
         {
             throw new FerryClientException($"the Ferry proxy at {Upstream} refused TLS for PostgreSQL: is {Upstream} the proxy's PostgreSQL/web port?");
         }
@@ -77,24 +77,9 @@ public sealed class PostgresLocalProxy(RoutedCertificateSource certificates, Ser
 
     internal static byte[] ErrorResponse(string message)
     {
-        var fields = new List<byte>();
-        void Field(char type, string value)
-        {
-            fields.Add((byte)type);
-            fields.AddRange(Encoding.UTF8.GetBytes(value));
-            fields.Add(0);
-        }
-
-        Field('S', "FATAL");
-        Field('V', "FATAL");
-        Field('C', "08006");
-        Field('M', message);
-        fields.Add(0);
-        var frame = new byte[1 + 4 + fields.Count];
-        frame[0] = (byte)'E';
-        BinaryPrimitives.WriteInt32BigEndian(frame.AsSpan(1), 4 + fields.Count); // length + fields
-        fields.CopyTo(frame, 5);
-        return frame;
+        var w = new ArrayBufferWriter<byte>(64 + message.Length);
+        Protocol.Postgres.Backend.ErrorResponse.Write(w, "FATAL", "08006", message);
+        return w.WrittenSpan.ToArray();
     }
 
     private static async Task<bool> ReadExactlyOrEofAsync(Stream stream, byte[] buffer, CancellationToken ct)

@@ -59,6 +59,22 @@ public readonly struct HandshakeResponse41
 
     public ConnectAttributeEnumerator ConnectAttributes => new(_attributes);
 
+    /// <summary>
+    /// The capability flags a client's first packet (HandshakeResponse41 or SSLRequest) starts with, without
+    /// validating the rest: enough to answer even a malformed one with an ERR it can read. A payload too short
+    /// to hold them yields <see cref="MySqlCapabilities.Protocol41"/>.
+    /// </summary>
+    public static MySqlCapabilities PeekCapabilities(in ReadOnlySequence<byte> payload)
+    {
+        if (payload.Length < 4)
+        {
+            return MySqlCapabilities.Protocol41;
+        }
+
+        var r = new MySqlPayloadReader(payload, "HandshakeResponse41");
+        return (MySqlCapabilities)r.ReadUInt32();
+    }
+
     public static HandshakeResponse41 Read(ReadOnlySequence<byte> payload)
     {
         var r = new MySqlPayloadReader(payload, "HandshakeResponse41");

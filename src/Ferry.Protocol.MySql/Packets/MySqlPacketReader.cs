@@ -14,7 +14,7 @@ namespace Ferry.Protocol.MySql.Packets;
 /// </summary>
 public static class MySqlPacketReader
 {
-    public const int HeaderLength = 4;
+    public const int HeaderLength = MySqlPacketHeader.Size;
 
     /// <summary>
     /// Reads one physical packet. Incomplete input consumes nothing. A declared length above
@@ -98,28 +98,49 @@ public static class MySqlPacketReader
         return OperationStatus.Done;
     }
 
-    private static bool TryPeekHeader(ref SequenceReader<byte> reader, long offset, out int length, out byte sequenceId)
+    /// <summary>
+    /// Reads the header of the packet starting <paramref name="offset"/> bytes into <paramref name="buffer"/>
+    /// without consuming anything: for relays that stream payloads through. False when the 4 header bytes
+    /// are not all there yet.
+    /// </summary>
+    public static bool TryPeekHeader(in ReadOnlySequence<byte> buffer, long offset, out MySqlPacketHeader header)
     {
-        ReadOnlySpan<byte> span = reader.UnreadSpan;
-        if (span.Length >= offset + HeaderLength)
+        if (buffer.Length - offset < HeaderLength)
         {
-            span = span.Slice((int)offset);
-            length = span[0] | (span[1] << 8) | (span[2] << 16);
-            sequenceId = span[3];
+            header = default;
+            return false;
+        }
+
+        ReadOnlySpan<byte> first = buffer.FirstSpan;
+        if (first.Length >= offset + HeaderLength)
+        {
+            header = MySqlPacketHeader.Parse(first.Slice((int)offset));
             return true;
         }
 
-        if (reader.Remaining < offset + HeaderLength)
+        Span<byte> bytes = stackalloc byte[HeaderLength];
+        buffer.Slice(offset, HeaderLength).CopyTo(bytes);
+        header = MySqlPacketHeader.Parse(bytes);
+        return true;
+    }
+
+    private static bool TryPeekHeader(ref SequenceReader<byte> reader, long offset, out int length, out byte sequenceId)
+    {
+        ReadOnlySpan<byte> span = reader.UnreadSpan;
+        MySqlPacketHeader header;
+        if (span.Length >= offset + HeaderLength)
+        {
+            header = MySqlPacketHeader.Parse(span.Slice((int)offset));
+        }
+        else if (!TryPeekHeader(reader.UnreadSequence, offset, out header))
         {
             length = 0;
             sequenceId = 0;
             return false;
         }
 
-        Span<byte> header = stackalloc byte[HeaderLength];
-        reader.UnreadSequence.Slice(offset, HeaderLength).CopyTo(header);
-        length = header[0] | (header[1] << 8) | (header[2] << 16);
-        sequenceId = header[3];
+        length = header.PayloadLength;
+        sequenceId = header.SequenceId;
         return true;
     }
 }

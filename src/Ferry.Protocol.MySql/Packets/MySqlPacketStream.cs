@@ -25,14 +25,15 @@ public static class MySqlPacketStream
             }
             read += n;
         }
-        var length = header[0] | (header[1] << 8) | (header[2] << 16);
+        var parsed = MySqlPacketHeader.Parse(header);
+        var length = parsed.PayloadLength;
         if (length > maxPayloadLength || length >= MySqlLimits.MaxPacketPayload)
         {
             MySqlThrow.TooLarge(length, maxPayloadLength);
         }
         var payload = new byte[length];
         await stream.ReadExactlyAsync(payload, ct);
-        return (header[3], payload);
+        return (parsed.SequenceId, payload);
     }
 
     /// <summary>Writes <paramref name="payload"/> as one packet with the given sequence id and flushes.</summary>

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Binary;
 
 namespace Ferry.Protocol.Postgres.Startup;
 
@@ -15,7 +14,7 @@ namespace Ferry.Protocol.Postgres.Startup;
 /// </summary>
 public static class StartupPacketReader
 {
-    public const int HeaderLength = 8;
+    public const int HeaderLength = StartupPacketHeader.Size;
 
     /// <summary>
     /// Reads one startup-family packet, no more than <paramref name="maxLength"/> bytes (PostgreSQL's
@@ -24,68 +23,40 @@ public static class StartupPacketReader
     /// </summary>
     public static OperationStatus TryRead(ref SequenceReader<byte> reader, out StartupPacket packet, int maxLength = PostgresLimits.MaxStartupPacketLength)
     {
-        Span<byte> header = stackalloc byte[HeaderLength];
-        if (!reader.TryCopyTo(header.Slice(0, 4)))
+        if (TryPeekHeader(ref reader, out StartupPacketHeader header, maxLength) != OperationStatus.Done
+            || reader.Remaining < header.Length)
         {
             packet = default;
             return OperationStatus.NeedMoreData;
         }
 
-        int length = BinaryPrimitives.ReadInt32BigEndian(header);
-        if (length < HeaderLength || length > maxLength)
-        {
-            PostgresThrow.InvalidStartupLength(length);
-        }
-
-        if (!reader.TryCopyTo(header))
-        {
-            packet = default;
-            return OperationStatus.NeedMoreData;
-        }
-
-        int code = BinaryPrimitives.ReadInt32BigEndian(header.Slice(4));
-        StartupPacketKind kind = Classify(code, length);
-        if (reader.Remaining < length)
-        {
-            packet = default;
-            return OperationStatus.NeedMoreData;
-        }
-
-        packet = new StartupPacket(kind, code, reader.UnreadSequence.Slice(0, length));
-        reader.Advance(length);
+        packet = new StartupPacket(header.Kind, header.Code, reader.UnreadSequence.Slice(0, header.Length));
+        reader.Advance(header.Length);
         return OperationStatus.Done;
     }
 
-    private static StartupPacketKind Classify(int code, int length)
+    /// <summary>
+    /// Classifies the next packet from its 8-byte header without consuming anything, so a listener can
+    /// decide (TLS, GSS refusal, cancel, startup) before the body arrives. The length is checked as soon
+    /// as its 4 bytes are there. Throws like <see cref="TryRead"/>.
+    /// </summary>
+    public static OperationStatus TryPeekHeader(ref SequenceReader<byte> reader, out StartupPacketHeader header, int maxLength = PostgresLimits.MaxStartupPacketLength)
     {
-        switch (code)
+        Span<byte> bytes = stackalloc byte[HeaderLength];
+        if (!reader.TryCopyTo(bytes.Slice(0, 4)))
         {
-            case StartupCodes.SslRequest:
-                ExpectLength(length, length == HeaderLength);
-                return StartupPacketKind.SslRequest;
-            case StartupCodes.GssEncRequest:
-                ExpectLength(length, length == HeaderLength);
-                return StartupPacketKind.GssEncRequest;
-            case StartupCodes.CancelRequest:
-                // process id (4) + secret key (4 bytes in 3.0, up to 256 in 3.2)
-                ExpectLength(length, length >= HeaderLength + 4 + CancelRequest.MinKeyLength
-                    && length <= HeaderLength + 4 + CancelRequest.MaxKeyLength);
-                return StartupPacketKind.CancelRequest;
-            default:
-                if (code >> 16 != 3)
-                {
-                    PostgresThrow.UnsupportedProtocol((uint)code);
-                }
-
-                return StartupPacketKind.StartupMessage;
+            header = default;
+            return OperationStatus.NeedMoreData;
         }
-    }
 
-    private static void ExpectLength(int length, bool ok)
-    {
-        if (!ok)
+        StartupPacketHeader.ParseLength(bytes, maxLength);
+        if (!reader.TryCopyTo(bytes))
         {
-            PostgresThrow.InvalidStartupLength(length);
+            header = default;
+            return OperationStatus.NeedMoreData;
         }
+
+        header = StartupPacketHeader.Parse(bytes, maxLength);
+        return OperationStatus.Done;
     }
 }

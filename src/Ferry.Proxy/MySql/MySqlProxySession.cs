@@ -94,7 +94,7 @@ internal sealed class MySqlProxySession(ProxyContext ctx, IPEndPoint remote)
         {
             if (!SslRequest.IsSslRequest(new ReadOnlySequence<byte>(payload)))
             {
-                _clientCaps = payload.Length >= 4 ? (MySqlCapabilities)BitConverter.ToUInt32(payload, 0) : MySqlCapabilities.Protocol41;
+                _clientCaps = HandshakeResponse41.PeekCapabilities(new ReadOnlySequence<byte>(payload));
                 await DenyAsync(client, (byte)(seq + 1), null, "", SecureTransportRequired, "HY000",
                     "TLS is required: connect with --ssl-mode=VERIFY_IDENTITY (mariadb: --ssl --ssl-verify-server-cert) and the certificate and key from `ferry db login`");
                 return (client, null);

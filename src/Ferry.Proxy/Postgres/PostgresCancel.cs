@@ -1,28 +1,26 @@
-using System.Buffers.Binary;
+using System.Buffers;
 using System.Net;
 using Ferry.Contracts;
+using Ferry.Protocol.Postgres.Startup;
 
 namespace Ferry.Proxy.Postgres;
 
 /// <summary>Routes a CancelRequest (plain or inside TLS) to the agent that minted its key.</summary>
 internal static class PostgresCancel
 {
-    public static async Task ForwardAsync(ProxyContext ctx, byte[] packet, IPEndPoint remote, CancellationToken ct)
+    public static async Task ForwardAsync(ProxyContext ctx, StartupPacket packet, IPEndPoint remote, CancellationToken ct)
     {
-        if (packet.Length < 16)
-        {
-            return;
-        }
+        var request = CancelRequest.Read(packet);
         var minute = ctx.Time.GetUtcNow().ToUnixTimeSeconds() / 60;
         if (ctx.Cancels.IsThrottled(remote.Address, minute))
         {
             return;
         }
-        var pid = BinaryPrimitives.ReadInt32BigEndian(packet.AsSpan(8));
-        if (!ctx.Cancels.TryGet(remote.Address, minute, pid, packet.AsSpan(12), out var agentId, out var database))
+        if (!ctx.Cancels.TryGet(remote.Address, minute, request.ProcessId, request.SecretKey.ToArray(), out var agentId, out var database))
         {
             return;
         }
+        var raw = packet.Raw.ToArray();
         foreach (var (tunnel, _) in ctx.Agents.Find(database))
         {
             if (tunnel.AgentId != agentId)
@@ -32,7 +30,7 @@ internal static class PostgresCancel
             try
             {
                 await using var stream = await tunnel.OpenStreamAsync(ct);
-                await stream.WriteAsync(new StreamHeader(StreamKind.PostgresCancel, remote.ToString(), database, [], packet).Encode(), ct);
+                await stream.WriteAsync(new StreamHeader(StreamKind.PostgresCancel, remote.ToString(), database, [], raw).Encode(), ct);
                 await stream.FlushAsync(ct);
                 // Wait for the agent to finish (it closes the stream) so the client's cancel
                 // connection closes after the cancel was delivered, as with PostgreSQL itself.

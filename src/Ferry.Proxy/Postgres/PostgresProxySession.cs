@@ -1,7 +1,8 @@
-using System.Buffers.Binary;
+using System.Buffers;
 using System.Net;
 using System.Net.Security;
 using Ferry.Identity;
+using Ferry.Protocol.Postgres;
 using Ferry.Protocol.Postgres.Backend;
 using Ferry.Protocol.Postgres.Startup;
 using Ferry.Contracts;
@@ -24,29 +25,31 @@ internal sealed class PostgresProxySession(ProxyContext ctx, SslStream client, I
     public async Task RunAsync(CancellationToken ct)
     {
         await using var _ = client;
-        byte[]? packet;
+        StartupPacketHeader startup;
+        byte[] packet;
         using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(ct))
         {
             handshake.CancelAfter(ctx.HandshakeTimeout);
             try
             {
-                packet = await ReadStartupAsync(client, handshake.Token);
+                (startup, packet) = await StartupPacketStream.ReadAsync(client, PostgresLimits.MaxStartupPacketLength, handshake.Token);
             }
             catch (OperationCanceledException)
             {
                 await WriteFatalAsync(client, "08P01", "ferry: timed out waiting for the StartupMessage");
                 return;
             }
+            catch (PostgresProtocolException e)
+            {
+                await WriteFatalAsync(client, e.SqlState, $"ferry: {e.Message}");
+                return;
+            }
         }
-        if (packet is null)
+        if (startup.Kind == StartupPacketKind.CancelRequest)
         {
-            await WriteFatalAsync(client, "08P01", "ferry: invalid startup packet length (the limit before authentication is 10000 bytes)");
-            return;
-        }
-        var code = BinaryPrimitives.ReadInt32BigEndian(packet.AsSpan(4));
-        if (code == 80877102)
-        {
-            await PostgresCancel.ForwardAsync(ctx, packet, remote, ct);
+            var reader = new SequenceReader<byte>(new ReadOnlySequence<byte>(packet));
+            StartupPacketReader.TryRead(ref reader, out var cancel);
+            await PostgresCancel.ForwardAsync(ctx, cancel, remote, ct);
             return;
         }
 
@@ -126,35 +129,28 @@ internal sealed class PostgresProxySession(ProxyContext ctx, SslStream client, I
     {
         int pid = 0;
         byte[]? secret = null;
-        var header = new byte[5];
         try
         {
             while (true)
             {
-                await agent.ReadExactlyAsync(header, ct);
-                var length = BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(1));
-                if (length is < 4 or > 1024 * 1024)
+                var (frame, bytes) = await PostgresFrameStream.ReadAsync(agent, PostgresLimits.MaxStartupResponseLength, ct);
+                var code = (BackendMessageCode)frame.Code;
+                if (code == BackendMessageCode.BackendKeyData)
                 {
-                    return (pid, secret);
-                }
-                var body = new byte[length - 4];
-                await agent.ReadExactlyAsync(body, ct);
-                if (header[0] == (byte)'K' && body.Length >= 8)
-                {
-                    pid = BinaryPrimitives.ReadInt32BigEndian(body);
-                    secret = body[4..];
+                    var key = BackendKeyData.Read(frame);
+                    pid = key.ProcessId;
+                    secret = key.SecretKey.ToArray();
                     ctx.Cancels.Add(pid, secret, agentId, database);
                 }
-                await client.WriteAsync(header, ct);
-                await client.WriteAsync(body, ct);
-                if (header[0] is (byte)'Z' or (byte)'E')
+                await client.WriteAsync(bytes, ct);
+                if (code is BackendMessageCode.ReadyForQuery or BackendMessageCode.ErrorResponse)
                 {
                     await client.FlushAsync(ct);
                     return (pid, secret);
                 }
             }
         }
-        catch (Exception e) when (e is IOException or EndOfStreamException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or PostgresProtocolException)
         {
             return (pid, secret);
         }
@@ -167,20 +163,4 @@ internal sealed class PostgresProxySession(ProxyContext ctx, SslStream client, I
     }
 
     internal static Task WriteFatalAsync(Stream stream, string sqlState, string message) => FatalError.WriteAsync(stream, sqlState, message);
-
-    /// <summary>Reads the first startup-family packet whole (at most 10,000 bytes before authentication).</summary>
-    private static async Task<byte[]?> ReadStartupAsync(Stream stream, CancellationToken ct)
-    {
-        var lengthBytes = new byte[4];
-        await stream.ReadExactlyAsync(lengthBytes, ct);
-        var length = BinaryPrimitives.ReadInt32BigEndian(lengthBytes);
-        if (length is < 8 or > 10_000)
-        {
-            return null;
-        }
-        var packet = new byte[length];
-        lengthBytes.CopyTo(packet, 0);
-        await stream.ReadExactlyAsync(packet.AsMemory(4), ct);
-        return packet;
-    }
 }

@@ -1,10 +1,11 @@
 using System.Buffers.Binary;
 
-namespace Ferry.Protocol.MySql.Handshake;
+namespace Ferry.Contracts;
 
 /// <summary>
-/// Ferry's own record, not MySQL's: what the proxy learned while it played the server's part of the
-/// handshake, passed to the agent in the tunnel stream header. The agent answers the client with OK or
+/// The MySQL half of the tunnel stream header (<see cref="StreamHeader.Extra"/> of a <see cref="StreamKind.MySql"/>
+/// stream). Ferry's own record, not MySQL's: what the proxy learned while it played the server's part of the
+/// handshake, passed to the agent. The agent answers the client with OK or
 /// ERR at <see cref="NextSequenceId"/>, then relays commands.
 /// <code>
 ///  +-------------+-----------------+--------------------+----------------------------------------+
@@ -28,12 +29,12 @@ public sealed record ProxyHandshakePrelude(byte NextSequenceId, uint ConnectionI
         return buffer;
     }
 
-    /// <summary>Decodes a prelude; throws <see cref="MySqlProtocolException"/> when it is not one.</summary>
+    /// <summary>Decodes a prelude; throws <see cref="InvalidDataException"/> when it is not one, as <see cref="StreamHeader"/> does.</summary>
     public static ProxyHandshakePrelude Decode(ReadOnlySpan<byte> bytes)
     {
         if (bytes.Length < FixedLength || bytes[0] != Version)
         {
-            throw new MySqlProtocolException("the proxy's MySQL handshake record is missing or of an unknown version");
+            throw new InvalidDataException("the proxy's MySQL handshake record is missing or of an unknown version");
         }
         return new ProxyHandshakePrelude(bytes[1], BinaryPrimitives.ReadUInt32LittleEndian(bytes[2..]), bytes[FixedLength..].ToArray());
     }
