@@ -1,4 +1,5 @@
 using System.Globalization;
+using Ferry.Text;
 using YamlDotNet.RepresentationModel;
 
 namespace Ferry.Config;
@@ -124,7 +125,7 @@ public sealed class YamlNodeReader
         {
             return fallback;
         }
-        return node is YamlScalarNode s && Units.TryParseDuration(s.Value, out var v)
+        return node is YamlScalarNode s && DurationText.TryParse(s.Value, out var v)
             ? v
             : throw Error(node, key, $"expected a duration such as 30s, 5m or 12h, got '{Text(node)}'");
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Ferry.Contracts;
+using Ferry.Text;
 
 namespace Ferry.Auth.Admin;
 
@@ -37,7 +38,7 @@ internal static class AdminLocks
             var list = await s.ListLocksAsync(ct).ConfigureAwait(false);
             await w.WriteAsync(o.Json(r)
                 ? AdminOptions.ToJson(list, AuthApiJsonContext.Default.ListLockInfo) + "\n"
-                : TextTable.Render(["ID", "KIND", "TARGET", "EXPIRES", "MESSAGE"], list.Select(l => (IReadOnlyList<string>)
+                : TextTable.RenderUnderlined(["ID", "KIND", "TARGET", "EXPIRES", "MESSAGE"], list.Select(l => (IReadOnlyList<string>)
                     [l.Id, l.Kind, l.Target, l.ExpiresAt is { } e ? AdminTokens.Time(e) : "never", l.Message ?? ""]))).ConfigureAwait(false);
         }, ct));
         locks.Add(ls);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Ferry.Contracts;
+using Ferry.Text;
 
 namespace Ferry.Auth.Admin;
 
@@ -29,7 +30,7 @@ internal static class AdminRoles
             var list = await s.ListRolesAsync(ct).ConfigureAwait(false);
             await w.WriteAsync(o.Json(r)
                 ? AdminOptions.ToJson(list, AuthApiJsonContext.Default.ListRoleInfo) + "\n"
-                : TextTable.Render(["ROLE", "BUILT-IN"], list.Select(x => (IReadOnlyList<string>)[x.Name, x.BuiltIn ? "yes" : ""]))).ConfigureAwait(false);
+                : TextTable.RenderUnderlined(["ROLE", "BUILT-IN"], list.Select(x => (IReadOnlyList<string>)[x.Name, x.BuiltIn ? "yes" : ""]))).ConfigureAwait(false);
         }, ct));
         roles.Add(ls);
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Ferry.Contracts;
 using Ferry.Rbac;
+using Ferry.Text;
 
 namespace Ferry.Auth.Admin;
 
@@ -32,7 +33,7 @@ internal static class AdminTokens
             var list = await s.ListTokensAsync(ct).ConfigureAwait(false);
             await w.WriteAsync(o.Json(r)
                 ? AdminOptions.ToJson(list, AuthApiJsonContext.Default.ListJoinTokenInfo) + "\n"
-                : TextTable.Render(["ID", "ROLE", "USE", "USES", "EXPIRES"], list.Select(t => (IReadOnlyList<string>)
+                : TextTable.RenderUnderlined(["ID", "ROLE", "USE", "USES", "EXPIRES"], list.Select(t => (IReadOnlyList<string>)
                     [t.Id, t.Role, t.MultiUse ? "multi" : "single", t.Uses.ToString(CultureInfo.InvariantCulture), Time(t.ExpiresAt)]))).ConfigureAwait(false);
         }, ct));
         tokens.Add(ls);

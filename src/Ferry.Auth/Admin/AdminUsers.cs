@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Ferry.Contracts;
+using Ferry.Text;
 
 namespace Ferry.Auth.Admin;
 
@@ -29,7 +30,7 @@ internal static class AdminUsers
             var list = await s.ListUsersAsync(ct).ConfigureAwait(false);
             await w.WriteAsync(o.Json(r)
                 ? AdminOptions.ToJson(list, AuthApiJsonContext.Default.ListUserInfo) + "\n"
-                : TextTable.Render(["USER", "ROLES", "TRAITS"], list.Select(u => (IReadOnlyList<string>)
+                : TextTable.RenderUnderlined(["USER", "ROLES", "TRAITS"], list.Select(u => (IReadOnlyList<string>)
                     [u.Name, string.Join(",", u.Roles), string.Join(" ", u.Traits.Select(t => t.Key + "=" + string.Join(",", t.Value)))]))).ConfigureAwait(false);
         }, ct));
         users.Add(ls);
