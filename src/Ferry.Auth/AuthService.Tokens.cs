@@ -240,6 +240,4 @@ public sealed partial class AuthService
         Uses = r.Uses,
         ExpiresAt = r.ExpiresAt,
     };
-
-    internal static string FormatDuration(TimeSpan span) => span.TotalSeconds.ToString("0", CultureInfo.InvariantCulture) + "s";
 }

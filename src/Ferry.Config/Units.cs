@@ -2,54 +2,9 @@ using System.Globalization;
 
 namespace Ferry.Config;
 
-/// <summary>Parsing of durations (30s, 5m, 12h, 7d, 1h30m), sizes (64KiB, 16MiB) and host:port.</summary>
+/// <summary>Parsing of sizes (64KiB, 16MiB) and host:port; durations are <see cref="Ferry.Text.DurationText"/>.</summary>
 public static class Units
 {
-    public static bool TryParseDuration(string? text, out TimeSpan value)
-    {
-        value = TimeSpan.Zero;
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return false;
-        }
-        var s = text.Trim();
-        var total = TimeSpan.Zero;
-        var i = 0;
-        while (i < s.Length)
-        {
-            var start = i;
-            while (i < s.Length && (char.IsAsciiDigit(s[i]) || s[i] == '.'))
-            {
-                i++;
-            }
-            if (start == i || !double.TryParse(s.AsSpan(start, i - start), NumberStyles.Float, CultureInfo.InvariantCulture, out var n))
-            {
-                return false;
-            }
-            var unitStart = i;
-            while (i < s.Length && char.IsAsciiLetter(s[i]))
-            {
-                i++;
-            }
-            var unit = s[unitStart..i];
-            total += unit switch
-            {
-                "ms" => TimeSpan.FromMilliseconds(n),
-                "s" => TimeSpan.FromSeconds(n),
-                "m" => TimeSpan.FromMinutes(n),
-                "h" => TimeSpan.FromHours(n),
-                "d" => TimeSpan.FromDays(n),
-                _ => TimeSpan.MinValue,
-            };
-            if (total < TimeSpan.Zero)
-            {
-                return false;
-            }
-        }
-        value = total;
-        return true;
-    }
-
     public static bool TryParseSize(string? text, out long value)
     {
         value = 0;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Ferry.Text;
 using YamlDotNet.RepresentationModel;
 
 namespace Ferry.Config;
@@ -23,14 +24,9 @@ public sealed class YamlNodeReader
 
     public static YamlNodeReader FromText(string text, string file)
     {
-        var stream = new YamlStream();
-        try
+        if (!StrictYaml.TryLoad(text, out var stream, out var syntax))
         {
-            stream.Load(new StringReader(text));
-        }
-        catch (YamlDotNet.Core.YamlException ex)
-        {
-            throw new ConfigException($"{file}:{ex.Start.Line}:{ex.Start.Column}: invalid YAML: {ex.InnerException?.Message ?? ex.Message}");
+            throw new ConfigException(StrictYaml.At(file, syntax.Line, syntax.Column, "", "invalid YAML: " + syntax.Message));
         }
         if (stream.Documents.Count == 0)
         {
@@ -38,8 +34,7 @@ public sealed class YamlNodeReader
         }
         if (stream.Documents[0].RootNode is not YamlMappingNode map)
         {
-            var n = stream.Documents[0].RootNode;
-            throw new ConfigException($"{file}:{n.Start.Line}:{n.Start.Column}: expected a mapping of keys at the top level");
+            throw new ConfigException(StrictYaml.At(file, stream.Documents[0].RootNode, "", "expected a mapping of keys at the top level"));
         }
         return new YamlNodeReader(map, file, "");
     }
@@ -47,7 +42,7 @@ public sealed class YamlNodeReader
     private string KeyPath(string key) => _path.Length == 0 ? key : _path + "." + key;
 
     public ConfigException Error(YamlNode node, string key, string message) =>
-        new($"{_file}:{node.Start.Line}:{node.Start.Column}: {KeyPath(key)}: {message}");
+        new(StrictYaml.At(_file, node, KeyPath(key), message));
 
     private YamlNode? Find(string key)
     {
@@ -64,7 +59,7 @@ public sealed class YamlNodeReader
     public string? String(string key, string? fallback = null)
     {
         var node = Find(key);
-        if (node is null || IsNull(node))
+        if (node is null || StrictYaml.IsNull(node))
         {
             return fallback;
         }
@@ -78,7 +73,7 @@ public sealed class YamlNodeReader
     public bool Bool(string key, bool fallback)
     {
         var node = Find(key);
-        if (node is null || IsNull(node))
+        if (node is null || StrictYaml.IsNull(node))
         {
             return fallback;
         }
@@ -90,7 +85,7 @@ public sealed class YamlNodeReader
     public int Int(string key, int fallback, int min = int.MinValue, int max = int.MaxValue)
     {
         var node = Find(key);
-        if (node is null || IsNull(node))
+        if (node is null || StrictYaml.IsNull(node))
         {
             return fallback;
         }
@@ -105,28 +100,24 @@ public sealed class YamlNodeReader
         return v;
     }
 
-    public long Size(string key, long fallback)
-    {
-        var node = Find(key);
-        if (node is null || IsNull(node))
-        {
-            return fallback;
-        }
-        return node is YamlScalarNode s && Units.TryParseSize(s.Value, out var v)
-            ? v
-            : throw Error(node, key, $"expected a size such as 16MiB or 65536, got '{Text(node)}'");
-    }
+    public long Size(string key, long fallback) =>
+        Parsed(key, fallback, Units.TryParseSize, "a size such as 16MiB or 65536");
 
-    public TimeSpan Duration(string key, TimeSpan fallback)
+    public TimeSpan Duration(string key, TimeSpan fallback) =>
+        Parsed(key, fallback, DurationText.TryParse, "a duration such as 30s, 5m or 12h");
+
+    private delegate bool TryParser<T>(string? text, out T value);
+
+    private T Parsed<T>(string key, T fallback, TryParser<T> parse, string expected)
     {
         var node = Find(key);
-        if (node is null || IsNull(node))
+        if (node is null || StrictYaml.IsNull(node))
         {
             return fallback;
         }
-        return node is YamlScalarNode s && Units.TryParseDuration(s.Value, out var v)
+        return node is YamlScalarNode s && parse(s.Value, out var v)
             ? v
-            : throw Error(node, key, $"expected a duration such as 30s, 5m or 12h, got '{Text(node)}'");
+            : throw Error(node, key, $"expected {expected}, got '{Text(node)}'");
     }
 
     public string Address(string key, string fallback)
@@ -142,7 +133,7 @@ public sealed class YamlNodeReader
     public T Enum<T>(string key, T fallback, params (string Name, T Value)[] values)
     {
         var node = Find(key);
-        if (node is null || IsNull(node))
+        if (node is null || StrictYaml.IsNull(node))
         {
             return fallback;
         }
@@ -160,7 +151,7 @@ public sealed class YamlNodeReader
     public IReadOnlyList<string> StringList(string key)
     {
         var node = Find(key);
-        if (node is null || IsNull(node))
+        if (node is null || StrictYaml.IsNull(node))
         {
             return [];
         }
@@ -183,7 +174,7 @@ public sealed class YamlNodeReader
     public IReadOnlyDictionary<string, string> StringMap(string key)
     {
         var node = Find(key);
-        if (node is null || IsNull(node))
+        if (node is null || StrictYaml.IsNull(node))
         {
             return new Dictionary<string, string>();
         }
@@ -206,7 +197,7 @@ public sealed class YamlNodeReader
     public YamlNodeReader? Section(string key)
     {
         var node = Find(key);
-        if (node is null || IsNull(node))
+        if (node is null || StrictYaml.IsNull(node))
         {
             return null;
         }
@@ -218,7 +209,7 @@ public sealed class YamlNodeReader
     public IReadOnlyList<YamlNodeReader> SectionList(string key)
     {
         var node = Find(key);
-        if (node is null || IsNull(node))
+        if (node is null || StrictYaml.IsNull(node))
         {
             return [];
         }
@@ -247,7 +238,7 @@ public sealed class YamlNodeReader
             if (!_known.Contains(name))
             {
                 var hint = _known.Count > 0 ? $" (known keys: {string.Join(", ", _known.Order(StringComparer.Ordinal))})" : "";
-                throw new ConfigException($"{_file}:{k.Start.Line}:{k.Start.Column}: {KeyPath(name)}: unknown key{hint}");
+                throw new ConfigException(StrictYaml.At(_file, k, KeyPath(name), "unknown key" + hint));
             }
         }
     }
@@ -256,12 +247,9 @@ public sealed class YamlNodeReader
     {
         var node = Find(key);
         return node is null
-            ? new ConfigException($"{_file}:{_node.Start.Line}:{_node.Start.Column}: {KeyPath(key)}: {message}")
+            ? new ConfigException(StrictYaml.At(_file, _node, KeyPath(key), message))
             : Error(node, key, message);
     }
-
-    private static bool IsNull(YamlNode node) =>
-        node is YamlScalarNode { Value: null or "" or "~" or "null", Style: not YamlDotNet.Core.ScalarStyle.DoubleQuoted and not YamlDotNet.Core.ScalarStyle.SingleQuoted };
 
     private static string Text(YamlNode node) => node is YamlScalarNode s ? s.Value ?? "" : node.NodeType.ToString().ToLowerInvariant();
 }

@@ -1,3 +1,5 @@
+using Ferry.Config;
+
 namespace Ferry.Rbac;
 
 /// <summary>One problem found in a role document, with the field path and its position.</summary>
@@ -9,8 +11,5 @@ namespace Ferry.Rbac;
 public sealed record RoleValidationError(string Source, long Line, long Column, string Path, string Message)
 {
     /// <summary>Formats as <c>role.yaml:7:5: allow.db_labels.env: expected a string or a list of strings</c>.</summary>
-    public override string ToString() =>
-        Path.Length == 0
-            ? $"{Source}:{Line}:{Column}: {Message}"
-            : $"{Source}:{Line}:{Column}: {Path}: {Message}";
+    public override string ToString() => StrictYaml.At(Source, Line, Column, Path, Message);
 }

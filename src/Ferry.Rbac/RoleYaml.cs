@@ -1,5 +1,4 @@
-using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
+using Ferry.Config;
 
 namespace Ferry.Rbac;
 
@@ -15,23 +14,10 @@ public static class RoleYaml
     public static IReadOnlyList<RoleDocument> Parse(string yaml, string source = "role.yaml")
     {
         ArgumentNullException.ThrowIfNull(yaml);
-        var stream = new YamlStream();
-        try
+        if (!StrictYaml.TryLoad(yaml, out var stream, out var syntax))
         {
-            using var reader = new StringReader(yaml);
-            stream.Load(reader);
-        }
-        catch (YamlException ex)
-        {
-            var message = ex.InnerException?.Message ?? ex.Message;
-            var cut = message.IndexOf("): ", StringComparison.Ordinal);
-            if (message.StartsWith('(') && cut > 0)
-            {
-                message = message[(cut + 3)..];
-            }
-
             throw new RoleValidationException(
-                [new RoleValidationError(source, ex.Start.Line, ex.Start.Column, "", "invalid YAML: " + message)]);
+                [new RoleValidationError(source, syntax.Line, syntax.Column, "", "invalid YAML: " + syntax.Message)]);
         }
 
         var errors = new List<RoleValidationError>();

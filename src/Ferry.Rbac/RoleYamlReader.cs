@@ -1,3 +1,4 @@
+using Ferry.Config;
 using YamlDotNet.RepresentationModel;
 
 namespace Ferry.Rbac;
@@ -89,7 +90,7 @@ internal sealed class RoleYamlReader(string source, List<RoleValidationError> er
 
     private RoleOptions ReadOptions(YamlNode node)
     {
-        if (IsNull(node))
+        if (StrictYaml.IsNull(node))
         {
             return RoleOptions.Default;
         }
@@ -142,7 +143,7 @@ internal sealed class RoleYamlReader(string source, List<RoleValidationError> er
 
     private RoleConditions ReadConditions(YamlNode node, string path)
     {
-        if (IsNull(node))
+        if (StrictYaml.IsNull(node))
         {
             return RoleConditions.Empty;
         }
@@ -184,7 +185,7 @@ internal sealed class RoleYamlReader(string source, List<RoleValidationError> er
 
     private void ReadLabels(YamlNode node, string path, Dictionary<string, IReadOnlyList<string>> labels)
     {
-        if (IsNull(node))
+        if (StrictYaml.IsNull(node))
         {
             return;
         }
@@ -244,7 +245,7 @@ internal sealed class RoleYamlReader(string source, List<RoleValidationError> er
 
     private IReadOnlyList<string> ReadStringList(YamlNode node, string path)
     {
-        if (IsNull(node))
+        if (StrictYaml.IsNull(node))
         {
             return [];
         }
@@ -299,7 +300,7 @@ internal sealed class RoleYamlReader(string source, List<RoleValidationError> er
 
     private string? ReadString(YamlNode node, string path)
     {
-        if (node is YamlScalarNode scalar && scalar.Value is not null && !IsNull(node))
+        if (node is YamlScalarNode scalar && scalar.Value is not null && !StrictYaml.IsNull(node))
         {
             return scalar.Value;
         }
@@ -334,11 +335,6 @@ internal sealed class RoleYamlReader(string source, List<RoleValidationError> er
         Error(keyNode, parentPath, "keys must be plain strings");
         return null;
     }
-
-    private static bool IsNull(YamlNode node) =>
-        node is YamlScalarNode scalar
-        && scalar.Style == YamlDotNet.Core.ScalarStyle.Plain
-        && (scalar.Value is null or "" or "~" or "null" or "Null" or "NULL");
 
     private static bool HasKey(YamlMappingNode map, string key) =>
         map.Children.Keys.Any(k => k is YamlScalarNode { Value: var v } && v == key);

@@ -6,7 +6,7 @@ public sealed class RetentionTests
     public void Retention_DropsOldSegments_AndTheChainStillVerifiesFromTheAnchor()
     {
         using var dir = new TempDirectory();
-        var time = new ManualTime(Events.T0);
+        var time = new ManualClock(Events.T0);
         byte[] key = [9, 8, 7];
         var options = new AuditStoreOptions
         {
@@ -50,7 +50,7 @@ public sealed class RetentionTests
     public void Retention_WhenTheFirstKeptSegmentIsTamperedWith_StillNamesIt()
     {
         using var dir = new TempDirectory();
-        var time = new ManualTime(Events.T0);
+        var time = new ManualClock(Events.T0);
         var options = new AuditStoreOptions { Fsync = false, MaxSegmentBytes = 2 * 1024, MaxSegmentAge = TimeSpan.FromDays(365), Retention = TimeSpan.FromDays(30), Time = time };
         long firstKept;
         using (var store = AuditStore.Open(dir.Path, options))

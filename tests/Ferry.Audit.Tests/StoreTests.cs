@@ -85,7 +85,7 @@ public sealed class StoreTests
     public void Maintain_SealsTheActiveSegmentOnceItIsOldEnough()
     {
         using var dir = new TempDirectory();
-        var time = new ManualTime(Events.T0);
+        var time = new ManualClock(Events.T0);
         var aged = new AuditStoreOptions { Fsync = false, MaxSegmentAge = TimeSpan.FromMinutes(15), Time = time };
         using var store2 = AuditStore.Open(dir.Sub("b"), aged);
         store2.Append(Events.Many(5));

@@ -7,7 +7,7 @@ namespace Ferry.Auth.Tests;
 
 public sealed class DatabaseInventoryTests : IDisposable
 {
-    private readonly TempDir _dir = new();
+    private readonly TempDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
 
@@ -63,7 +63,7 @@ public sealed class DatabaseInventoryTests : IDisposable
     [Fact]
     public void Inventory_DropsAProxysReportWhenItsTtlLapses()
     {
-        var time = new ManualTime(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var time = new ManualClock(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
         var inventory = new Ferry.Auth.Inventory.DatabaseInventory(time);
         inventory.Report("proxy-1", Report(("pg1", "dev")).Databases, TimeSpan.FromSeconds(30));
         inventory.Report("proxy-2", Report(("pg1", "dev"), ("pg2", "dev")).Databases, TimeSpan.FromSeconds(60));

@@ -4,7 +4,7 @@ namespace Ferry.Auth.Tests;
 
 public sealed class LoginThrottleTests
 {
-    private readonly ManualTime _time = new(DateTimeOffset.UnixEpoch.AddYears(56));
+    private readonly ManualClock _time = new(DateTimeOffset.UnixEpoch.AddYears(56));
 
     [Fact]
     public void UserIsLockedAfterFreeFailures_WithGrowingLockouts()

@@ -6,7 +6,7 @@ namespace Ferry.Auth.Tests;
 
 public sealed class SessionTtlTests : IDisposable
 {
-    private readonly TempDir _dir = new();
+    private readonly TempDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
 

@@ -5,7 +5,7 @@ namespace Ferry.Auth.Tests;
 
 public sealed class SqliteBackendTests : IDisposable
 {
-    private readonly TempDir _dir = new();
+    private readonly TempDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
 
@@ -43,7 +43,7 @@ public sealed class SqliteBackendTests : IDisposable
     [Fact]
     public async Task Lease_ExpiredItemIsInvisibleAndSweptWithADeleteEvent()
     {
-        var time = new ManualTime(DateTimeOffset.UtcNow);
+        var time = new ManualClock(DateTimeOffset.UtcNow);
         await using var backend = SqliteBackend.Open(_dir.Path, time);
         await backend.PutAsync("/locks/a", B("x"), TimeSpan.FromSeconds(10));
         var from = await backend.CurrentRevisionAsync();

@@ -10,7 +10,7 @@ namespace Ferry.Auth.Tests;
 
 public sealed class UserCertificateAndAuditTests : IDisposable
 {
-    private readonly TempDir _dir = new();
+    private readonly TempDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
 

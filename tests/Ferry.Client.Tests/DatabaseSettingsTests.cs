@@ -23,6 +23,21 @@ public sealed class DatabaseSettingsTests
     }
 
     [Fact]
+    public void Environment_Postgres_IsTheLibpqVariableOfEachKeyword()
+    {
+        var text = string.Join(' ', DatabaseConnectionSettings.Environment(Pg()).Select(kv => kv.Key + "=" + kv.Value));
+        Assert.Equal("PGHOST=127.0.0.1 PGPORT=3080 PGUSER=alice PGDATABASE=app PGSSLMODE=verify-full PGSSLROOTCERT=/h/.ferry/host-ca.pem PGSSLCERT=/h/.ferry/db/pg1/cert.pem PGSSLKEY=/h/.ferry/key.pem", text);
+    }
+
+    [Fact]
+    public void Environment_PostgresWithoutDatabase_SetsNoPgDatabase()
+    {
+        var login = Pg();
+        login.DbName = "";
+        Assert.DoesNotContain(DatabaseConnectionSettings.Environment(login), kv => kv.Key == "PGDATABASE");
+    }
+
+    [Fact]
     public void From_Postgres_GivesUriAndJdbcUrl()
     {
         var s = DatabaseConnectionSettings.From(Pg());

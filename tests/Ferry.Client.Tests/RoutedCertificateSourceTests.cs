@@ -15,7 +15,7 @@ public sealed class RoutedCertificateSourceTests
     public async Task GetAsync_ReusesTheCertificate_UntilTwoThirdsOfItsLifetime_ThenRenewsInMemory()
     {
         var start = new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
-        var clock = new TestCluster.SettableTime(start);
+        var clock = new ManualClock(start);
         var issued = 0;
         using var source = new RoutedCertificateSource("pg1", _ =>
         {
@@ -40,7 +40,7 @@ public sealed class RoutedCertificateSourceTests
     public async Task GetAsync_AfterTheLoginEnds_SaysWhatToRunInOneLine()
     {
         var start = new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
-        var clock = new TestCluster.SettableTime(start);
+        var clock = new ManualClock(start);
         using var source = new RoutedCertificateSource("pg1", _ => Task.FromResult((SelfSigned("c"), clock.Now + TimeSpan.FromMinutes(10))),
             start + TimeSpan.FromMinutes(10), "ferry login --proxy p:3080 --user alice", clock);
         await source.GetAsync();

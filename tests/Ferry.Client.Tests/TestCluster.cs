@@ -10,12 +10,12 @@ internal sealed class TestCluster : IDisposable
 
     public TestCluster(string dir, DateTimeOffset? now = null)
     {
-        Clock = new SettableTime(now ?? DateTimeOffset.UtcNow);
+        Clock = new ManualClock(now ?? DateTimeOffset.UtcNow);
         _store = CertificateAuthorityStore.OpenOrCreate(Path.Combine(dir, "ca"), "test", Clock);
         Issuer = new CertificateIssuer(_store);
     }
 
-    public SettableTime Clock { get; }
+    public ManualClock Clock { get; }
 
     public CertificateIssuer Issuer { get; }
 
@@ -30,11 +30,4 @@ internal sealed class TestCluster : IDisposable
         Issuer.IssueHostCertificate(key.ToClientPublicKey(), role, "host-1", dns, ips, TimeSpan.FromHours(1)).ToPem();
 
     public void Dispose() => _store.Dispose();
-
-    internal sealed class SettableTime(DateTimeOffset now) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = now;
-
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
 }

@@ -111,20 +111,4 @@ public sealed class FerryConfigParserTests
         Assert.Null(c.Proxy);
         Assert.Null(c.Auth);
     }
-
-    [Theory]
-    [InlineData("90s", 90)]
-    [InlineData("1h30m", 5400)]
-    [InlineData("7d", 604800)]
-    public void Durations_Parse(string text, int seconds)
-    {
-        Assert.True(Units.TryParseDuration(text, out var v));
-        Assert.Equal(TimeSpan.FromSeconds(seconds), v);
-    }
-
-    [Theory]
-    [InlineData("12x")]
-    [InlineData("h")]
-    [InlineData("")]
-    public void BadDurations_DoNotParse(string text) => Assert.False(Units.TryParseDuration(text, out _));
 }

@@ -6,16 +6,16 @@ namespace Ferry.Fixtures.Tests;
 public sealed class MariaDbFixtureTests : IDisposable
 {
     private readonly TestPki _pki = new();
-    private readonly string _dir = Directory.CreateTempSubdirectory("ferry-myclient-").FullName;
+    private readonly TempDirectory _dir = new("ferry-myclient-");
 
     [Fact]
     public async Task CertificateLogin_IsAccepted_AndPasswordOnlyLogin_IsRefused()
     {
         await using var db = await MariaDbServer.StartAsync(_pki.ServerTls());
         await db.CreateCertificateUserAsync("alice");
-        var caPath = Path.Combine(_dir, "ca.pem");
+        var caPath = _dir.Sub("ca.pem");
         await File.WriteAllTextAsync(caPath, _pki.CaPem);
-        var (cert, key) = TestPki.WriteClientFiles(_dir, "alice", _pki.IssueClient("alice"));
+        var (cert, key) = TestPki.WriteClientFiles(_dir.Path, "alice", _pki.IssueClient("alice"));
 
         var withCert = $"Server=127.0.0.1;Port={db.Port};User ID=alice;SslMode=VerifyCA;SslCa={caPath};SslCert={cert};SslKey={key};Pooling=false";
         await using (var conn = new MySqlConnection(withCert))
@@ -32,7 +32,7 @@ public sealed class MariaDbFixtureTests : IDisposable
             Assert.Equal(MySqlErrorCode.AccessDenied, ex.ErrorCode);
         }
 
-        var (bobCert, bobKey) = TestPki.WriteClientFiles(_dir, "bob", _pki.IssueClient("bob"));
+        var (bobCert, bobKey) = TestPki.WriteClientFiles(_dir.Path, "bob", _pki.IssueClient("bob"));
         var wrongName = $"Server=127.0.0.1;Port={db.Port};User ID=alice;SslMode=VerifyCA;SslCa={caPath};SslCert={bobCert};SslKey={bobKey};Pooling=false";
         await using (var conn = new MySqlConnection(wrongName))
         {
@@ -44,6 +44,6 @@ public sealed class MariaDbFixtureTests : IDisposable
     public void Dispose()
     {
         _pki.Dispose();
-        Directory.Delete(_dir, recursive: true);
+        _dir.Dispose();
     }
 }

@@ -6,16 +6,16 @@ namespace Ferry.Fixtures.Tests;
 public sealed class PostgresFixtureTests : IDisposable
 {
     private readonly TestPki _pki = new();
-    private readonly string _dir = Directory.CreateTempSubdirectory("ferry-pgclient-").FullName;
+    private readonly TempDirectory _dir = new("ferry-pgclient-");
 
     [Fact]
     public async Task CertificateLogin_IsAccepted_AndPasswordOnlyLogin_IsRefused()
     {
         await using var pg = await PostgresServer.StartAsync(_pki.ServerTls());
         await pg.CreateUserAsync("alice", ownedDatabase: "app");
-        var caPath = Path.Combine(_dir, "ca.pem");
+        var caPath = _dir.Sub("ca.pem");
         await File.WriteAllTextAsync(caPath, _pki.CaPem);
-        var (cert, key) = TestPki.WriteClientFiles(_dir, "alice", _pki.IssueClient("alice"));
+        var (cert, key) = TestPki.WriteClientFiles(_dir.Path, "alice", _pki.IssueClient("alice"));
 
         var withCert = $"Host=127.0.0.1;Port={pg.Port};Username=alice;Database=app;SSL Mode=VerifyCA;Root Certificate={caPath};SSL Certificate={cert};SSL Key={key};Pooling=false";
         await using (var conn = new NpgsqlConnection(withCert))
@@ -33,7 +33,7 @@ public sealed class PostgresFixtureTests : IDisposable
         }
 
         // A certificate for another name does not log in as alice.
-        var (bobCert, bobKey) = TestPki.WriteClientFiles(_dir, "bob", _pki.IssueClient("bob"));
+        var (bobCert, bobKey) = TestPki.WriteClientFiles(_dir.Path, "bob", _pki.IssueClient("bob"));
         var wrongName = $"Host=127.0.0.1;Port={pg.Port};Username=alice;Database=app;SSL Mode=VerifyCA;Root Certificate={caPath};SSL Certificate={bobCert};SSL Key={bobKey};Pooling=false";
         await using (var conn = new NpgsqlConnection(wrongName))
         {
@@ -56,6 +56,6 @@ public sealed class PostgresFixtureTests : IDisposable
     public void Dispose()
     {
         _pki.Dispose();
-        Directory.Delete(_dir, recursive: true);
+        _dir.Dispose();
     }
 }

@@ -31,25 +31,10 @@ internal static class AdminLocks
         }, ct));
         locks.Add(add);
 
-        var ls = new Command("ls", "List locks");
-        ls.SetAction((r, ct) => o.RunAsync(r, async (s, w) =>
-        {
-            var list = await s.ListLocksAsync(ct).ConfigureAwait(false);
-            await w.WriteAsync(o.Json(r)
-                ? AdminOptions.ToJson(list, AuthApiJsonContext.Default.ListLockInfo) + "\n"
-                : TextTable.Render(["ID", "KIND", "TARGET", "EXPIRES", "MESSAGE"], list.Select(l => (IReadOnlyList<string>)
-                    [l.Id, l.Kind, l.Target, l.ExpiresAt is { } e ? AdminTokens.Time(e) : "never", l.Message ?? ""]))).ConfigureAwait(false);
-        }, ct));
-        locks.Add(ls);
+        locks.Add(o.ListCommand("List locks", (s, ct) => s.ListLocksAsync(ct), AuthApiJsonContext.Default.ListLockInfo, ["ID", "KIND", "TARGET", "EXPIRES", "MESSAGE"],
+            l => [l.Id, l.Kind, l.Target, l.ExpiresAt is { } e ? AdminTokens.Time(e) : "never", l.Message ?? ""]));
 
-        var id = new Argument<string>("id");
-        var rm = new Command("rm", "Remove a lock") { id };
-        rm.SetAction((r, ct) => o.RunAsync(r, async (s, w) =>
-        {
-            await s.RemoveLockAsync(r.GetValue(id)!, AdminOptions.Actor, ct).ConfigureAwait(false);
-            await w.WriteLineAsync($"lock {r.GetValue(id)} removed").ConfigureAwait(false);
-        }, ct));
-        locks.Add(rm);
+        locks.Add(o.RemoveCommand("Remove a lock", new Argument<string>("id"), (s, id, ct) => s.RemoveLockAsync(id, AdminOptions.Actor, ct), id => $"lock {id} removed"));
         return locks;
     }
 }

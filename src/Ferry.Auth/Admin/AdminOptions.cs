@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Ferry.Auth.AuditPipeline;
 using Ferry.Rbac;
+using Ferry.Text;
 
 namespace Ferry.Auth.Admin;
 
@@ -79,6 +80,31 @@ internal sealed class AdminOptions
     }
 
     public static string ToJson<T>(T value, JsonTypeInfo<T> type) => JsonSerializer.Serialize(value, type);
+
+    /// <summary>An <c>ls</c> command: the list as JSON with <c>--format json</c>, else a table under <paramref name="headers"/>.</summary>
+    public Command ListCommand<T>(string description, Func<AuthService, CancellationToken, Task<List<T>>> list, JsonTypeInfo<List<T>> json, string[] headers, Func<T, IReadOnlyList<string>> row)
+    {
+        var ls = new Command("ls", description);
+        ls.SetAction((r, ct) => RunAsync(r, async (s, w) =>
+        {
+            var items = await list(s, ct).ConfigureAwait(false);
+            await w.WriteAsync(Json(r) ? ToJson(items, json) + "\n" : TextTable.RenderUnderlined(headers, items.Select(row))).ConfigureAwait(false);
+        }, ct));
+        return ls;
+    }
+
+    /// <summary>An <c>rm</c> command with one argument: removes it as the operator, then says what went.</summary>
+    public Command RemoveCommand(string description, Argument<string> argument, Func<AuthService, string, CancellationToken, Task> remove, Func<string, string> removed)
+    {
+        var rm = new Command("rm", description) { argument };
+        rm.SetAction((r, ct) => RunAsync(r, async (s, w) =>
+        {
+            var value = r.GetValue(argument)!;
+            await remove(s, value, ct).ConfigureAwait(false);
+            await w.WriteLineAsync(removed(value)).ConfigureAwait(false);
+        }, ct));
+        return rm;
+    }
 
     /// <summary>The operator running the command, for audit events.</summary>
     public static string Actor => "admin:" + Environment.UserName;

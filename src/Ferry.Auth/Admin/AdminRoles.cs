@@ -23,15 +23,8 @@ internal static class AdminRoles
         }, ct));
         roles.Add(apply);
 
-        var ls = new Command("ls", "List roles");
-        ls.SetAction((r, ct) => o.RunAsync(r, async (s, w) =>
-        {
-            var list = await s.ListRolesAsync(ct).ConfigureAwait(false);
-            await w.WriteAsync(o.Json(r)
-                ? AdminOptions.ToJson(list, AuthApiJsonContext.Default.ListRoleInfo) + "\n"
-                : TextTable.Render(["ROLE", "BUILT-IN"], list.Select(x => (IReadOnlyList<string>)[x.Name, x.BuiltIn ? "yes" : ""]))).ConfigureAwait(false);
-        }, ct));
-        roles.Add(ls);
+        roles.Add(o.ListCommand("List roles", (s, ct) => s.ListRolesAsync(ct), AuthApiJsonContext.Default.ListRoleInfo, ["ROLE", "BUILT-IN"],
+            x => [x.Name, x.BuiltIn ? "yes" : ""]));
 
         var getName = new Argument<string>("name");
         var get = new Command("get", "Print a role as YAML") { getName };
@@ -43,14 +36,7 @@ internal static class AdminRoles
         }, ct));
         roles.Add(get);
 
-        var rmName = new Argument<string>("name");
-        var rm = new Command("rm", "Delete a role (refused while a user holds it)") { rmName };
-        rm.SetAction((r, ct) => o.RunAsync(r, async (s, w) =>
-        {
-            await s.RemoveRoleAsync(r.GetValue(rmName)!, AdminOptions.Actor, ct).ConfigureAwait(false);
-            await w.WriteLineAsync($"role \"{r.GetValue(rmName)}\" deleted").ConfigureAwait(false);
-        }, ct));
-        roles.Add(rm);
+        roles.Add(o.RemoveCommand("Delete a role (refused while a user holds it)", new Argument<string>("name"), (s, name, ct) => s.RemoveRoleAsync(name, AdminOptions.Actor, ct), name => $"role \"{name}\" deleted"));
         return roles;
     }
 }

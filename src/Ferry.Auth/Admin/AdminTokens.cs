@@ -26,25 +26,11 @@ internal static class AdminTokens
         }, ct));
         tokens.Add(add);
 
-        var ls = new Command("ls", "List join tokens (secrets are not stored, only ids)");
-        ls.SetAction((r, ct) => o.RunAsync(r, async (s, w) =>
-        {
-            var list = await s.ListTokensAsync(ct).ConfigureAwait(false);
-            await w.WriteAsync(o.Json(r)
-                ? AdminOptions.ToJson(list, AuthApiJsonContext.Default.ListJoinTokenInfo) + "\n"
-                : TextTable.Render(["ID", "ROLE", "USE", "USES", "EXPIRES"], list.Select(t => (IReadOnlyList<string>)
-                    [t.Id, t.Role, t.MultiUse ? "multi" : "single", t.Uses.ToString(CultureInfo.InvariantCulture), Time(t.ExpiresAt)]))).ConfigureAwait(false);
-        }, ct));
-        tokens.Add(ls);
+        tokens.Add(o.ListCommand("List join tokens (secrets are not stored, only ids)", (s, ct) => s.ListTokensAsync(ct), AuthApiJsonContext.Default.ListJoinTokenInfo, ["ID", "ROLE", "USE", "USES", "EXPIRES"],
+            t => [t.Id, t.Role, t.MultiUse ? "multi" : "single", t.Uses.ToString(CultureInfo.InvariantCulture), Time(t.ExpiresAt)]));
 
-        var id = new Argument<string>("id") { Description = "Token id (from `tokens ls`) or the token itself" };
-        var rm = new Command("rm", "Delete a join token") { id };
-        rm.SetAction((r, ct) => o.RunAsync(r, async (s, w) =>
-        {
-            await s.RemoveTokenAsync(r.GetValue(id)!, AdminOptions.Actor, ct).ConfigureAwait(false);
-            await w.WriteLineAsync("token deleted").ConfigureAwait(false);
-        }, ct));
-        tokens.Add(rm);
+        tokens.Add(o.RemoveCommand("Delete a join token", new Argument<string>("id") { Description = "Token id (from `tokens ls`) or the token itself" },
+            (s, id, ct) => s.RemoveTokenAsync(id, AdminOptions.Actor, ct), _ => "token deleted"));
         return tokens;
     }
 

@@ -23,25 +23,10 @@ internal static class AdminUsers
         }, ct));
         users.Add(add);
 
-        var ls = new Command("ls", "List users");
-        ls.SetAction((r, ct) => o.RunAsync(r, async (s, w) =>
-        {
-            var list = await s.ListUsersAsync(ct).ConfigureAwait(false);
-            await w.WriteAsync(o.Json(r)
-                ? AdminOptions.ToJson(list, AuthApiJsonContext.Default.ListUserInfo) + "\n"
-                : TextTable.Render(["USER", "ROLES", "TRAITS"], list.Select(u => (IReadOnlyList<string>)
-                    [u.Name, string.Join(",", u.Roles), string.Join(" ", u.Traits.Select(t => t.Key + "=" + string.Join(",", t.Value)))]))).ConfigureAwait(false);
-        }, ct));
-        users.Add(ls);
+        users.Add(o.ListCommand("List users", (s, ct) => s.ListUsersAsync(ct), AuthApiJsonContext.Default.ListUserInfo, ["USER", "ROLES", "TRAITS"],
+            u => [u.Name, string.Join(",", u.Roles), string.Join(" ", u.Traits.Select(t => t.Key + "=" + string.Join(",", t.Value)))]));
 
-        var rmName = new Argument<string>("name") { Description = "User name" };
-        var rm = new Command("rm", "Delete a user") { rmName };
-        rm.SetAction((r, ct) => o.RunAsync(r, async (s, w) =>
-        {
-            await s.RemoveUserAsync(r.GetValue(rmName)!, AdminOptions.Actor, ct).ConfigureAwait(false);
-            await w.WriteLineAsync($"user \"{r.GetValue(rmName)}\" deleted").ConfigureAwait(false);
-        }, ct));
-        users.Add(rm);
+        users.Add(o.RemoveCommand("Delete a user", new Argument<string>("name") { Description = "User name" }, (s, name, ct) => s.RemoveUserAsync(name, AdminOptions.Actor, ct), name => $"user \"{name}\" deleted"));
 
         var resetName = new Argument<string>("name") { Description = "User name" };
         var resetStdin = new Option<bool>("--password-stdin") { Description = "Read the new password from standard input" };

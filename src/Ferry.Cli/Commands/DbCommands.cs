@@ -3,6 +3,7 @@ using System.Text.Json;
 using Ferry.Client;
 using Ferry.Contracts;
 using Ferry.Client.Api;
+using Ferry.Text;
 
 namespace Ferry.Cli.Commands;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Ferry.Client;
+using Ferry.Text;
 
 namespace Ferry.Cli.Commands;
 
@@ -97,7 +98,7 @@ internal static class LoginCommands
             var dropped = await DatabaseAccess.RefreshAllAsync(session, ct).ConfigureAwait(false);
             var id = session.Identity;
             Console.WriteLine($"Logged in to cluster \"{id.ClusterName}\" at {session.Profile.Proxy} as {id.User} (roles: {string.Join(", ", id.Roles)}).");
-            Console.WriteLine($"Valid until {Time(id.NotAfter)} ({Durations.Format(id.NotAfter - DateTimeOffset.UtcNow)}). Profile: {paths.Root}");
+            Console.WriteLine($"Valid until {Time(id.NotAfter)} ({DurationText.Format(id.NotAfter - DateTimeOffset.UtcNow)}). Profile: {paths.Root}");
             foreach (var name in dropped)
             {
                 Console.WriteLine($"Database login {name} removed: it is no longer allowed.");
@@ -130,7 +131,7 @@ internal static class LoginCommands
                 Console.WriteLine($"Traits:    {string.Join("; ", id.Traits.Select(t => t.Key + "=" + string.Join(",", t.Value)))}");
             }
 
-            Console.WriteLine($"Valid:     until {Time(id.NotAfter)} ({Durations.Format(id.NotAfter - DateTimeOffset.UtcNow)} left)");
+            Console.WriteLine($"Valid:     until {Time(id.NotAfter)} ({DurationText.Format(id.NotAfter - DateTimeOffset.UtcNow)} left)");
             Console.WriteLine($"Profile:   {session.Paths.Root}");
             foreach (var name in session.Store.DatabaseLoginNames())
             {

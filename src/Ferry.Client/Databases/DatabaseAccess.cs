@@ -1,4 +1,5 @@
 using Ferry.Contracts;
+using Ferry.Text;
 
 namespace Ferry.Client;
 
@@ -127,7 +128,7 @@ public static class DatabaseAccess
             ?? throw new FerryClientException($"not logged in to database \"{name}\": run `ferry db login {name}`");
         if (login.Expires <= DateTimeOffset.UtcNow)
         {
-            throw new FerryClientException($"the certificate for \"{name}\" expired {Durations.Format(DateTimeOffset.UtcNow - login.Expires)} ago: run `ferry db login {name}`");
+            throw new FerryClientException($"the certificate for \"{name}\" expired {DurationText.Format(DateTimeOffset.UtcNow - login.Expires)} ago: run `ferry db login {name}`");
         }
 
         return login;

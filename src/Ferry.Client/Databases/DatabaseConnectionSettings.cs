@@ -80,17 +80,7 @@ public sealed class DatabaseConnectionSettings
     public static IReadOnlyList<KeyValuePair<string, string>> PostgresKeywords(DatabaseLogin login)
     {
         ArgumentNullException.ThrowIfNull(login);
-        var list = new List<KeyValuePair<string, string>>
-        {
-            new("host", login.Host),
-            new("port", login.Port.ToString(CultureInfo.InvariantCulture)),
-            new("user", login.DbUser),
-        };
-        if (login.DbName.Length > 0)
-        {
-            list.Add(new("dbname", login.DbName));
-        }
-
+        var list = Endpoint(login, "dbname");
         list.Add(new("sslmode", "verify-full"));
         list.Add(new("sslrootcert", login.CaFile));
         list.Add(new("sslcert", login.CertificateFile));
@@ -105,6 +95,17 @@ public sealed class DatabaseConnectionSettings
     public static IReadOnlyList<KeyValuePair<string, string>> MySqlOptions(DatabaseLogin login, bool mariaDb)
     {
         ArgumentNullException.ThrowIfNull(login);
+        var list = Endpoint(login, "database");
+        list.Add(new("ssl-ca", login.CaFile));
+        list.Add(new("ssl-cert", login.CertificateFile));
+        list.Add(new("ssl-key", login.KeyFile));
+        list.Add(mariaDb ? new("ssl-verify-server-cert", "1") : new("ssl-mode", "VERIFY_IDENTITY"));
+        return list;
+    }
+
+    /// <summary>host, port, user and (when set) the database under <paramref name="databaseKey"/>: how every client file starts.</summary>
+    private static List<KeyValuePair<string, string>> Endpoint(DatabaseLogin login, string databaseKey)
+    {
         var list = new List<KeyValuePair<string, string>>
         {
             new("host", login.Host),
@@ -113,13 +114,9 @@ public sealed class DatabaseConnectionSettings
         };
         if (login.DbName.Length > 0)
         {
-            list.Add(new("database", login.DbName));
+            list.Add(new(databaseKey, login.DbName));
         }
 
-        list.Add(new("ssl-ca", login.CaFile));
-        list.Add(new("ssl-cert", login.CertificateFile));
-        list.Add(new("ssl-key", login.KeyFile));
-        list.Add(mariaDb ? new("ssl-verify-server-cert", "1") : new("ssl-mode", "VERIFY_IDENTITY"));
         return list;
     }
 
@@ -151,22 +148,8 @@ public sealed class DatabaseConnectionSettings
         ArgumentNullException.ThrowIfNull(login);
         if (login.IsPostgres)
         {
-            var list = new List<KeyValuePair<string, string>>
-            {
-                new("PGHOST", login.Host),
-                new("PGPORT", login.Port.ToString(CultureInfo.InvariantCulture)),
-                new("PGUSER", login.DbUser),
-            };
-            if (login.DbName.Length > 0)
-            {
-                list.Add(new("PGDATABASE", login.DbName));
-            }
-
-            list.Add(new("PGSSLMODE", "verify-full"));
-            list.Add(new("PGSSLROOTCERT", login.CaFile));
-            list.Add(new("PGSSLCERT", login.CertificateFile));
-            list.Add(new("PGSSLKEY", login.KeyFile));
-            return list;
+            // libpq reads each keyword from PG + its name in capitals, except dbname from PGDATABASE.
+            return [.. PostgresKeywords(login).Select(k => new KeyValuePair<string, string>(k.Key == "dbname" ? "PGDATABASE" : "PG" + k.Key.ToUpperInvariant(), k.Value))];
         }
 
         // The mysql client reads host, port and user from the environment; TLS files only from options (use --defaults-group-suffix).

@@ -1,3 +1,4 @@
+using Ferry.Text;
 using System.Security.Cryptography.X509Certificates;
 using Ferry.Identity;
 
@@ -71,7 +72,7 @@ public sealed class RoutedCertificateSource : IDisposable
 
             if (now >= _loginExpires)
             {
-                throw new FerryClientException($"your login expired {Durations.Format(now - _loginExpires)} ago: run `{_loginCommand}`, then start `ferry proxy db {Service}` again");
+                throw new FerryClientException($"your login expired {DurationText.Format(now - _loginExpires)} ago: run `{_loginCommand}`, then start `ferry proxy db {Service}` again");
             }
 
             var (certificate, expires) = await _issue(ct).ConfigureAwait(false);

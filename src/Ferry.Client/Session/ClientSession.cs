@@ -2,6 +2,7 @@ using System.Security.Cryptography.X509Certificates;
 using Ferry.Contracts;
 using Ferry.Client.Api;
 using Ferry.Identity;
+using Ferry.Text;
 
 namespace Ferry.Client;
 
@@ -72,7 +73,7 @@ public sealed class ClientSession : IDisposable
             if (!result.IsValid)
             {
                 throw new FerryClientException(result.Failure == VerificationFailure.Expired
-                    ? $"your login to {profile.Proxy} as {profile.User} expired {Durations.Format(result.TimeOutsideValidity)} ago: run `{LoginCommand(profile)}`"
+                    ? $"your login to {profile.Proxy} as {profile.User} expired {DurationText.Format(result.TimeOutsideValidity)} ago: run `{LoginCommand(profile)}`"
                     : $"the saved login is not usable ({result.Message}): run `{LoginCommand(profile)}`");
             }
 

@@ -53,10 +53,7 @@ internal static class UserIdentityExtension
         identity = null;
         try
         {
-            var outer = new AsnReader(der, AsnEncodingRules.DER);
-            var seq = outer.ReadSequence();
-            outer.ThrowIfNotEmpty();
-            if (!seq.TryReadInt32(out var version) || version != Version)
+            if (!VersionedSequence.TryOpen(der, Version, out var seq))
             {
                 return false;
             }

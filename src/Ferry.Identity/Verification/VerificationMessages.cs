@@ -1,3 +1,5 @@
+using Ferry.Text;
+
 namespace Ferry.Identity;
 
 /// <summary>Human messages for verification failures: the cause, then the fix.</summary>

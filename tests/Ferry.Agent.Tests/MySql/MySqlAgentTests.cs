@@ -6,10 +6,10 @@ using Ferry.Protocol.MySql.Commands;
 using Ferry.Protocol.MySql.Packets;
 using Ferry.Protocol.MySql.Responses;
 
-namespace Ferry.EndToEnd.Tests;
+namespace Ferry.Agent.Tests.MySql;
 
 /// <summary>The agent's MySQL pieces without a database: KILL rewriting and the command relay's framing.</summary>
-public sealed class MySqlAgentUnitTests
+public sealed class MySqlAgentTests
 {
     [Theory]
     [InlineData("KILL QUERY 1073741830", 1073741830u)]

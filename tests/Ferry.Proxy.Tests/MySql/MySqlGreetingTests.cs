@@ -6,10 +6,10 @@ using Ferry.Proxy;
 using Ferry.Proxy.MySql;
 using Ferry.Contracts;
 
-namespace Ferry.EndToEnd.Tests;
+namespace Ferry.Proxy.Tests.MySql;
 
 /// <summary>The proxy's MySQL greeting without a network: version choice and what it offers.</summary>
-public sealed class MySqlGreetingUnitTests
+public sealed class MySqlGreetingTests
 {
     private sealed class FakeTunnel(string id) : IAgentTunnel
     {

@@ -3,10 +3,10 @@ using System.IO.Pipelines;
 using Ferry.Agent.Postgres;
 using Ferry.Protocol.Postgres.Frontend;
 
-namespace Ferry.EndToEnd.Tests;
+namespace Ferry.Agent.Tests.Postgres;
 
 /// <summary>The PostgreSQL relay's stop and cancel semantics that server-connection reuse depends on.</summary>
-public sealed class PostgresRelayUnitTests
+public sealed class PostgresRelayTests
 {
     private static byte[] QueryBytes(string sql)
     {

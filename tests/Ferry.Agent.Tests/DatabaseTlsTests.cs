@@ -5,7 +5,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Ferry.Agent;
 
-namespace Ferry.EndToEnd.Tests;
+namespace Ferry.Agent.Tests;
 
 /// <summary>
 /// The agent's TLS client handshake with a database server (a real SslStream server on loopback): the
