@@ -28,6 +28,7 @@ public sealed class AgentStreamHandler(AgentContext ctx)
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or OperationCanceledException or IOException)
         {
+            AgentLog.StreamHeaderUnreadable(ctx.Log, e.Message);
             return;
         }
 
@@ -58,6 +59,7 @@ public sealed class AgentStreamHandler(AgentContext ctx)
         }
         if (!ctx.Databases.TryGetValue(header.Service, out var db) || db.Protocol != "postgres")
         {
+            AgentRefusals.Record(ctx, AgentRefusals.UnknownDatabase, header.Service, header.ClientAddress, "not served by this agent");
             await PgWire.WriteFatalAsync(stream, "3D000", $"ferry: this agent does not serve a PostgreSQL database named \"{header.Service}\"");
             return;
         }
@@ -85,6 +87,7 @@ public sealed class AgentStreamHandler(AgentContext ctx)
         }
         if (!ctx.Databases.TryGetValue(header.Service, out var db) || db.Protocol != "mysql")
         {
+            AgentRefusals.Record(ctx, AgentRefusals.UnknownDatabase, header.Service, header.ClientAddress, "not served by this agent");
             await stream.WriteAsync(MySqlSessionErrors.Packet(prelude.NextSequenceId, 1049, "42000", $"this agent does not serve a MySQL database named \"{header.Service}\""), ct);
             return;
         }
@@ -93,6 +96,7 @@ public sealed class AgentStreamHandler(AgentContext ctx)
 
     private void DenyEarly(StreamHeader header, string reason)
     {
+        AgentRefusals.Record(ctx, AgentRefusals.Certificate, header.Service, header.ClientAddress, reason);
         ctx.Audit.Emit(new AuditEvent
         {
             Id = AuditEventId.New(),
@@ -141,6 +145,8 @@ public sealed class AgentStreamHandler(AgentContext ctx)
             }
             catch (Exception e) when (e is OperationCanceledException or IOException)
             {
+                // The server acts on a cancel and closes; one that lingers past 5 s or resets is done with too.
+                AgentLog.CancelNotDelivered(ctx.Log, target.Database.Name, "the server did not close the cancel connection: " + e.Message);
             }
             ctx.Audit.Emit(new AuditEvent
             {
@@ -159,6 +165,8 @@ public sealed class AgentStreamHandler(AgentContext ctx)
         }
         catch (Exception e) when (e is DatabaseConnectException or IOException)
         {
+            // A cancel is best effort, as in PostgreSQL: the client's cancel connection gets no answer either way.
+            AgentLog.CancelNotDelivered(ctx.Log, target.Database.Name, e.Message);
         }
     }
 }

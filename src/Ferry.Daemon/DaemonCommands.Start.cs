@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Ferry.Config;
+using Ferry.Diagnostics;
 
 namespace Ferry.Daemon;
 
@@ -20,6 +21,12 @@ internal static partial class DaemonCommands
             {
                 return 2;
             }
+            FerryLogging.UseConsole(FerryLogging.ParseLevel(cfg.LogLevel.ToString()));
+            if (!DiagnosticsHost.TryStart(cfg.DiagAddr, Console.Error, out var diagnostics))
+            {
+                return 1;
+            }
+            await using var diagnosticsScope = diagnostics;
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
@@ -79,6 +86,7 @@ internal static partial class DaemonCommands
             }
             catch (OperationCanceledException)
             {
+                // SIGTERM/SIGINT: the normal way to stop ferryd; the roles are disposed below.
             }
             foreach (var r in running)
             {

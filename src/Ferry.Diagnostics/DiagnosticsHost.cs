@@ -44,10 +44,31 @@ public sealed class DiagnosticsHost : IAsyncDisposable
             return null;
         }
         loggers ??= FerryLogging.Factory;
-        var host = new DiagnosticsHost(IPEndPoint.Parse(diagAddr), readiness ?? Readiness.Process, loggers);
+        var address = diagAddr.StartsWith("localhost:", StringComparison.Ordinal) ? "127.0.0.1" + diagAddr[9..] : diagAddr;
+        var host = new DiagnosticsHost(IPEndPoint.Parse(address), readiness ?? Readiness.Process, loggers);
         host._server.Start();
         DiagnosticsLog.Listening(loggers.CreateLogger("Ferry.Diagnostics"), host.EndPoint);
         return host;
+    }
+
+    /// <summary>
+    /// For a host's start-up: <see cref="StartIfConfigured"/>, or false after writing one <c>error:</c> line naming
+    /// <c>diag_addr</c> and the cause (address in use, not an IP endpoint).
+    /// </summary>
+    public static bool TryStart(string? diagAddr, TextWriter error, out DiagnosticsHost? host)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        try
+        {
+            host = StartIfConfigured(diagAddr);
+            return true;
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or FormatException)
+        {
+            error.WriteLine($"error: diag_addr {diagAddr}: {e.Message}");
+            host = null;
+            return false;
+        }
     }
 
     public async ValueTask DisposeAsync()

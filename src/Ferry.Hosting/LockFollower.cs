@@ -78,6 +78,7 @@ public sealed class LockFollower(AuthApiClient api, Action<string> log)
             }
             catch (Exception e) when (e is AuthApiException or IOException or System.Text.Json.JsonException or HttpRequestException)
             {
+                Ferry.Diagnostics.FerryMetrics.BackgroundFailure("lock_watch");
                 log($"lock watch interrupted, reconnecting in {backoff.TotalSeconds:0}s: {e.Message}");
             }
             try

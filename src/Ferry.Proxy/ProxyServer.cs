@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -6,6 +7,7 @@ using System.Security.Authentication;
 using Ferry.Proxy.MySql;
 using Ferry.Proxy.Postgres;
 using Ferry.Contracts;
+using Ferry.Diagnostics;
 
 namespace Ferry.Proxy;
 
@@ -26,6 +28,7 @@ public sealed class ProxyServer : IAsyncDisposable
     private readonly ProxyContext _ctx;
     private readonly TcpAcceptLoop _accept;
     private readonly TunnelAcceptor _tunnels;
+    private IDisposable? _readiness;
 
     public ProxyServer(ProxyContext ctx, IPEndPoint endPoint)
     {
@@ -36,11 +39,17 @@ public sealed class ProxyServer : IAsyncDisposable
 
     public IPEndPoint EndPoint => _accept.EndPoint;
 
-    public void Start() => _accept.Start((socket, _) => HandleAsync(socket));
+    public void Start()
+    {
+        _accept.Start((socket, _) => HandleAsync(socket));
+        _readiness = Readiness.Process.Register($"proxy listening on {EndPoint}", static () => true);
+        ProxyLog.Listening(_ctx.Log, EndPoint, "postgres, tunnels, api");
+    }
 
     private async Task HandleAsync(Socket socket)
     {
         var remote = (IPEndPoint)socket.RemoteEndPoint!;
+        var accepted = Stopwatch.GetTimestamp();
         var net = new NetworkStream(socket, ownsSocket: true);
         try
         {
@@ -62,7 +71,7 @@ public sealed class ProxyServer : IAsyncDisposable
                 }
                 if (buffer[0] == 0x16)
                 {
-                    await HandleTlsAsync(net, buffer, filled, remote, handshake.Token);
+                    await HandleTlsAsync(net, buffer, filled, remote, accepted, handshake.Token);
                     return;
                 }
                 var length = BinaryPrimitives.ReadInt32BigEndian(buffer);
@@ -72,10 +81,10 @@ public sealed class ProxyServer : IAsyncDisposable
                     // SSLRequest: answer S, then TLS on the same connection.
                     await net.WriteAsync("S"u8.ToArray(), handshake.Token);
                     var rest = buffer.AsMemory(8, filled - 8).ToArray();
-                    var ssl = await AuthenticateAsync(new PrefixedStream(net, rest), [], handshake.Token);
+                    var ssl = await AuthenticateAsync(new PrefixedStream(net, rest), [], handshake.Token, remote);
                     if (ssl is not null)
                     {
-                        await new PostgresProxySession(_ctx, ssl, remote).RunAsync(_accept.Stopping);
+                        await new PostgresProxySession(_ctx, ssl, remote, accepted).RunAsync(_accept.Stopping);
                     }
                     return;
                 }
@@ -98,12 +107,14 @@ public sealed class ProxyServer : IAsyncDisposable
                     return;
                 }
                 // A StartupMessage without TLS, or something else entirely.
+                Refusals.Record(_ctx, "postgres", remote, Refusals.TlsRequired, "a StartupMessage without TLS");
                 await PostgresProxySession.RefusePlainAsync(net);
                 return;
             }
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or AuthenticationException or SocketException or ObjectDisposedException)
         {
+            ProxyLog.HandshakeFailed(_ctx.Log, remote.ToString(), e.Message);
             await net.DisposeAsync();
         }
     }
@@ -126,7 +137,7 @@ public sealed class ProxyServer : IAsyncDisposable
         return buffer.AsSpan(0, length).ToArray();
     }
 
-    private async Task HandleTlsAsync(NetworkStream net, byte[] buffer, int filled, IPEndPoint remote, CancellationToken ct)
+    private async Task HandleTlsAsync(NetworkStream net, byte[] buffer, int filled, IPEndPoint remote, long accepted, CancellationToken ct)
     {
         string[] alpn;
         while (true)
@@ -165,7 +176,7 @@ public sealed class ProxyServer : IAsyncDisposable
         {
             offered.Add(MySqlAlpn);
         }
-        var ssl = await AuthenticateAsync(new PrefixedStream(net, prefix), offered, ct);
+        var ssl = await AuthenticateAsync(new PrefixedStream(net, prefix), offered, ct, remote);
         if (ssl is null)
         {
             return;
@@ -177,16 +188,16 @@ public sealed class ProxyServer : IAsyncDisposable
         else if (ssl.NegotiatedApplicationProtocol == MySqlAlpn)
         {
             // Ferry's local proxy: TLS first, then the MySQL greeting inside it.
-            await new MySqlProxySession(_ctx, remote).RunTlsAsync(ssl, _accept.Stopping);
+            await new MySqlProxySession(_ctx, remote, accepted).RunTlsAsync(ssl, _accept.Stopping);
         }
         else
         {
             // Direct SSL (PostgreSQL 17 sslnegotiation=direct), or any TLS client when no auth API is behind this proxy.
-            await new PostgresProxySession(_ctx, ssl, remote).RunAsync(_accept.Stopping);
+            await new PostgresProxySession(_ctx, ssl, remote, accepted).RunAsync(_accept.Stopping);
         }
     }
 
-    private async Task<SslStream?> AuthenticateAsync(Stream inner, List<SslApplicationProtocol> alpn, CancellationToken ct)
+    private async Task<SslStream?> AuthenticateAsync(Stream inner, List<SslApplicationProtocol> alpn, CancellationToken ct, IPEndPoint? remote = null)
     {
         var ssl = new SslStream(inner, leaveInnerStreamOpen: false);
         var options = _ctx.ClientCertificateTlsOptions(alpn);
@@ -197,6 +208,7 @@ public sealed class ProxyServer : IAsyncDisposable
         }
         catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException)
         {
+            ProxyLog.HandshakeFailed(_ctx.Log, remote?.ToString() ?? "", e.Message);
             await ssl.DisposeAsync();
             return null;
         }
@@ -204,6 +216,7 @@ public sealed class ProxyServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _readiness?.Dispose();
         await _accept.DisposeAsync();
         await _tunnels.DisposeAsync();
     }

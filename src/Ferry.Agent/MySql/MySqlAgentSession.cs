@@ -79,6 +79,7 @@ internal sealed partial class MySqlAgentSession
         }
         catch (MySqlServerRefusedException e)
         {
+            AgentRefusals.Record(_ctx, AgentRefusals.DatabaseRefused, _db.Name, _clientAddress, e.Message);
             EmitStart(false, e.Message);
             var w = new ArrayBufferWriter<byte>(e.ErrPayload.Length + 4);
             var seq = next;
@@ -88,6 +89,7 @@ internal sealed partial class MySqlAgentSession
         }
         catch (Exception e) when (e is DatabaseConnectException or IOException or HttpRequestException or InvalidOperationException or AuthenticationException or MySqlProtocolException)
         {
+            AgentRefusals.Record(_ctx, AgentRefusals.DatabaseUnreachable, _db.Name, _clientAddress, e.Message);
             EmitStart(false, e.Message);
             await client.WriteAsync(MySqlSessionErrors.Packet(next, MySqlSessionErrors.Unknown, "08S01", e.Message), ct);
             return;
@@ -143,6 +145,7 @@ internal sealed partial class MySqlAgentSession
 
     private async Task DenyAsync(byte sequenceId, string reason)
     {
+        AgentRefusals.Record(_ctx, AgentRefusals.AccessDenied, _db.Name, _clientAddress, reason);
         EmitStart(false, reason);
         await _client.WriteAsync(MySqlSessionErrors.Packet(sequenceId, MySqlSessionErrors.AccessDenied, "28000", reason));
         await _client.FlushAsync();

@@ -84,6 +84,7 @@ internal sealed partial class PostgresAgentSession
         }
         catch (AuthorityUnavailableException e)
         {
+            AgentRefusals.Record(_ctx, AgentRefusals.AuthorityUnavailable, _db.Name, _clientAddress, e.Message);
             EmitStart(false, e.Message, null);
             await PgWire.WriteFatalAsync(client, "08006", $"ferry: cannot check access right now: {e.Message}");
             return;
@@ -108,6 +109,7 @@ internal sealed partial class PostgresAgentSession
             }
             catch (Exception e) when (e is DatabaseConnectException or IOException or HttpRequestException or InvalidOperationException)
             {
+                AgentRefusals.Record(_ctx, AgentRefusals.DatabaseUnreachable, _db.Name, _clientAddress, e.Message);
                 EmitStart(false, e.Message, null);
                 await PgWire.WriteFatalAsync(client, "08006", $"ferry: {e.Message}");
                 return;
@@ -167,6 +169,7 @@ internal sealed partial class PostgresAgentSession
 
     private async Task Deny(Stream client, string reason)
     {
+        AgentRefusals.Record(_ctx, AgentRefusals.AccessDenied, _db.Name, _clientAddress, reason);
         EmitStart(false, reason, null);
         await PgWire.WriteFatalAsync(client, "28000", reason);
     }

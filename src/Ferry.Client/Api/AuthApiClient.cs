@@ -145,6 +145,7 @@ public sealed class AuthApiClient : IDisposable
         }
         catch (JsonException)
         {
+            // Not a JSON error body (a proxy's HTML page, say): the status and raw body below say what happened.
         }
 
         if (string.IsNullOrEmpty(message))
