@@ -1,4 +1,6 @@
 using Ferry.Audit;
+using Ferry.Diagnostics;
+using Microsoft.Extensions.Logging;
 
 namespace Ferry.Agent;
 
@@ -11,7 +13,15 @@ public sealed class AgentContext
 
     public required IAgentAuthority Authority { get; init; }
 
-    public required IAuditSink Audit { get; init; }
+    /// <summary>Where the agent's audit events go; every event passes <see cref="SessionMetricsSink"/> first, which counts sessions and queries.</summary>
+    public required IAuditSink Audit { get; init => field = new SessionMetricsSink(value); }
+
+    /// <summary>Where the agent's log events go; the process's factory unless a host sets another.</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = FerryLogging.Factory;
+
+    internal ILogger Log => _log ??= LoggerFactory.CreateLogger("Ferry.Agent");
+
+    private ILogger? _log;
 
     /// <summary>Makes this agent's audit events (cluster and agent id set).</summary>
     public AuditEventFactory AuditEvents => _auditEvents ??= new AuditEventFactory(AuditOrigin.Agent(ClusterName, AgentId), Time);

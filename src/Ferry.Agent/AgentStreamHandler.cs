@@ -30,6 +30,7 @@ public sealed class AgentStreamHandler(AgentContext ctx)
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or OperationCanceledException or IOException)
         {
+            AgentLog.StreamHeaderUnreadable(ctx.Log, e.Message);
             return;
         }
 
@@ -60,6 +61,7 @@ public sealed class AgentStreamHandler(AgentContext ctx)
         }
         if (!ctx.Databases.TryGetValue(header.Service, out var db) || db.Protocol != DatabaseProtocol.Postgres)
         {
+            AgentRefusals.Record(ctx, AgentRefusals.UnknownDatabase, header.Service, header.ClientAddress, "not served by this agent");
             await PgWire.WriteFatalAsync(stream, "3D000", $"ferry: this agent does not serve a PostgreSQL database named \"{header.Service}\"");
             return;
         }
@@ -87,6 +89,7 @@ public sealed class AgentStreamHandler(AgentContext ctx)
         }
         if (!ctx.Databases.TryGetValue(header.Service, out var db) || db.Protocol != DatabaseProtocol.MySql)
         {
+            AgentRefusals.Record(ctx, AgentRefusals.UnknownDatabase, header.Service, header.ClientAddress, "not served by this agent");
             await stream.WriteAsync(MySqlSessionErrors.Packet(prelude.NextSequenceId, 1049, "42000", $"this agent does not serve a MySQL database named \"{header.Service}\""), ct);
             return;
         }
@@ -94,9 +97,12 @@ public sealed class AgentStreamHandler(AgentContext ctx)
     }
 
     /// <summary>A session refused before it has a user: the forwarded certificate did not verify.</summary>
-    private void DenyEarly(StreamHeader header, DatabaseProtocol protocol, string reason) =>
+    private void DenyEarly(StreamHeader header, DatabaseProtocol protocol, string reason)
+    {
+        AgentRefusals.Record(ctx, AgentRefusals.Certificate, header.Service, header.ClientAddress, reason);
         ctx.Audit.Emit(ctx.AuditEvents.SessionDenied(
             new DbSessionSubject(ClientAddr: header.ClientAddress, DbService: header.Service, DbProtocol: protocol.ToName()), reason));
+    }
 
     /// <summary>Forwards a CancelRequest for a key this agent minted to the database's real backend.</summary>
     private async Task CancelAsync(StreamHeader header, CancellationToken ct)
@@ -139,6 +145,8 @@ public sealed class AgentStreamHandler(AgentContext ctx)
             }
             catch (Exception e) when (e is OperationCanceledException or IOException)
             {
+                // The server acts on a cancel and closes; one that lingers past 5 s or resets is done with too.
+                AgentLog.CancelNotDelivered(ctx.Log, target.Database.Name, "the server did not close the cancel connection: " + e.Message);
             }
             ctx.Audit.Emit(ctx.AuditEvents.Create(AuditEventKinds.DbSessionCancel, new DbSessionSubject(
                 User: target.User, SessionId: target.SessionId, ClientAddr: header.ClientAddress,
@@ -146,6 +154,8 @@ public sealed class AgentStreamHandler(AgentContext ctx)
         }
         catch (Exception e) when (e is DatabaseConnectException or IOException)
         {
+            // A cancel is best effort, as in PostgreSQL: the client's cancel connection gets no answer either way.
+            AgentLog.CancelNotDelivered(ctx.Log, target.Database.Name, e.Message);
         }
     }
 }

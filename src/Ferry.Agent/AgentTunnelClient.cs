@@ -5,6 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Ferry.Identity;
 using Ferry.Contracts;
+using Ferry.Diagnostics;
 using Ferry.Tunnel;
 
 namespace Ferry.Agent;
@@ -33,6 +34,8 @@ public sealed class AgentTunnelClient(AgentContext ctx, string proxyHost, int pr
 
     public async Task RunAsync(CancellationToken ct)
     {
+        // Ready while this tunnel is up: an agent whose proxies cannot reach it serves nobody.
+        using var ready = Readiness.Process.Register($"agent tunnel to {proxyHost}:{proxyPort}", () => Connected);
         var attempt = 0;
         while (!ct.IsCancellationRequested)
         {
@@ -42,6 +45,7 @@ public sealed class AgentTunnelClient(AgentContext ctx, string proxyHost, int pr
             }
             catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {
+                LogFailure(e.Message);
                 LastError = e.Message;
             }
             Connected = false;
@@ -63,6 +67,22 @@ public sealed class AgentTunnelClient(AgentContext ctx, string proxyHost, int pr
         }
     }
 
+    /// <summary>A new kind of failure is a warning; the same one again, on every backoff, only a debug line.</summary>
+    private void LogFailure(string error)
+    {
+        if (error == _lastLogged)
+        {
+            TunnelLog.ConnectStillFailing(ctx.Log, $"{proxyHost}:{proxyPort}", error);
+        }
+        else
+        {
+            TunnelLog.ConnectFailed(ctx.Log, $"{proxyHost}:{proxyPort}", error);
+            _lastLogged = error;
+        }
+    }
+
+    private string? _lastLogged;
+
     private async Task RunOnceAsync(Action connected, CancellationToken ct)
     {
         using var tcp = new TcpClient { NoDelay = true };
@@ -82,9 +102,13 @@ public sealed class AgentTunnelClient(AgentContext ctx, string proxyHost, int pr
         await using var mux = MuxSession.Client(ssl, new MuxOptions());
         Connects++;
         Connected = true;
+        _lastLogged = null;
         connected();
+        FerryMetrics.TunnelUp(FerryMetrics.Sides.Agent);
+        TunnelLog.Up(ctx.Log, FerryMetrics.Sides.Agent, ctx.AgentId, $"{proxyHost}:{proxyPort}");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var heartbeats = HeartbeatLoopAsync(mux, stop.Token);
+        var reason = "agent stopping";
         try
         {
             while (!stop.IsCancellationRequested)
@@ -93,8 +117,16 @@ public sealed class AgentTunnelClient(AgentContext ctx, string proxyHost, int pr
                 _ = Task.Run(() => _handler.HandleAsync(stream, ct), CancellationToken.None);
             }
         }
+        catch (Exception e)
+        {
+            reason = e.Message;
+            throw;
+        }
         finally
         {
+            Connected = false;
+            FerryMetrics.TunnelDown(FerryMetrics.Sides.Agent);
+            TunnelLog.Down(ctx.Log, FerryMetrics.Sides.Agent, ctx.AgentId, $"{proxyHost}:{proxyPort}", reason);
             await stop.CancelAsync();
             try
             {

@@ -55,6 +55,7 @@ public sealed class DatabaseHealth
         }
         catch (OperationCanceledException)
         {
+            // The agent is stopping (its token was cancelled, not the probe's timeout): the result no longer matters.
         }
     }
 }

@@ -34,6 +34,7 @@ public sealed class LiveSession(string id, UserIdentity identity, string databas
         }
         catch (ObjectDisposedException)
         {
+            // The session ended and disposed its token between the check above and this cancel: nothing left to stop.
         }
     }
 }

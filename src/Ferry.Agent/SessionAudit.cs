@@ -33,6 +33,13 @@ internal sealed class SessionAudit(AgentContext ctx, AgentDatabase db, UserIdent
 
     public void Started(IReadOnlyDictionary<string, string>? details) => Emit(ctx.AuditEvents.SessionStarted(_subject, details));
 
+    /// <summary>Audits a refused session and counts and logs the refusal under <paramref name="refusal"/> (an <see cref="AgentRefusals"/> reason).</summary>
+    public void Refused(string refusal, string error)
+    {
+        AgentRefusals.Record(ctx, refusal, db.Name, clientAddress, error);
+        Denied(error);
+    }
+
     public void Denied(string error) => Emit(ctx.AuditEvents.SessionDenied(_subject, error));
 
     public void Ended(SessionEndReason reason, string? error, long bytesIn, long bytesOut, TimeSpan duration) =>

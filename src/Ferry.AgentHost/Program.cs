@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using Ferry.Agent.Hosting;
 using Ferry.Config;
 using Ferry.Contracts;
+using Ferry.Diagnostics;
 using Ferry.Hosting;
 
 InlineSocketCompletions.Enable();
@@ -16,6 +17,8 @@ var root = new RootCommand("""
     """);
 var runConfig = new Option<FileInfo?>("--config", "-c") { Description = "Path of the YAML configuration file (data_dir and the agent section)." };
 root.Options.Add(runConfig);
+var diagAddr = new Option<string?>("--diag-addr") { Description = "Serve /metrics, /healthz and /readyz on this IP:port (overrides diag_addr in the configuration file)." };
+root.Options.Add(diagAddr);
 root.SetAction(async (parse, ct) =>
 {
     var file = parse.GetValue(runConfig);
@@ -28,6 +31,12 @@ root.SetAction(async (parse, ct) =>
         Console.Error.WriteLine($"error: {file!.Name} has no agent section");
         return 2;
     }
+    FerryLogging.UseConsole(FerryLogging.ParseLevel(config.LogLevel.ToString()));
+    if (!DiagnosticsHost.TryStart(parse.GetValue(diagAddr) ?? config.DiagAddr, Console.Error, out var diagnostics))
+    {
+        return 1;
+    }
+    await using var diagnosticsScope = diagnostics;
     using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
     using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
     using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
@@ -52,6 +61,7 @@ root.SetAction(async (parse, ct) =>
         }
         catch (OperationCanceledException)
         {
+            // SIGTERM/SIGINT: the normal way to stop ferry-agent; the agent is disposed below.
         }
         Console.Out.WriteLine("ferry-agent stopping");
     }

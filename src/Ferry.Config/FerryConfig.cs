@@ -6,6 +6,8 @@ public sealed record FerryConfig
     public string ClusterName { get; init; } = "ferry";
     public string DataDir { get; init; } = "/var/lib/ferry";
     public LogLevelSetting LogLevel { get; init; } = LogLevelSetting.Info;
+    /// <summary>Where <c>/metrics</c>, <c>/healthz</c> and <c>/readyz</c> are served (IP:port); null = not served.</summary>
+    public string? DiagAddr { get; init; }
     public AuthSection? Auth { get; init; }
     public ProxySection? Proxy { get; init; }
     public AgentSection? Agent { get; init; }

@@ -55,6 +55,7 @@ public static partial class FerryConfigParser
             DataDir = root.String("data_dir", "/var/lib/ferry")!,
             LogLevel = root.Enum("log_level", LogLevelSetting.Info,
                 ("debug", LogLevelSetting.Debug), ("info", LogLevelSetting.Info), ("warning", LogLevelSetting.Warning), ("error", LogLevelSetting.Error)),
+            DiagAddr = DiagAddr(root),
             Auth = ParseAuth(root.Section("auth")),
             Proxy = ParseProxy(root.Section("proxy")),
             Agent = ParseAgent(root.Section("agent")),
@@ -68,6 +69,23 @@ public static partial class FerryConfigParser
         var name = root.String("cluster_name", "ferry")!;
         return NameRegex().IsMatch(name) ? name : throw root.ErrorAt("cluster_name", $"'{name}' must be 1-63 characters of a-z, 0-9, '-' and '.'");
     }
+
+    /// <summary>The diagnostics listener: an IP address (or localhost) and a port, or null when the key is absent.</summary>
+    private static string? DiagAddr(YamlNodeReader root)
+    {
+        if (!root.Has("diag_addr"))
+        {
+            return null;
+        }
+        var value = root.Address("diag_addr", "");
+        return IsDiagEndPoint(value)
+            ? value
+            : throw root.ErrorAt("diag_addr", $"expected an IP address and port such as 127.0.0.1:9090, got '{value}'");
+    }
+
+    /// <summary>True for <c>IP:port</c> or <c>localhost:port</c> with a port from 1 to 65535.</summary>
+    public static bool IsDiagEndPoint(string value) =>
+        (System.Net.IPEndPoint.TryParse(value.StartsWith("localhost:", StringComparison.Ordinal) ? "127.0.0.1" + value[9..] : value, out var ep)) && ep.Port != 0;
 
     private static AuthSection? ParseAuth(YamlNodeReader? r)
     {

@@ -12,8 +12,11 @@ public static class SampleConfig
         # Where the auth service keeps its SQLite backend, CA keys (mode 0600) and the audit store;
         # where proxies and agents keep their host certificates and audit spool.
         data_dir: /var/lib/ferry
-        # debug | info | warning | error
+        # debug | info | warning | error: one logfmt line per event on standard error.
         log_level: info
+        # Where Prometheus metrics (/metrics) and health checks (/healthz, /readyz) are served,
+        # plain HTTP: keep it on loopback or a private interface. Not served when absent.
+        # diag_addr: 127.0.0.1:9090
 
         # The auth service: users, roles, CAs, logins, locks and the audit store.
         auth:

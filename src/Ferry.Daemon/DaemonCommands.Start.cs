@@ -5,6 +5,7 @@ using Ferry.Auth.Hosting;
 using Ferry.Config;
 using Ferry.Contracts;
 using Ferry.Proxy.Hosting;
+using Ferry.Diagnostics;
 
 namespace Ferry.Daemon;
 
@@ -24,6 +25,12 @@ internal static partial class DaemonCommands
             {
                 return 2;
             }
+            FerryLogging.UseConsole(FerryLogging.ParseLevel(cfg.LogLevel.ToString()));
+            if (!DiagnosticsHost.TryStart(cfg.DiagAddr, Console.Error, out var diagnostics))
+            {
+                return 1;
+            }
+            await using var diagnosticsScope = diagnostics;
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
@@ -75,6 +82,7 @@ internal static partial class DaemonCommands
             }
             catch (OperationCanceledException)
             {
+                // SIGTERM/SIGINT: the normal way to stop ferryd; the roles are disposed below.
             }
             foreach (var r in running)
             {

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using Ferry.Diagnostics;
+
 namespace Ferry.Hosting;
 
 /// <summary>
@@ -14,10 +17,55 @@ public sealed class BackgroundLoops : IAsyncDisposable
 
     public CancellationToken Stopping => _stop.Token;
 
-    public void Start(Func<CancellationToken, Task> loop)
+    /// <summary>
+    /// Starts <paramref name="loop"/>. A loop that ends with an exception other than its cancellation is
+    /// counted in <c>ferry_background_task_failures_total{task}</c> and logged; <paramref name="task"/>
+    /// defaults to the expression the caller passed (e.g. <c>shipper.RunAsync</c>).
+    /// </summary>
+    public void Start(Func<CancellationToken, Task> loop, [CallerArgumentExpression(nameof(loop))] string task = "")
     {
         var token = _stop.Token;
-        _tasks.Add(Task.Run(() => loop(token), CancellationToken.None));
+        _tasks.Add(Task.Run(() => RunAsync(loop, TaskName(task), token), CancellationToken.None));
+    }
+
+    private static async Task RunAsync(Func<CancellationToken, Task> loop, string task, CancellationToken ct)
+    {
+        try
+        {
+            await loop(ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            FerryMetrics.BackgroundFailure(task);
+            HostLog.BackgroundTaskFailed(FerryLogging.Factory.CreateLogger("Ferry.Hosting"), task, e.Message);
+            throw;
+        }
+    }
+
+    /// <summary>A label-friendly name: <c>t => credentials.RenewLoopAsync(api, …)</c> becomes <c>credentials.RenewLoop</c>.</summary>
+    internal static string TaskName(string expression)
+    {
+        var name = expression;
+        var arrow = name.IndexOf("=>", StringComparison.Ordinal);
+        if (arrow >= 0)
+        {
+            name = name[(arrow + 2)..];
+        }
+        var call = name.IndexOf('(', StringComparison.Ordinal);
+        if (call >= 0)
+        {
+            name = name[..call];
+        }
+        name = name.Trim();
+        if (name.StartsWith("new ", StringComparison.Ordinal))
+        {
+            name = name[4..];
+        }
+        if (name.EndsWith("Async", StringComparison.Ordinal))
+        {
+            name = name[..^5];
+        }
+        return name.Length == 0 ? "loop" : name;
     }
 
     /// <summary>Closes <paramref name="part"/> (<see cref="IAsyncDisposable"/> or <see cref="IDisposable"/>) after the loops have stopped.</summary>
@@ -38,7 +86,7 @@ public sealed class BackgroundLoops : IAsyncDisposable
         }
         catch (Exception)
         {
-            // Loops end on cancellation; anything else they throw is moot at shutdown.
+            // Loops end on cancellation; anything else they throw was counted and logged when it happened.
         }
     }
 

@@ -154,6 +154,7 @@ public sealed class HostCredentials
             }
             catch (AuthApiException e)
             {
+                Ferry.Diagnostics.FerryMetrics.BackgroundFailure("host_certificate_renewal");
                 log($"host certificate renewal failed, retrying in 30s: {e.Message}");
                 await Task.Delay(TimeSpan.FromSeconds(30), time, ct).ConfigureAwait(false);
             }

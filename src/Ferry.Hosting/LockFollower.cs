@@ -95,6 +95,7 @@ public sealed class LockFollower(Func<CancellationToken, IAsyncEnumerable<LockWa
             catch (Exception e) when (!ct.IsCancellationRequested)
             {
                 // Any failure of the watch (network, auth service, a backend closing) ends this pass only: the last locks stay in force.
+                Ferry.Diagnostics.FerryMetrics.BackgroundFailure("lock_watch");
                 log($"lock watch interrupted, reconnecting in {backoff.TotalSeconds:0}s: {e.Message}");
             }
             try

@@ -3,7 +3,9 @@ using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using Ferry.Audit;
+using Ferry.Diagnostics;
 using Ferry.Identity;
+using Microsoft.Extensions.Logging;
 
 namespace Ferry.Proxy;
 
@@ -60,4 +62,11 @@ public sealed class ProxyContext
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Where the proxy's log events go; the process's factory unless a host sets another.</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = FerryLogging.Factory;
+
+    internal ILogger Log => _log ??= LoggerFactory.CreateLogger("Ferry.Proxy");
+
+    private ILogger? _log;
 }

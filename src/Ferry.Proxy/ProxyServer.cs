@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -6,6 +7,7 @@ using System.Security.Authentication;
 using Ferry.Proxy.MySql;
 using Ferry.Proxy.Postgres;
 using Ferry.Contracts;
+using Ferry.Diagnostics;
 using Ferry.Protocol.Postgres;
 using Ferry.Protocol.Postgres.Startup;
 
@@ -28,6 +30,7 @@ public sealed class ProxyServer : IAsyncDisposable
     private readonly ProxyContext _ctx;
     private readonly TcpAcceptLoop _accept;
     private readonly TunnelAcceptor _tunnels;
+    private IDisposable? _readiness;
 
     public ProxyServer(ProxyContext ctx, IPEndPoint endPoint)
     {
@@ -38,11 +41,17 @@ public sealed class ProxyServer : IAsyncDisposable
 
     public IPEndPoint EndPoint => _accept.EndPoint;
 
-    public void Start() => _accept.Start((socket, _) => HandleAsync(socket));
+    public void Start()
+    {
+        _accept.Start((socket, _) => HandleAsync(socket));
+        _readiness = Readiness.Process.Register($"proxy listening on {EndPoint}", static () => true);
+        ProxyLog.Listening(_ctx.Log, EndPoint, "postgres, tunnels, api");
+    }
 
     private async Task HandleAsync(Socket socket)
     {
         var remote = (IPEndPoint)socket.RemoteEndPoint!;
+        var accepted = Stopwatch.GetTimestamp();
         var net = new NetworkStream(socket, ownsSocket: true);
         try
         {
@@ -54,7 +63,7 @@ public sealed class ProxyServer : IAsyncDisposable
             {
                 if (filled > 0 && buffer[0] == TlsClientHello.ContentTypeHandshake)
                 {
-                    await HandleTlsAsync(net, buffer, filled, remote, handshake.Token);
+                    await HandleTlsAsync(net, buffer, filled, remote, accepted, handshake.Token);
                     return;
                 }
                 var status = OperationStatus.NeedMoreData;
@@ -92,10 +101,10 @@ public sealed class ProxyServer : IAsyncDisposable
                         // Answer S, then TLS on the same connection.
                         await net.WriteAsync(EncryptionRequest.Accept.ToArray(), handshake.Token);
                         var rest = buffer.AsMemory(header.Length, filled - header.Length).ToArray();
-                        var ssl = await AuthenticateAsync(new PrefixedStream(net, rest), [], handshake.Token);
+                        var ssl = await AuthenticateAsync(new PrefixedStream(net, rest), [], handshake.Token, remote);
                         if (ssl is not null)
                         {
-                            await new PostgresProxySession(_ctx, ssl, remote).RunAsync(_accept.Stopping);
+                            await new PostgresProxySession(_ctx, ssl, remote, accepted).RunAsync(_accept.Stopping);
                         }
                         return;
                     case StartupPacketKind.GssEncRequest:
@@ -110,6 +119,7 @@ public sealed class ProxyServer : IAsyncDisposable
                         return;
                     default:
                         // A StartupMessage without TLS.
+                        Refusals.Record(_ctx, "postgres", remote, Refusals.TlsRequired, "a StartupMessage without TLS");
                         await PostgresProxySession.RefusePlainAsync(net);
                         return;
                 }
@@ -117,11 +127,12 @@ public sealed class ProxyServer : IAsyncDisposable
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or AuthenticationException or SocketException or ObjectDisposedException)
         {
+            ProxyLog.HandshakeFailed(_ctx.Log, remote.ToString(), e.Message);
             await net.DisposeAsync();
         }
     }
 
-    private async Task HandleTlsAsync(NetworkStream net, byte[] buffer, int filled, IPEndPoint remote, CancellationToken ct)
+    private async Task HandleTlsAsync(NetworkStream net, byte[] buffer, int filled, IPEndPoint remote, long accepted, CancellationToken ct)
     {
         string[] alpn;
         while (true)
@@ -160,7 +171,7 @@ public sealed class ProxyServer : IAsyncDisposable
         {
             offered.Add(MySqlAlpn);
         }
-        var ssl = await AuthenticateAsync(new PrefixedStream(net, prefix), offered, ct);
+        var ssl = await AuthenticateAsync(new PrefixedStream(net, prefix), offered, ct, remote);
         if (ssl is null)
         {
             return;
@@ -172,16 +183,16 @@ public sealed class ProxyServer : IAsyncDisposable
         else if (ssl.NegotiatedApplicationProtocol == MySqlAlpn)
         {
             // Ferry's local proxy: TLS first, then the MySQL greeting inside it.
-            await new MySqlProxySession(_ctx, remote).RunTlsAsync(ssl, _accept.Stopping);
+            await new MySqlProxySession(_ctx, remote, accepted).RunTlsAsync(ssl, _accept.Stopping);
         }
         else
         {
             // Direct SSL (PostgreSQL 17 sslnegotiation=direct), or any TLS client when no auth API is behind this proxy.
-            await new PostgresProxySession(_ctx, ssl, remote).RunAsync(_accept.Stopping);
+            await new PostgresProxySession(_ctx, ssl, remote, accepted).RunAsync(_accept.Stopping);
         }
     }
 
-    private async Task<SslStream?> AuthenticateAsync(Stream inner, List<SslApplicationProtocol> alpn, CancellationToken ct)
+    private async Task<SslStream?> AuthenticateAsync(Stream inner, List<SslApplicationProtocol> alpn, CancellationToken ct, IPEndPoint? remote = null)
     {
         var ssl = new SslStream(inner, leaveInnerStreamOpen: false);
         var options = _ctx.ClientCertificateTlsOptions(alpn);
@@ -192,6 +203,7 @@ public sealed class ProxyServer : IAsyncDisposable
         }
         catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException)
         {
+            ProxyLog.HandshakeFailed(_ctx.Log, remote?.ToString() ?? "", e.Message);
             await ssl.DisposeAsync();
             return null;
         }
@@ -199,6 +211,7 @@ public sealed class ProxyServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _readiness?.Dispose();
         await _accept.DisposeAsync();
         await _tunnels.DisposeAsync();
     }

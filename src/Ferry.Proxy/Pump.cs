@@ -5,7 +5,8 @@ internal static class Pump
 {
     public const int BufferSize = 64 * 1024;
 
-    public static async Task BothWaysAsync(Stream a, Stream b, CancellationToken ct)
+    /// <summary>Copies both ways until either side ends; returns the bytes copied a→b and b→a.</summary>
+    public static async Task<(long AToB, long BToA)> BothWaysAsync(Stream a, Stream b, CancellationToken ct)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var ab = CopyAsync(a, b, stop.Token);
@@ -13,6 +14,7 @@ internal static class Pump
         await Task.WhenAny(ab, ba);
         await stop.CancelAsync();
         await Task.WhenAll(ab, ba);
+        return (await ab, await ba);
     }
 
     /// <summary>Copies until EOF or an error; returns bytes copied. Never throws for normal ends.</summary>
@@ -49,6 +51,8 @@ internal static class Pump
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
         {
+            // The normal end of a relay: a side closed or reset, or the other direction ended first and cancelled
+            // this one. The caller learns the end from the return value; the metrics count the bytes.
         }
         return total;
     }

@@ -4,6 +4,7 @@ using System.Net.Security;
 using System.Text.Json;
 using Ferry.Identity;
 using Ferry.Contracts;
+using Ferry.Diagnostics;
 using Ferry.Tunnel;
 
 namespace Ferry.Proxy;
@@ -21,12 +22,16 @@ internal sealed class TunnelAcceptor(ProxyContext ctx) : IAsyncDisposable
         var cert = ssl.RemoteCertificate;
         if (cert is null)
         {
+            TunnelLog.Rejected(ctx.Log, remote.ToString(), "no client certificate");
+            FerryMetrics.Refused(FerryMetrics.Sides.Proxy, "tunnel_certificate");
             await ssl.DisposeAsync();
             return;
         }
         var verification = ctx.HostVerifier.VerifyHost(cert.GetRawCertData(), HostRole.Agent);
         if (!verification.IsValid)
         {
+            TunnelLog.Rejected(ctx.Log, remote.ToString(), verification.Message);
+            FerryMetrics.Refused(FerryMetrics.Sides.Proxy, "tunnel_certificate");
             await ssl.DisposeAsync();
             return;
         }
@@ -34,6 +39,9 @@ internal sealed class TunnelAcceptor(ProxyContext ctx) : IAsyncDisposable
         var mux = MuxSession.Server(ssl, new MuxOptions());
         _sessions[mux] = 0;
         var tunnel = new MuxAgentTunnel(agentId, mux);
+        FerryMetrics.TunnelUp(FerryMetrics.Sides.Proxy);
+        TunnelLog.Up(ctx.Log, FerryMetrics.Sides.Proxy, agentId, remote.ToString());
+        var reason = "proxy stopping";
         try
         {
             while (!ct.IsCancellationRequested)
@@ -43,8 +51,9 @@ internal sealed class TunnelAcceptor(ProxyContext ctx) : IAsyncDisposable
                 {
                     stream = await mux.AcceptStreamAsync(ct);
                 }
-                catch (Exception e) when (e is OperationCanceledException or IOException || e.GetType().Namespace == "Ferry.Tunnel")
+                catch (Exception e) when (e is TunnelException or OperationCanceledException or IOException)
                 {
+                    reason = e.Message;
                     break;
                 }
                 _ = Task.Run(() => HeartbeatsAsync(tunnel, stream, ct));
@@ -53,6 +62,8 @@ internal sealed class TunnelAcceptor(ProxyContext ctx) : IAsyncDisposable
         finally
         {
             tunnel.Closed = true;
+            FerryMetrics.TunnelDown(FerryMetrics.Sides.Proxy);
+            TunnelLog.Down(ctx.Log, FerryMetrics.Sides.Proxy, agentId, remote.ToString(), reason);
             ctx.Agents.Unregister(tunnel);
             _sessions.TryRemove(mux, out _);
             await mux.DisposeAsync();
@@ -83,8 +94,11 @@ internal sealed class TunnelAcceptor(ProxyContext ctx) : IAsyncDisposable
                 }
             }
         }
-        catch (Exception e) when (e is IOException or JsonException or InvalidDataException or OperationCanceledException or EndOfStreamException || e.GetType().Namespace == "Ferry.Tunnel")
+        catch (Exception e) when (e is TunnelException or IOException or JsonException or InvalidDataException or OperationCanceledException or EndOfStreamException)
         {
+            // The heartbeat stream ends with its tunnel (or sent garbage): the agent is unregistered below and the
+            // tunnel's own end is logged by RunAsync.
+            TunnelLog.HeartbeatsEnded(ctx.Log, tunnel.AgentId, e.Message);
         }
         finally
         {

@@ -29,7 +29,7 @@ public class EventFactoryTests
     [Fact]
     public void Create_SetsTypeAndCodeFromOneKindAndTheOrigin()
     {
-        var factory = new AuditEventFactory(AuditOrigin.Agent("main", "agent-1"), new ManualTime(Events.T0));
+        var factory = new AuditEventFactory(AuditOrigin.Agent("main", "agent-1"), new ManualClock(Events.T0));
 
         AuditEvent e = factory.Create(AuditEventKinds.MySqlInitDb, Session);
 
@@ -46,7 +46,7 @@ public class EventFactoryTests
     [Fact]
     public void SessionDenied_IsAFailedStartFromTheServer()
     {
-        var factory = new AuditEventFactory(AuditOrigin.Server("main", "proxy-1"), new ManualTime(Events.T0));
+        var factory = new AuditEventFactory(AuditOrigin.Server("main", "proxy-1"), new ManualClock(Events.T0));
 
         AuditEvent e = factory.SessionDenied(new DbSessionSubject(ClientAddr: "10.0.0.5:1", DbService: "pg1", DbProtocol: "mysql"), "locked");
 
@@ -59,7 +59,7 @@ public class EventFactoryTests
     [Fact]
     public void SessionEnded_WritesTheDocumentedEndReasonAndTotals()
     {
-        var factory = new AuditEventFactory(AuditOrigin.Agent("main", "agent-1"), new ManualTime(Events.T0));
+        var factory = new AuditEventFactory(AuditOrigin.Agent("main", "agent-1"), new ManualClock(Events.T0));
 
         AuditEvent e = factory.SessionEnded(Session, SessionEndReason.DatabaseProtocolError, null, 10, 20, TimeSpan.FromMilliseconds(1.5));
 

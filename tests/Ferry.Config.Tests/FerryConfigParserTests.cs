@@ -111,4 +111,20 @@ public sealed class FerryConfigParserTests
         Assert.Null(c.Proxy);
         Assert.Null(c.Auth);
     }
+
+    [Fact]
+    public void DiagAddr_IsAbsentByDefault_AndReadWhenSet()
+    {
+        Assert.Null(FerryConfigParser.Parse("cluster_name: a\n").DiagAddr);
+        Assert.Null(FerryConfigParser.Parse(SampleConfig.Text).DiagAddr);
+        Assert.Equal("127.0.0.1:9090", FerryConfigParser.Parse("diag_addr: 127.0.0.1:9090\n").DiagAddr);
+        Assert.Equal("localhost:9090", FerryConfigParser.Parse("diag_addr: localhost:9090\n").DiagAddr);
+    }
+
+    [Fact]
+    public void DiagAddr_ThatIsNotAnIpEndPoint_IsAnError_NamingKeyAndLine()
+    {
+        var ex = Assert.Throws<ConfigException>(() => FerryConfigParser.Parse("cluster_name: a\ndiag_addr: metrics.example.com:9090\n", "f.yaml"));
+        Assert.Equal("f.yaml:2:12: diag_addr: expected an IP address and port such as 127.0.0.1:9090, got 'metrics.example.com:9090'", ex.Message);
+    }
 }

@@ -22,6 +22,7 @@ public sealed class DemoTests(ITestOutputHelper output)
         Assert.Contains("Grace", text);
         Assert.Contains("UPDATE orders SET amount", text);
         Assert.Contains("chain intact", text);
+        Assert.Contains("ferry_queries_total{database=\"pg-demo\",protocol=\"postgres\"}", text);
         Assert.Contains("--once: every step succeeded", text);
         Assert.False(Directory.Exists(dir), "the demo left its directory behind");
     }

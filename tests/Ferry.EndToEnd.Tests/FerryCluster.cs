@@ -50,6 +50,9 @@ public sealed partial class FerryCluster : IAsyncDisposable
 
     public int AuthPort { get; private set; }
 
+    /// <summary>ferryd's diagnostics listener (<c>diag_addr</c>): /metrics, /healthz, /readyz.</summary>
+    public int DiagPort { get; private set; }
+
     public string HostCaPath => Path.Combine(Root, "host-ca.pem");
 
     public string FerrydLog => _ferryd?.Log ?? "";
@@ -96,10 +99,12 @@ public sealed partial class FerryCluster : IAsyncDisposable
         ProxyPort = FreePort.Next();
         AuthPort = FreePort.Next();
         MySqlPort = FreePort.Next();
+        DiagPort = FreePort.Next();
         var config = Path.Combine(Root, "ferry.yaml");
         await File.WriteAllTextAsync(config, $$"""
             cluster_name: e2e
             data_dir: {{DataDir}}
+            diag_addr: 127.0.0.1:{{DiagPort}}
             auth:
               listen_addr: 127.0.0.1:{{AuthPort}}
             proxy:

@@ -57,6 +57,7 @@ public sealed class RemoteAgentAuthority(HostCredentials host, AuthApiClient api
             }
             catch (AuthApiException e)
             {
+                AgentLog.AuthorityCallFailed(Ferry.Diagnostics.FerryLogging.Factory.CreateLogger("Ferry.Agent"), "read roles", e.Message);
                 if (_roles is { } stale && time.GetUtcNow() - stale.Fetched < RolesUsableWhenStale)
                 {
                     return stale.Roles;
@@ -99,6 +100,7 @@ public sealed class RemoteAgentAuthority(HostCredentials host, AuthApiClient api
             }
             catch (AuthApiException e)
             {
+                AgentLog.AuthorityCallFailed(Ferry.Diagnostics.FerryLogging.Factory.CreateLogger("Ferry.Agent"), "issue db-client certificate", e.Message);
                 // A certificate past its renewal point but not expired still works while the auth service is away.
                 if (cached.Cert is not null && cached.Expires > now + TimeSpan.FromMinutes(1))
                 {

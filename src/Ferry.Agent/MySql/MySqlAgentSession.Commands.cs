@@ -112,8 +112,11 @@ internal sealed partial class MySqlAgentSession
             var ok = StmtPrepareOk.Read(payload);
             _statements[ok.StatementId] = new MySqlStatement(query, ok.ParameterCount);
         }
-        catch (MySqlProtocolException)
+        catch (MySqlProtocolException e)
         {
+            // The client still gets the server's answer as is; only the statement's text is not remembered, so its
+            // executes are audited without it.
+            AgentLog.MalformedPrepareOk(Ctx.Log, Db.Name, e.Message);
         }
     }
 

@@ -64,7 +64,7 @@ internal sealed partial class MySqlAgentSession(AgentContext ctx, AgentDatabase 
         }
         catch (MySqlServerRefusedException e)
         {
-            Audit.Denied(e.Message);
+            Audit.Refused(AgentRefusals.DatabaseRefused, e.Message);
             var w = new ArrayBufferWriter<byte>(e.ErrPayload.Length + 4);
             var seq = next;
             MySqlPacketWriter.WritePayload(w, ref seq, e.ErrPayload);
@@ -73,7 +73,7 @@ internal sealed partial class MySqlAgentSession(AgentContext ctx, AgentDatabase 
         }
         catch (Exception e) when (e is DatabaseConnectException or IOException or HttpRequestException or InvalidOperationException or AuthenticationException or MySqlProtocolException)
         {
-            Audit.Denied(e.Message);
+            Audit.Refused(AgentRefusals.DatabaseUnreachable, e.Message);
             await client.WriteAsync(MySqlSessionErrors.Packet(next, MySqlSessionErrors.Unknown, "08S01", e.Message), ct);
             return;
         }
@@ -104,7 +104,7 @@ internal sealed partial class MySqlAgentSession(AgentContext ctx, AgentDatabase 
 
     private async Task DenyAsync(byte sequenceId, string reason)
     {
-        Audit.Denied(reason);
+        Audit.Refused(AgentRefusals.AccessDenied, reason);
         await _client.WriteAsync(MySqlSessionErrors.Packet(sequenceId, MySqlSessionErrors.AccessDenied, "28000", reason));
         await _client.FlushAsync();
     }

@@ -69,7 +69,7 @@ internal sealed partial class PostgresAgentSession(AgentContext ctx, AgentDataba
         }
         catch (AuthorityUnavailableException e)
         {
-            Audit.Denied(e.Message);
+            Audit.Refused(AgentRefusals.AuthorityUnavailable, e.Message);
             await PgWire.WriteFatalAsync(client, "08006", $"ferry: cannot check access right now: {e.Message}");
             return;
         }
@@ -93,7 +93,7 @@ internal sealed partial class PostgresAgentSession(AgentContext ctx, AgentDataba
             }
             catch (Exception e) when (e is DatabaseConnectException or IOException or HttpRequestException or InvalidOperationException)
             {
-                Audit.Denied(e.Message);
+                Audit.Refused(AgentRefusals.DatabaseUnreachable, e.Message);
                 await PgWire.WriteFatalAsync(client, "08006", $"ferry: {e.Message}");
                 return;
             }
@@ -120,7 +120,7 @@ internal sealed partial class PostgresAgentSession(AgentContext ctx, AgentDataba
 
     private async Task Deny(Stream client, string reason)
     {
-        Audit.Denied(reason);
+        Audit.Refused(AgentRefusals.AccessDenied, reason);
         await PgWire.WriteFatalAsync(client, "28000", reason);
     }
 

@@ -83,6 +83,8 @@ internal sealed class PostgresBackend(Stream stream, DateTimeOffset created) : I
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException or NotSupportedException)
         {
+            // Terminate is a courtesy: a server that is gone or stalled is closed all the same just below.
+            AgentLog.BackendCloseFailed(Ferry.Diagnostics.FerryLogging.Factory.CreateLogger("Ferry.Agent"), e.Message);
         }
         // The reader is not completed here: a relay may still be reading it, and disposing the stream ends that read.
         await Stream.DisposeAsync();

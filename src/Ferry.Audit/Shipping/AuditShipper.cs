@@ -1,3 +1,5 @@
+using Ferry.Diagnostics;
+
 namespace Ferry.Audit;
 
 /// <summary>
@@ -14,6 +16,8 @@ public sealed class AuditShipper
     private readonly AuditShipperOptions _options;
     private long _delivered;
     private long _failures;
+    // Stopwatch timestamp of the moment the shipper first saw events it had not shipped yet; 0 when caught up.
+    private long _behindSince;
 
     public AuditShipper(AuditSpool spool, IAuditUploader uploader, AuditShipperOptions? options = null)
     {
@@ -28,6 +32,9 @@ public sealed class AuditShipper
     /// <summary>Failed upload attempts since this shipper started.</summary>
     public long Failures => Interlocked.Read(ref _failures);
 
+    /// <summary>How long the batch now due has waited since the shipper first read it (it grows while uploads fail); zero when caught up.</summary>
+    public TimeSpan Lag => Interlocked.Read(ref _behindSince) is var since and not 0 ? System.Diagnostics.Stopwatch.GetElapsedTime(since) : TimeSpan.Zero;
+
     /// <summary>The last upload error, or null.</summary>
     public Exception? LastError { get; private set; }
 
@@ -36,9 +43,11 @@ public sealed class AuditShipper
     {
         SpoolPosition pos = _spool.AckedPosition;
         long lastUpload = 0;
+        using var lag = FerryMetrics.TrackShippingLag(() => Lag.TotalSeconds);
         while (!ct.IsCancellationRequested)
         {
             SpoolBatch batch = _spool.Read(pos, _options.MaxBatch);
+            NoteBacklog(batch.Count);
             TimeSpan sinceUpload = System.Diagnostics.Stopwatch.GetElapsedTime(lastUpload);
             if (batch.Count > 0 && batch.Count < _options.MaxBatch && lastUpload != 0 && sinceUpload < _options.Linger)
             {
@@ -71,6 +80,8 @@ public sealed class AuditShipper
                 }
                 catch (TimeoutException)
                 {
+                    // No wake-up within the poll interval: read the spool again anyway (a wake-up can be missed
+                    // when an append lands between the read above and the wait).
                 }
                 catch (OperationCanceledException)
                 {
@@ -89,6 +100,8 @@ public sealed class AuditShipper
             _spool.Ack(batch.Next);
             pos = batch.Next;
             Interlocked.Add(ref _delivered, batch.Count);
+            FerryMetrics.AuditShipped(batch.Count);
+            NoteBacklog(0);
         }
     }
 
@@ -120,6 +133,7 @@ public sealed class AuditShipper
     private async Task<bool> UploadWithRetryAsync(AuditBatch events, CancellationToken ct)
     {
         TimeSpan backoff = _options.InitialBackoff;
+        var attempts = 0;
         while (true)
         {
             try
@@ -127,6 +141,10 @@ public sealed class AuditShipper
                 // Carry on on the thread pool, not on the socket thread that completed the upload: reading and
                 // framing the next batch must not hold up that thread's relays.
                 await _uploader.UploadAsync(events, ct).ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
+                if (attempts > 0)
+                {
+                    AuditShipLog.UploadRecovered(_options.Log, attempts, Lag.TotalSeconds);
+                }
                 return true;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -139,9 +157,12 @@ public sealed class AuditShipper
             {
                 LastError = ex;
                 Interlocked.Increment(ref _failures);
+                attempts++;
+                FerryMetrics.BackgroundFailure("audit_shipping");
             }
 
             TimeSpan jittered = backoff * (0.5 + (Random.Shared.NextDouble() / 2));
+            AuditShipLog.UploadFailed(_options.Log, events.Count, attempts, jittered, _spool.PendingBytes, Lag.TotalSeconds, LastError.Message);
             try
             {
                 await Task.Delay(jittered, ct).ConfigureAwait(false);
@@ -152,6 +173,19 @@ public sealed class AuditShipper
             }
 
             backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.MaxBackoff.Ticks));
+        }
+    }
+
+    /// <summary>Starts the lag clock when unshipped events first show up, and stops it when a read finds none.</summary>
+    private void NoteBacklog(int unshipped)
+    {
+        if (unshipped == 0)
+        {
+            Interlocked.Exchange(ref _behindSince, 0);
+        }
+        else if (Interlocked.Read(ref _behindSince) == 0)
+        {
+            Interlocked.CompareExchange(ref _behindSince, System.Diagnostics.Stopwatch.GetTimestamp(), 0);
         }
     }
 }

@@ -1,3 +1,6 @@
+using Ferry.Diagnostics;
+using Microsoft.Extensions.Logging;
+
 namespace Ferry.Audit;
 
 /// <summary>Options of <see cref="AuditShipper"/>.</summary>
@@ -21,4 +24,7 @@ public sealed class AuditShipperOptions
 
     /// <summary>How often the spool is polled even without a wake-up. Default 1 s.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Where upload failures and recoveries are logged; the process's factory by default.</summary>
+    public ILogger Log { get; init; } = FerryLogging.Factory.CreateLogger("Ferry.Audit");
 }

@@ -65,6 +65,7 @@ public sealed partial class AuditSpool : IDisposable
         System.IO.Directory.CreateDirectory(directory);
         var spool = new AuditSpool(directory, options ?? new AuditSpoolOptions());
         spool.Recover();
+        spool._depthMetric = Ferry.Diagnostics.FerryMetrics.TrackSpoolDepth(() => spool.PendingBytes);
         return spool;
     }
 
@@ -131,6 +132,7 @@ public sealed partial class AuditSpool : IDisposable
 
     public void Dispose()
     {
+        _depthMetric?.Dispose();
         lock (_lock)
         {
             if (_disposed)

@@ -175,6 +175,7 @@ public static class AuditVerifier
         }
         catch (JsonException)
         {
+            // A record whose JSON does not parse has no id to report: the caller names it by its position instead.
         }
 
         return null;

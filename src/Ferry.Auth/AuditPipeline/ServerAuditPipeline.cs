@@ -78,6 +78,7 @@ internal sealed class ServerAuditPipeline : IAuditSink, IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
+            // Shutdown: the maintenance loop stops with the pipeline.
         }
     }
 
@@ -89,6 +90,7 @@ internal sealed class ServerAuditPipeline : IAuditSink, IAsyncDisposable
         }
         catch (ObjectDisposedException)
         {
+            // Already disposed by an earlier shutdown: nothing left to flush.
         }
 
         await _stop.CancelAsync().ConfigureAwait(false);
@@ -101,6 +103,7 @@ internal sealed class ServerAuditPipeline : IAuditSink, IAsyncDisposable
         }
         catch (InvalidOperationException)
         {
+            // The spool was closed before everything drained: what is left ships on the next start (at least once).
         }
 
         _spool.Dispose();
@@ -152,6 +155,7 @@ internal sealed class ServerAuditPipeline : IAuditSink, IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
+            // Shutdown: the admin-spool sweep stops with the pipeline.
         }
     }
 
@@ -163,6 +167,7 @@ internal sealed class ServerAuditPipeline : IAuditSink, IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
+            // The awaited loop was cancelled by the shutdown that awaits it: the expected end.
         }
     }
 }

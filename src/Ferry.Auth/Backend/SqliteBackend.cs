@@ -209,6 +209,7 @@ public sealed class SqliteBackend : IBackend
         }
         catch (OperationCanceledException)
         {
+            // The sweeper was cancelled just above: the expected end.
         }
 
         await _gate.WaitAsync().ConfigureAwait(false);
@@ -382,6 +383,7 @@ public sealed class SqliteBackend : IBackend
         }
         catch (OperationCanceledException)
         {
+            // Shutdown: the sweeper stops with the backend.
         }
     }
 

@@ -26,6 +26,7 @@ public sealed class AuthServer : IAsyncDisposable
     private readonly X509Certificate2 _certificate;
     private readonly CancellationTokenSource _stopping;
     private int _stopped;
+    private IDisposable? _readiness;
 
     private AuthServer(WebApplication app, AuthService service, ServerAuditPipeline audit, X509Certificate2 certificate, IPEndPoint endpoint, CancellationTokenSource stopping)
     {
@@ -35,6 +36,7 @@ public sealed class AuthServer : IAsyncDisposable
         _audit = audit;
         _certificate = certificate;
         Endpoint = endpoint;
+        _readiness = Ferry.Diagnostics.Readiness.Process.Register($"auth service listening on {endpoint}", () => Volatile.Read(ref _stopped) == 0);
     }
 
     /// <summary>The auth state behind the API (also usable in-process, e.g. by an all-in-one daemon).</summary>
@@ -134,6 +136,7 @@ public sealed class AuthServer : IAsyncDisposable
             return;
         }
 
+        _readiness?.Dispose();
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _app.StopAsync(ct).ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);

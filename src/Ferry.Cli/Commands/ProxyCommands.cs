@@ -79,6 +79,7 @@ internal static class ProxyCommands
             }
             catch (OperationCanceledException)
             {
+                // Ctrl+C: the normal way to stop the local proxy.
             }
 
             return 0;

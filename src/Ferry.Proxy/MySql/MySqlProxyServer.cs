@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
@@ -15,7 +16,7 @@ public sealed class MySqlProxyServer(ProxyContext ctx, IPEndPoint endPoint) : IA
     public IPEndPoint EndPoint => _accept.EndPoint;
 
     public void Start() => _accept.Start((socket, ct) =>
-        new MySqlProxySession(ctx, (IPEndPoint)socket.RemoteEndPoint!).RunPlainAsync(new NetworkStream(socket, ownsSocket: true), ct));
+        new MySqlProxySession(ctx, (IPEndPoint)socket.RemoteEndPoint!, Stopwatch.GetTimestamp()).RunPlainAsync(new NetworkStream(socket, ownsSocket: true), ct));
 
     public ValueTask DisposeAsync() => _accept.DisposeAsync();
 }

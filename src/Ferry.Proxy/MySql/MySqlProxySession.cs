@@ -11,6 +11,7 @@ using Ferry.Protocol.MySql.Handshake;
 using Ferry.Protocol.MySql.Packets;
 using Ferry.Protocol.MySql.Responses;
 using Ferry.Contracts;
+using Ferry.Diagnostics;
 
 namespace Ferry.Proxy.MySql;
 
@@ -21,7 +22,7 @@ namespace Ferry.Proxy.MySql;
 /// opens a tunnel stream to an agent serving the routed database. The agent logs in to the real server
 /// and answers the client's handshake with the server's OK or an ERR; from then on bytes are relayed.
 /// </summary>
-internal sealed class MySqlProxySession(ProxyContext ctx, IPEndPoint remote)
+internal sealed class MySqlProxySession(ProxyContext ctx, IPEndPoint remote, long acceptedAt = 0)
 {
     /// <summary>ER_ACCESS_DENIED_ERROR.</summary>
     private const ushort AccessDenied = 1045;
@@ -63,6 +64,8 @@ internal sealed class MySqlProxySession(ProxyContext ctx, IPEndPoint remote)
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or AuthenticationException or ObjectDisposedException or EndOfStreamException)
         {
+            // The client went away, stalled past the handshake timeout or failed TLS: nothing to answer.
+            ProxyLog.HandshakeFailed(ctx.Log, remote.ToString(), e.Message);
         }
         finally
         {
@@ -183,6 +186,7 @@ internal sealed class MySqlProxySession(ProxyContext ctx, IPEndPoint remote)
         var candidates = ctx.Agents.Find(route.ServiceName);
         if (candidates.Count == 0)
         {
+            Refusals.Record(ctx, "mysql", remote, Refusals.NoAgent, $"no agent serving {route.ServiceName} is connected");
             await WriteErrAsync(client, next, Unavailable, "08S01", $"ferry: database \"{route.ServiceName}\" is not available: no agent serving it is connected");
             return;
         }
@@ -195,16 +199,23 @@ internal sealed class MySqlProxySession(ProxyContext ctx, IPEndPoint remote)
                 await stream.WriteAsync(header, ct);
                 await stream.FlushAsync(ct);
             }
-            catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException || e.GetType().Namespace == "Ferry.Tunnel")
+            catch (Exception e) when (e is Ferry.Tunnel.TunnelException or IOException or InvalidOperationException or ObjectDisposedException)
             {
+                // This agent's tunnel broke under us: the next candidate may still serve the database.
+                ProxyLog.AgentStreamFailed(ctx.Log, tunnel.AgentId, route.ServiceName, e.Message);
                 continue;
             }
+            ProxyLog.Accepted(ctx.Log, "mysql", remote.ToString(), identity.User, route.ServiceName, tunnel.AgentId);
+            FerryMetrics.Connected("mysql", acceptedAt);
             await using (stream)
             {
-                await Pump.BothWaysAsync(client, stream, ct);
+                var (up, down) = await Pump.BothWaysAsync(client, stream, ct);
+                FerryMetrics.ProxyBytes("mysql", fromClient: true, up);
+                FerryMetrics.ProxyBytes("mysql", fromClient: false, down);
             }
             return;
         }
+        Refusals.Record(ctx, "mysql", remote, Refusals.AgentsFailed, $"every agent serving {route.ServiceName} failed");
         await WriteErrAsync(client, next, Unavailable, "08S01", $"ferry: database \"{route.ServiceName}\" is not available: every agent serving it failed");
     }
 
@@ -222,6 +233,7 @@ internal sealed class MySqlProxySession(ProxyContext ctx, IPEndPoint remote)
 
     private async Task DenyAsync(Stream client, byte sequenceId, UserIdentity? identity, string database, ushort code, string sqlState, string reason)
     {
+        Refusals.Record(ctx, "mysql", remote, code switch { SecureTransportRequired => Refusals.TlsRequired, HandshakeError => Refusals.BadStartup, _ => Refusals.Of(identity is not null, database) }, reason);
         ProxyAudit.Denied(ctx, DatabaseProtocol.MySql, identity, remote.ToString(), database, reason);
         await WriteErrAsync(client, sequenceId, code, sqlState, $"ferry: {reason}");
     }

@@ -43,6 +43,8 @@ internal static class PostgresCancel
             }
             catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
             {
+                // A cancel is best effort, as in PostgreSQL: the client gets no answer either way.
+                ProxyLog.CancelForwardFailed(ctx.Log, remote.ToString(), e.Message);
             }
             return;
         }

@@ -6,6 +6,7 @@ using Ferry.Protocol.Postgres;
 using Ferry.Protocol.Postgres.Backend;
 using Ferry.Protocol.Postgres.Startup;
 using Ferry.Contracts;
+using Ferry.Diagnostics;
 
 namespace Ferry.Proxy.Postgres;
 
@@ -14,7 +15,7 @@ namespace Ferry.Proxy.Postgres;
 /// serves the database in the certificate's route, opens a tunnel stream carrying the identity
 /// and relays. Notes the BackendKeyData the agent minted so cancels can be routed back.
 /// </summary>
-internal sealed class PostgresProxySession(ProxyContext ctx, SslStream client, IPEndPoint remote)
+internal sealed class PostgresProxySession(ProxyContext ctx, SslStream client, IPEndPoint remote, long acceptedAt = 0)
 {
     public static async Task RefusePlainAsync(Stream net)
     {
@@ -36,11 +37,13 @@ internal sealed class PostgresProxySession(ProxyContext ctx, SslStream client, I
             }
             catch (OperationCanceledException)
             {
+                Refusals.Record(ctx, "postgres", remote, Refusals.StartupTimeout, "timed out waiting for the StartupMessage");
                 await WriteFatalAsync(client, "08P01", "ferry: timed out waiting for the StartupMessage");
                 return;
             }
             catch (PostgresProtocolException e)
             {
+                Refusals.Record(ctx, "postgres", remote, Refusals.BadStartup, e.Message);
                 await WriteFatalAsync(client, e.SqlState, $"ferry: {e.Message}");
                 return;
             }
@@ -83,6 +86,7 @@ internal sealed class PostgresProxySession(ProxyContext ctx, SslStream client, I
         var candidates = ctx.Agents.Find(route.ServiceName);
         if (candidates.Count == 0)
         {
+            Refusals.Record(ctx, "postgres", remote, Refusals.NoAgent, $"no agent serving {route.ServiceName} is connected");
             await WriteFatalAsync(client, "08001", $"ferry: database \"{route.ServiceName}\" is not available: no agent serving it is connected");
             return;
         }
@@ -96,16 +100,20 @@ internal sealed class PostgresProxySession(ProxyContext ctx, SslStream client, I
                 await stream.WriteAsync(packet, ct);
                 await stream.FlushAsync(ct);
             }
-            catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException || e.GetType().Namespace == "Ferry.Tunnel")
+            catch (Exception e) when (e is Ferry.Tunnel.TunnelException or IOException or InvalidOperationException or ObjectDisposedException)
             {
+                // This agent's tunnel broke under us: the next candidate may still serve the database.
+                ProxyLog.AgentStreamFailed(ctx.Log, tunnel.AgentId, route.ServiceName, e.Message);
                 continue;
             }
+            ProxyLog.Accepted(ctx.Log, "postgres", remote.ToString(), identity.User, route.ServiceName, tunnel.AgentId);
             await using (stream)
             {
                 await RelayAsync(stream, tunnel.AgentId, route.ServiceName, ct);
             }
             return;
         }
+        Refusals.Record(ctx, "postgres", remote, Refusals.AgentsFailed, $"every agent serving {route.ServiceName} failed");
         await WriteFatalAsync(client, "08001", $"ferry: database \"{route.ServiceName}\" is not available: every agent serving it failed");
     }
 
@@ -114,10 +122,13 @@ internal sealed class PostgresProxySession(ProxyContext ctx, SslStream client, I
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var up = Pump.CopyAsync(client, agent, stop.Token);
         var (pid, secret) = await ForwardUntilReadyAsync(agent, agentId, database, stop.Token);
+        FerryMetrics.Connected("postgres", secret is null ? 0 : acceptedAt);
         var down = Pump.CopyAsync(agent, client, stop.Token);
         await Task.WhenAny(up, down);
         await stop.CancelAsync();
         await Task.WhenAll(up, down);
+        FerryMetrics.ProxyBytes("postgres", fromClient: true, await up);
+        FerryMetrics.ProxyBytes("postgres", fromClient: false, await down);
         if (secret is not null)
         {
             ctx.Cancels.Remove(pid, secret);
@@ -158,6 +169,7 @@ internal sealed class PostgresProxySession(ProxyContext ctx, SslStream client, I
 
     private async Task DenyAsync(UserIdentity? identity, string database, string reason)
     {
+        Refusals.Record(ctx, "postgres", remote, Refusals.Of(identity is not null, database), reason);
         ProxyAudit.Denied(ctx, DatabaseProtocol.Postgres, identity, remote.ToString(), database, reason);
         await WriteFatalAsync(client, "28000", $"ferry: {reason}");
     }

@@ -1,7 +1,7 @@
 namespace Ferry.Tunnel;
 
 /// <summary>No new stream can be opened or accepted because a GoAway was sent or received.</summary>
-public sealed class GoAwayException : IOException
+public sealed class GoAwayException : TunnelException
 {
     public GoAwayException(GoAwayCode code, bool byPeer)
         : base(byPeer ? $"the peer sent GoAway ({code}): no new streams" : $"this side sent GoAway ({code}): no new streams")

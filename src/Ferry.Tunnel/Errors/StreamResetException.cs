@@ -1,7 +1,7 @@
 namespace Ferry.Tunnel;
 
 /// <summary>A stream was reset (RST), by the peer or locally.</summary>
-public sealed class StreamResetException : IOException
+public sealed class StreamResetException : TunnelException
 {
     public StreamResetException(uint streamId, bool byPeer)
         : base(byPeer ? $"stream {streamId} was reset by the peer" : $"stream {streamId} was reset locally")

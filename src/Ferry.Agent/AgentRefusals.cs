@@ -1,0 +1,24 @@
+using Ferry.Diagnostics;
+
+namespace Ferry.Agent;
+
+/// <summary>
+/// The agent's refusal reasons: the <c>reason</c> label of <c>ferry_refusals_total{side="agent"}</c> and
+/// the word in the SessionRefused log event (docs/metrics.md lists them).
+/// </summary>
+internal static class AgentRefusals
+{
+    public const string Certificate = "certificate";
+    public const string UnknownDatabase = "unknown_database";
+    public const string AccessDenied = "access_denied";
+    public const string AuthorityUnavailable = "authority_unavailable";
+    public const string DatabaseUnreachable = "database_unreachable";
+    public const string DatabaseRefused = "database_refused";
+
+    /// <summary>Counts and logs one refusal.</summary>
+    public static void Record(AgentContext ctx, string reason, string database, string client, string detail)
+    {
+        FerryMetrics.Refused(FerryMetrics.Sides.Agent, reason);
+        AgentLog.SessionRefused(ctx.Log, database, client, reason, detail);
+    }
+}

@@ -1,0 +1,148 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Ferry.Diagnostics;
+
+/// <summary>
+/// Every metric Ferry exports, in one place: one <see cref="Meter"/> named <c>Ferry</c>, instrument
+/// names already in Prometheus form (<c>ferry_…</c>, counters end in <c>_total</c>). Call sites use the
+/// one-line methods below; label values are a small fixed vocabulary (protocol, database service name,
+/// a refusal reason word), never user input such as query text. docs/metrics.md lists them all.
+/// </summary>
+public static class FerryMetrics
+{
+    public const string MeterName = "Ferry";
+
+    public static readonly Meter Meter = new(MeterName, "1.0");
+
+    private static readonly UpDownCounter<long> SessionsActive = Meter.CreateUpDownCounter<long>(
+        "ferry_sessions_active", "{session}", "Database sessions currently relayed by the agent, by protocol and database.");
+
+    private static readonly Counter<long> SessionsTotal = Meter.CreateCounter<long>(
+        "ferry_sessions_total", "{session}", "Database sessions the agent started (result=established) or refused (result=refused), by protocol and database.");
+
+    private static readonly Counter<long> QueriesTotal = Meter.CreateCounter<long>(
+        "ferry_queries_total", "{statement}", "Statements the agent audited as run (simple queries, PostgreSQL Execute, MySQL COM_QUERY and statement execute), by protocol and database.");
+
+    private static readonly Counter<long> BytesTotal = Meter.CreateCounter<long>(
+        "ferry_proxy_bytes_total", "By", "Bytes the proxy relayed between clients and agents, by protocol and direction (from_client, to_client).");
+
+    private static readonly Histogram<double> ConnectDuration = Meter.CreateHistogram(
+        "ferry_connect_duration_seconds", "s", "Time from the proxy accepting a client connection to the session being established, by protocol.",
+        tags: null,
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
+
+    private static readonly UpDownCounter<long> TunnelsConnected = Meter.CreateUpDownCounter<long>(
+        "ferry_tunnels_connected", "{tunnel}", "Agent tunnels currently up: side=proxy counts tunnels a proxy accepted, side=agent tunnels an agent dialled.");
+
+    private static readonly Counter<long> RefusalsTotal = Meter.CreateCounter<long>(
+        "ferry_refusals_total", "{connection}", "Client connections refused, by side (proxy, agent) and reason.");
+
+    private static readonly Counter<long> BackgroundFailuresTotal = Meter.CreateCounter<long>(
+        "ferry_background_task_failures_total", "{failure}", "Failures of background tasks (audit shipping, certificate renewal, lock watch, tunnels…), by task.");
+
+    private static readonly Counter<long> AuditShippedTotal = Meter.CreateCounter<long>(
+        "ferry_audit_events_shipped_total", "{event}", "Audit events the spool shipper delivered to the auth service.");
+
+    private static readonly ConcurrentDictionary<object, Func<long>> SpoolDepths = new(ReferenceEqualityComparer.Instance);
+    private static readonly ConcurrentDictionary<object, Func<double>> ShippingLags = new(ReferenceEqualityComparer.Instance);
+
+    private static readonly ObservableGauge<long> SpoolDepth = Meter.CreateObservableGauge(
+        "ferry_audit_spool_depth_bytes", ObserveSpoolDepth, "By", "Bytes of audit events written to the local spool and not yet acknowledged by the auth service.");
+
+    private static readonly ObservableGauge<double> ShippingLag = Meter.CreateObservableGauge(
+        "ferry_audit_shipping_lag_seconds", ObserveShippingLag, "s", "How long the oldest unshipped audit event has been waiting in the spool (0 when caught up).");
+
+    public static class Sides
+    {
+        public const string Proxy = "proxy";
+        public const string Agent = "agent";
+    }
+
+    /// <summary>An allowed db.session.start: one more active and one more established session.</summary>
+    public static void SessionEstablished(string protocol, string database)
+    {
+        SessionsTotal.Add(1, new("protocol", protocol), new("database", database), new("result", "established"));
+        SessionsActive.Add(1, new("protocol", protocol), new("database", database));
+    }
+
+    /// <summary>A denied db.session.start.</summary>
+    public static void SessionRefused(string protocol, string database) =>
+        SessionsTotal.Add(1, new("protocol", protocol), new("database", database), new("result", "refused"));
+
+    /// <summary>A db.session.end of an established session.</summary>
+    public static void SessionEnded(string protocol, string database) =>
+        SessionsActive.Add(-1, new("protocol", protocol), new("database", database));
+
+    public static void Query(string protocol, string database) =>
+        QueriesTotal.Add(1, new("protocol", protocol), new("database", database));
+
+    /// <summary>Bytes relayed by the proxy; <paramref name="fromClient"/> tells the direction.</summary>
+    public static void ProxyBytes(string protocol, bool fromClient, long bytes) =>
+        BytesTotal.Add(bytes, new("protocol", protocol), new("direction", fromClient ? "from_client" : "to_client"));
+
+    /// <summary>Records the connect latency since <paramref name="acceptedTimestamp"/> (a <see cref="Stopwatch"/> timestamp; 0 = unknown, nothing recorded).</summary>
+    public static void Connected(string protocol, long acceptedTimestamp)
+    {
+        if (acceptedTimestamp != 0)
+        {
+            ConnectDuration.Record(Stopwatch.GetElapsedTime(acceptedTimestamp).TotalSeconds, new KeyValuePair<string, object?>("protocol", protocol));
+        }
+    }
+
+    public static void TunnelUp(string side) => TunnelsConnected.Add(1, new KeyValuePair<string, object?>("side", side));
+
+    public static void TunnelDown(string side) => TunnelsConnected.Add(-1, new KeyValuePair<string, object?>("side", side));
+
+    /// <summary>A refused client connection; <paramref name="reason"/> is one word from a fixed set (docs/metrics.md).</summary>
+    public static void Refused(string side, string reason) =>
+        RefusalsTotal.Add(1, new("side", side), new("reason", reason));
+
+    public static void BackgroundFailure(string task) =>
+        BackgroundFailuresTotal.Add(1, new KeyValuePair<string, object?>("task", task));
+
+    public static void AuditShipped(long events) => AuditShippedTotal.Add(events);
+
+    /// <summary>Reports <paramref name="depth"/> (bytes) as the spool depth until the returned registration is disposed.</summary>
+    public static IDisposable TrackSpoolDepth(Func<long> depth) => Track(SpoolDepths, depth);
+
+    /// <summary>Reports <paramref name="lag"/> (seconds) as the shipping lag until the returned registration is disposed.</summary>
+    public static IDisposable TrackShippingLag(Func<double> lag) => Track(ShippingLags, lag);
+
+    private static Registration Track<T>(ConcurrentDictionary<object, Func<T>> sources, Func<T> source)
+    {
+        var key = new object();
+        sources[key] = source;
+        return new Registration(() => sources.TryRemove(key, out _));
+    }
+
+    // One process runs at most one spool per role; several (all-in-one with a standalone agent in
+    // tests) are summed for the depth and the worst is taken for the lag.
+    private static long ObserveSpoolDepth()
+    {
+        long total = 0;
+        foreach (var depth in SpoolDepths.Values)
+        {
+            total += depth();
+        }
+        return total;
+    }
+
+    private static double ObserveShippingLag()
+    {
+        var worst = 0.0;
+        foreach (var lag in ShippingLags.Values)
+        {
+            worst = Math.Max(worst, lag());
+        }
+        return worst;
+    }
+
+    private sealed class Registration(Action dispose) : IDisposable
+    {
+        private Action? _dispose = dispose;
+
+        public void Dispose() => Interlocked.Exchange(ref _dispose, null)?.Invoke();
+    }
+}

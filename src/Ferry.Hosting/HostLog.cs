@@ -1,0 +1,12 @@
+using Microsoft.Extensions.Logging;
+
+namespace Ferry.Hosting;
+
+/// <summary>Log events of host membership and background work (event ids 6000–6099).</summary>
+internal static partial class HostLog
+{
+    [LoggerMessage(EventId = 6000, EventName = "BackgroundTaskFailed", Level = LogLevel.Error,
+        Message = "background task {Task} failed and stopped: {Error}")]
+    public static partial void BackgroundTaskFailed(ILogger logger, string task, string error);
+
+}
