@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Ferry.Agent.Hosting;
+using Ferry.Config;
 using Ferry.Contracts;
 using Ferry.Testing;
 using Npgsql;
@@ -325,6 +327,23 @@ public sealed class StandaloneAgentTests(StandaloneClusterFixture fixture, ITest
             }
         }
         Assert.Contains("db name \"postgres\"", denial);
+    }
+
+    [Fact]
+    public void TheAgentSection_IsMappedOnceForEveryHost_WithTheProxysMaxMessageBytes()
+    {
+        var config = new FerryConfig
+        {
+            Proxy = new ProxySection { MaxMessageBytes = 1024 },
+            Agent = new AgentSection { Proxies = ["127.0.0.1:3080"], HostId = "edge-1" },
+        };
+
+        var withProxy = AgentRoleOptions.FromConfig(config, "/var/lib/ferry/agent", static _ => { });
+        var withoutProxy = AgentRoleOptions.FromConfig(config with { Proxy = null }, "/var/lib/ferry", static _ => { });
+
+        Assert.Equal(1024, withProxy.MaxInspectedMessage);
+        Assert.Equal(16 * 1024 * 1024, withoutProxy.MaxInspectedMessage);
+        Assert.Equal("edge-1", withProxy.HostId);
     }
 
     [Fact]
