@@ -36,5 +36,5 @@ ensure_build_tools() {
 ensure_test_dependencies() {
   ensure_build_tools
   # Real servers and clients the tests drive.
-  apt_install postgresql postgresql-client mariadb-server mariadb-client openssl sysbench oathtool
+  apt_install postgresql postgresql-client mariadb-server mariadb-client openssl sysbench oathtool curl
 }

@@ -103,7 +103,7 @@ internal static class MySqlBackendConnector
             }
             switch (payload[0])
             {
-                case 0x00:
+                case OkPacket.OkHeader:
                     return payload;
                 case ErrPacket.Header:
                     throw Refused(db, payload);
@@ -111,10 +111,10 @@ internal static class MySqlBackendConnector
                     // An empty password is an empty answer for mysql_native_password and caching_sha2_password.
                     await MySqlPacketStream.WriteAsync(ssl, (byte)(seq + 1), ReadOnlyMemory<byte>.Empty, ct);
                     break;
-                case AuthMoreData.Header when payload.Length == 2 && payload[1] == 0x03:
+                case AuthMoreData.Header when payload.Length == 2 && payload[1] == AuthMoreData.FastAuthSuccess:
                     // caching_sha2_password fast authentication succeeded: OK follows.
                     break;
-                case AuthMoreData.Header when payload.Length == 2 && payload[1] == 0x04:
+                case AuthMoreData.Header when payload.Length == 2 && payload[1] == AuthMoreData.PerformFullAuthentication:
                     // Full authentication over TLS: the (empty) password, NUL-terminated.
                     await MySqlPacketStream.WriteAsync(ssl, (byte)(seq + 1), new byte[] { 0 }, ct);
                     break;

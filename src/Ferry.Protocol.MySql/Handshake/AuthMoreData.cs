@@ -14,6 +14,12 @@ public static class AuthMoreData
 {
     public const byte Header = 0x01;
 
+    /// <summary>caching_sha2_password's plugin data: the cached fast authentication succeeded, an OK follows.</summary>
+    public const byte FastAuthSuccess = 0x03;
+
+    /// <summary>caching_sha2_password's plugin data: full authentication is needed (the password, over TLS).</summary>
+    public const byte PerformFullAuthentication = 0x04;
+
     public static ReadOnlySequence<byte> Read(ReadOnlySequence<byte> payload)
     {
         var r = new MySqlPayloadReader(payload, "AuthMoreData");

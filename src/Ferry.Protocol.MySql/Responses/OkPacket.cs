@@ -16,6 +16,9 @@ namespace Ferry.Protocol.MySql.Responses;
 /// </summary>
 public readonly struct OkPacket
 {
+    /// <summary>The first byte of an OK packet outside a result set.</summary>
+    public const byte OkHeader = 0x00;
+
     public OkPacket(byte header, ulong affectedRows, ulong lastInsertId, ServerStatus status, ushort warnings,
         ReadOnlySequence<byte> info, ReadOnlySequence<byte> sessionStateChanges)
     {
