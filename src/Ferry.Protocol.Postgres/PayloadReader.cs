@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 
 namespace Ferry.Protocol.Postgres;
 
@@ -34,35 +35,11 @@ internal ref struct PayloadReader
         return value;
     }
 
-    public byte ReadByte()
-    {
-        if (!_reader.TryRead(out byte value))
-        {
-            PostgresThrow.Malformed(_message + ": truncated");
-        }
+    public byte ReadByte() => _reader.TryRead(out byte value) ? value : Truncated<byte>();
 
-        return value;
-    }
+    public short ReadInt16() => _reader.TryReadBigEndian(out short value) ? value : Truncated<short>();
 
-    public short ReadInt16()
-    {
-        if (!_reader.TryReadBigEndian(out short value))
-        {
-            PostgresThrow.Malformed(_message + ": truncated");
-        }
-
-        return value;
-    }
-
-    public int ReadInt32()
-    {
-        if (!_reader.TryReadBigEndian(out int value))
-        {
-            PostgresThrow.Malformed(_message + ": truncated");
-        }
-
-        return value;
-    }
+    public int ReadInt32() => _reader.TryReadBigEndian(out int value) ? value : Truncated<int>();
 
     /// <summary>Reads a non-negative int16 count.</summary>
     public int ReadCount16()
@@ -80,7 +57,7 @@ internal ref struct PayloadReader
     {
         if (count < 0 || _reader.Remaining < count)
         {
-            PostgresThrow.Malformed(_message + ": truncated");
+            Truncated<long>();
         }
 
         ReadOnlySequence<byte> value = _reader.UnreadSequence.Slice(0, count);
@@ -112,6 +89,10 @@ internal ref struct PayloadReader
         _reader.AdvanceToEnd();
         return rest;
     }
+
+    /// <summary>A read ran past the end of the body.</summary>
+    [DoesNotReturn]
+    private readonly T Truncated<T>() => PostgresThrow.Malformed<T>(_message + ": truncated");
 
     /// <summary>Throws unless the body has been read to its last byte.</summary>
     public readonly void ExpectEnd()

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using Ferry.Protocol.Postgres;
 
 namespace Ferry.Agent.Postgres;
@@ -47,63 +48,28 @@ internal sealed class PostgresRelay(PipeReader source, Stream destination, int m
     {
         try
         {
-            while (true)
-            {
-                ReadResult result;
-                try
-                {
-                    result = await source.ReadAsync(ct);
-                }
-                catch (OperationCanceledException)
-                {
-                    return RelayEnd.Terminated;
-                }
-                catch (IOException)
-                {
-                    return RelayEnd.SourceClosed;
-                }
-                if (result.IsCanceled)
-                {
-                    // Leave the source usable: a pooled server connection is read again by its next session.
-                    source.AdvanceTo(result.Buffer.Start);
-                    return RelayEnd.Terminated;
-                }
-                var buffer = result.Buffer;
-                var forward = Scan(buffer);
-                if (forward > 0)
-                {
-                    var chunk = buffer.Slice(0, forward);
-                    try
-                    {
-                        foreach (var segment in chunk)
-                        {
-                            await destination.WriteAsync(segment, CancellationToken.None);
-                        }
-                        await destination.FlushAsync(CancellationToken.None);
-                    }
-                    catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
-                    {
-                        return RelayEnd.DestinationClosed;
-                    }
-                    Bytes += forward;
-                }
-                if (_stopped)
-                {
-                    source.AdvanceTo(buffer.GetPosition(forward));
-                    return RelayEnd.Stopped;
-                }
-                source.AdvanceTo(buffer.GetPosition(forward), buffer.End);
-                if (result.IsCompleted)
-                {
-                    return RelayEnd.SourceClosed;
-                }
-            }
+            return await RelayIo.RunAsync(source, ForwardAsync, ct);
         }
         catch (PostgresProtocolException e)
         {
             Error = e.Message;
             return RelayEnd.ProtocolError;
         }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<(long, RelayEnd?)> ForwardAsync(ReadOnlySequence<byte> buffer)
+    {
+        var forward = Scan(buffer);
+        if (forward > 0)
+        {
+            if (!await RelayIo.TryWriteAsync(destination, buffer.Slice(0, forward)))
+            {
+                return (forward, RelayEnd.DestinationClosed);
+            }
+            Bytes += forward;
+        }
+        return (forward, _stopped ? RelayEnd.Stopped : null);
     }
 
     /// <summary>Returns how many bytes from the start of <paramref name="buffer"/> can be forwarded now.</summary>

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using Ferry.Agent.Postgres;
 
 namespace Ferry.Agent;
@@ -52,6 +53,7 @@ internal static class RelayIo
     }
 
     /// <summary>Writes and flushes <paramref name="data"/>; false when the destination is gone.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public static async ValueTask<bool> TryWriteAsync(Stream destination, ReadOnlySequence<byte> data)
     {
         try

@@ -17,28 +17,8 @@ public static class MySqlScramble
     public const string CachingSha2PasswordPlugin = "caching_sha2_password";
 
     /// <summary>Computes the mysql_native_password response; returns the bytes written (0 or 20).</summary>
-    public static int NativePassword(ReadOnlySpan<byte> password, ReadOnlySpan<byte> nonce, Span<byte> destination)
-    {
-        if (password.IsEmpty)
-        {
-            return 0;
-        }
-
-        Span<byte> stage1 = stackalloc byte[SHA1.HashSizeInBytes];
-        Span<byte> stage2 = stackalloc byte[SHA1.HashSizeInBytes];
-        SHA1.HashData(password, stage1);
-        SHA1.HashData(stage1, stage2);
-        using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA1))
-        {
-            hash.AppendData(nonce);
-            hash.AppendData(stage2);
-            hash.GetHashAndReset(destination);
-        }
-
-        Xor(destination.Slice(0, SHA1.HashSizeInBytes), stage1);
-        CryptographicOperations.ZeroMemory(stage1);
-        return SHA1.HashSizeInBytes;
-    }
+    public static int NativePassword(ReadOnlySpan<byte> password, ReadOnlySpan<byte> nonce, Span<byte> destination) =>
+        Scramble(HashAlgorithmName.SHA1, SHA1.HashSizeInBytes, nonceFirst: true, password, nonce, destination);
 
     /// <summary>
     /// Checks a mysql_native_password response against the stored hash SHA1(SHA1(password)) (the server side).
@@ -65,27 +45,36 @@ public static class MySqlScramble
     }
 
     /// <summary>Computes the caching_sha2_password fast-auth response; returns the bytes written (0 or 32).</summary>
-    public static int CachingSha2Password(ReadOnlySpan<byte> password, ReadOnlySpan<byte> nonce, Span<byte> destination)
+    public static int CachingSha2Password(ReadOnlySpan<byte> password, ReadOnlySpan<byte> nonce, Span<byte> destination) =>
+        Scramble(HashAlgorithmName.SHA256, SHA256.HashSizeInBytes, nonceFirst: false, password, nonce, destination);
+
+    /// <summary>
+    /// HASH(password) XOR HASH(nonce + HASH(HASH(password))), or with the nonce last; both plugins' client
+    /// scramble, differing only in the hash and the nonce's place.
+    /// </summary>
+    private static int Scramble(HashAlgorithmName algorithm, int hashSize, bool nonceFirst, ReadOnlySpan<byte> password, ReadOnlySpan<byte> nonce, Span<byte> destination)
     {
         if (password.IsEmpty)
         {
             return 0;
         }
 
-        Span<byte> stage1 = stackalloc byte[SHA256.HashSizeInBytes];
-        Span<byte> stage2 = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(password, stage1);
-        SHA256.HashData(stage1, stage2);
-        using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+        Span<byte> stage1 = stackalloc byte[hashSize];
+        Span<byte> stage2 = stackalloc byte[hashSize];
+        using (var hash = IncrementalHash.CreateHash(algorithm))
         {
-            hash.AppendData(stage2);
-            hash.AppendData(nonce);
+            hash.AppendData(password);
+            hash.GetHashAndReset(stage1);
+            hash.AppendData(stage1);
+            hash.GetHashAndReset(stage2);
+            hash.AppendData(nonceFirst ? nonce : stage2);
+            hash.AppendData(nonceFirst ? stage2 : nonce);
             hash.GetHashAndReset(destination);
         }
 
-        Xor(destination.Slice(0, SHA256.HashSizeInBytes), stage1);
+        Xor(destination.Slice(0, hashSize), stage1);
         CryptographicOperations.ZeroMemory(stage1);
-        return SHA256.HashSizeInBytes;
+        return hashSize;
     }
 
     private static void Xor(Span<byte> target, ReadOnlySpan<byte> other)

@@ -190,21 +190,8 @@ internal sealed class MySqlProxySession(ProxyContext ctx, IPEndPoint remote, lon
             await WriteErrAsync(client, next, Unavailable, "08S01", $"ferry: database \"{route.ServiceName}\" is not available: no agent serving it is connected");
             return;
         }
-        foreach (var (tunnel, _) in candidates)
+        if (await AgentStreams.OpenAsync(ctx, candidates, route.ServiceName, header, ReadOnlyMemory<byte>.Empty, ct) is (var stream, var tunnel))
         {
-            Stream stream;
-            try
-            {
-                stream = await tunnel.OpenStreamAsync(ct);
-                await stream.WriteAsync(header, ct);
-                await stream.FlushAsync(ct);
-            }
-            catch (Exception e) when (e is Ferry.Tunnel.TunnelException or IOException or InvalidOperationException or ObjectDisposedException)
-            {
-                // This agent's tunnel broke under us: the next candidate may still serve the database.
-                ProxyLog.AgentStreamFailed(ctx.Log, tunnel.AgentId, route.ServiceName, e.Message);
-                continue;
-            }
             ProxyLog.Accepted(ctx.Log, "mysql", remote.ToString(), identity.User, route.ServiceName, tunnel.AgentId);
             FerryMetrics.Connected("mysql", acceptedAt);
             await using (stream)

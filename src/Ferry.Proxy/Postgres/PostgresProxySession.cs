@@ -90,22 +90,8 @@ internal sealed class PostgresProxySession(ProxyContext ctx, SslStream client, I
             await WriteFatalAsync(client, "08001", $"ferry: database \"{route.ServiceName}\" is not available: no agent serving it is connected");
             return;
         }
-        foreach (var (tunnel, _) in candidates)
+        if (await AgentStreams.OpenAsync(ctx, candidates, route.ServiceName, header, packet, ct) is (var stream, var tunnel))
         {
-            Stream stream;
-            try
-            {
-                stream = await tunnel.OpenStreamAsync(ct);
-                await stream.WriteAsync(header, ct);
-                await stream.WriteAsync(packet, ct);
-                await stream.FlushAsync(ct);
-            }
-            catch (Exception e) when (e is Ferry.Tunnel.TunnelException or IOException or InvalidOperationException or ObjectDisposedException)
-            {
-                // This agent's tunnel broke under us: the next candidate may still serve the database.
-                ProxyLog.AgentStreamFailed(ctx.Log, tunnel.AgentId, route.ServiceName, e.Message);
-                continue;
-            }
             ProxyLog.Accepted(ctx.Log, "postgres", remote.ToString(), identity.User, route.ServiceName, tunnel.AgentId);
             await using (stream)
             {
