@@ -28,8 +28,8 @@ public sealed partial class FerryCluster
 
     private async Task StartAgentAsync(string ferrydConfig)
     {
-        var token = Regex.Match(await AdminAsync("tokens", "add", "--role", "agent", "--ttl", "10m"), "token: (\\S+)").Groups[1].Value;
-        var pin = (await AdminAsync("ca", "export", "--type", "host", "--fingerprint")).Trim().Split('\n')[0];
+        var token = await JoinTokenAsync("agent");
+        var pin = await HostCaPinAsync();
         // The same databases as the in-process agent would serve; its own data dir; the proxy as its only way in.
         var agentSection = ferrydConfig[ferrydConfig.IndexOf("agent:", StringComparison.Ordinal)..]
             .Replace("  enabled: false\n", $"  proxies: [127.0.0.1:{ProxyPort}]\n  join_token: {token}\n  ca_pin: {pin}\n  host_id: edge-agent-1\n", StringComparison.Ordinal)
@@ -133,8 +133,8 @@ public sealed partial class FerryCluster
     /// </summary>
     public async Task<(ManagedServerProcess Process, int Port)> StartSecondProxyAsync()
     {
-        var token = Regex.Match(await AdminAsync("tokens", "add", "--role", "proxy", "--ttl", "10m"), "token: (\\S+)").Groups[1].Value;
-        var pin = (await AdminAsync("ca", "export", "--type", "host", "--fingerprint")).Trim().Split('\n')[0];
+        var token = await JoinTokenAsync("proxy");
+        var pin = await HostCaPinAsync();
         var port = FreePort.Next();
         var config = Path.Combine(Root, "proxy2.yaml");
         await File.WriteAllTextAsync(config, $"""
@@ -148,16 +148,7 @@ public sealed partial class FerryCluster
               join_token: {token}
               ca_pin: {pin}
             """);
-        var proxy = ManagedServerProcess.Start(Binaries.Ferryd, ["--config", config]);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (!proxy.Log.Contains("ferryd ready: proxy", StringComparison.Ordinal))
-        {
-            if (proxy.HasExited || DateTime.UtcNow > deadline)
-            {
-                throw new InvalidOperationException($"the second proxy did not start:\n{proxy.Log}");
-            }
-            await Task.Delay(50);
-        }
+        var proxy = await StartFerrydAsync(config, "ferryd ready: proxy", "the second proxy");
         var agentConfig = await File.ReadAllTextAsync(_agentConfig!);
         // Dial the first proxy and this one (a proxy started by an earlier call is dropped).
         await File.WriteAllTextAsync(_agentConfig!, Regex.Replace(agentConfig, @"(?m)^  proxies: \[.*\]$", $"  proxies: [127.0.0.1:{ProxyPort}, 127.0.0.1:{port}]"));
@@ -173,9 +164,9 @@ public sealed partial class FerryCluster
     /// </summary>
     public async Task<(ManagedServerProcess Process, int Port)> StartProxyWithAgentAsync(string maxMessageBytes)
     {
-        var proxyToken = Regex.Match(await AdminAsync("tokens", "add", "--role", "proxy", "--ttl", "10m"), "token: (\\S+)").Groups[1].Value;
-        var agentToken = Regex.Match(await AdminAsync("tokens", "add", "--role", "agent", "--ttl", "10m"), "token: (\\S+)").Groups[1].Value;
-        var pin = (await AdminAsync("ca", "export", "--type", "host", "--fingerprint")).Trim().Split('\n')[0];
+        var proxyToken = await JoinTokenAsync("proxy");
+        var agentToken = await JoinTokenAsync("agent");
+        var pin = await HostCaPinAsync();
         var port = FreePort.Next();
         var config = Path.Combine(Root, "proxy-agent.yaml");
         await File.WriteAllTextAsync(config, $"""
@@ -201,18 +192,31 @@ public sealed partial class FerryCluster
                   labels:
                     env: dev
             """);
+        var process = await StartFerrydAsync(config, "ferryd ready: agent", "ferryd with a proxy and an agent section");
+        return (process, port);
+    }
+
+    private async Task<string> JoinTokenAsync(string role) =>
+        Regex.Match(await AdminAsync("tokens", "add", "--role", role, "--ttl", "10m"), "token: (\\S+)").Groups[1].Value;
+
+    private async Task<string> HostCaPinAsync() =>
+        (await AdminAsync("ca", "export", "--type", "host", "--fingerprint")).Trim().Split('\n')[0];
+
+    /// <summary>Starts <c>ferryd --config <paramref name="config"/></c> and waits up to 60 s for <paramref name="readyLine"/> in its log.</summary>
+    private static async Task<ManagedServerProcess> StartFerrydAsync(string config, string readyLine, string what)
+    {
         var process = ManagedServerProcess.Start(Binaries.Ferryd, ["--config", config]);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (!process.Log.Contains("ferryd ready: agent", StringComparison.Ordinal))
+        while (!process.Log.Contains(readyLine, StringComparison.Ordinal))
         {
             if (process.HasExited || DateTime.UtcNow > deadline)
             {
                 process.Dispose();
-                throw new InvalidOperationException($"ferryd with a proxy and an agent section did not start:\n{process.Log}");
+                throw new InvalidOperationException($"{what} did not start:\n{process.Log}");
             }
             await Task.Delay(50);
         }
-        return (process, port);
+        return process;
     }
 
     /// <summary>SIGKILL to ferryd: the auth service and the first proxy die without a word.</summary>
