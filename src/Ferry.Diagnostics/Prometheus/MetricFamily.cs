@@ -11,6 +11,9 @@ internal sealed class MetricFamily
     private static readonly double[] DefaultBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
     private readonly ConcurrentDictionary<string, MetricSeries> _series = new(StringComparer.Ordinal);
+
+    // The same series found by the measurement's tags, without rendering them (see TagKey).
+    private readonly ConcurrentDictionary<TagKey, MetricSeries> _byTags = new();
     private readonly double[] _buckets;
 
     public MetricFamily(Instrument instrument)
@@ -33,8 +36,15 @@ internal sealed class MetricFamily
 
     public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
-        var labels = PrometheusText.Labels(tags);
-        var series = _series.GetOrAdd(labels, static (l, buckets) => new MetricSeries(l, buckets.Length), _buckets);
+        var cacheable = TagKey.TryCreate(tags, out var key);
+        if (!cacheable || !_byTags.TryGetValue(key, out var series))
+        {
+            series = _series.GetOrAdd(PrometheusText.Labels(tags), static (l, buckets) => new MetricSeries(l, buckets.Length), _buckets);
+            if (cacheable)
+            {
+                _byTags.TryAdd(key, series);
+            }
+        }
         if (Kind == MetricKind.Histogram)
         {
             series.Observe(value, _buckets);

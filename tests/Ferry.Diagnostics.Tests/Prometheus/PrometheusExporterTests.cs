@@ -47,6 +47,26 @@ public sealed class PrometheusExporterTests : IDisposable
     }
 
     [Fact]
+    public void Counter_KeepsOneSeriesPerLabelSet_WhateverTheTagOrderAndValueTypes()
+    {
+        var queries = _meter.CreateCounter<long>("ferry_series_queries_total");
+        queries.Add(1, new("protocol", "postgres"), new("database", "a"));
+        queries.Add(1, new("protocol", "postgres"), new("database", "a"));
+        queries.Add(1, new("protocol", "postgres"), new("database", "b"));
+        queries.Add(1, new("database", "b"), new("protocol", "postgres"));
+        queries.Add(1, new("protocol", "mysql"), new("database", "a"));
+        queries.Add(1, new KeyValuePair<string, object?>("shard", 7));
+        queries.Add(1, new KeyValuePair<string, object?>("shard", 7));
+
+        var text = _exporter.Scrape();
+
+        Assert.Contains("ferry_series_queries_total{database=\"a\",protocol=\"postgres\"} 2\n", text, StringComparison.Ordinal);
+        Assert.Contains("ferry_series_queries_total{database=\"b\",protocol=\"postgres\"} 2\n", text, StringComparison.Ordinal);
+        Assert.Contains("ferry_series_queries_total{database=\"a\",protocol=\"mysql\"} 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("ferry_series_queries_total{shard=\"7\"} 2\n", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void UpDownCounter_IsAGaugeThatGoesDown()
     {
         var active = _meter.CreateUpDownCounter<long>("ferry_active");
