@@ -15,6 +15,9 @@ internal static class AgentRefusals
     public const string DatabaseUnreachable = "database_unreachable";
     public const string DatabaseRefused = "database_refused";
 
+    /// <summary>A StartupMessage the agent cannot parse (after the proxy relayed it).</summary>
+    public const string BadStartup = "bad_startup";
+
     /// <summary>Counts and logs one refusal.</summary>
     public static void Record(AgentContext ctx, string reason, string database, string client, string detail)
     {

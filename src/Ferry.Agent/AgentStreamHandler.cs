@@ -1,3 +1,4 @@
+using Ferry.Diagnostics;
 using System.Buffers;
 using System.IO.Pipelines;
 using Ferry.Agent.MySql;
@@ -121,10 +122,15 @@ public sealed class AgentStreamHandler(AgentContext ctx)
         {
             return; // not a CancelRequest: nothing to forward
         }
-        if (!ctx.Cancels.TryGet(request.ProcessId, request.SecretKey.ToArray(), out var target) || target is null)
+        var target = ctx.Cancels.TryBegin(request.ProcessId, request.SecretKey.ToArray(), ctx.Time.GetUtcNow(), out var throttled);
+        if (target is null)
         {
+            // Unknown (the session ended) or over the key's rate: dropped, as PostgreSQL drops a cancel it cannot match.
+            FerryMetrics.Cancel(FerryMetrics.Sides.Agent, throttled ? "throttled" : "unknown_key");
+            AgentLog.CancelNotDelivered(ctx.Log, header.Service, throttled ? "over the rate allowed for its key" : "no session has this key");
             return;
         }
+        FerryMetrics.Cancel(FerryMetrics.Sides.Agent, "forwarded");
         try
         {
             var cert = await ctx.Authority.GetDbClientCertificateAsync(target.Database.Name, target.DbUser, ct);

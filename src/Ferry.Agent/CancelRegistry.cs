@@ -8,11 +8,13 @@ namespace Ferry.Agent;
 /// <summary>
 /// Maps the BackendKeyData the agent minted for a client to the database's real key, so a
 /// CancelRequest (which arrives on a new connection) reaches the right backend. Clients never
-/// see the database's own key.
+/// see the database's own key. Each key's cancels are rate limited (<see cref="CancelRate"/>): every
+/// cancel acted on opens a database connection, so a replayed key must not open one per packet.
 /// </summary>
 public sealed class CancelRegistry
 {
     private readonly ConcurrentDictionary<CancelKey, CancelTarget> _targets = new();
+    private readonly ConcurrentDictionary<CancelKey, CancelRate> _rates = new();
 
     public (int ProcessId, byte[] SecretKey) Register(CancelTarget target)
     {
@@ -30,7 +32,36 @@ public sealed class CancelRegistry
     public bool TryGet(int processId, ReadOnlySpan<byte> secret, out CancelTarget? target) =>
         _targets.TryGetValue(CancelKey.From(processId, secret), out target);
 
-    public void Remove(int processId, ReadOnlySpan<byte> secret) => _targets.TryRemove(CancelKey.From(processId, secret), out _);
+    /// <summary>
+    /// The target of a cancel for this key when it may be acted on at <paramref name="now"/>; null with
+    /// <paramref name="throttled"/> false for an unknown key, null with it true when the key is over its rate.
+    /// </summary>
+    public CancelTarget? TryBegin(int processId, ReadOnlySpan<byte> secret, DateTimeOffset now, out bool throttled)
+    {
+        var key = CancelKey.From(processId, secret);
+        throttled = false;
+        if (!_targets.TryGetValue(key, out var target))
+        {
+            return null;
+        }
+        var rate = _rates.GetOrAdd(key, static _ => new CancelRate());
+        lock (rate)
+        {
+            if (!rate.TryTake(now))
+            {
+                throttled = true;
+                return null;
+            }
+        }
+        return target;
+    }
+
+    public void Remove(int processId, ReadOnlySpan<byte> secret)
+    {
+        var key = CancelKey.From(processId, secret);
+        _targets.TryRemove(key, out _);
+        _rates.TryRemove(key, out _);
+    }
 
     public int Count => _targets.Count;
 

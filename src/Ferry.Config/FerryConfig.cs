@@ -40,6 +40,10 @@ public sealed record ProxySection
     public string? CaPin { get; init; }
     public long MaxMessageBytes { get; init; } = 64L * 1024 * 1024;
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>Client connections the proxy holds open at most, over both listeners.</summary>
+    public int MaxConnections { get; init; } = 10_000;
+    /// <summary>Client connections one source address may hold open at most.</summary>
+    public int MaxConnectionsPerSource { get; init; } = 1_000;
 }
 
 public sealed record AgentSection

@@ -120,6 +120,8 @@ public static partial class FerryConfigParser
             CaPin = CaPin(r),
             MaxMessageBytes = r.Size("max_message_bytes", 64L * 1024 * 1024),
             HandshakeTimeout = r.Duration("handshake_timeout", TimeSpan.FromSeconds(10)),
+            MaxConnections = r.Int("max_connections", 10_000, 1, 10_000_000),
+            MaxConnectionsPerSource = r.Int("max_connections_per_source", 1_000, 1, 10_000_000),
         };
         r.RejectUnknownKeys();
         return s;

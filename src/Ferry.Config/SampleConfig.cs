@@ -47,6 +47,9 @@ public static class SampleConfig
           max_message_bytes: 64MiB
           # A client must finish TLS and the startup handshake within this time.
           handshake_timeout: 10s
+          # Client connections held open at most, in total and per source address (over a cap: refused at once).
+          max_connections: 10000
+          max_connections_per_source: 1000
 
         # The agent: dials out to every proxy and serves the databases next to it.
         agent:

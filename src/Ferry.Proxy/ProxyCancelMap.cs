@@ -1,39 +1,87 @@
 using Ferry.Protocol.Postgres;
 using System.Collections.Concurrent;
 using System.Net;
-using Ferry.Contracts;
 
 namespace Ferry.Proxy;
 
-/// <summary>
-/// Which agent minted each BackendKeyData the proxy has relayed, so a CancelRequest on a new
-/// connection goes to the right tunnel. Unknown keys count against the sender's address; after
-/// too many in a minute its cancels are ignored, which makes guessing keys impractical.
-/// </summary>
-public sealed class ProxyCancelMap
+/// <summary>What the proxy does with one CancelRequest.</summary>
+public enum CancelDecision
 {
-    private const int MaxMissesPerMinute = 20;
-    private readonly ConcurrentDictionary<CancelKey, (string Agent, string Database)> _keys = new();
+    /// <summary>Forward it to the agent that minted the key.</summary>
+    Forward,
+
+    /// <summary>No session has this key: dropped, and counted against the sender's address.</summary>
+    UnknownKey,
+
+    /// <summary>A known key, but over its rate (<see cref="CancelRate"/>), or from an address over its miss budget that is not the session's own.</summary>
+    Throttled,
+}
+
+/// <summary>
+/// Which agent minted each BackendKeyData the proxy has relayed, so a CancelRequest on a new connection
+/// goes to the right tunnel. The key is always looked up first, so junk cancels from an address never
+/// block a valid one: unknown keys count against the sender's address, and once it has missed
+/// <see cref="MaxMissesPerMinute"/> times in a minute only keys of sessions opened from that same address
+/// are honoured from it (guessing other sessions' keys stays impractical; the address's own cancels work).
+/// Each key's cancels are rate limited (<see cref="CancelRate"/>), so replaying a valid key cannot open a
+/// database connection per packet.
+/// </summary>
+public sealed class ProxyCancelMap(TimeProvider time)
+{
+    public const int MaxMissesPerMinute = 20;
+
+    /// <summary>Addresses whose misses are tracked at most; beyond, the oldest minute's entries are dropped.</summary>
+    public const int MaxTrackedSources = 100_000;
+
+    private readonly ConcurrentDictionary<CancelKey, Entry> _keys = new();
     private readonly ConcurrentDictionary<IPAddress, (long Minute, int Misses)> _misses = new();
 
-    public void Add(int pid, ReadOnlySpan<byte> secret, string agentId, string database) => _keys[CancelKey.From(pid, secret)] = (agentId, database);
+    public void Add(int pid, ReadOnlySpan<byte> secret, string agentId, string database, IPAddress client) =>
+        _keys[CancelKey.From(pid, secret)] = new Entry(agentId, database, client);
 
     public void Remove(int pid, ReadOnlySpan<byte> secret) => _keys.TryRemove(CancelKey.From(pid, secret), out _);
 
-    public bool IsThrottled(IPAddress source, long nowMinute) =>
-        _misses.TryGetValue(source, out var m) && m.Minute == nowMinute && m.Misses >= MaxMissesPerMinute;
+    public int Count => _keys.Count;
 
-    public bool TryGet(IPAddress source, long nowMinute, int pid, ReadOnlySpan<byte> secret, out string agentId, out string database)
+    /// <summary>Decides what to do with a cancel for (<paramref name="pid"/>, <paramref name="secret"/>) from <paramref name="source"/>.</summary>
+    public CancelDecision Decide(IPAddress source, int pid, ReadOnlySpan<byte> secret, out string agentId, out string database)
     {
-        if (_keys.TryGetValue(CancelKey.From(pid, secret), out var v))
-        {
-            (agentId, database) = v;
-            return true;
-        }
-        _misses.AddOrUpdate(source, (nowMinute, 1), (_, old) => old.Minute == nowMinute ? (nowMinute, old.Misses + 1) : (nowMinute, 1));
+        var now = time.GetUtcNow();
+        var minute = now.ToUnixTimeSeconds() / 60;
         agentId = "";
         database = "";
-        return false;
+        if (!_keys.TryGetValue(CancelKey.From(pid, secret), out var entry))
+        {
+            if (_misses.Count >= MaxTrackedSources)
+            {
+                foreach (var (address, m) in _misses)
+                {
+                    if (m.Minute != minute)
+                    {
+                        _misses.TryRemove(address, out _);
+                    }
+                }
+            }
+            _misses.AddOrUpdate(source, (minute, 1), (_, old) => old.Minute == minute ? (minute, old.Misses + 1) : (minute, 1));
+            return CancelDecision.UnknownKey;
+        }
+        if (!entry.Client.Equals(source) && _misses.TryGetValue(source, out var misses) && misses.Minute == minute && misses.Misses >= MaxMissesPerMinute)
+        {
+            return CancelDecision.Throttled;
+        }
+        lock (entry.Rate)
+        {
+            if (!entry.Rate.TryTake(now))
+            {
+                return CancelDecision.Throttled;
+            }
+        }
+        (agentId, database) = (entry.Agent, entry.Database);
+        return CancelDecision.Forward;
     }
 
+    private sealed record Entry(string Agent, string Database, IPAddress Client)
+    {
+        public CancelRate Rate { get; } = new();
+    }
 }

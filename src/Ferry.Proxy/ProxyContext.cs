@@ -57,7 +57,17 @@ public sealed class ProxyContext
 
     public AgentRegistry Agents { get; } = new();
 
-    public ProxyCancelMap Cancels { get; } = new();
+    public ProxyCancelMap Cancels => LazyInitializer.EnsureInitialized(ref _cancels, () => new ProxyCancelMap(Time));
+
+    private ProxyCancelMap? _cancels;
+
+    /// <summary>The caps on open client connections (<c>proxy.max_connections</c>, <c>proxy.max_connections_per_source</c>).</summary>
+    public ConnectionLimiter Connections { get; init; } = new(ConnectionLimiter.DefaultMaxConnections, ConnectionLimiter.DefaultMaxConnectionsPerSource);
+
+    /// <summary>Aggregates the audit events and info log lines of refusals (one per reason, protocol and source per minute, then a count).</summary>
+    internal AuditAggregator RefusalAggregates => LazyInitializer.EnsureInitialized(ref _aggregates, () => new AuditAggregator(Time, TimeSpan.FromMinutes(1)));
+
+    private AuditAggregator? _aggregates;
 
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
 

@@ -35,4 +35,24 @@ internal static partial class ProxyLog
     [LoggerMessage(EventId = 1006, EventName = "RelayEnded", Level = LogLevel.Debug,
         Message = "relay ended: {Error}")]
     public static partial void RelayEnded(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 1007, EventName = "ConnectionRefusedAgain", Level = LogLevel.Debug,
+        Message = "{Protocol} client {Client} refused again ({Reason}): {Detail}")]
+    public static partial void RefusedAgain(ILogger logger, string protocol, string client, string reason, string detail);
+
+    [LoggerMessage(EventId = 1008, EventName = "RefusalsSummarised", Level = LogLevel.Information,
+        Message = "{Protocol} refusals from {Source} ({Reason}): {Count} more since the last report")]
+    public static partial void RefusalsSummarised(ILogger logger, string protocol, string source, string reason, int count);
+
+    [LoggerMessage(EventId = 1009, EventName = "AcceptFailed", Level = LogLevel.Warning,
+        Message = "accepting connections on {EndPoint} failed ({Error}); retrying in {DelayMs} ms ({Failures} failures in a row)")]
+    public static partial void AcceptFailed(ILogger logger, System.Net.IPEndPoint endPoint, string error, long delayMs, int failures);
+
+    [LoggerMessage(EventId = 1010, EventName = "AcceptRecovered", Level = LogLevel.Information,
+        Message = "accepting connections on {EndPoint} again after {Failures} failures")]
+    public static partial void AcceptRecovered(ILogger logger, System.Net.IPEndPoint endPoint, int failures);
+
+    [LoggerMessage(EventId = 1011, EventName = "CancelDropped", Level = LogLevel.Debug,
+        Message = "cancel request from {Client} dropped ({Reason})")]
+    public static partial void CancelDropped(ILogger logger, string client, string reason);
 }

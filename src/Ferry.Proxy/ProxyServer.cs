@@ -31,26 +31,58 @@ public sealed class ProxyServer : IAsyncDisposable
     private readonly TcpAcceptLoop _accept;
     private readonly TunnelAcceptor _tunnels;
     private IDisposable? _readiness;
+    private ITimer? _flush;
 
     public ProxyServer(ProxyContext ctx, IPEndPoint endPoint)
     {
         _ctx = ctx;
         _tunnels = new TunnelAcceptor(ctx);
-        _accept = new TcpAcceptLoop(endPoint);
+        _accept = new TcpAcceptLoop(endPoint, "postgres", ctx.Log);
     }
 
     public IPEndPoint EndPoint => _accept.EndPoint;
 
     public void Start()
     {
-        _accept.Start((socket, _) => HandleAsync(socket));
+        _accept.Start((socket, _) => HandleLimitedAsync(socket));
+        _flush = _ctx.Time.CreateTimer(static state => ProxyAudit.FlushAggregates((ProxyContext)state!), _ctx,
+            _ctx.RefusalAggregates.Window, _ctx.RefusalAggregates.Window);
         _readiness = Readiness.Process.Register($"proxy listening on {EndPoint}", static () => true);
         ProxyLog.Listening(_ctx.Log, EndPoint, "postgres, tunnels, api");
     }
 
-    private async Task HandleAsync(Socket socket)
+    /// <summary>
+    /// Takes a connection slot (<see cref="ConnectionLimiter"/>) for the connection's lifetime; over a cap the
+    /// connection is closed before anything is read (the protocol is not known yet on this port).
+    /// </summary>
+    private async Task HandleLimitedAsync(Socket socket)
     {
-        var remote = (IPEndPoint)socket.RemoteEndPoint!;
+        if (socket.RemoteEndPoint is not IPEndPoint remote)
+        {
+            socket.Dispose();
+            return;
+        }
+        var refusal = _ctx.Connections.TryAcquire(remote.Address);
+        if (refusal is not null)
+        {
+            Refusals.Record(_ctx, "tcp", remote, refusal, refusal == Refusals.ConnectionLimit
+                ? $"the proxy holds proxy.max_connections ({_ctx.Connections.MaxTotal}) connections"
+                : $"this address holds proxy.max_connections_per_source ({_ctx.Connections.MaxPerSource}) connections");
+            socket.Dispose();
+            return;
+        }
+        try
+        {
+            await HandleAsync(socket, remote);
+        }
+        finally
+        {
+            _ctx.Connections.Release(remote.Address);
+        }
+    }
+
+    private async Task HandleAsync(Socket socket, IPEndPoint remote)
+    {
         var accepted = Stopwatch.GetTimestamp();
         var net = new NetworkStream(socket, ownsSocket: true);
         try
@@ -78,10 +110,15 @@ public sealed class ProxyServer : IAsyncDisposable
                         status = StartupPacketReader.TryRead(ref reader, out cancel);
                     }
                 }
-                catch (PostgresProtocolException)
+                catch (PostgresProtocolException e)
                 {
-                    // Not PostgreSQL's first packet: answered as a plaintext client would be.
-                    await PostgresProxySession.RefusePlainAsync(net);
+                    // Not PostgreSQL's first packet (nor TLS): refused with the reason, counted and audited.
+                    Refusals.Record(_ctx, "postgres", remote, Refusals.BadStartup, $"unparsable first packet: {e.Message}");
+                    await using (net)
+                    {
+                        await PostgresProxySession.WriteFatalAsync(net, e.SqlState,
+                            $"ferry: invalid startup packet ({e.Message}): connect with a PostgreSQL client, sslmode=verify-full and the certificate from `ferry db login`");
+                    }
                     return;
                 }
                 if (status == OperationStatus.NeedMoreData)
@@ -119,7 +156,7 @@ public sealed class ProxyServer : IAsyncDisposable
                         return;
                     default:
                         // A StartupMessage without TLS.
-                        Refusals.Record(_ctx, "postgres", remote, Refusals.TlsRequired, "a StartupMessage without TLS");
+                        Refusals.Record(_ctx, "postgres", remote, Refusals.TlsRequired, "a StartupMessage without TLS (sslmode=disable or allow)");
                         await PostgresProxySession.RefusePlainAsync(net);
                         return;
                 }
@@ -212,6 +249,7 @@ public sealed class ProxyServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _readiness?.Dispose();
+        _flush?.Dispose();
         await _accept.DisposeAsync();
         await _tunnels.DisposeAsync();
     }

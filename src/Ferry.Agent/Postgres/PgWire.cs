@@ -52,7 +52,7 @@ internal static class PgWire
         }
         try
         {
-            var message = StartupMessage.Read(packet);
+            var message = StartupMessage.Read(packet, requireUser: false);
             var list = new List<KeyValuePair<string, string>>();
             foreach (var p in message.Parameters)
             {

@@ -37,6 +37,7 @@ internal sealed partial class PostgresAgentSession(AgentContext ctx, AgentDataba
             }
             catch (PostgresProtocolException e)
             {
+                Audit.Refused(AgentRefusals.BadStartup, e.Message);
                 await PgWire.WriteFatalAsync(client, e.SqlState, e.Message);
                 return;
             }
@@ -48,6 +49,7 @@ internal sealed partial class PostgresAgentSession(AgentContext ctx, AgentDataba
         var (parameters, minor, error) = startup;
         if (error is not null)
         {
+            Audit.Refused(AgentRefusals.BadStartup, error);
             await PgWire.WriteFatalAsync(client, "08P01", error);
             return;
         }

@@ -21,6 +21,8 @@ public static class AuditEventKinds
 
     public static readonly AuditEventKind DbSessionCancel = new(AuditEventTypes.DbSessionCancel, "TDB03I", "A query cancel request was routed to the session.");
 
+    public static readonly AuditEventKind DbSessionCancelRefused = new(AuditEventTypes.DbSessionCancel, "TDB03W", "Cancel requests were dropped (details: reason unknown_key or throttled, count), aggregated per source address.");
+
     public static readonly AuditEventKind DbSessionParse = new(AuditEventTypes.DbSessionParse, "TPG00I", "PostgreSQL extended protocol Parse.");
 
     public static readonly AuditEventKind DbSessionBind = new(AuditEventTypes.DbSessionBind, "TPG01I", "PostgreSQL extended protocol Bind (parameters).");
@@ -110,6 +112,7 @@ public static class AuditEventKinds
         DbSessionQuery,
         DbSessionQueryFailed,
         DbSessionCancel,
+        DbSessionCancelRefused,
         DbSessionParse,
         DbSessionBind,
         DbSessionExecute,

@@ -39,6 +39,12 @@ public static class FerryMetrics
     private static readonly Counter<long> RefusalsTotal = Meter.CreateCounter<long>(
         "ferry_refusals_total", "{connection}", "Client connections refused, by side (proxy, agent) and reason.");
 
+    private static readonly Counter<long> CancelsTotal = Meter.CreateCounter<long>(
+        "ferry_cancels_total", "{request}", "PostgreSQL cancel requests, by side (proxy, agent) and result (forwarded, unknown_key, throttled).");
+
+    private static readonly Counter<long> AcceptErrorsTotal = Meter.CreateCounter<long>(
+        "ferry_accept_errors_total", "{error}", "Errors accepting connections on a listener (e.g. out of file descriptors), by listener; each is followed by a back-off.");
+
     private static readonly Counter<long> BackgroundFailuresTotal = Meter.CreateCounter<long>(
         "ferry_background_task_failures_total", "{failure}", "Failures of background tasks (audit shipping, certificate renewal, lock watch, tunnels…), by task.");
 
@@ -98,6 +104,14 @@ public static class FerryMetrics
     /// <summary>A refused client connection; <paramref name="reason"/> is one word from a fixed set (docs/metrics.md).</summary>
     public static void Refused(string side, string reason) =>
         RefusalsTotal.Add(1, new("side", side), new("reason", reason));
+
+    /// <summary>One PostgreSQL cancel request; <paramref name="result"/> is forwarded, unknown_key or throttled.</summary>
+    public static void Cancel(string side, string result) =>
+        CancelsTotal.Add(1, new("side", side), new("result", result));
+
+    /// <summary>An accept error on <paramref name="listener"/> (postgres, mysql).</summary>
+    public static void AcceptError(string listener) =>
+        AcceptErrorsTotal.Add(1, new KeyValuePair<string, object?>("listener", listener));
 
     public static void BackgroundFailure(string task) =>
         BackgroundFailuresTotal.Add(1, new KeyValuePair<string, object?>("task", task));

@@ -55,7 +55,14 @@ public readonly struct StartupMessage
     public StartupParameterEnumerator Parameters => new(_parameters);
 
     /// <summary>Parses and validates a StartupMessage packet (every string terminated, user present).</summary>
-    public static StartupMessage Read(in StartupPacket packet)
+    public static StartupMessage Read(in StartupPacket packet) => Read(packet, requireUser: true);
+
+    /// <summary>
+    /// Parses and validates a StartupMessage packet (every string terminated); with <paramref name="requireUser"/>
+    /// false a packet without <c>user</c> is accepted (its <see cref="User"/> is empty): Ferry's agent then uses
+    /// the certificate route's default db user, where PostgreSQL itself would refuse.
+    /// </summary>
+    public static StartupMessage Read(in StartupPacket packet, bool requireUser)
     {
         if (packet.Kind != StartupPacketKind.StartupMessage)
         {
@@ -102,7 +109,7 @@ public readonly struct StartupMessage
         }
 
         reader.ExpectEnd();
-        if (!hasUser)
+        if (!hasUser && requireUser)
         {
             throw new PostgresProtocolException("no PostgreSQL user name specified in startup packet", "28000");
         }

@@ -42,6 +42,7 @@ public sealed class ProxyRole : IAsyncDisposable
             FindLock = services.Locks.FindLock,
             AuthApiEndPoint = services.AuthApiEndPoint,
             HandshakeTimeout = options.HandshakeTimeout,
+            Connections = new ConnectionLimiter(options.MaxConnections, options.MaxConnectionsPerSource),
         };
         var role = new ProxyRole(ctx);
         try

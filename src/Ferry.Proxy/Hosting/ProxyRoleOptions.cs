@@ -30,6 +30,12 @@ public sealed record ProxyRoleOptions
 
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary><c>proxy.max_connections</c>.</summary>
+    public int MaxConnections { get; init; } = ConnectionLimiter.DefaultMaxConnections;
+
+    /// <summary><c>proxy.max_connections_per_source</c>.</summary>
+    public int MaxConnectionsPerSource { get; init; } = ConnectionLimiter.DefaultMaxConnectionsPerSource;
+
     /// <summary>The DNS names of <see cref="PublicNames"/>.</summary>
     public IEnumerable<string> DnsNames => PublicNames.Where(n => !IPAddress.TryParse(n, out _));
 
@@ -53,6 +59,8 @@ public sealed record ProxyRoleOptions
             JoinToken = proxy.JoinToken,
             CaPin = proxy.CaPin,
             HandshakeTimeout = proxy.HandshakeTimeout,
+            MaxConnections = proxy.MaxConnections,
+            MaxConnectionsPerSource = proxy.MaxConnectionsPerSource,
         };
     }
 

@@ -87,7 +87,7 @@ internal sealed class MySqlProxySession(ProxyContext ctx, IPEndPoint remote, lon
         await MySqlPacketStream.WriteFramedAsync(network, greeting, ct);
 
         Stream client = network;
-        var packet = await ReadAsync(client, ct);
+        var packet = await ReadAsync(client, 2, ct);
         if (packet is null)
         {
             return (client, null);
@@ -105,7 +105,7 @@ internal sealed class MySqlProxySession(ProxyContext ctx, IPEndPoint remote, lon
             var tls = new SslStream(network, leaveInnerStreamOpen: true);
             await tls.AuthenticateAsServerAsync(ctx.ClientCertificateTlsOptions(), ct);
             client = tls;
-            packet = await ReadAsync(client, ct);
+            packet = await ReadAsync(client, 3, ct);
             if (packet is null)
             {
                 return (client, null);
@@ -133,7 +133,7 @@ internal sealed class MySqlProxySession(ProxyContext ctx, IPEndPoint remote, lon
             var w = new ArrayBufferWriter<byte>(64);
             AuthSwitchRequest.Write(w, next, Encoding.ASCII.GetBytes(MySqlScramble.NativePasswordPlugin), [.. scramble, 0]);
             await MySqlPacketStream.WriteFramedAsync(client, w, ct);
-            var answer = await ReadAsync(client, ct);
+            var answer = await ReadAsync(client, (byte)(next + 2), ct);
             if (answer is null)
             {
                 return (client, null);
@@ -175,6 +175,14 @@ internal sealed class MySqlProxySession(ProxyContext ctx, IPEndPoint remote, lon
             await DenyAsync(client, next, identity, "", AccessDenied, "28000", "this certificate is not routed to a database: run `ferry db login <database>`");
             return;
         }
+        if (WrongProtocol(route) is { } other)
+        {
+            var why = $"this certificate is routed to database \"{route.ServiceName}\", a {other} database, not a MySQL one: connect with {(other == "PostgreSQL" ? "psql" : "its client")}, or run `ferry db login <mysql database>` for a MySQL database";
+            Refusals.RecordUnaggregated(ctx, "mysql", remote, Refusals.WrongProtocol, why);
+            ProxyAudit.Denied(ctx, DatabaseProtocol.MySql, identity, remote.ToString(), route.ServiceName, why);
+            await WriteErrAsync(client, next, AccessDenied, "28000", $"ferry: {why}");
+            return;
+        }
         var lockReason = ctx.FindLock(identity, route.ServiceName);
         if (lockReason is not null)
         {
@@ -186,7 +194,7 @@ internal sealed class MySqlProxySession(ProxyContext ctx, IPEndPoint remote, lon
         var candidates = ctx.Agents.Find(route.ServiceName);
         if (candidates.Count == 0)
         {
-            Refusals.Record(ctx, "mysql", remote, Refusals.NoAgent, $"no agent serving {route.ServiceName} is connected");
+            Refusals.Record(ctx, "mysql", remote, Refusals.NoAgent, $"no agent serving {route.ServiceName} is connected", identity, route.ServiceName);
             await WriteErrAsync(client, next, Unavailable, "08S01", $"ferry: database \"{route.ServiceName}\" is not available: no agent serving it is connected");
             return;
         }
@@ -202,26 +210,63 @@ internal sealed class MySqlProxySession(ProxyContext ctx, IPEndPoint remote, lon
             }
             return;
         }
-        Refusals.Record(ctx, "mysql", remote, Refusals.AgentsFailed, $"every agent serving {route.ServiceName} failed");
+        Refusals.Record(ctx, "mysql", remote, Refusals.AgentsFailed, $"every agent serving {route.ServiceName} failed", identity, route.ServiceName);
         await WriteErrAsync(client, next, Unavailable, "08S01", $"ferry: database \"{route.ServiceName}\" is not available: every agent serving it failed");
     }
 
-    private static async Task<(byte SequenceId, byte[] Payload)?> ReadAsync(Stream stream, CancellationToken ct)
+    /// <summary>
+    /// Reads one handshake packet; a packet over the pre-authentication limit is refused (ER_NET_PACKET_TOO_LARGE,
+    /// counted, logged and audited; the answer has <paramref name="answerSequenceId"/>, the one that follows the packet
+    /// expected) and null returned, as at the end of the stream.
+    /// </summary>
+    private async Task<(byte SequenceId, byte[] Payload)?> ReadAsync(Stream stream, byte answerSequenceId, CancellationToken ct)
     {
         try
         {
             return await MySqlPacketStream.ReadAsync(stream, MySqlLimits.MaxPreAuthPayloadLength, ct);
         }
-        catch (MySqlProtocolException)
+        catch (MySqlProtocolException e)
         {
+            var reason = e.ErrorCode == MySqlProtocolException.PacketTooLarge ? Refusals.TooLarge : Refusals.BadStartup;
+            var message = $"handshake packet refused: {e.Message} (at most {MySqlLimits.MaxPreAuthPayloadLength} bytes before authentication)";
+            Refusals.Record(ctx, "mysql", remote, reason, message);
+            await WriteErrAsync(stream, answerSequenceId, e.ErrorCode, MySqlProtocolException.SqlState, $"ferry: {message}");
             return null;
         }
     }
 
+    /// <summary>
+    /// The other protocol's name when the route, or the agents serving its database, say it is not MySQL; else null.
+    /// </summary>
+    private string? WrongProtocol(DatabaseRoute route)
+    {
+        if (route.Protocol != DatabaseProtocol.MySql)
+        {
+            return "PostgreSQL";
+        }
+        foreach (var db in ctx.Agents.Databases())
+        {
+            if (db.Name == route.ServiceName && db.Protocol != DatabaseProtocol.MySql.ToName())
+            {
+                return db.Protocol == DatabaseProtocol.Postgres.ToName() ? "PostgreSQL" : db.Protocol;
+            }
+        }
+        return null;
+    }
+
     private async Task DenyAsync(Stream client, byte sequenceId, UserIdentity? identity, string database, ushort code, string sqlState, string reason)
     {
-        Refusals.Record(ctx, "mysql", remote, code switch { SecureTransportRequired => Refusals.TlsRequired, HandshakeError => Refusals.BadStartup, _ => Refusals.Of(identity is not null, database) }, reason);
-        ProxyAudit.Denied(ctx, DatabaseProtocol.MySql, identity, remote.ToString(), database, reason);
+        var word = code switch { SecureTransportRequired => Refusals.TlsRequired, HandshakeError => Refusals.BadStartup, _ => Refusals.Of(identity is not null, database) };
+        if (identity is null)
+        {
+            // No verified identity (no TLS, garbage, bad certificate): counted, and audited in aggregate per source address.
+            Refusals.Record(ctx, "mysql", remote, word, reason);
+        }
+        else
+        {
+            Refusals.RecordUnaggregated(ctx, "mysql", remote, word, reason);
+            ProxyAudit.Denied(ctx, DatabaseProtocol.MySql, identity, remote.ToString(), database, reason);
+        }
         await WriteErrAsync(client, sequenceId, code, sqlState, $"ferry: {reason}");
     }
 

@@ -1,25 +1,35 @@
 using System.Buffers;
 using System.Net;
 using Ferry.Contracts;
+using Ferry.Diagnostics;
 using Ferry.Protocol.Postgres.Startup;
 
 namespace Ferry.Proxy.Postgres;
 
-/// <summary>Routes a CancelRequest (plain or inside TLS) to the agent that minted its key.</summary>
+/// <summary>
+/// Routes a CancelRequest (plain or inside TLS) to the agent that minted its key. Dropped ones (unknown key,
+/// throttled) are counted (<c>ferry_cancels_total</c>) and audited in aggregate (<c>TDB03W</c>).
+/// </summary>
 internal static class PostgresCancel
 {
     public static async Task ForwardAsync(ProxyContext ctx, StartupPacket packet, IPEndPoint remote, CancellationToken ct)
     {
         var request = CancelRequest.Read(packet);
-        var minute = ctx.Time.GetUtcNow().ToUnixTimeSeconds() / 60;
-        if (ctx.Cancels.IsThrottled(remote.Address, minute))
+        var decision = ctx.Cancels.Decide(remote.Address, request.ProcessId, request.SecretKey.ToArray(), out var agentId, out var database);
+        if (decision != CancelDecision.Forward)
         {
+            var (result, reason, detail) = decision == CancelDecision.UnknownKey
+                ? ("unknown_key", Refusals.CancelUnknownKey, "cancel request for a key no session has")
+                : ("throttled", Refusals.CancelThrottled, "cancel request over the rate allowed for its key or source");
+            FerryMetrics.Cancel(FerryMetrics.Sides.Proxy, result);
+            ProxyLog.CancelDropped(ctx.Log, remote.ToString(), result);
+            if (ctx.RefusalAggregates.Occurred(new AggregateKey(reason, "postgres", remote.Address.ToString()), out var suppressed))
+            {
+                ProxyAudit.Aggregated(ctx, "postgres", null, remote.ToString(), database, reason, detail, suppressed);
+            }
             return;
         }
-        if (!ctx.Cancels.TryGet(remote.Address, minute, request.ProcessId, request.SecretKey.ToArray(), out var agentId, out var database))
-        {
-            return;
-        }
+        FerryMetrics.Cancel(FerryMetrics.Sides.Proxy, "forwarded");
         var raw = packet.Raw.ToArray();
         foreach (var (tunnel, _) in ctx.Agents.Find(database))
         {

@@ -75,6 +75,14 @@ internal sealed class PostgresProxySession(ProxyContext ctx, SslStream client, I
             await DenyAsync(identity, "", "this certificate is not routed to a database: run `ferry db login <database>`");
             return;
         }
+        if (WrongProtocol(route) is { } other)
+        {
+            var why = $"this certificate is routed to database \"{route.ServiceName}\", a {other} database, not a PostgreSQL one: connect with {(other == "MySQL" ? "mysql" : "its client")}, or run `ferry db login <postgres database>` for a PostgreSQL database";
+            Refusals.RecordUnaggregated(ctx, "postgres", remote, Refusals.WrongProtocol, why);
+            ProxyAudit.Denied(ctx, DatabaseProtocol.Postgres, identity, remote.ToString(), route.ServiceName, why);
+            await WriteFatalAsync(client, "28000", $"ferry: {why}");
+            return;
+        }
         var lockReason = ctx.FindLock(identity, route.ServiceName);
         if (lockReason is not null)
         {
@@ -86,7 +94,7 @@ internal sealed class PostgresProxySession(ProxyContext ctx, SslStream client, I
         var candidates = ctx.Agents.Find(route.ServiceName);
         if (candidates.Count == 0)
         {
-            Refusals.Record(ctx, "postgres", remote, Refusals.NoAgent, $"no agent serving {route.ServiceName} is connected");
+            Refusals.Record(ctx, "postgres", remote, Refusals.NoAgent, $"no agent serving {route.ServiceName} is connected", identity, route.ServiceName);
             await WriteFatalAsync(client, "08001", $"ferry: database \"{route.ServiceName}\" is not available: no agent serving it is connected");
             return;
         }
@@ -99,7 +107,7 @@ internal sealed class PostgresProxySession(ProxyContext ctx, SslStream client, I
             }
             return;
         }
-        Refusals.Record(ctx, "postgres", remote, Refusals.AgentsFailed, $"every agent serving {route.ServiceName} failed");
+        Refusals.Record(ctx, "postgres", remote, Refusals.AgentsFailed, $"every agent serving {route.ServiceName} failed", identity, route.ServiceName);
         await WriteFatalAsync(client, "08001", $"ferry: database \"{route.ServiceName}\" is not available: every agent serving it failed");
     }
 
@@ -137,7 +145,7 @@ internal sealed class PostgresProxySession(ProxyContext ctx, SslStream client, I
                     var key = BackendKeyData.Read(frame);
                     pid = key.ProcessId;
                     secret = key.SecretKey.ToArray();
-                    ctx.Cancels.Add(pid, secret, agentId, database);
+                    ctx.Cancels.Add(pid, secret, agentId, database, remote.Address);
                 }
                 await client.WriteAsync(bytes, ct);
                 if (code is BackendMessageCode.ReadyForQuery or BackendMessageCode.ErrorResponse)
@@ -153,10 +161,36 @@ internal sealed class PostgresProxySession(ProxyContext ctx, SslStream client, I
         }
     }
 
+    /// <summary>The other protocol's name when the route, or the agents serving its database, say it is not PostgreSQL; else null.</summary>
+    private string? WrongProtocol(DatabaseRoute route)
+    {
+        if (route.Protocol != DatabaseProtocol.Postgres)
+        {
+            return "MySQL";
+        }
+        foreach (var db in ctx.Agents.Databases())
+        {
+            if (db.Name == route.ServiceName && db.Protocol != DatabaseProtocol.Postgres.ToName())
+            {
+                return db.Protocol == DatabaseProtocol.MySql.ToName() ? "MySQL" : db.Protocol;
+            }
+        }
+        return null;
+    }
+
     private async Task DenyAsync(UserIdentity? identity, string database, string reason)
     {
-        Refusals.Record(ctx, "postgres", remote, Refusals.Of(identity is not null, database), reason);
-        ProxyAudit.Denied(ctx, DatabaseProtocol.Postgres, identity, remote.ToString(), database, reason);
+        var word = Refusals.Of(identity is not null, database);
+        if (identity is null)
+        {
+            // No verified identity: counted, and audited in aggregate per source address.
+            Refusals.Record(ctx, "postgres", remote, word, reason);
+        }
+        else
+        {
+            Refusals.RecordUnaggregated(ctx, "postgres", remote, word, reason);
+            ProxyAudit.Denied(ctx, DatabaseProtocol.Postgres, identity, remote.ToString(), database, reason);
+        }
         await WriteFatalAsync(client, "28000", $"ferry: {reason}");
     }
 
