@@ -184,8 +184,8 @@ internal static class MySqlBackendConnector
         return new MySqlServerRefusedException($"database {db.Name} refused the login: {text}", payload);
     }
 
-    /// <summary>Reads a server greeting's version without logging in (for the heartbeat); null when unreachable.</summary>
-    public static async Task<string?> ProbeVersionAsync(AgentDatabase db, TimeSpan timeout, CancellationToken ct)
+    /// <summary>Reads a server greeting's version and default collation without logging in (for the heartbeat); null when unreachable.</summary>
+    public static async Task<(string Version, byte Collation)?> ProbeVersionAsync(AgentDatabase db, TimeSpan timeout, CancellationToken ct)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         cts.CancelAfter(timeout);
@@ -198,7 +198,8 @@ internal static class MySqlBackendConnector
             {
                 return null;
             }
-            return Encoding.UTF8.GetString(HandshakeV10.Read(new ReadOnlySequence<byte>(p.Payload)).ServerVersion);
+            var greeting = HandshakeV10.Read(new ReadOnlySequence<byte>(p.Payload));
+            return (Encoding.UTF8.GetString(greeting.ServerVersion), greeting.CharacterSet);
         }
         catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or MySqlProtocolException or EndOfStreamException)
         {

@@ -46,6 +46,7 @@ public sealed class ResponseTracker(MySqlCapabilities capabilities)
         PrepareColumnsEof,
         FieldList,
         Single,
+        StreamFirst,
         Stream,
     }
 
@@ -67,7 +68,7 @@ public sealed class ResponseTracker(MySqlCapabilities capabilities)
         {
             State.First or State.PrepareFirst or State.ColumnsEof => true,
             State.Rows or State.FieldList => first == ErrPacket.Header || IsTerminator(payloadLength, first),
-            State.Single or State.Idle => first == ErrPacket.Header,
+            State.Single or State.StreamFirst or State.Idle => first == ErrPacket.Header,
             _ => false,
         };
     }
@@ -168,6 +169,9 @@ public sealed class ResponseTracker(MySqlCapabilities capabilities)
                 return IsTerminator(payloadLength, first) ? End(ResponseStepKind.Data) : Data();
             case State.Single:
                 return End(first == ErrPacket.Header ? ResponseStepKind.Err : ResponseStepKind.Data);
+            case State.StreamFirst:
+                // A refused replication request is one ERR; an accepted one streams until the connection ends.
+                return first == ErrPacket.Header ? End(ResponseStepKind.Err) : Then(State.Stream);
             default:
                 return Data();
         }
@@ -284,7 +288,7 @@ public sealed class ResponseTracker(MySqlCapabilities capabilities)
             ExpectedResponse.FieldList => State.FieldList,
             ExpectedResponse.Rows => State.Rows,
             ExpectedResponse.SinglePacket => State.Single,
-            ExpectedResponse.Stream => State.Stream,
+            ExpectedResponse.Stream => State.StreamFirst,
             _ => State.First,
         };
     }
