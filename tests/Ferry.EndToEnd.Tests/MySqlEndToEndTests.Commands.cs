@@ -189,7 +189,7 @@ public sealed partial class MySqlEndToEndTests
         await client.SendQueryAsync($"CREATE TABLE {table} (a INT, b TEXT)", timeout.Token);
         Assert.Equal(0x00, (await client.ReadAsync(timeout.Token))!.Value.Payload[0]);
 
-        await client.SendCommandAsync(new byte[] { (byte)CommandCode.FieldList, .. Encoding.ASCII.GetBytes(table), 0 }, timeout.Token);
+        await client.SendCommandAsync((byte[])[(byte)CommandCode.FieldList, .. Encoding.ASCII.GetBytes(table), 0], timeout.Token);
         for (var i = 0; ; i++)
         {
             var packet = await client.ReadAsync(timeout.Token);
