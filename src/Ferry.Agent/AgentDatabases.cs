@@ -44,6 +44,7 @@ public static class AgentDatabases
             Description = d.Description,
             Labels = new Dictionary<string, string>(d.Labels, StringComparer.Ordinal),
             ServerVersion = ctx.MySql.ServerVersion(d.Name),
+            Collation = ctx.MySql.Collation(d.Name) is > 0 and var collation ? collation : null,
             Healthy = error is null,
             HealthError = error,
         };

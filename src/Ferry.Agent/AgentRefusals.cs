@@ -14,6 +14,8 @@ internal static class AgentRefusals
     public const string AuthorityUnavailable = "authority_unavailable";
     public const string DatabaseUnreachable = "database_unreachable";
     public const string DatabaseRefused = "database_refused";
+    public const string MySqlCommand = "mysql_command";
+    public const string MySqlSchema = "mysql_schema";
 
     /// <summary>A StartupMessage the agent cannot parse (after the proxy relayed it).</summary>
     public const string BadStartup = "bad_startup";

@@ -63,7 +63,7 @@ public sealed class AgentRegistry
         a.Databases.Count == b.Databases.Count && a.Databases.Zip(b.Databases).All(p => SameDatabase(p.First, p.Second));
 
     private static bool SameDatabase(DatabaseEntry a, DatabaseEntry b) =>
-        a.Name == b.Name && a.Protocol == b.Protocol && a.Healthy == b.Healthy && a.ServerVersion == b.ServerVersion
+        a.Name == b.Name && a.Protocol == b.Protocol && a.Healthy == b.Healthy && a.ServerVersion == b.ServerVersion && a.Collation == b.Collation
         && a.Description == b.Description && a.Labels.Count == b.Labels.Count
         && a.Labels.All(l => b.Labels.TryGetValue(l.Key, out var v) && v == l.Value);
 

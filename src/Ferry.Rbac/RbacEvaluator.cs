@@ -91,6 +91,30 @@ public sealed class RbacEvaluator
         return AccessDecision.Deny($"no single role allows db user \"{dbUser}\" together with db name \"{dbName}\"");
     }
 
+    /// <summary>
+    /// Whether <paramref name="dbUser"/> may run MySQL replication commands on <paramref name="db"/>: one single role
+    /// must allow the database and the db user (as in <see cref="Check"/> without a db name) and set
+    /// <c>options.mysql_replication: true</c>. Denies win as in <see cref="Check"/>.
+    /// </summary>
+    public AccessDecision CheckMySqlReplication(DatabaseTarget db, string dbUser)
+    {
+        var access = Check(db, dbUser, "");
+        if (!access.Allowed)
+        {
+            return access;
+        }
+
+        foreach (var role in _roles)
+        {
+            if (role.Options.MySqlReplication && role.Allow.MatchLabels(db, out _) && ExpandedConditions.MatchAny(role.Allow.Users, dbUser))
+            {
+                return AccessDecision.Allow(role.Name, $"role \"{role.Name}\" allows mysql_replication for db user \"{dbUser}\" on \"{db.Name}\"");
+            }
+        }
+
+        return AccessDecision.Deny($"no role allowing db user \"{dbUser}\" on \"{db.Name}\" sets options.mysql_replication: true");
+    }
+
     /// <summary>Whether the user can see (list) the database: labels only.</summary>
     public AccessDecision CanSee(DatabaseTarget db)
     {

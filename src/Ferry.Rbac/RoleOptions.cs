@@ -12,6 +12,12 @@ public sealed record RoleOptions(TimeSpan? MaxSessionTtl, bool RequireSessionMfa
     /// <summary>Options of a role that sets none.</summary>
     public static readonly RoleOptions Default = new(null, false, false);
 
+    /// <summary>
+    /// Whether the role lets its db users run MySQL replication commands (COM_BINLOG_DUMP, COM_BINLOG_DUMP_GTID,
+    /// COM_REGISTER_SLAVE) on the databases it allows. A binlog carries every schema's changes, around <c>db_names</c>.
+    /// </summary>
+    public bool MySqlReplication { get; init; }
+
     /// <summary>The cap this role puts on a session.</summary>
     public TimeSpan EffectiveMaxSessionTtl => MaxSessionTtl ?? DefaultMaxSessionTtl;
 }

@@ -102,7 +102,7 @@ internal sealed class RoleYamlReader(string source, List<RoleValidationError> er
         }
 
         TimeSpan? ttl = null;
-        bool mfa = false, audit = false;
+        bool mfa = false, audit = false, replication = false;
         foreach (var (keyNode, value) in map.Children)
         {
             var key = KeyOf(keyNode, "options");
@@ -132,13 +132,16 @@ internal sealed class RoleYamlReader(string source, List<RoleValidationError> er
                 case "audit_search":
                     audit = ReadBool(value, path);
                     break;
+                case "mysql_replication":
+                    replication = ReadBool(value, path);
+                    break;
                 default:
-                    Error(keyNode, path, "unknown option (expected max_session_ttl, require_session_mfa, audit_search)");
+                    Error(keyNode, path, "unknown option (expected max_session_ttl, require_session_mfa, audit_search, mysql_replication)");
                     break;
             }
         }
 
-        return new RoleOptions(ttl, mfa, audit);
+        return new RoleOptions(ttl, mfa, audit) { MySqlReplication = replication };
     }
 
     private RoleConditions ReadConditions(YamlNode node, string path)

@@ -25,6 +25,11 @@ internal static class RoleYamlWriter
 
         sb.Append("  require_session_mfa: ").Append(role.Options.RequireSessionMfa ? "true" : "false").Append('\n');
         sb.Append("  audit_search: ").Append(role.Options.AuditSearch ? "true" : "false").Append('\n');
+        if (role.Options.MySqlReplication)
+        {
+            sb.Append("  mysql_replication: true\n");
+        }
+
         WriteConditions(sb, "allow", role.Allow);
         WriteConditions(sb, "deny", role.Deny);
         return sb.ToString();

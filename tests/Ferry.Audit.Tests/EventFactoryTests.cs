@@ -75,10 +75,11 @@ public class EventFactoryTests
     [InlineData(SessionEndReason.DatabaseProtocolError, "database_protocol_error")]
     [InlineData(SessionEndReason.Lock, "lock")]
     [InlineData(SessionEndReason.CertExpired, "cert_expired")]
+    [InlineData(SessionEndReason.AccessDenied, "access_denied")]
     public void EndReason_KeepsItsStoredName(SessionEndReason reason, string name)
     {
         Assert.Equal(name, reason.ToName());
-        Assert.Equal(6, Enum.GetValues<SessionEndReason>().Length);
+        Assert.Equal(7, Enum.GetValues<SessionEndReason>().Length);
     }
 
     private static string RepositoryRoot()

@@ -31,6 +31,7 @@ internal static partial class FuzzTargets
         ["pg-relay-scan"] = data => Guard(data, PgRelayScan),
         ["pg-streams"] = data => Guard(data, PgStreams),
         ["mysql-relay-scan"] = data => Guard(data, MySqlRelayScan),
+        ["mysql-responses"] = data => Guard(data, MySqlResponses),
         ["tunnel-header"] = data => Guard(data, TunnelHeader),
     };
 

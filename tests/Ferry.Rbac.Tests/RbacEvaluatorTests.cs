@@ -184,4 +184,30 @@ public sealed class RbacEvaluatorTests
         Assert.False(new RbacEvaluator([Developer], AliceTraits).AuditSearch);
         Assert.Equal(RoleOptions.DefaultMaxSessionTtl, new RbacEvaluator([], AliceTraits).MaxSessionTtl);
     }
+
+    [Fact]
+    public void CheckMySqlReplication_OnlyARoleThatSetsTheOptionAndAllowsTheUser_Allows()
+    {
+        var replicator = RoleYaml.ParseSingle("""
+            kind: role
+            name: replicator
+            options: { mysql_replication: true }
+            allow:
+              db_labels: { env: dev }
+              db_users: [repl]
+            """);
+        var rbac = new RbacEvaluator([Developer, replicator], AliceTraits);
+        var dev = Db("my1", ("env", "dev"));
+
+        var repl = rbac.CheckMySqlReplication(dev, "repl");
+        var alice = rbac.CheckMySqlReplication(dev, "alice");
+        var staging = rbac.CheckMySqlReplication(Db("my2", ("env", "staging")), "alice");
+
+        Assert.True(repl.Allowed, repl.Reason);
+        Assert.Equal("replicator", repl.Role);
+        Assert.False(alice.Allowed);
+        Assert.Contains("options.mysql_replication", alice.Reason, StringComparison.Ordinal);
+        Assert.False(staging.Allowed);
+        Assert.False(new RbacEvaluator([Developer], AliceTraits).CheckMySqlReplication(dev, "alice").Allowed);
+    }
 }

@@ -80,6 +80,7 @@ public sealed class RoleYamlTests
     [InlineData("kind: role\nname: x\noptions: { max_session_ttl: forever }\n", "options.max_session_ttl: invalid duration")]
     [InlineData("kind: role\nname: x\noptions: { require_session_mfa: maybe }\n", "options.require_session_mfa: expected true or false")]
     [InlineData("kind: role\nname: x\noptions: { color: red }\n", "options.color: unknown option")]
+    [InlineData("kind: role\nname: x\noptions:\n  mysql_replication: yes please\n", "4:22: options.mysql_replication: expected true or false")]
     [InlineData("kind: user\nname: x\n", "kind: expected \"role\"")]
     [InlineData("kind: role\n", "name: missing")]
     [InlineData("kind: role\nname: x\nallow: { db_users: [\"{{internal}}\"] }\n", "allow.db_users[0]: trait template")]
@@ -142,4 +143,17 @@ public sealed class RoleYamlTests
     [InlineData("-1h")]
     [InlineData("99999999999999999999h")]
     public void Duration_RejectsMalformed(string text) => Assert.False(Duration.TryParse(text, out _));
+
+    [Fact]
+    public void MySqlReplication_IsReadAndWrittenOnlyWhenSet()
+    {
+        var role = RoleYaml.ParseSingle("kind: role\nname: repl\noptions: { mysql_replication: true }\n");
+        var plain = RoleYaml.ParseSingle(Developer);
+
+        Assert.True(role.Options.MySqlReplication);
+        Assert.Contains("mysql_replication: true", RoleYaml.Write(role), StringComparison.Ordinal);
+        Assert.True(RoleYaml.ParseSingle(RoleYaml.Write(role)).Options.MySqlReplication);
+        Assert.False(plain.Options.MySqlReplication);
+        Assert.DoesNotContain("mysql_replication", RoleYaml.Write(plain), StringComparison.Ordinal);
+    }
 }

@@ -3,6 +3,9 @@ namespace Ferry.Agent.MySql;
 /// <summary>What the session decided about one client command.</summary>
 internal readonly record struct CommandVerdict(CommandAction Action, byte[]? Packet = null, string? Error = null)
 {
+    /// <summary>What the response side gets back with the command's response steps (a query's text, to audit its failure).</summary>
+    public object? Tag { get; init; }
+
     public static CommandVerdict Forward => new(CommandAction.Forward);
 
     /// <summary>Send <paramref name="packet"/> (a whole framed packet) to the server instead.</summary>

@@ -6,6 +6,7 @@ using Ferry.Protocol.MySql;
 using Ferry.Protocol.MySql.Commands;
 using Ferry.Protocol.MySql.Packets;
 using Ferry.Protocol.MySql.Responses;
+using Ferry.Rbac;
 
 namespace Ferry.Agent.MySql;
 
@@ -21,9 +22,10 @@ internal sealed partial class MySqlAgentSession
     {
         var payload = packet.Slice(MySqlPacketReader.HeaderLength);
         var code = (CommandCode)First(payload);
+        CommandVerdict verdict;
         try
         {
-            return code switch
+            verdict = code switch
             {
                 CommandCode.Query => Query(payload),
                 CommandCode.InitDb => InitDb(payload),
@@ -40,26 +42,131 @@ internal sealed partial class MySqlAgentSession
                 CommandCode.ResetConnection => ResetConnection(),
                 CommandCode.Quit => Quit(),
                 CommandCode.SetOption => Admin(AuditEventKinds.MySqlSetOption, payload, "option"),
-                _ => CommandVerdict.Forward,
+                CommandCode.FieldList => FieldList(payload),
+                CommandCode.Statistics => Admin(AuditEventKinds.MySqlStatistics, payload, null),
+                CommandCode.ProcessInfo => Admin(AuditEventKinds.MySqlProcessInfo, payload, null),
+                // COM_PING carries nothing and reads nothing: relayed without an event (pools ping often).
+                CommandCode.Ping => CommandVerdict.Forward,
+                CommandCode.BinlogDump or CommandCode.BinlogDumpGtid or CommandCode.RegisterSlave => Replication(code),
+                _ => RefuseCommand(code),
             };
         }
         catch (MySqlProtocolException e)
         {
             return CommandVerdict.Close(MySqlSessionErrors.Malformed($"{code}: {e.Message}"), $"malformed {code}: {e.Message}");
         }
+        if (verdict.Action is CommandAction.Forward or CommandAction.Replace)
+        {
+            ExpectResponse(code, verdict);
+        }
+        return verdict;
     }
+
+    /// <summary>Tells the response side the shape of the answer to a command about to reach the server.</summary>
+    private void ExpectResponse(CommandCode code, CommandVerdict verdict)
+    {
+        switch (code)
+        {
+            case CommandCode.StmtClose or CommandCode.StmtSendLongData or CommandCode.Quit:
+                break;
+            case CommandCode.StmtPrepare:
+                _responses.Expect(ExpectedResponse.Prepare);
+                break;
+            case CommandCode.StmtFetch:
+                _responses.Expect(ExpectedResponse.Rows);
+                break;
+            case CommandCode.FieldList:
+                _responses.Expect(ExpectedResponse.FieldList);
+                break;
+            case CommandCode.Statistics:
+                _responses.Expect(ExpectedResponse.SinglePacket);
+                break;
+            case CommandCode.BinlogDump or CommandCode.BinlogDumpGtid:
+                _responses.Expect(ExpectedResponse.Stream);
+                break;
+            case CommandCode.ResetConnection:
+                // The reset puts the session's tracking variables back to their defaults: the agent's own SET follows it.
+                _responses.Expect(ExpectedResponse.Generic);
+                _responses.Expect(ExpectedResponse.Generic, AgentOwned.Instance);
+                break;
+            case CommandCode.Query:
+                _responses.Expect(ExpectedResponse.Generic, verdict.Tag);
+                break;
+            default:
+                _responses.Expect(ExpectedResponse.Generic);
+                break;
+        }
+    }
+
+    private CommandVerdict FieldList(ReadOnlySequence<byte> payload)
+    {
+        var e = Audit.NewEvent(AuditEventKinds.MySqlFieldList);
+        var table = ComFieldList.Read(payload).Table;
+        e.Details = new Dictionary<string, string> { ["table"] = Text(table) };
+        Audit.Emit(e);
+        return CommandVerdict.Forward;
+    }
+
+    private CommandVerdict Replication(CommandCode code)
+    {
+        var name = CommandName(code);
+        var decision = Rbac.CheckMySqlReplication(new DatabaseTarget(Db.Name, Db.Labels), Audit.DbUser);
+        var e = Audit.NewEvent(decision.Allowed ? AuditEventKinds.MySqlReplicationAllowed : AuditEventKinds.MySqlReplicationDenied);
+        e.Details = new Dictionary<string, string> { ["command"] = name };
+        if (decision.Allowed)
+        {
+            Audit.Emit(e);
+            return CommandVerdict.Forward;
+        }
+        var reason = $"{name} is refused: a binlog carries every schema's changes, around db_names; a role must set options.mysql_replication: true ({decision.Reason})";
+        e.Success = false;
+        e.Error = reason;
+        Audit.Emit(e);
+        RecordRefusal(AgentRefusals.MySqlCommand, reason);
+        return CommandVerdict.Refuse(MySqlSessionErrors.Packet(1, MySqlSessionErrors.SpecificAccessDenied, "42000", reason));
+    }
+
+    /// <summary>A command byte Ferry does not relay (server-internal, MariaDB bulk execute, unknown): refused with an ERR.</summary>
+    private CommandVerdict RefuseCommand(CommandCode code)
+    {
+        var name = CommandName(code);
+        var reason = $"{name} is not supported through Ferry";
+        var e = Audit.NewEvent(AuditEventKinds.MySqlCommandRefused);
+        e.Success = false;
+        e.Error = reason;
+        e.Details = new Dictionary<string, string> { ["command"] = name, ["code"] = $"0x{(byte)code:x2}" };
+        Audit.Emit(e);
+        RecordRefusal(AgentRefusals.MySqlCommand, reason);
+        return CommandVerdict.Refuse(MySqlSessionErrors.Packet(1, MySqlSessionErrors.UnknownCommand, "08S01", reason));
+    }
+
+    private static string CommandName(CommandCode code) => code switch
+    {
+        CommandCode.BinlogDump => "COM_BINLOG_DUMP",
+        CommandCode.BinlogDumpGtid => "COM_BINLOG_DUMP_GTID",
+        CommandCode.RegisterSlave => "COM_REGISTER_SLAVE",
+        CommandCode.Sleep => "COM_SLEEP",
+        CommandCode.Connect => "COM_CONNECT",
+        CommandCode.Time => "COM_TIME",
+        CommandCode.DelayedInsert => "COM_DELAYED_INSERT",
+        CommandCode.TableDump => "COM_TABLE_DUMP",
+        CommandCode.ConnectOut => "COM_CONNECT_OUT",
+        CommandCode.Daemon => "COM_DAEMON",
+        CommandCode.StmtBulkExecute => "COM_STMT_BULK_EXECUTE",
+        _ => Enum.IsDefined(code) ? $"COM_{code}" : $"command 0x{(byte)code:x2}",
+    };
 
     private CommandVerdict Query(ReadOnlySequence<byte> payload)
     {
         var text = Text(ComQuery.Read(payload).Text);
         var e = Audit.NewEvent(AuditEventKinds.DbSessionQuery);
         e.Query = text;
-        var verdict = CommandVerdict.Forward;
+        var verdict = CommandVerdict.Forward with { Tag = text };
         if (MySqlKillStatement.TryParse(text, out var id, out var start, out var length) && id >= FirstGreetedId && Ctx.MySql.TryGetThread(id, out var thread))
         {
             var w = new ArrayBufferWriter<byte>(text.Length + 16);
             ComQuery.Write(w, Encoding.UTF8.GetBytes(MySqlKillStatement.Rewrite(text, start, length, thread)));
-            verdict = CommandVerdict.Replace(w.WrittenSpan.ToArray());
+            verdict = CommandVerdict.Replace(w.WrittenSpan.ToArray()) with { Tag = text };
             e.Details = new Dictionary<string, string> { ["thread_id"] = thread.ToString(CultureInfo.InvariantCulture) };
         }
         Audit.Emit(e);
@@ -257,7 +364,11 @@ internal sealed partial class MySqlAgentSession
         Audit.Emit(Audit.NewEvent(AuditEventKinds.MySqlResetConnection));
         // The server forgets every prepared statement.
         _statements.Clear();
-        return CommandVerdict.Forward;
+        var w = new ArrayBufferWriter<byte>(256);
+        // COM_RESET_CONNECTION: payload length 1, sequence id 0, then the command byte.
+        w.Write<byte>([1, 0, 0, 0, (byte)CommandCode.ResetConnection]);
+        ComQuery.Write(w, MySqlBackendConnector.TrackSchemaStatement);
+        return CommandVerdict.Replace(w.WrittenSpan.ToArray());
     }
 
     private CommandVerdict Admin(AuditEventKind kind, ReadOnlySequence<byte> payload, string? detail)
@@ -277,13 +388,13 @@ internal sealed partial class MySqlAgentSession
         return CommandVerdict.Forward;
     }
 
-    /// <summary>A command too large to hold: audited from its first bytes, then streamed.</summary>
-    private void OnLargeCommand(ReadOnlySequence<byte> prefix, long declaredLength)
+    /// <summary>A command too large to hold: audited from its first bytes, then streamed; null when streamed, else the refusal.</summary>
+    private CommandVerdict? OnLargeCommand(ReadOnlySequence<byte> prefix, long declaredLength)
     {
         var payload = prefix.Slice(MySqlPacketReader.HeaderLength);
         if (payload.IsEmpty)
         {
-            return;
+            return null;
         }
         var code = (CommandCode)First(payload);
         var kind = code switch
@@ -296,15 +407,31 @@ internal sealed partial class MySqlAgentSession
         };
         if (kind is null)
         {
-            return;
+            // Only statements and their data may be this large: anything else is refused and the connection closed
+            // (its bytes cannot be skipped without reading them all).
+            var reason = $"{CommandName(code)} of {declaredLength} bytes is not supported through Ferry";
+            var refused = Audit.NewEvent(AuditEventKinds.MySqlCommandRefused);
+            refused.Success = false;
+            refused.Error = reason;
+            refused.Details = new Dictionary<string, string> { ["command"] = CommandName(code), ["code"] = $"0x{(byte)code:x2}" };
+            Audit.Emit(refused);
+            RecordRefusal(AgentRefusals.MySqlCommand, reason);
+            return CommandVerdict.Close(MySqlSessionErrors.Packet(1, MySqlSessionErrors.UnknownCommand, "08S01", reason + ": closing this connection"), reason);
         }
         var e = Audit.NewEvent(kind);
+        string? text = null;
         if (code is CommandCode.Query or CommandCode.StmtPrepare)
         {
-            e.Query = Text(payload.Slice(1)) + $"…({declaredLength} bytes)";
+            e.Query = text = Text(payload.Slice(1)) + $"…({declaredLength} bytes)";
         }
         e.Details = new Dictionary<string, string> { ["truncated"] = "true", ["length"] = declaredLength.ToString(CultureInfo.InvariantCulture) };
         Audit.Emit(e);
+        if (code == CommandCode.StmtPrepare)
+        {
+            _pendingPrepares.Enqueue(text!);
+        }
+        ExpectResponse(code, CommandVerdict.Forward with { Tag = code == CommandCode.Query ? text : null });
+        return null;
     }
 
     private static byte First(in ReadOnlySequence<byte> payload) => payload.FirstSpan.Length > 0 ? payload.FirstSpan[0] : payload.Slice(0, 1).FirstSpan[0];

@@ -18,17 +18,16 @@ internal sealed partial class MySqlAgentSession
             OnLargeCommand = OnLargeCommand,
             ReplyToClient = async packet => await WriteClientAsync(new ReadOnlySequence<byte>(packet)),
         };
-        _toClient = new MySqlResponseRelay(ReaderFor(_backend.Stream), WriteClientAsync)
+        _toClient = new MySqlResponseRelay(ReaderFor(_backend.Stream), WriteClientAsync, _responses)
         {
-            WantsFirstPacket = () => !_pendingPrepares.IsEmpty,
-            OnFirstPacket = OnPrepareResponse,
+            OnPacket = OnResponse,
         };
         return new RelayPair(_toDb.RunAsync(stop), _toClient.RunAsync(stop));
     }
 
     protected override (long ToDatabase, long ToClient) RelayedBytes => (_toDb!.Bytes, _toClient!.Bytes);
 
-    protected override string? EndError => _toDb?.Error;
+    protected override string? EndError => _toDb?.Error ?? _toClient?.Error;
 
     protected override async Task NotifyClosedAsync(string message)
     {
@@ -42,5 +41,5 @@ internal sealed partial class MySqlAgentSession
 
     /// <summary>The server closes the connection on COM_QUIT: whichever side's end is seen first, the client ended it.</summary>
     protected override Task<SessionEndReason> OnRelayEndedAsync(bool clientSide, Postgres.RelayEnd end, SessionEndReason reason) =>
-        Task.FromResult(_clientQuit ? SessionEndReason.ClientClosed : reason);
+        Task.FromResult(_responseDenial is not null ? SessionEndReason.AccessDenied : _clientQuit ? SessionEndReason.ClientClosed : reason);
 }

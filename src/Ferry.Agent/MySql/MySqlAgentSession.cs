@@ -6,6 +6,7 @@ using Ferry.Identity;
 using Ferry.Protocol.MySql;
 using Ferry.Protocol.MySql.Handshake;
 using Ferry.Protocol.MySql.Packets;
+using Ferry.Protocol.MySql.Responses;
 
 namespace Ferry.Agent.MySql;
 
@@ -81,15 +82,22 @@ internal sealed partial class MySqlAgentSession(AgentContext ctx, AgentDatabase 
         await using (backend.Stream)
         {
             Ctx.MySql.NoteServerVersion(Db.Name, backend.ServerVersion);
+            Ctx.MySql.NoteCollation(Db.Name, backend.Collation);
+            _responses = new ResponseTracker(backend.Capabilities);
+            _backend = backend;
             var mapped = Ctx.MySql.MapThread(prelude.ConnectionId, backend.ThreadId);
             try
             {
                 var ok = new ArrayBufferWriter<byte>(backend.OkPayload.Length + 4);
                 var seq = next;
                 MySqlPacketWriter.WritePayload(ok, ref seq, backend.OkPayload);
-                await client.WriteAsync(ok.WrittenMemory, ct);
+                var login = LoginOk(new ReadOnlySequence<byte>(ok.WrittenMemory));
+                if (login is null)
+                {
+                    return;
+                }
+                await client.WriteAsync(login, ct);
                 await client.FlushAsync(ct);
-                _backend = backend;
                 await RelayAsync(null, ct);
             }
             finally
@@ -100,6 +108,19 @@ internal sealed partial class MySqlAgentSession(AgentContext ctx, AgentDatabase 
                 }
             }
         }
+    }
+
+    /// <summary>The login OK as the client gets it (checked like any OK: the login may name a schema); null when the session was refused.</summary>
+    private byte[]? LoginOk(ReadOnlySequence<byte> packet)
+    {
+        var ok = OkPacket.Read(packet.Slice(MySqlPacketReader.HeaderLength), _backend!.Capabilities);
+        var action = OnOk(new ResponseStep(ResponseStepKind.Ok, null, true, ok), packet);
+        return action.Kind switch
+        {
+            ResponseActionKind.Forward => packet.ToArray(),
+            ResponseActionKind.Replace => action.Packet,
+            _ => null,
+        };
     }
 
     private async Task DenyAsync(byte sequenceId, string reason)

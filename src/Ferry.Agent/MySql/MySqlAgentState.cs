@@ -29,6 +29,20 @@ public sealed class MySqlAgentState
         }
     }
 
+    private readonly ConcurrentDictionary<string, byte> _collations = new(StringComparer.Ordinal);
+
+    /// <summary>Notes the default collation id the database greeted with (0: unknown, ignored).</summary>
+    public void NoteCollation(string database, byte collation)
+    {
+        if (collation != 0)
+        {
+            _collations[database] = collation;
+        }
+    }
+
+    /// <summary>The default collation id the database last greeted with, or 0 when not yet seen.</summary>
+    public byte Collation(string database) => _collations.TryGetValue(database, out var c) ? c : (byte)0;
+
     /// <summary>The version the database last greeted with, or "" when not yet seen.</summary>
     public string ServerVersion(string database) => _versions.TryGetValue(database, out var v) ? v : "";
 }

@@ -5,6 +5,7 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Ferry.Protocol.MySql;
+using Ferry.Protocol.MySql.Commands;
 using Ferry.Protocol.MySql.Handshake;
 using Ferry.Protocol.MySql.Packets;
 using Ferry.Protocol.MySql.Responses;
@@ -31,6 +32,12 @@ internal static class MySqlBackendConnector
         | MySqlCapabilities.OptionalResultsetMetadata | MySqlCapabilities.MultiFactorAuthentication
         | MySqlCapabilities.CapabilityExtension | MySqlCapabilities.SslVerifyServerCert | MySqlCapabilities.RememberOptions
         | MySqlCapabilities.ConnectWithDb | MySqlCapabilities.Ssl;
+
+    /// <summary>
+    /// Sent once after the login (and again after each COM_RESET_CONNECTION): the server reports every change of
+    /// the default schema in its OK packets, and every change of the two variables that could turn that off.
+    /// </summary>
+    public static ReadOnlySpan<byte> TrackSchemaStatement => "SET SESSION session_track_schema = ON, session_track_system_variables = IF(@@session_track_system_variables = '*', '*', CONCAT_WS(',', NULLIF(@@session_track_system_variables, ''), 'session_track_schema', 'session_track_system_variables'))"u8;
 
     public static async Task<MySqlBackendConnection> ConnectAsync(AgentDatabase db, X509Certificate2 clientCertificate,
         HandshakeResponse41Summary client, string dbUser, string schema, CancellationToken ct)
@@ -63,8 +70,13 @@ internal static class MySqlBackendConnector
             {
                 throw new DatabaseConnectException($"database {db.Name} ({version}) lacks protocol features the client chose ({missing}): Ferry needs MySQL 5.7+ or MariaDB 10.2+");
             }
+            if ((greeting.Capabilities & MySqlCapabilities.SessionTrack) == 0)
+            {
+                throw new DatabaseConnectException($"database {db.Name} ({version}) does not offer session state tracking, which Ferry needs to follow the schema: Ferry needs MySQL 5.7+ or MariaDB 10.2+");
+            }
+            // Session tracking is asked for whatever the client chose: the agent strips it from OK packets for clients that did not.
             var caps = (client.Capabilities & greeting.Capabilities & ~NotForwarded)
-                | MySqlCapabilities.Protocol41 | MySqlCapabilities.SecureConnection | MySqlCapabilities.Ssl
+                | MySqlCapabilities.SessionTrack | MySqlCapabilities.Protocol41 | MySqlCapabilities.SecureConnection | MySqlCapabilities.Ssl
                 | (greeting.Capabilities & (MySqlCapabilities.PluginAuth | MySqlCapabilities.PluginAuthLenencClientData));
             if (schema.Length > 0)
             {
@@ -82,7 +94,8 @@ internal static class MySqlBackendConnector
                 Encoding.UTF8.GetBytes(schema), plugin, []);
             await MySqlPacketStream.WriteFramedAsync(ssl, w, ct);
             var ok = await AuthenticateAsync(ssl, db, dbUser, ct);
-            return new MySqlBackendConnection(ssl, greeting.ConnectionId, version, caps, ok);
+            await TrackSchemaAsync(ssl, db, ct);
+            return new MySqlBackendConnection(ssl, greeting.ConnectionId, version, caps, ok) { Collation = greeting.CharacterSet };
         }
         catch
         {
@@ -126,6 +139,19 @@ internal static class MySqlBackendConnector
     }
 
 
+    private static async Task TrackSchemaAsync(Stream ssl, AgentDatabase db, CancellationToken ct)
+    {
+        var w = new ArrayBufferWriter<byte>(256);
+        ComQuery.Write(w, TrackSchemaStatement);
+        await MySqlPacketStream.WriteFramedAsync(ssl, w, ct);
+        var (_, payload) = await ReadAsync(ssl, db, ct);
+        if (payload.Length == 0 || payload[0] != OkPacket.OkHeader)
+        {
+            var why = payload.Length > 0 && payload[0] == ErrPacket.Header ? Refused(db, payload).Message : "no OK";
+            throw new DatabaseConnectException($"database {db.Name} refused to turn on session state tracking (session_track_schema), which Ferry needs to follow the schema: {why}");
+        }
+    }
+
     private static async Task<(byte, byte[])> ReadAsync(Stream stream, AgentDatabase db, CancellationToken ct)
     {
         try
@@ -158,8 +184,8 @@ internal static class MySqlBackendConnector
         return new MySqlServerRefusedException($"database {db.Name} refused the login: {text}", payload);
     }
 
-    /// <summary>Reads a server greeting's version without logging in (for the heartbeat); null when unreachable.</summary>
-    public static async Task<string?> ProbeVersionAsync(AgentDatabase db, TimeSpan timeout, CancellationToken ct)
+    /// <summary>Reads a server greeting's version and default collation without logging in (for the heartbeat); null when unreachable.</summary>
+    public static async Task<(string Version, byte Collation)?> ProbeVersionAsync(AgentDatabase db, TimeSpan timeout, CancellationToken ct)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         cts.CancelAfter(timeout);
@@ -172,7 +198,8 @@ internal static class MySqlBackendConnector
             {
                 return null;
             }
-            return Encoding.UTF8.GetString(HandshakeV10.Read(new ReadOnlySequence<byte>(p.Payload)).ServerVersion);
+            var greeting = HandshakeV10.Read(new ReadOnlySequence<byte>(p.Payload));
+            return (Encoding.UTF8.GetString(greeting.ServerVersion), greeting.CharacterSet);
         }
         catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or MySqlProtocolException or EndOfStreamException)
         {

@@ -24,8 +24,8 @@ internal sealed class MySqlCommandRelay(PipeReader source, Stream destination, i
     /// <summary>Called with one whole command packet (header included).</summary>
     public required Func<ReadOnlySequence<byte>, CommandVerdict> OnCommand { get; init; }
 
-    /// <summary>Called with the first bytes (header included) of a command too large to hold, and its declared payload length.</summary>
-    public required Action<ReadOnlySequence<byte>, long> OnLargeCommand { get; init; }
+    /// <summary>Called with the first bytes (header included) of a command too large to hold, and its declared payload length; null streams it, a verdict closes the session.</summary>
+    public required Func<ReadOnlySequence<byte>, long, CommandVerdict?> OnLargeCommand { get; init; }
 
     /// <summary>Writes an answer to the client (refusals, malformed-packet errors).</summary>
     public required Func<byte[], ValueTask> ReplyToClient { get; init; }
@@ -58,7 +58,13 @@ internal sealed class MySqlCommandRelay(PipeReader source, Stream destination, i
                 {
                     break;
                 }
-                OnLargeCommand(buffer.Slice(pos, prefix), payloadLength);
+                if (OnLargeCommand(buffer.Slice(pos, prefix), payloadLength) is { } refusal)
+                {
+                    await ForwardAsync(buffer.Slice(pending, pos - pending));
+                    Error = refusal.Error;
+                    await ReplyToClient(refusal.Packet!);
+                    return (pos, RelayEnd.ProtocolError);
+                }
                 _inChain = payloadLength == MySqlLimits.MaxPacketPayload;
                 _cursor.Pass(MySqlPacketReader.HeaderLength + payloadLength);
                 continue;

@@ -1,27 +1,49 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using Ferry.Agent.Postgres;
+using Ferry.Protocol.MySql;
 using Ferry.Protocol.MySql.Packets;
+using Ferry.Protocol.MySql.Responses;
 
 namespace Ferry.Agent.MySql;
 
-/// <summary>
-/// Server → client direction of a MySQL session: forwards everything unchanged, one write per read,
-/// tracking packet boundaries. When <see cref="WantsFirstPacket"/> says the session waits for the start
-/// of a response (a COM_STMT_PREPARE's), the first packet with sequence id 1 is shown whole (up to
-/// <see cref="FirstPacketLimit"/> bytes; a longer one as its header alone) to <see cref="OnFirstPacket"/>. Holds no buffer while idle.
-/// </summary>
-internal sealed class MySqlResponseRelay(PipeReader source, Func<ReadOnlySequence<byte>, ValueTask<bool>> writeToClient)
+/// <summary>What the session does with one server packet.</summary>
+internal readonly record struct ResponseAction(ResponseActionKind Kind, byte[]? Packet = null, string? Error = null)
 {
-    public const int FirstPacketLimit = 64;
+    public static ResponseAction Forward => default;
 
+    /// <summary>Send <paramref name="packet"/> (framed) to the client instead; an empty array drops the packet.</summary>
+    public static ResponseAction Replace(byte[] packet) => new(ResponseActionKind.Replace, packet);
+
+    /// <summary>Send <paramref name="errPacket"/> (framed) to the client instead, then end the session with <paramref name="error"/>.</summary>
+    public static ResponseAction Close(byte[] errPacket, string error) => new(ResponseActionKind.Close, errPacket, error);
+}
+
+internal enum ResponseActionKind
+{
+    Forward,
+    Replace,
+    Close,
+}
+
+/// <summary>
+/// Server → client direction of a MySQL session: follows the responses with a <see cref="ResponseTracker"/>
+/// (commands announce theirs as they are sent) and shows <see cref="OnPacket"/> every packet the tracker
+/// classifies as more than data — OK and ERR packets whole, so that the session can read session state
+/// changes, strip what the client did not ask for, or end the session. Everything else is forwarded
+/// unchanged, one write per read between decisions. Holds no buffer while idle.
+/// </summary>
+internal sealed class MySqlResponseRelay(PipeReader source, Func<ReadOnlySequence<byte>, ValueTask<bool>> writeToClient, ResponseTracker tracker)
+{
     private MySqlPacketCursor _cursor;
 
-    public Func<bool> WantsFirstPacket { get; init; } = static () => false;
-
-    public Action<ReadOnlySequence<byte>>? OnFirstPacket { get; init; }
+    /// <summary>Called with each step that is not plain data, and the packet (header included; whole when the tracker read it whole).</summary>
+    public Func<ResponseStep, ReadOnlySequence<byte>, ResponseAction> OnPacket { get; init; } = static (_, _) => ResponseAction.Forward;
 
     public long Bytes { get; private set; }
+
+    /// <summary>Why the session was ended from this direction, if it was.</summary>
+    public string? Error { get; private set; }
 
     /// <summary>True when the bytes forwarded so far end exactly at a packet boundary.</summary>
     public bool AtBoundary => _cursor.AtBoundary;
@@ -30,43 +52,80 @@ internal sealed class MySqlResponseRelay(PipeReader source, Func<ReadOnlySequenc
 
     private async ValueTask<(long, RelayEnd?)> ForwardAsync(ReadOnlySequence<byte> buffer)
     {
-        var forward = Scan(buffer);
-        if (forward > 0)
-        {
-            if (!await writeToClient(buffer.Slice(0, forward)))
-            {
-                return (forward, RelayEnd.DestinationClosed);
-            }
-            Bytes += forward;
-        }
-        return (forward, null);
-    }
-
-    private long Scan(in ReadOnlySequence<byte> buffer)
-    {
-        long pos = 0;
-        while (_cursor.TryNext(buffer, ref pos, out var payloadLength, out var sequenceId))
+        long pos = 0, pending = 0;
+        var length = buffer.Length;
+        while (_cursor.TryNext(buffer, ref pos, out var payloadLength, out _))
         {
             var packetLength = MySqlPacketReader.HeaderLength + payloadLength;
-            if (sequenceId == 1 && WantsFirstPacket())
+            if (payloadLength > 0 && length - pos < MySqlPacketReader.HeaderLength + 1)
             {
-                if (payloadLength > FirstPacketLimit)
-                {
-                    // Not a COM_STMT_PREPARE_OK (a long ERR): shown as its header alone, then streamed.
-                    OnFirstPacket?.Invoke(buffer.Slice(pos, MySqlPacketReader.HeaderLength));
-                    _cursor.Pass(packetLength);
-                    continue;
-                }
-                if (buffer.Length - pos < packetLength)
-                {
-                    break;
-                }
-                OnFirstPacket?.Invoke(buffer.Slice(pos, packetLength));
-                pos += packetLength;
+                break;
+            }
+            var first = payloadLength > 0 ? buffer.Slice(pos + MySqlPacketReader.HeaderLength, 1).FirstSpan[0] : (byte)0;
+            var whole = tracker.NeedsWhole(payloadLength, first);
+            if (whole && length - pos < packetLength)
+            {
+                break;
+            }
+            var seen = whole ? packetLength : Math.Min(packetLength, length - pos);
+            var packet = buffer.Slice(pos, seen);
+            ResponseStep step;
+            ResponseAction action;
+            try
+            {
+                step = tracker.Step(payloadLength, packet.Slice(MySqlPacketReader.HeaderLength));
+                action = step.Kind == ResponseStepKind.Data ? ResponseAction.Forward : OnPacket(step, packet);
+            }
+            catch (MySqlProtocolException e)
+            {
+                action = ResponseAction.Close(MySqlSessionErrors.Packet(1, MySqlSessionErrors.Unknown, "08S01", $"the database sent a packet Ferry cannot follow ({e.Message}): closing this connection"),
+                    $"malformed response from the database: {e.Message}");
+            }
+            if (action.Kind == ResponseActionKind.Forward)
+            {
+                _cursor.Pass(packetLength);
                 continue;
             }
-            _cursor.Pass(packetLength);
+            if (!whole && action.Kind == ResponseActionKind.Replace)
+            {
+                action = ResponseAction.Close(MySqlSessionErrors.Packet(1, MySqlSessionErrors.Unknown, "08S01", "a response Ferry must rewrite was too long: closing this connection"),
+                    $"response packet of {payloadLength} bytes could not be rewritten");
+            }
+            if (!await WriteAsync(buffer.Slice(pending, pos - pending)))
+            {
+                return (pos, RelayEnd.DestinationClosed);
+            }
+            if (action.Kind == ResponseActionKind.Close)
+            {
+                Error = action.Error;
+                await WriteAsync(new ReadOnlySequence<byte>(action.Packet!));
+                return (pos, RelayEnd.ProtocolError);
+            }
+            if (!await WriteAsync(new ReadOnlySequence<byte>(action.Packet!)))
+            {
+                return (pos, RelayEnd.DestinationClosed);
+            }
+            pos += packetLength;
+            pending = pos;
         }
-        return pos;
+        if (!await WriteAsync(buffer.Slice(pending, pos - pending)))
+        {
+            return (pos, RelayEnd.DestinationClosed);
+        }
+        return (pos, null);
+    }
+
+    private async ValueTask<bool> WriteAsync(ReadOnlySequence<byte> chunk)
+    {
+        if (chunk.IsEmpty)
+        {
+            return true;
+        }
+        if (!await writeToClient(chunk))
+        {
+            return false;
+        }
+        Bytes += chunk.Length;
+        return true;
     }
 }

@@ -20,6 +20,12 @@ internal static class MySqlSessionErrors
     /// <summary>ER_CONNECTION_KILLED.</summary>
     public const ushort ConnectionKilled = 1927;
 
+    /// <summary>ER_SPECIFIC_ACCESS_DENIED_ERROR.</summary>
+    public const ushort SpecificAccessDenied = 1227;
+
+    /// <summary>ER_UNKNOWN_COM_ERROR.</summary>
+    public const ushort UnknownCommand = 1047;
+
     /// <summary>ER_UNKNOWN_ERROR.</summary>
     public const ushort Unknown = 1105;
 

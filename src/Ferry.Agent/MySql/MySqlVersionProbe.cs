@@ -3,7 +3,7 @@ using Ferry.Identity;
 namespace Ferry.Agent.MySql;
 
 /// <summary>
-/// Keeps <see cref="MySqlAgentState.ServerVersion"/> filled for the heartbeat: reads the greeting of each
+/// Keeps <see cref="MySqlAgentState.ServerVersion"/> and the default collation filled for the heartbeat: reads the greeting of each
 /// MySQL database the agent has not heard from yet (no login), then again every few minutes.
 /// Sessions also note the version whenever they connect.
 /// </summary>
@@ -28,10 +28,10 @@ public static class MySqlVersionProbe
                     continue;
                 }
                 lastProbe[db.Name] = now;
-                var version = await MySqlBackendConnector.ProbeVersionAsync(db, TimeSpan.FromSeconds(5), ct);
-                if (version is not null)
+                if (await MySqlBackendConnector.ProbeVersionAsync(db, TimeSpan.FromSeconds(5), ct) is var (version, collation))
                 {
                     ctx.MySql.NoteServerVersion(db.Name, version);
+                    ctx.MySql.NoteCollation(db.Name, collation);
                 }
             }
         }

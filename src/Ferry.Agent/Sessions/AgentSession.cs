@@ -23,6 +23,12 @@ internal abstract partial class AgentSession(AgentContext ctx, AgentDatabase db,
 
     protected SessionAudit Audit { get; } = new(ctx, db, identity, clientAddress);
 
+    /// <summary>The user's roles, once <see cref="CheckAccessAsync"/> has read them.</summary>
+    protected RbacEvaluator Rbac => _rbac ?? throw new InvalidOperationException("roles not read yet");
+
+    /// <summary>Counts and logs a refusal inside a running session (a command or a state RBAC does not allow).</summary>
+    protected void RecordRefusal(string refusal, string detail) => AgentRefusals.Record(Ctx, refusal, Db.Name, clientAddress, detail);
+
     /// <summary>What the protocol calls the name RBAC checks besides the db user: "db name" (PostgreSQL), "schema" (MySQL).</summary>
     protected abstract string DbNameNoun { get; }
 

@@ -20,4 +20,7 @@ public enum SessionEndReason
 
     /// <summary>The user's certificate expired during the session.</summary>
     CertExpired,
+
+    /// <summary>The session moved somewhere its roles do not allow (a MySQL schema outside db_names): the agent ended it.</summary>
+    AccessDenied,
 }

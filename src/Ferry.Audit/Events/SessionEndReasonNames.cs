@@ -11,6 +11,7 @@ public static class SessionEndReasonNames
         SessionEndReason.DatabaseProtocolError => "database_protocol_error",
         SessionEndReason.Lock => "lock",
         SessionEndReason.CertExpired => "cert_expired",
+        SessionEndReason.AccessDenied => "access_denied",
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, "unknown session end reason"),
     };
 }

@@ -65,6 +65,22 @@ public static class AuditEventKinds
 
     public static readonly AuditEventKind MySqlSetOption = new(AuditEventTypes.MySqlSetOption, "TMY15I", "MySQL COM_SET_OPTION.");
 
+    public static readonly AuditEventKind MySqlFieldList = new(AuditEventTypes.MySqlFieldList, "TMY16I", "MySQL COM_FIELD_LIST (details: table).");
+
+    public static readonly AuditEventKind MySqlStatistics = new(AuditEventTypes.MySqlStatistics, "TMY17I", "MySQL COM_STATISTICS.");
+
+    public static readonly AuditEventKind MySqlProcessInfo = new(AuditEventTypes.MySqlProcessInfo, "TMY18I", "MySQL COM_PROCESS_INFO.");
+
+    public static readonly AuditEventKind MySqlReplicationAllowed = new(AuditEventTypes.MySqlReplication, "TMY19I", "MySQL replication command (COM_BINLOG_DUMP, COM_BINLOG_DUMP_GTID, COM_REGISTER_SLAVE) allowed by a role with options.mysql_replication (details: command).");
+
+    public static readonly AuditEventKind MySqlReplicationDenied = new(AuditEventTypes.MySqlReplication, "TMY19W", "MySQL replication command refused: no role allows mysql_replication (details: command).");
+
+    public static readonly AuditEventKind MySqlCommandRefused = new(AuditEventTypes.MySqlCommandRefused, "TMY20W", "A MySQL command Ferry does not relay was refused (details: command, code).");
+
+    public static readonly AuditEventKind MySqlSchemaChange = new(AuditEventTypes.MySqlSchemaChange, "TMY21I", "The server reported a new default schema (db_name), whatever statement moved it.");
+
+    public static readonly AuditEventKind MySqlSchemaChangeDenied = new(AuditEventTypes.MySqlSchemaChange, "TMY21W", "The server reported a default schema (db_name) the roles do not allow, or session tracking turned off: the session was ended.");
+
     public static readonly AuditEventKind UserLoginSuccess = new(AuditEventTypes.UserLogin, "T1000I", "A user logged in (details: method, mfa).");
 
     public static readonly AuditEventKind UserLoginFailure = new(AuditEventTypes.UserLogin, "T1000W", "A login failed (error says why).");
@@ -134,6 +150,14 @@ public static class AuditEventKinds
         MySqlChangeUser,
         MySqlResetConnection,
         MySqlSetOption,
+        MySqlFieldList,
+        MySqlStatistics,
+        MySqlProcessInfo,
+        MySqlReplicationAllowed,
+        MySqlReplicationDenied,
+        MySqlCommandRefused,
+        MySqlSchemaChange,
+        MySqlSchemaChangeDenied,
         UserLoginSuccess,
         UserLoginFailure,
         UserLogout,

@@ -29,6 +29,12 @@ public static class AuditEventTypes
     public const string MySqlChangeUser = "db.session.mysql.change_user";
     public const string MySqlResetConnection = "db.session.mysql.reset_connection";
     public const string MySqlSetOption = "db.session.mysql.set_option";
+    public const string MySqlFieldList = "db.session.mysql.field_list";
+    public const string MySqlStatistics = "db.session.mysql.statistics";
+    public const string MySqlProcessInfo = "db.session.mysql.process_info";
+    public const string MySqlReplication = "db.session.mysql.replication";
+    public const string MySqlCommandRefused = "db.session.mysql.command_refused";
+    public const string MySqlSchemaChange = "db.session.mysql.schema_change";
 
     public const string UserLogin = "user.login";
     public const string UserLogout = "user.logout";

@@ -36,6 +36,10 @@ public sealed record DatabaseEntry
     [JsonPropertyName("server_version")]
     public string? ServerVersion { get; init; }
 
+    /// <summary>The MySQL server's default collation id from its greeting (the proxy greets with it); absent when unknown.</summary>
+    [JsonPropertyName("collation")]
+    public int? Collation { get; init; }
+
     [JsonPropertyName("healthy")]
     public bool Healthy { get; init; } = true;
 

@@ -18,8 +18,12 @@ public enum CommandCode : byte
     ProcessKill = 0x0C,
     Debug = 0x0D,
     Ping = 0x0E,
+    Time = 0x0F,
+    DelayedInsert = 0x10,
     ChangeUser = 0x11,
     BinlogDump = 0x12,
+    TableDump = 0x13,
+    ConnectOut = 0x14,
     RegisterSlave = 0x15,
     StmtPrepare = 0x16,
     StmtExecute = 0x17,
@@ -28,6 +32,8 @@ public enum CommandCode : byte
     StmtReset = 0x1A,
     SetOption = 0x1B,
     StmtFetch = 0x1C,
+    Daemon = 0x1D,
+    BinlogDumpGtid = 0x1E,
     ResetConnection = 0x1F,
 
     /// <summary>MariaDB bulk execute (array binding).</summary>

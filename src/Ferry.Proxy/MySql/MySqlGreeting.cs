@@ -18,7 +18,7 @@ internal static class MySqlGreeting
     /// <summary>Used until an agent has reported a MySQL server version.</summary>
     public const string DefaultServerVersion = "8.0.0-ferry";
 
-    /// <summary>Utf8mb4_general_ci.</summary>
+    /// <summary>Utf8mb4_general_ci: used until an agent has reported its server's default collation.</summary>
     public const byte CharacterSet = 45;
 
     /// <summary>
@@ -35,22 +35,29 @@ internal static class MySqlGreeting
         | MySqlCapabilities.PluginAuthLenencClientData | MySqlCapabilities.CanHandleExpiredPasswords
         | MySqlCapabilities.SessionTrack | MySqlCapabilities.DeprecateEof;
 
-    public static string ServerVersion(AgentRegistry agents, string? database = null)
+    public static string ServerVersion(AgentRegistry agents, string? database = null) => Server(agents, database).Version;
+
+    /// <summary>
+    /// The version and default collation to greet with: those of <paramref name="database"/> when known (the routed
+    /// database of an ALPN connection), else of the first MySQL database an agent reported, else Ferry's defaults.
+    /// </summary>
+    public static (string Version, byte Collation) Server(AgentRegistry agents, string? database = null)
     {
-        string? first = null;
+        (string, byte)? first = null;
         foreach (var db in agents.Databases())
         {
             if (db.Protocol != "mysql" || string.IsNullOrEmpty(db.ServerVersion))
             {
                 continue;
             }
+            var server = (db.ServerVersion, db.Collation is > 0 and <= byte.MaxValue and var c ? (byte)c : CharacterSet);
             if (database is not null && db.Name == database)
             {
-                return db.ServerVersion;
+                return server;
             }
-            first ??= db.ServerVersion;
+            first ??= server;
         }
-        return first ?? DefaultServerVersion;
+        return first ?? (DefaultServerVersion, CharacterSet);
     }
 
     /// <summary>A 20-byte nonce of printable bytes without NUL, as servers send.</summary>
@@ -70,10 +77,10 @@ internal static class MySqlGreeting
     /// </summary>
     public static uint NewConnectionId() => (uint)RandomNumberGenerator.GetInt32(1 << 30, int.MaxValue);
 
-    public static void Write(IBufferWriter<byte> writer, string serverVersion, uint connectionId, byte[] scramble, bool tlsAlready)
+    public static void Write(IBufferWriter<byte> writer, string serverVersion, uint connectionId, byte[] scramble, bool tlsAlready, byte collation = CharacterSet)
     {
         var caps = tlsAlready ? Capabilities & ~MySqlCapabilities.Ssl : Capabilities;
-        HandshakeV10.Write(writer, Encoding.UTF8.GetBytes(serverVersion), connectionId, scramble, caps, CharacterSet,
+        HandshakeV10.Write(writer, Encoding.UTF8.GetBytes(serverVersion), connectionId, scramble, caps, collation,
             (ushort)ServerStatus.AutoCommit, Encoding.ASCII.GetBytes(MySqlScramble.NativePasswordPlugin));
     }
 }

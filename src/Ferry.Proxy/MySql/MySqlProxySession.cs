@@ -83,7 +83,8 @@ internal sealed class MySqlProxySession(ProxyContext ctx, IPEndPoint remote, lon
         var scramble = MySqlGreeting.NewScramble();
         var greeting = new ArrayBufferWriter<byte>(128);
         var database = tlsAlready && network is SslStream alpnTls ? RoutedService(alpnTls.RemoteCertificate) : null;
-        MySqlGreeting.Write(greeting, MySqlGreeting.ServerVersion(ctx.Agents, database), connectionId, scramble, tlsAlready);
+        var (serverVersion, collation) = MySqlGreeting.Server(ctx.Agents, database);
+        MySqlGreeting.Write(greeting, serverVersion, connectionId, scramble, tlsAlready, collation);
         await MySqlPacketStream.WriteFramedAsync(network, greeting, ct);
 
         Stream client = network;

@@ -82,7 +82,7 @@ public sealed class MySqlAgentTests
     {
         var w = new ArrayBufferWriter<byte>();
         // A result set's row at sequence id 1 would not be shown: only while a prepare answer is awaited.
-        StmtPrepareOk.Write(w, 1, statementId: 9, columnCount: 1, parameterCount: 2, warnings: 0);
+        StmtPrepareOk.Write(w, 1, statementId: 9, columnCount: 0, parameterCount: 0, warnings: 0);
         var longErr = new byte[200];
         longErr[0] = 0xFF;
         byte seq = 1;
@@ -92,8 +92,10 @@ public sealed class MySqlAgentTests
         {
             var pipe = new Pipe();
             var forwarded = new MemoryStream();
-            var waiting = 2;
             var shown = new List<int>();
+            var tracker = new ResponseTracker(MySqlCapabilities.Protocol41 | MySqlCapabilities.DeprecateEof);
+            tracker.Expect(ExpectedResponse.Prepare);
+            tracker.Expect(ExpectedResponse.Prepare);
             var relay = new MySqlResponseRelay(pipe.Reader, data =>
             {
                 foreach (var segment in data)
@@ -101,13 +103,13 @@ public sealed class MySqlAgentTests
                     forwarded.Write(segment.Span);
                 }
                 return ValueTask.FromResult(true);
-            })
+            }, tracker)
             {
-                WantsFirstPacket = () => waiting > 0,
-                OnFirstPacket = packet =>
+                OnPacket = (step, packet) =>
                 {
-                    waiting--;
+                    Assert.Equal(ResponseStepKind.PrepareFirst, step.Kind);
                     shown.Add((int)packet.Length);
+                    return ResponseAction.Forward;
                 },
             };
             var run = relay.RunAsync(CancellationToken.None);
@@ -116,8 +118,9 @@ public sealed class MySqlAgentTests
             await pipe.Writer.CompleteAsync();
             Assert.Equal(RelayEnd.SourceClosed, await run);
             Assert.Equal(input, forwarded.ToArray());
-            // The whole 16-byte COM_STMT_PREPARE_OK packet, then the long ERR's header alone.
-            Assert.Equal([4 + StmtPrepareOk.PayloadLength, 4], shown);
+            // The whole 16-byte COM_STMT_PREPARE_OK packet, then the whole ERR.
+            Assert.Equal([4 + StmtPrepareOk.PayloadLength, 4 + 200], shown);
+            Assert.True(tracker.Idle);
             Assert.True(relay.AtBoundary);
         }
     }
@@ -134,7 +137,7 @@ public sealed class MySqlAgentTests
                 seen.Add((CommandCode)packet.Slice(4).FirstSpan[0]);
                 return CommandVerdict.Forward;
             },
-            OnLargeCommand = (_, _) => { },
+            OnLargeCommand = (_, _) => null,
             ReplyToClient = _ => ValueTask.CompletedTask,
         };
         var run = relay.RunAsync(CancellationToken.None);

@@ -69,4 +69,24 @@ public sealed class MySqlGreetingTests
             Assert.InRange(MySqlGreeting.NewConnectionId(), 1u << 30, (uint)int.MaxValue);
         }
     }
+
+    [Fact]
+    public void Greeting_AdvertisesTheReportedDefaultCollation_ElseUtf8mb4GeneralCi()
+    {
+        var registry = new AgentRegistry();
+        registry.Register(new FakeTunnel("a1"), new AgentHeartbeat
+        {
+            AgentId = "a1",
+            Databases = [new DatabaseEntry { Name = "my1", Protocol = "mysql", ServerVersion = "5.5.5-10.11.19-MariaDB", Collation = 8 },
+                new DatabaseEntry { Name = "my2", Protocol = "mysql", ServerVersion = "8.0.36" }],
+        });
+        Assert.Equal(("5.5.5-10.11.19-MariaDB", (byte)8), MySqlGreeting.Server(registry, "my1"));
+        Assert.Equal(("8.0.36", MySqlGreeting.CharacterSet), MySqlGreeting.Server(registry, "my2"));
+
+        var w = new ArrayBufferWriter<byte>();
+        var (version, collation) = MySqlGreeting.Server(registry, "my1");
+        MySqlGreeting.Write(w, version, 1u << 30, MySqlGreeting.NewScramble(), false, collation);
+        var greeting = HandshakeV10.Read(new ReadOnlySequence<byte>(w.WrittenSpan[4..].ToArray()));
+        Assert.Equal(8, greeting.CharacterSet);
+    }
 }
