@@ -52,6 +52,7 @@ public sealed class AgentRole : IAsyncDisposable
             Databases = [.. databases.Values.OrderBy(d => d.Name, StringComparer.Ordinal).Select(d => AgentDatabases.Describe(d, ctx))],
         };
 
+        loops.Start(new DatabaseRegistrar(() => Heartbeat().Databases, services.RegisterDatabases, options.Log).RunAsync);
         loops.Start(t => ctx.Health.RunAsync(databases, t));
         loops.Start(t => MySql.MySqlVersionProbe.RunAsync(ctx, t));
         loops.Start(new DynamicLabels(databases, options.Databases, options.Log).RunAsync);
