@@ -12,6 +12,11 @@ public sealed class DatabaseRegistrar(Func<IReadOnlyList<DatabaseEntry>> databas
 {
     private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
+    private readonly TaskCompletionSource _firstAttempt = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes after the first registration attempt (whatever its outcome): tunnels wait for it, so the
+    /// databases are bound before the first session can ask for a db-client certificate.</summary>
+    public Task FirstAttempt => _firstAttempt.Task;
 
     public async Task RunAsync(CancellationToken ct)
     {
@@ -47,6 +52,7 @@ public sealed class DatabaseRegistrar(Func<IReadOnlyList<DatabaseEntry>> databas
                     }
                     failing = e.Message;
                 }
+                _firstAttempt.TrySetResult();
             }
             await Task.Delay(Poll, ct).ConfigureAwait(false);
         }
