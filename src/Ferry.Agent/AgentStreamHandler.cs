@@ -66,7 +66,7 @@ public sealed class AgentStreamHandler(AgentContext ctx)
             await PgWire.WriteFatalAsync(stream, "3D000", $"ferry: this agent does not serve a PostgreSQL database named \"{header.Service}\"");
             return;
         }
-        var session = new PostgresAgentSession(ctx, db, verification.Identity, header.ClientAddress);
+        var session = new PostgresAgentSession(ctx, db, verification.Identity, header.ClientAddress) { UserCertificate = header.ClientCertificate };
         await session.RunAsync(stream, ct);
     }
 
@@ -94,7 +94,7 @@ public sealed class AgentStreamHandler(AgentContext ctx)
             await stream.WriteAsync(MySqlSessionErrors.Packet(prelude.NextSequenceId, 1049, "42000", $"this agent does not serve a MySQL database named \"{header.Service}\""), ct);
             return;
         }
-        await new MySqlAgentSession(ctx, db, verification.Identity, header.ClientAddress).RunAsync(stream, prelude, ct);
+        await new MySqlAgentSession(ctx, db, verification.Identity, header.ClientAddress) { UserCertificate = header.ClientCertificate }.RunAsync(stream, prelude, ct);
     }
 
     /// <summary>A session refused before it has a user: the forwarded certificate did not verify.</summary>
@@ -133,7 +133,7 @@ public sealed class AgentStreamHandler(AgentContext ctx)
         FerryMetrics.Cancel(FerryMetrics.Sides.Agent, "forwarded");
         try
         {
-            var cert = await ctx.Authority.GetDbClientCertificateAsync(target.Database.Name, target.DbUser, ct);
+            var cert = await ctx.Authority.GetDbClientCertificateAsync(target.Database.Name, target.DbUser, target.DbName, target.UserCertificate, ct);
             await using var backend = await PostgresBackendConnector.ConnectAsync(target.Database, cert, target.Database.TrustedRoots(), ct);
             var w = new ArrayBufferWriter<byte>(16 + target.SecretKey.Length);
             CancelRequest.Write(w, target.ProcessId, target.SecretKey);

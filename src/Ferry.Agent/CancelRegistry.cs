@@ -68,4 +68,10 @@ public sealed class CancelRegistry
 }
 
 /// <summary>Where a minted key's cancel goes: the database, and the backend's real key.</summary>
-public sealed record CancelTarget(AgentDatabase Database, string DbUser, int ProcessId, byte[] SecretKey, string SessionId, string User);
+public sealed record CancelTarget(AgentDatabase Database, string DbUser, int ProcessId, byte[] SecretKey, string SessionId, string User)
+{
+    /// <summary>The session's db name and user certificate, in case the cancel needs a new db-client certificate.</summary>
+    public string DbName { get; init; } = "";
+
+    public byte[] UserCertificate { get; init; } = [];
+}

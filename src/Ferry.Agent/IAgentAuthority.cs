@@ -17,8 +17,13 @@ public interface IAgentAuthority
     /// <summary>Role documents by name; unknown names are left out.</summary>
     ValueTask<IReadOnlyList<RoleDocument>> GetRolesAsync(IReadOnlyList<string> names, CancellationToken ct);
 
-    /// <summary>A short-lived client certificate (CN = <paramref name="dbUser"/>, with its private key) for a database.</summary>
-    ValueTask<X509Certificate2> GetDbClientCertificateAsync(string database, string dbUser, CancellationToken ct);
+    /// <summary>
+    /// A short-lived client certificate (CN = <paramref name="dbUser"/>, with its private key) for a database, for a session
+    /// of the user whose certificate (DER, as the proxy forwarded it) is <paramref name="userCertificate"/>: the auth
+    /// service issues one only when that user may open <paramref name="dbName"/> as <paramref name="dbUser"/> on a
+    /// database this agent registered. Cached per database and db user (every session is checked here first).
+    /// </summary>
+    ValueTask<X509Certificate2> GetDbClientCertificateAsync(string database, string dbUser, string dbName, ReadOnlyMemory<byte> userCertificate, CancellationToken ct);
 
     /// <summary>Returns the reason text when a lock covers this user, one of their roles, or the database; otherwise null.</summary>
     string? FindLock(UserIdentity identity, string database);

@@ -11,7 +11,7 @@ public sealed partial class AuthService
 {
     private DatabaseInventory? _inventory;
 
-    /// <summary>What the proxies currently reach (see <see cref="DatabaseInventory"/>).</summary>
+    /// <summary>What the agents registered and the proxies currently reach (see <see cref="DatabaseInventory"/>).</summary>
     public DatabaseInventory Inventory => _inventory ??= new DatabaseInventory(_time);
 
     /// <summary>
@@ -25,7 +25,7 @@ public sealed partial class AuthService
             ?? throw AuthException.Forbidden($"user \"{user.User}\" no longer exists");
         var rbac = new RbacEvaluator(await ResolveRolesAsync(record.Roles, ct).ConfigureAwait(false), Traits(record));
         var response = new DatabasesResponse();
-        foreach (var db in Inventory.Current())
+        foreach (var db in Inventory.Current(await DatabaseBindingsAsync(ct).ConfigureAwait(false)))
         {
             var summary = rbac.Summarize(new DatabaseTarget(db.Name, db.Labels));
             if (!summary.Visible)

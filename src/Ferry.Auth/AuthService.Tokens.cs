@@ -83,7 +83,11 @@ public sealed partial class AuthService
         var response = IssueHost(key, role, request.HostId, request.DnsNames ?? [], ips);
         var now = Now;
         await Backend.PutAsync(BackendKeys.Host(request.HostId),
-            new HostRecord { HostId = request.HostId, Role = request.Role!, JoinedAt = now, LastCertificateAt = now },
+            new HostRecord
+            {
+                HostId = request.HostId, Role = request.Role!, JoinedAt = now, LastCertificateAt = now,
+                DnsNames = [.. request.DnsNames ?? []], Address = clientAddr, LastSeenAt = now, CertificateExpires = response.Expires,
+            },
             StorageJsonContext.Default.HostRecord, cancellationToken: ct).ConfigureAwait(false);
         Emit(AuditEventKinds.HostJoinSuccess, null, true, null, clientAddr,
             new() { ["host_id"] = request.HostId, ["role"] = request.Role! });
@@ -108,49 +112,14 @@ public sealed partial class AuthService
         if (record is not null)
         {
             record.LastCertificateAt = Now;
+            record.DnsNames = [.. dns];
+            record.CertificateExpires = response.Expires;
             await Backend.PutAsync(BackendKeys.Host(host.HostId), record, StorageJsonContext.Default.HostRecord, cancellationToken: ct).ConfigureAwait(false);
         }
 
         Emit(AuditEventKinds.CertIssue, null, true, null, clientAddr,
             new() { ["kind"] = "host", ["host_id"] = host.HostId, ["role"] = WireNames.ToName(host.Role) });
         return response;
-    }
-
-    /// <summary><c>POST /v1/db-certs</c>: a db-client certificate (CN = db user) for an agent; refused when the database is locked.</summary>
-    public async Task<DbCertificateResponse> IssueDbClientCertificateAsync(HostIdentity agent, DbCertificateRequest request, string clientAddr, CancellationToken ct = default)
-    {
-        ArgumentNullException.ThrowIfNull(agent);
-        ArgumentNullException.ThrowIfNull(request);
-        if (agent.Role != HostRole.Agent)
-        {
-            throw AuthException.Forbidden("only agents may request db-client certificates");
-        }
-
-        Names.Require(request.Database, "database");
-        if (string.IsNullOrEmpty(request.DbUser))
-        {
-            throw AuthException.BadRequest("db_user is missing");
-        }
-
-        var key = ParsePublicKey(request.PublicKeyPem);
-        var now = Now;
-        foreach (var l in await ListLocksAsync(ct).ConfigureAwait(false))
-        {
-            if (l.Kind == LockTargetKind.Database && l.Covers("", [], request.Database, now))
-            {
-                throw AuthException.Forbidden(l.Describe());
-            }
-        }
-
-        var certificate = Translate(() => Issuer.IssueDbClientCertificate(key, request.DbUser, _options.DbClientCertificateTtl));
-        Emit(AuditEventKinds.CertIssue, null, true, null, clientAddr,
-            new() { ["kind"] = "db-client", ["agent"] = agent.HostId, ["database"] = request.Database, ["db_user"] = request.DbUser });
-        return new DbCertificateResponse
-        {
-            CertificatePem = certificate.ToPem() + "\n",
-            DbClientCaPem = Authority.ExportTrustedRootsPem(CaKind.DbClient),
-            Expires = certificate.NotAfter,
-        };
     }
 
     /// <summary>The three CAs' trusted certificates in PEM.</summary>

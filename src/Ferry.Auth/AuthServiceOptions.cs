@@ -28,6 +28,12 @@ public sealed class AuthServiceOptions
     /// <summary>Certificate lifetime when a login asks for none (capped by the roles' <c>max_session_ttl</c>); null: the cap itself.</summary>
     public TimeSpan? DefaultSessionTtl { get; init; }
 
+    /// <summary>
+    /// How long a database name stays bound to the agent that registered it after that agent stops registering it;
+    /// then another agent may claim the name. Removing the host (<c>hosts rm</c>) releases its names at once.
+    /// </summary>
+    public TimeSpan DatabaseBindingTakeover { get; init; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Identifies this process in audit events (<c>server_id</c>).</summary>
     public string ServerId { get; init; } = Environment.MachineName;
 }

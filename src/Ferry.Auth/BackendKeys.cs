@@ -9,6 +9,7 @@ internal static class BackendKeys
     public const string Tokens = "/tokens/";
     public const string Locks = "/locks/";
     public const string Hosts = "/hosts/";
+    public const string DatabaseBindings = "/db-bindings/";
 
     public static string User(string name) => Users + name;
 
@@ -21,4 +22,6 @@ internal static class BackendKeys
     public static string Lock(string id) => Locks + id;
 
     public static string Host(string id) => Hosts + id;
+
+    public static string DatabaseBinding(string name) => DatabaseBindings + name;
 }

@@ -83,3 +83,39 @@ internal static class AuthTestHost
         return TlsCertificates.FromPem(issued.CertificatePem, key.ExportPrivateKeyPem());
     }
 }
+
+/// <summary>Helpers for the host-scope tests: agents registering databases, users' certificates.</summary>
+internal static class HostScope
+{
+    public static AgentDatabasesReport Databases(params (string Name, string Env)[] dbs) => new()
+    {
+        Databases = [.. dbs.Select(d => new DatabaseEntry { Name = d.Name, Protocol = "postgres", Labels = new() { ["env"] = d.Env } })],
+    };
+
+    /// <summary>Registers databases as the agent of <paramref name="agent"/>; returns the answer.</summary>
+    public static async Task<AgentDatabasesResponse> RegisterAsync(HttpClient agent, params (string Name, string Env)[] dbs) =>
+        await AuthTestHost.ReadAsync(await agent.PostAsJsonAsync("/v1/agents/databases", Databases(dbs), AuthApiJsonContext.Default.AgentDatabasesReport),
+            AuthApiJsonContext.Default.AgentDatabasesResponse);
+
+    public static async Task<X509Certificate2> LoginAsync(Ferry.Auth.Server.AuthServer server, string user, string password, string secret, int stepOffset = 0)
+    {
+        using var client = AuthTestHost.Client(server);
+        using var key = KeyPair.Generate();
+        var response = await AuthTestHost.LoginAsync(client, user, password, AuthTestHost.Otp(secret, stepOffset), key);
+        var issued = await AuthTestHost.ReadAsync(response, AuthApiJsonContext.Default.UserCertificateResponse);
+        return TlsCertificates.FromPem(issued.CertificatePem, key.ExportPrivateKeyPem());
+    }
+
+    public static DbCertificateRequest DbCert(string database, string dbUser, X509Certificate2? user, string dbName = "")
+    {
+        using var key = KeyPair.Generate();
+        return new DbCertificateRequest
+        {
+            Database = database,
+            DbUser = dbUser,
+            DbName = dbName,
+            UserCertificatePem = user?.ExportCertificatePem() ?? "",
+            PublicKeyPem = key.ExportPublicKeyPem(),
+        };
+    }
+}

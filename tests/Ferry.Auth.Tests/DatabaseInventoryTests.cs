@@ -17,7 +17,7 @@ public sealed class DatabaseInventoryTests : IDisposable
     };
 
     [Fact]
-    public async Task Databases_ListsWhatTheProxiesReport_FilteredByTheCallersRoles()
+    public async Task Databases_ListsWhatTheAgentsRegisteredAndTheProxiesReach_FilteredByTheCallersRoles()
     {
         var role = Path.Combine(_dir.Path, "dev.yaml");
         await File.WriteAllTextAsync(role, """
@@ -34,6 +34,10 @@ public sealed class DatabaseInventoryTests : IDisposable
         using var proxyCert = await AuthTestHost.JoinAsync(server, "proxy-1", "proxy");
         using var agentCert = await AuthTestHost.JoinAsync(server, "agent-1", "agent");
 
+        using (var agent = AuthTestHost.Client(server, agentCert))
+        {
+            await HostScope.RegisterAsync(agent, ("pg-dev", "dev"), ("pg-prod", "prod"));
+        }
         using (var proxy = AuthTestHost.Client(server, proxyCert))
         {
             var posted = await proxy.PostAsJsonAsync("/v1/inventory", Report(("pg-dev", "dev"), ("pg-prod", "prod")), AuthApiJsonContext.Default.InventoryReport);
@@ -65,6 +69,7 @@ public sealed class DatabaseInventoryTests : IDisposable
     {
         var time = new ManualClock(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
         var inventory = new Ferry.Auth.Inventory.DatabaseInventory(time);
+        inventory.RegisterAgent("agent-1", Report(("pg1", "dev"), ("pg2", "dev")).Databases, TimeSpan.FromDays(1));
         inventory.Report("proxy-1", Report(("pg1", "dev")).Databases, TimeSpan.FromSeconds(30));
         inventory.Report("proxy-2", Report(("pg1", "dev"), ("pg2", "dev")).Databases, TimeSpan.FromSeconds(60));
 

@@ -87,13 +87,15 @@ public sealed class HostTests : IDisposable
     [Fact]
     public async Task DbCerts_AreIssuedToAgentsOnly_WithTheDbUserAsCommonName()
     {
+        var (password, secret, _) = await AdminRunner.AddUserAsync(_dir.Path, "alice", "admin", "--traits", "db_users=app_ro");
         await using var server = await AuthTestHost.StartAsync(_dir.Path);
         using var agentCert = await AuthTestHost.JoinAsync(server, "agent1", "agent");
         using var proxyCert = await AuthTestHost.JoinAsync(server, "proxy1", "proxy");
         using var agent = AuthTestHost.Client(server, agentCert);
         using var proxy = AuthTestHost.Client(server, proxyCert);
-        using var key = KeyPair.Generate();
-        var body = new DbCertificateRequest { Database = "pg1", DbUser = "app_ro", PublicKeyPem = key.ExportPublicKeyPem() };
+        await HostScope.RegisterAsync(agent, ("pg1", "dev"));
+        using var alice = await HostScope.LoginAsync(server, "alice", password, secret);
+        var body = HostScope.DbCert("pg1", "app_ro", alice);
 
         var fromProxy = await proxy.PostAsJsonAsync("/v1/db-certs", body, AuthApiJsonContext.Default.DbCertificateRequest);
         var fromAgent = await agent.PostAsJsonAsync("/v1/db-certs", body, AuthApiJsonContext.Default.DbCertificateRequest);

@@ -83,6 +83,7 @@ public sealed class UserCertificateAndAuditTests : IDisposable
         await using var server = await AuthTestHost.StartAsync(_dir.Path);
         using var agentCert = await AuthTestHost.JoinAsync(server, "agent1", "agent");
         using var agent = AuthTestHost.Client(server, agentCert);
+        await HostScope.RegisterAsync(agent, ("pg1", "dev"));
         var now = DateTimeOffset.UtcNow;
         List<AuditEvent> batch =
         [

@@ -52,6 +52,8 @@ public sealed class AgentRole : IAsyncDisposable
             Databases = [.. databases.Values.OrderBy(d => d.Name, StringComparer.Ordinal).Select(d => AgentDatabases.Describe(d, ctx))],
         };
 
+        var registrar = new DatabaseRegistrar(() => Heartbeat().Databases, services.RegisterDatabases, options.Log);
+        loops.Start(registrar.RunAsync);
         loops.Start(t => ctx.Health.RunAsync(databases, t));
         loops.Start(t => MySql.MySqlVersionProbe.RunAsync(ctx, t));
         loops.Start(new DynamicLabels(databases, options.Databases, options.Log).RunAsync);
@@ -59,7 +61,12 @@ public sealed class AgentRole : IAsyncDisposable
         {
             var client = new AgentTunnelClient(ctx, host, port, services.Certificate, services.HostVerifier) { Heartbeat = Heartbeat };
             role._tunnels.Add(client);
-            loops.Start(client.RunAsync);
+            loops.Start(async t =>
+            {
+                // Register the databases first (bounded wait: an unreachable auth service must not keep the tunnels down).
+                await Task.WhenAny(registrar.FirstAttempt, Task.Delay(TimeSpan.FromSeconds(10), t)).ConfigureAwait(false);
+                await client.RunAsync(t).ConfigureAwait(false);
+            }, "agent tunnel");
         }
         return role;
     }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using Ferry.Audit;
+using Ferry.Contracts;
 using Ferry.Identity;
 
 namespace Ferry.Agent.Hosting;
@@ -21,4 +22,7 @@ public sealed class AgentRoleServices
 
     /// <summary>The cluster's host CA: proxies are checked against it.</summary>
     public required IdentityVerifier HostVerifier { get; init; }
+
+    /// <summary>Registers the agent's databases with the auth service (see <see cref="DatabaseRegistrar"/>).</summary>
+    public required Func<AgentDatabasesReport, CancellationToken, Task<AgentDatabasesResponse>> RegisterDatabases { get; init; }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Ferry.Contracts;
 using Ferry.Hosting;
@@ -10,7 +11,8 @@ namespace Ferry.Agent.Hosting;
 /// <summary>
 /// A standalone agent's view of the auth service over its HTTPS API (reached through a proxy):
 /// roles (cached briefly, used stale for a while if the auth service is down), db-client
-/// certificates (key made here, cached per database and db user for two thirds of their life) and
+/// certificates (key made here, asked for with the session's forwarded user certificate, cached per database and
+/// db user for two thirds of their life) and
 /// locks (followed by <see cref="LockFollower"/>).
 /// </summary>
 public sealed class RemoteAgentAuthority(HostCredentials host, AuthApiClient api, LockFollower locks, TimeProvider time) : IAgentAuthority, IDisposable
@@ -71,7 +73,7 @@ public sealed class RemoteAgentAuthority(HostCredentials host, AuthApiClient api
         }
     }
 
-    public async ValueTask<X509Certificate2> GetDbClientCertificateAsync(string database, string dbUser, CancellationToken ct)
+    public async ValueTask<X509Certificate2> GetDbClientCertificateAsync(string database, string dbUser, string dbName, ReadOnlyMemory<byte> userCertificate, CancellationToken ct)
     {
         if (_dbCerts.TryGetValue((database, dbUser), out var cached) && cached.Renew > time.GetUtcNow())
         {
@@ -92,6 +94,8 @@ public sealed class RemoteAgentAuthority(HostCredentials host, AuthApiClient api
                 {
                     Database = database,
                     DbUser = dbUser,
+                    DbName = dbName,
+                    UserCertificatePem = PemEncoding.WriteString("CERTIFICATE", userCertificate.Span),
                     PublicKeyPem = key.ExportPublicKeyPem(),
                 }, ct).ConfigureAwait(false);
                 var cert = TlsCertificates.FromPem(issued.CertificatePem, key.ExportPrivateKeyPem());

@@ -62,6 +62,7 @@ public sealed class StandaloneAgent : IAsyncDisposable
             DbClientCaPem = credentials.DbClientCaPem,
             Certificate = credentials.Current,
             HostVerifier = credentials.HostVerifier,
+            RegisterDatabases = api.RegisterAgentDatabasesAsync,
         }, _loops));
         locks.Changed += role.EnforceLocks;
         _loops.Start(locks.RunAsync);

@@ -60,7 +60,7 @@ internal sealed partial class MySqlAgentSession(AgentContext ctx, AgentDatabase 
         MySqlBackendConnection backend;
         try
         {
-            var cert = await Ctx.Authority.GetDbClientCertificateAsync(Db.Name, Audit.DbUser, ct);
+            var cert = await Ctx.Authority.GetDbClientCertificateAsync(Db.Name, Audit.DbUser, Audit.DbName, UserCertificate, ct);
             backend = await MySqlBackendConnector.ConnectAsync(Db, cert, hello with { MaxPacketSize = hello.MaxPacketSize == 0 ? 1u << 24 : hello.MaxPacketSize }, Audit.DbUser, Audit.DbName, ct);
         }
         catch (MySqlServerRefusedException e)

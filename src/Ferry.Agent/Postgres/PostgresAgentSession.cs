@@ -90,7 +90,7 @@ internal sealed partial class PostgresAgentSession(AgentContext ctx, AgentDataba
         {
             try
             {
-                var cert = await Ctx.Authority.GetDbClientCertificateAsync(Db.Name, Audit.DbUser, ct);
+                var cert = await Ctx.Authority.GetDbClientCertificateAsync(Db.Name, Audit.DbUser, Audit.DbName, UserCertificate, ct);
                 backend = new PostgresBackend(await PostgresBackendConnector.ConnectAsync(Db, cert, Db.TrustedRoots(), ct), Ctx.Time.GetUtcNow());
             }
             catch (Exception e) when (e is DatabaseConnectException or IOException or HttpRequestException or InvalidOperationException)
@@ -177,5 +177,5 @@ internal sealed partial class PostgresAgentSession(AgentContext ctx, AgentDataba
     }
 
     private (int Pid, byte[] Secret) RegisterCancel(PostgresBackend backend) =>
-        Ctx.Cancels.Register(new CancelTarget(Db, Audit.DbUser, backend.ProcessId, backend.SecretKey, Audit.SessionId, Identity.User));
+        Ctx.Cancels.Register(new CancelTarget(Db, Audit.DbUser, backend.ProcessId, backend.SecretKey, Audit.SessionId, Identity.User) { DbName = Audit.DbName, UserCertificate = UserCertificate });
 }

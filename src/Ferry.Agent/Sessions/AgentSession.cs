@@ -21,6 +21,9 @@ internal abstract partial class AgentSession(AgentContext ctx, AgentDatabase db,
 
     protected UserIdentity Identity { get; } = identity;
 
+    /// <summary>The user certificate (DER) the proxy forwarded: sent with db-client certificate requests.</summary>
+    public byte[] UserCertificate { get; init; } = [];
+
     protected SessionAudit Audit { get; } = new(ctx, db, identity, clientAddress);
 
     /// <summary>The user's roles, once <see cref="CheckAccessAsync"/> has read them.</summary>

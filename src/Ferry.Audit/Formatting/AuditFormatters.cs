@@ -10,14 +10,15 @@ public static class AuditFormatters
     private const int QueryWidth = 60;
 
     /// <summary>
-    /// Fixed columns: TIME (UTC, ms), TYPE, USER, DB, SESSION (first 8 chars), QUERY/SUMMARY
+    /// Fixed columns: TIME (UTC, ms), TYPE, USER, DB, SESSION (first 8 chars), SOURCE (the agent or server that
+    /// reported it, as the auth service stamped it), QUERY/SUMMARY
     /// (one line, cut to 60 chars). A header line first.
     /// </summary>
     public static void WriteTable(TextWriter output, IEnumerable<AuditEvent> events)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(events);
-        output.WriteLine(Row("TIME", "TYPE", "USER", "DB", "SESSION", "QUERY/SUMMARY"));
+        output.WriteLine(Row("TIME", "TYPE", "USER", "DB", "SESSION", "SOURCE", "QUERY/SUMMARY"));
         foreach (AuditEvent e in events)
         {
             output.WriteLine(Row(
@@ -27,6 +28,7 @@ public static class AuditFormatters
                 e.DbService ?? e.DbName ?? "-",
                 // Session ids are UUIDv7: the leading digits are a timestamp shared by sessions of the same minute, so show the random tail.
                 e.SessionId is { Length: > 8 } s ? s[^8..] : e.SessionId ?? "-",
+                e.AgentId ?? e.ServerId ?? "-",
                 Summary(e)));
         }
     }
@@ -93,8 +95,8 @@ public static class AuditFormatters
         return OneLine(text, QueryWidth);
     }
 
-    private static string Row(string time, string type, string user, string db, string session, string text) =>
-        string.Create(CultureInfo.InvariantCulture, $"{time,-23}  {Cut(type, 28),-28}  {Cut(user, 16),-16}  {Cut(db, 16),-16}  {session,-8}  {text}");
+    private static string Row(string time, string type, string user, string db, string session, string source, string text) =>
+        string.Create(CultureInfo.InvariantCulture, $"{time,-23}  {Cut(type, 28),-28}  {Cut(user, 16),-16}  {Cut(db, 16),-16}  {session,-8}  {Cut(source, 16),-16}  {text}");
 
     private static string Cut(string s, int width) => s.Length <= width ? s : s[..(width - 1)] + "…";
 

@@ -113,6 +113,12 @@ public static class AuditEventKinds
 
     public static readonly AuditEventKind CertIssue = new(AuditEventTypes.CertIssue, "TC000I", "A certificate was issued (details: kind, ttl, principals).");
 
+    public static readonly AuditEventKind CertIssueDenied = new(AuditEventTypes.CertIssue, "TC000W", "A certificate request was refused (error says why; details: kind, host_id, database, db_user).");
+
+    public static readonly AuditEventKind HostRemove = new(AuditEventTypes.HostRemove, "TJ002I", "A host was removed (`ferryd admin hosts rm`): its certificate stops working.");
+
+    public static readonly AuditEventKind HostReportRefused = new(AuditEventTypes.HostReport, "TJ003W", "A host's report was refused in whole or part (details: host_id, role, report, reason).");
+
     public static readonly AuditEventKind AccessRequestCreate = new(AuditEventTypes.AccessRequestCreate, "T5000I", "An access request was created.");
 
     public static readonly AuditEventKind AccessRequestReview = new(AuditEventTypes.AccessRequestReview, "T5001I", "An access request was approved or denied.");
@@ -174,6 +180,9 @@ public static class AuditEventKinds
         HostJoinSuccess,
         HostJoinFailure,
         CertIssue,
+        CertIssueDenied,
+        HostRemove,
+        HostReportRefused,
         AccessRequestCreate,
         AccessRequestReview,
         AuditRetention,

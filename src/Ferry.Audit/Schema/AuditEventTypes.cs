@@ -49,6 +49,8 @@ public static class AuditEventTypes
     public const string LockCreate = "lock.create";
     public const string LockDelete = "lock.delete";
     public const string HostJoin = "host.join";
+    public const string HostRemove = "host.remove";
+    public const string HostReport = "host.report";
     public const string CertIssue = "cert.issue";
     public const string AccessRequestCreate = "access_request.create";
     public const string AccessRequestReview = "access_request.review";

@@ -66,8 +66,8 @@ public sealed class AllInOneHost : IAsyncDisposable
 
         var audit = _loops.Own(SpooledAudit.Start(Path.Combine(config.DataDir, "spool"), new AuditStoreUploader(server.AuditStore), _loops));
         var locks = new LockFollower(service.WatchLocksAsync, log);
-        var authority = _loops.Own(new InProcessAgentAuthority(service, locks));
 
+        await service.RegisterLocalHostAsync(proxyOptions.HostId, HostRole.Proxy, ct).ConfigureAwait(false);
         var proxyCert = new InProcessHostCertificate(service.Issuer, HostRole.Proxy, proxyOptions.HostId, [.. proxyOptions.DnsNames], [.. proxyOptions.IpAddresses]);
         var proxy = _proxy = _loops.Own(await ProxyRole.StartAsync(proxyOptions, new ProxyRoleServices
         {
@@ -91,6 +91,10 @@ public sealed class AllInOneHost : IAsyncDisposable
             {
                 agentOptions = agentOptions with { Proxies = [$"127.0.0.1:{proxy.EndPoint.Port}"] };
             }
+            // Registered like a joined agent, so its databases bind to it and `hosts ls` shows it.
+            await service.RegisterLocalHostAsync(agentOptions.HostId, HostRole.Agent, ct).ConfigureAwait(false);
+            var authority = _loops.Own(new InProcessAgentAuthority(service, locks, agentOptions.HostId));
+            var agentHostId = agentOptions.HostId;
             var agentCert = new InProcessHostCertificate(service.Issuer, HostRole.Agent, agentOptions.HostId, ["localhost"], [IPAddress.Loopback]);
             var agent = _loops.Own(AgentRole.Start(agentOptions, new AgentRoleServices
             {
@@ -100,6 +104,7 @@ public sealed class AllInOneHost : IAsyncDisposable
                 DbClientCaPem = service.Authority.ExportTrustedRootsPem(CaKind.DbClient),
                 Certificate = agentCert.Current,
                 HostVerifier = service.HostVerifier,
+                RegisterDatabases = (report, t) => service.RegisterAgentDatabasesAsync(agentHostId, report, "in-process", t),
             }, _loops));
             locks.Changed += agent.EnforceLocks;
         }

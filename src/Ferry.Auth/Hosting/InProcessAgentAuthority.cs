@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Ferry.Agent;
+using Ferry.Contracts;
 using Ferry.Hosting;
 using Ferry.Identity;
 using Ferry.Rbac;
@@ -9,10 +11,10 @@ namespace Ferry.Auth.Hosting;
 
 /// <summary>
 /// The agent's view of the auth service when both run in one <c>ferryd</c>: roles, db-client certificates
-/// (key made here, signed by the db-client CA, cached until their renewal time) and the locks the whole
-/// process follows.
+/// (key made here, signed by the db-client CA after the same checks as <c>POST /v1/db-certs</c> for agent
+/// <paramref name="agentId"/>, cached until their renewal time) and the locks the whole process follows.
 /// </summary>
-internal sealed class InProcessAgentAuthority(AuthService auth, LockFollower locks) : IAgentAuthority, IDisposable
+internal sealed class InProcessAgentAuthority(AuthService auth, LockFollower locks, string agentId) : IAgentAuthority, IDisposable
 {
     private static readonly TimeSpan DbCertTtl = TimeSpan.FromHours(1);
     private readonly ConcurrentDictionary<(string, string), (X509Certificate2 Cert, DateTimeOffset Renew)> _dbCerts = new();
@@ -23,7 +25,7 @@ internal sealed class InProcessAgentAuthority(AuthService auth, LockFollower loc
     public async ValueTask<IReadOnlyList<RoleDocument>> GetRolesAsync(IReadOnlyList<string> names, CancellationToken ct) =>
         await auth.ResolveRolesAsync(names, ct).ConfigureAwait(false);
 
-    public async ValueTask<X509Certificate2> GetDbClientCertificateAsync(string database, string dbUser, CancellationToken ct)
+    public async ValueTask<X509Certificate2> GetDbClientCertificateAsync(string database, string dbUser, string dbName, ReadOnlyMemory<byte> userCertificate, CancellationToken ct)
     {
         var now = DateTimeOffset.UtcNow;
         if (_dbCerts.TryGetValue((database, dbUser), out var cached) && cached.Renew > now)
@@ -36,6 +38,20 @@ internal sealed class InProcessAgentAuthority(AuthService auth, LockFollower loc
             if (_dbCerts.TryGetValue((database, dbUser), out cached) && cached.Renew > now)
             {
                 return cached.Cert;
+            }
+            try
+            {
+                await auth.AuthorizeDbClientCertificateAsync(agentId, new DbCertificateRequest
+                {
+                    Database = database,
+                    DbUser = dbUser,
+                    DbName = dbName,
+                    UserCertificatePem = PemEncoding.WriteString("CERTIFICATE", userCertificate.Span),
+                }, "in-process", ct).ConfigureAwait(false);
+            }
+            catch (AuthException e)
+            {
+                throw new AuthorityUnavailableException($"cannot get a db-client certificate for {dbUser}@{database}: {e.Message}", e);
             }
             using var key = KeyPair.Generate();
             var issued = auth.Issuer.IssueDbClientCertificate(ClientPublicKey.FromPem(key.ExportPublicKeyPem()), dbUser, DbCertTtl);

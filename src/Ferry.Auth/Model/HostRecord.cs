@@ -1,6 +1,9 @@
 namespace Ferry.Auth.Model;
 
-/// <summary>A host that joined (<c>/hosts/ID</c>).</summary>
+/// <summary>
+/// A host that joined (<c>/hosts/ID</c>). Its certificate works on the host endpoints only while this record
+/// exists: <c>ferryd admin hosts rm</c> deletes it.
+/// </summary>
 internal sealed class HostRecord
 {
     public string HostId { get; set; } = "";
@@ -10,4 +13,16 @@ internal sealed class HostRecord
     public DateTimeOffset JoinedAt { get; set; }
 
     public DateTimeOffset LastCertificateAt { get; set; }
+
+    /// <summary>The DNS names of its latest certificate.</summary>
+    public List<string>? DnsNames { get; set; }
+
+    /// <summary>The address it last called the auth service from.</summary>
+    public string? Address { get; set; }
+
+    /// <summary>When it last called a host endpoint (written at most once a minute).</summary>
+    public DateTimeOffset? LastSeenAt { get; set; }
+
+    /// <summary>The expiry of its latest certificate.</summary>
+    public DateTimeOffset? CertificateExpires { get; set; }
 }

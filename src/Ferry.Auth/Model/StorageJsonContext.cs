@@ -12,5 +12,6 @@ namespace Ferry.Auth.Model;
 [JsonSerializable(typeof(RoleRecord))]
 [JsonSerializable(typeof(JoinTokenRecord))]
 [JsonSerializable(typeof(HostRecord))]
+[JsonSerializable(typeof(DatabaseBinding))]
 [JsonSerializable(typeof(LockInfo))]
 internal sealed partial class StorageJsonContext : JsonSerializerContext;

@@ -32,6 +32,7 @@ internal sealed class AuthEndpoints(AuthService service, ServerAuditPipeline aud
         app.MapGet("/v1/ca", Guard(CaAsync));
         app.MapGet("/v1/databases", Guard(DatabasesAsync));
         app.MapPost("/v1/inventory", Guard(InventoryAsync));
+        app.MapPost("/v1/agents/databases", Guard(AgentDatabasesAsync));
     }
 
     private RequestDelegate Guard(Func<HttpContext, Task> handler) => async context =>
@@ -108,8 +109,18 @@ internal sealed class AuthEndpoints(AuthService service, ServerAuditPipeline aud
     {
         var proxy = await CallerIdentity.RequireHostAsync(context, service, HostRole.Proxy).ConfigureAwait(false);
         var report = await ApiResponses.ReadAsync(context, AuthApiJsonContext.Default.InventoryReport).ConfigureAwait(false);
-        service.Inventory.Report(proxy.HostId, report.Databases, TimeSpan.FromSeconds(Math.Clamp(report.TtlSeconds, 5, 600)));
+        var address = await CallerIdentity.ClientAddressAsync(context, service).ConfigureAwait(false);
+        service.ReportProxyInventory(proxy, report, address);
         context.Response.StatusCode = StatusCodes.Status204NoContent;
+    }
+
+    private async Task AgentDatabasesAsync(HttpContext context)
+    {
+        var agent = await CallerIdentity.RequireHostAsync(context, service, HostRole.Agent).ConfigureAwait(false);
+        var report = await ApiResponses.ReadAsync(context, AuthApiJsonContext.Default.AgentDatabasesReport).ConfigureAwait(false);
+        var address = await CallerIdentity.ClientAddressAsync(context, service).ConfigureAwait(false);
+        var response = await service.RegisterAgentDatabasesAsync(agent, report, address, context.RequestAborted).ConfigureAwait(false);
+        await ApiResponses.WriteAsync(context, response, AuthApiJsonContext.Default.AgentDatabasesResponse).ConfigureAwait(false);
     }
 
     private async Task RolesAsync(HttpContext context)
@@ -137,7 +148,7 @@ internal sealed class AuthEndpoints(AuthService service, ServerAuditPipeline aud
 
     private async Task WatchLocksAsync(HttpContext context)
     {
-        await CallerIdentity.RequireHostAsync(context, service).ConfigureAwait(false);
+        var host = await CallerIdentity.RequireHostAsync(context, service).ConfigureAwait(false);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
         var ct = linked.Token;
         context.Response.StatusCode = StatusCodes.Status200OK;
@@ -165,6 +176,11 @@ internal sealed class AuthEndpoints(AuthService service, ServerAuditPipeline aud
             else
             {
                 await ping.ConfigureAwait(false);
+                if (!await service.IsHostRegisteredAsync(host, ct).ConfigureAwait(false))
+                {
+                    break; // removed with `ferryd admin hosts rm` while watching
+                }
+
                 item = new LockWatchEvent { Type = LockWatchEvent.Ping };
             }
 
@@ -176,7 +192,7 @@ internal sealed class AuthEndpoints(AuthService service, ServerAuditPipeline aud
 
     private async Task AuditUploadAsync(HttpContext context)
     {
-        await CallerIdentity.RequireHostAsync(context, service).ConfigureAwait(false);
+        var host = await CallerIdentity.RequireHostAsync(context, service).ConfigureAwait(false);
         List<AuditEvent>? events;
         try
         {
@@ -193,8 +209,11 @@ internal sealed class AuthEndpoints(AuthService service, ServerAuditPipeline aud
             throw AuthException.BadRequest("every audit event needs an id and a type");
         }
 
-        var stored = events.Count == 0 ? 0 : audit.Store.Append(events);
-        await ApiResponses.WriteAsync(context, new AuditUploadResponse { Received = events.Count, Stored = stored }, AuthApiJsonContext.Default.AuditUploadResponse).ConfigureAwait(false);
+        // Only what this host may report, with its own id as the source (never the one in the body).
+        var address = await CallerIdentity.ClientAddressAsync(context, service).ConfigureAwait(false);
+        var (accepted, refused) = await service.FilterHostEventsAsync(host, events, address, context.RequestAborted).ConfigureAwait(false);
+        var stored = accepted.Count == 0 ? 0 : audit.Store.Append(accepted);
+        await ApiResponses.WriteAsync(context, new AuditUploadResponse { Received = events.Count, Stored = stored, Refused = refused }, AuthApiJsonContext.Default.AuditUploadResponse).ConfigureAwait(false);
     }
 
     private async Task AuditSearchAsync(HttpContext context)

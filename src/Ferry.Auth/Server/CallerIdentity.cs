@@ -26,6 +26,7 @@ internal static class CallerIdentity
         return result.Identity;
     }
 
+    /// <summary>A verified host certificate of a registered host (joined, not removed with <c>ferryd admin hosts rm</c>).</summary>
     public static async Task<HostIdentity> RequireHostAsync(HttpContext context, AuthService service, HostRole? role = null)
     {
         var certificate = await context.Connection.GetClientCertificateAsync(context.RequestAborted).ConfigureAwait(false)
@@ -36,6 +37,7 @@ internal static class CallerIdentity
             throw new AuthException(401, result.Message);
         }
 
+        await service.RequireRegisteredHostAsync(result.Identity, context.Connection.RemoteIpAddress?.ToString() ?? "unknown", context.RequestAborted).ConfigureAwait(false);
         return result.Identity;
     }
 

@@ -6,4 +6,7 @@ public sealed class AuditUploadResponse
     public int Received { get; set; }
 
     public int Stored { get; set; }
+
+    /// <summary>Events refused because the uploading host may not report them (wrong kind, source or database).</summary>
+    public int Refused { get; set; }
 }

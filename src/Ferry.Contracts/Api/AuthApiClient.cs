@@ -80,6 +80,10 @@ public sealed class AuthApiClient : IDisposable
     public Task<DbCertificateResponse> IssueDbCertificateAsync(DbCertificateRequest request, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Post, "/v1/db-certs", Json(request, AuthApiJsonContext.Default.DbCertificateRequest), AuthApiJsonContext.Default.DbCertificateResponse, ct);
 
+    /// <summary><c>POST /v1/agents/databases</c> (agent host certificate required): the databases this agent serves.</summary>
+    public Task<AgentDatabasesResponse> RegisterAgentDatabasesAsync(AgentDatabasesReport report, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, "/v1/agents/databases", Json(report, AuthApiJsonContext.Default.AgentDatabasesReport), AuthApiJsonContext.Default.AgentDatabasesResponse, ct);
+
     /// <summary><c>POST /v1/inventory</c> (proxy host certificate required).</summary>
     public async Task ReportInventoryAsync(InventoryReport report, CancellationToken ct = default)
     {

@@ -29,4 +29,8 @@ namespace Ferry.Contracts;
 [JsonSerializable(typeof(List<RoleInfo>))]
 [JsonSerializable(typeof(DatabasesResponse))]
 [JsonSerializable(typeof(InventoryReport))]
+[JsonSerializable(typeof(AgentDatabasesReport))]
+[JsonSerializable(typeof(AgentDatabasesResponse))]
+[JsonSerializable(typeof(HostInfo))]
+[JsonSerializable(typeof(List<HostInfo>))]
 public sealed partial class AuthApiJsonContext : JsonSerializerContext;
