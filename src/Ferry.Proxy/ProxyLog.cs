@@ -35,4 +35,8 @@ internal static partial class ProxyLog
     [LoggerMessage(EventId = 1006, EventName = "RelayEnded", Level = LogLevel.Debug,
         Message = "relay ended: {Error}")]
     public static partial void RelayEnded(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 1090, EventName = "ApiPassthroughFailed", Level = LogLevel.Warning,
+        Message = "API connection from {Client} not passed through to the auth service: {Error}")]
+    public static partial void ApiPassthroughFailed(ILogger logger, string client, string error);
 }
