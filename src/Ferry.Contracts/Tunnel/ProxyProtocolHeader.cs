@@ -138,7 +138,8 @@ public sealed class ProxyProtocolHeader
         Span<byte> fixedPart = stackalloc byte[FixedSize];
         var prefix = (int)Math.Min(buffer.Length, FixedSize);
         buffer.Slice(0, prefix).CopyTo(fixedPart);
-        if (!fixedPart[..prefix].SequenceEqual(Signature[..Math.Min(prefix, Signature.Length)]))
+        var compared = Math.Min(prefix, Signature.Length);
+        if (!fixedPart[..compared].SequenceEqual(Signature[..compared]))
         {
             error = "not a PROXY protocol v2 header";
             return OperationStatus.InvalidData;
