@@ -19,27 +19,48 @@ public sealed partial class AuthService
 
     private static readonly byte[] DummyTotpSecret = RandomNumberGenerator.GetBytes(Totp.SecretBytes);
 
+    /// <summary>Longest password checked (Argon2id hashes whatever it is given).</summary>
+    public const int MaxPasswordLength = 1024;
+
+    /// <summary>Longest one-time code accepted.</summary>
+    public const int MaxOtpLength = 16;
+
+    /// <summary>Longest public key or CSR PEM accepted.</summary>
+    public const int MaxPublicKeyPemLength = 16 * 1024;
+
     /// <summary>
-    /// Password + TOTP login. Both factors are always checked (a missing user costs the same Argon2id work),
-    /// a TOTP code is accepted once, failures are throttled per user and per <paramref name="clientAddr"/>,
-    /// and the certificate's lifetime is capped by the roles' <c>max_session_ttl</c>.
+    /// Password + TOTP login. Field sizes are checked first (400). Both factors are always checked (a missing user
+    /// costs the same Argon2id work), a TOTP code is accepted once, failures are throttled per (user, source), per
+    /// source and gently per user (<see cref="LoginThrottleOptions"/>), and the certificate's lifetime is capped by
+    /// the roles' <c>max_session_ttl</c>. Failed and refused attempts are counted and audited in summaries.
     /// </summary>
-    /// <exception cref="AuthException">401 bad credentials, 429 throttled (with RetryAfter), 403 locked, 400 bad key.</exception>
+    /// <exception cref="AuthException">401 bad credentials, 429 throttled (with RetryAfter), 403 locked, 400 bad fields or key.</exception>
     public async Task<UserCertificateResponse> LoginAsync(LoginRequest request, string clientAddr, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         var user = request.User ?? "";
-        if (_throttle.RetryAfter(user, clientAddr) is { } wait)
+        var problem = user.Length == 0 ? "user is missing"
+            : !IsValidName(user) ? $"user name is not valid: 1-{MaxNameLength} letters, digits, _ - . @"
+            : (request.Password?.Length ?? 0) > MaxPasswordLength ? $"password is longer than {MaxPasswordLength} characters"
+            : (request.Otp?.Length ?? 0) > MaxOtpLength ? $"otp is longer than {MaxOtpLength} characters"
+            : (request.PublicKeyPem?.Length ?? 0) > MaxPublicKeyPemLength ? $"public_key_pem is longer than {MaxPublicKeyPemLength} characters"
+            : null;
+        if (problem is not null)
+        {
+            RecordLoginRefusal(user, clientAddr, LoginRefusal.InvalidRequest, problem);
+            throw AuthException.BadRequest(problem);
+        }
+
+        var source = LoginThrottle.SourceOf(clientAddr);
+        if (await _throttle.RetryAfterAsync(user, source, ct).ConfigureAwait(false) is { } wait)
         {
             var seconds = (int)Math.Ceiling(wait.TotalSeconds);
-            Emit(AuditEventKinds.UserLoginFailure, user, false, "throttled", clientAddr, new() { ["method"] = "local" });
+            RecordLoginRefusal(user, clientAddr, LoginRefusal.Throttled, "throttled");
             throw new AuthException(429, string.Create(CultureInfo.InvariantCulture, $"too many failed logins: try again in {seconds}s"), wait);
         }
 
         var key = ParsePublicKey(request.PublicKeyPem);
-        var found = IsValidName(user)
-            ? await Backend.GetWithRevisionAsync(BackendKeys.User(user), StorageJsonContext.Default.UserRecord, ct).ConfigureAwait(false)
-            : null;
+        var found = await Backend.GetWithRevisionAsync(BackendKeys.User(user), StorageJsonContext.Default.UserRecord, ct).ConfigureAwait(false);
         var record = found?.Value;
         var passwordOk = PasswordHasher.Verify(request.Password ?? "", record?.PasswordHash ?? PasswordHasher.DummyHash);
         var step = Totp.Verify(record is null ? DummyTotpSecret : Base32.Decode(record.TotpSecret), request.Otp ?? "", Now);
@@ -51,12 +72,12 @@ public sealed partial class AuthService
 
         if (!ok)
         {
-            _throttle.RecordFailure(user, clientAddr);
-            Emit(AuditEventKinds.UserLoginFailure, user, false, "invalid credentials", clientAddr, new() { ["method"] = "local" });
+            await _throttle.RecordFailureAsync(user, source, ct).ConfigureAwait(false);
+            RecordLoginRefusal(user, clientAddr, LoginRefusal.InvalidCredentials, "invalid credentials");
             throw new AuthException(401, LoginFailedMessage);
         }
 
-        _throttle.RecordSuccess(user);
+        await _throttle.RecordSuccessAsync(user, source, ct).ConfigureAwait(false);
         var roles = await ResolveRolesAsync(record!.Roles, ct).ConfigureAwait(false);
         var traits = Traits(record);
         await RequireNotLockedAsync(user, record.Roles, clientAddr, ct).ConfigureAwait(false);
@@ -202,6 +223,9 @@ public sealed partial class AuthService
         }
     }
 
+    /// <summary>Longest user name.</summary>
+    public const int MaxNameLength = 128;
+
     private static bool IsValidName(string name) =>
-        name.Length is > 0 and <= 128 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' or '@');
+        name.Length is > 0 and <= MaxNameLength && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' or '@');
 }

@@ -1,7 +1,9 @@
 using Ferry.Audit;
 using Ferry.Auth.Backend;
 using Ferry.Auth.Users;
+using Ferry.Diagnostics;
 using Ferry.Identity;
+using Microsoft.Extensions.Logging;
 
 namespace Ferry.Auth;
 
@@ -17,6 +19,9 @@ public sealed partial class AuthService : IAsyncDisposable
     private readonly IAuditSink _audit;
     private readonly TimeProvider _time;
     private readonly AuditEventFactory _events;
+    private readonly LoginFailureAudit _loginAudit;
+    private readonly ITimer _loginAuditFlush;
+    private readonly ILogger _log;
 
     private AuthService(AuthServiceOptions options, IBackend backend, CertificateAuthorityStore authority, IAuditSink audit)
     {
@@ -27,9 +32,12 @@ public sealed partial class AuthService : IAsyncDisposable
         Issuer = new CertificateIssuer(authority);
         UserVerifier = authority.CreateVerifier(CaKind.User);
         HostVerifier = authority.CreateVerifier(CaKind.Host);
-        _throttle = new LoginThrottle(_time, options.Throttle);
+        _throttle = new LoginThrottle(backend, _time, options.Throttle);
         _audit = audit;
         _events = new AuditEventFactory(AuditOrigin.Server(options.ClusterName, options.ServerId), _time);
+        _log = FerryLogging.Factory.CreateLogger("Ferry.Auth");
+        _loginAudit = new LoginFailureAudit(options.Throttle);
+        _loginAuditFlush = _time.CreateTimer(static s => ((AuthService)s!).FlushLoginAudit(), this, options.Throttle.AuditWindow, options.Throttle.AuditWindow);
     }
 
     public IBackend Backend { get; }
@@ -68,6 +76,8 @@ public sealed partial class AuthService : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _loginAuditFlush.DisposeAsync().ConfigureAwait(false);
+        FlushLoginAudit();
         await Backend.DisposeAsync().ConfigureAwait(false);
         Authority.Dispose();
     }

@@ -27,6 +27,10 @@ public sealed record AuthSection
     public IReadOnlyList<string> PublicAddrs { get; init; } = [];
     public TimeSpan DefaultSessionTtl { get; init; } = TimeSpan.FromHours(12);
     public TimeSpan AuditRetention { get; init; } = TimeSpan.FromDays(365);
+    /// <summary>How long an idle keep-alive API connection stays open.</summary>
+    public TimeSpan ApiIdleTimeout { get; init; } = TimeSpan.FromSeconds(15);
+    public int MaxApiConnections { get; init; } = 1024;
+    public int MaxApiConnectionsPerSource { get; init; } = 64;
 }
 
 public sealed record ProxySection

@@ -99,6 +99,9 @@ public static partial class FerryConfigParser
             PublicAddrs = r.StringList("public_addrs"),
             DefaultSessionTtl = r.Duration("default_session_ttl", TimeSpan.FromHours(12)),
             AuditRetention = r.Duration("audit_retention", TimeSpan.FromDays(365)),
+            ApiIdleTimeout = r.Duration("api_idle_timeout", TimeSpan.FromSeconds(15)),
+            MaxApiConnections = r.Int("max_api_connections", 1024, min: 1),
+            MaxApiConnectionsPerSource = r.Int("max_api_connections_per_source", 64, min: 1),
         };
         r.RejectUnknownKeys();
         return s;

@@ -55,4 +55,8 @@ internal static partial class ProxyLog
     [LoggerMessage(EventId = 1011, EventName = "CancelDropped", Level = LogLevel.Debug,
         Message = "cancel request from {Client} dropped ({Reason})")]
     public static partial void CancelDropped(ILogger logger, string client, string reason);
+
+    [LoggerMessage(EventId = 1090, EventName = "ApiPassthroughFailed", Level = LogLevel.Warning,
+        Message = "API connection from {Client} not passed through to the auth service: {Error}")]
+    public static partial void ApiPassthroughFailed(ILogger logger, string client, string error);
 }

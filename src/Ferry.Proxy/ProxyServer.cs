@@ -192,7 +192,8 @@ public sealed class ProxyServer : IAsyncDisposable
         // PostgreSQL 17 direct SSL always sends "postgresql", and PostgreSQL clients otherwise start with SSLRequest).
         if (_ctx.AuthApiEndPoint is not null && (alpn.Length == 0 || alpn.Any(a => a is Alpn.Http2 or Alpn.Http11)) && !alpn.Contains(Alpn.Tunnel) && !alpn.Contains(Alpn.Postgres) && !alpn.Contains(Alpn.MySql))
         {
-            await ApiPassthrough.RunAsync(new PrefixedStream(net, prefix), _ctx.AuthApiEndPoint, _accept.Stopping);
+            var local = net.Socket.LocalEndPoint as IPEndPoint ?? new IPEndPoint(IPAddress.Any, 0);
+            await ApiPassthrough.RunAsync(_ctx, new PrefixedStream(net, prefix), remote, local, _ctx.AuthApiEndPoint, _accept.Stopping);
             return;
         }
         var offered = new List<SslApplicationProtocol>();

@@ -61,6 +61,9 @@ public sealed class AllInOneHost : IAsyncDisposable
             ServerId = HostIds.Auth(),
             AuditRetention = auth.AuditRetention,
             DefaultSessionTtl = auth.DefaultSessionTtl,
+            ApiIdleTimeout = auth.ApiIdleTimeout,
+            MaxApiConnections = auth.MaxApiConnections,
+            MaxApiConnectionsPerSource = auth.MaxApiConnectionsPerSource,
         }, ct).ConfigureAwait(false));
         var service = server.Service;
 

@@ -6,19 +6,23 @@ using Ferry.Auth.AuditPipeline;
 using Ferry.Identity;
 using Ferry.Rbac;
 using Microsoft.AspNetCore.Builder;
+using Ferry.Diagnostics;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
 
 namespace Ferry.Auth.Server;
 
 /// <summary>The HTTPS API routes. Every handler is a plain <see cref="RequestDelegate"/> (no reflection).</summary>
 internal sealed class AuthEndpoints(AuthService service, ServerAuditPipeline audit, AuthServerOptions options, CancellationToken stopping)
 {
+    private readonly ILogger _log = FerryLogging.Factory.CreateLogger("Ferry.Auth");
     private static readonly ReadOnlyMemory<byte> NewLine = "\n"u8.ToArray();
 
     public void Map(IEndpointRouteBuilder app)
     {
-        app.MapPost("/v1/login", Guard(LoginAsync));
+        app.MapPost("/v1/login", Guard(LoginAsync, onTooLarge: LoginTooLarge));
         app.MapPost("/v1/certs/user", Guard(UserCertAsync));
         app.MapPost("/v1/join", Guard(JoinAsync));
         app.MapPost("/v1/hosts/renew", Guard(RenewAsync));
@@ -27,7 +31,7 @@ internal sealed class AuthEndpoints(AuthService service, ServerAuditPipeline aud
         app.MapGet("/v1/users/{name}", Guard(UserAsync));
         app.MapGet("/v1/locks", Guard(LocksAsync));
         app.MapGet("/v1/locks/watch", Guard(WatchLocksAsync));
-        app.MapPost("/v1/audit/events", Guard(AuditUploadAsync));
+        app.MapPost("/v1/audit/events", Guard(AuditUploadAsync, options.MaxAuditUploadBytes));
         app.MapGet("/v1/audit/search", Guard(AuditSearchAsync));
         app.MapGet("/v1/ca", Guard(CaAsync));
         app.MapGet("/v1/databases", Guard(DatabasesAsync));
@@ -35,11 +39,40 @@ internal sealed class AuthEndpoints(AuthService service, ServerAuditPipeline aud
         app.MapPost("/v1/agents/databases", Guard(AgentDatabasesAsync));
     }
 
-    private RequestDelegate Guard(Func<HttpContext, Task> handler) => async context =>
+    /// <summary>
+    /// Runs a handler with its body limit (<paramref name="maxBody"/>, else <see cref="AuthServerOptions.MaxRequestBodyBytes"/>)
+    /// and turns every refusal into a JSON error with the right status: 413 for a body over the limit (checked
+    /// from Content-Length before anything is read, and while reading), 4xx for malformed HTTP, never a stack trace.
+    /// </summary>
+    private RequestDelegate Guard(Func<HttpContext, Task> handler, long? maxBody = null, Action<HttpContext>? onTooLarge = null) => async context =>
     {
+        var limit = maxBody ?? options.MaxRequestBodyBytes;
         try
         {
+            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+            {
+                size.MaxRequestBodySize = limit;
+            }
+
+            if (context.Request.ContentLength > limit)
+            {
+                throw new BadHttpRequestException("request body too large", StatusCodes.Status413PayloadTooLarge);
+            }
+
             await handler(context).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge && !context.Response.HasStarted)
+        {
+            onTooLarge?.Invoke(context);
+            Refused(context, AuthService.LoginRefusal.RequestTooLarge, $"body over {limit} bytes");
+            context.Response.Headers.Connection = "close";
+            await ApiResponses.ErrorAsync(context, StatusCodes.Status413PayloadTooLarge,
+                string.Create(CultureInfo.InvariantCulture, $"request body is larger than this endpoint accepts ({limit} bytes)")).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException e) when (!context.Response.HasStarted)
+        {
+            Refused(context, "bad_request", e.Message);
+            await ApiResponses.ErrorAsync(context, e.StatusCode is >= 400 and < 500 ? e.StatusCode : StatusCodes.Status400BadRequest, "bad request: " + e.Message).ConfigureAwait(false);
         }
         catch (AuthException e) when (!context.Response.HasStarted)
         {
@@ -53,7 +86,20 @@ internal sealed class AuthEndpoints(AuthService service, ServerAuditPipeline aud
         {
             // The client went away, or the server is stopping (ends long-lived watch streams).
         }
+        catch (BadHttpRequestException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away mid-body.
+        }
     };
+
+    private void LoginTooLarge(HttpContext context) =>
+        service.RecordLoginRefusal("", context.Connection.RemoteIpAddress?.ToString() ?? "unknown", AuthService.LoginRefusal.RequestTooLarge, "request body too large");
+
+    private void Refused(HttpContext context, string reason, string detail)
+    {
+        FerryMetrics.Refused(FerryMetrics.Sides.Auth, reason);
+        AuthLog.RequestRefused(_log, AuthService.Bounded(context.Request.Path.Value ?? ""), context.Connection.RemoteIpAddress?.ToString() ?? "unknown", reason, detail);
+    }
 
     private async Task LoginAsync(HttpContext context)
     {

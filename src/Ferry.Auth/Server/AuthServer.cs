@@ -95,14 +95,31 @@ public sealed class AuthServer : IAsyncDisposable
             builder.WebHost.ConfigureKestrel(kestrel =>
             {
                 kestrel.AddServerHeader = false;
-                kestrel.Limits.MaxRequestBodySize = 16 * 1024 * 1024;
-                kestrel.Listen(listen, l => l.UseHttps(new HttpsConnectionAdapterOptions
+                // Everything a client sends is bounded: bodies (per endpoint below this), headers, request line,
+                // HTTP/2 streams, idle keep-alive time and connections (in total here, per source in the middleware).
+                kestrel.Limits.MaxRequestBodySize = Math.Max(options.MaxAuditUploadBytes, options.MaxRequestBodyBytes);
+                kestrel.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
+                kestrel.Limits.MaxRequestHeaderCount = 64;
+                kestrel.Limits.MaxRequestLineSize = 8 * 1024;
+                kestrel.Limits.MaxRequestBufferSize = 1024 * 1024;
+                kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
+                kestrel.Limits.KeepAliveTimeout = options.ApiIdleTimeout;
+                kestrel.Limits.MaxConcurrentConnections = options.MaxApiConnections;
+                kestrel.Limits.MaxConcurrentUpgradedConnections = options.MaxApiConnections;
+                kestrel.Limits.Http2.MaxStreamsPerConnection = 32;
+                kestrel.Limits.Http2.MaxRequestHeaderFieldSize = 8 * 1024;
+                var clientAddress = new ClientAddressMiddleware(issuingService, options);
+                kestrel.Listen(listen, l =>
                 {
-                    ServerCertificateSelector = (_, _) => Current(),
-                    ClientCertificateMode = ClientCertificateMode.AllowCertificate,
-                    ClientCertificateValidation = static (_, _, _) => true, // checked per endpoint against Ferry's CAs
-                    CheckCertificateRevocation = false,
-                }));
+                    l.Use(next => connection => clientAddress.OnConnectionAsync(connection, () => next(connection)));
+                    l.UseHttps(new HttpsConnectionAdapterOptions
+                    {
+                        ServerCertificateSelector = (_, _) => Current(),
+                        ClientCertificateMode = ClientCertificateMode.AllowCertificate,
+                        ClientCertificateValidation = static (_, _, _) => true, // checked per endpoint against Ferry's CAs
+                        CheckCertificateRevocation = false,
+                    });
+                });
             });
             var app = builder.Build();
             new AuthEndpoints(service, audit, options, stopping.Token).Map(app);

@@ -29,6 +29,27 @@ public sealed class AuthServerOptions
     /// <summary>Certificate lifetime when a login asks for none (still capped by the roles' <c>max_session_ttl</c>).</summary>
     public TimeSpan? DefaultSessionTtl { get; init; }
 
+    /// <summary>How long an idle keep-alive API connection stays open (Kestrel's keep-alive timeout).</summary>
+    public TimeSpan ApiIdleTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Open API connections in total; more wait in the listen backlog or are closed.</summary>
+    public int MaxApiConnections { get; init; } = 1024;
+
+    /// <summary>Open API connections per client address (the real client behind a proxy); more are closed at once.</summary>
+    public int MaxApiConnectionsPerSource { get; init; } = 64;
+
+    /// <summary>Largest request body of the audit upload endpoint; every other endpoint takes at most <see cref="MaxRequestBodyBytes"/>.</summary>
+    public long MaxAuditUploadBytes { get; init; } = 16 * 1024 * 1024;
+
+    /// <summary>Largest request body of every endpoint but the audit upload.</summary>
+    public long MaxRequestBodyBytes { get; init; } = 64 * 1024;
+
+    /// <summary>How long a new connection may take to send its first bytes (or a proxy its whole PROXY header).</summary>
+    public TimeSpan ProxyHeaderTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How far a proxy's PROXY header timestamp may be from this server's clock.</summary>
+    public TimeSpan ProxyHeaderMaxSkew { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Interval of <c>ping</c> lines on <c>/v1/locks/watch</c>.</summary>
     public TimeSpan WatchPingInterval { get; init; } = TimeSpan.FromSeconds(15);
 }

@@ -1,4 +1,3 @@
-using System.Net;
 using Ferry.Identity;
 using Microsoft.AspNetCore.Http;
 
@@ -6,12 +5,10 @@ namespace Ferry.Auth.Server;
 
 /// <summary>
 /// Per-endpoint client certificate checks (TLS only asks for a certificate; each endpoint decides what it needs),
-/// and the client address: the TCP peer, or the <c>Ferry-Client-Addr</c> header when the caller is a proxy
-/// forwarding for a client (verified proxy host certificate).
+/// and the client address.
 /// </summary>
 internal static class CallerIdentity
 {
-    public const string ForwardedForHeader = "Ferry-Client-Addr";
 
     public static async Task<UserIdentity> RequireUserAsync(HttpContext context, AuthService service)
     {
@@ -41,21 +38,20 @@ internal static class CallerIdentity
         return result.Identity;
     }
 
-    public static async Task<string> ClientAddressAsync(HttpContext context, AuthService service)
+    /// <summary>
+    /// The client address: the TCP peer, or, on a connection a proxy passed through, the address in the proxy's
+    /// signed PROXY protocol header (<see cref="ClientAddressMiddleware"/> puts it in place of the peer). No HTTP
+    /// header is trusted for it.
+    /// </summary>
+    public static Task<string> ClientAddressAsync(HttpContext context, AuthService service)
     {
-        var peer = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        if (!context.Request.Headers.TryGetValue(ForwardedForHeader, out var forwarded) || forwarded.Count != 1)
+        _ = service;
+        var ip = context.Connection.RemoteIpAddress;
+        if (ip is { IsIPv4MappedToIPv6: true })
         {
-            return peer;
+            ip = ip.MapToIPv4();
         }
 
-        var certificate = await context.Connection.GetClientCertificateAsync(context.RequestAborted).ConfigureAwait(false);
-        if (certificate is null || !service.HostVerifier.VerifyHost(certificate, HostRole.Proxy).IsValid)
-        {
-            return peer;
-        }
-
-        var text = forwarded[0]!;
-        return IPEndPoint.TryParse(text, out var ep) ? ep.Address.ToString() : IPAddress.TryParse(text, out var ip) ? ip.ToString() : peer;
+        return Task.FromResult(ip?.ToString() ?? "unknown");
     }
 }

@@ -64,6 +64,7 @@ public static class FerryMetrics
     {
         public const string Proxy = "proxy";
         public const string Agent = "agent";
+        public const string Auth = "auth";
     }
 
     /// <summary>An allowed db.session.start: one more active and one more established session.</summary>
