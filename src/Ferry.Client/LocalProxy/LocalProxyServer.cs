@@ -118,6 +118,11 @@ public abstract class LocalProxyServer : IAsyncDisposable
 
     private void BindUnixSocket(string path)
     {
+        if (System.Text.Encoding.UTF8.GetByteCount(path) > 107)
+        {
+            throw new FerryClientException($"the socket path {path} is longer than the 107 bytes a Unix socket name may have: pick a shorter --socket directory");
+        }
+
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         if (!Directory.Exists(dir))
         {
