@@ -118,7 +118,7 @@ public sealed partial class ClientEndToEndTests
         var service = await File.ReadAllTextAsync(cli.PgServiceFile);
         var certificate = await File.ReadAllTextAsync(Path.Combine(cli.FerryHome, "db", "pg1", "cert.pem"));
 
-        var (code, output) = await cli.RunAsync(["db", "connect", "pg1", "--db-name", "nosuchdb", "--", "-X", "-w", "-c", "SELECT 1"]);
+        var (code, output) = await cli.RunAsync(["db", "connect", "pg1", "--db-user", "alice", "--db-name", "nosuchdb", "--", "-X", "-w", "-c", "SELECT 1"]);
         Assert.NotEqual(0, code);
         Assert.Contains("nosuchdb", output);
 
