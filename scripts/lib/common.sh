@@ -37,4 +37,6 @@ ensure_test_dependencies() {
   ensure_build_tools
   # Real servers and clients the tests drive.
   apt_install postgresql postgresql-client mariadb-server mariadb-client openssl sysbench oathtool curl
+  # Java drivers for the JDBC URL test (pgjdbc, MariaDB Connector/J).
+  apt_install default-jdk-headless libpostgresql-jdbc-java libmariadb-java
 }

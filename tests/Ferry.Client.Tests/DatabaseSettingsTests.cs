@@ -13,6 +13,9 @@ public sealed class DatabaseSettingsTests
         CaFile = "/h/.ferry/host-ca.pem",
         CertificateFile = "/h/.ferry/db/pg1/cert.pem",
         KeyFile = "/h/.ferry/key.pem",
+        KeyPk8File = "/h/.ferry/db/pg1/key.pk8",
+        KeyStoreFile = "/h/.ferry/db/pg1/keystore.p12",
+        KeyStorePassword = "0123abcd",
     };
 
     [Fact]
@@ -42,7 +45,46 @@ public sealed class DatabaseSettingsTests
     {
         var s = DatabaseConnectionSettings.From(Pg());
         Assert.Equal("postgresql://alice@127.0.0.1:3080/app?sslmode=verify-full&sslrootcert=/h/.ferry/host-ca.pem&sslcert=/h/.ferry/db/pg1/cert.pem&sslkey=/h/.ferry/key.pem", s.Uri);
-        Assert.Equal("jdbc:postgresql://127.0.0.1:3080/app?user=alice&sslmode=verify-full&sslrootcert=/h/.ferry/host-ca.pem&sslcert=/h/.ferry/db/pg1/cert.pem&sslkey=/h/.ferry/key.pem", s.JdbcUrl);
+        // pgjdbc reads no PEM key: the URL names the PKCS#8 DER copy.
+        Assert.Equal("jdbc:postgresql://127.0.0.1:3080/app?user=alice&sslmode=verify-full&sslrootcert=/h/.ferry/host-ca.pem&sslcert=/h/.ferry/db/pg1/cert.pem&sslkey=/h/.ferry/db/pg1/key.pk8", s.JdbcUrl);
+    }
+
+    [Fact]
+    public void From_MySql_GivesAMariaDbConnectorJUrlWithTheKeyStore()
+    {
+        var login = Pg();
+        login.Protocol = "mysql";
+        login.Port = 3036;
+        var s = DatabaseConnectionSettings.From(login);
+        Assert.Equal("jdbc:mariadb://127.0.0.1:3036/app?user=alice&useSsl=true&serverSslCert=/h/.ferry/host-ca.pem&keyStore=/h/.ferry/db/pg1/keystore.p12&keyStoreType=PKCS12&keyStorePassword=0123abcd", s.JdbcUrl);
+    }
+
+    [Fact]
+    public void Environment_MySql_PointsMysqlHomeAtTheOptionFile_AndLeavesUserAlone()
+    {
+        var login = Pg();
+        login.Protocol = "mysql";
+        login.Port = 3036;
+        login.OptionFile = "/h/.ferry/db/my1/my.cnf";
+        var env = DatabaseConnectionSettings.Environment(login).ToDictionary(kv => kv.Key, kv => kv.Value);
+        Assert.Equal("/h/.ferry/db/my1", env["MYSQL_HOME"]);
+        Assert.False(env.ContainsKey("USER"));
+    }
+
+    [Fact]
+    public void OptionFile_HoldsTlsInClient_AndTheDatabaseOnlyInMysql()
+    {
+        using var dir = new TempDirectory();
+        var login = Pg();
+        login.Protocol = "mysql";
+        login.OptionFile = Path.Combine(dir.Path, "my.cnf");
+        DatabaseAccess.WriteOptionFile(login);
+        var doc = IniDocument.Load(login.OptionFile);
+        var client = doc.Get("client")!.ToDictionary(kv => kv.Key, kv => kv.Value);
+        Assert.Equal("/h/.ferry/db/pg1/cert.pem", client["ssl-cert"]);
+        Assert.False(client.ContainsKey("database"));
+        Assert.Equal([new("database", "app")], doc.Get("mysql")!);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(login.OptionFile));
     }
 
     [Fact]
@@ -54,7 +96,8 @@ public sealed class DatabaseSettingsTests
         var maria = DatabaseConnectionSettings.MySqlOptions(login, mariaDb: true).ToDictionary(kv => kv.Key, kv => kv.Value);
         Assert.Equal("1", maria["ssl-verify-server-cert"]);
         Assert.False(maria.ContainsKey("ssl-mode"));
-        Assert.Equal("app", maria["database"]);
+        Assert.False(maria.ContainsKey("database")); // mysqladmin, mysqlshow, mysqlimport refuse it
+        Assert.Equal([new("database", "app")], DatabaseConnectionSettings.MySqlClientOptions(login));
         Assert.Equal("/h/.ferry/key.pem", maria["ssl-key"]);
         var oracle = DatabaseConnectionSettings.MySqlOptions(login, mariaDb: false).ToDictionary(kv => kv.Key, kv => kv.Value);
         Assert.Equal("VERIFY_IDENTITY", oracle["ssl-mode"]);

@@ -8,17 +8,17 @@ using Npgsql;
 namespace Ferry.EndToEnd.Tests;
 
 /// <summary>The AOT <c>ferry</c> client against a real cluster: login, RBAC-filtered listing, native clients, local proxy.</summary>
-public sealed class ClientEndToEndTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+public sealed partial class ClientEndToEndTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
 {
     private FerryCluster Cluster => fixture.Cluster;
 
     private Task<FerryCluster.UserSecrets> NewUserAsync(string roles = "developer", string traits = "db_users=alice") =>
         Cluster.AddUserAsync("c" + Guid.NewGuid().ToString("N")[..10], roles, traits);
 
-    private async Task<FerryCli> LoggedInAsync(string roles = "developer")
+    private async Task<FerryCli> LoggedInAsync(string roles = "developer", string traits = "db_users=alice")
     {
         var cli = new FerryCli(Cluster);
-        var (code, output) = await cli.LoginAsync(await NewUserAsync(roles));
+        var (code, output) = await cli.LoginAsync(await NewUserAsync(roles, traits));
         Assert.True(code == 0, output);
         return cli;
     }
@@ -182,23 +182,26 @@ public sealed class ClientEndToEndTests(ClusterFixture fixture) : IClassFixture<
     public async Task ProxyDb_ServesPgbenchAndNpgsql_ThatPresentNoCertificate()
     {
         using var cli = await LoggedInAsync();
-        var port = FreePort.Next();
-        using var proxy = await cli.StartAsync(["proxy", "db", "pg1", "--port", port.ToString(CultureInfo.InvariantCulture), "--db-user", "alice", "--db-name", "app"], "Press Ctrl+C");
+        var port = FerryCli.PortText(FreePort.Next());
+        using var proxy = await cli.StartAsync(["proxy", "db", "pg1", "--port", port, "--db-user", "alice", "--db-name", "app"], "Press Ctrl+C");
+        var secret = FerryCli.LocalProxySecret(proxy.Output);
         var conninfo = $"host=127.0.0.1 port={port} user=alice dbname=app sslmode=disable";
-        Assert.Contains("Connection string: " + conninfo, proxy.Output);
+        Assert.Contains($"Connection string: host=127.0.0.1 port={port} user=alice password={secret} dbname=app sslmode=disable", proxy.Output);
+        Assert.Contains($"PGPASSWORD={secret} psql \"{conninfo}\"", proxy.Output);
+        var withSecret = new Dictionary<string, string> { ["PGPASSWORD"] = secret };
 
         var pgbench = Path.Combine(PostgresServer.BinDirectory, "pgbench");
-        var init = await ProcessRunner.RunAsync(pgbench, ["-i", "-s", "1", "-q", "--no-vacuum", conninfo], TimeSpan.FromMinutes(3));
+        var init = await ProcessRunner.RunAsync(pgbench, ["-i", "-s", "1", "-q", "--no-vacuum", conninfo], TimeSpan.FromMinutes(3), environment: withSecret);
         Assert.True(init.ExitCode == 0, init.Output + proxy.Output);
-        var run = await ProcessRunner.RunAsync(pgbench, ["-M", "extended", "-c", "2", "-t", "50", "-n", conninfo], TimeSpan.FromMinutes(3));
+        var run = await ProcessRunner.RunAsync(pgbench, ["-M", "extended", "-c", "2", "-t", "50", "-n", conninfo], TimeSpan.FromMinutes(3), environment: withSecret);
         Assert.True(run.ExitCode == 0, run.Output + proxy.Output);
         Assert.Contains("number of transactions actually processed: 100/100", run.Output);
 
         // psql's default sslmode=prefer asks for TLS first: the local proxy answers 'N' and goes on in plain text.
-        var prefer = await cli.PsqlAsync($"host=127.0.0.1 port={port} user=alice dbname=app", "SELECT 'prefer ok'");
+        var prefer = await cli.PsqlAsync($"host=127.0.0.1 port={port} user=alice dbname=app password={secret}", "SELECT 'prefer ok'");
         Assert.True(prefer.ExitCode == 0, prefer.Output);
 
-        await using var conn = new NpgsqlConnection($"Host=127.0.0.1;Port={port};Username=alice;Database=app;SSL Mode=Disable;Pooling=false;Timeout=30");
+        await using var conn = new NpgsqlConnection($"Host=127.0.0.1;Port={port};Username=alice;Password={secret};Database=app;SSL Mode=Disable;Pooling=false;Timeout=30");
         await conn.OpenAsync();
         await using var cmd = new NpgsqlCommand("SELECT current_user || '|' || (SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid())", conn);
         // The database still sees mutual TLS from the agent: only the loopback hop is plain.
@@ -323,9 +326,10 @@ public sealed class ClientEndToEndTests(ClusterFixture fixture) : IClassFixture<
         using var cli = await LoggedInAsync();
         var port = FreePort.Next();
         using var proxy = await cli.StartAsync(["proxy", "db", "my1", "--port", port.ToString(CultureInfo.InvariantCulture), "--db-user", "alice", "--db-name", "app"], "Press Ctrl+C");
-        Assert.Contains($"Server=127.0.0.1;Port={port};User ID=alice;Database=app;SslMode=None", proxy.Output);
+        var secret = FerryCli.LocalProxySecret(proxy.Output);
+        Assert.Contains($"Server=127.0.0.1;Port={port};User ID=alice;Password={secret};Database=app;SslMode=None", proxy.Output);
 
-        await using (var conn = new MySqlConnector.MySqlConnection($"Server=127.0.0.1;Port={port};User ID=alice;Database=app;SslMode=None;Pooling=false;Connection Timeout=30"))
+        await using (var conn = new MySqlConnector.MySqlConnection($"Server=127.0.0.1;Port={port};User ID=alice;Password={secret};Database=app;SslMode=None;Pooling=false;Connection Timeout=30"))
         {
             await conn.OpenAsync();
             await using var cmd = new MySqlConnector.MySqlCommand("SELECT CONCAT(CURRENT_USER(), '|', DATABASE())", conn);
@@ -336,7 +340,7 @@ public sealed class ClientEndToEndTests(ClusterFixture fixture) : IClassFixture<
             Assert.Equal(100000L, Convert.ToInt64(await create.ExecuteScalarAsync(), CultureInfo.InvariantCulture));
         }
 
-        var (code, output) = await cli.MySqlClientAsync("--no-defaults", "--host=127.0.0.1", $"--port={port}", "--user=alice", "--skip-ssl", "--batch", "--skip-column-names", "-e", "SELECT 'via local proxy'", "app");
+        var (code, output) = await cli.MySqlClientAsync("--no-defaults", "--host=127.0.0.1", $"--port={port}", "--user=alice", $"--password={secret}", "--skip-ssl", "--batch", "--skip-column-names", "-e", "SELECT 'via local proxy'", "app");
         Assert.True(code == 0, output + proxy.Output);
         Assert.Contains("via local proxy", output);
     }

@@ -65,6 +65,16 @@ internal sealed class FerryCli : IDisposable
     public Task<(int ExitCode, string Output)> PsqlAsync(string conninfo, string sql) =>
         ProcessRunner.RunAsync(Path.Combine(PostgresServer.BinDirectory, "psql"), [conninfo, "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql], TimeSpan.FromMinutes(2), environment: Environment());
 
+    /// <summary>The per-run password <c>ferry proxy db</c> printed.</summary>
+    public static string LocalProxySecret(string output)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(output, @"Password:\s+([A-Za-z0-9]{32})\s");
+        Assert.True(match.Success, "ferry proxy db printed no password: " + output);
+        return match.Groups[1].Value;
+    }
+
+    public static string PortText(int port) => port.ToString(CultureInfo.InvariantCulture);
+
     /// <summary>Starts a long-running <c>ferry</c> command (e.g. <c>proxy db</c>) and waits for a line containing <paramref name="ready"/>.</summary>
     public async Task<Running> StartAsync(string[] args, string ready)
     {

@@ -15,16 +15,17 @@ public sealed partial class MySqlEndToEndTests
         Assert.True(code == 0, output);
         var port = FreePort.Next();
         using var proxy = await cli.StartAsync(["proxy", "db", "my1", "--port", port.ToString(CultureInfo.InvariantCulture), "--db-user", "alice", "--db-name", "app"], "Press Ctrl+C");
+        var secret = FerryCli.LocalProxySecret(proxy.Output);
 
         var (cliCode, cliOutput) = await ProcessRunner.RunAsync(MariaDbServer.FindBinary("mariadb", "mysql")!,
-            ["--no-defaults", "-h", "127.0.0.1", "-P", port.ToString(CultureInfo.InvariantCulture), "-u", "alice", "--skip-ssl", "--batch", "--skip-column-names", "app",
+            ["--no-defaults", "-h", "127.0.0.1", "-P", port.ToString(CultureInfo.InvariantCulture), "-u", "alice", "-p" + secret, "--skip-ssl", "--batch", "--skip-column-names", "app",
              "-e", "SELECT CONCAT(CURRENT_USER(), '|', DATABASE(), '|', (SELECT VARIABLE_VALUE <> '' FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME = 'Ssl_cipher'))"],
             TimeSpan.FromMinutes(2));
         // Plain text only on loopback to the local proxy: the database still sees TLS from the agent.
         Assert.True(cliCode == 0, cliOutput + proxy.Output);
         Assert.Equal("alice@%|app|1", cliOutput.Trim());
 
-        await using var conn = new MySqlConnection($"Server=127.0.0.1;Port={port};User ID=alice;Database=app;SslMode=None;Pooling=false;Connection Timeout=30");
+        await using var conn = new MySqlConnection($"Server=127.0.0.1;Port={port};User ID=alice;Password={secret};Database=app;SslMode=None;Pooling=false;Connection Timeout=30");
         await conn.OpenAsync();
         await using var cmd = new MySqlCommand("SELECT REPEAT('z', 1000000)", conn);
         Assert.Equal(1000000, ((string)(await cmd.ExecuteScalarAsync())!).Length);

@@ -128,8 +128,12 @@ internal static class DbCommands
         var command = new Command("env", """
             Print the environment variables that point the native client at a database you logged in to.
 
+            PostgreSQL: the libpq variables (PGHOST, PGSSLCERT, ...). MySQL/MariaDB: MYSQL_HOME, whose my.cnf holds
+            the user, TLS files and database, so mysql, mysqldump, mysqladmin, ... all connect through Ferry.
+
             Example:
               eval "$(ferry db env pg1)" && psql
+              eval "$(ferry db env my1)" && mysql
             """)
         {
             name,
@@ -138,6 +142,11 @@ internal static class DbCommands
         {
             using var session = ClientSession.Load(Cli.Paths);
             var login = DatabaseAccess.Require(session, parse.GetValue(name)!);
+            if (login.OptionFile.Length > 0 && !File.Exists(login.OptionFile))
+            {
+                DatabaseAccess.WriteOptionFile(login);
+            }
+
             foreach (var (key, value) in DatabaseConnectionSettings.Environment(login))
             {
                 Console.WriteLine($"export {key}={DatabaseConnectionSettings.ShellQuote(value)}");
@@ -182,10 +191,13 @@ internal static class DbCommands
             Console.WriteLine($"CA:          {settings.CaFile}");
             Console.WriteLine($"Certificate: {settings.CertificateFile}");
             Console.WriteLine($"Key:         {settings.KeyFile}");
+            Console.WriteLine($"Key (PKCS#8 DER, pgjdbc):  {settings.KeyPk8File}");
+            Console.WriteLine($"Key store (PKCS#12, Java): {settings.KeyStoreFile} (password {settings.KeyStorePassword})");
             Console.WriteLine($"Expires:     {LoginCommands.Time(settings.Expires)}");
             Console.WriteLine($"Connection:  {settings.ConnectionString}");
             Console.WriteLine($"URI:         {settings.Uri}");
             Console.WriteLine($"JDBC:        {settings.JdbcUrl}");
+            Console.WriteLine(settings.Protocol == DatabaseProtocols.Postgres ? "             (pgjdbc)" : "             (MariaDB Connector/J)");
             return Task.FromResult(0);
         });
         return command;
@@ -244,13 +256,24 @@ internal static class DbCommands
             var user = parse.GetValue(dbUser);
             var database = parse.GetValue(dbName);
             var login = session.Store.LoadDatabaseLogin(db);
-            if (login is null || login.Expires <= DateTimeOffset.UtcNow.AddSeconds(30)
-                || (user is not null && user != login.DbUser) || (database is not null && database != login.DbName))
+            if (login is not null && login.Expires > DateTimeOffset.UtcNow.AddSeconds(30)
+                && (user is null || user == login.DbUser) && (database is null || database == login.DbName))
             {
-                login = await DatabaseAccess.LoginAsync(session, db, user, database, configureClients: false, ct).ConfigureAwait(false);
+                return await NativeClient.RunAsync(login, parse.GetValue(extra) ?? [], ct).ConfigureAwait(false);
             }
 
-            return await NativeClient.RunAsync(login, parse.GetValue(extra) ?? [], ct).ConfigureAwait(false);
+            // A new route (or a renewal): run the client with the new certificate from a temporary file, and save the
+            // login (certificate, service file / my.cnf section) only once the client connected and ended well, so a
+            // refused --db-name never replaces a working `psql service=ferry-NAME`.
+            var issued = await DatabaseAccess.LoginRequestAsync(session, db, user, database, ct).ConfigureAwait(false);
+            var exit = await DatabaseAccess.WithTemporaryCertificateAsync(session.Store, issued,
+                pending => NativeClient.RunAsync(pending, parse.GetValue(extra) ?? [], ct)).ConfigureAwait(false);
+            if (exit == 0)
+            {
+                DatabaseAccess.Save(session.Store, issued, configureClients: false);
+            }
+
+            return exit;
         });
         return command;
     }

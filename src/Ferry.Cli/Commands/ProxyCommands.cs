@@ -21,23 +21,35 @@ internal static class ProxyCommands
     private static Command Db()
     {
         var name = new Argument<string>("NAME") { Description = "Database name as shown by `ferry db ls`" };
-        var port = new Option<int?>("--port") { Description = "Local port on 127.0.0.1 (default: a stable port derived from NAME, 20000-29999; 0 = any free port)" };
+        var port = new Option<int?>("--port") { Description = "Local port on 127.0.0.1 (default: a stable port derived from NAME, 20000-29999; 0 = any free port); with --socket, the port in the PostgreSQL socket name" };
+        var socket = new Option<string>("--socket") { Description = "Listen on a Unix socket in this directory instead (created 0700; the socket is 0600): only you can connect, no password" };
+        var noAuth = new Option<bool>("--no-auth") { Description = "Ask no password on 127.0.0.1: EVERY user of this machine can then use your database access" };
         var dbUser = new Option<string>("--db-user") { Description = "Database user (default: the only one your roles allow)" };
         var dbName = new Option<string>("--db-name") { Description = "Database (schema) name (default: the only one your roles allow)" };
         var command = new Command("db", """
-            Listen on 127.0.0.1 for clients that cannot present certificates (GUI tools, drivers): each connection is
+            Listen locally for clients that cannot present certificates (GUI tools, drivers): each connection is
             carried to the proxy over TLS with a certificate routed to NAME, renewed in memory while the login lasts.
-            Prints the exact connection string; runs until Ctrl+C.
+            On 127.0.0.1 every user of the machine could connect, so a client must give the password printed at
+            start (a new one each run); with --socket DIR only you can connect and no password is asked.
+            Prints the exact connection strings; runs until Ctrl+C.
 
             Example:
               ferry proxy db pg1 --port 15432
-              psql "host=127.0.0.1 port=15432 user=alice dbname=app sslmode=disable"
+              PGPASSWORD=<printed> psql "host=127.0.0.1 port=15432 user=alice dbname=app sslmode=disable"
+              ferry proxy db pg1 --socket ~/.ferry/run --port 15432
+              psql "host=$HOME/.ferry/run port=15432 user=alice dbname=app"
             """)
         {
-            name, port, dbUser, dbName,
+            name, port, socket, noAuth, dbUser, dbName,
         };
         command.SetGuardedAction(async (parse, ct) =>
         {
+            var socketDir = parse.GetValue(socket);
+            if (socketDir is not null && parse.GetValue(noAuth))
+            {
+                return Cli.Fail("--no-auth is for 127.0.0.1; a --socket asks no password already (only you can open it)");
+            }
+
             using var session = ClientSession.Load(Cli.Paths);
             var db = parse.GetValue(name)!;
             var info = DatabaseAccess.Find(await session.ListDatabasesAsync(ct).ConfigureAwait(false), db);
@@ -46,30 +58,30 @@ internal static class ProxyCommands
             using var certificates = new RoutedCertificateSource(session, db, info.Protocol, user, database);
             await certificates.GetAsync(ct).ConfigureAwait(false); // fail now, not at the first connection
             var requested = parse.GetValue(port) ?? StablePort.For(db);
-            if (requested is < 0 or > 65535)
+            if (requested is < 0 or > 65535 || (socketDir is not null && requested == 0))
             {
-                return Cli.Fail("--port must be 0-65535");
+                return Cli.Fail(socketDir is null ? "--port must be 0-65535" : "--port must be 1-65535 with --socket (it names the PostgreSQL socket)");
             }
 
+            var endpoint = socketDir is not null ? LocalProxyEndpoint.UnixSocket(socketDir, info.Protocol, requested)
+                : parse.GetValue(noAuth) ? LocalProxyEndpoint.TcpWithoutPassword(requested)
+                : LocalProxyEndpoint.Tcp(requested);
             static void Log(string line) => Console.Error.WriteLine("ferry proxy: " + line);
             var isPostgres = info.Protocol == DatabaseProtocols.Postgres;
             await using LocalProxyServer server = isPostgres
-                ? new PostgresLocalProxy(certificates, session.Trust, session.Address, requested, Log)
-                : new MySqlLocalProxy(certificates, session.Trust, session.Address, requested, Log);
+                ? new PostgresLocalProxy(certificates, session.Trust, session.Address, endpoint, Log)
+                : new MySqlLocalProxy(certificates, session.Trust, session.Address, endpoint, Log);
             server.Start();
-            var p = server.Port;
-            Console.WriteLine($"Proxying {db} ({info.Protocol}, database user {user}) on 127.0.0.1:{p}; certificate renewed in memory until the login ends at {LoginCommands.Time(session.Identity.NotAfter)}.");
-            if (isPostgres)
+            var where = endpoint.SocketPath ?? $"127.0.0.1:{server.Port}";
+            Console.WriteLine($"Proxying {db} ({info.Protocol}, database user {user}) on {where}; certificate renewed in memory until the login ends at {LoginCommands.Time(session.Identity.NotAfter)}.");
+            foreach (var line in LocalProxyConnectionStrings.Lines(info.Protocol, server.Endpoint with { Port = server.Port }, user, database))
             {
-                var dbPart = database.Length > 0 ? database : user;
-                Console.WriteLine($"Connection string: host=127.0.0.1 port={p} user={user} dbname={dbPart} sslmode=disable");
-                Console.WriteLine($"URI:               postgresql://{user}@127.0.0.1:{p}/{dbPart}?sslmode=disable");
-                Console.WriteLine($"psql:              psql \"host=127.0.0.1 port={p} user={user} dbname={dbPart} sslmode=disable\"");
+                Console.WriteLine(line);
             }
-            else
+
+            if (endpoint.SocketPath is null && endpoint.Secret is null)
             {
-                Console.WriteLine($"Connection string: Server=127.0.0.1;Port={p};User ID={user};{(database.Length > 0 ? "Database=" + database + ";" : "")}SslMode=None");
-                Console.WriteLine($"mysql:             mysql --host=127.0.0.1 --port={p} --user={user} --skip-ssl{(database.Length > 0 ? " " + database : "")}");
+                Console.Error.WriteLine("ferry proxy: warning: --no-auth: every user of this machine can connect as you to " + db);
             }
 
             Console.WriteLine("Press Ctrl+C to stop.");

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Ferry.Contracts;
 using Ferry.Text;
 
@@ -14,6 +16,9 @@ public static class DatabaseAccess
 
     /// <summary>The my.cnf group: <c>mysql --defaults-group-suffix=_ferry-NAME</c> reads <c>[client_ferry-NAME]</c>.</summary>
     public static string MySqlGroup(string name) => "client_ferry-" + name;
+
+    /// <summary>The my.cnf group only <c>mysql</c> itself reads with that suffix (<c>[mysql_ferry-NAME]</c>): the database.</summary>
+    public static string MySqlClientGroup(string name) => "mysql_ferry-" + name;
 
     /// <summary>Finds <paramref name="name"/> among the databases the user may reach, or explains what to run.</summary>
     public static DatabaseEntry Find(IReadOnlyList<DatabaseEntry> databases, string name)
@@ -52,20 +57,78 @@ public static class DatabaseAccess
     public static async Task<DatabaseLogin> LoginAsync(ClientSession session, string name, string? dbUser, string? dbName, bool configureClients = true, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(session);
-        var databases = await session.ListDatabasesAsync(ct).ConfigureAwait(false);
-        var db = Find(databases, name);
-        var user = Choose(dbUser, db.DbUsers ?? [], "database user", "--db-user", name, required: true);
-        var database = Choose(dbName, db.DbNames ?? [], "database name", "--db-name", name, required: false);
-        return await IssueAsync(session, name, db.Protocol, user, database, configureClients, ct).ConfigureAwait(false);
+        var issued = await LoginRequestAsync(session, name, dbUser, dbName, ct).ConfigureAwait(false);
+        Save(session.Store, issued, configureClients);
+        return issued.Login;
     }
 
-    /// <summary>Issues (or re-issues after a new login) the routed certificate for a known route.</summary>
+    /// <summary>Like <see cref="LoginAsync"/>, but writes nothing yet (see <see cref="Save"/>).</summary>
+    public static async Task<IssuedDatabaseLogin> LoginRequestAsync(ClientSession session, string name, string? dbUser, string? dbName, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        var db = Find(await session.ListDatabasesAsync(ct).ConfigureAwait(false), name);
+        var user = Choose(dbUser, db.DbUsers ?? [], "database user", "--db-user", name, required: true);
+        var database = Choose(dbName, db.DbNames ?? [], "database name", "--db-name", name, required: false);
+        return await RequestAsync(session, name, db.Protocol, user, database, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="run"/> with the issued login pointing at its certificate in a temporary 0600 file in the
+    /// database's directory (which the saved login does not use), removed afterwards.
+    /// </summary>
+    public static async Task<int> WithTemporaryCertificateAsync(ProfileStore store, IssuedDatabaseLogin issued, Func<DatabaseLogin, Task<int>> run)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(issued);
+        ArgumentNullException.ThrowIfNull(run);
+        var dir = store.Paths.DatabaseDirectory(issued.Login.Name);
+        SecureFile.EnsureDirectory(store.Paths.DatabasesRoot);
+        SecureFile.EnsureDirectory(dir);
+        var temp = Path.Combine(dir, $"cert.pending-{Environment.ProcessId}.pem");
+        var saved = issued.Login.CertificateFile;
+        SecureFile.Write(temp, issued.CertificatePem);
+        issued.Login.CertificateFile = temp;
+        try
+        {
+            return await run(issued.Login).ConfigureAwait(false);
+        }
+        finally
+        {
+            issued.Login.CertificateFile = saved;
+            SecureFile.Delete(temp);
+            if (store.LoadDatabaseLogin(issued.Login.Name) is null && !Directory.EnumerateFileSystemEntries(dir).Any())
+            {
+                Directory.Delete(dir);
+            }
+        }
+    }
+
+    /// <summary>Issues (or re-issues after a new login) the routed certificate for a known route, and saves it.</summary>
     public static async Task<DatabaseLogin> IssueAsync(ClientSession session, string name, string protocol, string dbUser, string dbName, bool configureClients, CancellationToken ct = default)
+    {
+        var issued = await RequestAsync(session, name, protocol, dbUser, dbName, ct).ConfigureAwait(false);
+        Save(session.Store, issued, configureClients);
+        return issued.Login;
+    }
+
+    /// <summary>
+    /// Issues the routed certificate for a route and prepares every file a login writes, without writing any:
+    /// <c>ferry db connect</c> saves only after the client connected (<see cref="Save"/>).
+    /// </summary>
+    public static async Task<IssuedDatabaseLogin> RequestAsync(ClientSession session, string name, string protocol, string dbUser, string dbName, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(session);
         var (pem, certificate, expires) = await session.IssueRoutedAsync(name, protocol, dbUser, dbName, ct).ConfigureAwait(false);
-        certificate.Dispose();
+        var password = RandomNumberGenerator.GetHexString(32, lowercase: true);
+        byte[] keyStore;
+        using (certificate)
+        {
+            // PBES2 with AES-256 and SHA-256: what Java (8u301+, 11.0.12+, 17) reads without legacy providers.
+            keyStore = certificate.ExportPkcs12(Pkcs12ExportPbeParameters.Pbes2Aes256Sha256, password);
+        }
+
         var endpoint = protocol == DatabaseProtocols.MySql ? ProxyAddress.Parse(session.Profile.MySqlProxy, 3036) : session.Address;
+        var paths = session.Paths;
         var login = new DatabaseLogin
         {
             Name = name,
@@ -74,23 +137,88 @@ public static class DatabaseAccess
             DbName = dbName,
             Host = endpoint.Host,
             Port = endpoint.Port,
-            CertificateFile = session.Paths.DatabaseCertificateFile(name),
-            KeyFile = session.Paths.KeyFile,
-            CaFile = session.Paths.HostCaFile,
+            CertificateFile = paths.DatabaseCertificateFile(name),
+            KeyFile = paths.KeyFile,
+            CaFile = paths.HostCaFile,
+            KeyPk8File = paths.DatabaseKeyPk8File(name),
+            KeyStoreFile = paths.DatabaseKeyStoreFile(name),
+            KeyStorePassword = password,
+            OptionFile = protocol == DatabaseProtocols.MySql ? paths.DatabaseOptionFile(name) : "",
             Expires = expires,
         };
-        var previous = session.Store.LoadDatabaseLogin(name);
+        return new IssuedDatabaseLogin(login, pem, Pkcs8Der(session.Key.ExportPrivateKeyPem()), keyStore);
+    }
+
+    /// <summary>Writes what <paramref name="issued"/> holds: certificate, Java key files, option file, login record, and the native client section when asked (or when one was written before).</summary>
+    public static void Save(ProfileStore store, IssuedDatabaseLogin issued, bool configureClients)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(issued);
+        var login = issued.Login;
+        var previous = store.LoadDatabaseLogin(login.Name);
         if (configureClients || previous is { Section.Length: > 0 })
         {
-            login.SectionFile = login.IsPostgres ? session.Paths.PgServiceFile : session.Paths.MyCnfFile;
-            login.Section = login.IsPostgres ? PostgresService(name) : MySqlGroup(name);
+            login.SectionFile = login.IsPostgres ? store.Paths.PgServiceFile : store.Paths.MyCnfFile;
+            login.Section = login.IsPostgres ? PostgresService(login.Name) : MySqlGroup(login.Name);
             var doc = IniDocument.Load(login.SectionFile);
-            doc.Set(login.Section, login.IsPostgres ? DatabaseConnectionSettings.PostgresKeywords(login) : DatabaseConnectionSettings.MySqlOptions(login, NativeClients.IsMariaDb()));
+            if (login.IsPostgres)
+            {
+                doc.Set(login.Section, DatabaseConnectionSettings.PostgresKeywords(login));
+            }
+            else
+            {
+                WriteMySqlGroups(doc, login.Section, MySqlClientGroup(login.Name), login, NativeClients.IsMariaDb());
+            }
+
             doc.Save(login.SectionFile);
         }
 
-        session.Store.SaveDatabaseLogin(login, pem);
-        return login;
+        store.SaveDatabaseLogin(login, issued.CertificatePem);
+        SecureFile.Write(login.KeyPk8File, issued.KeyPk8);
+        SecureFile.Write(login.KeyStoreFile, issued.KeyStore);
+        WriteOptionFile(login);
+    }
+
+    /// <summary>
+    /// Writes <c>db/NAME/my.cnf</c>, read by every MySQL/MariaDB client tool when <c>MYSQL_HOME</c> points at its
+    /// directory (<c>ferry db env</c>): host, port, user and TLS in <c>[client]</c>, the database in <c>[mysql]</c>.
+    /// </summary>
+    public static void WriteOptionFile(DatabaseLogin login)
+    {
+        ArgumentNullException.ThrowIfNull(login);
+        if (login.IsPostgres || login.OptionFile.Length == 0)
+        {
+            return;
+        }
+
+        var doc = IniDocument.Parse("");
+        WriteMySqlGroups(doc, "client", "mysql", login, NativeClients.IsMariaDb());
+        SecureFile.Write(login.OptionFile, doc.ToString());
+    }
+
+    /// <summary>
+    /// Connection and TLS options under <paramref name="clientGroup"/> (every client tool reads it and knows them all),
+    /// and <c>database</c> under <paramref name="mysqlGroup"/>, read only by <c>mysql</c>/<c>mariadb</c>:
+    /// mysqladmin, mysqlshow, mysqlimport and mysqldump refuse <c>database</c> as an unknown variable.
+    /// </summary>
+    private static void WriteMySqlGroups(IniDocument doc, string clientGroup, string mysqlGroup, DatabaseLogin login, bool mariaDb)
+    {
+        doc.Set(clientGroup, DatabaseConnectionSettings.MySqlOptions(login, mariaDb));
+        if (login.DbName.Length > 0)
+        {
+            doc.Set(mysqlGroup, DatabaseConnectionSettings.MySqlClientOptions(login));
+        }
+        else
+        {
+            doc.Remove(mysqlGroup);
+        }
+    }
+
+    /// <summary>The DER inside a PKCS#8 PEM ("PRIVATE KEY").</summary>
+    private static byte[] Pkcs8Der(string pem)
+    {
+        var fields = PemEncoding.Find(pem);
+        return Convert.FromBase64String(pem[fields.Base64Data]);
     }
 
     /// <summary>After a new login (new key), re-issues every database login's certificate; drops the ones no longer allowed.</summary>
@@ -143,7 +271,8 @@ public static class DatabaseAccess
         if (login is { Section.Length: > 0, SectionFile.Length: > 0 } && File.Exists(login.SectionFile))
         {
             var doc = IniDocument.Load(login.SectionFile);
-            if (doc.Remove(login.Section))
+            var mysqlGroup = !login.IsPostgres && doc.Remove(MySqlClientGroup(login.Name));
+            if (doc.Remove(login.Section) | mysqlGroup)
             {
                 doc.Save(login.SectionFile);
                 removed = true;

@@ -27,6 +27,14 @@ public sealed class DatabaseConnectionSettings
 
     public string KeyFile { get; set; } = "";
 
+    /// <summary>The key as PKCS#8 DER, for pgjdbc.</summary>
+    public string KeyPk8File { get; set; } = "";
+
+    /// <summary>PKCS#12 key store (routed certificate and key), for MariaDB Connector/J and other Java clients.</summary>
+    public string KeyStoreFile { get; set; } = "";
+
+    public string KeyStorePassword { get; set; } = "";
+
     /// <summary><c>verify-full</c> (PostgreSQL) or <c>VERIFY_IDENTITY</c> (MySQL).</summary>
     public string SslMode { get; set; } = "";
 
@@ -53,6 +61,9 @@ public sealed class DatabaseConnectionSettings
             CaFile = login.CaFile,
             CertificateFile = login.CertificateFile,
             KeyFile = login.KeyFile,
+            KeyPk8File = login.KeyPk8File,
+            KeyStoreFile = login.KeyStoreFile,
+            KeyStorePassword = login.KeyStorePassword,
             Expires = login.Expires,
         };
         var port = login.Port.ToString(CultureInfo.InvariantCulture);
@@ -63,14 +74,18 @@ public sealed class DatabaseConnectionSettings
             s.ConnectionString = string.Join(' ', PostgresKeywords(login).Select(kv => kv.Key + "=" + LibpqQuote(kv.Value)));
             var query = $"sslmode=verify-full&sslrootcert={Escape(login.CaFile)}&sslcert={Escape(login.CertificateFile)}&sslkey={Escape(login.KeyFile)}";
             s.Uri = $"postgresql://{Escape(login.DbUser)}@{host}:{port}/{Escape(login.DbName)}?{query}";
-            s.JdbcUrl = $"jdbc:postgresql://{host}:{port}/{Escape(login.DbName)}?user={Escape(login.DbUser)}&{query}";
+            // pgjdbc reads the key only as PKCS#8 DER (or PKCS#12); the PEM certificate files it reads as they are.
+            s.JdbcUrl = $"jdbc:postgresql://{host}:{port}/{Escape(login.DbName)}?user={Escape(login.DbUser)}&sslmode=verify-full&sslrootcert={Escape(login.CaFile)}&sslcert={Escape(login.CertificateFile)}&sslkey={Escape(login.KeyPk8File)}";
         }
         else
         {
             s.SslMode = "VERIFY_IDENTITY";
             s.ConnectionString = string.Join(' ', MySqlArguments(login, mariaDb: false));
             s.Uri = $"mysql://{Escape(login.DbUser)}@{host}:{port}/{Escape(login.DbName)}?ssl-mode=VERIFY_IDENTITY&ssl-ca={Escape(login.CaFile)}&ssl-cert={Escape(login.CertificateFile)}&ssl-key={Escape(login.KeyFile)}";
-            s.JdbcUrl = $"jdbc:mysql://{host}:{port}/{Escape(login.DbName)}?user={Escape(login.DbUser)}&sslMode=VERIFY_IDENTITY&trustCertificateKeyStoreUrl=file:{login.CaFile}&clientCertificateKeyStoreUrl=file:{login.CertificateFile}";
+            // MariaDB Connector/J (2.x and 3.x): useSsl verifies the server's certificate and name against serverSslCert
+            // (PEM); the client certificate and key come from a key store (Java reads no PEM key). Its options are not
+            // URL-decoded, so the paths go in as they are.
+            s.JdbcUrl = $"jdbc:mariadb://{host}:{port}/{Escape(login.DbName)}?user={Escape(login.DbUser)}&useSsl=true&serverSslCert={login.CaFile}&keyStore={login.KeyStoreFile}&keyStoreType=PKCS12&keyStorePassword={login.KeyStorePassword}";
         }
 
         return s;
@@ -91,11 +106,13 @@ public sealed class DatabaseConnectionSettings
     /// <summary>
     /// The <c>[client_ferry-NAME]</c> option group, for a MariaDB client (<c>ssl-verify-server-cert</c>) or Oracle's
     /// MySQL client (<c>ssl-mode=VERIFY_IDENTITY</c>): each client warns about the other's option, even with <c>loose-</c>.
+    /// Only options every client tool knows (mysqladmin, mysqlshow, mysqlimport, mysqldump refuse <c>database</c>):
+    /// the database is in <see cref="MySqlClientOptions"/>.
     /// </summary>
     public static IReadOnlyList<KeyValuePair<string, string>> MySqlOptions(DatabaseLogin login, bool mariaDb)
     {
         ArgumentNullException.ThrowIfNull(login);
-        var list = Endpoint(login, "database");
+        var list = Endpoint(login, databaseKey: null);
         list.Add(new("ssl-ca", login.CaFile));
         list.Add(new("ssl-cert", login.CertificateFile));
         list.Add(new("ssl-key", login.KeyFile));
@@ -103,8 +120,15 @@ public sealed class DatabaseConnectionSettings
         return list;
     }
 
+    /// <summary>What only the <c>mysql</c>/<c>mariadb</c> client reads (its own group): the default database.</summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> MySqlClientOptions(DatabaseLogin login)
+    {
+        ArgumentNullException.ThrowIfNull(login);
+        return login.DbName.Length > 0 ? [new("database", login.DbName)] : [];
+    }
+
     /// <summary>host, port, user and (when set) the database under <paramref name="databaseKey"/>: how every client file starts.</summary>
-    private static List<KeyValuePair<string, string>> Endpoint(DatabaseLogin login, string databaseKey)
+    private static List<KeyValuePair<string, string>> Endpoint(DatabaseLogin login, string? databaseKey)
     {
         var list = new List<KeyValuePair<string, string>>
         {
@@ -112,7 +136,7 @@ public sealed class DatabaseConnectionSettings
             new("port", login.Port.ToString(CultureInfo.InvariantCulture)),
             new("user", login.DbUser),
         };
-        if (login.DbName.Length > 0)
+        if (databaseKey is not null && login.DbName.Length > 0)
         {
             list.Add(new(databaseKey, login.DbName));
         }
@@ -152,13 +176,17 @@ public sealed class DatabaseConnectionSettings
             return [.. PostgresKeywords(login).Select(k => new KeyValuePair<string, string>(k.Key == "dbname" ? "PGDATABASE" : "PG" + k.Key.ToUpperInvariant(), k.Value))];
         }
 
-        // The mysql client reads host, port and user from the environment; TLS files only from options (use --defaults-group-suffix).
-        return
-        [
-            new("MYSQL_HOST", login.Host),
-            new("MYSQL_TCP_PORT", login.Port.ToString(CultureInfo.InvariantCulture)),
-            new("USER", login.DbUser),
-        ];
+        // MySQL and MariaDB clients read TLS files only from options: every client tool reads $MYSQL_HOME/my.cnf, where
+        // `ferry db login` wrote the user, the TLS files and the database (db/NAME/my.cnf). $USER stays the shell's.
+        var list = new List<KeyValuePair<string, string>>();
+        if (login.OptionFile.Length > 0)
+        {
+            list.Add(new("MYSQL_HOME", Path.GetDirectoryName(login.OptionFile)!));
+        }
+
+        list.Add(new("MYSQL_HOST", login.Host));
+        list.Add(new("MYSQL_TCP_PORT", login.Port.ToString(CultureInfo.InvariantCulture)));
+        return list;
     }
 
     /// <summary>Quotes a libpq keyword value when needed (spaces, quotes, backslashes, empty).</summary>

@@ -23,6 +23,18 @@ public sealed class DatabaseLogin
 
     public string CaFile { get; set; } = "";
 
+    /// <summary>The key as PKCS#8 DER (pgjdbc's <c>sslkey</c>).</summary>
+    public string KeyPk8File { get; set; } = "";
+
+    /// <summary>PKCS#12 key store with the routed certificate and the key (MariaDB Connector/J's <c>keyStore</c>).</summary>
+    public string KeyStoreFile { get; set; } = "";
+
+    /// <summary>The password of <see cref="KeyStoreFile"/> (Java needs one); the file's protection is its mode 0600, like the key's.</summary>
+    public string KeyStorePassword { get; set; } = "";
+
+    /// <summary>The MySQL option file for <c>ferry db env</c> (<c>[client]</c> and <c>[mysql]</c> groups), empty for PostgreSQL.</summary>
+    public string OptionFile { get; set; } = "";
+
     public DateTimeOffset Expires { get; set; }
 
     /// <summary>The service/option file section written (<c>ferry-NAME</c> or <c>client_ferry-NAME</c>), empty when none.</summary>

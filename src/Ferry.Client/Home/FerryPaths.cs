@@ -44,6 +44,15 @@ public sealed class FerryPaths
     /// <summary>The certificate routed to database <paramref name="name"/>.</summary>
     public string DatabaseCertificateFile(string name) => Path.Combine(DatabaseDirectory(name), "cert.pem");
 
+    /// <summary>The login key as unencrypted PKCS#8 DER (<c>key.pk8</c>), the form pgjdbc's <c>sslkey</c> reads.</summary>
+    public string DatabaseKeyPk8File(string name) => Path.Combine(DatabaseDirectory(name), "key.pk8");
+
+    /// <summary>The routed certificate and the key as a PKCS#12 key store (<c>keystore.p12</c>) for Java clients.</summary>
+    public string DatabaseKeyStoreFile(string name) => Path.Combine(DatabaseDirectory(name), "keystore.p12");
+
+    /// <summary>The MySQL option file <c>ferry db env</c> points <c>MYSQL_HOME</c> at (<c>db/NAME/my.cnf</c>).</summary>
+    public string DatabaseOptionFile(string name) => Path.Combine(DatabaseDirectory(name), "my.cnf");
+
     /// <summary>What <c>ferry db login</c> wrote for <paramref name="name"/> (JSON), used by env/config/logout.</summary>
     public string DatabaseLoginFile(string name) => Path.Combine(DatabaseDirectory(name), "login.json");
 

@@ -17,7 +17,11 @@ internal static class SecureFile
     }
 
     /// <summary>Replaces <paramref name="path"/> with <paramref name="contents"/>, mode 0600 (or <paramref name="mode"/>).</summary>
-    public static void Write(string path, string contents, UnixFileMode mode = OwnerOnly)
+    public static void Write(string path, string contents, UnixFileMode mode = OwnerOnly) =>
+        Write(path, System.Text.Encoding.UTF8.GetBytes(contents), mode);
+
+    /// <summary>Replaces <paramref name="path"/> with <paramref name="contents"/>, mode 0600 (or <paramref name="mode"/>).</summary>
+    public static void Write(string path, byte[] contents, UnixFileMode mode = OwnerOnly)
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         if (!Directory.Exists(dir))
@@ -30,10 +34,8 @@ internal static class SecureFile
         try
         {
             using (var stream = new FileStream(temp, options))
-            using (var writer = new StreamWriter(stream))
             {
-                writer.Write(contents);
-                writer.Flush();
+                stream.Write(contents);
                 stream.Flush(flushToDisk: true);
             }
 
