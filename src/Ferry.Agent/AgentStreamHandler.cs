@@ -65,7 +65,7 @@ public sealed class AgentStreamHandler(AgentContext ctx)
             await PgWire.WriteFatalAsync(stream, "3D000", $"ferry: this agent does not serve a PostgreSQL database named \"{header.Service}\"");
             return;
         }
-        var session = new PostgresAgentSession(ctx, db, verification.Identity, header.ClientAddress);
+        using var session = new PostgresAgentSession(ctx, db, verification.Identity, header.ClientAddress);
         await session.RunAsync(stream, ct);
     }
 
@@ -93,7 +93,8 @@ public sealed class AgentStreamHandler(AgentContext ctx)
             await stream.WriteAsync(MySqlSessionErrors.Packet(prelude.NextSequenceId, 1049, "42000", $"this agent does not serve a MySQL database named \"{header.Service}\""), ct);
             return;
         }
-        await new MySqlAgentSession(ctx, db, verification.Identity, header.ClientAddress).RunAsync(stream, prelude, ct);
+        using var session = new MySqlAgentSession(ctx, db, verification.Identity, header.ClientAddress);
+        await session.RunAsync(stream, prelude, ct);
     }
 
     /// <summary>A session refused before it has a user: the forwarded certificate did not verify.</summary>

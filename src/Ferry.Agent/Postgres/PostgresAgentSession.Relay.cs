@@ -38,11 +38,19 @@ internal sealed partial class PostgresAgentSession
                     {
                         _cycles++;
                     }
+                    if (frame.Code != (byte)FrontendMessageCode.FunctionCall)
+                    {
+                        FlushFunctionCalls();
+                    }
                     AuditMessage(frame);
                 }
                 : frame =>
                 {
                     _clientTerminated |= frame.Code == (byte)FrontendMessageCode.Terminate;
+                    if (frame.Code != (byte)FrontendMessageCode.FunctionCall)
+                    {
+                        FlushFunctionCalls();
+                    }
                     AuditMessage(frame);
                 },
             StopBefore = _pooling ? (byte)FrontendMessageCode.Terminate : null,
