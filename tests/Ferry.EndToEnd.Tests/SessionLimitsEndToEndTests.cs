@@ -130,6 +130,39 @@ public sealed class SessionLimitsEndToEndTests(ClusterFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task LoImportAndExport_OfThreeMegabytes_AreAFewAggregatedEvents_CoveringEveryByte()
+    {
+        var user = await Cluster.AddUserAsync("lo" + Guid.NewGuid().ToString("N")[..9], "developer", "db_users=alice");
+        var creds = await Cluster.LoginAsync(user, "pg1", "alice", "app");
+        var dir = Path.Combine(Cluster.Root, "lo-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        var source = Path.Combine(dir, "in.bin");
+        var data = new byte[3 * 1024 * 1024];
+        new Random(20).NextBytes(data);
+        await File.WriteAllBytesAsync(source, data);
+
+        var (code, output) = await Cluster.PsqlAsync(creds, $"\\lo_import {source}");
+        Assert.True(code == 0, output);
+        var oid = output.Trim().Split(' ')[^1];
+        var target = Path.Combine(dir, "out.bin");
+        (code, output) = await Cluster.PsqlAsync(creds, $"\\lo_export {oid} {target}");
+        Assert.True(code == 0, output);
+        Assert.Equal(data, await File.ReadAllBytesAsync(target));
+
+        // Without aggregation: one event per 8 KB chunk each way (about 770). With it: a handful per run of calls.
+        var calls = await UserEventsAsync(user.User, "db.session.function_call", 4);
+        Assert.InRange(calls.Count, 4, 20);
+        static long Detail(JsonElement e, string key) =>
+            e.TryGetProperty("details", out var d) && d.TryGetProperty(key, out var v) ? long.Parse(v.GetString()!, System.Globalization.CultureInfo.InvariantCulture) : 0;
+        var aggregated = calls.Where(e => Detail(e, "calls") > 1).ToList();
+        Assert.True(aggregated.Count >= 2, string.Join("\n", calls));
+        Assert.All(aggregated, e => Assert.Equal(64, e.GetProperty("details").GetProperty("arguments_sha256").GetString()!.Length));
+        // lowrite's arguments carry the whole file: the run's argument bytes cover every byte written.
+        Assert.Contains(aggregated, e => Detail(e, "argument_bytes") >= data.Length);
+        Assert.True(aggregated.Sum(e => Detail(e, "calls")) >= 2 * (data.Length / 8192), string.Join("\n", calls));
+    }
+
+    [Fact]
     public async Task AuditStoreAndSpools_AreOwnerOnly()
     {
         var creds = await Cluster.LoginAsync(await Cluster.AddUserAsync("f" + Guid.NewGuid().ToString("N")[..10], "developer", "db_users=alice"), "pg1", "alice", "app");

@@ -167,6 +167,12 @@ internal sealed class ServerAuditPipeline : IAuditSink, IAsyncDisposable
                 {
                     // A spool still being renamed or removed: next tick.
                 }
+                catch (InvalidOperationException ex)
+                {
+                    // An admin spool that cannot be opened (open to other users: the message says what to run) or a
+                    // store that cannot take it now: logged and counted, tried again next tick; the sweep goes on.
+                    _shipper.ReportDrainFailure(ex, 1);
+                }
             }
             while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false));
         }
