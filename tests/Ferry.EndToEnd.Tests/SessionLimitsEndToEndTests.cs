@@ -109,8 +109,10 @@ public sealed class SessionLimitsEndToEndTests(ClusterFixture fixture) : IClassF
         }
         Assert.True(opened);
 
-        var denied = await UserEventsAsync(user.User, "db.session.denied", 1);
-        Assert.Contains(denied, e => e.GetProperty("error").GetString()!.Contains("max_sessions", StringComparison.Ordinal));
+        // A refused session is a db.session.start with code TDB00W, success false and the error.
+        var starts = await UserEventsAsync(user.User, "db.session.start", 4);
+        Assert.Contains(starts, e => e.GetProperty("code").GetString() == "TDB00W" && !e.GetProperty("success").GetBoolean()
+            && e.GetProperty("error").GetString()!.Contains("max_sessions", StringComparison.Ordinal));
     }
 
     [Fact]
