@@ -34,6 +34,9 @@ public sealed class AgentContext
 
     public LiveSessions Sessions { get; } = new();
 
+    /// <summary>Sessions per user and database, held against the roles' <c>max_sessions</c>.</summary>
+    public SessionLimiter SessionLimits { get; } = new();
+
     public DatabaseHealth Health { get; } = new();
 
     /// <summary>Connection-id map and server versions of the MySQL databases.</summary>

@@ -11,6 +11,7 @@ internal static class AgentRefusals
     public const string Certificate = "certificate";
     public const string UnknownDatabase = "unknown_database";
     public const string AccessDenied = "access_denied";
+    public const string SessionLimit = "session_limit";
     public const string AuthorityUnavailable = "authority_unavailable";
     public const string DatabaseUnreachable = "database_unreachable";
     public const string DatabaseRefused = "database_refused";

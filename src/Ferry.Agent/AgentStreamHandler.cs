@@ -66,7 +66,7 @@ public sealed class AgentStreamHandler(AgentContext ctx)
             await PgWire.WriteFatalAsync(stream, "3D000", $"ferry: this agent does not serve a PostgreSQL database named \"{header.Service}\"");
             return;
         }
-        var session = new PostgresAgentSession(ctx, db, verification.Identity, header.ClientAddress) { UserCertificate = header.ClientCertificate };
+        using var session = new PostgresAgentSession(ctx, db, verification.Identity, header.ClientAddress) { UserCertificate = header.ClientCertificate };
         await session.RunAsync(stream, ct);
     }
 
@@ -94,7 +94,8 @@ public sealed class AgentStreamHandler(AgentContext ctx)
             await stream.WriteAsync(MySqlSessionErrors.Packet(prelude.NextSequenceId, 1049, "42000", $"this agent does not serve a MySQL database named \"{header.Service}\""), ct);
             return;
         }
-        await new MySqlAgentSession(ctx, db, verification.Identity, header.ClientAddress) { UserCertificate = header.ClientCertificate }.RunAsync(stream, prelude, ct);
+        using var session = new MySqlAgentSession(ctx, db, verification.Identity, header.ClientAddress) { UserCertificate = header.ClientCertificate };
+        await session.RunAsync(stream, prelude, ct);
     }
 
     /// <summary>A session refused before it has a user: the forwarded certificate did not verify.</summary>

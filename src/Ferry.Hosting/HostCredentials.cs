@@ -69,7 +69,7 @@ public sealed class HostCredentials
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(log);
-        Directory.CreateDirectory(options.Directory);
+        Ferry.Text.OwnerOnlyFiles.CreateDirectory(options.Directory);
         if (TryLoad(options) is { } stored)
         {
             log($"using the stored host certificate of {options.HostId} (valid until {stored.NotAfter:u})");

@@ -24,7 +24,11 @@ public sealed class RbacEvaluator
             : roles.Min(r => r.Options.EffectiveMaxSessionTtl);
         RequireSessionMfa = roles.Any(r => r.Options.RequireSessionMfa);
         AuditSearch = roles.Any(r => r.Options.AuditSearch);
+        MaxSessions = roles.Select(r => r.Options.MaxSessions).Where(m => m is not null).Min();
     }
+
+    /// <summary>The smallest <c>max_sessions</c> of the roles (sessions per database at once); null when no role sets one.</summary>
+    public int? MaxSessions { get; }
 
     /// <summary>Names of the roles, in the order given.</summary>
     public IReadOnlyList<string> RoleNames { get; }

@@ -4,8 +4,15 @@ namespace Ferry.Rbac;
 /// <param name="MaxSessionTtl">Longest certificate lifetime the role allows; null means <see cref="DefaultMaxSessionTtl"/>.</param>
 /// <param name="RequireSessionMfa">Whether sessions need a certificate whose MFA flag is set.</param>
 /// <param name="AuditSearch">Whether holders of the role may search the audit log.</param>
-public sealed record RoleOptions(TimeSpan? MaxSessionTtl, bool RequireSessionMfa, bool AuditSearch)
+/// <param name="MaxSessions">
+/// Most database sessions a user may hold at once on one database (<c>max_sessions</c>); null sets no limit.
+/// With several roles the smallest limit wins.
+/// </param>
+public sealed record RoleOptions(TimeSpan? MaxSessionTtl, bool RequireSessionMfa, bool AuditSearch, int? MaxSessions = null)
 {
+    /// <summary>Largest <c>max_sessions</c> a role may set.</summary>
+    public const int MaxSessionsLimit = 100_000;
+
     /// <summary>Cap applied when a role does not set <c>max_session_ttl</c>.</summary>
     public static readonly TimeSpan DefaultMaxSessionTtl = TimeSpan.FromHours(12);
 

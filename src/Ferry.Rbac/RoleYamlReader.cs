@@ -102,6 +102,7 @@ internal sealed class RoleYamlReader(string source, List<RoleValidationError> er
         }
 
         TimeSpan? ttl = null;
+        int? maxSessions = null;
         bool mfa = false, audit = false, replication = false;
         foreach (var (keyNode, value) in map.Children)
         {
@@ -135,13 +136,16 @@ internal sealed class RoleYamlReader(string source, List<RoleValidationError> er
                 case "mysql_replication":
                     replication = ReadBool(value, path);
                     break;
+                case "max_sessions":
+                    maxSessions = ReadMaxSessions(value, path);
+                    break;
                 default:
-                    Error(keyNode, path, "unknown option (expected max_session_ttl, require_session_mfa, audit_search, mysql_replication)");
+                    Error(keyNode, path, "unknown option (expected max_session_ttl, max_sessions, require_session_mfa, audit_search, mysql_replication)");
                     break;
             }
         }
 
-        return new RoleOptions(ttl, mfa, audit) { MySqlReplication = replication };
+        return new RoleOptions(ttl, mfa, audit, maxSessions) { MySqlReplication = replication };
     }
 
     private RoleConditions ReadConditions(YamlNode node, string path)
@@ -309,6 +313,19 @@ internal sealed class RoleYamlReader(string source, List<RoleValidationError> er
         }
 
         Error(node, path, "expected a string" + (node is YamlMappingNode ? QuoteHint : ""));
+        return null;
+    }
+
+    private int? ReadMaxSessions(YamlNode node, string path)
+    {
+        if (node is YamlScalarNode { Value: { Length: > 0 and <= 6 } text } && text.All(char.IsAsciiDigit)
+            && int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
+            && n is >= 1 and <= RoleOptions.MaxSessionsLimit)
+        {
+            return n;
+        }
+
+        Error(node, path, $"expected a whole number of sessions from 1 to {RoleOptions.MaxSessionsLimit} (leave it out for no limit)");
         return null;
     }
 

@@ -23,6 +23,11 @@ internal static class RoleYamlWriter
             sb.Append("  max_session_ttl: ").Append(Duration.Format(ttl)).Append('\n');
         }
 
+        if (role.Options.MaxSessions is { } maxSessions)
+        {
+            sb.Append("  max_sessions: ").Append(maxSessions.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+
         sb.Append("  require_session_mfa: ").Append(role.Options.RequireSessionMfa ? "true" : "false").Append('\n');
         sb.Append("  audit_search: ").Append(role.Options.AuditSearch ? "true" : "false").Append('\n');
         if (role.Options.MySqlReplication)

@@ -125,8 +125,10 @@ internal sealed partial class MySqlAgentSession(AgentContext ctx, AgentDatabase 
 
     private async Task DenyAsync(byte sequenceId, string reason)
     {
-        Audit.Refused(AgentRefusals.AccessDenied, reason);
-        await _client.WriteAsync(MySqlSessionErrors.Packet(sequenceId, MySqlSessionErrors.AccessDenied, "28000", reason));
+        Audit.Refused(DeniedForSessionLimit ? AgentRefusals.SessionLimit : AgentRefusals.AccessDenied, reason);
+        await _client.WriteAsync(DeniedForSessionLimit
+            ? MySqlSessionErrors.Packet(sequenceId, MySqlSessionErrors.TooManyUserConnections, "42000", reason)
+            : MySqlSessionErrors.Packet(sequenceId, MySqlSessionErrors.AccessDenied, "28000", reason));
         await _client.FlushAsync();
     }
 

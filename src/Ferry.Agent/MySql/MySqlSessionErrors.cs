@@ -11,6 +11,9 @@ internal static class MySqlSessionErrors
     /// <summary>ER_ACCESS_DENIED_ERROR.</summary>
     public const ushort AccessDenied = 1045;
 
+    /// <summary>ER_TOO_MANY_USER_CONNECTIONS: the user holds the most sessions the roles' <c>max_sessions</c> allows.</summary>
+    public const ushort TooManyUserConnections = 1203;
+
     /// <summary>ER_DBACCESS_DENIED_ERROR.</summary>
     public const ushort DbAccessDenied = 1044;
 

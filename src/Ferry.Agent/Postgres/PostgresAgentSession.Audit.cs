@@ -44,6 +44,10 @@ internal sealed partial class PostgresAgentSession
                 break;
             case FrontendMessageCode.FunctionCall:
                 var call = FunctionCall.Read(frame);
+                if (TryAddToFunctionCalls(call))
+                {
+                    return;
+                }
                 e = Audit.NewEvent(AuditEventKinds.DbSessionFunctionCall);
                 e.Details = new Dictionary<string, string> { ["function_oid"] = call.FunctionOid.ToString(System.Globalization.CultureInfo.InvariantCulture) };
                 var args = new List<string?>(call.ArgumentCount);
@@ -52,7 +56,8 @@ internal sealed partial class PostgresAgentSession
                     args.Add(Render(a));
                 }
                 e.Parameters = args;
-                break;
+                StartFunctionCalls(call, e);
+                return;
             default:
                 return;
         }

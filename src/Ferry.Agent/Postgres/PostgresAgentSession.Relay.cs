@@ -21,6 +21,8 @@ internal sealed partial class PostgresAgentSession
     private int _readies;
     private byte _status = (byte)TransactionStatus.Idle;
     private bool _reusable;
+    // The client said Terminate: the server closes the connection on it, and may be seen closing first.
+    private volatile bool _clientTerminated;
 
     protected override RelayPair StartRelays(CancellationToken stop)
     {
@@ -28,7 +30,7 @@ internal sealed partial class PostgresAgentSession
         {
             Inspect = _pooling
                 ? static code => code is (byte)FrontendMessageCode.Query or (byte)FrontendMessageCode.Parse or (byte)FrontendMessageCode.Bind or (byte)FrontendMessageCode.Execute or (byte)FrontendMessageCode.FunctionCall or (byte)FrontendMessageCode.Sync
-                : static code => code is (byte)FrontendMessageCode.Query or (byte)FrontendMessageCode.Parse or (byte)FrontendMessageCode.Bind or (byte)FrontendMessageCode.Execute or (byte)FrontendMessageCode.FunctionCall,
+                : static code => code is (byte)FrontendMessageCode.Query or (byte)FrontendMessageCode.Parse or (byte)FrontendMessageCode.Bind or (byte)FrontendMessageCode.Execute or (byte)FrontendMessageCode.FunctionCall or (byte)FrontendMessageCode.Terminate,
             OnMessage = _pooling
                 ? frame =>
                 {
@@ -36,9 +38,21 @@ internal sealed partial class PostgresAgentSession
                     {
                         _cycles++;
                     }
+                    if (frame.Code != (byte)FrontendMessageCode.FunctionCall)
+                    {
+                        FlushFunctionCalls();
+                    }
                     AuditMessage(frame);
                 }
-                : AuditMessage,
+                : frame =>
+                {
+                    _clientTerminated |= frame.Code == (byte)FrontendMessageCode.Terminate;
+                    if (frame.Code != (byte)FrontendMessageCode.FunctionCall)
+                    {
+                        FlushFunctionCalls();
+                    }
+                    AuditMessage(frame);
+                },
             StopBefore = _pooling ? (byte)FrontendMessageCode.Terminate : null,
         };
         _toClient = new PostgresRelay(_backend.Reader, _client, Ctx.MaxInspectedMessage)
@@ -88,6 +102,7 @@ internal sealed partial class PostgresAgentSession
         {
             await PgWire.WriteFatalAsync(_client, "08P01", $"ferry: {_toDb!.Error}");
         }
-        return reason;
+        // After Terminate the server closes its side: whichever side's end is seen first, the client ended it.
+        return _clientTerminated && reason == SessionEndReason.DatabaseClosed ? SessionEndReason.ClientClosed : reason;
     }
 }

@@ -122,8 +122,8 @@ internal sealed partial class PostgresAgentSession(AgentContext ctx, AgentDataba
 
     private async Task Deny(Stream client, string reason)
     {
-        Audit.Refused(AgentRefusals.AccessDenied, reason);
-        await PgWire.WriteFatalAsync(client, "28000", reason);
+        Audit.Refused(DeniedForSessionLimit ? AgentRefusals.SessionLimit : AgentRefusals.AccessDenied, reason);
+        await PgWire.WriteFatalAsync(client, DeniedForSessionLimit ? "53300" : "28000", reason);
     }
 
     /// <summary>

@@ -38,6 +38,11 @@ internal abstract partial class AgentSession
     /// <summary>A direction ended on its own and the database connection will be closed: the reason to record.</summary>
     protected virtual Task<SessionEndReason> OnRelayEndedAsync(bool clientSide, RelayEnd end, SessionEndReason reason) => Task.FromResult(reason);
 
+    /// <summary>Both directions have stopped and the end event is next: emit what the session still holds back.</summary>
+    protected virtual void BeforeEnded()
+    {
+    }
+
     /// <summary>
     /// The relay phase: registers the session as live, audits its start, relays until either side ends
     /// (or the agent ends it), then audits the end with its reason, bytes and duration.
@@ -73,6 +78,7 @@ internal abstract partial class AgentSession
             }
         }
         Ctx.Sessions.Remove(Audit.SessionId);
+        BeforeEnded();
         var (toDatabase, toClient) = RelayedBytes;
         Audit.Ended(reason, EndError, toDatabase, toClient, Stopwatch.GetElapsedTime(started));
     }

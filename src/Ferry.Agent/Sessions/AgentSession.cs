@@ -11,9 +11,16 @@ namespace Ferry.Agent;
 /// expires, and runs the two relay directions until one ends (<see cref="RelayAsync"/>). A protocol's
 /// session supplies the handshake, the two relays, and how to tell the client why it was closed.
 /// </summary>
-internal abstract partial class AgentSession(AgentContext ctx, AgentDatabase db, UserIdentity identity, string clientAddress)
+internal abstract partial class AgentSession(AgentContext ctx, AgentDatabase db, UserIdentity identity, string clientAddress) : IDisposable
 {
     private RbacEvaluator? _rbac;
+    private IDisposable? _sessionSlot;
+
+    /// <summary>
+    /// True when <see cref="CheckAccessAsync"/> refused because the user holds the most sessions on this database
+    /// that a role's <c>max_sessions</c> allows: the protocol answers "too many connections", not "access denied".
+    /// </summary>
+    protected bool DeniedForSessionLimit { get; private set; }
 
     protected AgentContext Ctx { get; } = ctx;
 
@@ -49,8 +56,28 @@ internal abstract partial class AgentSession(AgentContext ctx, AgentDatabase db,
         }
         var roles = await Ctx.Authority.GetRolesAsync(Identity.Roles, ct);
         _rbac = new RbacEvaluator(roles, Identity.Traits);
-        return CheckDbName(Audit.DbName);
+        return CheckDbName(Audit.DbName) ?? TakeSessionSlot();
     }
+
+    /// <summary>Counts the session against the user's sessions on this database; why not when the roles' <c>max_sessions</c> is reached.</summary>
+    private string? TakeSessionSlot()
+    {
+        if (_sessionSlot is not null)
+        {
+            return null;
+        }
+        var limit = _rbac!.MaxSessions;
+        _sessionSlot = Ctx.SessionLimits.TryAcquire(Identity.User, Db.Name, limit, out var held);
+        if (_sessionSlot is not null)
+        {
+            return null;
+        }
+        DeniedForSessionLimit = true;
+        return $"too many sessions: user \"{Identity.User}\" already has {held} on database \"{Db.Name}\", the most the roles allow (max_sessions {limit}): close one and retry";
+    }
+
+    /// <summary>Gives the session's slot back (the session ended, or never started).</summary>
+    public void Dispose() => _sessionSlot?.Dispose();
 
     /// <summary>After <see cref="CheckAccessAsync"/>: null when the db user may open <paramref name="name"/> (or no name) on this database; else why not.</summary>
     protected string? CheckDbName(string name)

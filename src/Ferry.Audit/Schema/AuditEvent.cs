@@ -77,4 +77,16 @@ public sealed class AuditEvent
 
     /// <summary>Free key/value details (auth events: method, mfa, target user, role name, ...).</summary>
     public IReadOnlyDictionary<string, string>? Details { get; set; }
+
+    // ---- delivery ----
+
+    /// <summary>
+    /// The spool that wrote the event: a random id drawn each time a spool is opened. With <see cref="Seq"/> it is
+    /// how the store drops re-sent events while remembering one number per source, not one id per event.
+    /// Set by <see cref="AuditSpool"/>; null on events that never went through a spool (the store's own).
+    /// </summary>
+    public string? Source { get; set; }
+
+    /// <summary>Position of the event in its <see cref="Source"/>: 1, 2, 3, … in the order the spool wrote (and ships) them.</summary>
+    public long? Seq { get; set; }
 }

@@ -18,6 +18,8 @@ public sealed class AuditShipper
     private long _failures;
     // Stopwatch timestamp of the moment the shipper first saw events it had not shipped yet; 0 when caught up.
     private long _behindSince;
+    // Stopwatch timestamp of the last upload (0 before the first): trickling events linger after it.
+    private long _lastUpload;
 
     public AuditShipper(AuditSpool spool, IAuditUploader uploader, AuditShipperOptions? options = null)
     {
@@ -38,71 +40,128 @@ public sealed class AuditShipper
     /// <summary>The last upload error, or null.</summary>
     public Exception? LastError { get; private set; }
 
-    /// <summary>Ships until <paramref name="ct"/> is cancelled. Returns normally on cancellation.</summary>
+    /// <summary>
+    /// Ships until <paramref name="ct"/> is cancelled; returns normally on cancellation or when the spool is closed.
+    /// Nothing else ends it: a failed upload is retried (see <see cref="UploadWithRetryAsync"/>), and a failed read
+    /// or ack of the spool itself (fd exhaustion, a full or read-only disk) is logged, counted in
+    /// <c>ferry_background_task_failures_total{task="audit_shipping"}</c> and retried with the same capped, jittered
+    /// backoff from the last persisted ack, so what was shipped but not acked is sent again (the store drops it).
+    /// </summary>
     public async Task RunAsync(CancellationToken ct)
     {
-        SpoolPosition pos = _spool.AckedPosition;
-        long lastUpload = 0;
         using var lag = FerryMetrics.TrackShippingLag(() => Lag.TotalSeconds);
+        SpoolPosition? pos = null;
+        TimeSpan backoff = _options.InitialBackoff;
+        var failures = 0;
         while (!ct.IsCancellationRequested)
         {
-            SpoolBatch batch = _spool.Read(pos, _options.MaxBatch);
-            NoteBacklog(batch.Count);
-            TimeSpan sinceUpload = System.Diagnostics.Stopwatch.GetElapsedTime(lastUpload);
-            if (batch.Count > 0 && batch.Count < _options.MaxBatch && lastUpload != 0 && sinceUpload < _options.Linger)
+            try
             {
-                // Events are trickling in: let them gather into one upload.
-                try
-                {
-                    await Task.Delay(_options.Linger - sinceUpload, ct).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
+                pos ??= _spool.AckedPosition;
+                pos = await StepAsync(pos.Value, ct).ConfigureAwait(false);
+                if (pos is null)
                 {
                     return;
                 }
 
-                batch = _spool.Read(pos, _options.MaxBatch);
+                if (failures > 0)
+                {
+                    AuditShipLog.SpoolRecovered(_options.Log, failures, Lag.TotalSeconds);
+                    failures = 0;
+                    backoff = _options.InitialBackoff;
+                }
             }
-
-            if (batch.Count == 0)
-            {
-                if (batch.Next > pos)
-                {
-                    // Skipped over an empty or corrupt segment end: remember that.
-                    _spool.Ack(batch.Next);
-                    pos = batch.Next;
-                    continue;
-                }
-
-                try
-                {
-                    await _spool.WaitForDataAsync(pos, ct).WaitAsync(_options.PollInterval, ct).ConfigureAwait(false);
-                }
-                catch (TimeoutException)
-                {
-                    // No wake-up within the poll interval: read the spool again anyway (a wake-up can be missed
-                    // when an append lands between the read above and the wait).
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-
-                continue;
-            }
-
-            if (!await UploadWithRetryAsync(batch.Batch, ct).ConfigureAwait(false))
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 return;
             }
+            catch (ObjectDisposedException)
+            {
+                return; // the spool was closed: the host is stopping
+            }
+#pragma warning disable CA1031 // any spool failure (I/O, permissions, a bug) must not end shipping for good: log, count, retry
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                LastError = ex;
+                Interlocked.Increment(ref _failures);
+                failures++;
+                FerryMetrics.BackgroundFailure("audit_shipping");
+                TimeSpan jittered = Jitter(backoff);
+                AuditShipLog.SpoolFailed(_options.Log, failures, jittered, Lag.TotalSeconds, ex.GetType().Name, ex.Message);
+                pos = null; // start again from the persisted ack cursor
+                try
+                {
+                    await Task.Delay(jittered, ct).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
 
-            lastUpload = System.Diagnostics.Stopwatch.GetTimestamp();
-            _spool.Ack(batch.Next);
-            pos = batch.Next;
-            Interlocked.Add(ref _delivered, batch.Count);
-            FerryMetrics.AuditShipped(batch.Count);
-            NoteBacklog(0);
+                backoff = NextBackoff(backoff);
+            }
         }
+    }
+
+    /// <summary>One round: waits for events or ships one batch. Returns the next position, or null when cancelled.</summary>
+    private async Task<SpoolPosition?> StepAsync(SpoolPosition pos, CancellationToken ct)
+    {
+        SpoolBatch batch = _spool.Read(pos, _options.MaxBatch);
+        NoteBacklog(batch.Count);
+        TimeSpan sinceUpload = System.Diagnostics.Stopwatch.GetElapsedTime(_lastUpload);
+        if (batch.Count > 0 && batch.Count < _options.MaxBatch && _lastUpload != 0 && sinceUpload < _options.Linger)
+        {
+            // Events are trickling in: let them gather into one upload.
+            try
+            {
+                await Task.Delay(_options.Linger - sinceUpload, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return null;
+            }
+
+            batch = _spool.Read(pos, _options.MaxBatch);
+        }
+
+        if (batch.Count == 0)
+        {
+            if (batch.Next > pos)
+            {
+                // Skipped over an empty or corrupt segment end: remember that.
+                _spool.Ack(batch.Next);
+                return batch.Next;
+            }
+
+            try
+            {
+                await _spool.WaitForDataAsync(pos, ct).WaitAsync(_options.PollInterval, ct).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // No wake-up within the poll interval: read the spool again anyway (a wake-up can be missed
+                // when an append lands between the read above and the wait).
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return null;
+            }
+
+            return pos;
+        }
+
+        if (!await UploadWithRetryAsync(batch.Batch, ct).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        _lastUpload = System.Diagnostics.Stopwatch.GetTimestamp();
+        _spool.Ack(batch.Next);
+        Interlocked.Add(ref _delivered, batch.Count);
+        FerryMetrics.AuditShipped(batch.Count);
+        NoteBacklog(0);
+        return batch.Next;
     }
 
     /// <summary>Ships everything durable in the spool right now, then returns the number of events sent.</summary>
@@ -161,7 +220,7 @@ public sealed class AuditShipper
                 FerryMetrics.BackgroundFailure("audit_shipping");
             }
 
-            TimeSpan jittered = backoff * (0.5 + (Random.Shared.NextDouble() / 2));
+            TimeSpan jittered = Jitter(backoff);
             AuditShipLog.UploadFailed(_options.Log, events.Count, attempts, jittered, _spool.PendingBytes, Lag.TotalSeconds, LastError.Message);
             try
             {
@@ -172,9 +231,36 @@ public sealed class AuditShipper
                 return false;
             }
 
-            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.MaxBackoff.Ticks));
+            backoff = NextBackoff(backoff);
         }
     }
+
+    /// <summary>
+    /// For a caller that drives <see cref="DrainAsync"/> in its own loop (the auth server): records that a drain
+    /// failed (logged, counted like a failure of <see cref="RunAsync"/>) and returns how long to wait before the
+    /// next attempt, a capped jittered backoff that doubles with <paramref name="attempt"/>.
+    /// </summary>
+    public TimeSpan ReportDrainFailure(Exception error, int attempt)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        LastError = error;
+        Interlocked.Increment(ref _failures);
+        FerryMetrics.BackgroundFailure("audit_shipping");
+        TimeSpan backoff = _options.InitialBackoff;
+        for (var i = 1; i < attempt && backoff < _options.MaxBackoff; i++)
+        {
+            backoff = NextBackoff(backoff);
+        }
+
+        TimeSpan jittered = Jitter(backoff);
+        AuditShipLog.SpoolFailed(_options.Log, attempt, jittered, Lag.TotalSeconds, error.GetType().Name, error.Message);
+        return jittered;
+    }
+
+    /// <summary>Between half and all of <paramref name="backoff"/>: shippers of many hosts do not retry in step.</summary>
+    private static TimeSpan Jitter(TimeSpan backoff) => backoff * (0.5 + (Random.Shared.NextDouble() / 2));
+
+    private TimeSpan NextBackoff(TimeSpan backoff) => TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.MaxBackoff.Ticks));
 
     /// <summary>Starts the lag clock when unshipped events first show up, and stops it when a read finds none.</summary>
     private void NoteBacklog(int unshipped)

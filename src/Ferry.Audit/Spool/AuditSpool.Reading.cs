@@ -60,7 +60,7 @@ public sealed partial class AuditSpool
 
             string path = Path.Combine(_directory, CursorFile);
             string tmp = path + ".tmp";
-            using (var f = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
+            using (var f = Ferry.Text.OwnerOnlyFiles.Open(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
             {
                 f.Write(JsonSerializer.SerializeToUtf8Bytes(new SpoolCursor { Segment = upTo.Segment, Offset = upTo.Offset }, InternalJsonContext.Default.SpoolCursor));
                 if (_options.Fsync)

@@ -86,7 +86,7 @@ public sealed partial class AuditSpool
     private void StartSegmentUnsynchronized(long segment)
     {
         _active?.Dispose();
-        var stream = new FileStream(SegmentPath(segment), FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0);
+        var stream = Ferry.Text.OwnerOnlyFiles.Open(SegmentPath(segment), FileMode.Create, FileAccess.Write, FileShare.Read);
         stream.Write(Magic);
         if (_options.Fsync)
         {

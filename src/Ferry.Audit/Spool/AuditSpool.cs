@@ -28,6 +28,9 @@ public sealed partial class AuditSpool : IDisposable
     private SpoolPosition _acked;
     private TaskCompletionSource _dataSignal = NewSignal();
     private long _corruptSkipped;
+    // Delivery identity of what this opening writes: a fresh random source, and the last sequence number given.
+    private readonly string _source = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+    private long _seq;
     private bool _disposed;
 
     private AuditSpool(string directory, AuditSpoolOptions options)
@@ -56,13 +59,17 @@ public sealed partial class AuditSpool : IDisposable
         }
     }
 
+    /// <summary>The <see cref="AuditEvent.Source"/> this opening of the spool stamps on what it writes.</summary>
+    public string Source => _source;
+
     /// <summary>The spool directory.</summary>
     public string Directory => _directory;
 
     /// <summary>Opens (or creates) the spool in <paramref name="directory"/>, recovering from a crash.</summary>
     public static AuditSpool Open(string directory, AuditSpoolOptions? options = null)
     {
-        System.IO.Directory.CreateDirectory(directory);
+        Ferry.Text.OwnerOnlyFiles.CreateDirectory(directory);
+        Ferry.Text.OwnerOnlyFiles.CheckTree(directory, "audit spool");
         var spool = new AuditSpool(directory, options ?? new AuditSpoolOptions());
         spool.Recover();
         spool._depthMetric = Ferry.Diagnostics.FerryMetrics.TrackSpoolDepth(() => spool.PendingBytes);
@@ -94,6 +101,10 @@ public sealed partial class AuditSpool : IDisposable
             _buffer.ResetWrittenCount();
             foreach (AuditEvent e in events)
             {
+                // Numbered in file order under the lock: the shipper sends them in this order, so the store needs
+                // only the highest number per source to know which ones it already has.
+                e.Source = _source;
+                e.Seq = ++_seq;
                 int payload = RecordFraming.WriteEvent(_buffer, _json, e, 0, out int start);
                 RecordFraming.WriteHeader(_buffer.GetSpanAt(start), payload);
             }

@@ -40,12 +40,23 @@ public sealed partial class AuditStore
         DateTimeOffset dedupeFrom = now - _options.DedupeWindow;
         foreach (SegmentIndex idx in _sealed.Values)
         {
-            if (idx.SealedAt >= dedupeFrom)
+            if (idx.SealedAt < dedupeFrom)
             {
-                var ids = new List<UInt128>(idx.Count);
-                ForEachEvent(StoreFiles.ReadSegment(_dir, idx.Segment, isSealed: true), e => ids.Add(AuditEventId.DedupeKey(e.Id)));
-                _ids.UnionWith(ids);
-                _sealedIds.Enqueue((idx.Segment, idx.SealedAt, ids));
+                continue;
+            }
+
+            if (idx.Sources is { } sources)
+            {
+                // The index has the highest sequence per source: no need to read the segment.
+                foreach (var (source, seq) in sources)
+                {
+                    _dedupe.Note(source, seq, idx.SealedAt);
+                }
+            }
+            else
+            {
+                // Sealed by a release that indexed no sources: read the events once.
+                ForEachEvent(StoreFiles.ReadSegment(_dir, idx.Segment, isSealed: true), e => _dedupe.Note(e, idx.SealedAt));
             }
         }
 
@@ -70,7 +81,6 @@ public sealed partial class AuditStore
         string path = StoreFiles.Log(_dir, n);
         byte[] data = File.ReadAllBytes(path);
         _builder = new SegmentIndexBuilder(n, (byte[])_prev.Clone());
-        _activeIds = [];
         long validEnd;
         if (data.Length < StoreFiles.Magic.Length || !data.AsSpan(0, StoreFiles.Magic.Length).SequenceEqual(StoreFiles.Magic))
         {
@@ -81,9 +91,7 @@ public sealed partial class AuditStore
             validEnd = ForEachRecord(data, (hash, json) =>
             {
                 AuditEvent e = JsonSerializer.Deserialize(json, AuditJsonContext.Default.AuditEvent)!;
-                UInt128 key = AuditEventId.DedupeKey(e.Id);
-                _ids.Add(key);
-                _activeIds.Add(key);
+                _dedupe.Note(e, now);
                 _builder.Add(e);
                 hash.CopyTo(_prev);
             });
@@ -112,14 +120,13 @@ public sealed partial class AuditStore
 
     private void StartActiveUnsynchronized(long n, DateTimeOffset now)
     {
-        var stream = new FileStream(StoreFiles.Log(_dir, n), FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0);
+        var stream = Ferry.Text.OwnerOnlyFiles.Open(StoreFiles.Log(_dir, n), FileMode.Create, FileAccess.Write, FileShare.Read);
         stream.Write(StoreFiles.Magic);
         stream.Flush(flushToDisk: _options.Fsync);
         _active = stream;
         _activeLength = StoreFiles.Magic.Length;
         _activeOpenedAt = now;
         _builder = new SegmentIndexBuilder(n, (byte[])_prev.Clone());
-        _activeIds = [];
     }
 
     private void SetPrevFromSealed()

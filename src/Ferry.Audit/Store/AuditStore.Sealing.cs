@@ -32,8 +32,7 @@ public sealed partial class AuditStore
         File.Delete(StoreFiles.Log(_dir, n));
 
         _sealed[n] = idx;
-        _sealedIds.Enqueue((n, now, _activeIds));
-        EvictDedupeIds(now - _options.DedupeWindow);
+        _dedupe.ForgetBefore(now - _options.DedupeWindow);
         StartActiveUnsynchronized(n + 1, now);
     }
 
@@ -82,7 +81,7 @@ public sealed partial class AuditStore
             _sealed.Remove(idx.Segment);
         }
 
-        EvictDedupeIds(now - _options.DedupeWindow);
+        _dedupe.ForgetBefore(now - _options.DedupeWindow);
 
         AuditEvent removed = AuditEventKinds.AuditRetention.NewEvent(now);
         removed.Details = new Dictionary<string, string>
@@ -92,18 +91,7 @@ public sealed partial class AuditStore
             ["anchor_segment"] = _checkpoint.AnchorSegment.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["anchor_hash"] = last.LastHash,
         };
-        AppendUnsynchronized([removed]);
+        AppendUnsynchronized([removed], now);
         return dropped.Count;
-    }
-
-    private void EvictDedupeIds(DateTimeOffset before)
-    {
-        while (_sealedIds.Count > 0 && (_sealedIds.Peek().SealedAt < before || !_sealed.ContainsKey(_sealedIds.Peek().Segment)))
-        {
-            foreach (UInt128 id in _sealedIds.Dequeue().Ids)
-            {
-                _ids.Remove(id);
-            }
-        }
     }
 }

@@ -9,8 +9,11 @@ namespace Ferry.Audit;
 /// uncompressed (<c>seg-N.log</c>, framed records) and sealed ones zstd-compressed
 /// (<c>seg-N.zst</c>) with a sidecar index (<c>seg-N.idx</c>). Every record stores
 /// SHA-256(previous record's hash || canonical event JSON); the chain runs across segments and,
-/// after retention, starts from the anchor hash kept in <c>checkpoint.json</c>. Events whose id
-/// was already stored are dropped (at-least-once delivery sends duplicates). Thread-safe.
+/// after retention, starts from the anchor hash kept in <c>checkpoint.json</c>. Events already stored are
+/// dropped (at-least-once delivery sends duplicates) by <see cref="DeliveryDedupe"/>, whose memory is bounded by
+/// configuration, not by the number of events. A failed write is not the end: the next append reopens the
+/// store from its files (cutting the partial write) and carries on. Files 0600, directory 0700, checked on open.
+/// Thread-safe.
 /// </summary>
 public sealed partial class AuditStore : IDisposable
 {
@@ -18,8 +21,7 @@ public sealed partial class AuditStore : IDisposable
     private readonly AuditStoreOptions _options;
     private readonly Lock _lock = new();
     private readonly SortedDictionary<long, SegmentIndex> _sealed = [];
-    private readonly HashSet<UInt128> _ids = [];
-    private readonly Queue<(long Segment, DateTimeOffset SealedAt, List<UInt128> Ids)> _sealedIds = new();
+    private readonly DeliveryDedupe _dedupe;
     private readonly ArrayBufferWriter<byte> _buffer = new(256 * 1024);
     private readonly Utf8JsonWriter _json;
     private readonly IncrementalHash _sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -27,7 +29,6 @@ public sealed partial class AuditStore : IDisposable
     private StoreCheckpoint _checkpoint = new();
     private FileStream _active = null!;
     private SegmentIndexBuilder _builder = null!;
-    private List<UInt128> _activeIds = [];
     private long _activeLength;
     private DateTimeOffset _activeOpenedAt;
     private bool _faulted;
@@ -37,6 +38,7 @@ public sealed partial class AuditStore : IDisposable
     {
         _dir = dir;
         _options = options;
+        _dedupe = new DeliveryDedupe(options.MaxDedupeSources, options.MaxDedupeIds);
         _json = new Utf8JsonWriter(_buffer, new JsonWriterOptions { SkipValidation = true });
     }
 
@@ -45,6 +47,18 @@ public sealed partial class AuditStore : IDisposable
 
     /// <summary>Bytes of a torn tail cut from the active segment when the store was opened.</summary>
     public long RecoveredTornBytes { get; private set; }
+
+    /// <summary>Sources and source-less ids the duplicate check remembers now (bounded by the options).</summary>
+    public (int Sources, int Ids) DedupeSize
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return (_dedupe.SourceCount, _dedupe.RecentIdCount);
+            }
+        }
+    }
 
     /// <summary>Events dropped as duplicates since open.</summary>
     public long DuplicatesDropped { get; private set; }
@@ -82,7 +96,8 @@ public sealed partial class AuditStore : IDisposable
     /// <summary>Opens (or creates) a store, recovering from a crash (torn tail, interrupted seal or retention).</summary>
     public static AuditStore Open(string directory, AuditStoreOptions? options = null)
     {
-        System.IO.Directory.CreateDirectory(directory);
+        Ferry.Text.OwnerOnlyFiles.CreateDirectory(directory);
+        Ferry.Text.OwnerOnlyFiles.CheckTree(directory, "audit store");
         var store = new AuditStore(directory, options ?? new AuditStoreOptions());
         store.Recover();
         return store;
@@ -109,11 +124,11 @@ public sealed partial class AuditStore : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_faulted)
             {
-                throw new InvalidOperationException("an earlier write to the audit store failed: reopen the store to recover");
+                ReopenAfterFaultUnsynchronized();
             }
 
-            int stored = AppendUnsynchronized(events);
             DateTimeOffset now = _options.Time.GetUtcNow();
+            int stored = AppendUnsynchronized(events, now);
             if (_activeLength >= _options.MaxSegmentBytes || (now - _activeOpenedAt >= _options.MaxSegmentAge && _builder.Count > 0))
             {
                 SealUnsynchronized(now);
@@ -175,7 +190,23 @@ public sealed partial class AuditStore : IDisposable
         }
     }
 
-    private int AppendUnsynchronized(IReadOnlyList<AuditEvent> events)
+    /// <summary>
+    /// An earlier write failed (disk full, an I/O error): what is in memory may be ahead of the files, so it is
+    /// thrown away and read again from disk, as after a crash (the torn tail of the failed write is cut).
+    /// Throws, leaving the store faulted, when the files cannot be read either; the next append tries again.
+    /// </summary>
+    private void ReopenAfterFaultUnsynchronized()
+    {
+        _active.Dispose();
+        _sealed.Clear();
+        _dedupe.Clear();
+        long tornBefore = RecoveredTornBytes;
+        Recover();
+        _faulted = false;
+        AuditShipLog.StoreReopened(Ferry.Diagnostics.FerryLogging.Factory.CreateLogger("Ferry.Audit"), _dir, RecoveredTornBytes - tornBefore);
+    }
+
+    private int AppendUnsynchronized(IReadOnlyList<AuditEvent> events, DateTimeOffset now)
     {
         _buffer.ResetWrittenCount();
         int stored = 0;
@@ -183,14 +214,12 @@ public sealed partial class AuditStore : IDisposable
         {
             foreach (AuditEvent e in events)
             {
-                UInt128 key = AuditEventId.DedupeKey(e.Id);
-                if (!_ids.Add(key))
+                if (!_dedupe.TryAccept(e, now))
                 {
                     DuplicatesDropped++;
                     continue;
                 }
 
-                _activeIds.Add(key);
                 int payload = RecordFraming.WriteEvent(_buffer, _json, e, StoreFiles.HashSize, out int start);
                 Span<byte> record = _buffer.GetSpanAt(start);
                 Span<byte> hash = record.Slice(RecordFraming.HeaderSize, StoreFiles.HashSize);

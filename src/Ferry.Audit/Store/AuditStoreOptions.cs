@@ -16,8 +16,14 @@ public sealed class AuditStoreOptions
     /// <summary>Sealed segments whose newest event is older than this are dropped. Null keeps everything.</summary>
     public TimeSpan? Retention { get; init; }
 
-    /// <summary>Ids of segments sealed within this window are kept in memory for deduplication. Default 7 days.</summary>
+    /// <summary>A source (a spool) not heard from for this long is forgotten by the duplicate check. Default 7 days.</summary>
     public TimeSpan DedupeWindow { get; init; } = TimeSpan.FromDays(7);
+
+    /// <summary>Most sources the duplicate check remembers (one number each); past it the least recently seen quarter is forgotten. Default 65,536.</summary>
+    public int MaxDedupeSources { get; init; } = 65_536;
+
+    /// <summary>Most ids of events without a source (an older release's) the duplicate check remembers. Default 65,536.</summary>
+    public int MaxDedupeIds { get; init; } = 65_536;
 
     /// <summary>
     /// HMAC-SHA256 key for the checkpoint file (anchor and per-segment end hashes). Null writes an

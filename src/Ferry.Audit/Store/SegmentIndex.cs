@@ -20,6 +20,9 @@ internal sealed class SegmentIndex
 
     public List<string> Types { get; set; } = [];
 
+    /// <summary>Highest <see cref="AuditEvent.Seq"/> per <see cref="AuditEvent.Source"/> in the segment (null before sources existed).</summary>
+    public Dictionary<string, long>? Sources { get; set; }
+
     public string PrevHash { get; set; } = "";
 
     public string LastHash { get; set; } = "";

@@ -6,6 +6,7 @@ internal sealed class SegmentIndexBuilder
     private readonly HashSet<string> _users = new(StringComparer.Ordinal);
     private readonly HashSet<string> _databases = new(StringComparer.Ordinal);
     private readonly HashSet<string> _types = new(StringComparer.Ordinal);
+    private Dictionary<string, long>? _sources;
 
     public SegmentIndexBuilder(long segment, byte[] prevHash)
     {
@@ -55,6 +56,7 @@ internal sealed class SegmentIndexBuilder
         }
 
         _types.Add(e.Type);
+        DeliveryDedupe.Collect(e, ref _sources);
     }
 
     public bool MayMatch(AuditQuery q) => SegmentFilter.MayMatch(q, Count, MinTime, MaxTime, _users, _databases, _types);
@@ -69,6 +71,7 @@ internal sealed class SegmentIndexBuilder
         Users = [.. _users.Order(StringComparer.Ordinal)],
         Databases = [.. _databases.Order(StringComparer.Ordinal)],
         Types = [.. _types.Order(StringComparer.Ordinal)],
+        Sources = _sources,
         PrevHash = Convert.ToHexStringLower(PrevHash),
         LastHash = Convert.ToHexStringLower(LastHash),
     };

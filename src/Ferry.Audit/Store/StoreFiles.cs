@@ -61,7 +61,7 @@ internal static class StoreFiles
     public static void WriteAtomic(string path, ReadOnlySpan<byte> data, bool fsync)
     {
         string tmp = path + ".tmp";
-        using (var f = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
+        using (var f = Ferry.Text.OwnerOnlyFiles.Open(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
             f.Write(data);
             if (fsync)

@@ -50,7 +50,7 @@ internal sealed class AdminOptions
         var dataDir = result.GetValue(DataDir)!;
         try
         {
-            Directory.CreateDirectory(dataDir);
+            Ferry.Text.OwnerOnlyFiles.CreateDirectory(dataDir);
             var audit = new AdminAuditSpool(dataDir);
             await using (audit.ConfigureAwait(false))
             {

@@ -58,9 +58,26 @@ internal sealed class ServerAuditPipeline : IAuditSink, IAsyncDisposable
         try
         {
             var maintained = DateTimeOffset.UtcNow;
+            var failures = 0;
             while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
             {
-                await DrainAsync(_stop.Token).ConfigureAwait(false);
+                try
+                {
+                    await DrainAsync(_stop.Token).ConfigureAwait(false);
+                    failures = 0;
+                }
+                catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+                {
+                    throw;
+                }
+#pragma warning disable CA1031 // a failed drain (disk full, fd exhaustion) must not end shipping for good: log, count, back off, retry
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    await Task.Delay(_shipper.ReportDrainFailure(ex, ++failures), _stop.Token).ConfigureAwait(false);
+                    continue;
+                }
+
                 if (DateTimeOffset.UtcNow - maintained >= TimeSpan.FromMinutes(1))
                 {
                     // Seal old segments and apply retention (which audits what it removed).
@@ -149,6 +166,12 @@ internal sealed class ServerAuditPipeline : IAuditSink, IAsyncDisposable
                 catch (IOException)
                 {
                     // A spool still being renamed or removed: next tick.
+                }
+                catch (InvalidOperationException ex)
+                {
+                    // An admin spool that cannot be opened (open to other users: the message says what to run) or a
+                    // store that cannot take it now: logged and counted, tried again next tick; the sweep goes on.
+                    _shipper.ReportDrainFailure(ex, 1);
                 }
             }
             while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false));

@@ -39,7 +39,7 @@ public sealed class SqliteBackend : IBackend
     /// <summary>Opens (creating if needed) <c>ferry.db</c> in <paramref name="dataDir"/>.</summary>
     public static SqliteBackend Open(string dataDir, TimeProvider? time = null)
     {
-        Directory.CreateDirectory(dataDir);
+        Ferry.Text.OwnerOnlyFiles.CreateDirectory(dataDir);
         var path = System.IO.Path.Combine(dataDir, FileName);
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder
         {

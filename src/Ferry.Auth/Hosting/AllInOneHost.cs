@@ -51,7 +51,7 @@ public sealed class AllInOneHost : IAsyncDisposable
     {
         var auth = config.Auth ?? new AuthSection();
         var proxyOptions = ProxyRoleOptions.FromConfig(config);
-        Directory.CreateDirectory(config.DataDir);
+        Ferry.Text.OwnerOnlyFiles.CreateDirectory(config.DataDir);
         var server = _auth = _loops.Own(await AuthServer.StartAsync(new AuthServerOptions
         {
             DataDir = config.DataDir,

@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Text;
+using Ferry.Text;
 
 namespace Ferry.Identity;
 
@@ -14,8 +14,8 @@ namespace Ferry.Identity;
 /// </summary>
 internal static class CaFiles
 {
-    public const UnixFileMode FileMode0600 = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-    public const UnixFileMode DirectoryMode0700 = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    public const UnixFileMode FileMode0600 = OwnerOnlyFiles.FileMode0600;
+    public const UnixFileMode DirectoryMode0700 = OwnerOnlyFiles.DirectoryMode0700;
 
     public static string KindDirectory(string dataDirectory, CaKind kind) => Path.Combine(dataDirectory, "ca", kind.ToName());
 
@@ -25,17 +25,7 @@ internal static class CaFiles
 
     public static string CertificatePath(string dir, string id) => Path.Combine(dir, id + ".cert.pem");
 
-    public static void EnsureDirectory(string path)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(path);
-        }
-        else
-        {
-            Directory.CreateDirectory(path, DirectoryMode0700);
-        }
-    }
+    public static void EnsureDirectory(string path) => OwnerOnlyFiles.CreateDirectory(path);
 
     /// <summary>Writes a file with mode 0600 from the start (never briefly readable by others), atomically replacing any old one.</summary>
     public static void WritePrivate(string path, string contents)
@@ -64,18 +54,7 @@ internal static class CaFiles
     /// <summary>Reads a file that must not be readable by group or others (like ssh does for private keys).</summary>
     public static string ReadPrivate(string path)
     {
-        if (!OperatingSystem.IsWindows())
-        {
-            var mode = File.GetUnixFileMode(path);
-            const UnixFileMode others = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
-                | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
-            if ((mode & others) != 0)
-            {
-                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
-                    $"CA file {path} is accessible by other users (mode {Convert.ToString((int)mode, 8)}): run `chmod 600 {path}` and restart"));
-            }
-        }
-
+        OwnerOnlyFiles.Check(path, "CA file");
         return File.ReadAllText(path);
     }
 
