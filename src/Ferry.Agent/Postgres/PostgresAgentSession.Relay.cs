@@ -40,6 +40,9 @@ internal sealed partial class PostgresAgentSession
                 }
                 : AuditMessage,
             StopBefore = _pooling ? (byte)FrontendMessageCode.Terminate : null,
+            StreamAbove = Ctx.MaxStatementBytes,
+            OnLargeMessage = StreamLargeMessage,
+            OnRefused = RefuseLargeMessage,
         };
         _toClient = new PostgresRelay(_backend.Reader, _client, Ctx.MaxInspectedMessage)
         {
