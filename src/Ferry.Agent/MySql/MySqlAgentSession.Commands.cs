@@ -51,11 +51,12 @@ internal sealed partial class MySqlAgentSession
 
     private CommandVerdict Query(ReadOnlySequence<byte> payload)
     {
-        var text = Text(ComQuery.Read(payload).Text);
+        var raw = ComQuery.Read(payload).Text;
         var e = Audit.NewEvent(AuditEventKinds.DbSessionQuery);
-        e.Query = text;
+        DescribeStatement(e, raw);
+        var text = e.Query!;
         var verdict = CommandVerdict.Forward;
-        if (MySqlKillStatement.TryParse(text, out var id, out var start, out var length) && id >= FirstGreetedId && Ctx.MySql.TryGetThread(id, out var thread))
+        if (e.Truncated is null && MySqlKillStatement.TryParse(text, out var id, out var start, out var length) && id >= FirstGreetedId && Ctx.MySql.TryGetThread(id, out var thread))
         {
             var w = new ArrayBufferWriter<byte>(text.Length + 16);
             ComQuery.Write(w, Encoding.UTF8.GetBytes(MySqlKillStatement.Rewrite(text, start, length, thread)));
@@ -86,9 +87,9 @@ internal sealed partial class MySqlAgentSession
 
     private CommandVerdict Prepare(ReadOnlySequence<byte> payload)
     {
-        var text = Text(ComText.ReadStmtPrepare(payload));
         var e = Audit.NewEvent(AuditEventKinds.MySqlStatementPrepare);
-        e.Query = text;
+        DescribeStatement(e, ComText.ReadStmtPrepare(payload));
+        var text = e.Query!;
         Audit.Emit(e);
         // Set before the command reaches the server, so that the response relay is waiting for its answer.
         _pendingPrepares.Enqueue(text);
@@ -130,7 +131,8 @@ internal sealed partial class MySqlAgentSession
             e.Query = statement.Query;
             try
             {
-                e.Parameters = DecodeParameters(payload, statement);
+                e.Parameters = DecodeParameters(payload, statement, Ctx.MaxStatementBytes, out var cut);
+                e.TruncatedParameters = cut;
             }
             catch (MySqlProtocolException ex)
             {
@@ -144,8 +146,9 @@ internal sealed partial class MySqlAgentSession
         return CommandVerdict.Forward;
     }
 
-    private static List<string?> DecodeParameters(ReadOnlySequence<byte> payload, MySqlStatement statement)
+    private static List<string?> DecodeParameters(ReadOnlySequence<byte> payload, MySqlStatement statement, int budget, out List<AuditTruncatedValue>? cut)
     {
+        cut = null;
         var known = statement.TypesKnown ? statement.Types : [];
         var execute = ComStmtExecute.Read(payload, statement.ParameterCount, known, MySqlCapabilities.None, statement.LongDataMask);
         if (execute.NewParamsBound)
@@ -162,11 +165,7 @@ internal sealed partial class MySqlAgentSession
                 values.Add(null);
                 continue;
             }
-            formatted.ResetWrittenCount();
-            p.FormatTo(formatted);
-            values.Add(formatted.WrittenCount > MaxAuditedParameter
-                ? Encoding.UTF8.GetString(formatted.WrittenSpan[..MaxAuditedParameter]) + $"…({formatted.WrittenCount} bytes)"
-                : Encoding.UTF8.GetString(formatted.WrittenSpan));
+            values.Add(BoundedParameter(p, formatted, ref budget, ref cut));
         }
         return values;
     }
@@ -275,36 +274,6 @@ internal sealed partial class MySqlAgentSession
         }
         Audit.Emit(e);
         return CommandVerdict.Forward;
-    }
-
-    /// <summary>A command too large to hold: audited from its first bytes, then streamed.</summary>
-    private void OnLargeCommand(ReadOnlySequence<byte> prefix, long declaredLength)
-    {
-        var payload = prefix.Slice(MySqlPacketReader.HeaderLength);
-        if (payload.IsEmpty)
-        {
-            return;
-        }
-        var code = (CommandCode)First(payload);
-        var kind = code switch
-        {
-            CommandCode.Query => AuditEventKinds.DbSessionQuery,
-            CommandCode.StmtPrepare => AuditEventKinds.MySqlStatementPrepare,
-            CommandCode.StmtExecute => AuditEventKinds.MySqlStatementExecute,
-            CommandCode.StmtSendLongData => AuditEventKinds.MySqlStatementSendLongData,
-            _ => null,
-        };
-        if (kind is null)
-        {
-            return;
-        }
-        var e = Audit.NewEvent(kind);
-        if (code is CommandCode.Query or CommandCode.StmtPrepare)
-        {
-            e.Query = Text(payload.Slice(1)) + $"…({declaredLength} bytes)";
-        }
-        e.Details = new Dictionary<string, string> { ["truncated"] = "true", ["length"] = declaredLength.ToString(CultureInfo.InvariantCulture) };
-        Audit.Emit(e);
     }
 
     private static byte First(in ReadOnlySequence<byte> payload) => payload.FirstSpan.Length > 0 ? payload.FirstSpan[0] : payload.Slice(0, 1).FirstSpan[0];
