@@ -38,7 +38,7 @@ internal sealed class PostgresRelay(PipeReader source, Stream destination, int m
 
     public Action<PostgresFrame>? OnMessage { get; init; }
 
-    /// <summary>Inspected messages whose length field exceeds this are offered to <see cref="OnLargeMessage"/> first.</summary>
+    /// <summary>Inspected messages whose length field exceeds this (or the inspection limit) are offered to <see cref="OnLargeMessage"/> first.</summary>
     public int StreamAbove { get; init; } = int.MaxValue;
 
     /// <summary>
@@ -124,7 +124,7 @@ internal sealed class PostgresRelay(PipeReader source, Stream destination, int m
                 _stopped = true;
                 break;
             }
-            if (Inspect(header.Code) && header.Length > StreamAbove && OnLargeMessage?.Invoke(header.Code, header.Length - 4) is { } streamed)
+            if (Inspect(header.Code) && header.Length > Math.Min(StreamAbove, maxInspectedLength) && OnLargeMessage?.Invoke(header.Code, header.Length - 4) is { } streamed)
             {
                 _streamed = streamed;
                 _streamedHeader = PostgresFrameHeader.Size;
