@@ -45,6 +45,13 @@ public sealed class AgentContext
     /// <summary>Largest message inspected for audit (Query, Parse, Bind…); larger ones are relayed and audited as truncated.</summary>
     public int MaxInspectedMessage { get; init; } = 16 * 1024 * 1024;
 
+    /// <summary>
+    /// How many bytes of a statement's text (and of each parameter) an audit event keeps (<c>agent.max_statement_bytes</c>).
+    /// Longer ones are cut and carry their true length and SHA-256; a Query or Parse longer than this streams through
+    /// the relay instead of being held whole.
+    /// </summary>
+    public int MaxStatementBytes { get; init; } = Ferry.Config.AgentSection.DefaultMaxStatementBytes;
+
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
     public TimeProvider Time { get; init; } = TimeProvider.System;

@@ -58,6 +58,14 @@ public sealed record AgentSection
     /// <summary>SHA-256 of the cluster's host CA certificate (<c>sha256:hex</c>), checked on first contact before joining.</summary>
     public string? CaPin { get; init; }
     public IReadOnlyList<DatabaseConfig> Databases { get; init; } = [];
+
+    /// <summary>
+    /// <c>agent.max_statement_bytes</c>: how many bytes of a statement's text (and of each parameter) an audit
+    /// event keeps; longer ones are cut and carry their true length and SHA-256. Default 64 KiB.
+    /// </summary>
+    public int MaxStatementBytes { get; init; } = DefaultMaxStatementBytes;
+
+    public const int DefaultMaxStatementBytes = 64 * 1024;
 }
 
 public enum DatabaseProtocol

@@ -162,9 +162,18 @@ public static partial class FerryConfigParser
             HostId = r.String("host_id"),
             CaPin = CaPin(r),
             Databases = databases,
+            MaxStatementBytes = MaxStatementBytes(r),
         };
         r.RejectUnknownKeys();
         return s;
+    }
+
+    private static int MaxStatementBytes(YamlNodeReader r)
+    {
+        var value = r.Size("max_statement_bytes", AgentSection.DefaultMaxStatementBytes);
+        return value is >= 256 and <= 1024 * 1024
+            ? (int)value
+            : throw r.ErrorAt("max_statement_bytes", $"expected a size from 256B to 1MiB (an audit event must stay well under the 16 MiB record limit), got {value} bytes");
     }
 
     private static string? CaPin(YamlNodeReader r)

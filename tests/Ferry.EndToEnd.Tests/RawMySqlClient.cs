@@ -117,10 +117,20 @@ internal sealed class RawMySqlClient : IAsyncDisposable
     public async Task<List<string>> QueryAsync(string sql, CancellationToken ct)
     {
         await SendQueryAsync(sql, ct);
+        return await ReadRowsAsync(ct);
+    }
+
+    /// <summary>The first column of every row of a (single) result set, as text; an ERR packet throws with its message.</summary>
+    public async Task<List<string>> ReadRowsAsync(CancellationToken ct)
+    {
         var first = await ReadAsync(ct) ?? throw new IOException("closed");
         if (first.Payload[0] == 0xFF)
         {
             throw new IOException(System.Text.Encoding.UTF8.GetString(first.Payload.AsSpan(9)));
+        }
+        if (first.Payload[0] == 0x00)
+        {
+            return []; // OK: a statement without a result set
         }
         int columns = first.Payload[0];
         for (var i = 0; i < columns; i++)

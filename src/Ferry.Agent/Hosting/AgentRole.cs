@@ -41,6 +41,7 @@ public sealed class AgentRole : IAsyncDisposable
             Audit = services.Audit,
             Databases = databases,
             MaxInspectedMessage = options.MaxInspectedMessage,
+            MaxStatementBytes = options.MaxStatementBytes,
             Time = options.Time,
         };
         var role = new AgentRole(ctx);

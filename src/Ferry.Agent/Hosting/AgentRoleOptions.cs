@@ -29,6 +29,9 @@ public sealed record AgentRoleOptions
     /// <summary>Largest client message held whole for its audit event: <c>proxy.max_message_bytes</c>.</summary>
     public int MaxInspectedMessage { get; init; } = DefaultMaxInspectedMessage;
 
+    /// <summary>How much of a statement or parameter an audit event keeps: <c>agent.max_statement_bytes</c>.</summary>
+    public int MaxStatementBytes { get; init; } = AgentSection.DefaultMaxStatementBytes;
+
     public Action<string> Log { get; init; } = static _ => { };
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
@@ -50,6 +53,7 @@ public sealed record AgentRoleOptions
             CaPin = agent.CaPin,
             Databases = agent.Databases,
             MaxInspectedMessage = config.Proxy is { } proxy ? (int)Math.Min(proxy.MaxMessageBytes, int.MaxValue) : DefaultMaxInspectedMessage,
+            MaxStatementBytes = agent.MaxStatementBytes,
             Log = log,
         };
     }

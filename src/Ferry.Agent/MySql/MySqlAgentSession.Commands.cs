@@ -158,11 +158,12 @@ internal sealed partial class MySqlAgentSession
 
     private CommandVerdict Query(ReadOnlySequence<byte> payload)
     {
-        var text = Text(ComQuery.Read(payload).Text);
+        var raw = ComQuery.Read(payload).Text;
         var e = Audit.NewEvent(AuditEventKinds.DbSessionQuery);
-        e.Query = text;
+        DescribeStatement(e, raw);
+        var text = e.Query!;
         var verdict = CommandVerdict.Forward with { Tag = text };
-        if (MySqlKillStatement.TryParse(text, out var id, out var start, out var length) && id >= FirstGreetedId && Ctx.MySql.TryGetThread(id, out var thread))
+        if (e.Truncated is null && MySqlKillStatement.TryParse(text, out var id, out var start, out var length) && id >= FirstGreetedId && Ctx.MySql.TryGetThread(id, out var thread))
         {
             var w = new ArrayBufferWriter<byte>(text.Length + 16);
             ComQuery.Write(w, Encoding.UTF8.GetBytes(MySqlKillStatement.Rewrite(text, start, length, thread)));
@@ -193,9 +194,9 @@ internal sealed partial class MySqlAgentSession
 
     private CommandVerdict Prepare(ReadOnlySequence<byte> payload)
     {
-        var text = Text(ComText.ReadStmtPrepare(payload));
         var e = Audit.NewEvent(AuditEventKinds.MySqlStatementPrepare);
-        e.Query = text;
+        DescribeStatement(e, ComText.ReadStmtPrepare(payload));
+        var text = e.Query!;
         Audit.Emit(e);
         // Set before the command reaches the server, so that the response relay is waiting for its answer.
         _pendingPrepares.Enqueue(text);
@@ -237,7 +238,8 @@ internal sealed partial class MySqlAgentSession
             e.Query = statement.Query;
             try
             {
-                e.Parameters = DecodeParameters(payload, statement);
+                e.Parameters = DecodeParameters(payload, statement, Ctx.MaxStatementBytes, out var cut);
+                e.TruncatedParameters = cut;
             }
             catch (MySqlProtocolException ex)
             {
@@ -251,8 +253,9 @@ internal sealed partial class MySqlAgentSession
         return CommandVerdict.Forward;
     }
 
-    private static List<string?> DecodeParameters(ReadOnlySequence<byte> payload, MySqlStatement statement)
+    private static List<string?> DecodeParameters(ReadOnlySequence<byte> payload, MySqlStatement statement, int budget, out List<AuditTruncatedValue>? cut)
     {
+        cut = null;
         var known = statement.TypesKnown ? statement.Types : [];
         var execute = ComStmtExecute.Read(payload, statement.ParameterCount, known, MySqlCapabilities.None, statement.LongDataMask);
         if (execute.NewParamsBound)
@@ -269,11 +272,7 @@ internal sealed partial class MySqlAgentSession
                 values.Add(null);
                 continue;
             }
-            formatted.ResetWrittenCount();
-            p.FormatTo(formatted);
-            values.Add(formatted.WrittenCount > MaxAuditedParameter
-                ? Encoding.UTF8.GetString(formatted.WrittenSpan[..MaxAuditedParameter]) + $"…({formatted.WrittenCount} bytes)"
-                : Encoding.UTF8.GetString(formatted.WrittenSpan));
+            values.Add(BoundedParameter(p, formatted, ref budget, ref cut));
         }
         return values;
     }
@@ -386,52 +385,6 @@ internal sealed partial class MySqlAgentSession
         }
         Audit.Emit(e);
         return CommandVerdict.Forward;
-    }
-
-    /// <summary>A command too large to hold: audited from its first bytes, then streamed; null when streamed, else the refusal.</summary>
-    private CommandVerdict? OnLargeCommand(ReadOnlySequence<byte> prefix, long declaredLength)
-    {
-        var payload = prefix.Slice(MySqlPacketReader.HeaderLength);
-        if (payload.IsEmpty)
-        {
-            return null;
-        }
-        var code = (CommandCode)First(payload);
-        var kind = code switch
-        {
-            CommandCode.Query => AuditEventKinds.DbSessionQuery,
-            CommandCode.StmtPrepare => AuditEventKinds.MySqlStatementPrepare,
-            CommandCode.StmtExecute => AuditEventKinds.MySqlStatementExecute,
-            CommandCode.StmtSendLongData => AuditEventKinds.MySqlStatementSendLongData,
-            _ => null,
-        };
-        if (kind is null)
-        {
-            // Only statements and their data may be this large: anything else is refused and the connection closed
-            // (its bytes cannot be skipped without reading them all).
-            var reason = $"{CommandName(code)} of {declaredLength} bytes is not supported through Ferry";
-            var refused = Audit.NewEvent(AuditEventKinds.MySqlCommandRefused);
-            refused.Success = false;
-            refused.Error = reason;
-            refused.Details = new Dictionary<string, string> { ["command"] = CommandName(code), ["code"] = $"0x{(byte)code:x2}" };
-            Audit.Emit(refused);
-            RecordRefusal(AgentRefusals.MySqlCommand, reason);
-            return CommandVerdict.Close(MySqlSessionErrors.Packet(1, MySqlSessionErrors.UnknownCommand, "08S01", reason + ": closing this connection"), reason);
-        }
-        var e = Audit.NewEvent(kind);
-        string? text = null;
-        if (code is CommandCode.Query or CommandCode.StmtPrepare)
-        {
-            e.Query = text = Text(payload.Slice(1)) + $"…({declaredLength} bytes)";
-        }
-        e.Details = new Dictionary<string, string> { ["truncated"] = "true", ["length"] = declaredLength.ToString(CultureInfo.InvariantCulture) };
-        Audit.Emit(e);
-        if (code == CommandCode.StmtPrepare)
-        {
-            _pendingPrepares.Enqueue(text!);
-        }
-        ExpectResponse(code, CommandVerdict.Forward with { Tag = code == CommandCode.Query ? text : null });
-        return null;
     }
 
     private static byte First(in ReadOnlySequence<byte> payload) => payload.FirstSpan.Length > 0 ? payload.FirstSpan[0] : payload.Slice(0, 1).FirstSpan[0];

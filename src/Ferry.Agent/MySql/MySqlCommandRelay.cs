@@ -9,23 +9,28 @@ namespace Ferry.Agent.MySql;
 /// <summary>
 /// Client → server direction of a MySQL session. Every command packet up to the inspection limit is held
 /// whole and handed to <see cref="OnCommand"/>, which may forward, replace or refuse it, or close the
-/// session when it is malformed. Larger commands (and 16 MiB continuation chains) stream through after
-/// <see cref="OnLargeCommand"/> has seen their first bytes. Bytes between decisions are forwarded in one
-/// write per read.
+/// session when it is malformed. Larger commands (and 16 MiB continuation chains) stream through an
+/// <see cref="IStreamedMessage"/> from <see cref="OnLargeCommand"/>: it sees every payload byte of every
+/// packet of the command (headers left out) as it passes, and completes before the command's last bytes
+/// are forwarded, so memory stays what the pipe holds whatever the command's size. Bytes between decisions
+/// are forwarded in one write per read.
 /// </summary>
 internal sealed class MySqlCommandRelay(PipeReader source, Stream destination, int maxInspectedLength)
 {
-    /// <summary>How much of a command too large to hold is shown to <see cref="OnLargeCommand"/>.</summary>
-    public const int LargePrefix = 4096;
-
     private MySqlPacketCursor _cursor;
     private bool _inChain;
+    private IStreamedMessage? _streamed;
+    private int _headerLeft; // header bytes of the streamed packet not yet passed (they are not payload)
 
     /// <summary>Called with one whole command packet (header included).</summary>
     public required Func<ReadOnlySequence<byte>, CommandVerdict> OnCommand { get; init; }
 
-    /// <summary>Called with the first bytes (header included) of a command too large to hold, and its declared payload length; null streams it, a verdict closes the session.</summary>
-    public required Func<ReadOnlySequence<byte>, long, CommandVerdict?> OnLargeCommand { get; init; }
+    /// <summary>
+    /// Called at the header of a command too large to hold, with its command byte and its first packet's payload length:
+    /// either a stream that sees the command's payload as it passes (the payloads of all its packets, concatenated) and
+    /// completes at its end, or a refusal that closes the session.
+    /// </summary>
+    public required Func<byte, long, LargeCommandStart> OnLargeCommand { get; init; }
 
     /// <summary>Writes an answer to the client (refusals, malformed-packet errors).</summary>
     public required Func<byte[], ValueTask> ReplyToClient { get; init; }
@@ -42,30 +47,47 @@ internal sealed class MySqlCommandRelay(PipeReader source, Stream destination, i
         long pos = 0, pending = 0;
         var length = buffer.Length;
         RelayEnd? end = null;
-        while (end is null && _cursor.TryNext(buffer, ref pos, out var payloadLength, out var sequenceId))
+        while (end is null)
         {
+            if (_streamed is not null && !_cursor.AtBoundary)
+            {
+                Feed(buffer, pos, length);
+            }
+            if (!_cursor.TryNext(buffer, ref pos, out var payloadLength, out var sequenceId))
+            {
+                break;
+            }
             if (_inChain)
             {
                 // A continuation packet of a large command: stream it.
                 _inChain = payloadLength == MySqlLimits.MaxPacketPayload;
+                _headerLeft = MySqlPacketReader.HeaderLength;
                 _cursor.Pass(MySqlPacketReader.HeaderLength + payloadLength);
                 continue;
             }
             if (payloadLength == MySqlLimits.MaxPacketPayload || payloadLength > maxInspectedLength)
             {
-                var prefix = MySqlPacketReader.HeaderLength + Math.Min(payloadLength, LargePrefix);
-                if (length - pos < prefix)
+                if (length - pos < MySqlPacketReader.HeaderLength + 1)
                 {
-                    break;
+                    break; // the command byte decides whether it may stream
                 }
-                if (OnLargeCommand(buffer.Slice(pos, prefix), payloadLength) is { } refusal)
+                var start = OnLargeCommand(buffer.Slice(pos + MySqlPacketReader.HeaderLength, 1).FirstSpan[0], payloadLength);
+                if (start.Refusal is { } refusal)
                 {
-                    await ForwardAsync(buffer.Slice(pending, pos - pending));
+                    if (!await ForwardAsync(buffer.Slice(pending, pos - pending)))
+                    {
+                        end = RelayEnd.DestinationClosed;
+                        break;
+                    }
+                    pending = pos;
                     Error = refusal.Error;
                     await ReplyToClient(refusal.Packet!);
-                    return (pos, RelayEnd.ProtocolError);
+                    end = RelayEnd.ProtocolError;
+                    break;
                 }
+                _streamed = start.Stream;
                 _inChain = payloadLength == MySqlLimits.MaxPacketPayload;
+                _headerLeft = MySqlPacketReader.HeaderLength;
                 _cursor.Pass(MySqlPacketReader.HeaderLength + payloadLength);
                 continue;
             }
@@ -116,6 +138,29 @@ internal sealed class MySqlCommandRelay(PipeReader source, Stream destination, i
         return (pos, end);
     }
 
+    /// <summary>Shows the streamed command the bytes of its current packet in this read; completes it after its last packet.</summary>
+    private void Feed(in ReadOnlySequence<byte> buffer, long pos, long length)
+    {
+        var take = Math.Min(_cursor.Remaining, length - pos);
+        var bytes = buffer.Slice(pos, take);
+        if (_headerLeft > 0)
+        {
+            var skip = (int)Math.Min(_headerLeft, take);
+            _headerLeft -= skip;
+            bytes = bytes.Slice(skip);
+        }
+        foreach (var segment in bytes)
+        {
+            _streamed!.Append(segment.Span);
+        }
+        if (take == _cursor.Remaining && !_inChain)
+        {
+            var done = _streamed!;
+            _streamed = null;
+            done.Complete();
+        }
+    }
+
     private async ValueTask<bool> ForwardAsync(ReadOnlySequence<byte> chunk)
     {
         if (chunk.IsEmpty)
@@ -130,3 +175,6 @@ internal sealed class MySqlCommandRelay(PipeReader source, Stream destination, i
         return true;
     }
 }
+
+/// <summary>How a command too large to hold begins: streamed and audited as it passes, or refused.</summary>
+internal readonly record struct LargeCommandStart(IStreamedMessage? Stream, CommandVerdict? Refusal);

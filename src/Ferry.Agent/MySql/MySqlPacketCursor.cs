@@ -14,6 +14,9 @@ internal struct MySqlPacketCursor
     /// <summary>True when the bytes passed so far end exactly at a packet boundary.</summary>
     public readonly bool AtBoundary => _remaining == 0;
 
+    /// <summary>Bytes of the current packet still to pass (header included when it has not passed yet).</summary>
+    public readonly long Remaining => _remaining;
+
     /// <summary>
     /// Moves <paramref name="pos"/> past the rest of the current packet, then reads the next packet's
     /// header at <paramref name="pos"/>; false when <paramref name="buffer"/> ends first.

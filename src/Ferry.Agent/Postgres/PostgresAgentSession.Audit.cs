@@ -17,13 +17,13 @@ internal sealed partial class PostgresAgentSession
         {
             case FrontendMessageCode.Query:
                 e = Audit.NewEvent(AuditEventKinds.DbSessionQuery);
-                e.Query = PgWire.Text(Query.Read(frame).Text);
+                DescribeStatement(e, Query.Read(frame).Text);
                 break;
             case FrontendMessageCode.Parse:
                 var parse = Parse.Read(frame);
                 e = Audit.NewEvent(AuditEventKinds.DbSessionParse);
                 e.StatementName = PgWire.Text(parse.StatementName);
-                e.Query = PgWire.Text(parse.QueryText);
+                DescribeStatement(e, parse.QueryText);
                 break;
             case FrontendMessageCode.Bind:
                 var bind = Bind.Read(frame);
@@ -31,11 +31,14 @@ internal sealed partial class PostgresAgentSession
                 e.StatementName = PgWire.Text(bind.Statement);
                 e.Details = new Dictionary<string, string> { ["portal"] = PgWire.Text(bind.Portal) };
                 var values = new List<string?>(bind.ParameterCount);
+                List<AuditTruncatedValue>? cut = null;
+                var budget = Ctx.MaxStatementBytes;
                 foreach (var p in bind.Parameters)
                 {
-                    values.Add(Render(p));
+                    values.Add(RenderBounded(p, ref budget, ref cut));
                 }
                 e.Parameters = values;
+                e.TruncatedParameters = cut;
                 break;
             case FrontendMessageCode.Execute:
                 var execute = Execute.Read(frame);
@@ -62,6 +65,103 @@ internal sealed partial class PostgresAgentSession
                 return;
         }
         Audit.Emit(e);
+    }
+
+    /// <summary>The statement fields of a Query or Parse held whole: text up to the configured limit, true length, SHA-256.</summary>
+    private void DescribeStatement(AuditEvent e, in ReadOnlySequence<byte> text)
+    {
+        StatementCapture.Describe(e, text, Ctx.MaxStatementBytes);
+        NoteTruncation(e);
+    }
+
+    private void NoteTruncation(AuditEvent e)
+    {
+        if (e.Truncated == true)
+        {
+            Ferry.Diagnostics.FerryMetrics.StatementTruncated("postgres");
+            AgentLog.StatementTruncated(Ctx.Log, Audit.SessionId, Db.Name, e.Type, e.QueryLength ?? 0, Ctx.MaxStatementBytes);
+        }
+    }
+
+    /// <summary>
+    /// The relay asks what to do with a client message longer than <see cref="AgentContext.MaxStatementBytes"/>: a
+    /// Query or Parse streams through a <see cref="StreamedStatement"/> (never held whole, whatever its size); other
+    /// messages are held whole up to <c>proxy.max_message_bytes</c> and refused beyond.
+    /// </summary>
+    private IStreamedMessage? StreamLargeMessage(byte code, int bodyLength) => (FrontendMessageCode)code switch
+    {
+        FrontendMessageCode.Query => new StreamedStatement(false, Ctx.MaxStatementBytes, bodyLength, StreamedQueryDone),
+        FrontendMessageCode.Parse => new StreamedStatement(true, Ctx.MaxStatementBytes, bodyLength, StreamedParseDone),
+        _ => null,
+    };
+
+    private void StreamedQueryDone(StreamedStatement s)
+    {
+        if (_pooling)
+        {
+            _cycles++;
+        }
+        var e = Audit.NewEvent(AuditEventKinds.DbSessionQuery);
+        EmitStreamed(e, s);
+    }
+
+    private void StreamedParseDone(StreamedStatement s)
+    {
+        var e = Audit.NewEvent(AuditEventKinds.DbSessionParse);
+        e.StatementName = s.Name;
+        EmitStreamed(e, s);
+    }
+
+    private void EmitStreamed(AuditEvent e, StreamedStatement s)
+    {
+        s.Text.ApplyTo(e);
+        s.Dispose();
+        NoteTruncation(e);
+        Audit.Emit(e);
+    }
+
+    /// <summary>A client message larger than the agent inspects, which cannot be audited whole: refused, audited, logged, counted.</summary>
+    private void RefuseLargeMessage(byte code, int bodyLength)
+    {
+        var kind = (FrontendMessageCode)code switch
+        {
+            FrontendMessageCode.Bind => AuditEventKinds.DbSessionBind,
+            FrontendMessageCode.Execute => AuditEventKinds.DbSessionExecute,
+            FrontendMessageCode.FunctionCall => AuditEventKinds.DbSessionFunctionCall,
+            FrontendMessageCode.Parse => AuditEventKinds.DbSessionParse,
+            _ => AuditEventKinds.DbSessionQuery,
+        };
+        var e = Audit.NewEvent(kind);
+        e.Success = false;
+        e.Error = $"a {(char)code} message of {bodyLength} bytes is larger than this agent inspects for its audit event ({Ctx.MaxInspectedMessage} bytes, proxy.max_message_bytes): refused, not run; the session was closed";
+        e.QueryLength = bodyLength;
+        Audit.Emit(e);
+        AgentLog.MessageTooLargeRefused(Ctx.Log, Audit.SessionId, Db.Name, e.Type, bodyLength, Ctx.MaxInspectedMessage);
+        Ferry.Diagnostics.FerryMetrics.Refused(Ferry.Diagnostics.FerryMetrics.Sides.Agent, "message_too_large");
+    }
+
+    /// <summary>
+    /// A Bind parameter as the event shows it: text as text, binary as base64 (prefixed <c>base64:</c>), at most
+    /// 4 KiB of it and at most <paramref name="budget"/> bytes for all parameters together. A parameter shown cut is
+    /// listed in <paramref name="cut"/> with its true length and SHA-256.
+    /// </summary>
+    private static string? RenderBounded(ParameterValue p, ref int budget, ref List<AuditTruncatedValue>? cut)
+    {
+        if (p.IsNull)
+        {
+            return null;
+        }
+        var keep = (int)Math.Min(Math.Min(p.Value.Length, MaxAuditedParameter), Math.Max(budget, 0));
+        budget -= keep;
+        var value = p.Value.Slice(0, keep);
+        var text = p.FormatCode == 0
+            ? StatementCapture.PrefixText(value.IsSingleSegment ? value.FirstSpan : value.ToArray(), keep < p.Value.Length)
+            : "base64:" + Convert.ToBase64String(value.ToArray());
+        if (keep < p.Value.Length)
+        {
+            (cut ??= []).Add(new AuditTruncatedValue(p.Index, p.Value.Length, StatementCapture.Sha256Hex(p.Value)));
+        }
+        return text;
     }
 
     /// <summary>Text parameters as text, binary ones base64 (prefixed <c>base64:</c>), long ones cut.</summary>

@@ -54,6 +54,9 @@ internal sealed partial class PostgresAgentSession
                     AuditMessage(frame);
                 },
             StopBefore = _pooling ? (byte)FrontendMessageCode.Terminate : null,
+            StreamAbove = Ctx.MaxStatementBytes,
+            OnLargeMessage = StreamLargeMessage,
+            OnRefused = RefuseLargeMessage,
         };
         _toClient = new PostgresRelay(_backend.Reader, _client, Ctx.MaxInspectedMessage)
         {

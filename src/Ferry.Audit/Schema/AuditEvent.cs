@@ -54,7 +54,17 @@ public sealed class AuditEvent
 
     // ---- per type ----
 
+    /// <summary>The statement's text, at most the configured number of bytes of it (see <see cref="Truncated"/>).</summary>
     public string? Query { get; set; }
+
+    /// <summary>The statement's true length in bytes, whatever <see cref="Query"/> kept of it.</summary>
+    public long? QueryLength { get; set; }
+
+    /// <summary>SHA-256 (lower-case hex) of the whole statement as the client sent it.</summary>
+    public string? QuerySha256 { get; set; }
+
+    /// <summary>True when <see cref="Query"/> is only the start of the statement; absent otherwise.</summary>
+    public bool? Truncated { get; set; }
 
     public string? StatementName { get; set; }
 
@@ -62,6 +72,9 @@ public sealed class AuditEvent
     public long? StatementId { get; set; }
 
     public IReadOnlyList<string?>? Parameters { get; set; }
+
+    /// <summary>The parameters shown cut in <see cref="Parameters"/>: true length and SHA-256 of each.</summary>
+    public IReadOnlyList<AuditTruncatedValue>? TruncatedParameters { get; set; }
 
     public long? Rows { get; set; }
 

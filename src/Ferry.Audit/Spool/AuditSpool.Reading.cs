@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 
 namespace Ferry.Audit;
 
@@ -113,7 +114,7 @@ public sealed partial class AuditSpool
             {
                 if (!events.TryAdd(payload))
                 {
-                    Interlocked.Increment(ref _corruptSkipped);
+                    CountCorrupt(pos with { Offset = pos.Offset + consumed });
                 }
 
                 consumed += RecordFraming.HeaderSize + payload.Length;
@@ -133,31 +134,98 @@ public sealed partial class AuditSpool
                     if (consumed == 0)
                     {
                         // A single record larger than the chunk: read exactly it.
-                        return ReadLargeRecord(file, pos, (int)length, events, ref _corruptSkipped);
+                        return ReadLargeRecord(file, pos, (int)length, events);
                     }
 
                     break; // the record continues past the chunk: the next call starts at it
                 }
             }
 
-            // Corrupt, or torn at the end of a closed segment: skip the rest of this segment.
-            Interlocked.Increment(ref _corruptSkipped);
-            return isActive ? pos with { Offset = limit } : NextSegment(pos.Segment, segments);
+            if (status == RecordStatus.Torn && pos.Offset + consumed + RecordFraming.HeaderSize > limit)
+            {
+                // Fewer bytes than a header at the end of the segment: a torn tail, nothing follows.
+                CountCorrupt(pos with { Offset = pos.Offset + consumed });
+                return isActive ? pos with { Offset = limit } : NextSegment(pos.Segment, segments);
+            }
+
+            // A corrupt record (bad CRC, impossible length, or a length running past the segment): later records
+            // may still be good. Resynchronise on the next offset where a whole, CRC-valid JSON record starts.
+            CountCorrupt(pos with { Offset = pos.Offset + consumed });
+            int next = FindRecordStart(span, consumed + 1, pos.Offset, limit);
+            if (next < 0)
+            {
+                // None starts in this chunk: continue the search in the next one (keep a header's worth of overlap).
+                long resume = pos.Offset + Math.Max(consumed + 1, span.Length - RecordFraming.HeaderSize);
+                return resume >= limit ? (isActive ? pos with { Offset = limit } : NextSegment(pos.Segment, segments)) : pos with { Offset = resume };
+            }
+
+            consumed = next;
+            if (consumed > 0 && !RecordFraming.TryRead(span[consumed..], out _, out _))
+            {
+                return pos with { Offset = pos.Offset + consumed }; // a candidate longer than the chunk: the next read checks it whole
+            }
         }
 
         return pos with { Offset = pos.Offset + consumed };
     }
 
-    private static SpoolPosition ReadLargeRecord(FileStream file, SpoolPosition pos, int length, EventArray events, ref long corruptSkipped)
+    private SpoolPosition ReadLargeRecord(FileStream file, SpoolPosition pos, int length, EventArray events)
     {
         byte[] buf = new byte[RecordFraming.HeaderSize + length];
         RandomAccess.Read(file.SafeFileHandle, buf, pos.Offset);
-        if (!RecordFraming.TryRead(buf, out ReadOnlySpan<byte> payload, out _) || !events.TryAdd(payload))
+        if (!RecordFraming.TryRead(buf, out ReadOnlySpan<byte> payload, out _))
         {
-            Interlocked.Increment(ref corruptSkipped);
+            // Its length may be the corrupt part: do not jump over what it claims, resynchronise from the next byte.
+            CountCorrupt(pos);
+            return pos with { Offset = pos.Offset + 1 };
+        }
+
+        if (!events.TryAdd(payload))
+        {
+            CountCorrupt(pos);
         }
 
         return pos with { Offset = pos.Offset + buf.Length };
+    }
+
+    /// <summary>
+    /// The first offset from <paramref name="from"/> in <paramref name="span"/> (which starts at file offset
+    /// <paramref name="spanOffset"/>) where a record plausibly starts: a whole record in the span with a valid CRC
+    /// and a JSON object payload, or one whose declared length fits in the segment and runs past the span with
+    /// <c>{</c> as its first payload byte (the caller reads it whole and checks its CRC). -1 when none.
+    /// </summary>
+    private static int FindRecordStart(ReadOnlySpan<byte> span, int from, long spanOffset, long limit)
+    {
+        for (int i = from; i + RecordFraming.HeaderSize < span.Length; i++)
+        {
+            if (span[i + RecordFraming.HeaderSize] != (byte)'{')
+            {
+                continue;
+            }
+
+            if (RecordFraming.TryRead(span[i..], out _, out RecordStatus status))
+            {
+                return i;
+            }
+
+            if (status == RecordStatus.Torn)
+            {
+                uint length = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(span[i..]);
+                if (length <= RecordFraming.MaxPayload && spanOffset + i + RecordFraming.HeaderSize + length <= limit)
+                {
+                    return i;
+                }
+            }
+        }
+
+        return -1;
+    }
+
+    private void CountCorrupt(SpoolPosition at)
+    {
+        Interlocked.Increment(ref _corruptSkipped);
+        Ferry.Diagnostics.FerryMetrics.AuditSpoolCorruptRecord();
+        AuditSpoolLog.CorruptRecord(Ferry.Diagnostics.FerryLogging.Factory.CreateLogger("Ferry.Audit"), _directory, at.Segment, at.Offset);
     }
 
     /// <summary>

@@ -66,7 +66,10 @@ public sealed partial class AuditSpool
         _activeLength = validEnd;
     }
 
-    /// <summary>Offset just past the last valid record, or -1 when the file header is missing.</summary>
+    /// <summary>
+    /// Offset just past the last valid record, or -1 when the file header is missing. A bad record followed by valid
+    /// ones is kept (the reader skips it and counts it): only a tail with no valid record after it is torn.
+    /// </summary>
     internal static long ScanValidEnd(ReadOnlySpan<byte> data)
     {
         if (data.Length < Magic.Length || !data[..Magic.Length].SequenceEqual(Magic))
@@ -75,12 +78,40 @@ public sealed partial class AuditSpool
         }
 
         int offset = Magic.Length;
-        while (RecordFraming.TryRead(data[offset..], out ReadOnlySpan<byte> payload, out _))
+        int validEnd = offset;
+        while (offset < data.Length)
         {
-            offset += RecordFraming.HeaderSize + payload.Length;
+            if (RecordFraming.TryRead(data[offset..], out ReadOnlySpan<byte> payload, out _))
+            {
+                offset += RecordFraming.HeaderSize + payload.Length;
+                validEnd = offset;
+                continue;
+            }
+
+            int next = NextWholeRecord(data, offset + 1);
+            if (next < 0)
+            {
+                break;
+            }
+
+            offset = next;
         }
 
-        return offset;
+        return validEnd;
+    }
+
+    /// <summary>The first offset from <paramref name="from"/> where a whole, CRC-valid record with a JSON object payload starts; -1 when none.</summary>
+    private static int NextWholeRecord(ReadOnlySpan<byte> data, int from)
+    {
+        for (int i = from; i + RecordFraming.HeaderSize < data.Length; i++)
+        {
+            if (data[i + RecordFraming.HeaderSize] == (byte)'{' && RecordFraming.TryRead(data[i..], out _, out _))
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     private void StartSegmentUnsynchronized(long segment)

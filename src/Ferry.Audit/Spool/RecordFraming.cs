@@ -22,9 +22,25 @@ internal static class RecordFraming
     public const int MaxPayload = 16 * 1024 * 1024;
 
     /// <summary>Serialises <paramref name="e"/> as one framed record into <paramref name="buffer"/>; returns the payload span length.</summary>
+    /// <remarks>
+    /// The record never exceeds <see cref="MaxPayload"/>: relays cut statements and parameters before they reach
+    /// an event, and should an event still serialise larger (a bug), its bulky fields are replaced by a note of
+    /// the size they had, so the event is written (and readable) instead of dropped.
+    /// </remarks>
     public static int WriteEvent(ArrayBufferWriter<byte> buffer, Utf8JsonWriter json, AuditEvent e, int prefixBytes, out int recordStart)
     {
         recordStart = buffer.WrittenCount;
+        var payload = Serialize(buffer, json, e, prefixBytes, recordStart);
+        if (payload > MaxPayload)
+        {
+            buffer.Rewind(recordStart);
+            payload = Serialize(buffer, json, Shrunk(e, payload), prefixBytes, recordStart);
+        }
+        return payload;
+    }
+
+    private static int Serialize(ArrayBufferWriter<byte> buffer, Utf8JsonWriter json, AuditEvent e, int prefixBytes, int recordStart)
+    {
         buffer.GetSpan(HeaderSize + prefixBytes);
         buffer.Advance(HeaderSize + prefixBytes);
         json.Reset(buffer);
@@ -32,6 +48,39 @@ internal static class RecordFraming
         json.Flush();
         return buffer.WrittenCount - recordStart - HeaderSize;
     }
+
+    /// <summary>A copy of <paramref name="e"/> without its free-size fields (text, parameters, details), saying so.</summary>
+    internal static AuditEvent Shrunk(AuditEvent e, long size) => new()
+    {
+        Id = e.Id,
+        Time = e.Time,
+        Code = e.Code,
+        Type = e.Type,
+        Cluster = e.Cluster,
+        User = e.User,
+        Roles = e.Roles,
+        ClientAddr = e.ClientAddr,
+        SessionId = e.SessionId,
+        ServerId = e.ServerId,
+        AgentId = e.AgentId,
+        Success = e.Success,
+        Error = $"audit event of {size} bytes exceeded the record limit of {MaxPayload} bytes: its query, parameters and details were left out" + (e.Error is { Length: <= 4096 } error ? $"; error: {error}" : ""),
+        DbService = e.DbService,
+        DbProtocol = e.DbProtocol,
+        DbUser = e.DbUser,
+        DbName = e.DbName,
+        DbLabels = e.DbLabels,
+        QueryLength = e.QueryLength ?? (e.Query is { } q ? System.Text.Encoding.UTF8.GetByteCount(q) : null),
+        QuerySha256 = e.QuerySha256 ?? (e.Query is { } text ? StatementCapture.Sha256Hex(System.Text.Encoding.UTF8.GetBytes(text)) : null),
+        Truncated = true,
+        StatementName = e.StatementName is { Length: <= 1024 } name ? name : null,
+        StatementId = e.StatementId,
+        Rows = e.Rows,
+        BytesIn = e.BytesIn,
+        BytesOut = e.BytesOut,
+        DurationUs = e.DurationUs,
+        EndReason = e.EndReason,
+    };
 
     /// <summary>Fills in the header of a record whose payload is already in place.</summary>
     public static void WriteHeader(Span<byte> record, int payloadLength)

@@ -51,6 +51,12 @@ public static class FerryMetrics
     private static readonly Counter<long> AuditShippedTotal = Meter.CreateCounter<long>(
         "ferry_audit_events_shipped_total", "{event}", "Audit events the spool shipper delivered to the auth service.");
 
+    private static readonly Counter<long> AuditSpoolCorruptRecordsTotal = Meter.CreateCounter<long>(
+        "ferry_audit_spool_corrupt_records_total", "{record}", "Records of the local audit spool that failed their checksum or framing and were skipped (reading resumes at the next valid record).");
+
+    private static readonly Counter<long> StatementsTruncatedTotal = Meter.CreateCounter<long>(
+        "ferry_audit_statements_truncated_total", "{statement}", "Statements or parameters larger than agent.max_statement_bytes, audited by their first bytes, true length and SHA-256, by protocol.");
+
     private static readonly ConcurrentDictionary<object, Func<long>> SpoolDepths = new(ReferenceEqualityComparer.Instance);
     private static readonly ConcurrentDictionary<object, Func<double>> ShippingLags = new(ReferenceEqualityComparer.Instance);
 
@@ -118,6 +124,13 @@ public static class FerryMetrics
         BackgroundFailuresTotal.Add(1, new KeyValuePair<string, object?>("task", task));
 
     public static void AuditShipped(long events) => AuditShippedTotal.Add(events);
+
+    /// <summary>A spool record skipped as corrupt.</summary>
+    public static void AuditSpoolCorruptRecord() => AuditSpoolCorruptRecordsTotal.Add(1);
+
+    /// <summary>A statement or parameter audited cut (its length and hash are in the event).</summary>
+    public static void StatementTruncated(string protocol) =>
+        StatementsTruncatedTotal.Add(1, new KeyValuePair<string, object?>("protocol", protocol));
 
     /// <summary>Reports <paramref name="depth"/> (bytes) as the spool depth until the returned registration is disposed.</summary>
     public static IDisposable TrackSpoolDepth(Func<long> depth) => Track(SpoolDepths, depth);

@@ -137,7 +137,7 @@ public sealed class MySqlAgentTests
                 seen.Add((CommandCode)packet.Slice(4).FirstSpan[0]);
                 return CommandVerdict.Forward;
             },
-            OnLargeCommand = (_, _) => null,
+            OnLargeCommand = (_, _) => new LargeCommandStart(new CapturedCommand(), null),
             ReplyToClient = _ => ValueTask.CompletedTask,
         };
         var run = relay.RunAsync(CancellationToken.None);
@@ -148,5 +148,59 @@ public sealed class MySqlAgentTests
         await pipe.Writer.CompleteAsync();
         var end = await run;
         return (seen, destination.ToArray(), end);
+    }
+
+    [Fact]
+    public async Task CommandOf16MiBPackets_IsStreamedWhole_WithTheLengthOfAllItsPackets()
+    {
+        var payload = new byte[MySqlLimitsForTest.MaxPacketPayload + 1000];
+        payload[0] = (byte)CommandCode.Query;
+        new Random(3).NextBytes(payload.AsSpan(1));
+        var w = new ArrayBufferWriter<byte>();
+        byte seq = 0;
+        MySqlPacketWriter.WritePayload(w, ref seq, payload);
+        byte[] wire = w.WrittenSpan.ToArray();
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 64 * 1024, resumeWriterThreshold: 32 * 1024));
+        var destination = new MemoryStream();
+        var captured = new List<CapturedCommand>();
+        var relay = new MySqlCommandRelay(pipe.Reader, destination, 1 << 20)
+        {
+            OnCommand = _ => CommandVerdict.Forward,
+            OnLargeCommand = (_, _) =>
+            {
+                var c = new CapturedCommand();
+                captured.Add(c);
+                return new LargeCommandStart(c, null);
+            },
+            ReplyToClient = _ => ValueTask.CompletedTask,
+        };
+        var run = relay.RunAsync(CancellationToken.None);
+        for (var offset = 0; offset < wire.Length; offset += 8192)
+        {
+            await pipe.Writer.WriteAsync(wire.AsMemory(offset, Math.Min(8192, wire.Length - offset))).AsTask().WaitAsync(TimeSpan.FromMinutes(2));
+        }
+        await pipe.Writer.CompleteAsync();
+
+        Assert.Equal(RelayEnd.SourceClosed, await run);
+        Assert.Equal(wire, destination.ToArray());
+        var command = Assert.Single(captured);
+        Assert.True(command.Completed);
+        Assert.Equal(payload, command.Bytes.ToArray());
+    }
+
+    private static class MySqlLimitsForTest
+    {
+        public const int MaxPacketPayload = 0xFF_FFFF;
+    }
+
+    private sealed class CapturedCommand : IStreamedMessage
+    {
+        public MemoryStream Bytes { get; } = new();
+
+        public bool Completed { get; private set; }
+
+        public void Append(ReadOnlySpan<byte> body) => Bytes.Write(body);
+
+        public void Complete() => Completed = true;
     }
 }
