@@ -39,4 +39,6 @@ ensure_test_dependencies() {
   apt_install postgresql postgresql-client mariadb-server mariadb-client openssl sysbench oathtool curl
   # Java drivers for the JDBC URL test (pgjdbc, MariaDB Connector/J).
   apt_install default-jdk-headless libpostgresql-jdbc-java libmariadb-java
+  # Python drivers that send statements the way real applications do (USE as a query).
+  apt_install python3-pymysql
 }

@@ -130,9 +130,13 @@ public sealed class ApiHardeningEndToEndTests(StandaloneClusterFixture fixture) 
         }
 
         // Without a Content-Length (chunked), the limit applies while reading.
-        using var chunked = new StreamContent(new MemoryStream(big));
+        // Just over login's 64 KiB: small enough to sit in the socket buffers whole, so the client reads the 413 instead
+        // of failing its write when the server closes after answering.
+        using var chunked = new StreamContent(new MemoryStream(big, 0, 65 * 1024)); // spaces: JSON that is not over yet
         chunked.Headers.ContentType = new("application/json");
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/audit/events") { Content = chunked };
+        // (/v1/login: an endpoint that reads bodies before any certificate; /v1/audit/events answers a caller without a
+        // host certificate 401 before reading the body at all.)
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/login") { Content = chunked };
         request.Headers.TransferEncodingChunked = true;
         using var streamed = await api.SendAsync(request);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, streamed.StatusCode);

@@ -58,9 +58,10 @@ public sealed partial class FerryCluster : IAsyncDisposable
     public string FerrydLog => _ferryd?.Log ?? "";
 
     /// <param name="standaloneAgent">Run the agent as its own <c>ferry-agent</c> process that joins through the proxy (see FerryCluster.Agent.cs).</param>
-    public static async Task<FerryCluster> StartAsync(bool standaloneAgent = false)
+    /// <param name="proxyOptions">Extra keys of the <c>proxy:</c> section, one per line.</param>
+    public static async Task<FerryCluster> StartAsync(bool standaloneAgent = false, string proxyOptions = "")
     {
-        var cluster = new FerryCluster(Directory.CreateTempSubdirectory("ferry-e2e-").FullName, standaloneAgent);
+        var cluster = new FerryCluster(Directory.CreateTempSubdirectory("ferry-e2e-").FullName, standaloneAgent) { _proxyOptions = proxyOptions };
         try
         {
             await cluster.StartCoreAsync();
@@ -72,6 +73,10 @@ public sealed partial class FerryCluster : IAsyncDisposable
             throw;
         }
     }
+
+    private string _proxyOptions = "";
+
+    private string ProxyOptionLines() => string.Join("\n", _proxyOptions.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => "  " + l.Trim()));
 
     private async Task StartCoreAsync()
     {
@@ -111,6 +116,7 @@ public sealed partial class FerryCluster : IAsyncDisposable
               listen_addr: 127.0.0.1:{{ProxyPort}}
               public_addrs: [127.0.0.1:{{ProxyPort}}]
               mysql_listen_addr: 127.0.0.1:{{MySqlPort}}
+            {{ProxyOptionLines()}}
             agent:
               enabled: {{(StandaloneAgent ? "false" : "true")}}
               databases:

@@ -67,7 +67,8 @@ public sealed partial class MySqlEndToEndTests
             except Exception as e:
                 print("refused", e)
             """);
-        var (pyCode, pyOutput) = await ProcessRunner.RunAsync("python3", [script], TimeSpan.FromMinutes(1));
+        // Debian's interpreter: python3-pymysql installs there, whatever python3 is first on PATH.
+        var (pyCode, pyOutput) = await ProcessRunner.RunAsync("/usr/bin/python3", [script], TimeSpan.FromMinutes(1));
         Assert.True(pyCode == 0, pyOutput);
         Assert.Contains("before app", pyOutput);
         Assert.Contains("refused", pyOutput);
@@ -78,22 +79,23 @@ public sealed partial class MySqlEndToEndTests
     [Fact]
     public async Task UseOfAnAllowedSchema_AsAQuery_IsFollowed_AndTheClientSeesPlainOkPackets()
     {
-        var creds = await LoginAsync();
+        // "other" allowed too (a trait): the session starts in app, the route's db name, and moves.
+        var creds = await LoginAsync(traits: "db_users=alice;db_names=other");
         using var timeout = new CancellationTokenSource(CommandsTimeout);
-        // No default schema; the raw client does not ask for session tracking: the agent strips it.
+        // No schema in the handshake (the route's app); the raw client does not ask for session tracking: the agent strips it.
         await using var client = await RawMySqlClient.ConnectAsync(Cluster.MySqlPort, creds.Certificate, "alice", "", timeout.Token);
-        await client.SendQueryAsync("USE app", timeout.Token);
+        await client.SendQueryAsync("USE other", timeout.Token);
         var ok = await client.ReadAsync(timeout.Token);
         Assert.NotNull(ok);
         Assert.Equal(0x00, ok.Value.Payload[0]);
         var status = BinaryPrimitives.ReadUInt16LittleEndian(ok.Value.Payload.AsSpan(3));
         Assert.Equal(0, status & 0x4000); // SERVER_SESSION_STATE_CHANGED is not shown to a client that did not ask
         Assert.Equal(7, ok.Value.Payload.Length);
-        Assert.Equal(["app"], await client.QueryAsync("SELECT DATABASE()", timeout.Token));
+        Assert.Equal(["other"], await client.QueryAsync("SELECT DATABASE()", timeout.Token));
 
         var list = Events(await SearchUserAuditAsync(UserOf(creds), "TMY21I"));
         var moved = Assert.Single(list, e => e.GetProperty("code").GetString() == "TMY21I");
-        Assert.Equal("app", moved.GetProperty("db_name").GetString());
+        Assert.Equal("other", moved.GetProperty("db_name").GetString());
     }
 
     [Fact]
@@ -173,7 +175,7 @@ public sealed partial class MySqlEndToEndTests
         // The fixture's server runs without a binary log: its own error, not Ferry's.
         var (_, message) = Err(await client.ReadAsync(timeout.Token));
         Assert.DoesNotContain("ferry:", message);
-        Assert.Equal(["1"], await client.QueryAsync("SELECT 1", timeout.Token));
+        // (The server ends a connection after COM_BINLOG_DUMP, whatever its outcome: no statement follows it.)
 
         var list = Events(await SearchUserAuditAsync(UserOf(creds), "TMY19I"));
         Assert.Contains(list, e => e.GetProperty("code").GetString() == "TMY19I");

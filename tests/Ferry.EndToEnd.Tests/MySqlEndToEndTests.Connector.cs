@@ -35,7 +35,8 @@ public sealed partial class MySqlEndToEndTests
             Assert.Equal(20L * 1024 * 1024, reader.GetInt64(1));
         }
         var audit = await SearchAuditAsync(marker);
-        Assert.Contains("\"truncated\":\"true\"", audit);
+        Assert.Contains("\"truncated\":true", audit);
+        Assert.Contains($"\"query_length\":{20 * 1024 * 1024 + 33}", audit); // SELECT 'big_xxxxxxxx', LENGTH('…') around the 20 MiB literal
         await using var after = new MySqlCommand("SELECT 42", conn);
         Assert.Equal(42L, Convert.ToInt64(await after.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture));
     }

@@ -49,6 +49,7 @@ public sealed partial class PostgresEndToEndTests
         Assert.True(code == 0, output);
         Assert.Equal("1", output.Trim()); // the UPDATE ran
 
+        statement += ";"; // psql sends the statement with its terminating semicolon
         var expected = Sha256(Encoding.UTF8.GetBytes(statement));
         var events = await UserEventsAsync(creds, e => e.TryGetProperty("query_sha256", out var h) && h.GetString() == expected);
         var e = Assert.Single(events, e => e.TryGetProperty("query_sha256", out var h) && h.GetString() == expected);

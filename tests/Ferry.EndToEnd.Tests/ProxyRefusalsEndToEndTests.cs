@@ -17,7 +17,7 @@ namespace Ferry.EndToEnd.Tests;
 /// The class has its own cluster: refusal events are aggregated per (reason, protocol, source address) and minute,
 /// so each test here uses a reason no other test of the class produces from the same address.
 /// </summary>
-public sealed class ProxyRefusalsEndToEndTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+public sealed class ProxyRefusalsEndToEndTests(ConnectionCapClusterFixture fixture) : IClassFixture<ConnectionCapClusterFixture>
 {
     private FerryCluster Cluster => fixture.Cluster;
 
@@ -239,7 +239,7 @@ public sealed class ProxyRefusalsEndToEndTests(ClusterFixture fixture) : IClassF
     public async Task OneAddressAtItsConnectionCap_IsRefusedWith1040_WhileOthersStillConnect_AndIsAudited()
     {
         var from = IPAddress.Parse("127.0.0.9");
-        const int cap = 1000; // proxy.max_connections_per_source default
+        const int cap = ConnectionCapClusterFixture.PerSourceCap; // this class's proxy.max_connections_per_source
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         var held = new List<Socket>();
         try
