@@ -52,7 +52,8 @@ public sealed class ApiHardeningEndToEndTests(StandaloneClusterFixture fixture) 
     [Fact]
     public async Task TenBadPasswordsFromOneSource_DoNotStopACorrectLoginFromAnother_ThroughBothProxies()
     {
-        var (_, standalonePort) = await Cluster.StartSecondProxyAsync();
+        var (standalone, standalonePort) = await Cluster.StartSecondProxyAsync();
+        using var stopStandalone = standalone;
         foreach (var (port, user) in new[] { (Cluster.ProxyPort, "victim1"), (standalonePort, "victim2") })
         {
             var victim = await Cluster.AddUserAsync(user, "developer", "db_users=alice");
