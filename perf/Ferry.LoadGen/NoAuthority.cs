@@ -13,7 +13,7 @@ internal sealed class NoAuthority(IdentityVerifier userVerifier) : IAgentAuthori
     public ValueTask<IReadOnlyList<RoleDocument>> GetRolesAsync(IReadOnlyList<string> names, CancellationToken ct) =>
         ValueTask.FromResult<IReadOnlyList<RoleDocument>>([]);
 
-    public ValueTask<X509Certificate2> GetDbClientCertificateAsync(string database, string dbUser, CancellationToken ct) =>
+    public ValueTask<X509Certificate2> GetDbClientCertificateAsync(string database, string dbUser, string dbName, ReadOnlyMemory<byte> userCertificate, CancellationToken ct) =>
         throw new InvalidOperationException("simulated agents serve no database");
 
     public string? FindLock(UserIdentity identity, string database) => "simulated agent";
