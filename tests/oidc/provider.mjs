@@ -19,6 +19,7 @@
 //   POST /__id_token?mode=M     M = normal | tamper (flip a signature byte) | wrong_audience | expired |
 //                               wrong_nonce | wrong_issuer: rewrites the id_token of every token response
 //                               (re-signed with the provider's current key, except tamper) until set back to normal
+//   POST /__clients             JSON client or array of clients: added, or replacing the one with the same client_id
 //   GET  /__state               {"kids":[..],"mode":..,"logins":N}
 
 import http from 'node:http';
@@ -64,19 +65,20 @@ const DEFAULT_USERS = [
 
 const args = parseArgs(process.argv.slice(2));
 const fileConfig = args.config ? JSON.parse(fs.readFileSync(args.config, 'utf8')) : {};
-const clients = [...(fileConfig.clients ?? []), ...args.clients].map((c) => ({
+const toClient = (c) => ({
   client_id: c.client_id,
   client_secret: c.client_secret,
   redirect_uris: c.redirect_uris,
   grant_types: ['authorization_code'],
   response_types: ['code'],
   token_endpoint_auth_method: c.token_endpoint_auth_method ?? 'client_secret_basic',
-}));
-if (clients.length === 0) fail('no client: pass --client-id ID --client-secret SECRET --redirect-uri URL or a --config file with "clients"');
+});
+const clientProblem = (c) => (!c.client_id || !c.client_secret || !Array.isArray(c.redirect_uris) || c.redirect_uris.length === 0
+  ? `client ${c.client_id ?? '?'} needs client_id, client_secret and at least one redirect_uri` : null);
+let clients = [...(fileConfig.clients ?? []), ...args.clients].map(toClient);
 for (const c of clients) {
-  if (!c.client_id || !c.client_secret || !Array.isArray(c.redirect_uris) || c.redirect_uris.length === 0) {
-    fail(`client ${c.client_id ?? '?'} needs client_id, client_secret and at least one redirect_uri`);
-  }
+  const problem = clientProblem(c);
+  if (problem) fail(problem);
 }
 const users = (fileConfig.users ?? DEFAULT_USERS).map((u) => ({ sub: u.sub ?? u.username, ...u }));
 const usersBySub = new Map(users.map((u) => [u.sub, u]));
@@ -188,15 +190,19 @@ function page(title, body) {
 </head><body><h1>${esc(title)}</h1>${body}</body></html>`;
 }
 
-async function readForm(req) {
+async function readBody(req) {
   let size = 0;
   const chunks = [];
   for await (const chunk of req) {
     size += chunk.length;
-    if (size > 16 * 1024) throw new Error('form too large');
+    if (size > 16 * 1024) throw new Error('request body too large');
     chunks.push(chunk);
   }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+  return chunks;
+}
+
+async function readForm(req) {
+  return new URLSearchParams(Buffer.concat(await readBody(req)).toString('utf8'));
 }
 
 async function interaction(req, res, uid, action) {
@@ -272,6 +278,22 @@ async function admin(req, res, url) {
     if (!MODES.has(mode)) return send(res, 400, 'text/plain', `mode must be one of ${[...MODES].join(', ')}`);
     idTokenMode = mode;
     return send(res, 200, 'application/json', JSON.stringify({ mode }));
+  }
+  if (url.pathname === '/__clients' && req.method === 'POST') {
+    // Adds or replaces clients (the relying party's redirect URI may only be known once it runs).
+    let body;
+    try {
+      body = JSON.parse(Buffer.concat(await readBody(req)).toString('utf8'));
+    } catch (err) {
+      return send(res, 400, 'text/plain', `not JSON: ${err.message}`);
+    }
+    const added = (Array.isArray(body) ? body : [body]).map(toClient);
+    const problem = added.map(clientProblem).find((p) => p);
+    if (problem) return send(res, 400, 'text/plain', problem);
+    clients = [...clients.filter((c) => !added.some((a) => a.client_id === c.client_id)), ...added];
+    provider = makeProvider();
+    handle = provider.callback();
+    return send(res, 200, 'application/json', JSON.stringify({ clients: clients.map((c) => c.client_id) }));
   }
   if (url.pathname === '/__state' && req.method === 'GET') {
     return send(res, 200, 'application/json', JSON.stringify({ issuer, kids: keys.map((k) => k.kid), mode: idTokenMode, logins }));
