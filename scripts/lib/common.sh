@@ -41,4 +41,19 @@ ensure_test_dependencies() {
   apt_install default-jdk-headless libpostgresql-jdbc-java libmariadb-java
   # Python drivers that send statements the way real applications do (USE as a query).
   apt_install python3-pymysql
+  ensure_oidc_dependencies
+}
+
+ensure_oidc_dependencies() {
+  # The SSO tests and demo: a real OpenID Connect provider (oidc-provider) and a headless browser
+  # driver (playwright-core) from tests/oidc/package-lock.json, and Debian's chromium. Nothing
+  # downloads a browser: playwright-core is pointed at /usr/bin/chromium.
+  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+  apt_install chromium
+  local dir
+  dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../tests/oidc" && pwd)"
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    step "npm ci in tests/oidc"
+    (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefer-offline --no-audit --no-fund --loglevel=error)
+  fi
 }

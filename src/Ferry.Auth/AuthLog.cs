@@ -27,4 +27,24 @@ internal static partial class AuthLog
     [LoggerMessage(EventId = 7112, EventName = "ApiClientAddressFromProxy", Level = LogLevel.Debug,
         Message = "API connection from proxy {ProxyId} at {Peer} for client {Client}")]
     public static partial void ClientAddressFromProxy(ILogger logger, string proxyId, string peer, string client);
+
+    [LoggerMessage(EventId = 7120, EventName = "SsoLoginSucceeded", Level = LogLevel.Information,
+        Message = "SSO login of {User} through connector {Connector} from {Client}: roles {Roles}")]
+    public static partial void SsoLoginSucceeded(ILogger logger, string user, string connector, string roles, string client);
+
+    [LoggerMessage(EventId = 7121, EventName = "SsoLoginFailed", Level = LogLevel.Information,
+        Message = "SSO login through connector {Connector} from {Client} refused ({Reason}): {Detail}")]
+    public static partial void SsoLoginFailed(ILogger logger, string connector, string reason, string client, string detail);
+
+    [LoggerMessage(EventId = 7122, EventName = "SsoConnectorShadowed", Level = LogLevel.Warning,
+        Message = "stored SSO connector {Connector} is ignored: ferry.yaml defines a connector with the same name")]
+    public static partial void SsoConnectorShadowed(ILogger logger, string connector);
+
+    [LoggerMessage(EventId = 7123, EventName = "SsoConnectorInvalid", Level = LogLevel.Warning,
+        Message = "stored SSO connector {Connector} is ignored: {Problem}")]
+    public static partial void SsoConnectorInvalid(ILogger logger, string connector, string problem);
+
+    [LoggerMessage(EventId = 7124, EventName = "SsoConnectorRoleMissing", Level = LogLevel.Warning,
+        Message = "SSO connector {Connector} maps claims to role {Role}, which does not exist (yet): users mapped only to it are refused")]
+    public static partial void SsoConnectorRoleMissing(ILogger logger, string connector, string role);
 }

@@ -15,15 +15,14 @@ public sealed partial class AuthService
     public DatabaseInventory Inventory => _inventory ??= new DatabaseInventory(_time);
 
     /// <summary>
-    /// <c>GET /v1/databases</c>: the databases the user's current roles (re-read, not the ones in the
-    /// certificate) can see, with the db users and db names they allow there.
+    /// <c>GET /v1/databases</c>: the databases the user's current roles (re-read for a local user; an SSO
+    /// user's are those of the certificate) can see, with the db users and db names they allow there.
     /// </summary>
     public async Task<DatabasesResponse> ListDatabasesAsync(UserIdentity user, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(user);
-        var record = await Backend.GetAsync(BackendKeys.User(user.User), StorageJsonContext.Default.UserRecord, ct).ConfigureAwait(false)
-            ?? throw AuthException.Forbidden($"user \"{user.User}\" no longer exists");
-        var rbac = new RbacEvaluator(await ResolveRolesAsync(record.Roles, ct).ConfigureAwait(false), Traits(record));
+        var (_, roles, traits) = await CurrentRolesAndTraitsAsync(user, ct).ConfigureAwait(false);
+        var rbac = new RbacEvaluator(await ResolveRolesAsync(roles, ct).ConfigureAwait(false), traits);
         var response = new DatabasesResponse();
         foreach (var db in Inventory.Current(await DatabaseBindingsAsync(ct).ConfigureAwait(false)))
         {

@@ -108,11 +108,9 @@ public sealed partial class AuthService
         ArgumentNullException.ThrowIfNull(presented);
         ArgumentNullException.ThrowIfNull(request);
         var key = ParsePublicKey(request.PublicKeyPem);
-        var record = await Backend.GetAsync(BackendKeys.User(presented.User), StorageJsonContext.Default.UserRecord, ct).ConfigureAwait(false)
-            ?? throw AuthException.Forbidden($"user \"{presented.User}\" no longer exists");
-        await RequireNotLockedAsync(record.Name, record.Roles, clientAddr, ct).ConfigureAwait(false);
-        var roles = await ResolveRolesAsync(record.Roles, ct).ConfigureAwait(false);
-        var traits = Traits(record);
+        var (userName, roleNames, traits) = await CurrentRolesAndTraitsAsync(presented, ct).ConfigureAwait(false);
+        await RequireNotLockedAsync(userName, roleNames, clientAddr, ct).ConfigureAwait(false);
+        var roles = await ResolveRolesAsync(roleNames, ct).ConfigureAwait(false);
         var rbac = new RbacEvaluator(roles, traits);
         var remaining = presented.NotAfter - Now;
         if (remaining <= TimeSpan.Zero)
@@ -136,18 +134,41 @@ public sealed partial class AuthService
 
         var identity = new UserIdentity
         {
-            User = record.Name,
+            User = userName,
             ClusterName = ClusterName,
-            Roles = record.Roles,
+            Roles = roleNames,
             Traits = traits,
             Route = route,
             AccessRequestIds = presented.AccessRequestIds,
             MfaVerified = presented.MfaVerified,
+            Connector = presented.Connector,
         };
         var response = IssueUser(key, identity, requested, cap);
-        Emit(AuditEventKinds.CertIssue, record.Name, true, null, clientAddr,
-            new() { ["kind"] = "user", ["route"] = route?.ServiceName ?? "", ["expires"] = response.Expires.ToString("O", CultureInfo.InvariantCulture) }, record.Roles);
+        Emit(AuditEventKinds.CertIssue, userName, true, null, clientAddr,
+            new() { ["kind"] = "user", ["route"] = route?.ServiceName ?? "", ["connector"] = presented.Connector, ["expires"] = response.Expires.ToString("O", CultureInfo.InvariantCulture) }, roleNames);
         return response;
+    }
+
+    /// <summary>
+    /// The roles and traits a presented certificate's user has now: a local user's are re-read from the user record;
+    /// an SSO user (no local record) keeps those of the certificate, frozen for its lifetime, as long as the connector
+    /// still exists. Locks are checked by the callers either way.
+    /// </summary>
+    private async Task<(string User, IReadOnlyList<string> Roles, IReadOnlyDictionary<string, IReadOnlyList<string>> Traits)> CurrentRolesAndTraitsAsync(UserIdentity presented, CancellationToken ct)
+    {
+        if (presented.Connector.Length > 0)
+        {
+            if (!(await ListSsoConnectorsAsync(ct).ConfigureAwait(false)).Any(c => c.Name == presented.Connector))
+            {
+                throw AuthException.Forbidden($"SSO connector \"{presented.Connector}\" of this certificate no longer exists: log in again (`ferry login --sso`)");
+            }
+
+            return (presented.User, presented.Roles, presented.Traits);
+        }
+
+        var record = await Backend.GetAsync(BackendKeys.User(presented.User), StorageJsonContext.Default.UserRecord, ct).ConfigureAwait(false)
+            ?? throw AuthException.Forbidden($"user \"{presented.User}\" no longer exists");
+        return (record.Name, record.Roles, Traits(record));
     }
 
     private UserCertificateResponse IssueUser(ClientPublicKey key, UserIdentity identity, TimeSpan requested, TimeSpan cap)
@@ -197,7 +218,8 @@ public sealed partial class AuthService
     }
 
     private static Dictionary<string, IReadOnlyList<string>> Traits(UserRecord record) =>
-        record.Traits.ToDictionary(p => p.Key, p => (IReadOnlyList<string>)p.Value.ToArray(), StringComparer.Ordinal);
+        record.Traits.Where(p => !p.Key.StartsWith(TraitTemplate.ExternalPrefix, StringComparison.Ordinal))
+            .ToDictionary(p => p.Key, p => (IReadOnlyList<string>)p.Value.ToArray(), StringComparer.Ordinal);
 
     internal static ClientPublicKey ParsePublicKey(string? pem)
     {

@@ -62,6 +62,8 @@ public sealed partial class AuthService
             });
             AuthLog.LoginFailuresOverflow(_log, overflow, window);
         }
+
+        FlushSsoLoginAudit();
     }
 
     internal static string Bounded(string value) =>

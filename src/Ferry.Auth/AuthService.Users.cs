@@ -17,6 +17,7 @@ public sealed partial class AuthService
     public async Task<UserCredentials> AddUserAsync(string name, IReadOnlyList<string> roles, IReadOnlyDictionary<string, List<string>>? traits, string? password, string actor, CancellationToken ct = default)
     {
         Names.Require(name, "user name");
+        RequireLocalTraitNames(traits);
         await RequireRolesExistAsync(roles, ct).ConfigureAwait(false);
         password ??= NewPassword();
         RequirePasswordStrength(password);
@@ -72,6 +73,7 @@ public sealed partial class AuthService
     public async Task<UserInfo> UpdateUserAsync(string name, IReadOnlyList<string>? roles, IReadOnlyDictionary<string, List<string>>? traits, string actor, CancellationToken ct = default)
     {
         Names.Require(name, "user name");
+        RequireLocalTraitNames(traits);
         if (roles is not null)
         {
             await RequireRolesExistAsync(roles, ct).ConfigureAwait(false);
@@ -155,4 +157,16 @@ public sealed partial class AuthService
 
     private static string NewPassword() =>
         Convert.ToBase64String(RandomNumberGenerator.GetBytes(18)).Replace('+', '-').Replace('/', '_');
+
+    /// <summary>Local traits may not use the <c>external.</c> names single sign-on claims are kept under.</summary>
+    private static void RequireLocalTraitNames(IReadOnlyDictionary<string, List<string>>? traits)
+    {
+        foreach (var name in traits?.Keys ?? Enumerable.Empty<string>())
+        {
+            if (name.StartsWith(Ferry.Rbac.TraitTemplate.ExternalPrefix, StringComparison.Ordinal))
+            {
+                throw AuthException.BadRequest($"trait \"{name}\": names starting with \"external.\" are reserved for single sign-on claims ({{{{external.NAME}}}}); pick another name");
+            }
+        }
+    }
 }

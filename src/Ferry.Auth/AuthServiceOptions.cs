@@ -34,6 +34,9 @@ public sealed class AuthServiceOptions
     /// </summary>
     public TimeSpan DatabaseBindingTakeover { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary><c>auth.sso</c> of ferry.yaml; connectors stored with <c>ferryd admin sso add</c> are added (a stored one with the same name is ignored).</summary>
+    public IReadOnlyList<Ferry.Config.SsoConnectorConfig> SsoConnectors { get; init; } = [];
+
     /// <summary>Identifies this process in audit events (<c>server_id</c>).</summary>
     public string ServerId { get; init; } = Environment.MachineName;
 }

@@ -10,6 +10,7 @@ internal static class BackendKeys
     public const string Locks = "/locks/";
     public const string Hosts = "/hosts/";
     public const string DatabaseBindings = "/db-bindings/";
+    public const string SsoConnectors = "/sso/connectors/";
 
     public static string User(string name) => Users + name;
 
@@ -24,4 +25,6 @@ internal static class BackendKeys
     public static string Host(string id) => Hosts + id;
 
     public static string DatabaseBinding(string name) => DatabaseBindings + name;
+
+    public static string SsoConnector(string name) => SsoConnectors + name;
 }

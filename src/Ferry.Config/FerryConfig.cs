@@ -31,6 +31,8 @@ public sealed record AuthSection
     public TimeSpan ApiIdleTimeout { get; init; } = TimeSpan.FromSeconds(15);
     public int MaxApiConnections { get; init; } = 1024;
     public int MaxApiConnectionsPerSource { get; init; } = 64;
+    /// <summary><c>auth.sso</c>: single sign-on connectors (connectors stored with <c>ferryd admin sso add</c> are added to these).</summary>
+    public IReadOnlyList<SsoConnectorConfig> Sso { get; init; } = [];
 }
 
 public sealed record ProxySection

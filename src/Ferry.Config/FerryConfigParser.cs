@@ -102,6 +102,7 @@ public static partial class FerryConfigParser
             ApiIdleTimeout = r.Duration("api_idle_timeout", TimeSpan.FromSeconds(15)),
             MaxApiConnections = r.Int("max_api_connections", 1024, min: 1),
             MaxApiConnectionsPerSource = r.Int("max_api_connections_per_source", 64, min: 1),
+            Sso = SsoConnectorParser.ParseList(r),
         };
         r.RejectUnknownKeys();
         return s;

@@ -1,7 +1,7 @@
 namespace Ferry.Rbac;
 
 /// <summary>Matching with <c>*</c> wildcards (any run of characters, including none). Comparison is ordinal.</summary>
-internal static class Glob
+public static class Glob
 {
     public static bool IsMatch(string pattern, string value)
     {

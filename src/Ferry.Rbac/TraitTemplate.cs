@@ -3,11 +3,21 @@ namespace Ferry.Rbac;
 /// <summary>
 /// Trait templates inside role values: <c>{{internal.NAME}}</c> or <c>{{external.NAME}}</c>, optionally
 /// with a literal prefix and suffix (<c>dev_{{internal.team}}</c>). Internal traits come from the user
-/// record, external ones from single sign-on claims; both are looked up by NAME in the user's traits.
-/// A template whose trait is missing or empty expands to nothing.
+/// record and are keyed by NAME in the user's traits; external ones come from single sign-on claims and are
+/// keyed <c>external.NAME</c> (<see cref="ExternalPrefix"/>), so a claim can never stand in for an internal
+/// trait nor the other way round. A template whose trait is missing or empty expands to nothing.
 /// </summary>
 public static class TraitTemplate
 {
+    /// <summary>Prefix of the trait keys that hold single sign-on claims (<c>external.groups</c>).</summary>
+    public const string ExternalPrefix = "external.";
+
+    /// <summary>The trait key of claim <paramref name="claim"/>.</summary>
+    public static string ExternalKey(string claim) => ExternalPrefix + claim;
+
+    /// <summary>True for a trait name a claim or trait may have (letters, digits, '_', '-', '.').</summary>
+    public static bool IsValidTraitName(string name) => name.Length > 0 && IsTraitName(name);
+
     /// <summary>Checks the template syntax of one value; returns null when valid, else a message.</summary>
     public static string? Validate(string value)
     {
@@ -76,8 +86,14 @@ public static class TraitTemplate
             yield break;
         }
 
+        var external = inner[..dot].SequenceEqual("external");
         var name = inner[(dot + 1)..].ToString();
-        if (!traits.TryGetValue(name, out var values))
+        if (!external && name.StartsWith(ExternalPrefix, StringComparison.Ordinal))
+        {
+            yield break; // {{internal.external.x}} must not reach a claim
+        }
+
+        if (!traits.TryGetValue(external ? ExternalPrefix + name : name, out var values))
         {
             yield break;
         }

@@ -59,9 +59,10 @@ public sealed partial class FerryCluster : IAsyncDisposable
 
     /// <param name="standaloneAgent">Run the agent as its own <c>ferry-agent</c> process that joins through the proxy (see FerryCluster.Agent.cs).</param>
     /// <param name="proxyOptions">Extra keys of the <c>proxy:</c> section, one per line.</param>
-    public static async Task<FerryCluster> StartAsync(bool standaloneAgent = false, string proxyOptions = "")
+    /// <param name="authOptions">Runs once the ports and databases are known, before ferryd starts; returns extra keys of the <c>auth:</c> section (e.g. SSO connectors), one per line.</param>
+    public static async Task<FerryCluster> StartAsync(bool standaloneAgent = false, string proxyOptions = "", Func<FerryCluster, Task<string>>? authOptions = null)
     {
-        var cluster = new FerryCluster(Directory.CreateTempSubdirectory("ferry-e2e-").FullName, standaloneAgent) { _proxyOptions = proxyOptions };
+        var cluster = new FerryCluster(Directory.CreateTempSubdirectory("ferry-e2e-").FullName, standaloneAgent) { _proxyOptions = proxyOptions, _authOptions = authOptions };
         try
         {
             await cluster.StartCoreAsync();
@@ -75,6 +76,8 @@ public sealed partial class FerryCluster : IAsyncDisposable
     }
 
     private string _proxyOptions = "";
+
+    private Func<FerryCluster, Task<string>>? _authOptions;
 
     private string ProxyOptionLines() => string.Join("\n", _proxyOptions.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => "  " + l.Trim()));
 
@@ -106,12 +109,14 @@ public sealed partial class FerryCluster : IAsyncDisposable
         MySqlPort = FreePort.Next();
         DiagPort = FreePort.Next();
         var config = Path.Combine(Root, "ferry.yaml");
+        var authLines = _authOptions is null ? "" : string.Join("\n", (await _authOptions(this)).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => "  " + l.TrimEnd()));
         await File.WriteAllTextAsync(config, $$"""
             cluster_name: e2e
             data_dir: {{DataDir}}
             diag_addr: 127.0.0.1:{{DiagPort}}
             auth:
               listen_addr: 127.0.0.1:{{AuthPort}}
+            {{authLines}}
             proxy:
               listen_addr: 127.0.0.1:{{ProxyPort}}
               public_addrs: [127.0.0.1:{{ProxyPort}}]

@@ -177,4 +177,32 @@ public sealed class UserCertificateTests
             Assert.False(UserIdentityExtension.TryDecode(der.AsMemory(0, length), default, default, "", out _), $"prefix of {length} bytes decoded");
         }
     }
+
+    [Fact]
+    public void IssueThenVerify_SsoConnector_RoundTrips()
+    {
+        using var ca = new TestAuthority();
+        var sso = new UserIdentity { User = "alice@example.com", ClusterName = "test-cluster", Connector = "okta" };
+
+        using var certificate = ca.IssueUser(sso);
+        var result = ca.Store.CreateVerifier(CaKind.User).VerifyUser(certificate);
+
+        Assert.True(result.IsValid, result.Message);
+        Assert.Equal("okta", result.Identity.Connector);
+    }
+
+    [Fact]
+    public void Decode_LocalUserEncoding_HasNoConnectorAndSsoEncodingIsOnlyLonger()
+    {
+        var alice = TestAuthority.Alice();
+        var local = UserIdentityExtension.Encode(alice);
+        var sso = UserIdentityExtension.Encode(new UserIdentity { User = alice.User, ClusterName = alice.ClusterName, Connector = "dex" });
+        var bare = UserIdentityExtension.Encode(new UserIdentity { User = alice.User, ClusterName = alice.ClusterName });
+
+        Assert.True(UserIdentityExtension.TryDecode(local, default, default, "", out var decodedLocal));
+        Assert.Equal("", decodedLocal!.Connector);
+        Assert.True(UserIdentityExtension.TryDecode(sso, default, default, "", out var decodedSso));
+        Assert.Equal("dex", decodedSso!.Connector);
+        Assert.Equal(bare.Length + 5, sso.Length); // one appended UTF8String "dex" (tag, length, 3 bytes)
+    }
 }

@@ -100,11 +100,32 @@ public sealed class RbacEvaluatorTests
               db_names: ["*"]
               db_users: ["dev_{{external.teams}}"]
             """);
-        var rbac = new RbacEvaluator([role], new Dictionary<string, IReadOnlyList<string>> { ["teams"] = ["red", "blue"] });
+        var rbac = new RbacEvaluator([role], new Dictionary<string, IReadOnlyList<string>> { ["external.teams"] = ["red", "blue"] });
 
         Assert.True(rbac.Check(Db("m1", ("team", "blue")), "dev_blue", "x").Allowed);
         Assert.False(rbac.Check(Db("m1", ("team", "green")), "dev_blue", "x").Allowed);
         Assert.False(rbac.Check(Db("m1", ("team", "red")), "dev_green", "x").Allowed);
+    }
+
+    [Fact]
+    public void Check_ExternalAndInternalTraits_DoNotStandInForEachOther()
+    {
+        var role = RoleYaml.ParseSingle("""
+            kind: role
+            name: mixed
+            allow:
+              db_labels: { '*': '*' }
+              db_names: ["*"]
+              db_users: ["{{external.db_users}}", "local_{{internal.db_users}}", "x_{{internal.external.db_users}}"]
+            """);
+        var sso = new RbacEvaluator([role], new Dictionary<string, IReadOnlyList<string>> { ["external.db_users"] = ["claimed"] });
+        var local = new RbacEvaluator([role], new Dictionary<string, IReadOnlyList<string>> { ["db_users"] = ["mine"] });
+
+        Assert.True(sso.Check(Db("m1", ("env", "x")), "claimed", "d").Allowed);
+        Assert.False(sso.Check(Db("m1", ("env", "x")), "local_claimed", "d").Allowed);
+        Assert.False(sso.Check(Db("m1", ("env", "x")), "x_claimed", "d").Allowed);
+        Assert.True(local.Check(Db("m1", ("env", "x")), "local_mine", "d").Allowed);
+        Assert.False(local.Check(Db("m1", ("env", "x")), "mine", "d").Allowed);
     }
 
     [Fact]

@@ -99,6 +99,10 @@ public static class AuditEventKinds
 
     public static readonly AuditEventKind RoleDelete = new(AuditEventTypes.RoleDelete, "T9001I", "A role was deleted.");
 
+    public static readonly AuditEventKind SsoConnectorCreate = new(AuditEventTypes.SsoConnectorCreate, "T9010I", "An SSO connector was stored or replaced with `ferryd admin sso add` (details: connector, issuer, action).");
+
+    public static readonly AuditEventKind SsoConnectorDelete = new(AuditEventTypes.SsoConnectorDelete, "T9011I", "A stored SSO connector was removed with `ferryd admin sso rm` (details: connector).");
+
     public static readonly AuditEventKind TokenCreate = new(AuditEventTypes.TokenCreate, "T9003I", "A join or invite token was created.");
 
     public static readonly AuditEventKind TokenDelete = new(AuditEventTypes.TokenDelete, "T9004I", "A token was deleted.");
@@ -173,6 +177,8 @@ public static class AuditEventKinds
         RoleCreate,
         RoleUpdate,
         RoleDelete,
+        SsoConnectorCreate,
+        SsoConnectorDelete,
         TokenCreate,
         TokenDelete,
         LockCreate,

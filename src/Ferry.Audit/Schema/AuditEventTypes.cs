@@ -44,6 +44,8 @@ public static class AuditEventTypes
     public const string RoleCreate = "role.create";
     public const string RoleUpdate = "role.update";
     public const string RoleDelete = "role.delete";
+    public const string SsoConnectorCreate = "sso_connector.create";
+    public const string SsoConnectorDelete = "sso_connector.delete";
     public const string TokenCreate = "token.create";
     public const string TokenDelete = "token.delete";
     public const string LockCreate = "lock.create";

@@ -14,4 +14,5 @@ namespace Ferry.Auth.Model;
 [JsonSerializable(typeof(HostRecord))]
 [JsonSerializable(typeof(DatabaseBinding))]
 [JsonSerializable(typeof(LockInfo))]
+[JsonSerializable(typeof(SsoConnectorRecord))]
 internal sealed partial class StorageJsonContext : JsonSerializerContext;

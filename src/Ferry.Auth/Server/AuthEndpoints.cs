@@ -37,6 +37,10 @@ internal sealed class AuthEndpoints(AuthService service, ServerAuditPipeline aud
         app.MapGet("/v1/databases", Guard(DatabasesAsync));
         app.MapPost("/v1/inventory", Guard(InventoryAsync));
         app.MapPost("/v1/agents/databases", Guard(AgentDatabasesAsync));
+        app.MapGet("/v1/sso/connectors", Guard(SsoConnectorsAsync));
+        app.MapPost("/v1/sso/{connector}/login", Guard(SsoLoginAsync));
+        app.MapGet("/v1/sso/callback", SsoCallbackAsync);
+        app.MapPost("/v1/sso/result", Guard(SsoResultAsync));
     }
 
     /// <summary>
@@ -280,4 +284,66 @@ internal sealed class AuthEndpoints(AuthService service, ServerAuditPipeline aud
 
     private Task CaAsync(HttpContext context) =>
         ApiResponses.WriteAsync(context, service.GetCertificateAuthorities(), AuthApiJsonContext.Default.CaResponse);
+
+    private async Task SsoConnectorsAsync(HttpContext context)
+    {
+        var connectors = await service.ListSsoConnectorInfoAsync(context.RequestAborted).ConfigureAwait(false);
+        await ApiResponses.WriteAsync(context, connectors, AuthApiJsonContext.Default.ListSsoConnectorInfo).ConfigureAwait(false);
+    }
+
+    private async Task SsoLoginAsync(HttpContext context)
+    {
+        var connector = context.Request.RouteValues["connector"] as string ?? "";
+        var request = await ApiResponses.ReadAsync(context, AuthApiJsonContext.Default.SsoLoginRequest).ConfigureAwait(false);
+        var address = await CallerIdentity.ClientAddressAsync(context, service).ConfigureAwait(false);
+        var response = await service.StartSsoLoginAsync(connector, request, address, context.RequestAborted).ConfigureAwait(false);
+        await ApiResponses.WriteAsync(context, response, AuthApiJsonContext.Default.SsoLoginResponse).ConfigureAwait(false);
+    }
+
+    private async Task SsoResultAsync(HttpContext context)
+    {
+        var request = await ApiResponses.ReadAsync(context, AuthApiJsonContext.Default.SsoResultRequest).ConfigureAwait(false);
+        var address = await CallerIdentity.ClientAddressAsync(context, service).ConfigureAwait(false);
+        var response = await service.TakeSsoResultAsync(request, address).ConfigureAwait(false);
+        await ApiResponses.WriteAsync(context, response, AuthApiJsonContext.Default.UserCertificateResponse).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The provider's redirect (a browser): a 302 to the client's loopback listener with the outcome, or, when the
+    /// login is unknown (replayed or expired state), a small page saying what to do. Never JSON, never a stack trace.
+    /// </summary>
+    private async Task SsoCallbackAsync(HttpContext context)
+    {
+        var q = context.Request.Query;
+        var address = await CallerIdentity.ClientAddressAsync(context, service).ConfigureAwait(false);
+        AuthService.SsoCallbackOutcome outcome;
+        try
+        {
+            outcome = await service.CompleteSsoLoginAsync(Single(q, "state"), Single(q, "code"), Single(q, "error"), Single(q, "error_description"), address, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested || stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        context.Response.Headers.CacheControl = "no-store";
+        context.Response.Headers["Referrer-Policy"] = "no-referrer";
+        context.Response.Headers["Content-Security-Policy"] = "default-src 'none'";
+        if (outcome.RedirectUrl is { } url)
+        {
+            context.Response.StatusCode = StatusCodes.Status302Found;
+            context.Response.Headers.Location = url;
+            return;
+        }
+
+        context.Response.StatusCode = outcome.Status;
+        context.Response.ContentType = "text/html; charset=utf-8";
+        var message = System.Net.WebUtility.HtmlEncode(outcome.Message);
+        await context.Response.WriteAsync(
+            "<!doctype html><html><head><meta charset=\"utf-8\"><title>Ferry login</title></head><body><h1>Ferry login</h1><p>" + message + "</p></body></html>\n",
+            context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static string? Single(IQueryCollection query, string name) =>
+        query.TryGetValue(name, out var values) && values.Count == 1 ? values[0] : null;
 }

@@ -69,8 +69,10 @@ public sealed class AuthServer : IAsyncDisposable
                     Throttle = options.Throttle,
                     ServerId = options.ServerId,
                     DefaultSessionTtl = options.DefaultSessionTtl,
+                    SsoConnectors = options.SsoConnectors,
                 },
                 audit);
+            await service.ValidateSsoConnectorsAsync(ct).ConfigureAwait(false);
             var certificate = CreateServerCertificate(service, options, listen);
             // The host certificate is re-issued at two thirds of its life, so a long-running server keeps a valid one.
             var served = certificate;

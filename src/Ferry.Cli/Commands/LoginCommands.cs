@@ -17,6 +17,8 @@ internal static class LoginCommands
         var caPin = new Option<string>("--ca-pin") { Description = "Expected cluster CA fingerprint sha256:<hex> (for automation: refuses any other CA)" };
         var insecure = new Option<bool>("--insecure") { Description = "Do not verify the proxy's certificate (development only)" };
         var mysqlProxy = new Option<string>("--mysql-proxy") { Description = "The proxy's MySQL listener HOST:PORT (default: the proxy host, port 3036)" };
+        var sso = new Option<string>("--sso") { Description = "Log in with single sign-on through connector NAME (NAME may be left out when the cluster has one)", Arity = ArgumentArity.ZeroOrOne, HelpName = "NAME" };
+        var browser = new Option<string>("--browser") { Description = "With --sso: the browser command to open the provider's page with, or none to only print its address (default: $BROWSER, else xdg-open)" };
         var command = new Command("login", """
             Log in: prompts for password and TOTP code without echo, makes a key pair on this machine and stores the
             certificate under ~/.ferry (or $FERRY_HOME). On first contact the cluster CA fingerprint is shown and pinned.
@@ -24,9 +26,11 @@ internal static class LoginCommands
             Example:
               ferry login --proxy ferry.example.com:3080 --user alice
               printf '%s\n' "$PASSWORD" | ferry login --proxy 10.0.0.5:3080 --user ci --password-stdin --otp 123456 --ca-pin sha256:3f1a…
+              ferry login --proxy ferry.example.com:3080 --sso okta
+              ferry login --proxy ferry.example.com:3080 --sso --browser=none
             """)
         {
-            proxy, user, passwordStdin, otp, caPin, insecure, mysqlProxy,
+            proxy, user, passwordStdin, otp, caPin, insecure, mysqlProxy, sso, browser,
         };
         command.SetGuardedAction(async (parse, ct) =>
         {
@@ -39,10 +43,24 @@ internal static class LoginCommands
             }
 
             var address = ProxyAddress.Parse(proxyText);
-            var userName = parse.GetValue(user) ?? (saved?.Proxy == address.ToString() ? saved.User : null) ?? Environment.GetEnvironmentVariable("USER");
-            if (string.IsNullOrEmpty(userName))
+            // --sso, or a plain `ferry login` again after a single sign-on login to the same proxy.
+            var ssoAgain = parse.GetResult(user) is null && !parse.GetValue(passwordStdin) && saved is { Connector.Length: > 0 } && saved.Proxy == address.ToString();
+            var isSso = parse.GetResult(sso) is not null || ssoAgain;
+            var connectorName = parse.GetValue(sso) is { Length: > 0 } named ? named : ssoAgain ? saved!.Connector : null;
+            if (isSso && LoginSsoCommand.Conflict(parse.GetResult(user) is not null, parse.GetValue(passwordStdin), parse.GetResult(otp) is not null) is { } conflict)
             {
-                return Cli.Fail("who are you? pass --user NAME");
+                return Cli.Fail($"{conflict} is for a local user: with --sso the identity provider says who you are; drop {conflict}");
+            }
+
+            if (!isSso && parse.GetResult(browser) is not null)
+            {
+                return Cli.Fail("--browser goes with --sso: ferry login --sso NAME --browser=none");
+            }
+
+            var userName = parse.GetValue(user) ?? (saved?.Proxy == address.ToString() ? saved.User : null) ?? Environment.GetEnvironmentVariable("USER");
+            if (!isSso && string.IsNullOrEmpty(userName))
+            {
+                return Cli.Fail("who are you? pass --user NAME (or --sso to log in with single sign-on)");
             }
 
             CaPin? pin = parse.GetValue(caPin) is { } p ? CaPin.Parse(p) : null;
@@ -73,6 +91,11 @@ internal static class LoginCommands
                 }
             }
 
+            if (isSso)
+            {
+                return await LoginSsoCommand.RunAsync(paths, cluster, connectorName, parse.GetValue(browser), parse.GetValue(mysqlProxy), ct).ConfigureAwait(false);
+            }
+
             string password;
             string? code = parse.GetValue(otp);
             if (parse.GetValue(passwordStdin))
@@ -94,19 +117,26 @@ internal static class LoginCommands
                 return Cli.Fail("no terminal to ask for the password: use --password-stdin (and --otp CODE)");
             }
 
-            using var session = await LoginFlow.LoginAsync(paths, cluster, userName, password, code ?? "", parse.GetValue(mysqlProxy), ct).ConfigureAwait(false);
-            var dropped = await DatabaseAccess.RefreshAllAsync(session, ct).ConfigureAwait(false);
-            var id = session.Identity;
-            Console.WriteLine($"Logged in to cluster \"{id.ClusterName}\" at {session.Profile.Proxy} as {id.User} (roles: {string.Join(", ", id.Roles)}).");
-            Console.WriteLine($"Valid until {Time(id.NotAfter)} ({DurationText.Format(id.NotAfter - DateTimeOffset.UtcNow)}). Profile: {paths.Root}");
-            foreach (var name in dropped)
-            {
-                Console.WriteLine($"Database login {name} removed: it is no longer allowed.");
-            }
-
-            return 0;
+            using var session = await LoginFlow.LoginAsync(paths, cluster, userName!, password, code ?? "", parse.GetValue(mysqlProxy), ct).ConfigureAwait(false);
+            return await ReportAsync(session, paths, ct).ConfigureAwait(false);
         });
         return command;
+    }
+
+    /// <summary>What a login prints (local or single sign-on), after refreshing the database logins it may have ended.</summary>
+    internal static async Task<int> ReportAsync(ClientSession session, FerryPaths paths, CancellationToken ct)
+    {
+        var dropped = await DatabaseAccess.RefreshAllAsync(session, ct).ConfigureAwait(false);
+        var id = session.Identity;
+        var via = id.Connector.Length > 0 ? $" via single sign-on ({id.Connector})" : "";
+        Console.WriteLine($"Logged in to cluster \"{id.ClusterName}\" at {session.Profile.Proxy} as {id.User}{via} (roles: {string.Join(", ", id.Roles)}).");
+        Console.WriteLine($"Valid until {Time(id.NotAfter)} ({DurationText.Format(id.NotAfter - DateTimeOffset.UtcNow)}). Profile: {paths.Root}");
+        foreach (var name in dropped)
+        {
+            Console.WriteLine($"Database login {name} removed: it is no longer allowed.");
+        }
+
+        return 0;
     }
 
     public static Command Status()

@@ -11,6 +11,9 @@ public sealed class ClientProfile
 
     public string User { get; set; } = "";
 
+    /// <summary>The single sign-on connector of the last login (<c>ferry login --sso NAME</c>); empty for a local user.</summary>
+    public string Connector { get; set; } = "";
+
     public string Cluster { get; set; } = "";
 
     /// <summary>The pinned host CA fingerprint(s), <c>sha256:…</c>.</summary>

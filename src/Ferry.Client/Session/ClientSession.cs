@@ -44,9 +44,11 @@ public sealed class ClientSession : IDisposable
     /// <summary>Who the login certificate speaks for, with its NotAfter (the session expiry).</summary>
     public UserIdentity Identity { get; }
 
-    /// <summary>"ferry login --proxy HOST:PORT --user NAME" for the saved profile (or the generic form).</summary>
+    /// <summary>"ferry login --proxy HOST:PORT --user NAME" (or "--sso CONNECTOR") for the saved profile (or the generic form).</summary>
     public static string LoginCommand(ClientProfile? profile) =>
-        profile is { Proxy.Length: > 0, User.Length: > 0 }
+        profile is { Proxy.Length: > 0, Connector.Length: > 0 }
+            ? $"ferry login --proxy {profile.Proxy} --sso {profile.Connector}"
+            : profile is { Proxy.Length: > 0, User.Length: > 0 }
             ? $"ferry login --proxy {profile.Proxy} --user {profile.User}"
             : "ferry login --proxy HOST:3080 --user NAME";
 

@@ -77,6 +77,12 @@ public static class LoginFlow
             reply = await api.LoginAsync(new LoginRequest { User = user, Password = password, Otp = otp, PublicKeyPem = key.ExportPublicKeyPem() }, ct).ConfigureAwait(false);
         }
 
+        return Save(paths, cluster, user, key, reply, mySqlProxy, connector: "");
+    }
+
+    /// <summary>Saves a login certificate for <paramref name="key"/> as the profile (0600 files) and loads it: the one way a login is stored, local or single sign-on.</summary>
+    internal static ClientSession Save(FerryPaths paths, ClusterTrust cluster, string user, KeyPair key, UserCertificateResponse reply, string? mySqlProxy, string connector)
+    {
         var mysql = string.IsNullOrWhiteSpace(mySqlProxy)
             ? new ProxyAddress(cluster.Address.Host, 3036)
             : ProxyAddress.Parse(mySqlProxy, 3036);
@@ -86,6 +92,7 @@ public static class LoginFlow
             Proxy = cluster.Address.ToString(),
             MySqlProxy = mysql.ToString(),
             User = user,
+            Connector = connector,
             Cluster = cluster.Ca.Cluster,
             CaPins = [.. cluster.Pins.Select(p => p.ToString())],
             Insecure = cluster.Trust.IsInsecure,

@@ -57,6 +57,18 @@ public sealed class AuthApiClient : IDisposable
     public Task<UserCertificateResponse> LoginAsync(LoginRequest request, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Post, "/v1/login", Json(request, AuthApiJsonContext.Default.LoginRequest), AuthApiJsonContext.Default.UserCertificateResponse, ct);
 
+    /// <summary><c>GET /v1/sso/connectors</c> (no authentication): the single sign-on connectors users may log in with.</summary>
+    public Task<List<SsoConnectorInfo>> ListSsoConnectorsAsync(CancellationToken ct = default) =>
+        GetAsync("/v1/sso/connectors", AuthApiJsonContext.Default.ListSsoConnectorInfo, ct);
+
+    /// <summary><c>POST /v1/sso/{connector}/login</c> (no authentication): starts a single sign-on login; open <c>auth_url</c> in a browser.</summary>
+    public Task<SsoLoginResponse> StartSsoLoginAsync(string connector, SsoLoginRequest request, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, "/v1/sso/" + Uri.EscapeDataString(connector) + "/login", Json(request, AuthApiJsonContext.Default.SsoLoginRequest), AuthApiJsonContext.Default.SsoLoginResponse, ct);
+
+    /// <summary><c>POST /v1/sso/result</c> (no authentication; the secret proves the caller started the login): the certificate, once.</summary>
+    public Task<UserCertificateResponse> GetSsoResultAsync(SsoResultRequest request, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, "/v1/sso/result", Json(request, AuthApiJsonContext.Default.SsoResultRequest), AuthApiJsonContext.Default.UserCertificateResponse, ct);
+
     /// <summary><c>POST /v1/certs/user</c> (login certificate required): a certificate routed to one database.</summary>
     public Task<UserCertificateResponse> IssueUserCertificateAsync(UserCertificateRequest request, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Post, "/v1/certs/user", Json(request, AuthApiJsonContext.Default.UserCertificateRequest), AuthApiJsonContext.Default.UserCertificateResponse, ct);

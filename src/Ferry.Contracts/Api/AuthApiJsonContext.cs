@@ -33,4 +33,9 @@ namespace Ferry.Contracts;
 [JsonSerializable(typeof(AgentDatabasesResponse))]
 [JsonSerializable(typeof(HostInfo))]
 [JsonSerializable(typeof(List<HostInfo>))]
+[JsonSerializable(typeof(SsoConnectorInfo))]
+[JsonSerializable(typeof(List<SsoConnectorInfo>))]
+[JsonSerializable(typeof(SsoLoginRequest))]
+[JsonSerializable(typeof(SsoLoginResponse))]
+[JsonSerializable(typeof(SsoResultRequest))]
 public sealed partial class AuthApiJsonContext : JsonSerializerContext;

@@ -39,6 +39,9 @@ public static class FerryMetrics
     private static readonly Counter<long> RefusalsTotal = Meter.CreateCounter<long>(
         "ferry_refusals_total", "{connection}", "Client connections refused, by side (proxy, agent) and reason.");
 
+    private static readonly Counter<long> SsoLoginsTotal = Meter.CreateCounter<long>(
+        "ferry_sso_logins_total", "{login}", "Single sign-on logins by connector (a configured name, or none) and result (ok, or the refusal reason).");
+
     private static readonly Counter<long> CancelsTotal = Meter.CreateCounter<long>(
         "ferry_cancels_total", "{request}", "PostgreSQL cancel requests, by side (proxy, agent) and result (forwarded, unknown_key, throttled).");
 
@@ -111,6 +114,10 @@ public static class FerryMetrics
     /// <summary>A refused client connection; <paramref name="reason"/> is one word from a fixed set (docs/metrics.md).</summary>
     public static void Refused(string side, string reason) =>
         RefusalsTotal.Add(1, new("side", side), new("reason", reason));
+
+    /// <summary>One SSO login outcome: <paramref name="result"/> is ok or a reason word of the auth service.</summary>
+    public static void SsoLogin(string connector, string result) =>
+        SsoLoginsTotal.Add(1, new("connector", connector), new("result", result));
 
     /// <summary>One PostgreSQL cancel request; <paramref name="result"/> is forwarded, unknown_key or throttled.</summary>
     public static void Cancel(string side, string result) =>

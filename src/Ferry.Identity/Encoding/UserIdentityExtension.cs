@@ -42,6 +42,11 @@ internal static class UserIdentityExtension
             WriteStrings(writer, identity.AccessRequestIds);
             writer.WriteBoolean(identity.MfaVerified);
             writer.WriteCharacterString(UniversalTagNumber.UTF8String, identity.ClusterName);
+            if (identity.Connector.Length > 0)
+            {
+                // Appended, and only when set: readers that predate it still parse a local user's certificate.
+                writer.WriteCharacterString(UniversalTagNumber.UTF8String, identity.Connector);
+            }
         }
 
         return writer.Encode();
@@ -98,8 +103,10 @@ internal static class UserIdentityExtension
             var requests = ReadStrings(seq);
             var mfa = seq.ReadBoolean();
             var cluster = seq.ReadCharacterString(UniversalTagNumber.UTF8String);
+            var hasConnector = seq.HasData;
+            var connector = hasConnector ? seq.ReadCharacterString(UniversalTagNumber.UTF8String) : "";
             seq.ThrowIfNotEmpty();
-            if (user.Length == 0)
+            if (user.Length == 0 || (hasConnector && connector.Length == 0))
             {
                 return false;
             }
@@ -113,6 +120,7 @@ internal static class UserIdentityExtension
                 Route = route,
                 AccessRequestIds = requests,
                 MfaVerified = mfa,
+                Connector = connector,
                 NotBefore = notBefore,
                 NotAfter = notAfter,
                 SerialNumber = serial,

@@ -28,6 +28,13 @@ public sealed class UserIdentity
     /// <summary>Whether the user passed a second factor when the certificate was issued.</summary>
     public bool MfaVerified { get; init; }
 
+    /// <summary>
+    /// Single sign-on connector the user logged in with, or "" for a local user. Appended last in the identity
+    /// extension (older certificates without it read as ""); SSO users have no local record, so their roles and
+    /// traits are the ones this certificate carries.
+    /// </summary>
+    public string Connector { get; init; } = "";
+
     /// <summary>Start of validity (filled in from the certificate on verification; ignored on issue).</summary>
     public DateTimeOffset NotBefore { get; init; }
 
