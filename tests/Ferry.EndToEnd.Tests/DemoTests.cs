@@ -26,4 +26,22 @@ public sealed class DemoTests(ITestOutputHelper output)
         Assert.Contains("--once: every step succeeded", text);
         Assert.False(Directory.Exists(dir), "the demo left its directory behind");
     }
+
+    [Fact]
+    public async Task DemoOnceSso_LogsInThroughTheProviderWithChromium_AndQueriesThroughFerry()
+    {
+        var repo = Binaries.RepositoryRoot;
+        var dir = Path.Combine(Path.GetTempPath(), "ferry-demo-sso-" + Guid.NewGuid().ToString("N")[..8]);
+        var (code, text) = await ProcessRunner.RunAsync("/usr/bin/env",
+            ["FERRY_DEMO_DIR=" + dir, "bash", Path.Combine(repo, "scripts", "demo"), "--once", "--sso"], TimeSpan.FromMinutes(8));
+        output.WriteLine(text);
+        Assert.True(code == 0, text);
+        Assert.Contains("as alice@example.com via single sign-on (demo-idp) (roles: sso-developer)", text);
+        Assert.Contains("browser: final-text=Logged in", text);
+        Assert.Contains("croissant", text);
+        Assert.Contains("Grace", text);
+        Assert.Contains("UPDATE orders SET amount", text);
+        Assert.Contains("--once: every step succeeded", text);
+        Assert.False(Directory.Exists(dir), "the demo left its directory behind");
+    }
 }
