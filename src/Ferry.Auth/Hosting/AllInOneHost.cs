@@ -61,6 +61,7 @@ public sealed class AllInOneHost : IAsyncDisposable
             ServerId = HostIds.Auth(),
             AuditRetention = auth.AuditRetention,
             DefaultSessionTtl = auth.DefaultSessionTtl,
+            SessionMfaCertificateTtl = auth.SessionMfaCertificateTtl,
             ApiIdleTimeout = auth.ApiIdleTimeout,
             MaxApiConnections = auth.MaxApiConnections,
             MaxApiConnectionsPerSource = auth.MaxApiConnectionsPerSource,

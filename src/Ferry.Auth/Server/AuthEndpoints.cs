@@ -15,7 +15,7 @@ using Microsoft.Extensions.Logging;
 namespace Ferry.Auth.Server;
 
 /// <summary>The HTTPS API routes. Every handler is a plain <see cref="RequestDelegate"/> (no reflection).</summary>
-internal sealed class AuthEndpoints(AuthService service, ServerAuditPipeline audit, AuthServerOptions options, CancellationToken stopping)
+internal sealed partial class AuthEndpoints(AuthService service, ServerAuditPipeline audit, AuthServerOptions options, CancellationToken stopping)
 {
     private readonly ILogger _log = FerryLogging.Factory.CreateLogger("Ferry.Auth");
     private static readonly ReadOnlyMemory<byte> NewLine = "\n"u8.ToArray();
@@ -37,6 +37,7 @@ internal sealed class AuthEndpoints(AuthService service, ServerAuditPipeline aud
         app.MapGet("/v1/databases", Guard(DatabasesAsync));
         app.MapPost("/v1/inventory", Guard(InventoryAsync));
         app.MapPost("/v1/agents/databases", Guard(AgentDatabasesAsync));
+        MapMfa(app);
     }
 
     /// <summary>

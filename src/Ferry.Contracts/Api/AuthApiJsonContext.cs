@@ -33,4 +33,7 @@ namespace Ferry.Contracts;
 [JsonSerializable(typeof(AgentDatabasesResponse))]
 [JsonSerializable(typeof(HostInfo))]
 [JsonSerializable(typeof(List<HostInfo>))]
+[JsonSerializable(typeof(MfaDeviceRequest))]
+[JsonSerializable(typeof(MfaDeviceEnrolment))]
+[JsonSerializable(typeof(MfaDevicesResponse))]
 public sealed partial class AuthApiJsonContext : JsonSerializerContext;
