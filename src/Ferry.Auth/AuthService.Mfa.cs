@@ -42,17 +42,11 @@ public sealed partial class AuthService
         return target is null ? rbac.RequireSessionMfa : rbac.RequiresSessionMfa(target, route.DbUser, route.DbName);
     }
 
+    /// <summary>The database of a route with the labels its agent last registered (its binding), or null when no agent registered it.</summary>
     private async Task<DatabaseTarget?> RouteTargetAsync(DatabaseRoute route, CancellationToken ct)
     {
-        foreach (var db in Inventory.Current(await DatabaseBindingsAsync(ct).ConfigureAwait(false)))
-        {
-            if (db.Name == route.ServiceName)
-            {
-                return new DatabaseTarget(db.Name, db.Labels);
-            }
-        }
-
-        return null;
+        var binding = await Backend.GetAsync(BackendKeys.DatabaseBinding(route.ServiceName), StorageJsonContext.Default.DatabaseBinding, ct).ConfigureAwait(false);
+        return binding is null ? null : new DatabaseTarget(binding.Name, binding.Labels);
     }
 
     /// <summary>

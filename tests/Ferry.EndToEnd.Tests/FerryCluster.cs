@@ -59,9 +59,10 @@ public sealed partial class FerryCluster : IAsyncDisposable
 
     /// <param name="standaloneAgent">Run the agent as its own <c>ferry-agent</c> process that joins through the proxy (see FerryCluster.Agent.cs).</param>
     /// <param name="proxyOptions">Extra keys of the <c>proxy:</c> section, one per line.</param>
-    public static async Task<FerryCluster> StartAsync(bool standaloneAgent = false, string proxyOptions = "")
+    /// <param name="authOptions">Extra keys of the <c>auth:</c> section, one per line.</param>
+    public static async Task<FerryCluster> StartAsync(bool standaloneAgent = false, string proxyOptions = "", string authOptions = "")
     {
-        var cluster = new FerryCluster(Directory.CreateTempSubdirectory("ferry-e2e-").FullName, standaloneAgent) { _proxyOptions = proxyOptions };
+        var cluster = new FerryCluster(Directory.CreateTempSubdirectory("ferry-e2e-").FullName, standaloneAgent) { _proxyOptions = proxyOptions, _authOptions = authOptions };
         try
         {
             await cluster.StartCoreAsync();
@@ -75,6 +76,10 @@ public sealed partial class FerryCluster : IAsyncDisposable
     }
 
     private string _proxyOptions = "";
+
+    private string _authOptions = "";
+
+    private string AuthOptionLines() => string.Join("\n", _authOptions.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => "  " + l.Trim()));
 
     private string ProxyOptionLines() => string.Join("\n", _proxyOptions.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => "  " + l.Trim()));
 
@@ -112,6 +117,7 @@ public sealed partial class FerryCluster : IAsyncDisposable
             diag_addr: 127.0.0.1:{{DiagPort}}
             auth:
               listen_addr: 127.0.0.1:{{AuthPort}}
+            {{AuthOptionLines()}}
             proxy:
               listen_addr: 127.0.0.1:{{ProxyPort}}
               public_addrs: [127.0.0.1:{{ProxyPort}}]
