@@ -12,6 +12,9 @@ internal static class AgentRefusals
     public const string UnknownDatabase = "unknown_database";
     public const string AccessDenied = "access_denied";
     public const string SessionLimit = "session_limit";
+
+    /// <summary>The route requires session MFA and the certificate is not MFA-verified.</summary>
+    public const string MfaRequired = "mfa_required";
     public const string AuthorityUnavailable = "authority_unavailable";
     public const string DatabaseUnreachable = "database_unreachable";
     public const string DatabaseRefused = "database_refused";

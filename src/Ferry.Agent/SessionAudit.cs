@@ -37,6 +37,14 @@ internal sealed class SessionAudit(AgentContext ctx, AgentDatabase db, UserIdent
     public void Refused(string refusal, string error)
     {
         AgentRefusals.Record(ctx, refusal, db.Name, clientAddress, error);
+        if (refusal == AgentRefusals.MfaRequired)
+        {
+            var e = ctx.AuditEvents.SessionDenied(_subject, error);
+            e.Details = new Dictionary<string, string> { ["reason"] = refusal };
+            Emit(e);
+            return;
+        }
+
         Denied(error);
     }
 

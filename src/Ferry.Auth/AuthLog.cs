@@ -16,6 +16,18 @@ internal static partial class AuthLog
         Message = "{Count} failed or refused logins in the last {Window} from too many distinct users and sources to list")]
     public static partial void LoginFailuresOverflow(ILogger logger, long count, string window);
 
+    [LoggerMessage(EventId = 7102, EventName = "SessionMfaRefused", Level = LogLevel.Information,
+        Message = "Session MFA for user {User} from {Source} to database {Database} refused ({Reason})")]
+    public static partial void SessionMfaRefused(ILogger logger, string user, string source, string database, string reason);
+
+    [LoggerMessage(EventId = 7103, EventName = "SessionMfaPassed", Level = LogLevel.Information,
+        Message = "Session MFA for user {User} from {Source} to database {Database} passed ({Method}); certificate until {Expires}")]
+    public static partial void SessionMfaPassed(ILogger logger, string user, string source, string database, string method, DateTimeOffset expires);
+
+    [LoggerMessage(EventId = 7104, EventName = "MfaDeviceChanged", Level = LogLevel.Information,
+        Message = "TOTP device {Device} of user {User} {Change} from {Source}")]
+    public static partial void MfaDeviceChanged(ILogger logger, string user, string device, string change, string source);
+
     [LoggerMessage(EventId = 7110, EventName = "ApiRequestRefused", Level = LogLevel.Information,
         Message = "API request {Path} from {Client} refused ({Reason}): {Detail}")]
     public static partial void RequestRefused(ILogger logger, string path, string client, string reason, string detail);

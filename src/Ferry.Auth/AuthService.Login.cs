@@ -65,7 +65,7 @@ public sealed partial class AuthService
         var passwordOk = PasswordHasher.Verify(request.Password ?? "", record?.PasswordHash ?? PasswordHasher.DummyHash);
         var step = Totp.Verify(record is null ? DummyTotpSecret : Base32.Decode(record.TotpSecret), request.Otp ?? "", Now);
         var ok = record is not null & passwordOk & step is not null;
-        if (ok && !await ConsumeTotpStepAsync(user, step!.Value, ct).ConfigureAwait(false))
+        if (ok && !await ConsumeTotpStepAtAsync(BackendKeys.TotpUse(user), step!.Value, ct).ConfigureAwait(false))
         {
             ok = false;
         }
@@ -91,7 +91,7 @@ public sealed partial class AuthService
             ClusterName = ClusterName,
             Roles = record.Roles,
             Traits = traits,
-            MfaVerified = true,
+            MfaVerified = false, // the login's TOTP is the login method; session MFA is a fresh check per route (AuthService.Mfa)
         };
         var response = IssueUser(key, identity, requested, rbac.MaxSessionTtl);
         Emit(AuditEventKinds.UserLoginSuccess, user, true, null, clientAddr,
@@ -101,7 +101,9 @@ public sealed partial class AuthService
 
     /// <summary>
     /// <c>POST /v1/certs/user</c>: re-issues a certificate for the user of a verified certificate, with roles and traits
-    /// re-read, an optional route, and a lifetime no longer than the presented certificate's remaining one.
+    /// re-read, an optional route, and a lifetime no longer than the presented certificate's remaining one. Never
+    /// MFA-verified, except for a route whose roles require session MFA: then only after a session MFA check
+    /// (<see cref="IssueSessionMfaCertificateAsync"/>).
     /// </summary>
     public async Task<UserCertificateResponse> ReissueUserCertificateAsync(UserIdentity presented, UserCertificateRequest request, string clientAddr, CancellationToken ct = default)
     {
@@ -132,6 +134,15 @@ public sealed partial class AuthService
             route = new DatabaseRoute(r.Service, protocol, r.DbUser ?? "", r.DbName ?? "");
         }
 
+        if (route is not null && await RouteRequiresMfaAsync(rbac, route, ct).ConfigureAwait(false))
+        {
+            // SSO users have no local record: their session MFA is an enrolled device (or the provider's MFA claims).
+            var record = presented.Connector.Length == 0
+                ? await Backend.GetAsync(BackendKeys.User(userName), StorageJsonContext.Default.UserRecord, ct).ConfigureAwait(false)
+                : null;
+            return await IssueSessionMfaCertificateAsync(presented, record, request, rbac, roleNames, traits, route, key, clientAddr, ct).ConfigureAwait(false);
+        }
+
         var identity = new UserIdentity
         {
             User = userName,
@@ -140,7 +151,7 @@ public sealed partial class AuthService
             Traits = traits,
             Route = route,
             AccessRequestIds = presented.AccessRequestIds,
-            MfaVerified = presented.MfaVerified,
+            MfaVerified = false,
             Connector = presented.Connector,
         };
         var response = IssueUser(key, identity, requested, cap);
@@ -181,19 +192,6 @@ public sealed partial class AuthService
             HostCaPem = Authority.ExportTrustedRootsPem(CaKind.Host),
             Expires = certificate.NotAfter,
         };
-    }
-
-    private async Task<bool> ConsumeTotpStepAsync(string user, long step, CancellationToken ct)
-    {
-        var key = BackendKeys.TotpUse(user);
-        var current = await Backend.GetWithRevisionAsync(key, StorageJsonContext.Default.TotpUse, ct).ConfigureAwait(false);
-        if (current is { } c && c.Value.Step >= step)
-        {
-            return false;
-        }
-
-        var swapped = await Backend.CompareAndSwapAsync(key, current?.Revision ?? 0, new TotpUse { Step = step }, StorageJsonContext.Default.TotpUse, cancellationToken: ct).ConfigureAwait(false);
-        return swapped is not null;
     }
 
     /// <summary>Refuses (403) when a lock covers the user or one of the roles of a verified certificate.</summary>

@@ -21,8 +21,6 @@ namespace Ferry.Auth;
 /// </summary>
 public sealed partial class AuthService
 {
-    /// <summary>Lifetime cap of a certificate issued on the provider's MFA claims (the session-MFA rule).</summary>
-    public static readonly TimeSpan SessionMfaCertificateTtl = TimeSpan.FromMinutes(1);
 
     /// <summary>Logins one source may start per minute.</summary>
     public const int SsoStartsPerMinute = 20;
@@ -286,7 +284,11 @@ public sealed partial class AuthService
             throw failure;
         }
 
-        var cap = mfa && SessionMfaCertificateTtl < rbac.MaxSessionTtl ? SessionMfaCertificateTtl : rbac.MaxSessionTtl;
+        // A certificate issued on the provider's MFA claims follows the session-MFA rule: it opens connections for at
+        // most a minute, and the sessions it opened run to the login's limit (SessionNotAfter), as for a TOTP check.
+        var mfaTtl = _options.SessionMfaCertificateTtl < MaxSessionMfaCertificateTtl ? _options.SessionMfaCertificateTtl : MaxSessionMfaCertificateTtl;
+        var sessionCap = _options.DefaultSessionTtl is { } sd && sd < rbac.MaxSessionTtl ? sd : rbac.MaxSessionTtl;
+        var cap = mfa && mfaTtl < rbac.MaxSessionTtl ? mfaTtl : rbac.MaxSessionTtl;
         var requested = login.TtlSeconds is { } s and > 0
             ? TimeSpan.FromSeconds(Math.Min(s, MaxRequestedTtlSeconds))
             : _options.DefaultSessionTtl is { } d && d < cap ? d : cap;
@@ -299,8 +301,14 @@ public sealed partial class AuthService
             Route = route,
             MfaVerified = mfa,
             Connector = connector.Name,
+            SessionNotAfter = mfa ? Now + sessionCap : null,
         };
         var response = IssueUser(ParsePublicKey(login.PublicKeyPem), identity, requested, cap);
+        if (mfa)
+        {
+            response.MfaVerified = true;
+            response.SessionExpires = identity.SessionNotAfter;
+        }
         FerryMetrics.SsoLogin(connector.Name, "ok");
         AuthLog.SsoLoginSucceeded(_log, mapped.User, connector.Name, string.Join(",", roleNames), Bounded(login.ClientAddr));
         Emit(AuditEventKinds.UserLoginSuccess, mapped.User, true, null, login.ClientAddr, new()

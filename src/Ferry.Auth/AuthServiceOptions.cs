@@ -29,6 +29,12 @@ public sealed class AuthServiceOptions
     public TimeSpan? DefaultSessionTtl { get; init; }
 
     /// <summary>
+    /// Lifetime of a session-MFA certificate, the only kind marked MFA-verified: how long it can open connections
+    /// (sessions opened keep running to its session limit). At most 1 minute; shorter for tests.
+    /// </summary>
+    public TimeSpan SessionMfaCertificateTtl { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
     /// How long a database name stays bound to the agent that registered it after that agent stops registering it;
     /// then another agent may claim the name. Removing the host (<c>hosts rm</c>) releases its names at once.
     /// </summary>

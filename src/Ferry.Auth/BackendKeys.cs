@@ -27,4 +27,17 @@ internal static class BackendKeys
     public static string DatabaseBinding(string name) => DatabaseBindings + name;
 
     public static string SsoConnector(string name) => SsoConnectors + name;
+
+    public const string MfaDevices = "/mfa-devices/";
+
+    /// <summary>A user's TOTP devices (any user, local or SSO): <c>/mfa-devices/USER/NAME</c>.</summary>
+    public static string MfaDevicesOf(string user) => MfaDevices + user + "/";
+
+    public static string MfaDevice(string user, string name) => MfaDevicesOf(user) + name;
+
+    /// <summary>The last step accepted from one device: <c>/mfa-use/USER/NAME</c>.</summary>
+    public static string MfaDeviceUse(string user, string name) => "/mfa-use/" + user + "/" + name;
+
+    /// <summary>An MFA grant, by the SHA-256 (hex) of its token: <c>/mfa-grants/HASH</c>.</summary>
+    public static string MfaGrant(string tokenHash) => "/mfa-grants/" + tokenHash;
 }

@@ -26,6 +26,8 @@ public sealed record AuthSection
     public string ListenAddr { get; init; } = "127.0.0.1:3025";
     public IReadOnlyList<string> PublicAddrs { get; init; } = [];
     public TimeSpan DefaultSessionTtl { get; init; } = TimeSpan.FromHours(12);
+    /// <summary>Lifetime of a session-MFA certificate (for opening connections): at most 1 minute.</summary>
+    public TimeSpan SessionMfaCertificateTtl { get; init; } = TimeSpan.FromMinutes(1);
     public TimeSpan AuditRetention { get; init; } = TimeSpan.FromDays(365);
     /// <summary>How long an idle keep-alive API connection stays open.</summary>
     public TimeSpan ApiIdleTimeout { get; init; } = TimeSpan.FromSeconds(15);

@@ -87,6 +87,18 @@ public static partial class FerryConfigParser
     public static bool IsDiagEndPoint(string value) =>
         (System.Net.IPEndPoint.TryParse(value.StartsWith("localhost:", StringComparison.Ordinal) ? "127.0.0.1" + value[9..] : value, out var ep)) && ep.Port != 0;
 
+    /// <summary><c>auth.session_mfa_certificate_ttl</c>: 1s to 1m (the 1-minute rule; shorter only for tests and drills).</summary>
+    private static TimeSpan SessionMfaTtl(YamlNodeReader r)
+    {
+        var ttl = r.Duration("session_mfa_certificate_ttl", TimeSpan.FromMinutes(1));
+        if (ttl < TimeSpan.FromSeconds(1) || ttl > TimeSpan.FromMinutes(1))
+        {
+            throw new ConfigException("auth.session_mfa_certificate_ttl: must be between 1s and 1m");
+        }
+
+        return ttl;
+    }
+
     private static AuthSection? ParseAuth(YamlNodeReader? r)
     {
         if (r is null || !r.Bool("enabled", true))
@@ -98,6 +110,7 @@ public static partial class FerryConfigParser
             ListenAddr = r.Address("listen_addr", "127.0.0.1:3025"),
             PublicAddrs = r.StringList("public_addrs"),
             DefaultSessionTtl = r.Duration("default_session_ttl", TimeSpan.FromHours(12)),
+            SessionMfaCertificateTtl = SessionMfaTtl(r),
             AuditRetention = r.Duration("audit_retention", TimeSpan.FromDays(365)),
             ApiIdleTimeout = r.Duration("api_idle_timeout", TimeSpan.FromSeconds(15)),
             MaxApiConnections = r.Int("max_api_connections", 1024, min: 1),

@@ -39,6 +39,55 @@ public sealed class RbacEvaluator
     /// <summary>True when any role requires MFA-verified sessions.</summary>
     public bool RequireSessionMfa { get; }
 
+    /// <summary>
+    /// Whether a session to <paramref name="db"/> as <paramref name="dbUser"/> (opening <paramref name="dbName"/>, or
+    /// any when empty) needs an MFA-verified certificate: true when one of the roles that grant it (allow labels,
+    /// db user and db name all matching in that role) sets <c>require_session_mfa</c>.
+    /// </summary>
+    public bool RequiresSessionMfa(DatabaseTarget db, string dbUser, string dbName)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(dbUser);
+        dbName ??= "";
+        foreach (var role in _roles)
+        {
+            if (role.Options.RequireSessionMfa && Grants(role, db, dbUser, dbName))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The <c>session_mfa_window</c> for a route: the smallest window among the roles that grant it and require MFA
+    /// (the default when none sets one).
+    /// </summary>
+    public TimeSpan SessionMfaWindow(DatabaseTarget db, string dbUser, string dbName)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(dbUser);
+        dbName ??= "";
+        var window = RoleOptions.MaxSessionMfaWindow;
+        var any = false;
+        foreach (var role in _roles)
+        {
+            if (role.Options.RequireSessionMfa && Grants(role, db, dbUser, dbName))
+            {
+                any = true;
+                window = role.Options.EffectiveSessionMfaWindow < window ? role.Options.EffectiveSessionMfaWindow : window;
+            }
+        }
+
+        return any ? window : RoleOptions.DefaultSessionMfaWindow;
+    }
+
+    private static bool Grants(ExpandedRole role, DatabaseTarget db, string dbUser, string dbName) =>
+        role.Allow.MatchLabels(db, out _)
+        && ExpandedConditions.MatchAny(role.Allow.Users, dbUser)
+        && (dbName.Length == 0 || ExpandedConditions.MatchAny(role.Allow.Names, dbName));
+
     /// <summary>True when any role grants audit search.</summary>
     public bool AuditSearch { get; }
 

@@ -25,6 +25,22 @@ public sealed record RoleOptions(TimeSpan? MaxSessionTtl, bool RequireSessionMfa
     /// </summary>
     public bool MySqlReplication { get; init; }
 
+    /// <summary>Default <c>session_mfa_window</c>: how long <c>ferry proxy db</c> opens connections after one MFA check.</summary>
+    public static readonly TimeSpan DefaultSessionMfaWindow = TimeSpan.FromMinutes(5);
+
+    /// <summary>Longest <c>session_mfa_window</c> a role may set.</summary>
+    public static readonly TimeSpan MaxSessionMfaWindow = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// <c>session_mfa_window</c>: after one MFA check, how long the client may obtain new session-MFA certificates for
+    /// the same route and key without a new check (<c>ferry proxy db</c>); null means <see cref="DefaultSessionMfaWindow"/>.
+    /// With several roles the smallest window wins.
+    /// </summary>
+    public TimeSpan? SessionMfaWindow { get; init; }
+
+    /// <summary>The window this role allows.</summary>
+    public TimeSpan EffectiveSessionMfaWindow => SessionMfaWindow ?? DefaultSessionMfaWindow;
+
     /// <summary>The cap this role puts on a session.</summary>
     public TimeSpan EffectiveMaxSessionTtl => MaxSessionTtl ?? DefaultMaxSessionTtl;
 }

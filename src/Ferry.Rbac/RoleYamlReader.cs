@@ -101,7 +101,7 @@ internal sealed class RoleYamlReader(string source, List<RoleValidationError> er
             return RoleOptions.Default;
         }
 
-        TimeSpan? ttl = null;
+        TimeSpan? ttl = null, mfaWindow = null;
         int? maxSessions = null;
         bool mfa = false, audit = false, replication = false;
         foreach (var (keyNode, value) in map.Children)
@@ -130,6 +130,9 @@ internal sealed class RoleYamlReader(string source, List<RoleValidationError> er
                 case "require_session_mfa":
                     mfa = ReadBool(value, path);
                     break;
+                case "session_mfa_window":
+                    mfaWindow = ReadSessionMfaWindow(value, path);
+                    break;
                 case "audit_search":
                     audit = ReadBool(value, path);
                     break;
@@ -140,12 +143,35 @@ internal sealed class RoleYamlReader(string source, List<RoleValidationError> er
                     maxSessions = ReadMaxSessions(value, path);
                     break;
                 default:
-                    Error(keyNode, path, "unknown option (expected max_session_ttl, max_sessions, require_session_mfa, audit_search, mysql_replication)");
+                    Error(keyNode, path, "unknown option (expected max_session_ttl, max_sessions, require_session_mfa, session_mfa_window, audit_search, mysql_replication)");
                     break;
             }
         }
 
-        return new RoleOptions(ttl, mfa, audit, maxSessions) { MySqlReplication = replication };
+        return new RoleOptions(ttl, mfa, audit, maxSessions) { MySqlReplication = replication, SessionMfaWindow = mfaWindow };
+    }
+
+    private TimeSpan? ReadSessionMfaWindow(YamlNode value, string path)
+    {
+        var text = ReadString(value, path);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (!Duration.TryParse(text, out var window))
+        {
+            Error(value, path, $"invalid duration \"{text}\" (examples: 5m, 15m, 1h)");
+            return null;
+        }
+
+        if (window < TimeSpan.FromSeconds(1) || window > RoleOptions.MaxSessionMfaWindow)
+        {
+            Error(value, path, $"must be between 1s and {Duration.Format(RoleOptions.MaxSessionMfaWindow)} (got {text})");
+            return null;
+        }
+
+        return window;
     }
 
     private RoleConditions ReadConditions(YamlNode node, string path)

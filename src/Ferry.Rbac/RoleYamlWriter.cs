@@ -29,6 +29,11 @@ internal static class RoleYamlWriter
         }
 
         sb.Append("  require_session_mfa: ").Append(role.Options.RequireSessionMfa ? "true" : "false").Append('\n');
+        if (role.Options.SessionMfaWindow is { } window)
+        {
+            sb.Append("  session_mfa_window: ").Append(Duration.Format(window)).Append('\n');
+        }
+
         sb.Append("  audit_search: ").Append(role.Options.AuditSearch ? "true" : "false").Append('\n');
         if (role.Options.MySqlReplication)
         {

@@ -28,7 +28,8 @@ public sealed class LoginTests : IDisposable
         Assert.Equal("alice", verified.Identity.User);
         Assert.Equal(["admin"], verified.Identity.Roles);
         Assert.Equal(["alice", "readonly"], verified.Identity.Traits["db_users"]);
-        Assert.True(verified.Identity.MfaVerified);
+        // The login's TOTP is the login method; only a session MFA check issues MFA-verified (1-minute) certificates.
+        Assert.False(verified.Identity.MfaVerified);
         Assert.True(issued.Expires <= DateTimeOffset.UtcNow + TimeSpan.FromHours(12) + TimeSpan.FromMinutes(1));
         Assert.Contains("BEGIN CERTIFICATE", issued.UserCaPem, StringComparison.Ordinal);
     }

@@ -76,9 +76,10 @@ internal sealed class FerryCli : IDisposable
     public static string PortText(int port) => port.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Starts a long-running <c>ferry</c> command (e.g. <c>proxy db</c>) and waits for a line containing <paramref name="ready"/>.</summary>
-    public async Task<Running> StartAsync(string[] args, string ready)
+    /// <param name="redirectStdin">Give the process a standard input the test writes to (<see cref="Running.Process"/>'s StandardInput).</param>
+    public async Task<Running> StartAsync(string[] args, string ready, bool redirectStdin = false)
     {
-        var psi = new ProcessStartInfo(Binaries.Ferry) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo(Binaries.Ferry) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = redirectStdin, UseShellExecute = false };
         foreach (var a in args)
         {
             psi.ArgumentList.Add(a);

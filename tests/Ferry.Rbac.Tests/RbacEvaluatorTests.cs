@@ -207,6 +207,39 @@ public sealed class RbacEvaluatorTests
     }
 
     [Fact]
+    public void RequiresSessionMfa_OnlyForRoutesARoleRequiringItGrants_WithTheSmallestWindow()
+    {
+        var mfa = RoleYaml.ParseSingle("""
+            kind: role
+            name: mfa
+            options: { require_session_mfa: true, session_mfa_window: 10m }
+            allow:
+              db_labels: { env: dev }
+              db_users: [alice]
+              db_names: [app]
+            """);
+        var strict = RoleYaml.ParseSingle("""
+            kind: role
+            name: strict
+            options: { require_session_mfa: true, session_mfa_window: 30s }
+            allow:
+              db_labels: { env: dev }
+              db_users: [alice]
+              db_names: [other]
+            """);
+        var rbac = new RbacEvaluator([Developer, mfa, strict], AliceTraits);
+        var dev = Db("pg1", ("env", "dev"));
+
+        Assert.True(rbac.RequiresSessionMfa(dev, "alice", "app"));
+        Assert.True(rbac.RequiresSessionMfa(dev, "alice", ""));
+        Assert.False(rbac.RequiresSessionMfa(dev, "readonly", "app"));
+        Assert.False(rbac.RequiresSessionMfa(Db("pg2", ("env", "staging")), "alice", "app"));
+        Assert.Equal(TimeSpan.FromMinutes(10), rbac.SessionMfaWindow(dev, "alice", "app"));
+        Assert.Equal(TimeSpan.FromSeconds(30), rbac.SessionMfaWindow(dev, "alice", ""));
+        Assert.Equal(RoleOptions.DefaultSessionMfaWindow, new RbacEvaluator([Developer, RoleYaml.ParseSingle("kind: role\nname: m\noptions: { require_session_mfa: true }\nallow: { db_labels: { env: dev }, db_users: [alice] }\n")], AliceTraits).SessionMfaWindow(dev, "alice", "app"));
+    }
+
+    [Fact]
     public void CheckMySqlReplication_OnlyARoleThatSetsTheOptionAndAllowsTheUser_Allows()
     {
         var replicator = RoleYaml.ParseSingle("""

@@ -67,6 +67,16 @@ public sealed class RoleYamlTests
     }
 
     [Fact]
+    public void SessionMfaWindow_IsReadAndWrittenBack()
+    {
+        var role = RoleYaml.ParseSingle("kind: role\nname: x\noptions: { require_session_mfa: true, session_mfa_window: 15m }\n");
+
+        Assert.Equal(TimeSpan.FromMinutes(15), role.Options.SessionMfaWindow);
+        Assert.Equal(TimeSpan.FromMinutes(15), RoleYaml.ParseSingle(RoleYamlWriter.Write(role)).Options.SessionMfaWindow);
+        Assert.Equal(RoleOptions.DefaultSessionMfaWindow, RoleYaml.ParseSingle("kind: role\nname: y\n").Options.EffectiveSessionMfaWindow);
+    }
+
+    [Fact]
     public void Parse_UnknownKey_IsAnErrorWithItsPath()
     {
         var yaml = "kind: role\nname: x\nallow:\n  db_user: [a]\n";
@@ -80,6 +90,8 @@ public sealed class RoleYamlTests
     [InlineData("kind: role\nname: x\noptions: { max_session_ttl: forever }\n", "options.max_session_ttl: invalid duration")]
     [InlineData("kind: role\nname: x\noptions: { require_session_mfa: maybe }\n", "options.require_session_mfa: expected true or false")]
     [InlineData("kind: role\nname: x\noptions: { color: red }\n", "options.color: unknown option")]
+    [InlineData("kind: role\nname: x\noptions: { session_mfa_window: 2h }\n", "options.session_mfa_window: must be between 1s and 1h")]
+    [InlineData("kind: role\nname: x\noptions: { session_mfa_window: soon }\n", "options.session_mfa_window: invalid duration")]
     [InlineData("kind: role\nname: x\noptions:\n  mysql_replication: yes please\n", "4:22: options.mysql_replication: expected true or false")]
     [InlineData("kind: user\nname: x\n", "kind: expected \"role\"")]
     [InlineData("kind: role\n", "name: missing")]

@@ -125,7 +125,7 @@ internal sealed partial class MySqlAgentSession(AgentContext ctx, AgentDatabase 
 
     private async Task DenyAsync(byte sequenceId, string reason)
     {
-        Audit.Refused(DeniedForSessionLimit ? AgentRefusals.SessionLimit : AgentRefusals.AccessDenied, reason);
+        Audit.Refused(DenialRefusal, reason);
         await _client.WriteAsync(DeniedForSessionLimit
             ? MySqlSessionErrors.Packet(sequenceId, MySqlSessionErrors.TooManyUserConnections, "42000", reason)
             : MySqlSessionErrors.Packet(sequenceId, MySqlSessionErrors.AccessDenied, "28000", reason));

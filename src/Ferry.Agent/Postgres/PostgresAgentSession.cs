@@ -122,7 +122,7 @@ internal sealed partial class PostgresAgentSession(AgentContext ctx, AgentDataba
 
     private async Task Deny(Stream client, string reason)
     {
-        Audit.Refused(DeniedForSessionLimit ? AgentRefusals.SessionLimit : AgentRefusals.AccessDenied, reason);
+        Audit.Refused(DenialRefusal, reason);
         await PgWire.WriteFatalAsync(client, DeniedForSessionLimit ? "53300" : "28000", reason);
     }
 

@@ -22,6 +22,12 @@ internal abstract partial class AgentSession(AgentContext ctx, AgentDatabase db,
     /// </summary>
     protected bool DeniedForSessionLimit { get; private set; }
 
+    /// <summary>True when <see cref="CheckAccessAsync"/> refused because the route requires session MFA and the certificate is not MFA-verified.</summary>
+    protected bool DeniedForMfa { get; private set; }
+
+    /// <summary>The <see cref="AgentRefusals"/> reason of the last <see cref="CheckAccessAsync"/> refusal.</summary>
+    protected string DenialRefusal => DeniedForSessionLimit ? AgentRefusals.SessionLimit : DeniedForMfa ? AgentRefusals.MfaRequired : AgentRefusals.AccessDenied;
+
     protected AgentContext Ctx { get; } = ctx;
 
     protected AgentDatabase Db { get; } = db;
@@ -56,7 +62,35 @@ internal abstract partial class AgentSession(AgentContext ctx, AgentDatabase db,
         }
         var roles = await Ctx.Authority.GetRolesAsync(Identity.Roles, ct);
         _rbac = new RbacEvaluator(roles, Identity.Traits);
-        return CheckDbName(Audit.DbName) ?? TakeSessionSlot();
+        return CheckDbName(Audit.DbName) ?? CheckSessionMfa() ?? TakeSessionSlot();
+    }
+
+    /// <summary>
+    /// Null unless a role granting this route sets <c>require_session_mfa</c> and the certificate is not MFA-verified
+    /// (only the auth service's session MFA check issues such certificates, for a minute); else how to pass it.
+    /// </summary>
+    private string? CheckSessionMfa()
+    {
+        if (Identity.MfaVerified || !_rbac!.RequiresSessionMfa(new DatabaseTarget(Db.Name, Db.Labels), Audit.DbUser, Audit.DbName))
+        {
+            return null;
+        }
+        DeniedForMfa = true;
+        return $"database \"{Db.Name}\" requires MFA per session and this certificate is not MFA-verified: connect with `ferry db connect {Db.Name}` or `ferry proxy db {Db.Name}`, which ask for a one-time code";
+    }
+
+    /// <summary>
+    /// When the agent ends the session: the certificate's NotAfter, or for a session-MFA certificate (which opens
+    /// connections for a minute) its session limit, capped by the roles' <c>max_session_ttl</c> from its issue.
+    /// </summary>
+    private DateTimeOffset SessionEnd()
+    {
+        if (!Identity.MfaVerified || Identity.SessionNotAfter is not { } limit || limit <= Identity.NotAfter)
+        {
+            return Identity.NotAfter;
+        }
+        var cap = Identity.NotBefore + (_rbac?.MaxSessionTtl ?? TimeSpan.Zero);
+        return limit < cap ? limit : cap > Identity.NotAfter ? cap : Identity.NotAfter;
     }
 
     /// <summary>Counts the session against the user's sessions on this database; why not when the roles' <c>max_sessions</c> is reached.</summary>
@@ -99,7 +133,7 @@ internal abstract partial class AgentSession(AgentContext ctx, AgentDatabase db,
         {
             return null;
         }
-        var left = Identity.NotAfter - Ctx.Time.GetUtcNow();
+        var left = SessionEnd() - Ctx.Time.GetUtcNow();
         if (left <= TimeSpan.Zero)
         {
             live.Terminate(SessionEndReason.CertExpired, Expired);

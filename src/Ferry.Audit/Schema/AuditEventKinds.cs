@@ -119,6 +119,20 @@ public static class AuditEventKinds
 
     public static readonly AuditEventKind CertIssueDenied = new(AuditEventTypes.CertIssue, "TC000W", "A certificate request was refused (error says why; details: kind, host_id, database, db_user).");
 
+    public static readonly AuditEventKind SessionMfaSuccess = new(AuditEventTypes.SessionMfa, "TMF00I", "A session MFA check passed and a session-MFA certificate was issued (details: database, db_user, device, expires, session_expires, grant_expires).");
+
+    public static readonly AuditEventKind SessionMfaFailure = new(AuditEventTypes.SessionMfa, "TMF00W", "A session-MFA certificate was refused (details: database, reason session_mfa_required, session_mfa_failed or session_mfa_throttled).");
+
+    public static readonly AuditEventKind SessionMfaGrantUse = new(AuditEventTypes.SessionMfaGrant, "TMF01I", "An MFA grant (session_mfa_window) obtained a new session-MFA certificate without a code (details: database, expires, grant_expires).");
+
+    public static readonly AuditEventKind SessionMfaGrantRefused = new(AuditEventTypes.SessionMfaGrant, "TMF01W", "An MFA grant was refused: unknown, ended, or for another key, user or route (details: database, reason).");
+
+    public static readonly AuditEventKind MfaDeviceAdd = new(AuditEventTypes.MfaDeviceAdd, "TMF02I", "A TOTP device was added and confirmed with its first code (details: device).");
+
+    public static readonly AuditEventKind MfaDeviceAddFailure = new(AuditEventTypes.MfaDeviceAdd, "TMF02W", "Adding or confirming a TOTP device was refused (details: device, reason).");
+
+    public static readonly AuditEventKind MfaDeviceDelete = new(AuditEventTypes.MfaDeviceDelete, "TMF03I", "A TOTP device was removed (details: device).");
+
     public static readonly AuditEventKind HostRemove = new(AuditEventTypes.HostRemove, "TJ002I", "A host was removed (`ferryd admin hosts rm`): its certificate stops working.");
 
     public static readonly AuditEventKind HostReportRefused = new(AuditEventTypes.HostReport, "TJ003W", "A host's report was refused in whole or part (details: host_id, role, report, reason).");
@@ -187,6 +201,13 @@ public static class AuditEventKinds
         HostJoinFailure,
         CertIssue,
         CertIssueDenied,
+        SessionMfaSuccess,
+        SessionMfaFailure,
+        SessionMfaGrantUse,
+        SessionMfaGrantRefused,
+        MfaDeviceAdd,
+        MfaDeviceAddFailure,
+        MfaDeviceDelete,
         HostRemove,
         HostReportRefused,
         AccessRequestCreate,

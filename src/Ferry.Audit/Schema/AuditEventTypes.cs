@@ -54,6 +54,10 @@ public static class AuditEventTypes
     public const string HostRemove = "host.remove";
     public const string HostReport = "host.report";
     public const string CertIssue = "cert.issue";
+    public const string SessionMfa = "session.mfa";
+    public const string SessionMfaGrant = "session.mfa.grant";
+    public const string MfaDeviceAdd = "mfa.device.add";
+    public const string MfaDeviceDelete = "mfa.device.delete";
     public const string AccessRequestCreate = "access_request.create";
     public const string AccessRequestReview = "access_request.review";
     public const string AuditRetention = "audit.retention";

@@ -62,6 +62,7 @@ public sealed class AllInOneHost : IAsyncDisposable
             AuditRetention = auth.AuditRetention,
             DefaultSessionTtl = auth.DefaultSessionTtl,
             SsoConnectors = auth.Sso,
+            SessionMfaCertificateTtl = auth.SessionMfaCertificateTtl,
             ApiIdleTimeout = auth.ApiIdleTimeout,
             MaxApiConnections = auth.MaxApiConnections,
             MaxApiConnectionsPerSource = auth.MaxApiConnectionsPerSource,

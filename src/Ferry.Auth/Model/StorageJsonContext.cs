@@ -9,6 +9,8 @@ namespace Ferry.Auth.Model;
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(UserRecord))]
 [JsonSerializable(typeof(TotpUse))]
+[JsonSerializable(typeof(MfaDeviceRecord))]
+[JsonSerializable(typeof(MfaGrantRecord))]
 [JsonSerializable(typeof(RoleRecord))]
 [JsonSerializable(typeof(JoinTokenRecord))]
 [JsonSerializable(typeof(HostRecord))]

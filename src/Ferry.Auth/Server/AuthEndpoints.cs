@@ -15,7 +15,7 @@ using Microsoft.Extensions.Logging;
 namespace Ferry.Auth.Server;
 
 /// <summary>The HTTPS API routes. Every handler is a plain <see cref="RequestDelegate"/> (no reflection).</summary>
-internal sealed class AuthEndpoints(AuthService service, ServerAuditPipeline audit, AuthServerOptions options, CancellationToken stopping)
+internal sealed partial class AuthEndpoints(AuthService service, ServerAuditPipeline audit, AuthServerOptions options, CancellationToken stopping)
 {
     private readonly ILogger _log = FerryLogging.Factory.CreateLogger("Ferry.Auth");
     private static readonly ReadOnlyMemory<byte> NewLine = "\n"u8.ToArray();
@@ -41,6 +41,7 @@ internal sealed class AuthEndpoints(AuthService service, ServerAuditPipeline aud
         app.MapPost("/v1/sso/{connector}/login", Guard(SsoLoginAsync));
         app.MapGet("/v1/sso/callback", SsoCallbackAsync);
         app.MapPost("/v1/sso/result", Guard(SsoResultAsync));
+        MapMfa(app);
     }
 
     /// <summary>

@@ -70,6 +70,7 @@ public sealed class AuthServer : IAsyncDisposable
                     ServerId = options.ServerId,
                     DefaultSessionTtl = options.DefaultSessionTtl,
                     SsoConnectors = options.SsoConnectors,
+                    SessionMfaCertificateTtl = options.SessionMfaCertificateTtl,
                 },
                 audit);
             await service.ValidateSsoConnectorsAsync(ct).ConfigureAwait(false);

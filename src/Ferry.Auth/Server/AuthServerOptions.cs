@@ -32,6 +32,9 @@ public sealed class AuthServerOptions
     /// <summary>Single sign-on connectors from ferry.yaml (<c>auth.sso</c>).</summary>
     public IReadOnlyList<Ferry.Config.SsoConnectorConfig> SsoConnectors { get; init; } = [];
 
+    /// <summary>Lifetime of a session-MFA certificate (at most 1 minute).</summary>
+    public TimeSpan SessionMfaCertificateTtl { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>How long an idle keep-alive API connection stays open (Kestrel's keep-alive timeout).</summary>
     public TimeSpan ApiIdleTimeout { get; init; } = TimeSpan.FromSeconds(15);
 

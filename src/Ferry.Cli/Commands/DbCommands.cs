@@ -32,6 +32,8 @@ internal static class DbCommands
 
     private static Option<string> DbUserOption() => new("--db-user") { Description = "Database user (default: the only one your roles allow)" };
 
+    private static Option<string> OtpOption() => new("--otp") { Description = "One-time code for a database that requires MFA per session (scripts; also FERRY_OTP; asked on the terminal otherwise)" };
+
     private static Option<string> DbNameOption() => new("--db-name") { Description = "Database (schema) name (default: the only one your roles allow)" };
 
     private static Command List()
@@ -82,6 +84,7 @@ internal static class DbCommands
         var name = NameArgument();
         var dbUser = DbUserOption();
         var dbName = DbNameOption();
+        var otp = OtpOption();
         var command = new Command("login", """
             Get a certificate routed to one database and configure the native clients: a [ferry-NAME] service in
             ~/.pg_service.conf ($PGSERVICEFILE) or a [client_ferry-NAME] group in ~/.my.cnf ($FERRY_MYCNF).
@@ -92,14 +95,19 @@ internal static class DbCommands
               mysql --defaults-group-suffix=_ferry-my1
             """)
         {
-            name, dbUser, dbName,
+            name, dbUser, dbName, otp,
         };
         command.SetGuardedAction(async (parse, ct) =>
         {
             using var session = ClientSession.Load(Cli.Paths);
             var db = parse.GetValue(name)!;
-            var login = await DatabaseAccess.LoginAsync(session, db, parse.GetValue(dbUser), parse.GetValue(dbName), configureClients: true, ct).ConfigureAwait(false);
+            var login = await DatabaseAccess.LoginAsync(session, db, parse.GetValue(dbUser), parse.GetValue(dbName), configureClients: true, ct, OtpPrompts.Create(parse.GetValue(otp), codesFromStdin: false)).ConfigureAwait(false);
             Console.WriteLine($"Logged in to {db} ({login.Protocol}) as database user {login.DbUser}{(login.DbName.Length > 0 ? ", database " + login.DbName : "")}; certificate valid until {LoginCommands.Time(login.Expires)}.");
+            if (login.SessionExpires is { } sessionEnds)
+            {
+                Console.WriteLine($"{db} requires MFA per session: connect before {LoginCommands.Time(login.Expires)}; sessions opened run until {LoginCommands.Time(sessionEnds)}. Later connections: `ferry db connect {db}` or `ferry proxy db {db}`.");
+            }
+
             Console.WriteLine($"Wrote [{login.Section}] to {login.SectionFile}. Connect with:");
             Console.WriteLine("  " + NativeCommand(login));
             return 0;
@@ -238,6 +246,7 @@ internal static class DbCommands
         var name = NameArgument();
         var dbUser = DbUserOption();
         var dbName = DbNameOption();
+        var otp = OtpOption();
         var extra = new Argument<string[]>("CLIENT-ARGS") { Description = "Extra arguments for psql/mysql, after --", Arity = ArgumentArity.ZeroOrMore };
         var command = new Command("connect", """
             Run psql or mysql/mariadb against a database with everything set (logs in to the database first if needed).
@@ -247,7 +256,7 @@ internal static class DbCommands
               ferry db connect pg1 --db-user readonly -- -c "SELECT now()"
             """)
         {
-            name, dbUser, dbName, extra,
+            name, dbUser, dbName, otp, extra,
         };
         command.SetGuardedAction(async (parse, ct) =>
         {
@@ -265,7 +274,7 @@ internal static class DbCommands
             // A new route (or a renewal): run the client with the new certificate from a temporary file, and save the
             // login (certificate, service file / my.cnf section) only once the client connected and ended well, so a
             // refused --db-name never replaces a working `psql service=ferry-NAME`.
-            var issued = await DatabaseAccess.LoginRequestAsync(session, db, user, database, ct).ConfigureAwait(false);
+            var issued = await DatabaseAccess.LoginRequestAsync(session, db, user, database, ct, OtpPrompts.Create(parse.GetValue(otp), codesFromStdin: false)).ConfigureAwait(false);
             var exit = await DatabaseAccess.WithTemporaryCertificateAsync(session.Store, issued,
                 pending => NativeClient.RunAsync(pending, parse.GetValue(extra) ?? [], ct)).ConfigureAwait(false);
             if (exit == 0)

@@ -26,6 +26,7 @@ internal static class ProxyCommands
         var noAuth = new Option<bool>("--no-auth") { Description = "Ask no password on 127.0.0.1: EVERY user of this machine can then use your database access" };
         var dbUser = new Option<string>("--db-user") { Description = "Database user (default: the only one your roles allow)" };
         var dbName = new Option<string>("--db-name") { Description = "Database (schema) name (default: the only one your roles allow)" };
+        var otp = new Option<string>("--otp") { Description = "First one-time code for a database that requires MFA per session (also FERRY_OTP); later codes are asked on the terminal, or read one per line from stdin" };
         var command = new Command("db", """
             Listen locally for clients that cannot present certificates (GUI tools, drivers): each connection is
             carried to the proxy over TLS with a certificate routed to NAME, renewed in memory while the login lasts.
@@ -40,7 +41,7 @@ internal static class ProxyCommands
               psql "host=$HOME/.ferry/run port=15432 user=alice dbname=app"
             """)
         {
-            name, port, socket, noAuth, dbUser, dbName,
+            name, port, socket, noAuth, dbUser, dbName, otp,
         };
         command.SetGuardedAction(async (parse, ct) =>
         {
@@ -55,7 +56,8 @@ internal static class ProxyCommands
             var info = DatabaseAccess.Find(await session.ListDatabasesAsync(ct).ConfigureAwait(false), db);
             var user = DatabaseAccess.Choose(parse.GetValue(dbUser), info.DbUsers ?? [], "database user", "--db-user", db, required: true);
             var database = DatabaseAccess.Choose(parse.GetValue(dbName), info.DbNames ?? [], "database name", "--db-name", db, required: false);
-            using var certificates = new RoutedCertificateSource(session, db, info.Protocol, user, database);
+            var mfa = new SessionMfaIssuer(session, db, info.Protocol, user, database, OtpPrompts.Create(parse.GetValue(otp), codesFromStdin: true), keepGrant: true);
+            using var certificates = new RoutedCertificateSource(session, mfa);
             await certificates.GetAsync(ct).ConfigureAwait(false); // fail now, not at the first connection
             var requested = parse.GetValue(port) ?? StablePort.For(db);
             if (requested is < 0 or > 65535 || (socketDir is not null && requested == 0))
@@ -77,6 +79,13 @@ internal static class ProxyCommands
             foreach (var line in LocalProxyConnectionStrings.Lines(info.Protocol, server.Endpoint with { Port = server.Port }, user, database))
             {
                 Console.WriteLine(line);
+            }
+
+            if (mfa.MfaVerified)
+            {
+                Console.WriteLine(mfa.GrantExpires is { } window
+                    ? $"{db} requires MFA per session: new connections open without a new code until {LoginCommands.Time(window)}, then a code is asked again."
+                    : $"{db} requires MFA per session: each new certificate asks for a code.");
             }
 
             if (endpoint.SocketPath is null && endpoint.Secret is null)

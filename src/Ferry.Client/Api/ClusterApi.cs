@@ -56,6 +56,8 @@ public static class ClusterApi
                 Error($"cannot reach the proxy at {address} ({Innermost(f.Cause!)}): check the address and that the proxy is running", f.Cause),
             AuthApiFailureKind.TimedOut =>
                 Error($"the proxy at {address} did not answer in {f.Timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s", f.Cause),
+            AuthApiFailureKind.ErrorStatus when f.StatusCode == SessionMfa.RequiredStatus =>
+                new SessionMfaRequiredException(ErrorMessage((HttpStatusCode)f.StatusCode, path, f.ServerMessage)),
             AuthApiFailureKind.ErrorStatus => new FerryClientException(ErrorMessage((HttpStatusCode)f.StatusCode, path, f.ServerMessage)),
             AuthApiFailureKind.Empty => new FerryClientException($"{path}: empty answer from {address}"),
             _ => Error($"{path}: {address} answered something that is not the Ferry API ({f.Cause?.Message})", f.Cause),

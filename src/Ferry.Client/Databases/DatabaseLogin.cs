@@ -37,6 +37,12 @@ public sealed class DatabaseLogin
 
     public DateTimeOffset Expires { get; set; }
 
+    /// <summary>
+    /// Set for a session-MFA certificate (the route requires MFA per session): it opens connections only until
+    /// <see cref="Expires"/> (a minute), and sessions opened keep running until this time.
+    /// </summary>
+    public DateTimeOffset? SessionExpires { get; set; }
+
     /// <summary>The service/option file section written (<c>ferry-NAME</c> or <c>client_ferry-NAME</c>), empty when none.</summary>
     public string Section { get; set; } = "";
 

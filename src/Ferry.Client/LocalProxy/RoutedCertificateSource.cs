@@ -34,6 +34,21 @@ public sealed class RoutedCertificateSource : IDisposable
     {
     }
 
+    /// <summary>Issues through <paramref name="issuer"/> (session MFA: one code, then the grant's window) for the login of <paramref name="session"/>.</summary>
+    public RoutedCertificateSource(ClientSession session, SessionMfaIssuer issuer, TimeProvider? time = null)
+        : this(
+            issuer?.Service ?? throw new ArgumentNullException(nameof(issuer)),
+            async ct =>
+            {
+                var (_, certificate, expires) = await issuer.IssueAsync(ct).ConfigureAwait(false);
+                return (certificate, expires);
+            },
+            session.Identity.NotAfter,
+            ClientSession.LoginCommand(session.Profile),
+            time)
+    {
+    }
+
     /// <summary>Issues with <paramref name="issue"/> until <paramref name="loginExpires"/>.</summary>
     internal RoutedCertificateSource(string service, Func<CancellationToken, Task<(X509Certificate2 Certificate, DateTimeOffset Expires)>> issue, DateTimeOffset loginExpires, string loginCommand, TimeProvider? time = null)
     {

@@ -117,6 +117,24 @@ public sealed class ClientSession : IDisposable
         return (reply.CertificatePem, TlsCertificates.FromPem(reply.CertificatePem, Key.ExportPrivateKeyPem()), reply.Expires);
     }
 
+    /// <summary>
+    /// Like <see cref="IssueRoutedAsync"/> with the session MFA fields (<paramref name="otp"/>, <paramref name="mfaGrant"/>,
+    /// <paramref name="requestGrant"/>); the whole answer. Throws <see cref="SessionMfaRequiredException"/> when the route needs a code.
+    /// </summary>
+    public async Task<(UserCertificateResponse Reply, X509Certificate2 Certificate)> IssueRoutedWithMfaAsync(string service, string protocol, string dbUser, string dbName, string? otp, string? mfaGrant, bool requestGrant, CancellationToken ct = default)
+    {
+        using var api = Api();
+        var reply = await api.IssueUserCertificateAsync(new UserCertificateRequest
+        {
+            PublicKeyPem = Key.ExportPublicKeyPem(),
+            Route = new RouteRequest { Service = service, Protocol = protocol, DbUser = dbUser, DbName = dbName },
+            Otp = otp,
+            MfaGrant = mfaGrant,
+            RequestMfaGrant = requestGrant ? true : null,
+        }, ct).ConfigureAwait(false);
+        return (reply, TlsCertificates.FromPem(reply.CertificatePem, Key.ExportPrivateKeyPem()));
+    }
+
     internal static X509Certificate2Collection LoadCertificates(string file)
     {
         var collection = new X509Certificate2Collection();

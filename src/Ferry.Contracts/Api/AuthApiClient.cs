@@ -74,6 +74,21 @@ public sealed class AuthApiClient : IDisposable
         SendAsync(HttpMethod.Post, "/v1/certs/user", Json(request, AuthApiJsonContext.Default.UserCertificateRequest), AuthApiJsonContext.Default.UserCertificateResponse, ct);
 
     /// <summary><c>GET /v1/databases</c> (login certificate required): what the caller's roles allow.</summary>
+    /// <summary><c>POST /v1/mfa/devices</c>: starts adding a TOTP device (user certificate).</summary>
+    public Task<MfaDeviceEnrolment> AddMfaDeviceAsync(MfaDeviceRequest request, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, "/v1/mfa/devices", Json(request, AuthApiJsonContext.Default.MfaDeviceRequest), AuthApiJsonContext.Default.MfaDeviceEnrolment, ct);
+
+    /// <summary><c>POST /v1/mfa/devices/confirm</c>: activates a pending device with its first code.</summary>
+    public Task<MfaDevicesResponse> ConfirmMfaDeviceAsync(MfaDeviceRequest request, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, "/v1/mfa/devices/confirm", Json(request, AuthApiJsonContext.Default.MfaDeviceRequest), AuthApiJsonContext.Default.MfaDevicesResponse, ct);
+
+    /// <summary><c>POST /v1/mfa/devices/delete</c>: removes a device (a code of any device required).</summary>
+    public Task<MfaDevicesResponse> DeleteMfaDeviceAsync(MfaDeviceRequest request, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, "/v1/mfa/devices/delete", Json(request, AuthApiJsonContext.Default.MfaDeviceRequest), AuthApiJsonContext.Default.MfaDevicesResponse, ct);
+
+    /// <summary><c>GET /v1/mfa/devices</c>.</summary>
+    public Task<MfaDevicesResponse> ListMfaDevicesAsync(CancellationToken ct = default) => GetAsync("/v1/mfa/devices", AuthApiJsonContext.Default.MfaDevicesResponse, ct);
+
     public Task<DatabasesResponse> ListDatabasesAsync(CancellationToken ct = default) => GetAsync("/v1/databases", AuthApiJsonContext.Default.DatabasesResponse, ct);
 
     /// <summary><c>POST /v1/join</c> (no certificate; the token authenticates): a host's first certificate.</summary>

@@ -38,4 +38,7 @@ namespace Ferry.Contracts;
 [JsonSerializable(typeof(SsoLoginRequest))]
 [JsonSerializable(typeof(SsoLoginResponse))]
 [JsonSerializable(typeof(SsoResultRequest))]
+[JsonSerializable(typeof(MfaDeviceRequest))]
+[JsonSerializable(typeof(MfaDeviceEnrolment))]
+[JsonSerializable(typeof(MfaDevicesResponse))]
 public sealed partial class AuthApiJsonContext : JsonSerializerContext;

@@ -1,6 +1,11 @@
 namespace Ferry.Contracts;
 
-/// <summary><c>POST /v1/certs/user</c> (user certificate required): <c>{"public_key_pem","route"?,"ttl_seconds"?}</c>.</summary>
+/// <summary>
+/// <c>POST /v1/certs/user</c> (user certificate required): <c>{"public_key_pem","route"?,"ttl_seconds"?,"otp"?,
+/// "mfa_grant"?,"request_mfa_grant"?}</c>. A route whose roles require session MFA needs <c>otp</c> (a fresh TOTP code)
+/// or <c>mfa_grant</c> (from an earlier check, same key and route); without either the answer is
+/// <see cref="SessionMfa.RequiredStatus"/>.
+/// </summary>
 public sealed class UserCertificateRequest
 {
     public string PublicKeyPem { get; set; } = "";
@@ -9,4 +14,13 @@ public sealed class UserCertificateRequest
 
     /// <summary>Requested lifetime; never beyond the presented certificate's remaining lifetime nor the roles' cap.</summary>
     public long? TtlSeconds { get; set; }
+
+    /// <summary>A TOTP code for session MFA (the login's device or one added with <c>ferry mfa add</c>).</summary>
+    public string? Otp { get; set; }
+
+    /// <summary>A grant an earlier session MFA check returned: a new session-MFA certificate without a new code, within its window.</summary>
+    public string? MfaGrant { get; set; }
+
+    /// <summary>With <see cref="Otp"/>: also return a grant for the role's <c>session_mfa_window</c> (<c>ferry proxy db</c>).</summary>
+    public bool? RequestMfaGrant { get; set; }
 }

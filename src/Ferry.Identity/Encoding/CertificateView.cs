@@ -34,6 +34,7 @@ internal sealed class CertificateView
     public bool ServerAuth { get; private set; }
     public ReadOnlyMemory<byte>? UserExtension { get; private set; }
     public ReadOnlyMemory<byte>? HostExtension { get; private set; }
+    public ReadOnlyMemory<byte>? SessionLimitExtension { get; private set; }
     public ReadOnlyMemory<byte>? SubjectAltName { get; private set; }
     public string? UnknownCriticalExtension { get; private set; }
 
@@ -174,6 +175,9 @@ internal sealed class CertificateView
                     break;
                 case IdentityOids.HostIdentityExtension:
                     HostExtension = value;
+                    break;
+                case IdentityOids.SessionLimitExtension:
+                    SessionLimitExtension = value;
                     break;
                 case "2.5.29.15": // keyUsage
                 case "2.5.29.14": // subjectKeyIdentifier

@@ -30,6 +30,9 @@ public sealed partial class CertificateIssuer
         }
 
         var ttl = requestedTtl < maxSessionTtl ? requestedTtl : maxSessionTtl;
-        return Sign(CaKind.User, subject, key, ttl, ClientUsage, CertificateWriter.Extension(IdentityOids.UserIdentityExtension, false, encoded));
+        var extension = CertificateWriter.Extension(IdentityOids.UserIdentityExtension, false, encoded);
+        return identity.SessionNotAfter is { } limit
+            ? Sign(CaKind.User, subject, key, ttl, ClientUsage, extension, CertificateWriter.Extension(IdentityOids.SessionLimitExtension, false, SessionLimitExtension.Encode(limit)))
+            : Sign(CaKind.User, subject, key, ttl, ClientUsage, extension);
     }
 }

@@ -40,6 +40,14 @@ public static class IdentityOids
     /// </summary>
     public const string HostIdentityExtension = FerryArc + ".2";
 
+    /// <summary>
+    /// Non-critical extension of a session-MFA user certificate (one that lives a minute for opening connections):
+    /// the latest time a session opened with it may run. extnValue is the DER of
+    /// <code>FerrySessionLimit ::= GeneralizedTime</code>
+    /// A reader that does not know it ends sessions at the certificate's NotAfter.
+    /// </summary>
+    public const string SessionLimitExtension = FerryArc + ".3";
+
     /// <summary>id-kp-clientAuth.</summary>
     public const string ClientAuth = "1.3.6.1.5.5.7.3.2";
 

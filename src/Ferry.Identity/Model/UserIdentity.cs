@@ -35,6 +35,21 @@ public sealed class UserIdentity
     /// </summary>
     public string Connector { get; init; } = "";
 
+    /// <summary>
+    /// For a session-MFA certificate: how long a session opened while the certificate was valid may keep running
+    /// (the login's end, capped by the roles' <c>max_session_ttl</c>); null otherwise (sessions end at <see cref="NotAfter"/>).
+    /// Carried in its own extension (<see cref="IdentityOids.SessionLimitExtension"/>).
+    /// </summary>
+    public DateTimeOffset? SessionNotAfter
+    {
+        get => _sessionNotAfter;
+        init => _sessionNotAfter = value;
+    }
+
+    private DateTimeOffset? _sessionNotAfter;
+
+    internal void SetSessionNotAfter(DateTimeOffset? value) => _sessionNotAfter = value;
+
     /// <summary>Start of validity (filled in from the certificate on verification; ignored on issue).</summary>
     public DateTimeOffset NotBefore { get; init; }
 

@@ -54,6 +54,16 @@ public sealed partial class IdentityVerifier
             return Fail<UserIdentity>(VerificationFailure.MalformedExtension, "the subject CN differs from the user in the identity");
         }
 
+        if (view.SessionLimitExtension is { } limit)
+        {
+            if (!Ferry.Identity.SessionLimitExtension.TryDecode(limit, out var sessionNotAfter))
+            {
+                return Fail<UserIdentity>(VerificationFailure.MalformedExtension, "the Ferry session limit extension does not decode");
+            }
+
+            identity.SetSessionNotAfter(sessionNotAfter);
+        }
+
         return IdentityVerification<UserIdentity>.Success(identity);
     }
 
