@@ -109,7 +109,7 @@ public sealed partial class AuthService
         return connectors.FirstOrDefault(c => c.Name == name)
             ?? throw AuthException.NotFound(connectors.Count == 0
                 ? "single sign-on is not configured on this cluster: log in with a user name and password, or ask an administrator to add a connector"
-                : $"no SSO connector \"{Bounded(name)}\": use one of {string.Join(", ", connectors.Select(c => c.Name))}");
+                : $"no single sign-on connector \"{Bounded(name)}\": use one of {string.Join(", ", connectors.Select(c => c.Name))}");
     }
 
     /// <summary><c>POST /v1/sso/{connector}/login</c>: checks the request, records the pending login, answers the provider URL.</summary>
