@@ -1,5 +1,6 @@
 using System.Net;
 using Ferry.Testing;
+using Xunit.Abstractions;
 
 namespace Ferry.EndToEnd.Tests;
 
@@ -7,7 +8,7 @@ namespace Ferry.EndToEnd.Tests;
 /// <c>ferry login --sso</c> with the real binaries, a real OIDC provider and a real headless Chromium signing in
 /// through the provider's pages; everything through the proxy's single port.
 /// </summary>
-public sealed class SsoEndToEndTests(SsoClusterFixture fixture) : IClassFixture<SsoClusterFixture>
+public sealed class SsoEndToEndTests(SsoClusterFixture fixture, ITestOutputHelper output) : IClassFixture<SsoClusterFixture>
 {
     private FerryCluster Cluster => fixture.Cluster;
 
@@ -104,7 +105,8 @@ public sealed class SsoEndToEndTests(SsoClusterFixture fixture) : IClassFixture<
         var body = await replay.Content.ReadAsStringAsync();
         var location = replay.Headers.Location?.ToString() ?? "";
         Assert.False(replay.StatusCode == HttpStatusCode.Redirect && location.Contains("status=ok", StringComparison.Ordinal), $"{replay.StatusCode} {location} {body}");
-        Assert.True((int)replay.StatusCode >= 400 || location.Contains("status=error", StringComparison.Ordinal), $"{replay.StatusCode} {location} {body}");
+        Assert.Equal(HttpStatusCode.BadRequest, replay.StatusCode);
+        Assert.Contains("already used or has expired", body);
     }
 
     [Fact]
@@ -155,7 +157,9 @@ public sealed class SsoEndToEndTests(SsoClusterFixture fixture) : IClassFixture<
             throw new InvalidOperationException($"ferry login --sso did not finish:\n{ferry.Output}\nbrowser:\n{browserOutput}");
         }
 
-        return new SsoAttempt(ferry.Process.ExitCode, ferry.Output, browserCode, browserOutput);
+        var attempt = new SsoAttempt(ferry.Process.ExitCode, ferry.Output, browserCode, browserOutput);
+        output.WriteLine(attempt.Describe());
+        return attempt;
     }
 
     private static string Line(string output, string prefix) =>
