@@ -60,7 +60,7 @@ public sealed class SsoClusterFixture : IAsyncLifetime
         sso:
           - name: {Connector}
             display_name: Test IdP
-            issuer: {issuer}
+            issuer_url: {issuer}
             client_id: {ClientId}
             client_secret_file: {secretFile}
             redirect_url: {callback}
