@@ -121,7 +121,17 @@ public sealed partial class AuthService
             throw new AuthException(429, string.Create(CultureInfo.InvariantCulture, $"too many single sign-on logins started from your address: try again in {(int)Math.Ceiling(wait.TotalSeconds)}s"), wait);
         }
 
-        var connector = await RequireConnectorAsync(connectorName, ct).ConfigureAwait(false);
+        SsoConnectorConfig connector;
+        try
+        {
+            connector = await RequireConnectorAsync(connectorName, ct).ConfigureAwait(false);
+        }
+        catch (AuthException e)
+        {
+            RecordSsoRefusal("", "", clientAddr, SsoFailure.Reasons.InvalidRequest, e.Message);
+            throw;
+        }
+
         var problem = (request.PublicKeyPem?.Length ?? 0) > MaxPublicKeyPemLength ? $"public_key_pem is longer than {MaxPublicKeyPemLength} characters"
             : CheckLoopbackRedirect(request.RedirectUrl)
             ?? (request.SecretSha256 is not { Length: 64 } h || !h.All(char.IsAsciiHexDigit) ? "secret_sha256 must be the 64 hex digits of the SHA-256 of the client's 32-byte secret" : null);

@@ -9,8 +9,10 @@ namespace Ferry.Auth.Sso;
 
 /// <summary>
 /// One connector's OpenID Provider, as seen from ferryd: the discovery document (cached for
-/// <see cref="DocumentLifetime"/>), the JWKS (cached as long; refetched on an unknown <c>kid</c> at most once per
-/// <see cref="MinKeyRefetchInterval"/>, one fetch at a time, so a flood of bad tokens cannot hammer the provider) and
+/// <see cref="DocumentLifetime"/>), the JWKS (cached as long; refetched on an unknown <c>kid</c> from a small budget —
+/// <see cref="KeyRefetchBurst"/> refetches, one more every <see cref="KeyRefetchRefill"/>, never two within
+/// <see cref="MinKeyRefetchSpacing"/>, one fetch at a time — so a rotation is picked up at once but a flood of bad
+/// tokens cannot hammer the provider) and
 /// the token endpoint. Every response is bounded (<see cref="MaxResponseBytes"/>) and every call has a timeout.
 /// </summary>
 internal sealed class OidcProvider : IVerificationKeySource, IDisposable
@@ -18,8 +20,13 @@ internal sealed class OidcProvider : IVerificationKeySource, IDisposable
     public const int MaxResponseBytes = 512 * 1024;
     public const int MaxKeys = 64;
     public static readonly TimeSpan DocumentLifetime = TimeSpan.FromHours(1);
-    public static readonly TimeSpan MinKeyRefetchInterval = TimeSpan.FromSeconds(30);
+    public const int KeyRefetchBurst = 4;
+    public static readonly TimeSpan KeyRefetchRefill = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan MinKeyRefetchSpacing = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long a failed discovery is answered from memory before the provider is asked again.</summary>
+    public static readonly TimeSpan FailureBackoff = TimeSpan.FromSeconds(10);
 
     private readonly SsoConnectorConfig _config;
     private readonly string? _clientSecret;
@@ -27,8 +34,11 @@ internal sealed class OidcProvider : IVerificationKeySource, IDisposable
     private readonly HttpClient _http;
     private readonly SemaphoreSlim _fetch = new(1, 1);
     private (OidcDiscoveryDocument Document, DateTimeOffset Fetched)? _discovery;
+    private (SsoFailure Failure, DateTimeOffset At)? _discoveryFailure;
     private (IReadOnlyList<VerificationKey> Keys, DateTimeOffset Fetched)? _keys;
     private DateTimeOffset _lastKeyFetch = DateTimeOffset.MinValue;
+    private double _refetchBudget = KeyRefetchBurst;
+    private DateTimeOffset _budgetAt = DateTimeOffset.MinValue;
 
     public OidcProvider(SsoConnectorConfig config, string? clientSecret, TimeProvider time, X509Certificate2Collection? trustedCas)
     {
@@ -70,11 +80,26 @@ internal sealed class OidcProvider : IVerificationKeySource, IDisposable
                 return again.Document;
             }
 
-            var url = _config.IssuerUrl.TrimEnd('/') + "/.well-known/openid-configuration";
-            var document = await GetJsonAsync(url, OidcJsonContext.Default.OidcDiscoveryDocument, "discovery document", ct).ConfigureAwait(false);
-            Check(document);
-            _discovery = (document, _time.GetUtcNow());
-            return document;
+            if (_discoveryFailure is { } failed && now - failed.At < FailureBackoff)
+            {
+                throw new SsoFailure(failed.Failure.Reason, failed.Failure.Message, failed.Failure.StatusCode);
+            }
+
+            try
+            {
+                var url = _config.IssuerUrl.TrimEnd('/') + "/.well-known/openid-configuration";
+                var document = await GetJsonAsync(url, OidcJsonContext.Default.OidcDiscoveryDocument, "discovery document", ct).ConfigureAwait(false);
+                Check(document);
+                _discovery = (document, _time.GetUtcNow());
+                _discoveryFailure = null;
+                return document;
+            }
+            catch (SsoFailure e)
+            {
+                // A provider that is down is not asked again by every login start: a short back-off.
+                _discoveryFailure = (e, _time.GetUtcNow());
+                throw;
+            }
         }
         finally
         {
@@ -85,8 +110,7 @@ internal sealed class OidcProvider : IVerificationKeySource, IDisposable
     /// <inheritdoc />
     public async ValueTask<IReadOnlyList<VerificationKey>> GetKeysAsync(bool refresh, CancellationToken ct)
     {
-        var now = _time.GetUtcNow();
-        if (_keys is { } cached && (refresh ? now - _lastKeyFetch < MinKeyRefetchInterval : now - cached.Fetched < DocumentLifetime))
+        if (_keys is { } cached && !refresh && _time.GetUtcNow() - cached.Fetched < DocumentLifetime)
         {
             return cached.Keys;
         }
@@ -95,10 +119,19 @@ internal sealed class OidcProvider : IVerificationKeySource, IDisposable
         await _fetch.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            now = _time.GetUtcNow();
-            if (_keys is { } again && (refresh ? now - _lastKeyFetch < MinKeyRefetchInterval : now - again.Fetched < DocumentLifetime))
+            var now = _time.GetUtcNow();
+            if (_keys is { } again)
             {
-                return again.Keys;
+                var fresh = now - again.Fetched < DocumentLifetime;
+                if (!refresh && fresh)
+                {
+                    return again.Keys; // fetched by a concurrent caller meanwhile
+                }
+
+                if (refresh && fresh && !TakeRefetch(now))
+                {
+                    return again.Keys;
+                }
             }
 
             _lastKeyFetch = now;
@@ -111,6 +144,29 @@ internal sealed class OidcProvider : IVerificationKeySource, IDisposable
         {
             _fetch.Release();
         }
+    }
+
+    /// <summary>Takes one refetch from the budget (called under the fetch lock).</summary>
+    private bool TakeRefetch(DateTimeOffset now)
+    {
+        if (now - _lastKeyFetch < MinKeyRefetchSpacing)
+        {
+            return false;
+        }
+
+        if (_budgetAt != DateTimeOffset.MinValue && now > _budgetAt)
+        {
+            _refetchBudget = Math.Min(KeyRefetchBurst, _refetchBudget + ((now - _budgetAt) / KeyRefetchRefill));
+        }
+
+        _budgetAt = now;
+        if (_refetchBudget < 1)
+        {
+            return false;
+        }
+
+        _refetchBudget -= 1;
+        return true;
     }
 
     /// <summary>Number of JWKS fetches so far (for tests of the refetch limit).</summary>
