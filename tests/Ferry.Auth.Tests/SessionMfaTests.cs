@@ -1,4 +1,5 @@
 using Ferry.Audit;
+using Ferry.Auth.Backend;
 using Ferry.Auth.Users;
 using Ferry.Contracts;
 using Ferry.Identity;
@@ -24,7 +25,7 @@ public sealed class SessionMfaTests : IAsyncLifetime
     private AuthService _service = null!;
     private UserCredentials _bob = null!;
 
-    public async ValueTask InitializeAsync()
+    public async Task InitializeAsync()
     {
         _service = AuthService.Open(new AuthServiceOptions
         {
@@ -41,7 +42,7 @@ public sealed class SessionMfaTests : IAsyncLifetime
         _bob = await _service.AddUserAsync("bob", ["mfa", "plain"], null, "correct horse battery staple", "test");
     }
 
-    public async ValueTask DisposeAsync()
+    public async Task DisposeAsync()
     {
         await _service.DisposeAsync();
         _dir.Dispose();
@@ -75,9 +76,10 @@ public sealed class SessionMfaTests : IAsyncLifetime
         RequestMfaGrant = requestGrant ? true : null,
     };
 
-    private static UserCertificateRequest OtherDbName(UserCertificateRequest request)
+    /// <summary>The same request for pg2 (no agent registered it: every role requiring MFA counts, so MFA is required there too).</summary>
+    private static UserCertificateRequest OtherService(UserCertificateRequest request)
     {
-        request.Route!.DbName = "other";
+        request.Route!.Service = "pg2";
         return request;
     }
 
@@ -168,8 +170,9 @@ public sealed class SessionMfaTests : IAsyncLifetime
         var otherKey = await Assert.ThrowsAsync<AuthException>(() => _service.ReissueUserCertificateAsync(login, Route(other, grant: first.MfaGrant), "10.0.0.5"));
         Assert.Equal(SessionMfa.RequiredStatus, otherKey.StatusCode);
         Assert.Contains("another key", otherKey.Message, StringComparison.Ordinal);
-        var otherRoute = await Assert.ThrowsAsync<AuthException>(() => _service.ReissueUserCertificateAsync(login, OtherDbName(Route(key, grant: first.MfaGrant)), "10.0.0.5"));
+        var otherRoute = await Assert.ThrowsAsync<AuthException>(() => _service.ReissueUserCertificateAsync(login, OtherService(Route(key, grant: first.MfaGrant)), "10.0.0.5"));
         Assert.Equal(SessionMfa.RequiredStatus, otherRoute.StatusCode);
+        Assert.Contains("another route", otherRoute.Message, StringComparison.Ordinal);
 
         _clock.Advance(TimeSpan.FromMinutes(2));
         var ended = await Assert.ThrowsAsync<AuthException>(() => _service.ReissueUserCertificateAsync(login, Route(key, grant: first.MfaGrant), "10.0.0.5"));

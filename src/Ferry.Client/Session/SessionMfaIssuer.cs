@@ -39,16 +39,23 @@ public sealed class SessionMfaIssuer(ClientSession session, string service, stri
     /// <summary>A certificate for the route (PEM, usable form, NotAfter); asks for a code only when the server needs one and no grant works.</summary>
     public async Task<(string Pem, X509Certificate2 Certificate, DateTimeOffset Expires)> IssueAsync(CancellationToken ct = default)
     {
-        if (_grant is { } grant && _time.GetUtcNow() < _grantExpires)
+        var windowEnded = false;
+        if (_grant is { } grant)
         {
-            try
+            if (_time.GetUtcNow() < _grantExpires)
             {
-                return Take(await session.IssueRoutedWithMfaAsync(service, protocol, dbUser, dbName, null, grant, false, ct).ConfigureAwait(false));
+                try
+                {
+                    return Take(await session.IssueRoutedWithMfaAsync(service, protocol, dbUser, dbName, null, grant, false, ct).ConfigureAwait(false));
+                }
+                catch (SessionMfaRequiredException)
+                {
+                    // the window ended on the server's clock (or it forgot the grant): ask again below
+                }
             }
-            catch (SessionMfaRequiredException)
-            {
-                _grant = null; // the window ended (or the server forgot it): ask again below
-            }
+
+            _grant = null;
+            windowEnded = true;
         }
 
         string reason;
@@ -66,7 +73,7 @@ public sealed class SessionMfaIssuer(ClientSession session, string service, stri
         }
         else
         {
-            reason = _grant is null && Prompts > 0
+            reason = windowEnded
                 ? $"the MFA window for {service} has ended: enter a new one-time code"
                 : $"{Ferry.Contracts.SessionMfa.RequiredMessage}: {service}";
         }
