@@ -34,6 +34,15 @@ public sealed class AuthServiceOptions
     /// </summary>
     public TimeSpan DatabaseBindingTakeover { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// Db users an agent may get a db-client certificate for without a user's session, for its health probe
+    /// (<c>auth.health_check_users</c>); empty = probe certificates are refused.
+    /// </summary>
+    public IReadOnlyList<string> HealthCheckUsers { get; init; } = [];
+
+    /// <summary>Lifetime of a health-probe db-client certificate.</summary>
+    public TimeSpan HealthCheckCertificateTtl { get; init; } = TimeSpan.FromMinutes(15);
+
     /// <summary>Identifies this process in audit events (<c>server_id</c>).</summary>
     public string ServerId { get; init; } = Environment.MachineName;
 }

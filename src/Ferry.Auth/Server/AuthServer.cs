@@ -69,6 +69,7 @@ public sealed class AuthServer : IAsyncDisposable
                     Throttle = options.Throttle,
                     ServerId = options.ServerId,
                     DefaultSessionTtl = options.DefaultSessionTtl,
+                    HealthCheckUsers = options.HealthCheckUsers,
                 },
                 audit);
             var certificate = CreateServerCertificate(service, options, listen);

@@ -29,6 +29,9 @@ public sealed class AuthServerOptions
     /// <summary>Certificate lifetime when a login asks for none (still capped by the roles' <c>max_session_ttl</c>).</summary>
     public TimeSpan? DefaultSessionTtl { get; init; }
 
+    /// <summary><c>auth.health_check_users</c> (see <see cref="AuthServiceOptions.HealthCheckUsers"/>).</summary>
+    public IReadOnlyList<string> HealthCheckUsers { get; init; } = [];
+
     /// <summary>How long an idle keep-alive API connection stays open (Kestrel's keep-alive timeout).</summary>
     public TimeSpan ApiIdleTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
