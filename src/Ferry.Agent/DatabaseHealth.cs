@@ -25,12 +25,13 @@ public sealed class DatabaseHealth
     /// <summary>The last probe's error for <paramref name="database"/>; null when it answered (or was not probed yet).</summary>
     public string? Error(string database) => _errors.TryGetValue(database, out var e) ? e : null;
 
-    public async Task RunAsync(IReadOnlyDictionary<string, AgentDatabase> databases, IAgentAuthority? authority, CancellationToken ct)
+    /// <param name="noteVersion">Told the server version and default collation a probe login saw (MySQL).</param>
+    public async Task RunAsync(IReadOnlyDictionary<string, AgentDatabase> databases, IAgentAuthority? authority, Action<string, string, byte>? noteVersion, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(databases);
         while (!ct.IsCancellationRequested)
         {
-            await Task.WhenAll(databases.Values.Select(d => ProbeAsync(d, authority, ct))).ConfigureAwait(false);
+            await Task.WhenAll(databases.Values.Select(d => ProbeAsync(d, authority, noteVersion, ct))).ConfigureAwait(false);
             try
             {
                 await Task.Delay(Interval, ct).ConfigureAwait(false);
@@ -42,7 +43,7 @@ public sealed class DatabaseHealth
         }
     }
 
-    private async Task ProbeAsync(AgentDatabase db, IAgentAuthority? authority, CancellationToken ct)
+    private async Task ProbeAsync(AgentDatabase db, IAgentAuthority? authority, Action<string, string, byte>? noteVersion, CancellationToken ct)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(Timeout);
@@ -52,7 +53,8 @@ public sealed class DatabaseHealth
             if (db.Protocol == DatabaseProtocol.MySql && db.HealthCheckUser is { } user && authority is not null)
             {
                 var certificate = await authority.GetHealthCheckCertificateAsync(db.Name, user, timeout.Token).ConfigureAwait(false);
-                await MySqlBackendConnector.ProbeLoginAsync(db, certificate, user, timeout.Token).ConfigureAwait(false);
+                var (version, collation) = await MySqlBackendConnector.ProbeLoginAsync(db, certificate, user, timeout.Token).ConfigureAwait(false);
+                noteVersion?.Invoke(db.Name, version, collation);
             }
             else
             {
