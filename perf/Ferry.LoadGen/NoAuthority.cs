@@ -16,5 +16,8 @@ internal sealed class NoAuthority(IdentityVerifier userVerifier) : IAgentAuthori
     public ValueTask<X509Certificate2> GetDbClientCertificateAsync(string database, string dbUser, string dbName, ReadOnlyMemory<byte> userCertificate, CancellationToken ct) =>
         throw new InvalidOperationException("simulated agents serve no database");
 
+    public ValueTask<X509Certificate2> GetHealthCheckCertificateAsync(string database, string dbUser, CancellationToken ct) =>
+        throw new InvalidOperationException("simulated agents serve no database");
+
     public string? FindLock(UserIdentity identity, string database) => "simulated agent";
 }

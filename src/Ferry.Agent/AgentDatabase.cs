@@ -33,6 +33,9 @@ public sealed record AgentDatabase
     /// <summary>Name checked against the server certificate in verify-full (default: <see cref="Host"/>).</summary>
     public string? TlsServerName { get; init; }
 
+    /// <summary>The db user the health probe logs in as (MySQL); null = a plain TCP connect.</summary>
+    public string? HealthCheckUser { get; init; }
+
     /// <summary>PostgreSQL server-connection reuse (<c>pool</c>); null = off.</summary>
     public Ferry.Config.DatabasePoolConfig? Pool { get; init; }
 

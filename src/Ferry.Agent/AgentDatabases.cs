@@ -28,6 +28,7 @@ public static class AgentDatabases
             TlsCaPem = d.TlsCaFile is not null ? File.ReadAllText(d.TlsCaFile) : dbClientCaPem,
             TlsServerName = d.TlsServerName,
             Pool = d.Pool,
+            HealthCheckUser = d.HealthCheckUser,
         };
     }
 

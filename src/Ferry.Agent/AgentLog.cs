@@ -16,6 +16,10 @@ internal static partial class AgentLog
         Message = "auth service call failed ({Operation}): {Error}")]
     public static partial void AuthorityCallFailed(ILogger logger, string operation, string error);
 
+    [LoggerMessage(EventId = 3006, EventName = "HealthProbeFailed", Level = LogLevel.Warning,
+        Message = "health probe of database {Database} failed: {Error}")]
+    public static partial void HealthProbeFailed(ILogger logger, string database, string error);
+
     [LoggerMessage(EventId = 3002, EventName = "StreamHeaderUnreadable", Level = LogLevel.Debug,
         Message = "tunnel stream closed before a valid header: {Error}")]
     public static partial void StreamHeaderUnreadable(ILogger logger, string error);

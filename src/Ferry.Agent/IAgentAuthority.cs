@@ -25,6 +25,13 @@ public interface IAgentAuthority
     /// </summary>
     ValueTask<X509Certificate2> GetDbClientCertificateAsync(string database, string dbUser, string dbName, ReadOnlyMemory<byte> userCertificate, CancellationToken ct);
 
+    /// <summary>
+    /// A db-client certificate for the health probe of <paramref name="database"/> (CN = <paramref name="dbUser"/>, the
+    /// database's <c>health_check_user</c>), issued without a user session only for a db user the auth service lists in
+    /// <c>auth.health_check_users</c>. Never used for sessions. Cached for most of its life.
+    /// </summary>
+    ValueTask<X509Certificate2> GetHealthCheckCertificateAsync(string database, string dbUser, CancellationToken ct);
+
     /// <summary>Returns the reason text when a lock covers this user, one of their roles, or the database; otherwise null.</summary>
     string? FindLock(UserIdentity identity, string database);
 }

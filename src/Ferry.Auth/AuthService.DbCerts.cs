@@ -39,6 +39,24 @@ public sealed partial class AuthService
         }
 
         var key = ParsePublicKey(request.PublicKeyPem);
+        if (request.Purpose == DbCertificateRequest.HealthCheckPurpose)
+        {
+            await AuthorizeHealthCheckCertificateAsync(agent.HostId, request, clientAddr, ct).ConfigureAwait(false);
+            var probe = Translate(() => Issuer.IssueDbClientCertificate(key, request.DbUser, _options.HealthCheckCertificateTtl));
+            Emit(AuditEventKinds.CertIssue, null, true, null, clientAddr,
+                new() { ["kind"] = "db-client", ["purpose"] = DbCertificateRequest.HealthCheckPurpose, ["agent"] = agent.HostId, ["database"] = request.Database, ["db_user"] = request.DbUser });
+            return new DbCertificateResponse
+            {
+                CertificatePem = probe.ToPem() + "\n",
+                DbClientCaPem = Authority.ExportTrustedRootsPem(CaKind.DbClient),
+                Expires = probe.NotAfter,
+            };
+        }
+        if (request.Purpose.Length > 0)
+        {
+            throw AuthException.BadRequest($"purpose must be empty (a session) or \"{DbCertificateRequest.HealthCheckPurpose}\"");
+        }
+
         var user = await AuthorizeDbClientCertificateAsync(agent.HostId, request, clientAddr, ct).ConfigureAwait(false);
         var certificate = Translate(() => Issuer.IssueDbClientCertificate(key, request.DbUser, _options.DbClientCertificateTtl));
         Emit(AuditEventKinds.CertIssue, user.User, true, null, clientAddr,
@@ -84,6 +102,41 @@ public sealed partial class AuthService
         HostAccessLog.DbCertificateRefused(HostRefusals.Log, agentId, request.Database, request.DbUser, reason);
         Emit(AuditEventKinds.CertIssueDenied, user?.User, false, reason, clientAddr,
             new() { ["kind"] = "db-client", ["host_id"] = agentId, ["database"] = request.Database, ["db_user"] = request.DbUser }, user?.Roles);
+        throw AuthException.Forbidden("db-client certificate refused: " + reason);
+    }
+
+    /// <summary>
+    /// The checks for a health-probe certificate (no user session): the database is bound to this agent and the db user is
+    /// one the auth service's own configuration names (<c>auth.health_check_users</c>). The agent cannot choose the name:
+    /// a db-client certificate logs in on every database that trusts the db-client CA, so only an account the operator
+    /// created for probing (no privileges) may be issued this way. Refusals are audited, logged and counted like others.
+    /// </summary>
+    internal async Task AuthorizeHealthCheckCertificateAsync(string agentId, DbCertificateRequest request, string clientAddr, CancellationToken ct)
+    {
+        string? reason;
+        var binding = await Backend.GetAsync(BackendKeys.DatabaseBinding(request.Database), StorageJsonContext.Default.DatabaseBinding, ct).ConfigureAwait(false);
+        if (binding is null || binding.HostId != agentId)
+        {
+            reason = binding is null
+                ? $"database \"{request.Database}\" is not registered by any agent"
+                : $"database \"{request.Database}\" is served by another agent";
+        }
+        else
+        {
+            reason = _options.HealthCheckUsers.Contains(request.DbUser, StringComparer.Ordinal)
+                ? null
+                : $"db user \"{request.DbUser}\" is not a health-check user: list it in auth.health_check_users on the auth service (an account with no privileges)";
+        }
+
+        if (reason is null)
+        {
+            return;
+        }
+
+        HostRefusals.Count(HostRefusals.DbCertDenied, agentId);
+        HostAccessLog.DbCertificateRefused(HostRefusals.Log, agentId, request.Database, request.DbUser, reason);
+        Emit(AuditEventKinds.CertIssueDenied, null, false, reason, clientAddr,
+            new() { ["kind"] = "db-client", ["purpose"] = DbCertificateRequest.HealthCheckPurpose, ["host_id"] = agentId, ["database"] = request.Database, ["db_user"] = request.DbUser });
         throw AuthException.Forbidden("db-client certificate refused: " + reason);
     }
 

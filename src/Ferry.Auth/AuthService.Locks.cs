@@ -63,13 +63,78 @@ public sealed partial class AuthService
             yield return new LockWatchEvent { Type = LockWatchEvent.Put, Id = l.Id, Lock = l };
         }
 
-        yield return new LockWatchEvent { Type = LockWatchEvent.Synced };
-        await foreach (var e in Backend.WatchAsync(BackendKeys.Locks, revision, ct).ConfigureAwait(false))
+        foreach (var h in await Backend.RangeAsync(BackendKeys.Hosts, StorageJsonContext.Default.HostRecord, ct).ConfigureAwait(false))
         {
-            var id = e.Key[BackendKeys.Locks.Length..];
-            yield return e.Kind == BackendEventKind.Put && e.Value is not null
-                ? new LockWatchEvent { Type = LockWatchEvent.Put, Id = id, Lock = JsonSerializer.Deserialize(e.Value, StorageJsonContext.Default.LockInfo) }
-                : new LockWatchEvent { Type = LockWatchEvent.Delete, Id = id };
+            yield return new LockWatchEvent { Type = LockWatchEvent.HostPut, HostId = h.HostId, Role = h.Role };
+        }
+
+        foreach (var b in await Backend.RangeAsync(BackendKeys.DatabaseBindings, StorageJsonContext.Default.DatabaseBinding, ct).ConfigureAwait(false))
+        {
+            yield return new LockWatchEvent { Type = LockWatchEvent.BindingPut, Database = b.Name, HostId = b.HostId };
+        }
+
+        yield return new LockWatchEvent { Type = LockWatchEvent.Synced, Routing = true };
+        await foreach (var e in WatchPrefixesAsync([BackendKeys.Locks, BackendKeys.Hosts, BackendKeys.DatabaseBindings], revision, ct).ConfigureAwait(false))
+        {
+            if (e.Key.StartsWith(BackendKeys.Locks, StringComparison.Ordinal))
+            {
+                var id = e.Key[BackendKeys.Locks.Length..];
+                yield return e.Kind == BackendEventKind.Put && e.Value is not null
+                    ? new LockWatchEvent { Type = LockWatchEvent.Put, Id = id, Lock = JsonSerializer.Deserialize(e.Value, StorageJsonContext.Default.LockInfo) }
+                    : new LockWatchEvent { Type = LockWatchEvent.Delete, Id = id };
+            }
+            else if (e.Key.StartsWith(BackendKeys.Hosts, StringComparison.Ordinal))
+            {
+                var id = e.Key[BackendKeys.Hosts.Length..];
+                var record = e.Kind == BackendEventKind.Put && e.Value is not null ? JsonSerializer.Deserialize(e.Value, StorageJsonContext.Default.HostRecord) : null;
+                yield return record is not null
+                    ? new LockWatchEvent { Type = LockWatchEvent.HostPut, HostId = id, Role = record.Role }
+                    : new LockWatchEvent { Type = LockWatchEvent.HostDelete, HostId = id };
+            }
+            else
+            {
+                var name = e.Key[BackendKeys.DatabaseBindings.Length..];
+                var binding = e.Kind == BackendEventKind.Put && e.Value is not null ? JsonSerializer.Deserialize(e.Value, StorageJsonContext.Default.DatabaseBinding) : null;
+                yield return binding is not null
+                    ? new LockWatchEvent { Type = LockWatchEvent.BindingPut, Database = name, HostId = binding.HostId }
+                    : new LockWatchEvent { Type = LockWatchEvent.BindingDelete, Database = name };
+            }
+        }
+    }
+
+    /// <summary>The backend's watches of several prefixes from one revision, merged (order is kept within each prefix).</summary>
+    private async IAsyncEnumerable<BackendEvent> WatchPrefixesAsync(string[] prefixes, long revision, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var merged = System.Threading.Channels.Channel.CreateBounded<BackendEvent>(256);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        async Task PumpAsync(string prefix)
+        {
+            await foreach (var e in Backend.WatchAsync(prefix, revision, stop.Token).ConfigureAwait(false))
+            {
+                await merged.Writer.WriteAsync(e, stop.Token).ConfigureAwait(false);
+            }
+        }
+
+        var pumps = Task.WhenAll(prefixes.Select(p => Task.Run(() => PumpAsync(p), stop.Token)));
+        _ = pumps.ContinueWith(t => merged.Writer.TryComplete(t.Exception?.GetBaseException()), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        try
+        {
+            await foreach (var e in merged.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+            {
+                yield return e;
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await pumps.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // The watch ended with its reader.
+            }
         }
     }
 }

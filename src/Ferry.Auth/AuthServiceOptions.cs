@@ -43,6 +43,15 @@ public sealed class AuthServiceOptions
     /// <summary><c>auth.sso</c> of ferry.yaml; connectors stored with <c>ferryd admin sso add</c> are added (a stored one with the same name is ignored).</summary>
     public IReadOnlyList<Ferry.Config.SsoConnectorConfig> SsoConnectors { get; init; } = [];
 
+    /// <summary>
+    /// Db users an agent may get a db-client certificate for without a user's session, for its health probe
+    /// (<c>auth.health_check_users</c>); empty = probe certificates are refused.
+    /// </summary>
+    public IReadOnlyList<string> HealthCheckUsers { get; init; } = [];
+
+    /// <summary>Lifetime of a health-probe db-client certificate.</summary>
+    public TimeSpan HealthCheckCertificateTtl { get; init; } = TimeSpan.FromMinutes(15);
+
     /// <summary>Identifies this process in audit events (<c>server_id</c>).</summary>
     public string ServerId { get; init; } = Environment.MachineName;
 }

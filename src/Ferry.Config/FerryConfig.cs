@@ -35,6 +35,12 @@ public sealed record AuthSection
     public int MaxApiConnectionsPerSource { get; init; } = 64;
     /// <summary><c>auth.sso</c>: single sign-on connectors (connectors stored with <c>ferryd admin sso add</c> are added to these).</summary>
     public IReadOnlyList<SsoConnectorConfig> Sso { get; init; } = [];
+
+    /// <summary>
+    /// <c>auth.health_check_users</c>: the db users an agent may get a certificate for without a user's session, for its
+    /// health probe only (<c>agent.databases[].health_check_user</c>); empty = none. Create them with no privileges.
+    /// </summary>
+    public IReadOnlyList<string> HealthCheckUsers { get; init; } = [];
 }
 
 public sealed record ProxySection
@@ -101,6 +107,12 @@ public sealed record DatabaseConfig
 
     /// <summary>Server-connection reuse for a PostgreSQL database; null = every session opens its own (the default).</summary>
     public DatabasePoolConfig? Pool { get; init; }
+
+    /// <summary>
+    /// <c>health_check_user</c>: a db user (certificate login, no privileges needed) the agent's health probe logs in as
+    /// and then quits cleanly; null = the probe only opens a TCP connection (MariaDB logs each one as an aborted connection).
+    /// </summary>
+    public string? HealthCheckUser { get; init; }
 }
 
 /// <summary>

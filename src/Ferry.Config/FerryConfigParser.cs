@@ -116,6 +116,7 @@ public static partial class FerryConfigParser
             MaxApiConnections = r.Int("max_api_connections", 1024, min: 1),
             MaxApiConnectionsPerSource = r.Int("max_api_connections_per_source", 64, min: 1),
             Sso = SsoConnectorParser.ParseList(r),
+            HealthCheckUsers = HealthCheckUsers(r),
         };
         r.RejectUnknownKeys();
         return s;
@@ -231,6 +232,10 @@ public static partial class FerryConfigParser
         {
             throw d.ErrorAt("pool", "is only supported for protocol postgres");
         }
+        if (d.Has("health_check_user") && protocol != DatabaseProtocol.MySql)
+        {
+            throw d.ErrorAt("health_check_user", "is only for protocol mysql (PostgreSQL logs nothing for the probe's plain TCP connect)");
+        }
         var db = new DatabaseConfig
         {
             Name = name,
@@ -243,12 +248,37 @@ public static partial class FerryConfigParser
             TlsCaFile = tls?.String("ca_file"),
             TlsServerName = tls?.String("server_name"),
             Pool = pool is null ? null : ParsePool(pool),
+            HealthCheckUser = HealthCheckUser(d),
         };
         tls?.RejectUnknownKeys();
         pool?.RejectUnknownKeys();
         d.RejectUnknownKeys();
         return db;
     }
+
+    private static IReadOnlyList<string> HealthCheckUsers(YamlNodeReader r)
+    {
+        var users = r.StringList("health_check_users");
+        foreach (var user in users)
+        {
+            if (!HealthCheckUserRegex().IsMatch(user))
+            {
+                throw r.ErrorAt("health_check_users", $"'{user}' must be 1-63 characters of letters, digits and '_' (a db user created for the probe)");
+            }
+        }
+        return users;
+    }
+
+    private static string? HealthCheckUser(YamlNodeReader d)
+    {
+        var user = d.String("health_check_user");
+        return user is null || HealthCheckUserRegex().IsMatch(user)
+            ? user
+            : throw d.ErrorAt("health_check_user", $"'{user}' must be 1-63 characters of letters, digits and '_' (a db user created for the probe)");
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9_]{1,63}$")]
+    private static partial Regex HealthCheckUserRegex();
 
     private static DatabasePoolConfig ParsePool(YamlNodeReader p)
     {

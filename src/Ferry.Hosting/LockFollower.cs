@@ -19,9 +19,25 @@ public sealed class LockFollower(Func<CancellationToken, IAsyncEnumerable<LockWa
     }
 
     private ImmutableDictionary<string, LockInfo> _locks = ImmutableDictionary<string, LockInfo>.Empty;
+    private ImmutableDictionary<string, string> _hosts = ImmutableDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal);
+    private ImmutableDictionary<string, string> _bindings = ImmutableDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal);
 
     /// <summary>Raised after the initial sync and after every change.</summary>
     public event Action? Changed;
+
+    /// <summary>Raised with the host id when a registered host is removed (<c>ferryd admin hosts rm</c>), or is missing from a new sync.</summary>
+    public event Action<string>? HostRemoved;
+
+    /// <summary>True once a sync included the registered hosts and database bindings (the auth service sends them).</summary>
+    public bool RoutingSynced { get; private set; }
+
+    /// <summary>Whether <paramref name="hostId"/> is registered with <paramref name="role"/>; true until routing is synced.</summary>
+    public bool IsHostRegistered(string hostId, string role) =>
+        !RoutingSynced || (_hosts.TryGetValue(hostId, out var r) && r == role);
+
+    /// <summary>The agent <paramref name="database"/> is bound to; "" when none; null when routing is not synced (route by heartbeat).</summary>
+    public string? BoundAgent(string database) =>
+        !RoutingSynced ? null : _bindings.TryGetValue(database, out var agent) ? agent : "";
 
     /// <summary>True once the first full list has arrived.</summary>
     public bool Synced { get; private set; }
@@ -51,6 +67,8 @@ public sealed class LockFollower(Func<CancellationToken, IAsyncEnumerable<LockWa
             try
             {
                 var pending = ImmutableDictionary.CreateBuilder<string, LockInfo>();
+                var pendingHosts = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+                var pendingBindings = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
                 var synced = false;
                 await foreach (var e in watch(ct).ConfigureAwait(false))
                 {
@@ -79,8 +97,61 @@ public sealed class LockFollower(Func<CancellationToken, IAsyncEnumerable<LockWa
                                 pending.Remove(e.Id);
                             }
                             break;
+                        case LockWatchEvent.HostPut when e.HostId is not null:
+                            if (synced)
+                            {
+                                _hosts = _hosts.SetItem(e.HostId, e.Role ?? "");
+                            }
+                            else
+                            {
+                                pendingHosts[e.HostId] = e.Role ?? "";
+                            }
+                            break;
+                        case LockWatchEvent.HostDelete when e.HostId is not null:
+                            if (synced)
+                            {
+                                _hosts = _hosts.Remove(e.HostId);
+                                _bindings = _bindings.RemoveRange([.. _bindings.Where(b => b.Value == e.HostId).Select(b => b.Key)]);
+                                HostRemoved?.Invoke(e.HostId);
+                            }
+                            else
+                            {
+                                pendingHosts.Remove(e.HostId);
+                            }
+                            break;
+                        case LockWatchEvent.BindingPut when e.Database is not null && e.HostId is not null:
+                            if (synced)
+                            {
+                                _bindings = _bindings.SetItem(e.Database, e.HostId);
+                            }
+                            else
+                            {
+                                pendingBindings[e.Database] = e.HostId;
+                            }
+                            break;
+                        case LockWatchEvent.BindingDelete when e.Database is not null:
+                            if (synced)
+                            {
+                                _bindings = _bindings.Remove(e.Database);
+                            }
+                            else
+                            {
+                                pendingBindings.Remove(e.Database);
+                            }
+                            break;
                         case LockWatchEvent.Synced:
                             _locks = pending.ToImmutable();
+                            if (e.Routing)
+                            {
+                                var previous = RoutingSynced ? _hosts : ImmutableDictionary<string, string>.Empty;
+                                _hosts = pendingHosts.ToImmutable();
+                                _bindings = pendingBindings.ToImmutable();
+                                RoutingSynced = true;
+                                foreach (var gone in previous.Keys.Where(h => !_hosts.ContainsKey(h)))
+                                {
+                                    HostRemoved?.Invoke(gone);
+                                }
+                            }
                             synced = true;
                             Synced = true;
                             Changed?.Invoke();

@@ -14,12 +14,36 @@ public interface IAgentTunnel
 }
 
 /// <summary>
-/// The registry of live agent tunnels and the inventory from their heartbeats. Several agents may
-/// serve the same database; the proxy tries them in turn.
+/// The registry of live agent tunnels and the inventory from their heartbeats. A database is routed only to the
+/// agent the auth service bound its name to (<see cref="BoundAgent"/>), whatever other heartbeats claim; several
+/// tunnels of that agent (or, before the bindings are known, several agents) are tried in turn.
 /// </summary>
 public sealed class AgentRegistry
 {
     private readonly ConcurrentDictionary<IAgentTunnel, AgentHeartbeat> _agents = new();
+
+    /// <summary>
+    /// The agent a database name is bound to (the auth service's <c>/db-bindings/NAME</c>): its host id, "" when no agent
+    /// registered the name, null when the bindings are not known yet (then every heartbeat that lists the name counts).
+    /// </summary>
+    public Func<string, string?> BoundAgent { get; set; } = static _ => null;
+
+    private bool Serves(IAgentTunnel tunnel, string database) => BoundAgent(database) is not { } bound || bound == tunnel.AgentId;
+
+    /// <summary>Why no tunnel serves <paramref name="database"/> (for the refusal when <see cref="Find"/> is empty).</summary>
+    public string NotServedReason(string database)
+    {
+        var bound = BoundAgent(database);
+        var claimed = _agents.Any(p => p.Key.IsAlive && p.Value.Databases.Any(d => d.Name == database));
+        return bound switch
+        {
+            "" when claimed => "no agent serving it is connected: a connected agent claims it, but no agent registered it with the auth service",
+            "" => "no agent serving it is connected: no agent registered it (an agent removed with `ferryd admin hosts rm` no longer serves it)",
+            { } agent when claimed => $"no agent serving it is connected: it is bound to agent \"{agent}\", which is not connected (other agents' claims are not routed)",
+            { } agent => $"no agent serving it is connected: it is bound to agent \"{agent}\", which is not connected",
+            null => "no agent serving it is connected",
+        };
+    }
 
     /// <summary>Raised after a tunnel registers a changed heartbeat or goes away (not on every identical heartbeat).</summary>
     public event Action? Changed;
@@ -52,7 +76,10 @@ public sealed class AgentRegistry
             {
                 foreach (var db in hb.Databases)
                 {
-                    counts[db.Name] = counts.GetValueOrDefault(db.Name) + 1;
+                    if (Serves(tunnel, db.Name))
+                    {
+                        counts[db.Name] = counts.GetValueOrDefault(db.Name) + 1;
+                    }
                 }
             }
         }
@@ -81,7 +108,7 @@ public sealed class AgentRegistry
             }
             foreach (var db in hb.Databases)
             {
-                if (db.Name == database)
+                if (db.Name == database && Serves(tunnel, database))
                 {
                     list.Add((tunnel, db));
                 }
@@ -102,7 +129,7 @@ public sealed class AgentRegistry
             }
             foreach (var db in hb.Databases)
             {
-                if (!byName.TryGetValue(db.Name, out var existing) || (!existing.Healthy && db.Healthy))
+                if (Serves(tunnel, db.Name) && (!byName.TryGetValue(db.Name, out var existing) || (!existing.Healthy && db.Healthy)))
                 {
                     byName[db.Name] = db;
                 }

@@ -29,7 +29,7 @@ internal sealed class AuditAggregator(TimeProvider time, TimeSpan window)
     {
         if (!_entries.ContainsKey(key) && _entries.Count >= MaxKeys)
         {
-            key = key with { Source = OverflowSource };
+            key = key with { Source = OverflowSource, Database = "" };
         }
         var now = time.GetUtcNow();
         var entry = _entries.GetOrAdd(key, static _ => new Entry());
@@ -89,4 +89,5 @@ internal sealed class AuditAggregator(TimeProvider time, TimeSpan window)
 }
 
 /// <summary>What a refusal is aggregated by: its reason word, the protocol (or <c>cancel</c>) and the source address.</summary>
-internal readonly record struct AggregateKey(string Reason, string Protocol, string Source);
+/// <param name="Database">The database the refused session named, when it got that far (a verified certificate's route): refusals for different databases are reported apart.</param>
+internal readonly record struct AggregateKey(string Reason, string Protocol, string Source, string Database = "");

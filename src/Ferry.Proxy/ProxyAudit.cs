@@ -51,7 +51,7 @@ internal static class ProxyAudit
                 ["count"] = count.ToString(CultureInfo.InvariantCulture),
             };
             var text = $"{count} more refusals ({key.Reason}) from {key.Source} in the last {ctx.RefusalAggregates.Window.TotalSeconds:0}s";
-            Emit(ctx, key.Protocol, null, key.Source, "", key.Reason, text, details);
+            Emit(ctx, key.Protocol, null, key.Source, key.Database, key.Reason, text, details);
             ProxyLog.RefusalsSummarised(ctx.Log, key.Protocol, key.Source, key.Reason, count);
         }
     }

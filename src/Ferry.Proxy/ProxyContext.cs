@@ -57,6 +57,15 @@ public sealed class ProxyContext
 
     public AgentRegistry Agents { get; } = new();
 
+    /// <summary>Whether an agent's host is registered (not removed with <c>ferryd admin hosts rm</c>): its tunnel is refused otherwise.</summary>
+    public Func<string, bool> IsAgentRegistered { get; init; } = static _ => true;
+
+    /// <summary>Raised by <see cref="RemoveAgent"/>: the tunnel acceptor closes that agent's tunnels.</summary>
+    internal event Action<string>? AgentRemoved;
+
+    /// <summary>Closes every tunnel of <paramref name="agentId"/> (its host was removed), ending its sessions.</summary>
+    public void RemoveAgent(string agentId) => AgentRemoved?.Invoke(agentId);
+
     public ProxyCancelMap Cancels => LazyInitializer.EnsureInitialized(ref _cancels, () => new ProxyCancelMap(Time));
 
     private ProxyCancelMap? _cancels;

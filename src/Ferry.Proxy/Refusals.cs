@@ -50,7 +50,7 @@ internal static class Refusals
         UserIdentity? identity = null, string database = "")
     {
         FerryMetrics.Refused(FerryMetrics.Sides.Proxy, reason);
-        if (ctx.RefusalAggregates.Occurred(new AggregateKey(reason, protocol, client.Address.ToString()), out var suppressed))
+        if (ctx.RefusalAggregates.Occurred(new AggregateKey(reason, protocol, client.Address.ToString(), database), out var suppressed))
         {
             ProxyLog.Refused(ctx.Log, protocol, client.ToString(), reason, detail);
             ProxyAudit.Aggregated(ctx, protocol, identity, client.ToString(), database, reason, detail, suppressed);

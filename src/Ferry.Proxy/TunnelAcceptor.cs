@@ -13,34 +13,67 @@ namespace Ferry.Proxy;
 /// Accepts agent tunnels (ALPN <c>ferry-tunnel</c>, mutual TLS with an agent host certificate),
 /// runs a multiplexer session on each, and keeps the registry current from their heartbeats.
 /// </summary>
-internal sealed class TunnelAcceptor(ProxyContext ctx) : IAsyncDisposable
+internal sealed class TunnelAcceptor : IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<MuxSession, byte> _sessions = new();
+    private readonly ProxyContext _ctx;
+    private readonly ConcurrentDictionary<MuxSession, string> _sessions = new();
+
+    public TunnelAcceptor(ProxyContext context)
+    {
+        _ctx = context;
+        _ctx.AgentRemoved += CloseAgent;
+    }
+
+    /// <summary>Closes every tunnel of a removed agent: its streams, and so its sessions, end at once.</summary>
+    private void CloseAgent(string agentId)
+    {
+        var closed = 0;
+        foreach (var (mux, id) in _sessions)
+        {
+            if (id == agentId)
+            {
+                closed++;
+                _ = mux.DisposeAsync().AsTask();
+            }
+        }
+        if (closed > 0)
+        {
+            FerryMetrics.Refused(FerryMetrics.Sides.Proxy, "agent_removed");
+            TunnelLog.RemovedAgentClosed(_ctx.Log, agentId, closed);
+        }
+    }
 
     public async Task RunAsync(SslStream ssl, IPEndPoint remote, CancellationToken ct)
     {
         var cert = ssl.RemoteCertificate;
         if (cert is null)
         {
-            TunnelLog.Rejected(ctx.Log, remote.ToString(), "no client certificate");
+            TunnelLog.Rejected(_ctx.Log, remote.ToString(), "no client certificate");
             FerryMetrics.Refused(FerryMetrics.Sides.Proxy, "tunnel_certificate");
             await ssl.DisposeAsync();
             return;
         }
-        var verification = ctx.HostVerifier.VerifyHost(cert.GetRawCertData(), HostRole.Agent);
+        var verification = _ctx.HostVerifier.VerifyHost(cert.GetRawCertData(), HostRole.Agent);
         if (!verification.IsValid)
         {
-            TunnelLog.Rejected(ctx.Log, remote.ToString(), verification.Message);
+            TunnelLog.Rejected(_ctx.Log, remote.ToString(), verification.Message);
             FerryMetrics.Refused(FerryMetrics.Sides.Proxy, "tunnel_certificate");
             await ssl.DisposeAsync();
             return;
         }
         var agentId = verification.Identity.HostId;
+        if (!_ctx.IsAgentRegistered(agentId))
+        {
+            TunnelLog.Rejected(_ctx.Log, remote.ToString(), $"agent \"{agentId}\" is not registered (removed with `ferryd admin hosts rm`, or never joined): join it again with a new token");
+            FerryMetrics.Refused(FerryMetrics.Sides.Proxy, "agent_removed");
+            await ssl.DisposeAsync();
+            return;
+        }
         var mux = MuxSession.Server(ssl, new MuxOptions());
-        _sessions[mux] = 0;
+        _sessions[mux] = agentId;
         var tunnel = new MuxAgentTunnel(agentId, mux);
         FerryMetrics.TunnelUp(FerryMetrics.Sides.Proxy);
-        TunnelLog.Up(ctx.Log, FerryMetrics.Sides.Proxy, agentId, remote.ToString());
+        TunnelLog.Up(_ctx.Log, FerryMetrics.Sides.Proxy, agentId, remote.ToString());
         var reason = "proxy stopping";
         try
         {
@@ -63,8 +96,8 @@ internal sealed class TunnelAcceptor(ProxyContext ctx) : IAsyncDisposable
         {
             tunnel.Closed = true;
             FerryMetrics.TunnelDown(FerryMetrics.Sides.Proxy);
-            TunnelLog.Down(ctx.Log, FerryMetrics.Sides.Proxy, agentId, remote.ToString(), reason);
-            ctx.Agents.Unregister(tunnel);
+            TunnelLog.Down(_ctx.Log, FerryMetrics.Sides.Proxy, agentId, remote.ToString(), reason);
+            _ctx.Agents.Unregister(tunnel);
             _sessions.TryRemove(mux, out _);
             await mux.DisposeAsync();
         }
@@ -90,7 +123,7 @@ internal sealed class TunnelAcceptor(ProxyContext ctx) : IAsyncDisposable
                 var hb = JsonSerializer.Deserialize(line, TransportJsonContext.Default.AgentHeartbeat);
                 if (hb is not null)
                 {
-                    ctx.Agents.Register(tunnel, hb with { AgentId = tunnel.AgentId });
+                    _ctx.Agents.Register(tunnel, hb with { AgentId = tunnel.AgentId });
                 }
             }
         }
@@ -98,16 +131,17 @@ internal sealed class TunnelAcceptor(ProxyContext ctx) : IAsyncDisposable
         {
             // The heartbeat stream ends with its tunnel (or sent garbage): the agent is unregistered below and the
             // tunnel's own end is logged by RunAsync.
-            TunnelLog.HeartbeatsEnded(ctx.Log, tunnel.AgentId, e.Message);
+            TunnelLog.HeartbeatsEnded(_ctx.Log, tunnel.AgentId, e.Message);
         }
         finally
         {
-            ctx.Agents.Unregister(tunnel);
+            _ctx.Agents.Unregister(tunnel);
         }
     }
 
     public async ValueTask DisposeAsync()
     {
+        _ctx.AgentRemoved -= CloseAgent;
         foreach (var mux in _sessions.Keys)
         {
             await mux.DisposeAsync();

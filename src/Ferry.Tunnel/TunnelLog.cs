@@ -31,4 +31,8 @@ public static partial class TunnelLog
     [LoggerMessage(EventId = 2005, EventName = "TunnelHeartbeatsEnded", Level = LogLevel.Debug,
         Message = "heartbeat stream of agent {AgentId} ended: {Reason}")]
     public static partial void HeartbeatsEnded(ILogger logger, string agentId, string reason);
+
+    [LoggerMessage(EventId = 2006, EventName = "TunnelOfRemovedAgentClosed", Level = LogLevel.Warning,
+        Message = "closed {Count} tunnel(s) of agent {AgentId}: its host was removed (ferryd admin hosts rm); its sessions end")]
+    public static partial void RemovedAgentClosed(ILogger logger, string agentId, int count);
 }

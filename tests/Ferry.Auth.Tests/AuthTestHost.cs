@@ -10,9 +10,10 @@ namespace Ferry.Auth.Tests;
 /// <summary>Starts a real <see cref="AuthServer"/> on 127.0.0.1 over a temp data dir, and makes HTTPS clients for it.</summary>
 internal static class AuthTestHost
 {
-    public static Task<AuthServer> StartAsync(string dataDir, LoginThrottleOptions? throttle = null) =>
+    public static Task<AuthServer> StartAsync(string dataDir, LoginThrottleOptions? throttle = null, IReadOnlyList<string>? healthCheckUsers = null) =>
         AuthServer.StartAsync(new AuthServerOptions
         {
+            HealthCheckUsers = healthCheckUsers ?? [],
             DataDir = dataDir,
             ListenAddress = "127.0.0.1:0",
             ClusterName = "test",

@@ -111,6 +111,53 @@ public sealed class HostScopeTests : IDisposable
     }
 
     [Fact]
+    public async Task HealthCheckCerts_OnlyForAConfiguredProbeUser_OnTheAgentsOwnDatabase_WithoutAUserCertificate()
+    {
+        var (adminPassword, adminSecret, _) = await AdminRunner.AddUserAsync(_dir.Path, "alice", "admin");
+        await using var server = await AuthTestHost.StartAsync(_dir.Path, healthCheckUsers: ["ferry_probe"]);
+        using var agentCert = await AuthTestHost.JoinAsync(server, "agent1", "agent");
+        using var otherCert = await AuthTestHost.JoinAsync(server, "agent2", "agent");
+        using var agent = AuthTestHost.Client(server, agentCert);
+        using var other = AuthTestHost.Client(server, otherCert);
+        Assert.Equal(["my1"], (await HostScope.RegisterAsync(agent, ("my1", "dev"))).Accepted);
+        Assert.Equal(["my2"], (await HostScope.RegisterAsync(other, ("my2", "dev"))).Accepted);
+
+        async Task<HttpResponseMessage> ProbeAsync(HttpClient client, string database, string dbUser)
+        {
+            var request = HostScope.DbCert(database, dbUser, null);
+            request.Purpose = DbCertificateRequest.HealthCheckPurpose;
+            return await client.PostAsJsonAsync("/v1/db-certs", request, AuthApiJsonContext.Default.DbCertificateRequest);
+        }
+
+        var allowed = await ProbeAsync(agent, "my1", "ferry_probe");
+        var root = await ProbeAsync(agent, "my1", "root");
+        var notMine = await ProbeAsync(agent, "my2", "ferry_probe");
+        var madeUp = await ProbeAsync(agent, "made-up", "ferry_probe");
+        var badPurpose = HostScope.DbCert("my1", "ferry_probe", null);
+        badPurpose.Purpose = "anything";
+        var unknownPurpose = await agent.PostAsJsonAsync("/v1/db-certs", badPurpose, AuthApiJsonContext.Default.DbCertificateRequest);
+
+        var issued = await AuthTestHost.ReadAsync(allowed, AuthApiJsonContext.Default.DbCertificateResponse);
+        using (var certificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(issued.CertificatePem))
+        {
+            Assert.Equal("CN=ferry_probe", certificate.Subject);
+            Assert.True(certificate.NotAfter - DateTime.UtcNow <= TimeSpan.FromMinutes(16));
+        }
+        Assert.Equal(HttpStatusCode.Forbidden, root.StatusCode);
+        Assert.Contains("not a health-check user: list it in auth.health_check_users", await AuthTestHost.ErrorAsync(root), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, notMine.StatusCode);
+        Assert.Contains("served by another agent", await AuthTestHost.ErrorAsync(notMine), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, madeUp.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, unknownPurpose.StatusCode);
+
+        using var adminCert = await HostScope.LoginAsync(server, "alice", adminPassword, adminSecret);
+        using var admin = AuthTestHost.Client(server, adminCert);
+        var events = await SearchUntilAsync(admin, "/v1/audit/search?since=1h&type=cert.issue", l => l.Count(e => !e.Success) >= 3);
+        Assert.Contains(events, e => e.Code == AuditEventKinds.CertIssueDenied.Code && e.Details!["db_user"] == "root" && e.Details["purpose"] == "health_check");
+        Assert.Single(events, e => e.Success && e.Details!["purpose"] == "health_check" && e.Details["db_user"] == "ferry_probe");
+    }
+
+    [Fact]
     public async Task Inventory_ListsOnlyDatabasesAnAgentRegistered_WithTheAgentsLabels_AndASecondAgentCannotTakeAName()
     {
         var (password, secret) = await AddDevAsync("dan");

@@ -84,6 +84,24 @@ public sealed class FerryConfigParserTests
     }
 
     [Fact]
+    public void HealthCheckUsers_AreReadOnBothSides()
+    {
+        var c = FerryConfigParser.Parse("auth:\n  health_check_users: [ferry_probe]\nagent:\n  databases:\n    - { name: m, protocol: mysql, uri: \"h:1\", health_check_user: ferry_probe }\n", "f.yaml");
+        Assert.Equal(["ferry_probe"], c.Auth!.HealthCheckUsers);
+        Assert.Equal("ferry_probe", c.Agent!.Databases[0].HealthCheckUser);
+    }
+
+    [Theory]
+    [InlineData("agent:\n  databases:\n    - { name: p, protocol: postgres, uri: \"h:1\", health_check_user: probe }\n", "agent.databases[0].health_check_user: is only for protocol mysql")]
+    [InlineData("agent:\n  databases:\n    - { name: m, protocol: mysql, uri: \"h:1\", health_check_user: \"x'y\" }\n", "must be 1-63 characters")]
+    [InlineData("auth:\n  health_check_users: [\"root@%\"]\n", "auth.health_check_users: 'root@%' must be 1-63 characters")]
+    public void HealthCheckUsers_BadSettings_AreErrors(string yaml, string message)
+    {
+        var ex = Assert.Throws<ConfigException>(() => FerryConfigParser.Parse(yaml, "f.yaml"));
+        Assert.Contains(message, ex.Message);
+    }
+
+    [Fact]
     public void DuplicateDatabaseNames_AreAnError()
     {
         const string yaml = """

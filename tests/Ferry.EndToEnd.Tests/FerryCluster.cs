@@ -96,6 +96,8 @@ public sealed partial class FerryCluster : IAsyncDisposable
         await MariaDb.SqlAsync("CREATE DATABASE app; CREATE DATABASE other;");
         await MariaDb.CreateCertificateUserAsync("alice");
         await MariaDb.CreateCertificateUserAsync("readonly", "app.*", "SELECT");
+        // The agent's health probe logs in as this account (no privileges) and quits, so MariaDB logs nothing per probe.
+        await MariaDb.SqlAsync("CREATE USER 'ferry_probe'@'%' REQUIRE SUBJECT '/CN=ferry_probe'; FLUSH PRIVILEGES;");
         await Postgres.CreateUserAsync("alice", ownedDatabase: "app");
         await Postgres.CreateUserAsync("readonly");
         await Postgres.PsqlAsync("GRANT CONNECT ON DATABASE app TO readonly");
@@ -117,6 +119,7 @@ public sealed partial class FerryCluster : IAsyncDisposable
             auth:
               listen_addr: 127.0.0.1:{{AuthPort}}
             {{authLines}}
+              health_check_users: [ferry_probe]
             proxy:
               listen_addr: 127.0.0.1:{{ProxyPort}}
               public_addrs: [127.0.0.1:{{ProxyPort}}]
@@ -142,10 +145,12 @@ public sealed partial class FerryCluster : IAsyncDisposable
                   protocol: mysql
                   uri: 127.0.0.1:{{MariaDb.Port}}
                   labels: { env: dev }
+                  health_check_user: ferry_probe
                 - name: myprod
                   protocol: mysql
                   uri: 127.0.0.1:{{MariaDb.Port}}
                   labels: { env: prod }
+                  health_check_user: ferry_probe
             """);
         _ferryd = ManagedServerProcess.Start(Binaries.Ferryd, ["--config", config, "--all-in-one"]);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);

@@ -132,15 +132,33 @@ public sealed class HostScopeEndToEndTests(StandaloneClusterFixture fixture) : I
     }
 }
 
-/// <summary><c>ferryd admin hosts rm</c> on the real standalone agent: its certificate stops working on the auth API at once.</summary>
+/// <summary>
+/// <c>ferryd admin hosts rm</c> on the real standalone agent: its certificate stops working on the auth API at once, the
+/// proxy closes its tunnel (the proxy follows host removals on the lock watch), so its live sessions end, its reconnects
+/// are refused, and a new connection gets a precise refusal that is audited.
+/// </summary>
 [Collection("standalone agent")]
 public sealed class HostRemovalEndToEndTests(StandaloneClusterFixture fixture) : IClassFixture<StandaloneClusterFixture>
 {
     private FerryCluster Cluster => fixture.Cluster;
 
     [Fact]
-    public async Task HostsRm_StopsTheStandaloneAgentsCertificate()
+    public async Task HostsRm_StopsTheStandaloneAgentsCertificate_EndsItsSessions_AndRefusesNewOnesPrecisely()
     {
+        var user = await Cluster.AddUserAsync("u" + Guid.NewGuid().ToString("N")[..10], "developer", "db_users=alice");
+        var creds = await Cluster.LoginAsync(user, "pg1", "alice", "app");
+        await Cluster.WaitReachableAsync(creds, TimeSpan.FromSeconds(30));
+        var marker = "removed_" + Guid.NewGuid().ToString("N")[..8];
+        var running = Cluster.PsqlAsync(creds, $"SELECT pg_sleep(600) AS {marker}");
+        for (var i = 0; i < 400; i++)
+        {
+            if ((await Cluster.Postgres.PsqlAsync($"SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%{marker}%' AND pid <> pg_backend_pid()")).Trim() != "0")
+            {
+                break;
+            }
+            await Task.Delay(50);
+        }
+
         var ls = await Cluster.AdminAsync("hosts", "ls");
         Assert.Matches(@"edge-agent-1\s+agent\s", ls);
         Assert.Contains("CERT EXPIRES", ls, StringComparison.Ordinal);
@@ -165,5 +183,30 @@ public sealed class HostRemovalEndToEndTests(StandaloneClusterFixture fixture) :
             await Task.Delay(100);
         }
         Assert.Contains("not registered", Cluster.AgentLog, StringComparison.Ordinal);
+
+        // The proxy closed the agent's tunnel: the running query's session ended (long before its 600 s sleep).
+        var (code, output) = await running.WaitAsync(TimeSpan.FromMinutes(3));
+        Assert.NotEqual(0, code);
+        Assert.Contains("closed 1 tunnel(s) of agent edge-agent-1", Cluster.FerrydLog, StringComparison.Ordinal);
+        // Its reconnects are refused, and a new connection is refused naming why.
+        for (var i = 0; i < 300 && !Cluster.FerrydLog.Contains("is not registered (removed with `ferryd admin hosts rm`, or never joined)", StringComparison.Ordinal); i++)
+        {
+            await Task.Delay(100);
+        }
+        Assert.Contains("is not registered (removed with `ferryd admin hosts rm`, or never joined)", Cluster.FerrydLog, StringComparison.Ordinal);
+        (code, output) = await Cluster.PsqlAsync(creds, "SELECT 1");
+        Assert.NotEqual(0, code);
+        Assert.Contains("database \"pg1\" is not available: no agent serving it is connected: no agent registered it", output, StringComparison.Ordinal);
+
+        var admin = await Cluster.AddUserAsync("admin" + Guid.NewGuid().ToString("N")[..6], "admin");
+        using var api = Cluster.Api((await Cluster.LoginAsync(admin)).Certificate);
+        var found = "";
+        for (var i = 0; i < 200 && !found.Contains("no agent registered it", StringComparison.Ordinal); i++)
+        {
+            found = await api.GetStringAsync($"/v1/audit/search?since=1h&user={Uri.EscapeDataString(user.User)}&type=db.session.start");
+            await Task.Delay(100);
+        }
+        Assert.Contains("TDB00W", found, StringComparison.Ordinal);
+        Assert.Contains("no agent registered it", found, StringComparison.Ordinal);
     }
 }

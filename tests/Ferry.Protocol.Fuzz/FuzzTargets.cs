@@ -33,6 +33,7 @@ internal static partial class FuzzTargets
         ["mysql-relay-scan"] = data => Guard(data, MySqlRelayScan),
         ["mysql-responses"] = data => Guard(data, MySqlResponses),
         ["tunnel-header"] = data => Guard(data, TunnelHeader),
+        ["proxy-header"] = data => Guard(data, ProxyHeader),
     };
 
     private static void Guard(byte[] data, Action<ReadOnlySequence<byte>> target)

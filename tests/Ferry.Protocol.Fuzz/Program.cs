@@ -6,6 +6,7 @@ using SharpFuzz;
 //   Ferry.Protocol.Fuzz <target> --afl                      run under afl-fuzz (instrumented assemblies, see scripts/fuzz)
 //   Ferry.Protocol.Fuzz <target> --replay <seconds> <dir>   replay every seed in <dir>, then random mutations until time is up
 //   Ferry.Protocol.Fuzz --list
+//   Ferry.Protocol.Fuzz --write-proxy-header-seeds <dir>     (re)writes the signed seeds of proxy-header
 if (args.Length == 1 && args[0] == "--list")
 {
     foreach (string name in FuzzTargets.All.Keys)
@@ -13,6 +14,12 @@ if (args.Length == 1 && args[0] == "--list")
         Console.WriteLine(name);
     }
 
+    return 0;
+}
+
+if (args.Length == 2 && args[0] == "--write-proxy-header-seeds")
+{
+    FuzzTargets.WriteProxyHeaderSeeds(args[1]);
     return 0;
 }
 

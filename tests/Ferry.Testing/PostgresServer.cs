@@ -28,6 +28,9 @@ public sealed class PostgresServer : IAsyncDisposable
 
     public int Pid => _process.Pid;
 
+    /// <summary>What the server wrote to stderr (its log: <c>logging_collector</c> is off).</summary>
+    public string ServerLog => _process.Log;
+
     public static string BinDirectory
     {
         get

@@ -55,7 +55,11 @@ public sealed class AgentRole : IAsyncDisposable
 
         var registrar = new DatabaseRegistrar(() => Heartbeat().Databases, services.RegisterDatabases, options.Log);
         loops.Start(registrar.RunAsync);
-        loops.Start(t => ctx.Health.RunAsync(databases, t));
+        loops.Start(t => ctx.Health.RunAsync(databases, ctx.Authority, (name, v, c) =>
+        {
+            ctx.MySql.NoteServerVersion(name, v);
+            ctx.MySql.NoteCollation(name, c);
+        }, t));
         loops.Start(t => MySql.MySqlVersionProbe.RunAsync(ctx, t));
         loops.Start(new DynamicLabels(databases, options.Databases, options.Log).RunAsync);
         foreach (var (host, port) in proxies)

@@ -20,6 +20,7 @@ public sealed class RemoteAgentAuthority(HostCredentials host, AuthApiClient api
     private static readonly TimeSpan RolesFresh = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan RolesUsableWhenStale = TimeSpan.FromMinutes(10);
     private readonly ConcurrentDictionary<(string, string), (X509Certificate2 Cert, DateTimeOffset Renew, DateTimeOffset Expires)> _dbCerts = new();
+    private readonly ConcurrentDictionary<(string, string), (X509Certificate2 Cert, DateTimeOffset Renew, DateTimeOffset Expires)> _probeCerts = new();
     private readonly SemaphoreSlim _rolesGate = new(1, 1);
     private readonly SemaphoreSlim _certGate = new(1, 1);
     private (Dictionary<string, RoleDocument> Roles, DateTimeOffset Fetched)? _roles;
@@ -111,6 +112,49 @@ public sealed class RemoteAgentAuthority(HostCredentials host, AuthApiClient api
                     return cached.Cert;
                 }
                 throw new AuthorityUnavailableException($"cannot get a db-client certificate for {dbUser}@{database}: {e.Message}", e);
+            }
+        }
+        finally
+        {
+            _certGate.Release();
+        }
+    }
+
+    public async ValueTask<X509Certificate2> GetHealthCheckCertificateAsync(string database, string dbUser, CancellationToken ct)
+    {
+        if (_probeCerts.TryGetValue((database, dbUser), out var cached) && cached.Renew > time.GetUtcNow())
+        {
+            return cached.Cert;
+        }
+        await _certGate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            var now = time.GetUtcNow();
+            if (_probeCerts.TryGetValue((database, dbUser), out cached) && cached.Renew > now)
+            {
+                return cached.Cert;
+            }
+            try
+            {
+                using var key = KeyPair.Generate();
+                var issued = await api.IssueDbCertificateAsync(new DbCertificateRequest
+                {
+                    Database = database,
+                    DbUser = dbUser,
+                    PublicKeyPem = key.ExportPublicKeyPem(),
+                    Purpose = DbCertificateRequest.HealthCheckPurpose,
+                }, ct).ConfigureAwait(false);
+                var cert = TlsCertificates.FromPem(issued.CertificatePem, key.ExportPrivateKeyPem());
+                _probeCerts[(database, dbUser)] = (cert, CertificateRenewal.RenewAt(now, issued.Expires), issued.Expires);
+                return cert;
+            }
+            catch (AuthApiException e)
+            {
+                if (cached.Cert is not null && cached.Expires > now + TimeSpan.FromMinutes(1))
+                {
+                    return cached.Cert;
+                }
+                throw new AuthorityUnavailableException($"cannot get a health-check certificate for {dbUser}@{database}: {e.Message}", e);
             }
         }
         finally

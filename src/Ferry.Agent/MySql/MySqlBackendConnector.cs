@@ -40,7 +40,7 @@ internal static class MySqlBackendConnector
     public static ReadOnlySpan<byte> TrackSchemaStatement => "SET SESSION session_track_schema = ON, session_track_system_variables = IF(@@session_track_system_variables = '*', '*', CONCAT_WS(',', NULLIF(@@session_track_system_variables, ''), 'session_track_schema', 'session_track_system_variables'))"u8;
 
     public static async Task<MySqlBackendConnection> ConnectAsync(AgentDatabase db, X509Certificate2 clientCertificate,
-        HandshakeResponse41Summary client, string dbUser, string schema, CancellationToken ct)
+        HandshakeResponse41Summary client, string dbUser, string schema, CancellationToken ct, bool trackSchema = true)
     {
         var tcp = new TcpClient { NoDelay = true };
         try
@@ -94,7 +94,10 @@ internal static class MySqlBackendConnector
                 Encoding.UTF8.GetBytes(schema), plugin, []);
             await MySqlPacketStream.WriteFramedAsync(ssl, w, ct);
             var ok = await AuthenticateAsync(ssl, db, dbUser, ct);
-            await TrackSchemaAsync(ssl, db, ct);
+            if (trackSchema)
+            {
+                await TrackSchemaAsync(ssl, db, ct);
+            }
             return new MySqlBackendConnection(ssl, greeting.ConnectionId, version, caps, ok) { Collation = greeting.CharacterSet };
         }
         catch
@@ -182,6 +185,27 @@ internal static class MySqlBackendConnector
             text = "malformed ERR packet";
         }
         return new MySqlServerRefusedException($"database {db.Name} refused the login: {text}", payload);
+    }
+
+    /// <summary>
+    /// The health probe with a <c>health_check_user</c>: a full certificate login, then COM_QUIT, then waits for the server to
+    /// close, so the server sees an orderly session end (MariaDB logs an "Aborted connection" for any close before the login
+    /// finishes, whatever the client sends). Returns the server version and collation; throws when the login fails.
+    /// </summary>
+    public static async Task<(string Version, byte Collation)> ProbeLoginAsync(AgentDatabase db, X509Certificate2 certificate, string dbUser, CancellationToken ct)
+    {
+        var client = new HandshakeResponse41Summary(MySqlCapabilities.Protocol41 | MySqlCapabilities.Transactions, 16 * 1024 * 1024, 45, dbUser, "", "");
+        var connection = await ConnectAsync(db, certificate, client, dbUser, "", ct, trackSchema: false);
+        await using (connection.Stream)
+        {
+            await MySqlPacketStream.WriteAsync(connection.Stream, 0, new byte[] { (byte)CommandCode.Quit }, ct);
+            // The server answers COM_QUIT by closing: read to the end (bounded) so the TCP close is the server's.
+            var buffer = new byte[256];
+            for (var i = 0; i < 64 && await connection.Stream.ReadAsync(buffer, ct) > 0; i++)
+            {
+            }
+        }
+        return (connection.ServerVersion, connection.Collation);
     }
 
     /// <summary>Reads a server greeting's version and default collation without logging in (for the heartbeat); null when unreachable.</summary>

@@ -5,7 +5,8 @@ namespace Ferry.Agent.MySql;
 /// <summary>
 /// Keeps <see cref="MySqlAgentState.ServerVersion"/> and the default collation filled for the heartbeat: reads the greeting of each
 /// MySQL database the agent has not heard from yet (no login), then again every few minutes.
-/// Sessions also note the version whenever they connect.
+/// Sessions also note the version whenever they connect; the health probe notes it for databases with a <c>health_check_user</c>,
+/// which this probe leaves alone (MariaDB logs each greeting-only connection as aborted).
 /// </summary>
 public static class MySqlVersionProbe
 {
@@ -17,8 +18,9 @@ public static class MySqlVersionProbe
         {
             foreach (var db in ctx.Databases.Values)
             {
-                if (db.Protocol != DatabaseProtocol.MySql)
+                if (db.Protocol != DatabaseProtocol.MySql || db.HealthCheckUser is not null)
                 {
+                    // A database with a health-check user has its version noted by every probe login (no unauthenticated close).
                     continue;
                 }
                 var now = ctx.Time.GetUtcNow();

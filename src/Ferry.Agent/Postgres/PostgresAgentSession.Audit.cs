@@ -1,6 +1,7 @@
 using System.Buffers;
 using Ferry.Audit;
 using Ferry.Protocol.Postgres;
+using Ferry.Protocol.Postgres.Backend;
 using Ferry.Protocol.Postgres.Frontend;
 
 namespace Ferry.Agent.Postgres;
@@ -8,6 +9,33 @@ namespace Ferry.Agent.Postgres;
 internal sealed partial class PostgresAgentSession
 {
     private const int MaxAuditedParameter = 4096;
+
+    private const int MaxAuditedError = 2048;
+
+    /// <summary>
+    /// Called by the relay for each ErrorResponse the server sends during the session: a failed statement (or an error
+    /// ending the session) yields <c>TDB02W</c> with the SQLSTATE and the server's message (the statement itself is in
+    /// the <c>TDB02I</c>/<c>TPG</c> event before it).
+    /// </summary>
+    private void AuditServerError(PostgresFrame frame)
+    {
+        ErrorResponse error;
+        try
+        {
+            error = ErrorResponse.Read(frame);
+        }
+        catch (PostgresProtocolException)
+        {
+            return; // the client gets the frame as it is; a malformed one is the server's problem, not an audit event
+        }
+        var state = PgWire.Text(error.SqlState);
+        var text = $"{PgWire.Text(error.Severity)} {state}: {PgWire.Text(error.Message)}";
+        var e = Audit.NewEvent(AuditEventKinds.DbSessionQueryFailed);
+        e.Success = false;
+        e.Error = text.Length > MaxAuditedError ? text[..MaxAuditedError] : text;
+        e.Details = new Dictionary<string, string> { ["sqlstate"] = state };
+        Audit.Emit(e);
+    }
 
     /// <summary>Called by the relay for each client message it holds whole (Query, Parse, Bind, Execute, FunctionCall).</summary>
     private void AuditMessage(PostgresFrame frame)

@@ -60,14 +60,21 @@ internal sealed partial class PostgresAgentSession
         };
         _toClient = new PostgresRelay(_backend.Reader, _client, Ctx.MaxInspectedMessage)
         {
-            Inspect = _pooling ? static code => code == (byte)BackendMessageCode.ReadyForQuery : static _ => false,
+            Inspect = _pooling
+                ? static code => code is (byte)BackendMessageCode.ReadyForQuery or (byte)BackendMessageCode.ErrorResponse
+                : static code => code == (byte)BackendMessageCode.ErrorResponse,
             OnMessage = _pooling
                 ? frame =>
                 {
+                    if (frame.Code == (byte)BackendMessageCode.ErrorResponse)
+                    {
+                        AuditServerError(frame);
+                        return;
+                    }
                     _readies++;
                     _status = ReadyStatus(frame);
                 }
-                : null,
+                : AuditServerError,
         };
         return new RelayPair(_toDb.RunAsync(stop), _toClient.RunAsync(stop));
     }

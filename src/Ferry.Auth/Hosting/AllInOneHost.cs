@@ -66,6 +66,7 @@ public sealed class AllInOneHost : IAsyncDisposable
             ApiIdleTimeout = auth.ApiIdleTimeout,
             MaxApiConnections = auth.MaxApiConnections,
             MaxApiConnectionsPerSource = auth.MaxApiConnectionsPerSource,
+            HealthCheckUsers = auth.HealthCheckUsers,
         }, ct).ConfigureAwait(false));
         var service = server.Service;
 

@@ -18,6 +18,7 @@ internal sealed class InProcessAgentAuthority(AuthService auth, LockFollower loc
 {
     private static readonly TimeSpan DbCertTtl = TimeSpan.FromHours(1);
     private readonly ConcurrentDictionary<(string, string), (X509Certificate2 Cert, DateTimeOffset Renew)> _dbCerts = new();
+    private readonly ConcurrentDictionary<(string, string), (X509Certificate2 Cert, DateTimeOffset Renew)> _probeCerts = new();
     private readonly SemaphoreSlim _issue = new(1, 1);
 
     public IdentityVerifier UserVerifier => auth.UserVerifier;
@@ -63,6 +64,34 @@ internal sealed class InProcessAgentAuthority(AuthService auth, LockFollower loc
         {
             _issue.Release();
         }
+    }
+
+    public async ValueTask<X509Certificate2> GetHealthCheckCertificateAsync(string database, string dbUser, CancellationToken ct)
+    {
+        var now = DateTimeOffset.UtcNow;
+        if (_probeCerts.TryGetValue((database, dbUser), out var cached) && cached.Renew > now)
+        {
+            return cached.Cert;
+        }
+        try
+        {
+            await auth.AuthorizeHealthCheckCertificateAsync(agentId, new DbCertificateRequest
+            {
+                Database = database,
+                DbUser = dbUser,
+                Purpose = DbCertificateRequest.HealthCheckPurpose,
+            }, "in-process", ct).ConfigureAwait(false);
+        }
+        catch (AuthException e)
+        {
+            throw new AuthorityUnavailableException($"cannot get a health-check certificate for {dbUser}@{database}: {e.Message}", e);
+        }
+        using var key = KeyPair.Generate();
+        var ttl = TimeSpan.FromMinutes(15);
+        var issued = auth.Issuer.IssueDbClientCertificate(ClientPublicKey.FromPem(key.ExportPublicKeyPem()), dbUser, ttl);
+        var cert = TlsCertificates.FromPem(issued.ToPem(), key.ExportPrivateKeyPem());
+        _probeCerts[(database, dbUser)] = (cert, CertificateRenewal.RenewAt(now, now + ttl));
+        return cert;
     }
 
     public string? FindLock(UserIdentity identity, string database) => locks.FindLock(identity, database);

@@ -71,6 +71,7 @@ public sealed class AuthServer : IAsyncDisposable
                     DefaultSessionTtl = options.DefaultSessionTtl,
                     SsoConnectors = options.SsoConnectors,
                     SessionMfaCertificateTtl = options.SessionMfaCertificateTtl,
+                    HealthCheckUsers = options.HealthCheckUsers,
                 },
                 audit);
             await service.ValidateSsoConnectorsAsync(ct).ConfigureAwait(false);

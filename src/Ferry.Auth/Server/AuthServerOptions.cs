@@ -35,6 +35,9 @@ public sealed class AuthServerOptions
     /// <summary>Lifetime of a session-MFA certificate (at most 1 minute).</summary>
     public TimeSpan SessionMfaCertificateTtl { get; init; } = TimeSpan.FromMinutes(1);
 
+    /// <summary><c>auth.health_check_users</c> (see <see cref="AuthServiceOptions.HealthCheckUsers"/>).</summary>
+    public IReadOnlyList<string> HealthCheckUsers { get; init; } = [];
+
     /// <summary>How long an idle keep-alive API connection stays open (Kestrel's keep-alive timeout).</summary>
     public TimeSpan ApiIdleTimeout { get; init; } = TimeSpan.FromSeconds(15);
 

@@ -19,4 +19,12 @@ public sealed class DbCertificateRequest
     public string UserCertificatePem { get; set; } = "";
 
     public string PublicKeyPem { get; set; } = "";
+
+    /// <summary>
+    /// Empty for a session (a user certificate must come with it); <see cref="HealthCheckPurpose"/> for the agent's health
+    /// probe: no user certificate, and only for the db user the agent declared as the database's health-check user.
+    /// </summary>
+    public string Purpose { get; set; } = "";
+
+    public const string HealthCheckPurpose = "health_check";
 }

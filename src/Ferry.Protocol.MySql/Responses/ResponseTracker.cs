@@ -208,7 +208,11 @@ public sealed class ResponseTracker(MySqlCapabilities capabilities)
     private ResponseStep Terminator(in ReadOnlySequence<byte> payload)
     {
         OkPacket ok;
-        if (payload.FirstSpan[0] == OkPacket.OkHeader || _deprecateEof)
+        // The first byte of a payload that may span segments (the first of which may be empty), or none.
+        Span<byte> head = stackalloc byte[1];
+        head[0] = 0;
+        payload.Slice(0, Math.Min(1, payload.Length)).CopyTo(head);
+        if (head[0] == OkPacket.OkHeader || _deprecateEof)
         {
             ok = OkPacket.Read(payload, capabilities);
         }

@@ -40,10 +40,13 @@ public sealed class ProxyRole : IAsyncDisposable
             HostVerifier = services.HostVerifier,
             Audit = services.Audit,
             FindLock = services.Locks.FindLock,
+            IsAgentRegistered = id => services.Locks.IsHostRegistered(id, "agent"),
             AuthApiEndPoint = services.AuthApiEndPoint,
             HandshakeTimeout = options.HandshakeTimeout,
             Connections = new ConnectionLimiter(options.MaxConnections, options.MaxConnectionsPerSource),
         };
+        ctx.Agents.BoundAgent = services.Locks.BoundAgent;
+        services.Locks.HostRemoved += ctx.RemoveAgent;
         var role = new ProxyRole(ctx);
         try
         {

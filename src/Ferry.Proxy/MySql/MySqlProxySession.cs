@@ -195,8 +195,9 @@ internal sealed class MySqlProxySession(ProxyContext ctx, IPEndPoint remote, lon
         var candidates = ctx.Agents.Find(route.ServiceName);
         if (candidates.Count == 0)
         {
-            Refusals.Record(ctx, "mysql", remote, Refusals.NoAgent, $"no agent serving {route.ServiceName} is connected", identity, route.ServiceName);
-            await WriteErrAsync(client, next, Unavailable, "08S01", $"ferry: database \"{route.ServiceName}\" is not available: no agent serving it is connected");
+            var why = ctx.Agents.NotServedReason(route.ServiceName);
+            Refusals.Record(ctx, "mysql", remote, Refusals.NoAgent, $"database {route.ServiceName} is not available: {why}", identity, route.ServiceName);
+            await WriteErrAsync(client, next, Unavailable, "08S01", $"ferry: database \"{route.ServiceName}\" is not available: {why}");
             return;
         }
         if (await AgentStreams.OpenAsync(ctx, candidates, route.ServiceName, header, ReadOnlyMemory<byte>.Empty, ct) is (var stream, var tunnel))

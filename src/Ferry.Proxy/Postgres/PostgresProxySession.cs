@@ -94,8 +94,9 @@ internal sealed class PostgresProxySession(ProxyContext ctx, SslStream client, I
         var candidates = ctx.Agents.Find(route.ServiceName);
         if (candidates.Count == 0)
         {
-            Refusals.Record(ctx, "postgres", remote, Refusals.NoAgent, $"no agent serving {route.ServiceName} is connected", identity, route.ServiceName);
-            await WriteFatalAsync(client, "08001", $"ferry: database \"{route.ServiceName}\" is not available: no agent serving it is connected");
+            var why = ctx.Agents.NotServedReason(route.ServiceName);
+            Refusals.Record(ctx, "postgres", remote, Refusals.NoAgent, $"database {route.ServiceName} is not available: {why}", identity, route.ServiceName);
+            await WriteFatalAsync(client, "08001", $"ferry: database \"{route.ServiceName}\" is not available: {why}");
             return;
         }
         if (await AgentStreams.OpenAsync(ctx, candidates, route.ServiceName, header, packet, ct) is (var stream, var tunnel))
