@@ -83,7 +83,11 @@ public sealed class ResponseTracker(MySqlCapabilities capabilities)
         }
 
         _continuation = payloadLength == MySqlLimits.MaxPacketPayload;
-        var first = payload.IsEmpty ? (byte)0 : payload.FirstSpan[0];
+        // A slice that starts at a segment boundary has an empty first span: read the first byte across segments.
+        Span<byte> head = stackalloc byte[1];
+        head[0] = 0;
+        payload.Slice(0, Math.Min(1, payload.Length)).CopyTo(head);
+        var first = head[0];
         var state = Current();
         if (state != _state)
         {

@@ -38,6 +38,24 @@ public sealed class MyResponseTrackerTests
     }
 
     [Fact]
+    public void ResultSetTerminator_WhosePayloadStartsWithAnEmptySegment_IsReadAcrossSegments()
+    {
+        // A pipe can hand a payload over as several segments, the first of them empty (found by the mysql-responses fuzz target).
+        var tracker = new ResponseTracker(Deprecate);
+        tracker.Expect(ExpectedResponse.Generic, "q");
+        Assert.Equal(ResponseStepKind.Data, Step(tracker, [1]).Kind);
+        Assert.Equal(ResponseStepKind.Data, Step(tracker, [3, (byte)'d', (byte)'e', (byte)'f', 0, 0]).Kind);
+        var terminator = Ok(ServerStatus.AutoCommit, header: 0xFE);
+        Assert.True(tracker.NeedsWhole(terminator.Length, terminator[0]));
+        var first = new Ferry.Protocol.Tests.Support.BufferSegment(ReadOnlyMemory<byte>.Empty);
+        var last = first.Append(terminator);
+        var end = tracker.Step(terminator.Length, new ReadOnlySequence<byte>(first, 0, last, terminator.Length));
+        Assert.Equal(ResponseStepKind.Ok, end.Kind);
+        Assert.True(end.EndsResponse);
+        Assert.True(tracker.Idle);
+    }
+
+    [Fact]
     public void ResultSet_WithRowsStartingLikeOkPackets_IsFollowedToItsEnd_ThenTheNextResultsSchemaChangeIsSeen()
     {
         var tracker = new ResponseTracker(Deprecate);
