@@ -20,9 +20,9 @@ internal static partial class FuzzTargets
         }
 
         // The first segment may be empty (the harness splits inputs into segments): read the byte across segments.
-        Span<byte> first = stackalloc byte[1];
-        input.Slice(0, 1).CopyTo(first);
-        byte mode = first[0];
+        Span<byte> modeByte = stackalloc byte[1];
+        input.Slice(0, 1).CopyTo(modeByte);
+        byte mode = modeByte[0];
         var body = input.Slice(1);
         var caps = MySqlCapabilities.Protocol41 | MySqlCapabilities.SessionTrack | ((mode & 1) != 0 ? MySqlCapabilities.DeprecateEof : 0);
         var tracker = new ResponseTracker(caps);
