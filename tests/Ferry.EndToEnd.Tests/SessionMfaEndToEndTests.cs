@@ -234,7 +234,7 @@ public sealed class SessionMfaEndToEndTests(SessionMfaClusterFixture fixture) : 
     /// TOTP codes for one secret, each of a newer step than the last (the server accepts a step once, and one step of
     /// skew): the next step right away when it is at most one ahead of now, else after the clock reaches it.
     /// </summary>
-    private sealed class TotpSteps(string secret)
+    internal sealed class TotpSteps(string secret)
     {
         private long _last = -1;
 

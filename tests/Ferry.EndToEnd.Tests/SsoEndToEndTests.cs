@@ -137,6 +137,39 @@ public sealed class SsoEndToEndTests(SsoClusterFixture fixture, ITestOutputHelpe
         public string Describe() => $"ferry exited {ExitCode}:\n{Ferry}\nbrowser exited {BrowserExitCode}:\n{Browser}";
     }
 
+    [Fact]
+    public async Task SsoUser_EnrolsATotpDevice_AndPassesSessionMfaWithIt()
+    {
+        using var cli = new FerryCli(Cluster);
+        var login = await SsoLoginAsync(cli, "alice");
+        Assert.True(login.ExitCode == 0, login.Describe());
+        try
+        {
+            // The role the provider's groups map to now requires MFA per session.
+            await SessionMfaEndToEndTests.ApplyRoleAsync(Cluster, SsoClusterFixture.SsoRole.Replace(
+                "options: { max_session_ttl: 8h }", "options: { max_session_ttl: 8h, require_session_mfa: true }", StringComparison.Ordinal));
+            var (refused, refusedOutput) = await cli.RunAsync(["db", "connect", "pg1", "--db-user", "alice_db", "--db-name", "app", "--", "-At", "-c", "SELECT 1"]);
+            Assert.NotEqual(0, refused);
+            Assert.Contains("requires MFA per session", refusedOutput);
+
+            // An SSO user has no local record and no login TOTP: the first device is enrolled with the SSO certificate.
+            var added = await cli.RunCheckedAsync("mfa", "add", "phone");
+            var secret = System.Text.RegularExpressions.Regex.Match(added, @"Secret: ([A-Z2-7]+)").Groups[1].Value;
+            Assert.NotEmpty(secret);
+            var device = new SessionMfaEndToEndTests.TotpSteps(secret);
+            var confirmed = await cli.RunCheckedAsync("mfa", "confirm", "phone", "--otp", await device.NextAsync());
+            Assert.Contains("Added TOTP device \"phone\"", confirmed);
+
+            var (ok, okOutput) = await cli.RunAsync(["db", "connect", "pg1", "--db-user", "alice_db", "--db-name", "app", "--otp", await device.NextAsync(), "--", "-At", "-c", "SELECT 'sso-mfa-' || current_user"]);
+            Assert.True(ok == 0, okOutput + Cluster.FerrydLog);
+            Assert.Contains("sso-mfa-alice_db", okOutput);
+        }
+        finally
+        {
+            await SessionMfaEndToEndTests.ApplyRoleAsync(Cluster, SsoClusterFixture.SsoRole);
+        }
+    }
+
     /// <summary>
     /// <c>ferry login --sso [CONNECTOR] --browser=none</c>; Chromium opens the address it prints and signs in as
     /// <paramref name="user"/>; returns both outputs once ferry has exited.
