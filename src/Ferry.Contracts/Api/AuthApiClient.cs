@@ -89,6 +89,26 @@ public sealed class AuthApiClient : IDisposable
     /// <summary><c>GET /v1/mfa/devices</c>.</summary>
     public Task<MfaDevicesResponse> ListMfaDevicesAsync(CancellationToken ct = default) => GetAsync("/v1/mfa/devices", AuthApiJsonContext.Default.MfaDevicesResponse, ct);
 
+    /// <summary><c>POST /v1/access-requests</c>: ask for roles or resources.</summary>
+    public Task<AccessRequestInfo> CreateAccessRequestAsync(AccessRequestCreate request, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, "/v1/access-requests", Json(request, AuthApiJsonContext.Default.AccessRequestCreate), AuthApiJsonContext.Default.AccessRequestInfo, ct);
+
+    /// <summary><c>GET /v1/access-requests</c>: the caller's requests and those the caller may review; <paramref name="state"/> filters (null: all).</summary>
+    public Task<AccessRequestsResponse> ListAccessRequestsAsync(string? state = null, CancellationToken ct = default) =>
+        GetAsync(state is null ? "/v1/access-requests" : "/v1/access-requests?state=" + Uri.EscapeDataString(state), AuthApiJsonContext.Default.AccessRequestsResponse, ct);
+
+    /// <summary><c>GET /v1/access-requests/{id}</c>.</summary>
+    public Task<AccessRequestInfo> GetAccessRequestAsync(string id, CancellationToken ct = default) =>
+        GetAsync("/v1/access-requests/" + Uri.EscapeDataString(id), AuthApiJsonContext.Default.AccessRequestInfo, ct);
+
+    /// <summary><c>POST /v1/access-requests/{id}/review</c>: approve or deny.</summary>
+    public Task<AccessRequestInfo> ReviewAccessRequestAsync(string id, AccessRequestReview review, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, "/v1/access-requests/" + Uri.EscapeDataString(id) + "/review", Json(review, AuthApiJsonContext.Default.AccessRequestReview), AuthApiJsonContext.Default.AccessRequestInfo, ct);
+
+    /// <summary><c>POST /v1/access-requests/{id}/drop</c>: end a grant early or withdraw a pending request.</summary>
+    public Task<AccessRequestInfo> DropAccessRequestAsync(string id, AccessRequestDrop drop, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, "/v1/access-requests/" + Uri.EscapeDataString(id) + "/drop", Json(drop, AuthApiJsonContext.Default.AccessRequestDrop), AuthApiJsonContext.Default.AccessRequestInfo, ct);
+
     public Task<DatabasesResponse> ListDatabasesAsync(CancellationToken ct = default) => GetAsync("/v1/databases", AuthApiJsonContext.Default.DatabasesResponse, ct);
 
     /// <summary><c>POST /v1/join</c> (no certificate; the token authenticates): a host's first certificate.</summary>

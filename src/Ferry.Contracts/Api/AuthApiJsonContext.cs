@@ -41,4 +41,9 @@ namespace Ferry.Contracts;
 [JsonSerializable(typeof(MfaDeviceRequest))]
 [JsonSerializable(typeof(MfaDeviceEnrolment))]
 [JsonSerializable(typeof(MfaDevicesResponse))]
+[JsonSerializable(typeof(AccessRequestCreate))]
+[JsonSerializable(typeof(AccessRequestReview))]
+[JsonSerializable(typeof(AccessRequestDrop))]
+[JsonSerializable(typeof(AccessRequestInfo))]
+[JsonSerializable(typeof(AccessRequestsResponse))]
 public sealed partial class AuthApiJsonContext : JsonSerializerContext;

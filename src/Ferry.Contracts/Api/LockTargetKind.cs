@@ -1,11 +1,14 @@
 namespace Ferry.Contracts;
 
-/// <summary>What a lock applies to (JSON: <c>"user"</c>, <c>"role"</c>, <c>"database"</c>).</summary>
+/// <summary>What a lock applies to (JSON: <c>"user"</c>, <c>"role"</c>, <c>"database"</c>, <c>"access_request"</c>).</summary>
 public static class LockTargetKind
 {
     public const string User = "user";
     public const string Role = "role";
     public const string Database = "database";
 
-    public static bool IsValid(string kind) => kind is User or Role or Database;
+    /// <summary>An access request id: sessions whose certificate names it end, and it can no longer be used.</summary>
+    public const string AccessRequest = "access_request";
+
+    public static bool IsValid(string kind) => kind is User or Role or Database or AccessRequest;
 }

@@ -23,4 +23,11 @@ public sealed class UserCertificateRequest
 
     /// <summary>With <see cref="Otp"/>: also return a grant for the role's <c>session_mfa_window</c> (<c>ferry proxy db</c>).</summary>
     public bool? RequestMfaGrant { get; set; }
+
+    /// <summary>
+    /// Approved access requests of the caller to add (<c>ferry login --request-id</c>): the certificate gains their roles
+    /// (limited to their resources), names them, and ends no later than the earliest grant's end. Requests the presented
+    /// certificate already names are re-checked on every issue (a dropped or expired one is refused).
+    /// </summary>
+    public List<string>? AccessRequestIds { get; set; }
 }
