@@ -203,6 +203,9 @@ proxy:
   listen_addr: 127.0.0.1:$FERRY_PORT
   mysql_listen_addr: 127.0.0.1:$FERRY_MYSQL_PORT
   public_addrs: [127.0.0.1:$FERRY_PORT]
+  # Every bench client (and the agent's tunnels) comes from 127.0.0.1: the per-source cap would refuse the
+  # 1,000 idle sessions of a full run.
+  max_connections_per_source: 20000
 agent:
   enabled: $( [ "$FERRY_MODE" = split ] && echo false || echo true )
   databases:

@@ -89,11 +89,13 @@ run_idle() {
   done
   line=$(grep '^opened' "$log" || true)
   sleep 3
+  # BENCH_IDLE_HOLD=SECONDS keeps the sessions open that long (to inspect the processes by hand).
+  [ -n "${BENCH_IDLE_HOLD:-}" ] && { echo "  holding $path sessions ${BENCH_IDLE_HOLD}s: proxy pid $pid, agent pid ${AGENT_PID:-}"; sleep "$BENCH_IDLE_HOLD"; }
   after=$(rss_kib "$pid")
   [ -n "$agent_before" ] && agent_after=$(rss_kib "$AGENT_PID")
   local opened
   opened=$(echo "$line" | awk '{print $2}')
-  kill -TERM "$gen" 2>/dev/null; wait "$gen" 2>/dev/null
+  kill -TERM "$gen" 2>/dev/null; wait "$gen" 2>/dev/null || true
   if [ -z "$opened" ] || [ "$opened" -eq 0 ]; then
     echo "warning: idle sessions through $path failed: $(tail -3 "$log")" >&2
     record "{\"workload\":\"idle_sessions\",\"path\":\"$path\",\"rep\":$rep,\"error\":\"no session opened\"}"
