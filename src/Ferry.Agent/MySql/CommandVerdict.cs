@@ -6,6 +6,9 @@ internal readonly record struct CommandVerdict(CommandAction Action, byte[]? Pac
     /// <summary>What the response side gets back with the command's response steps (a query's text, to audit its failure).</summary>
     public object? Tag { get; init; }
 
+    /// <summary>Forward (or replace), then forward nothing more until the server's answer to it has been checked.</summary>
+    public bool Hold { get; init; }
+
     public static CommandVerdict Forward => new(CommandAction.Forward);
 
     /// <summary>Send <paramref name="packet"/> (a whole framed packet) to the server instead.</summary>

@@ -41,7 +41,7 @@ internal sealed partial class MySqlAgentSession
                 CommandCode.Refresh => Admin(AuditEventKinds.MySqlRefresh, payload, "subcommand"),
                 CommandCode.ResetConnection => ResetConnection(),
                 CommandCode.Quit => Quit(),
-                CommandCode.SetOption => Admin(AuditEventKinds.MySqlSetOption, payload, "option"),
+                CommandCode.SetOption => SetOption(payload),
                 CommandCode.FieldList => FieldList(payload),
                 CommandCode.Statistics => Admin(AuditEventKinds.MySqlStatistics, payload, null),
                 CommandCode.ProcessInfo => Admin(AuditEventKinds.MySqlProcessInfo, payload, null),
@@ -58,6 +58,10 @@ internal sealed partial class MySqlAgentSession
         if (verdict.Action is CommandAction.Forward or CommandAction.Replace)
         {
             ExpectResponse(code, verdict);
+            if (verdict.Hold)
+            {
+                ArmHold();
+            }
         }
         return verdict;
     }
@@ -171,7 +175,7 @@ internal sealed partial class MySqlAgentSession
             e.Details = new Dictionary<string, string> { ["thread_id"] = thread.ToString(CultureInfo.InvariantCulture) };
         }
         Audit.Emit(e);
-        return verdict;
+        return MayChangeSchema(raw) ? HoldIfRestricted(verdict) : verdict;
     }
 
     private CommandVerdict InitDb(ReadOnlySequence<byte> payload)
@@ -189,7 +193,7 @@ internal sealed partial class MySqlAgentSession
         }
         Audit.Emit(e);
         Audit.DbName = schema;
-        return CommandVerdict.Forward;
+        return HoldIfRestricted(CommandVerdict.Forward);
     }
 
     private CommandVerdict Prepare(ReadOnlySequence<byte> payload)

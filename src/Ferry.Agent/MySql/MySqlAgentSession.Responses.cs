@@ -28,7 +28,7 @@ internal sealed partial class MySqlAgentSession
                 OnPrepareResponse(packet);
                 return ResponseAction.Forward;
             case ResponseStepKind.Err:
-                return OnError(step, payload);
+                return OnError(step, packet);
             case ResponseStepKind.Ok:
                 return OnOk(step, packet);
             default:
@@ -36,9 +36,9 @@ internal sealed partial class MySqlAgentSession
         }
     }
 
-    private ResponseAction OnError(ResponseStep step, in ReadOnlySequence<byte> payload)
+    private ResponseAction OnError(ResponseStep step, in ReadOnlySequence<byte> packet)
     {
-        var error = ServerError(payload);
+        var error = ServerError(packet.Slice(MySqlPacketReader.HeaderLength));
         if (step.Tag is AgentOwned)
         {
             return Deny($"the database refused to keep session state tracking on after COM_RESET_CONNECTION: {error}");
@@ -50,6 +50,10 @@ internal sealed partial class MySqlAgentSession
             e.Success = false;
             e.Error = error;
             Audit.Emit(e);
+            if (MultiStatementError(packet, query) is { } explained)
+            {
+                return ResponseAction.Replace(explained);
+            }
         }
         return ResponseAction.Forward;
     }
@@ -114,6 +118,7 @@ internal sealed partial class MySqlAgentSession
         Audit.Emit(e);
         RecordRefusal(AgentRefusals.MySqlSchema, reason);
         _responseDenial = reason;
+        ReleaseHeld();
         return ResponseAction.Close(MySqlSessionErrors.Packet(1, MySqlSessionErrors.DbAccessDenied, "42000", reason + "; closing this connection"), reason);
     }
 

@@ -67,7 +67,8 @@ internal sealed partial class MySqlAgentSession
         var code = (CommandCode)commandByte;
         if (code is CommandCode.Query or CommandCode.StmtPrepare or CommandCode.StmtExecute or CommandCode.StmtSendLongData)
         {
-            return new LargeCommandStart(new LargeCommand(this, Ctx.MaxStatementBytes, firstPacketLength), null);
+            var hold = code == CommandCode.Query && HoldIfRestricted(CommandVerdict.Forward).Hold;
+            return new LargeCommandStart(new LargeCommand(this, Ctx.MaxStatementBytes, firstPacketLength) { Hold = hold }, null);
         }
         var reason = $"{CommandName(code)} of {firstPacketLength} bytes or more is not supported through Ferry";
         var refused = Audit.NewEvent(AuditEventKinds.MySqlCommandRefused);
@@ -150,8 +151,11 @@ internal sealed partial class MySqlAgentSession
     }
 
     /// <summary>The streamed payload of a large command: its code byte, then the rest into a capture.</summary>
-    private sealed class LargeCommand(MySqlAgentSession session, int limit, long firstPacketLength) : IStreamedMessage
+    private sealed class LargeCommand(MySqlAgentSession session, int limit, long firstPacketLength) : IStreamedMessage, IHeldCommand
     {
+        /// <summary>A COM_QUERY too large to hold in a restricted session: it may hold a USE, so it is answered before the next command goes.</summary>
+        public bool Hold { get; init; }
+
         private readonly StatementCapture _body = new(limit, firstPacketLength);
         private int _code = -1;
 
@@ -165,6 +169,13 @@ internal sealed partial class MySqlAgentSession
             _body.Append(payload);
         }
 
-        public void Complete() => session.LargeCommandDone((byte)Math.Max(_code, 0), _body);
+        public void Complete()
+        {
+            session.LargeCommandDone((byte)Math.Max(_code, 0), _body);
+            if (Hold)
+            {
+                session.ArmHold();
+            }
+        }
     }
 }

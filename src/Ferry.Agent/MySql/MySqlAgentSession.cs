@@ -57,11 +57,13 @@ internal sealed partial class MySqlAgentSession(AgentContext ctx, AgentDatabase 
             return;
         }
 
+        _schemaRestricted = await RestrictsSchemasAsync(ct);
         MySqlBackendConnection backend;
         try
         {
             var cert = await Ctx.Authority.GetDbClientCertificateAsync(Db.Name, Audit.DbUser, Audit.DbName, UserCertificate, ct);
-            backend = await MySqlBackendConnector.ConnectAsync(Db, cert, hello with { MaxPacketSize = hello.MaxPacketSize == 0 ? 1u << 24 : hello.MaxPacketSize }, Audit.DbUser, Audit.DbName, ct);
+            backend = await MySqlBackendConnector.ConnectAsync(Db, cert, hello with { MaxPacketSize = hello.MaxPacketSize == 0 ? 1u << 24 : hello.MaxPacketSize }, Audit.DbUser, Audit.DbName, ct,
+                multiStatements: !_schemaRestricted);
         }
         catch (MySqlServerRefusedException e)
         {
