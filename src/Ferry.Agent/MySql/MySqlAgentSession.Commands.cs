@@ -93,6 +93,11 @@ internal sealed partial class MySqlAgentSession
                 _responses.Expect(ExpectedResponse.Generic);
                 _responses.Expect(ExpectedResponse.Generic, AgentOwned.Instance);
                 break;
+            case CommandCode.Query when verdict.SingleStatement:
+                _responses.Expect(ExpectedResponse.Generic, AgentOwned.Instance);
+                _responses.Expect(ExpectedResponse.Generic, verdict.Tag);
+                _responses.Expect(ExpectedResponse.Generic, AgentOwned.Instance);
+                break;
             case CommandCode.Query:
                 _responses.Expect(ExpectedResponse.Generic, verdict.Tag);
                 break;
@@ -175,7 +180,7 @@ internal sealed partial class MySqlAgentSession
             e.Details = new Dictionary<string, string> { ["thread_id"] = thread.ToString(CultureInfo.InvariantCulture) };
         }
         Audit.Emit(e);
-        return MayChangeSchema(raw) ? HoldIfRestricted(verdict) : verdict;
+        return MayChangeSchema(raw) ? SingleStatement(HoldIfRestricted(verdict), payload) : verdict;
     }
 
     private CommandVerdict InitDb(ReadOnlySequence<byte> payload)

@@ -32,7 +32,8 @@ internal sealed partial class MySqlAgentSession
             case ResponseStepKind.Ok:
                 return OnOk(step, packet);
             default:
-                return ResponseAction.Forward;
+                // An EOF answering an agent-owned command (COM_SET_OPTION) is the agent's, not the client's.
+                return step.Tag is AgentOwned && step.EndsResponse ? ResponseAction.Replace([]) : ResponseAction.Forward;
         }
     }
 

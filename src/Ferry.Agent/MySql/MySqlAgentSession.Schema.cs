@@ -12,22 +12,31 @@ namespace Ferry.Agent.MySql;
 /// <summary>
 /// Keeping a session whose roles limit db_names inside the schemas they allow, whatever statements move it. The
 /// server reports each schema change in its OK packets (session state tracking, see the response side), but only
-/// after the statement ran; so nothing may run after a schema change before its report has been checked:
+/// after the statement ran; so nothing may run after a schema change before its report has been checked. For a
+/// command that can change the schema — a COM_QUERY whose text contains <c>use</c> in any case, a COM_QUERY too
+/// large to hold, COM_INIT_DB:
 /// <list type="bullet">
-/// <item>the server connection is opened without CLIENT_MULTI_STATEMENTS (and COM_SET_OPTION cannot turn it back on):
-/// <c>USE other; INSERT …</c> in one COM_QUERY is a syntax error at the server and runs nothing;</item>
-/// <item>after a command that can change the schema (a COM_QUERY whose text contains <c>use</c> in any case, any COM_QUERY
-/// too large to hold, COM_INIT_DB) nothing more the client sent (pipelined commands) is forwarded until the server's
-/// answer has been checked; when it moved the session to a schema no role allows, the session ends there.</item>
+/// <item>a COM_QUERY runs with multi-statements off: the agent sends COM_SET_OPTION(MULTI_STATEMENTS_OFF) before it
+/// and (ON) after it, and drops their answers, so that <c>USE other; INSERT …</c> in one query is a syntax error at
+/// the server and runs nothing (the client is told why);</item>
+/// <item>nothing more the client sent (pipelined commands) is forwarded until the server's answer has been checked;
+/// when it moved the session to a schema no role allows, the session ends there, and what followed never ran.</item>
 /// </list>
-/// Sessions whose roles allow every schema (<c>db_names: ["*"]</c> and no <c>deny.db_names</c>) are not held.
+/// Sessions whose roles allow every schema (<c>db_names: ["*"]</c> and no <c>deny.db_names</c>) are left alone; other
+/// multi-statements (without <c>use</c> in their text) run as before.
 /// </summary>
 internal sealed partial class MySqlAgentSession
 {
-    /// <summary>MYSQL_OPTION_MULTI_STATEMENTS_ON in COM_SET_OPTION.</summary>
+    /// <summary>MYSQL_OPTION_MULTI_STATEMENTS_ON in COM_SET_OPTION (OFF is 1).</summary>
     private const ushort MultiStatementsOn = 0;
 
+    // COM_SET_OPTION: payload length 3, sequence id 0, the command byte, the option (int<2>: 1 off, 0 on).
+    private static readonly byte[] MultiStatementsOff = [3, 0, 0, 0, (byte)CommandCode.SetOption, 1, 0];
+    private static readonly byte[] MultiStatementsOnAgain = [3, 0, 0, 0, (byte)CommandCode.SetOption, 0, 0];
+
     private bool _schemaRestricted = true;
+    // Whether the client has multi-statements on at the server (its capability, then its own COM_SET_OPTIONs).
+    private bool _clientMultiStatements;
     private TaskCompletionSource<bool>? _answered;
 
     /// <summary>Whether the roles limit the schemas of this session (decided once, after the roles are read).</summary>
@@ -86,27 +95,41 @@ internal sealed partial class MySqlAgentSession
     /// <summary>The session is ending: a command relay waiting for an answer stops.</summary>
     private void ReleaseHeld() => Interlocked.Exchange(ref _answered, null)?.TrySetResult(false);
 
-    /// <summary>COM_SET_OPTION: turning multi-statements on is refused in a restricted session (the rest is audited and forwarded).</summary>
+    /// <summary>COM_SET_OPTION: audited and forwarded; the agent notes whether the client turned multi-statements on or off.</summary>
     private CommandVerdict SetOption(ReadOnlySequence<byte> payload)
     {
         var body = payload.Slice(1);
-        if (_schemaRestricted && body.Length >= 2)
+        if (body.Length >= 2)
         {
             Span<byte> two = stackalloc byte[2];
             body.Slice(0, 2).CopyTo(two);
-            if ((ushort)(two[0] | (two[1] << 8)) == MultiStatementsOn)
-            {
-                var reason = "multi-statements cannot be turned on in this session: its roles limit db_names, and a statement after a USE could run before Ferry sees the schema change; send one statement per query";
-                var e = Audit.NewEvent(AuditEventKinds.MySqlSetOption);
-                e.Success = false;
-                e.Error = reason;
-                e.Details = new Dictionary<string, string> { ["option"] = "0" };
-                Audit.Emit(e);
-                RecordRefusal(AgentRefusals.MySqlCommand, reason);
-                return CommandVerdict.Refuse(MySqlSessionErrors.Packet(1, MySqlSessionErrors.NotSupported, "42000", reason));
-            }
+            _clientMultiStatements = (ushort)(two[0] | (two[1] << 8)) == MultiStatementsOn;
         }
         return Admin(AuditEventKinds.MySqlSetOption, payload, "option");
+    }
+
+    /// <summary>
+    /// A held COM_QUERY of a client with multi-statements on: sent between COM_SET_OPTION(OFF) and (ON), so that the
+    /// server runs at most one statement of it before its answer is checked.
+    /// </summary>
+    private CommandVerdict SingleStatement(CommandVerdict verdict, in ReadOnlySequence<byte> payload)
+    {
+        if (!verdict.Hold || !_clientMultiStatements)
+        {
+            return verdict;
+        }
+        var w = new ArrayBufferWriter<byte>((int)payload.Length + 32);
+        w.Write(MultiStatementsOff);
+        if (verdict.Action == CommandAction.Replace)
+        {
+            w.Write(verdict.Packet);
+        }
+        else
+        {
+            ComQuery.Write(w, payload.Slice(1).ToArray());
+        }
+        w.Write(MultiStatementsOnAgain);
+        return CommandVerdict.Replace(w.WrittenSpan.ToArray()) with { Tag = verdict.Tag, Hold = true, SingleStatement = true };
     }
 
     /// <summary>
@@ -115,7 +138,7 @@ internal sealed partial class MySqlAgentSession
     /// </summary>
     private byte[]? MultiStatementError(in ReadOnlySequence<byte> packet, string query)
     {
-        if (!_schemaRestricted || (_caps & MySqlCapabilities.MultiStatements) == 0 || !query.Contains(';', StringComparison.Ordinal))
+        if (!_schemaRestricted || !_clientMultiStatements || !query.Contains(';', StringComparison.Ordinal) || !query.Contains("use", StringComparison.OrdinalIgnoreCase))
         {
             return null;
         }
@@ -133,7 +156,7 @@ internal sealed partial class MySqlAgentSession
             return null;
         }
         var sequenceId = packet.Slice(3, 1).FirstSpan[0];
-        var message = "Ferry: multi-statements are off in this session because its roles limit db_names (a statement after a USE could otherwise run unchecked): send one statement per query. The server said: "
+        var message = "Ferry: a query that may change the schema (its text contains \"use\") runs as a single statement in this session, because its roles limit db_names and a statement after a USE could otherwise run unchecked: send its statements one per query. The server said: "
             + Encoding.UTF8.GetString(err.Message);
         return MySqlSessionErrors.Packet(sequenceId, 1064, "42000", message);
     }

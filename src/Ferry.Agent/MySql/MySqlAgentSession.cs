@@ -43,6 +43,7 @@ internal sealed partial class MySqlAgentSession(AgentContext ctx, AgentDatabase 
             return;
         }
         _caps = hello.Capabilities;
+        _clientMultiStatements = (hello.Capabilities & MySqlCapabilities.MultiStatements) != 0;
         Audit.DbUser = hello.User.Length > 0 ? hello.User : Identity.Route?.DbUser ?? "";
         Audit.DbName = hello.Schema.Length > 0 ? hello.Schema : Identity.Route?.DbName ?? "";
         if (Audit.DbUser.Length == 0)
@@ -62,8 +63,7 @@ internal sealed partial class MySqlAgentSession(AgentContext ctx, AgentDatabase 
         try
         {
             var cert = await Ctx.Authority.GetDbClientCertificateAsync(Db.Name, Audit.DbUser, Audit.DbName, UserCertificate, ct);
-            backend = await MySqlBackendConnector.ConnectAsync(Db, cert, hello with { MaxPacketSize = hello.MaxPacketSize == 0 ? 1u << 24 : hello.MaxPacketSize }, Audit.DbUser, Audit.DbName, ct,
-                multiStatements: !_schemaRestricted);
+            backend = await MySqlBackendConnector.ConnectAsync(Db, cert, hello with { MaxPacketSize = hello.MaxPacketSize == 0 ? 1u << 24 : hello.MaxPacketSize }, Audit.DbUser, Audit.DbName, ct);
         }
         catch (MySqlServerRefusedException e)
         {

@@ -22,6 +22,7 @@ internal sealed class MySqlCommandRelay(PipeReader source, Stream destination, i
     private IStreamedMessage? _streamed;
     private int _headerLeft; // header bytes of the streamed packet not yet passed (they are not payload)
     private bool _holdPending; // a command that must be answered before the next one is forwarded has passed
+    private byte[]? _after;    // what goes to the server right after the held streamed command (before the wait)
 
     /// <summary>Called with one whole command packet (header included).</summary>
     public required Func<ReadOnlySequence<byte>, CommandVerdict> OnCommand { get; init; }
@@ -72,6 +73,15 @@ internal sealed class MySqlCommandRelay(PipeReader source, Stream destination, i
                     break;
                 }
                 pending = pos;
+                if (_after is { } after)
+                {
+                    _after = null;
+                    if (!await ForwardAsync(new ReadOnlySequence<byte>(after)))
+                    {
+                        end = RelayEnd.DestinationClosed;
+                        break;
+                    }
+                }
                 if (!await WaitAnswered())
                 {
                     end = RelayEnd.Terminated;
@@ -111,7 +121,20 @@ internal sealed class MySqlCommandRelay(PipeReader source, Stream destination, i
                     break;
                 }
                 _streamed = start.Stream;
-                _holdPending |= start.Stream is IHeldCommand { Hold: true };
+                if (start.Stream is IHeldCommand { Hold: true } held)
+                {
+                    _holdPending = true;
+                    _after = held.After;
+                    if (held.Before is { } before)
+                    {
+                        if (!await ForwardAsync(buffer.Slice(pending, pos - pending)) || !await ForwardAsync(new ReadOnlySequence<byte>(before)))
+                        {
+                            end = RelayEnd.DestinationClosed;
+                            break;
+                        }
+                        pending = pos;
+                    }
+                }
                 _inChain = payloadLength == MySqlLimits.MaxPacketPayload;
                 _headerLeft = MySqlPacketReader.HeaderLength;
                 _cursor.Pass(MySqlPacketReader.HeaderLength + payloadLength);
@@ -207,6 +230,12 @@ internal sealed class MySqlCommandRelay(PipeReader source, Stream destination, i
 internal interface IHeldCommand
 {
     bool Hold { get; }
+
+    /// <summary>A whole command the agent sends to the server just before this one (its answer is the agent's).</summary>
+    byte[]? Before { get; }
+
+    /// <summary>A whole command the agent sends to the server just after this one, before waiting for the answers.</summary>
+    byte[]? After { get; }
 }
 
 /// <summary>How a command too large to hold begins: streamed and audited as it passes, or refused.</summary>

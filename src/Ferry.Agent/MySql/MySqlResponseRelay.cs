@@ -77,7 +77,8 @@ internal sealed class MySqlResponseRelay(PipeReader source, Func<ReadOnlySequenc
             try
             {
                 step = tracker.Step(payloadLength, packet.Slice(MySqlPacketReader.HeaderLength));
-                action = step.Kind == ResponseStepKind.Data ? ResponseAction.Forward : OnPacket(step, packet);
+                // Data is not shown, except a packet ending a response (an EOF answering a command), which is whole.
+                action = step.Kind == ResponseStepKind.Data && !(step.EndsResponse && whole) ? ResponseAction.Forward : OnPacket(step, packet);
             }
             catch (MySqlProtocolException e)
             {
