@@ -46,14 +46,15 @@ internal sealed partial class MySqlAgentSession
         }
         if (step.Tag is string query)
         {
+            var explained = MultiStatementError(packet, query);
             var e = Audit.NewEvent(AuditEventKinds.DbSessionQueryFailed);
             e.Query = query;
             e.Success = false;
-            e.Error = error;
+            e.Error = explained is null ? error : $"1064 {explained.Value.Message}";
             Audit.Emit(e);
-            if (MultiStatementError(packet, query) is { } explained)
+            if (explained is { } answer)
             {
-                return ResponseAction.Replace(explained);
+                return ResponseAction.Replace(answer.Packet);
             }
         }
         return ResponseAction.Forward;

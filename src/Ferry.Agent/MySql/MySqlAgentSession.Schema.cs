@@ -136,7 +136,7 @@ internal sealed partial class MySqlAgentSession
     /// A syntax error (1064) for a query containing <c>;</c> in a restricted session is most likely a multi-statement the
     /// server refused because multi-statements are off: the client is told so, with the server's message.
     /// </summary>
-    private byte[]? MultiStatementError(in ReadOnlySequence<byte> packet, string query)
+    private (byte[] Packet, string Message)? MultiStatementError(in ReadOnlySequence<byte> packet, string query)
     {
         if (!_schemaRestricted || !_clientMultiStatements || !query.Contains(';', StringComparison.Ordinal) || !query.Contains("use", StringComparison.OrdinalIgnoreCase))
         {
@@ -158,6 +158,6 @@ internal sealed partial class MySqlAgentSession
         var sequenceId = packet.Slice(3, 1).FirstSpan[0];
         var message = "Ferry: a query that may change the schema (its text contains \"use\") runs as a single statement in this session, because its roles limit db_names and a statement after a USE could otherwise run unchecked: send its statements one per query. The server said: "
             + Encoding.UTF8.GetString(err.Message);
-        return MySqlSessionErrors.Packet(sequenceId, 1064, "42000", message);
+        return (MySqlSessionErrors.Packet(sequenceId, 1064, "42000", message), message);
     }
 }
