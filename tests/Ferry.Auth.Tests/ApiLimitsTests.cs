@@ -22,9 +22,10 @@ public sealed class ApiLimitsTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private Task<AuthServer> StartAsync(TimeSpan? idle = null, int perSource = 64) =>
+    private Task<AuthServer> StartAsync(TimeSpan? idle = null, int perSource = 64, TimeSpan? refusalWindow = null) =>
         AuthServer.StartAsync(new AuthServerOptions
         {
+            ConnectionRefusalAuditWindow = refusalWindow ?? TimeSpan.FromMinutes(1),
             DataDir = _dir.Path,
             ListenAddress = "127.0.0.1:0",
             ClusterName = "test",
@@ -206,7 +207,8 @@ public sealed class ApiLimitsTests : IDisposable
     [Fact]
     public async Task AFloodOfRefusedConnections_IsAuditedAsABoundedNumberOfEvents_WithTheRightCounts()
     {
-        await using var server = await StartAsync(perSource: 2);
+        // A window longer than the test: the summaries are written by the explicit flush below, not the timer.
+        await using var server = await StartAsync(perSource: 2, refusalWindow: TimeSpan.FromHours(1));
         // 30 connections that start a PROXY header and then send garbage: each is closed before TLS.
         for (var i = 0; i < 30; i++)
         {

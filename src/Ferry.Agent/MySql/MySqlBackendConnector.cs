@@ -40,7 +40,7 @@ internal static class MySqlBackendConnector
     public static ReadOnlySpan<byte> TrackSchemaStatement => "SET SESSION session_track_schema = ON, session_track_system_variables = IF(@@session_track_system_variables = '*', '*', CONCAT_WS(',', NULLIF(@@session_track_system_variables, ''), 'session_track_schema', 'session_track_system_variables'))"u8;
 
     public static async Task<MySqlBackendConnection> ConnectAsync(AgentDatabase db, X509Certificate2 clientCertificate,
-        HandshakeResponse41Summary client, string dbUser, string schema, CancellationToken ct, bool trackSchema = true, bool multiStatements = true)
+        HandshakeResponse41Summary client, string dbUser, string schema, CancellationToken ct, bool trackSchema = true)
     {
         var tcp = new TcpClient { NoDelay = true };
         try
@@ -81,11 +81,6 @@ internal static class MySqlBackendConnector
             if (schema.Length > 0)
             {
                 caps |= MySqlCapabilities.ConnectWithDb;
-            }
-            if (!multiStatements)
-            {
-                // The server then takes a ';' followed by more text as a syntax error: a multi-statement runs nothing.
-                caps &= ~MySqlCapabilities.MultiStatements;
             }
 
             var w = new ArrayBufferWriter<byte>(64);
