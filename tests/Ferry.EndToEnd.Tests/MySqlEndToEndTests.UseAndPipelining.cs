@@ -1,6 +1,5 @@
 using System.Buffers;
 using MySqlConnector;
-using Ferry.Protocol.MySql.Commands;
 
 namespace Ferry.EndToEnd.Tests;
 
@@ -39,18 +38,18 @@ public sealed partial class MySqlEndToEndTests
         // The same from MySqlConnector (multi-statements on): refused whole, and the session carries on in app.
         await using var conn = new MySqlConnection(Cluster.MySqlConnectorConnectionString(creds));
         await conn.OpenAsync();
-        await using (var multi = new MySqlCommand($"USE other; INSERT INTO {table} VALUES ('connector_after')", conn))
+        await using (var multi = new MySqlConnector.MySqlCommand($"USE other; INSERT INTO {table} VALUES ('connector_after')", conn))
         {
             var ex = await Assert.ThrowsAsync<MySqlException>(() => multi.ExecuteNonQueryAsync());
             Assert.Equal(1064, ex.Number);
             Assert.Contains("single statement", ex.Message, StringComparison.Ordinal);
         }
-        await using (var where = new MySqlCommand("SELECT DATABASE()", conn))
+        await using (var where = new MySqlConnector.MySqlCommand("SELECT DATABASE()", conn))
         {
             Assert.Equal("app", await where.ExecuteScalarAsync());
         }
         // Multi-statements without a possible USE run as before.
-        await using (var two = new MySqlCommand($"INSERT INTO {table} VALUES ('two_a'); INSERT INTO {table} VALUES ('two_b')", conn))
+        await using (var two = new MySqlConnector.MySqlCommand($"INSERT INTO {table} VALUES ('two_a'); INSERT INTO {table} VALUES ('two_b')", conn))
         {
             Assert.Equal(2, await two.ExecuteNonQueryAsync());
         }
@@ -72,8 +71,8 @@ public sealed partial class MySqlEndToEndTests
 
         // Both commands in one write: the INSERT is on its way before the server has answered the USE.
         var w = new ArrayBufferWriter<byte>();
-        ComQuery.Write(w, "USE other"u8);
-        ComQuery.Write(w, System.Text.Encoding.UTF8.GetBytes($"INSERT INTO {table} VALUES ('pipelined')"));
+        Ferry.Protocol.MySql.Commands.ComQuery.Write(w, "USE other"u8);
+        Ferry.Protocol.MySql.Commands.ComQuery.Write(w, System.Text.Encoding.UTF8.GetBytes($"INSERT INTO {table} VALUES ('pipelined')"));
         await client.SendAsync(w.WrittenMemory, timeout.Token);
 
         var (code, message) = Err(await client.ReadAsync(timeout.Token));
