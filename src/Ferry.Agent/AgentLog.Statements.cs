@@ -10,6 +10,6 @@ internal static partial class AgentLog
     public static partial void StatementTruncated(ILogger logger, string? sessionId, string database, string kind, long length, int kept);
 
     [LoggerMessage(EventId = 3081, EventName = "MessageTooLargeRefused", Level = LogLevel.Warning,
-        Message = "session {SessionId} on {Database}: refused a {Kind} message of {Length} bytes, larger than the {Limit} bytes the agent inspects for audit (proxy.max_message_bytes); the session is closed")]
+        Message = "session {SessionId} on {Database}: refused a {Kind} message of {Length} bytes, larger than the {Limit} bytes the agent inspects for audit (proxy.max_message_bytes); the client gets an error and the session carries on")]
     public static partial void MessageTooLargeRefused(ILogger logger, string? sessionId, string database, string kind, long length, int limit);
 }

@@ -22,9 +22,10 @@ public sealed class ApiLimitsTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private Task<AuthServer> StartAsync(TimeSpan? idle = null, int perSource = 64) =>
+    private Task<AuthServer> StartAsync(TimeSpan? idle = null, int perSource = 64, TimeSpan? refusalWindow = null) =>
         AuthServer.StartAsync(new AuthServerOptions
         {
+            ConnectionRefusalAuditWindow = refusalWindow ?? TimeSpan.FromMinutes(1),
             DataDir = _dir.Path,
             ListenAddress = "127.0.0.1:0",
             ClusterName = "test",
@@ -201,6 +202,70 @@ public sealed class ApiLimitsTests : IDisposable
         var once = ProxyProtocolHeader.Create(source, destination, proxy, DateTimeOffset.UtcNow);
         Assert.Equal(401, await LoginThroughHeaderAsync(server, once));
         Assert.Null(await LoginThroughHeaderAsync(server, once));
+    }
+
+    [Fact]
+    public async Task AFloodOfRefusedConnections_IsAuditedAsABoundedNumberOfEvents_WithTheRightCounts()
+    {
+        // A window longer than the test: the summaries are written by the explicit flush below, not the timer.
+        await using var server = await StartAsync(perSource: 2, refusalWindow: TimeSpan.FromHours(1));
+        // 30 connections that start a PROXY header and then send garbage: each is closed before TLS.
+        for (var i = 0; i < 30; i++)
+        {
+            using var tcp = new TcpClient();
+            await tcp.ConnectAsync(IPAddress.Loopback, server.Port);
+            var net = tcp.GetStream();
+            await net.WriteAsync("\r\nnot a PROXY header at all\r\n"u8.ToArray());
+            var buffer = new byte[64];
+            while (await net.ReadAsync(buffer) > 0)
+            {
+            }
+        }
+
+        // 12 connections over the per-source cap of 2.
+        var open = new List<SslStream>();
+        try
+        {
+            for (var i = 0; i < 2; i++)
+            {
+                var tcp = new TcpClient();
+                await tcp.ConnectAsync(IPAddress.Loopback, server.Port);
+                open.Add(await TlsAsync(tcp.GetStream()));
+            }
+
+            for (var i = 0; i < 12; i++)
+            {
+                using var extra = new TcpClient();
+                await extra.ConnectAsync(IPAddress.Loopback, server.Port);
+                await Assert.ThrowsAnyAsync<Exception>(() => TlsAsync(extra.GetStream()));
+            }
+        }
+        finally
+        {
+            foreach (var s in open)
+            {
+                await s.DisposeAsync();
+            }
+        }
+
+        // The window closes: one event at once and one summary per (reason, source), the counts adding up.
+        Assert.Equal(2, server.ClientAddress!.RefusalAudit.Flush());
+        await server.FlushAuditAsync();
+        var events = server.AuditStore.Search(new AuditQuery { Type = AuditEventTypes.ApiConnection }).ToList();
+        Assert.Equal(4, events.Count);
+        Assert.All(events, e =>
+        {
+            Assert.Equal("TJ004W", e.Code);
+            Assert.False(e.Success);
+            Assert.Equal("127.0.0.1", e.ClientAddr);
+        });
+        long Total(string reason) => events.Where(e => e.Details!["reason"] == reason).Sum(e => long.Parse(e.Details!["count"], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(30, Total(ClientAddressMiddleware.ReasonInvalidProxyHeader));
+        Assert.Equal(12, Total(ClientAddressMiddleware.ReasonTooManyConnections));
+        Assert.Equal(2, events.Count(e => e.Details!.ContainsKey("summary")));
+
+        // A window with nothing new writes nothing.
+        Assert.Equal(0, server.ClientAddress.RefusalAudit.Flush());
     }
 
     /// <summary>Writes <paramref name="header"/>, then TLS and a failing login; the HTTP status, or null when the server closed the connection.</summary>

@@ -391,6 +391,72 @@ public sealed class StandaloneAgentTests(StandaloneClusterFixture fixture, ITest
             Assert.Equal(1, await CountAsync("small_" + marker));
             Assert.Equal(1, await CountAsync("after_" + marker));
             Assert.Equal(1, await CountAsync("big_" + marker));
+
+            // A message over proxy.max_message_bytes that is not streamed (a Bind from Npgsql, a FunctionCall from psql's
+            // \lo_import) is refused like any PostgreSQL error: ErrorResponse 54000 naming the size and the limit, the
+            // server resynchronised, and the session carries on (it used to end the session: issue 20, known gap 17).
+            var npgsql = $"Host=127.0.0.1;Port={port};Username=alice;Database=app;SSL Mode=VerifyFull;Root Certificate={Cluster.HostCaPath};SSL Certificate={creds.CertPath};SSL Key={creds.KeyPath};Pooling=false;Timeout=30;Command Timeout=60";
+            await using (var npg = new NpgsqlConnection(npgsql))
+            {
+                await npg.OpenAsync();
+                await using var big = new NpgsqlCommand("SELECT length(@p)", npg);
+                big.Parameters.AddWithValue("p", new string('b', 4096));
+                await using var after = new NpgsqlCommand($"SELECT 'npgsql_after_{marker}'", npg);
+                var refused = await Assert.ThrowsAsync<PostgresException>(() => big.ExecuteScalarAsync());
+                Assert.Equal("54000", refused.SqlState);
+                Assert.Contains("Bind message of", refused.MessageText, StringComparison.Ordinal);
+                Assert.Contains("1024 bytes", refused.MessageText, StringComparison.Ordinal);
+                Assert.Equal($"npgsql_after_{marker}", await after.ExecuteScalarAsync());
+
+                // In a transaction block the server's own ReadyForQuery says the transaction failed, as after any error.
+                await using (var tx = await npg.BeginTransactionAsync())
+                {
+                    refused = await Assert.ThrowsAsync<PostgresException>(() => big.ExecuteScalarAsync());
+                    Assert.Equal("54000", refused.SqlState);
+                    var aborted = await Assert.ThrowsAsync<PostgresException>(() => after.ExecuteScalarAsync());
+                    Assert.Equal("25P02", aborted.SqlState);
+                    await tx.RollbackAsync();
+                }
+                Assert.Equal($"npgsql_after_{marker}", await after.ExecuteScalarAsync());
+            }
+
+            var file = Path.Combine(Cluster.Root, $"lo_{marker}.bin");
+            await File.WriteAllBytesAsync(file, new byte[4096]);
+            var script = Path.Combine(Cluster.Root, $"lo_{marker}.sql");
+            await File.WriteAllTextAsync(script, $"SELECT 'psql_before_{marker}';\n\\lo_import {file}\nSELECT 'psql_after_{marker}';\n");
+            var (psqlCode, psqlOutput) = await ProcessRunner.RunAsync(Path.Combine(PostgresServer.BinDirectory, "psql"), [conn, "-X", "-A", "-t", "-f", script], TimeSpan.FromSeconds(60));
+            Assert.True(psqlCode == 0, psqlOutput);
+            Assert.Contains($"psql_before_{marker}", psqlOutput, StringComparison.Ordinal);
+            Assert.Contains("FunctionCall message of", psqlOutput, StringComparison.Ordinal);
+            Assert.Contains($"psql_after_{marker}", psqlOutput, StringComparison.Ordinal);
+
+            // Each refusal is audited with the message's true length and SHA-256 (after the events of the session are in).
+            async Task<List<JsonElement>> RefusedAsync(string type)
+            {
+                using var doc = JsonDocument.Parse(await api.GetStringAsync($"/v1/audit/search?since=1h&user={user.User}&type={type}"));
+                var root = doc.RootElement.ValueKind == JsonValueKind.Array ? doc.RootElement : doc.RootElement.GetProperty("events");
+                return [.. root.EnumerateArray().Where(e => e.TryGetProperty("success", out var ok) && !ok.GetBoolean()).Select(e => e.Clone())];
+            }
+            List<JsonElement> binds = [], calls = [];
+            for (var i = 0; i < 150 && (binds.Count < 2 || calls.Count < 1); i++)
+            {
+                binds = await RefusedAsync("db.session.bind");
+                calls = await RefusedAsync("db.session.function_call");
+                if (binds.Count < 2 || calls.Count < 1)
+                {
+                    await Task.Delay(200);
+                }
+            }
+            Assert.Equal(2, binds.Count);
+            Assert.Single(calls);
+            Assert.All(binds.Concat(calls), e =>
+            {
+                Assert.Contains("refused, not run", e.GetProperty("error").GetString(), StringComparison.Ordinal);
+                Assert.True(e.GetProperty("query_length").GetInt64() > 4096);
+                Assert.Matches("^[0-9a-f]{64}$", e.GetProperty("query_sha256").GetString());
+            });
+            Assert.Equal(binds[0].GetProperty("query_sha256").GetString(), binds[1].GetProperty("query_sha256").GetString());
+            Assert.Contains("bytes the agent inspects for audit", host.Log, StringComparison.Ordinal);
         }
     }
 

@@ -41,7 +41,7 @@ internal sealed partial class MySqlAgentSession
                 CommandCode.Refresh => Admin(AuditEventKinds.MySqlRefresh, payload, "subcommand"),
                 CommandCode.ResetConnection => ResetConnection(),
                 CommandCode.Quit => Quit(),
-                CommandCode.SetOption => Admin(AuditEventKinds.MySqlSetOption, payload, "option"),
+                CommandCode.SetOption => SetOption(payload),
                 CommandCode.FieldList => FieldList(payload),
                 CommandCode.Statistics => Admin(AuditEventKinds.MySqlStatistics, payload, null),
                 CommandCode.ProcessInfo => Admin(AuditEventKinds.MySqlProcessInfo, payload, null),
@@ -58,6 +58,10 @@ internal sealed partial class MySqlAgentSession
         if (verdict.Action is CommandAction.Forward or CommandAction.Replace)
         {
             ExpectResponse(code, verdict);
+            if (verdict.Hold)
+            {
+                ArmHold();
+            }
         }
         return verdict;
     }
@@ -87,6 +91,11 @@ internal sealed partial class MySqlAgentSession
             case CommandCode.ResetConnection:
                 // The reset puts the session's tracking variables back to their defaults: the agent's own SET follows it.
                 _responses.Expect(ExpectedResponse.Generic);
+                _responses.Expect(ExpectedResponse.Generic, AgentOwned.Instance);
+                break;
+            case CommandCode.Query when verdict.SingleStatement:
+                _responses.Expect(ExpectedResponse.Generic, AgentOwned.Instance);
+                _responses.Expect(ExpectedResponse.Generic, verdict.Tag);
                 _responses.Expect(ExpectedResponse.Generic, AgentOwned.Instance);
                 break;
             case CommandCode.Query:
@@ -171,7 +180,7 @@ internal sealed partial class MySqlAgentSession
             e.Details = new Dictionary<string, string> { ["thread_id"] = thread.ToString(CultureInfo.InvariantCulture) };
         }
         Audit.Emit(e);
-        return verdict;
+        return MayChangeSchema(raw) ? SingleStatement(HoldIfRestricted(verdict), payload) : verdict;
     }
 
     private CommandVerdict InitDb(ReadOnlySequence<byte> payload)
@@ -189,7 +198,7 @@ internal sealed partial class MySqlAgentSession
         }
         Audit.Emit(e);
         Audit.DbName = schema;
-        return CommandVerdict.Forward;
+        return HoldIfRestricted(CommandVerdict.Forward);
     }
 
     private CommandVerdict Prepare(ReadOnlySequence<byte> payload)

@@ -16,12 +16,15 @@ internal sealed partial class MySqlAgentSession
         {
             OnCommand = OnCommand,
             OnLargeCommand = OnLargeCommand,
+            WaitAnswered = WaitAnsweredAsync,
             ReplyToClient = async packet => await WriteClientAsync(new ReadOnlySequence<byte>(packet)),
         };
         _toClient = new MySqlResponseRelay(ReaderFor(_backend.Stream), WriteClientAsync, _responses)
         {
             OnPacket = OnResponse,
+            OnResponseEnded = OnResponseEnded,
         };
+        stop.Register(ReleaseHeld);
         return new RelayPair(_toDb.RunAsync(stop), _toClient.RunAsync(stop));
     }
 

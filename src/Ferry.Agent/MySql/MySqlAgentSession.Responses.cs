@@ -28,28 +28,34 @@ internal sealed partial class MySqlAgentSession
                 OnPrepareResponse(packet);
                 return ResponseAction.Forward;
             case ResponseStepKind.Err:
-                return OnError(step, payload);
+                return OnError(step, packet);
             case ResponseStepKind.Ok:
                 return OnOk(step, packet);
             default:
-                return ResponseAction.Forward;
+                // An EOF answering an agent-owned command (COM_SET_OPTION) is the agent's, not the client's.
+                return step.Tag is AgentOwned && step.EndsResponse ? ResponseAction.Replace([]) : ResponseAction.Forward;
         }
     }
 
-    private ResponseAction OnError(ResponseStep step, in ReadOnlySequence<byte> payload)
+    private ResponseAction OnError(ResponseStep step, in ReadOnlySequence<byte> packet)
     {
-        var error = ServerError(payload);
+        var error = ServerError(packet.Slice(MySqlPacketReader.HeaderLength));
         if (step.Tag is AgentOwned)
         {
             return Deny($"the database refused to keep session state tracking on after COM_RESET_CONNECTION: {error}");
         }
         if (step.Tag is string query)
         {
+            var explained = MultiStatementError(packet, query);
             var e = Audit.NewEvent(AuditEventKinds.DbSessionQueryFailed);
             e.Query = query;
             e.Success = false;
-            e.Error = error;
+            e.Error = explained is null ? error : $"1064 {explained.Value.Message}";
             Audit.Emit(e);
+            if (explained is { } answer)
+            {
+                return ResponseAction.Replace(answer.Packet);
+            }
         }
         return ResponseAction.Forward;
     }
@@ -114,6 +120,7 @@ internal sealed partial class MySqlAgentSession
         Audit.Emit(e);
         RecordRefusal(AgentRefusals.MySqlSchema, reason);
         _responseDenial = reason;
+        ReleaseHeld();
         return ResponseAction.Close(MySqlSessionErrors.Packet(1, MySqlSessionErrors.DbAccessDenied, "42000", reason + "; closing this connection"), reason);
     }
 

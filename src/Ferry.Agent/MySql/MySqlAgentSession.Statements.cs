@@ -4,6 +4,7 @@ using System.Globalization;
 using Ferry.Agent.Postgres;
 using Ferry.Audit;
 using Ferry.Protocol.MySql.Commands;
+using Ferry.Protocol.MySql.Responses;
 
 namespace Ferry.Agent.MySql;
 
@@ -67,7 +68,19 @@ internal sealed partial class MySqlAgentSession
         var code = (CommandCode)commandByte;
         if (code is CommandCode.Query or CommandCode.StmtPrepare or CommandCode.StmtExecute or CommandCode.StmtSendLongData)
         {
-            return new LargeCommandStart(new LargeCommand(this, Ctx.MaxStatementBytes, firstPacketLength), null);
+            var hold = code == CommandCode.Query && HoldIfRestricted(CommandVerdict.Forward).Hold;
+            var wrap = hold && _clientMultiStatements;
+            if (wrap)
+            {
+                // The agent's COM_SET_OPTION(OFF) goes first: its answer is expected before it is sent.
+                _responses.Expect(ExpectedResponse.Generic, AgentOwned.Instance);
+            }
+            return new LargeCommandStart(new LargeCommand(this, Ctx.MaxStatementBytes, firstPacketLength)
+            {
+                Hold = hold,
+                Before = wrap ? MultiStatementsOff : null,
+                After = wrap ? MultiStatementsOnAgain : null,
+            }, null);
         }
         var reason = $"{CommandName(code)} of {firstPacketLength} bytes or more is not supported through Ferry";
         var refused = Audit.NewEvent(AuditEventKinds.MySqlCommandRefused);
@@ -150,8 +163,15 @@ internal sealed partial class MySqlAgentSession
     }
 
     /// <summary>The streamed payload of a large command: its code byte, then the rest into a capture.</summary>
-    private sealed class LargeCommand(MySqlAgentSession session, int limit, long firstPacketLength) : IStreamedMessage
+    private sealed class LargeCommand(MySqlAgentSession session, int limit, long firstPacketLength) : IStreamedMessage, IHeldCommand
     {
+        /// <summary>A COM_QUERY too large to hold in a restricted session: it may hold a USE, so it is answered before the next command goes.</summary>
+        public bool Hold { get; init; }
+
+        public byte[]? Before { get; init; }
+
+        public byte[]? After { get; init; }
+
         private readonly StatementCapture _body = new(limit, firstPacketLength);
         private int _code = -1;
 
@@ -165,6 +185,17 @@ internal sealed partial class MySqlAgentSession
             _body.Append(payload);
         }
 
-        public void Complete() => session.LargeCommandDone((byte)Math.Max(_code, 0), _body);
+        public void Complete()
+        {
+            session.LargeCommandDone((byte)Math.Max(_code, 0), _body);
+            if (After is not null)
+            {
+                session._responses.Expect(ExpectedResponse.Generic, AgentOwned.Instance);
+            }
+            if (Hold)
+            {
+                session.ArmHold();
+            }
+        }
     }
 }

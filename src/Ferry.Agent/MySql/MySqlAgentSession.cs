@@ -43,6 +43,7 @@ internal sealed partial class MySqlAgentSession(AgentContext ctx, AgentDatabase 
             return;
         }
         _caps = hello.Capabilities;
+        _clientMultiStatements = (hello.Capabilities & MySqlCapabilities.MultiStatements) != 0;
         Audit.DbUser = hello.User.Length > 0 ? hello.User : Identity.Route?.DbUser ?? "";
         Audit.DbName = hello.Schema.Length > 0 ? hello.Schema : Identity.Route?.DbName ?? "";
         if (Audit.DbUser.Length == 0)
@@ -57,6 +58,7 @@ internal sealed partial class MySqlAgentSession(AgentContext ctx, AgentDatabase 
             return;
         }
 
+        _schemaRestricted = await RestrictsSchemasAsync(ct);
         MySqlBackendConnection backend;
         try
         {

@@ -21,6 +21,8 @@ internal sealed class MySqlCommandRelay(PipeReader source, Stream destination, i
     private bool _inChain;
     private IStreamedMessage? _streamed;
     private int _headerLeft; // header bytes of the streamed packet not yet passed (they are not payload)
+    private bool _holdPending; // a command that must be answered before the next one is forwarded has passed
+    private byte[]? _after;    // what goes to the server right after the held streamed command (before the wait)
 
     /// <summary>Called with one whole command packet (header included).</summary>
     public required Func<ReadOnlySequence<byte>, CommandVerdict> OnCommand { get; init; }
@@ -31,6 +33,13 @@ internal sealed class MySqlCommandRelay(PipeReader source, Stream destination, i
     /// completes at its end, or a refusal that closes the session.
     /// </summary>
     public required Func<byte, long, LargeCommandStart> OnLargeCommand { get; init; }
+
+    /// <summary>
+    /// Awaited after a command whose verdict says <see cref="CommandVerdict.Hold"/> (or a streamed command marked
+    /// <see cref="IHeldCommand"/>) has been forwarded, before anything after it is: true once the server's answer
+    /// has been checked and the session goes on, false when the session is ending (nothing more is forwarded).
+    /// </summary>
+    public Func<ValueTask<bool>> WaitAnswered { get; init; } = static () => ValueTask.FromResult(true);
 
     /// <summary>Writes an answer to the client (refusals, malformed-packet errors).</summary>
     public required Func<byte[], ValueTask> ReplyToClient { get; init; }
@@ -53,7 +62,33 @@ internal sealed class MySqlCommandRelay(PipeReader source, Stream destination, i
             {
                 Feed(buffer, pos, length);
             }
-            if (!_cursor.TryNext(buffer, ref pos, out var payloadLength, out var sequenceId))
+            var more = _cursor.TryNext(buffer, ref pos, out var payloadLength, out var sequenceId);
+            if (_holdPending && _cursor.AtBoundary && !_inChain)
+            {
+                // The held command has passed whole: send it, and wait for its answer before looking further.
+                _holdPending = false;
+                if (!await ForwardAsync(buffer.Slice(pending, pos - pending)))
+                {
+                    end = RelayEnd.DestinationClosed;
+                    break;
+                }
+                pending = pos;
+                if (_after is { } after)
+                {
+                    _after = null;
+                    if (!await ForwardAsync(new ReadOnlySequence<byte>(after)))
+                    {
+                        end = RelayEnd.DestinationClosed;
+                        break;
+                    }
+                }
+                if (!await WaitAnswered())
+                {
+                    end = RelayEnd.Terminated;
+                    break;
+                }
+            }
+            if (!more)
             {
                 break;
             }
@@ -86,6 +121,20 @@ internal sealed class MySqlCommandRelay(PipeReader source, Stream destination, i
                     break;
                 }
                 _streamed = start.Stream;
+                if (start.Stream is IHeldCommand { Hold: true } held)
+                {
+                    _holdPending = true;
+                    _after = held.After;
+                    if (held.Before is { } before)
+                    {
+                        if (!await ForwardAsync(buffer.Slice(pending, pos - pending)) || !await ForwardAsync(new ReadOnlySequence<byte>(before)))
+                        {
+                            end = RelayEnd.DestinationClosed;
+                            break;
+                        }
+                        pending = pos;
+                    }
+                }
                 _inChain = payloadLength == MySqlLimits.MaxPacketPayload;
                 _headerLeft = MySqlPacketReader.HeaderLength;
                 _cursor.Pass(MySqlPacketReader.HeaderLength + payloadLength);
@@ -101,6 +150,7 @@ internal sealed class MySqlCommandRelay(PipeReader source, Stream destination, i
                 ? CommandVerdict.Close(MySqlSessionErrors.Malformed(payloadLength == 0 ? "empty command packet" : $"command packet with sequence id {sequenceId} (expected 0)"),
                     payloadLength == 0 ? "empty command packet" : $"command packet with sequence id {sequenceId}")
                 : OnCommand(packet);
+            _holdPending |= verdict.Hold && verdict.Action is CommandAction.Forward or CommandAction.Replace;
             if (verdict.Action == CommandAction.Forward)
             {
                 pos += packetLength;
@@ -174,6 +224,18 @@ internal sealed class MySqlCommandRelay(PipeReader source, Stream destination, i
         Bytes += chunk.Length;
         return true;
     }
+}
+
+/// <summary>A streamed command that, like a verdict with <see cref="CommandVerdict.Hold"/>, must be answered before the next command is forwarded.</summary>
+internal interface IHeldCommand
+{
+    bool Hold { get; }
+
+    /// <summary>A whole command the agent sends to the server just before this one (its answer is the agent's).</summary>
+    byte[]? Before { get; }
+
+    /// <summary>A whole command the agent sends to the server just after this one, before waiting for the answers.</summary>
+    byte[]? After { get; }
 }
 
 /// <summary>How a command too large to hold begins: streamed and audited as it passes, or refused.</summary>

@@ -40,6 +40,9 @@ internal sealed class MySqlResponseRelay(PipeReader source, Func<ReadOnlySequenc
     /// <summary>Called with each step that is not plain data, and the packet (header included; whole when the tracker read it whole).</summary>
     public Func<ResponseStep, ReadOnlySequence<byte>, ResponseAction> OnPacket { get; init; } = static (_, _) => ResponseAction.Forward;
 
+    /// <summary>Called after each packet that ends a response (unless the session is being closed on it).</summary>
+    public Action? OnResponseEnded { get; init; }
+
     public long Bytes { get; private set; }
 
     /// <summary>Why the session was ended from this direction, if it was.</summary>
@@ -69,17 +72,22 @@ internal sealed class MySqlResponseRelay(PipeReader source, Func<ReadOnlySequenc
             }
             var seen = whole ? packetLength : Math.Min(packetLength, length - pos);
             var packet = buffer.Slice(pos, seen);
-            ResponseStep step;
+            ResponseStep step = default;
             ResponseAction action;
             try
             {
                 step = tracker.Step(payloadLength, packet.Slice(MySqlPacketReader.HeaderLength));
-                action = step.Kind == ResponseStepKind.Data ? ResponseAction.Forward : OnPacket(step, packet);
+                // Data is not shown, except a packet ending a response (an EOF answering a command), which is whole.
+                action = step.Kind == ResponseStepKind.Data && !(step.EndsResponse && whole) ? ResponseAction.Forward : OnPacket(step, packet);
             }
             catch (MySqlProtocolException e)
             {
                 action = ResponseAction.Close(MySqlSessionErrors.Packet(1, MySqlSessionErrors.Unknown, "08S01", $"the database sent a packet Ferry cannot follow ({e.Message}): closing this connection"),
                     $"malformed response from the database: {e.Message}");
+            }
+            if (step.EndsResponse && action.Kind != ResponseActionKind.Close)
+            {
+                OnResponseEnded?.Invoke();
             }
             if (action.Kind == ResponseActionKind.Forward)
             {

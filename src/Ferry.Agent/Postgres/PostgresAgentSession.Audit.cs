@@ -148,24 +148,97 @@ internal sealed partial class PostgresAgentSession
         Audit.Emit(e);
     }
 
-    /// <summary>A client message larger than the agent inspects, which cannot be audited whole: refused, audited, logged, counted.</summary>
-    private void RefuseLargeMessage(byte code, int bodyLength)
+    /// <summary>
+    /// A client message larger than the agent inspects, which cannot be audited whole: refused (none of it reaches the
+    /// server), logged and counted now, audited with its true length and SHA-256 once its last byte has been dropped.
+    /// The session carries on as after any error: in its place the server gets a message that fails at once without
+    /// touching any state (a Bind, or for a FunctionCall a Query, naming a prepared statement that cannot exist), so the
+    /// server itself answers the error, discards up to the next Sync in the extended protocol, and reports the right
+    /// transaction status in its ReadyForQuery; the server's error is then shown to the client as this refusal (54000).
+    /// A Sync or Terminate with a body is malformed, not large: the session ends as before.
+    /// </summary>
+    private PostgresRefusal? RefuseLargeMessage(byte code, int bodyLength)
     {
-        var kind = (FrontendMessageCode)code switch
+        var (kind, noun) = (FrontendMessageCode)code switch
         {
-            FrontendMessageCode.Bind => AuditEventKinds.DbSessionBind,
-            FrontendMessageCode.Execute => AuditEventKinds.DbSessionExecute,
-            FrontendMessageCode.FunctionCall => AuditEventKinds.DbSessionFunctionCall,
-            FrontendMessageCode.Parse => AuditEventKinds.DbSessionParse,
-            _ => AuditEventKinds.DbSessionQuery,
+            FrontendMessageCode.Bind => (AuditEventKinds.DbSessionBind, "Bind"),
+            FrontendMessageCode.Execute => (AuditEventKinds.DbSessionExecute, "Execute"),
+            FrontendMessageCode.FunctionCall => (AuditEventKinds.DbSessionFunctionCall, "FunctionCall"),
+            FrontendMessageCode.Parse => (AuditEventKinds.DbSessionParse, "Parse"),
+            FrontendMessageCode.Query => (AuditEventKinds.DbSessionQuery, "Query"),
+            _ => (AuditEventKinds.DbSessionQuery, ""),
         };
-        var e = Audit.NewEvent(kind);
-        e.Success = false;
-        e.Error = $"a {(char)code} message of {bodyLength} bytes is larger than this agent inspects for its audit event ({Ctx.MaxInspectedMessage} bytes, proxy.max_message_bytes): refused, not run; the session was closed";
-        e.QueryLength = bodyLength;
-        Audit.Emit(e);
-        AgentLog.MessageTooLargeRefused(Ctx.Log, Audit.SessionId, Db.Name, e.Type, bodyLength, Ctx.MaxInspectedMessage);
+        AgentLog.MessageTooLargeRefused(Ctx.Log, Audit.SessionId, Db.Name, kind.Type, bodyLength, Ctx.MaxInspectedMessage);
         Ferry.Diagnostics.FerryMetrics.Refused(Ferry.Diagnostics.FerryMetrics.Sides.Agent, "message_too_large");
+        var message = $"ferry: a {(noun.Length > 0 ? noun : ((char)code).ToString())} message of {bodyLength} bytes is larger than the {Ctx.MaxInspectedMessage} bytes this agent holds for its audit event (proxy.max_message_bytes): it was refused, not run";
+        if (noun.Length == 0)
+        {
+            var ended = Audit.NewEvent(kind);
+            ended.Success = false;
+            ended.Error = message + "; the session was closed";
+            ended.QueryLength = bodyLength;
+            Audit.Emit(ended);
+            return null;
+        }
+        if (code != (byte)FrontendMessageCode.FunctionCall)
+        {
+            FlushFunctionCalls();
+        }
+        var name = _refusals.Add(message);
+        var w = new ArrayBufferWriter<byte>(64);
+        if (code == (byte)FrontendMessageCode.FunctionCall)
+        {
+            // Outside the extended protocol: a failing Query answers ErrorResponse and ReadyForQuery, as a failing FunctionCall does.
+            Query.Write(w, "EXECUTE " + name);
+            if (_pooling)
+            {
+                _cycles++;
+            }
+        }
+        else
+        {
+            Bind.Write(w, ""u8, System.Text.Encoding.ASCII.GetBytes(name), [], [], []);
+        }
+        var audited = new RefusedMessage(bodyLength, captured =>
+        {
+            var e = Audit.NewEvent(kind);
+            e.Success = false;
+            e.Error = message;
+            e.QueryLength = captured.Length;
+            e.QuerySha256 = captured.Sha256Hex();
+            e.Details = new Dictionary<string, string> { ["reason"] = "message_too_large", ["limit"] = Ctx.MaxInspectedMessage.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+            Audit.Emit(e);
+        });
+        return new PostgresRefusal(w.WrittenSpan.ToArray(), audited);
+    }
+
+    /// <summary>
+    /// The server's answer to a refusal's stand-in (SQLSTATE 26000 naming this session's marker) becomes the refusal's
+    /// own ErrorResponse: SQLSTATE 54000 with the message naming the size and the limit. Any other message passes.
+    /// </summary>
+    private byte[]? ReplaceRefusalError(PostgresFrame frame)
+    {
+        if (frame.Code != (byte)BackendMessageCode.ErrorResponse || _refusals.IsEmpty)
+        {
+            return null;
+        }
+        ErrorResponse error;
+        try
+        {
+            error = ErrorResponse.Read(frame);
+        }
+        catch (PostgresProtocolException)
+        {
+            return null;
+        }
+        if (!error.SqlState.FirstSpan.SequenceEqual("26000"u8) || _refusals.Take(PgWire.Text(error.Message)) is not { } message)
+        {
+            return null;
+        }
+        var w = new ArrayBufferWriter<byte>(256);
+        ErrorResponse.Write(w, "ERROR", "54000", message,
+            hint: "send smaller messages (a large value can be sent in parts, or loaded with COPY), or raise proxy.max_message_bytes; the session carries on");
+        return w.WrittenSpan.ToArray();
     }
 
     /// <summary>

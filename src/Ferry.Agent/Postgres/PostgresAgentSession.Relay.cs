@@ -23,6 +23,7 @@ internal sealed partial class PostgresAgentSession
     private bool _reusable;
     // The client said Terminate: the server closes the connection on it, and may be seen closing first.
     private volatile bool _clientTerminated;
+    private readonly PendingRefusals _refusals = new();
 
     protected override RelayPair StartRelays(CancellationToken stop)
     {
@@ -75,6 +76,7 @@ internal sealed partial class PostgresAgentSession
                     _status = ReadyStatus(frame);
                 }
                 : AuditServerError,
+            Replace = ReplaceRefusalError,
         };
         return new RelayPair(_toDb.RunAsync(stop), _toClient.RunAsync(stop));
     }

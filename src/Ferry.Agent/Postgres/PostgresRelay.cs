@@ -25,8 +25,10 @@ public enum RelayEnd
 /// An inspected message longer than <see cref="StreamAbove"/> can instead be streamed through an
 /// <see cref="IStreamedMessage"/> (<see cref="OnLargeMessage"/>), which sees its body as it passes and
 /// completes before the last byte is forwarded. One longer than the inspection limit that nobody
-/// streams is refused: it is not forwarded, and the relay ends with <see cref="RelayEnd.ProtocolError"/>.
-/// Everything read is forwarded unchanged and in order, in one write per read.
+/// streams is refused: none of it is forwarded; <see cref="OnRefused"/> either names a substitute message
+/// to forward in its place (and the relay carries on after the refused message's last byte) or ends the relay
+/// with <see cref="RelayEnd.ProtocolError"/>. An inspected message <see cref="Replace"/> answers for is
+/// forwarded as that answer instead. Everything else read is forwarded unchanged and in order.
 /// </summary>
 internal sealed class PostgresRelay(PipeReader source, Stream destination, int maxInspectedLength)
 {
@@ -48,8 +50,19 @@ internal sealed class PostgresRelay(PipeReader source, Stream destination, int m
     /// </summary>
     public Func<byte, int, IStreamedMessage?>? OnLargeMessage { get; init; }
 
-    /// <summary>Called with the code and body length of a message refused for its size, before the relay ends.</summary>
-    public Action<byte, int>? OnRefused { get; init; }
+    /// <summary>
+    /// Called with the code and body length of a message refused for its size: a non-null answer resynchronises
+    /// (its substitute is forwarded in place of the message, whose bytes are dropped); null ends the relay.
+    /// </summary>
+    public Func<byte, int, PostgresRefusal?>? OnRefused { get; init; }
+
+    /// <summary>Called for each inspected message held whole: non-null bytes are forwarded instead of it (and <see cref="OnMessage"/> is not called).</summary>
+    public Func<PostgresFrame, byte[]?>? Replace { get; init; }
+
+    private byte[]? _insert;          // to forward next, in place of the message being dropped
+    private long _drop;               // bytes of a refused or replaced message still to drop
+    private IStreamedMessage? _dropped;
+    private bool _again;              // the scan stopped at a refused message's start: scan again from there
 
     /// <summary>A message type the relay does not forward: it stops at that message's start instead.</summary>
     public byte? StopBefore { get; init; }
@@ -79,16 +92,61 @@ internal sealed class PostgresRelay(PipeReader source, Stream destination, int m
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<(long, RelayEnd?)> ForwardAsync(ReadOnlySequence<byte> buffer)
     {
-        var forward = Scan(buffer);
-        if (forward > 0)
+        long consumed = 0;
+        while (true)
         {
-            if (!await RelayIo.TryWriteAsync(destination, buffer.Slice(0, forward)))
+            if (_drop > 0)
             {
-                return (forward, RelayEnd.DestinationClosed);
+                var skip = Math.Min(_drop, buffer.Length - consumed);
+                if (_dropped is not null)
+                {
+                    foreach (var segment in buffer.Slice(consumed, skip))
+                    {
+                        _dropped.Append(segment.Span);
+                    }
+                }
+                _drop -= skip;
+                consumed += skip;
+                if (_drop > 0)
+                {
+                    return (consumed, null);
+                }
+                var done = _dropped;
+                _dropped = null;
+                done?.Complete();
             }
-            Bytes += forward;
+            var rest = buffer.Slice(consumed);
+            var forward = Scan(rest);
+            if (forward > 0)
+            {
+                if (!await RelayIo.TryWriteAsync(destination, rest.Slice(0, forward)))
+                {
+                    return (consumed + forward, RelayEnd.DestinationClosed);
+                }
+                Bytes += forward;
+                consumed += forward;
+            }
+            if (_stopped)
+            {
+                return (consumed, RelayEnd.Stopped);
+            }
+            if (_again)
+            {
+                _again = false;
+                continue;
+            }
+            if (_insert is not { } insert)
+            {
+                return (consumed, null);
+            }
+            // A refused or replaced message starts here: its stand-in goes out, then its bytes are dropped (_drop > 0).
+            _insert = null;
+            if (!await RelayIo.TryWriteAsync(destination, new ReadOnlySequence<byte>(insert)))
+            {
+                return (consumed, RelayEnd.DestinationClosed);
+            }
+            Bytes += insert.Length;
         }
-        return (forward, _stopped ? RelayEnd.Stopped : null);
     }
 
     /// <summary>Returns how many bytes from the start of <paramref name="buffer"/> can be forwarded now.</summary>
@@ -132,14 +190,36 @@ internal sealed class PostgresRelay(PipeReader source, Stream destination, int m
             }
             else if (Inspect(header.Code) && header.Length > maxInspectedLength)
             {
-                OnRefused?.Invoke(header.Code, header.Length - 4);
-                throw new PostgresProtocolException($"a {(char)header.Code} message of {header.Length - 4} bytes is larger than this agent inspects for its audit event ({maxInspectedLength} bytes, proxy.max_message_bytes): it was refused, not run");
+                if (reader.Consumed > 0)
+                {
+                    _again = true; // forward what precedes it first; the next scan starts at the refused message
+                    break;
+                }
+                if (OnRefused?.Invoke(header.Code, header.Length - 4) is not { } refusal)
+                {
+                    throw new PostgresProtocolException($"a {(char)header.Code} message of {header.Length - 4} bytes is larger than this agent inspects for its audit event ({maxInspectedLength} bytes, proxy.max_message_bytes): it was refused, not run");
+                }
+                _insert = refusal.Substitute;
+                _dropped = refusal.Dropped;
+                _drop = header.FrameLength;
+                if (_dropped is not null)
+                {
+                    _dropped = new BodyOnly(_dropped);
+                }
+                break;
             }
             else if (Inspect(header.Code))
             {
+                var start = reader.Consumed;
                 if (PostgresFrameReader.TryRead(ref reader, maxInspectedLength, out var frame) != OperationStatus.Done)
                 {
                     break;
+                }
+                if (Replace?.Invoke(frame) is { } replacement)
+                {
+                    _insert = replacement;
+                    _drop = frame.Raw.Length;
+                    return start;
                 }
                 OnMessage?.Invoke(frame);
             }
@@ -149,6 +229,24 @@ internal sealed class PostgresRelay(PipeReader source, Stream destination, int m
             }
         }
         return reader.Consumed;
+    }
+
+    /// <summary>Hands a dropped message's body, not its 5-byte header, to the observer.</summary>
+    private sealed class BodyOnly(IStreamedMessage inner) : IStreamedMessage
+    {
+        private int _header = PostgresFrameHeader.Size;
+
+        public void Append(ReadOnlySpan<byte> bytes)
+        {
+            var skip = Math.Min(_header, bytes.Length);
+            _header -= skip;
+            if (skip < bytes.Length)
+            {
+                inner.Append(bytes[skip..]);
+            }
+        }
+
+        public void Complete() => inner.Complete();
     }
 
     private void Feed(ReadOnlySequence<byte> bytes)

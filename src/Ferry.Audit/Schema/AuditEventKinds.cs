@@ -137,6 +137,8 @@ public static class AuditEventKinds
 
     public static readonly AuditEventKind HostReportRefused = new(AuditEventTypes.HostReport, "TJ003W", "A host's report was refused in whole or part (details: host_id, role, report, reason).");
 
+    public static readonly AuditEventKind ApiConnectionRefused = new(AuditEventTypes.ApiConnection, "TJ004W", "Connections to the auth API were refused before TLS (details: reason proxy_header_invalid or api_connections_per_source, count, window), aggregated per reason and source address.");
+
     public static readonly AuditEventKind AccessRequestCreate = new(AuditEventTypes.AccessRequestCreate, "T5000I", "An access request was created.");
 
     public static readonly AuditEventKind AccessRequestReview = new(AuditEventTypes.AccessRequestReview, "T5001I", "An access request was approved or denied.");
@@ -210,6 +212,7 @@ public static class AuditEventKinds
         MfaDeviceDelete,
         HostRemove,
         HostReportRefused,
+        ApiConnectionRefused,
         AccessRequestCreate,
         AccessRequestReview,
         AuditRetention,

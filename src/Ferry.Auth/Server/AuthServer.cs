@@ -39,6 +39,9 @@ public sealed class AuthServer : IAsyncDisposable
         _readiness = Ferry.Diagnostics.Readiness.Process.Register($"auth service listening on {endpoint}", () => Volatile.Read(ref _stopped) == 0);
     }
 
+    /// <summary>The connection middleware in front of TLS (client address, per-source cap, refused-connection audit).</summary>
+    internal ClientAddressMiddleware? ClientAddress { get; private init; }
+
     /// <summary>The auth state behind the API (also usable in-process, e.g. by an all-in-one daemon).</summary>
     public AuthService Service { get; }
 
@@ -58,6 +61,7 @@ public sealed class AuthServer : IAsyncDisposable
         var audit = new ServerAuditPipeline(options.DataDir, options.Time, options.AuditRetention);
         var stopping = new CancellationTokenSource();
         AuthService? service = null;
+        ClientAddressMiddleware? clientAddress = null;
         try
         {
             service = AuthService.Open(
@@ -81,6 +85,7 @@ public sealed class AuthServer : IAsyncDisposable
             var renewAt = CertificateRenewal.RenewAt(served);
             var renewLock = new Lock();
             var issuingService = service;
+            clientAddress = new ClientAddressMiddleware(service, options).Start();
             X509Certificate2 Current()
             {
                 lock (renewLock)
@@ -112,10 +117,9 @@ public sealed class AuthServer : IAsyncDisposable
                 kestrel.Limits.MaxConcurrentUpgradedConnections = options.MaxApiConnections;
                 kestrel.Limits.Http2.MaxStreamsPerConnection = 32;
                 kestrel.Limits.Http2.MaxRequestHeaderFieldSize = 8 * 1024;
-                var clientAddress = new ClientAddressMiddleware(issuingService, options);
                 kestrel.Listen(listen, l =>
                 {
-                    l.Use(next => connection => clientAddress.OnConnectionAsync(connection, () => next(connection)));
+                    l.Use(next => connection => clientAddress!.OnConnectionAsync(connection, () => next(connection)));
                     l.UseHttps(new HttpsConnectionAdapterOptions
                     {
                         ServerCertificateSelector = (_, _) => Current(),
@@ -129,10 +133,11 @@ public sealed class AuthServer : IAsyncDisposable
             new AuthEndpoints(service, audit, options, stopping.Token).Map(app);
             await app.StartAsync(ct).ConfigureAwait(false);
             var bound = BoundEndpoint(app, listen);
-            return new AuthServer(app, service, audit, certificate, bound, stopping);
+            return new AuthServer(app, service, audit, certificate, bound, stopping) { ClientAddress = clientAddress };
         }
         catch
         {
+            clientAddress?.Dispose();
             if (service is not null)
             {
                 await service.DisposeAsync().ConfigureAwait(false);
@@ -161,6 +166,7 @@ public sealed class AuthServer : IAsyncDisposable
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _app.StopAsync(ct).ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+        ClientAddress?.Dispose();
         await Service.DisposeAsync().ConfigureAwait(false);
         await _audit.DisposeAsync().ConfigureAwait(false);
         _certificate.Dispose();

@@ -53,6 +53,9 @@ public sealed class AuthServerOptions
     /// <summary>Largest request body of every endpoint but the audit upload.</summary>
     public long MaxRequestBodyBytes { get; init; } = 64 * 1024;
 
+    /// <summary>The window of the aggregated audit of refused API connections (one event at once per reason and source, then one summary with the count).</summary>
+    public TimeSpan ConnectionRefusalAuditWindow { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>How long a new connection may take to send its first bytes (or a proxy its whole PROXY header).</summary>
     public TimeSpan ProxyHeaderTimeout { get; init; } = TimeSpan.FromSeconds(10);
 

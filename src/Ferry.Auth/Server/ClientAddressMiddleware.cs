@@ -17,8 +17,10 @@ namespace Ferry.Auth.Server;
 /// and its nonce is new, the client address in it replaces the TCP peer for everything after (throttling, audit);
 /// a header that fails any check closes the connection. Connections without one are direct clients. Then the
 /// connections of one client address are capped (<see cref="AuthServerOptions.MaxApiConnectionsPerSource"/>).
+/// Every refusal is counted, logged and audited, the audit aggregated per (reason, source address) and window
+/// (<see cref="ConnectionRefusalAudit"/>) so that a flood of connections writes a bounded number of events.
 /// </summary>
-internal sealed class ClientAddressMiddleware(AuthService service, AuthServerOptions options)
+internal sealed class ClientAddressMiddleware(AuthService service, AuthServerOptions options) : IDisposable
 {
     public const string ReasonInvalidProxyHeader = "proxy_header_invalid";
     public const string ReasonTooManyConnections = "api_connections_per_source";
@@ -28,6 +30,25 @@ internal sealed class ClientAddressMiddleware(AuthService service, AuthServerOpt
     private readonly Dictionary<UInt128, DateTimeOffset> _nonces = [];
     private readonly Lock _nonceLock = new();
     private readonly ILogger _log = FerryLogging.Factory.CreateLogger("Ferry.Auth");
+    private ITimer? _flush;
+
+    /// <summary>The aggregated audit of refused connections (its <see cref="ConnectionRefusalAudit.Flush"/> runs every window once <see cref="Start"/> is called).</summary>
+    internal ConnectionRefusalAudit RefusalAudit { get; } = new(service, options.ConnectionRefusalAuditWindow, FerryLogging.Factory.CreateLogger("Ferry.Auth"));
+
+    /// <summary>Starts the window timer of <see cref="RefusalAudit"/>.</summary>
+    public ClientAddressMiddleware Start()
+    {
+        _flush ??= options.Time.CreateTimer(static s => ((ConnectionRefusalAudit)s!).Flush(), RefusalAudit,
+            options.ConnectionRefusalAuditWindow, options.ConnectionRefusalAuditWindow);
+        return this;
+    }
+
+    /// <summary>Stops the window timer and writes what is still counted.</summary>
+    public void Dispose()
+    {
+        _flush?.Dispose();
+        RefusalAudit.Flush();
+    }
 
     public async Task OnConnectionAsync(ConnectionContext connection, Func<Task> next)
     {
@@ -185,6 +206,7 @@ internal sealed class ClientAddressMiddleware(AuthService service, AuthServerOpt
     {
         FerryMetrics.Refused(FerryMetrics.Sides.Auth, reason);
         AuthLog.ConnectionRefused(_log, client?.ToString() ?? "unknown", reason, detail);
+        RefusalAudit.Refused(reason, client is null ? "unknown" : Normalize(client.Address).ToString(), detail);
     }
 
     private static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;

@@ -97,7 +97,7 @@ public sealed class PostgresRelayLargeMessageTests
     }
 
     [Fact]
-    public async Task MessageOverTheInspectionLimit_NobodyStreams_IsRefusedAndNotForwarded()
+    public async Task MessageOverTheInspectionLimit_WithoutAResync_IsRefusedAndEndsTheRelay()
     {
         byte[] small = QueryBytes("SELECT 1");
         byte[] bind = Message((byte)'B', 4096);
@@ -111,12 +111,77 @@ public sealed class PostgresRelayLargeMessageTests
             Inspect = static code => code is (byte)'Q' or (byte)'B',
             StreamAbove = 512,
             OnLargeMessage = static (_, _) => null,
-            OnRefused = (code, length) => refused = (code, length),
+            OnRefused = (code, length) =>
+            {
+                refused = (code, length);
+                return null;
+            },
         };
 
         Assert.Equal(RelayEnd.ProtocolError, await relay.RunAsync(CancellationToken.None));
         Assert.Equal(((byte)'B', 4096), refused);
-        Assert.DoesNotContain((byte)'B', destination.ToArray());
+        Assert.Equal(small, destination.ToArray());
         Assert.Contains("refused", relay.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MessageOverTheInspectionLimit_IsDroppedWhole_ItsStandInGoesInItsPlace_AndTheRelayCarriesOn()
+    {
+        // Parse, a Bind too large to hold (its body bytes all 0x42 so a leak would show), Execute, Sync, then a Query:
+        // every split of the input, including one byte at a time, gives the same output and the same length and hash.
+        byte[] before = QueryBytes("SELECT 'before'");
+        byte[] bind = Message((byte)'B', 4096);
+        bind.AsSpan(5).Fill(0x42);
+        byte[] after = QueryBytes("SELECT 'after'");
+        byte[] input = [.. before, .. bind, .. after];
+        byte[] standIn = [(byte)'B', 0, 0, 0, 4, 0x99];
+        var expectedHash = Convert.ToHexStringLower(SHA256.HashData(bind.AsSpan(5)));
+        foreach (var chunk in new[] { 1, 7, 100, 4096, input.Length })
+        {
+            var pipe = new Pipe();
+            var destination = new MemoryStream();
+            var held = new List<string>();
+            (long Length, string Hash)? dropped = null;
+            var relay = new PostgresRelay(pipe.Reader, destination, 1024)
+            {
+                Inspect = static code => code is (byte)'Q' or (byte)'B',
+                OnMessage = f => held.Add(Encoding.UTF8.GetString(Query.Read(f).Text)),
+                OnLargeMessage = static (_, _) => null,
+                OnRefused = (code, length) => new PostgresRefusal(standIn, new RefusedMessage(length, c => dropped = (c.Length, c.Sha256Hex()))),
+            };
+            var run = relay.RunAsync(CancellationToken.None);
+            for (int offset = 0; offset < input.Length; offset += chunk)
+            {
+                await pipe.Writer.WriteAsync(input.AsMemory(offset, Math.Min(chunk, input.Length - offset)));
+            }
+            await pipe.Writer.CompleteAsync();
+
+            Assert.Equal(RelayEnd.SourceClosed, await run);
+            Assert.Equal([.. before, .. standIn, .. after], destination.ToArray());
+            Assert.Equal((4096L, expectedHash), dropped);
+            Assert.Equal(["SELECT 'before'", "SELECT 'after'"], held);
+            Assert.True(relay.AtBoundary);
+        }
+    }
+
+    [Fact]
+    public async Task AnInspectedMessage_WithAReplacement_IsForwardedAsTheReplacement()
+    {
+        byte[] one = QueryBytes("SELECT 1");
+        byte[] two = QueryBytes("SELECT 2");
+        byte[] three = QueryBytes("SELECT 3");
+        byte[] replacement = QueryBytes("SELECT 'two'");
+        var pipe = new Pipe();
+        await pipe.Writer.WriteAsync(one.Concat(two).Concat(three).ToArray());
+        await pipe.Writer.CompleteAsync();
+        var destination = new MemoryStream();
+        var relay = new PostgresRelay(pipe.Reader, destination, 1024)
+        {
+            Inspect = static code => code == (byte)'Q',
+            Replace = f => Encoding.UTF8.GetString(Query.Read(f).Text) == "SELECT 2" ? replacement : null,
+        };
+
+        Assert.Equal(RelayEnd.SourceClosed, await relay.RunAsync(CancellationToken.None));
+        Assert.Equal([.. one, .. replacement, .. three], destination.ToArray());
     }
 }
