@@ -76,14 +76,14 @@ def goal(name, value, target, ok, detail):
                   "met": None if value is None else ok, "detail": detail})
 r = get("pgbench_select_c8", "ferry", "vs_haproxy")
 goal("TPS at 8 clients >= 0.9 x HAProxy", r, 0.9, r is not None and r >= 0.9, "ferry tps / haproxy tps, pgbench -S -c 8")
-fd, hd, dd = get("pgbench_select_c1", "ferry", "latency_ms_p50"), get("pgbench_select_c1", "haproxy", "latency_ms_p50"), get("pgbench_select_c1", "direct_tls", "latency_ms_p50")
-added = None
-if None not in (fd, hd, dd):
-    fa, ha = fd - dd, hd - dd
-    added = round(fa / ha, 3) if ha > 0 else None
-    detail = f"added p50 vs direct TLS: ferry {fa*1000:.1f} us, haproxy {ha*1000:.1f} us"
-else:
-    detail = "missing data"
+def added_p50(other):
+    """Ferry's added p50 at 1 client (over direct TLS) relative to OTHER's, with the detail text."""
+    f, o, d = (get("pgbench_select_c1", p, "latency_ms_p50") for p in ("ferry", other, "direct_tls"))
+    if None in (f, o, d):
+        return None, "missing data"
+    fa, oa = f - d, o - d
+    return (round(fa / oa, 3) if oa > 0 else None), f"added p50 vs direct TLS: ferry {fa*1000:.1f} us, {other} {oa*1000:.1f} us"
+added, detail = added_p50("haproxy")
 goal("added p50 latency at 1 client <= 1.5 x HAProxy's", added, 1.5, added is not None and added <= 1.5, detail)
 r = get("pgbench_connect_c8", "ferry", "vs_direct")
 goal("connect rate >= 0.8 x direct TLS", r, 0.8, r is not None and r >= 0.8, "pgbench -C -S -c 8, ferry tps / direct TLS tps (every session opens its own server connection)")
@@ -104,15 +104,8 @@ for w, target, what in (("pgbench_select_c1", 1.0, "pgbench -S -c 1"), ("pgbench
     r = get(w, "ferry", "vs_chain")
     if r is not None or get(w, "pgbouncer_chain", "tps") is not None:
         goal(f"TPS >= {target} x pgbouncer_chain ({what})", r, target, r is not None and r >= target, f"ferry tps / pgbouncer_chain tps, {what}")
-cd = get("pgbench_select_c1", "pgbouncer_chain", "latency_ms_p50")
-if cd is not None:
-    added = None
-    if None not in (fd, dd):
-        fa, ca = fd - dd, cd - dd
-        added = round(fa / ca, 3) if ca > 0 else None
-        detail = f"added p50 vs direct TLS at 1 client: ferry {fa*1000:.1f} us, chain {ca*1000:.1f} us"
-    else:
-        detail = "missing data"
+if get("pgbench_select_c1", "pgbouncer_chain", "latency_ms_p50") is not None:
+    added, detail = added_p50("pgbouncer_chain")
     goal("added p50 latency at 1 client <= pgbouncer_chain's", added, 1.0, added is not None and added <= 1.0, detail)
 out["goals"] = goals
 json.dump(out, open(json_path, "w"), indent=2)

@@ -144,41 +144,11 @@ EOF
 
 start_pgbouncer() {
   PGBOUNCER_PORT=$(free_port)
-  local d=$BENCH_TMP/pgbouncer t=$BENCH_TMP/srv-tls
-  mkdir -p "$d"
-  echo "\"$BENCH_DB_USER\" \"\"" >"$d/userlist.txt"
-  cat >"$d/pgbouncer.ini" <<EOF
-[databases]
-$BENCH_DB_NAME = host=127.0.0.1 port=$PG_PORT dbname=$BENCH_DB_NAME
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = $PGBOUNCER_PORT
-unix_socket_dir =
-pool_mode = session
-max_client_conn = $((IDLE_CONNS + 200))
-default_pool_size = $((IDLE_CONNS + 100))
-auth_type = cert
-auth_file = $d/userlist.txt
-client_tls_sslmode = verify-full
-client_tls_ca_file = $t/direct-ca.pem
-client_tls_cert_file = $t/server.crt
-client_tls_key_file = $t/server.key
-server_tls_sslmode = verify-full
-server_tls_ca_file = $t/ca.crt
-server_tls_cert_file = $t/client.crt
-server_tls_key_file = $t/client.key
-ignore_startup_parameters = extra_float_digits
-logfile = $d/pgbouncer.log
-pidfile = $d/pgbouncer.pid
-log_connections = 0
-log_disconnections = 0
-EOF
-  chown -R postgres:postgres "$d"
+  local t=$BENCH_TMP/srv-tls
+  pgbouncer_ini "$BENCH_TMP/pgbouncer" "$PGBOUNCER_PORT" "$PG_PORT" "$t/direct-ca.pem" "$t/client.crt" "$t/client.key"
   step "PgBouncer $(pgbouncer --version | head -1 | awk '{print $2}') (session pooling, TLS + cert auth on both legs) on $PGBOUNCER_PORT"
-  # exec: the remembered pid is pgbouncer itself, not a subshell around it.
-  (exec setpriv --reuid=postgres --regid=postgres --init-groups -- pgbouncer "$d/pgbouncer.ini" >"$d/stdout.log" 2>&1) &
-  PGBOUNCER_PID=$!
-  remember_pid pgbouncer "$PGBOUNCER_PID"
+  run_pgbouncer "$BENCH_TMP/pgbouncer" pgbouncer
+  PGBOUNCER_PID=$LAST_PGBOUNCER_PID
   wait_tcp "$PGBOUNCER_PORT" pgbouncer
 }
 

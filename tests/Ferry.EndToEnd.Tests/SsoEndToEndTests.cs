@@ -276,22 +276,8 @@ public sealed class SsoEndToEndTests(SsoClusterFixture fixture, ITestOutputHelpe
     /// <summary>Starts <c>ferry ARGS</c> (which must print the provider's address), signs in as <paramref name="user"/> with Chromium, waits for ferry to exit.</summary>
     private async Task<SsoAttempt> SsoMfaAsync(FerryCli cli, string user, string[] args)
     {
-        using var ferry = await cli.StartAsync(args, ready: "Waiting up to");
-        var url = ferry.Output.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith("http", StringComparison.Ordinal));
-        Assert.Contains("prompt=login", url);
-        var (browserCode, browserOutput) = await Provider.BrowserLoginAsync(url, user);
-        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        try
-        {
-            await ferry.Process.WaitForExitAsync(deadline.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            throw new InvalidOperationException($"ferry {string.Join(' ', args)} did not finish:\n{ferry.Output}\nbrowser:\n{browserOutput}");
-        }
-
-        var attempt = new SsoAttempt(ferry.Process.ExitCode, ferry.Output, browserCode, browserOutput);
-        output.WriteLine(attempt.Describe());
+        var attempt = await BrowserRoundTripAsync(cli, user, args, []);
+        Assert.Contains("prompt=login", attempt.Ferry);
         return attempt;
     }
 
@@ -313,6 +299,12 @@ public sealed class SsoEndToEndTests(SsoClusterFixture fixture, ITestOutputHelpe
     private async Task<SsoAttempt> SsoLoginAsync(FerryCli cli, string user, string? connector = SsoClusterFixture.Connector, params string[] browserExtra)
     {
         string[] args = ["login", "--proxy", cli.Proxy, "--mysql-proxy", cli.MySqlProxy, "--sso", .. connector is null ? Array.Empty<string>() : [connector], "--browser=none"];
+        return await BrowserRoundTripAsync(cli, user, args, browserExtra);
+    }
+
+    /// <summary>Starts <c>ferry ARGS</c>, which prints the provider's address; Chromium opens it and signs in as <paramref name="user"/>; both outputs once ferry has exited.</summary>
+    private async Task<SsoAttempt> BrowserRoundTripAsync(FerryCli cli, string user, string[] args, string[] browserExtra)
+    {
         using var ferry = await cli.StartAsync(args, ready: "Waiting up to");
         var url = ferry.Output.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith("http", StringComparison.Ordinal));
         var (browserCode, browserOutput) = await Provider.BrowserLoginAsync(url, user, browserExtra);
@@ -323,7 +315,7 @@ public sealed class SsoEndToEndTests(SsoClusterFixture fixture, ITestOutputHelpe
         }
         catch (OperationCanceledException)
         {
-            throw new InvalidOperationException($"ferry login --sso did not finish:\n{ferry.Output}\nbrowser:\n{browserOutput}");
+            throw new InvalidOperationException($"ferry {string.Join(' ', args)} did not finish:\n{ferry.Output}\nbrowser:\n{browserOutput}");
         }
 
         var attempt = new SsoAttempt(ferry.Process.ExitCode, ferry.Output, browserCode, browserOutput);
