@@ -197,6 +197,7 @@ public sealed class SsoEndToEndTests(SsoClusterFixture fixture, ITestOutputHelpe
             Assert.DoesNotContain("must-not-run", refused.Ferry);
 
             // --mfa=otp keeps the one-time code path for the SSO user who has no device: it says how to pass a code.
+            await carol.RunCheckedAsync("db", "logout", "pg1");
             var (otp, otpOutput) = await carol.RunAsync(["db", "connect", "pg1", "--db-user", "carol_db", "--db-name", "app", "--mfa=otp", "--", "-At", "-c", "SELECT 1"]);
             Assert.NotEqual(0, otp);
             Assert.Contains("pass --otp CODE", otpOutput);
@@ -233,6 +234,12 @@ public sealed class SsoEndToEndTests(SsoClusterFixture fixture, ITestOutputHelpe
                 Assert.True(code == 0, output + proxy.Output);
                 Assert.Contains($"proxied-{i}-carol_db", output);
             }
+
+            // After the first 1-minute certificate has expired, the next connection gets a new one with the grant.
+            await Task.Delay(TimeSpan.FromSeconds(62));
+            var (late, lateOutput) = await carol.PsqlAsync(conninfo, "SELECT 'with-grant-' || current_user");
+            Assert.True(late == 0, lateOutput + proxy.Output);
+            Assert.Contains("with-grant-carol_db", lateOutput);
 
             // One trip to the provider for the whole window.
             Assert.Equal(1, proxy.Output.Split('\n').Count(l => l.TrimStart().StartsWith("http", StringComparison.Ordinal)));
