@@ -22,7 +22,7 @@ WORKLOADS = [
     ("mysql_point_select_t8", "sysbench oltp_point_select, 8 threads", "tps"),
     ("mysql_read_write_t8", "sysbench oltp_read_write, 8 threads", "tps"),
 ]
-PATHS = ["direct", "direct_tls", "haproxy", "pgbouncer", "ferry", "ferry_pool", "mysql_direct_tls", "mysql_ferry"]
+PATHS = ["direct", "direct_tls", "haproxy", "pgbouncer", "pgbouncer_chain", "ferry", "ferry_pool", "mysql_direct_tls", "mysql_ferry"]
 METRICS = ["tps", "latency_ms_p50", "latency_ms_p99", "mb_s", "rss_kib_per_conn", "agent_rss_kib_per_conn"]
 
 def median(values):
@@ -56,10 +56,14 @@ for key, title, primary in WORKLOADS:
     is_mysql = key.startswith("mysql")
     direct = paths.get("mysql_direct_tls" if is_mysql else "direct_tls", {}).get(primary)
     haproxy = None if is_mysql else paths.get("haproxy", {}).get(primary)
+    # The fair anchor of issue 25: two PgBouncers in a chain, Ferry's two-hop topology from C parts.
+    chain = None if is_mysql else paths.get("pgbouncer_chain", {}).get(primary)
     for p, e in paths.items():
         v = e.get(primary)
         e["vs_direct"] = round(v / direct, 3) if v is not None and direct else None
         e["vs_haproxy"] = round(v / haproxy, 3) if v is not None and haproxy else None
+        if not is_mysql:
+            e["vs_chain"] = round(v / chain, 3) if v is not None and chain else None
     out["workloads"][key] = {"title": title, "primary_metric": primary, "paths": paths}
 
 # Goals of issue 12 (measured here, never asserted in tests).
@@ -72,14 +76,14 @@ def goal(name, value, target, ok, detail):
                   "met": None if value is None else ok, "detail": detail})
 r = get("pgbench_select_c8", "ferry", "vs_haproxy")
 goal("TPS at 8 clients >= 0.9 x HAProxy", r, 0.9, r is not None and r >= 0.9, "ferry tps / haproxy tps, pgbench -S -c 8")
-fd, hd, dd = get("pgbench_select_c1", "ferry", "latency_ms_p50"), get("pgbench_select_c1", "haproxy", "latency_ms_p50"), get("pgbench_select_c1", "direct_tls", "latency_ms_p50")
-added = None
-if None not in (fd, hd, dd):
-    fa, ha = fd - dd, hd - dd
-    added = round(fa / ha, 3) if ha > 0 else None
-    detail = f"added p50 vs direct TLS: ferry {fa*1000:.1f} us, haproxy {ha*1000:.1f} us"
-else:
-    detail = "missing data"
+def added_p50(other):
+    """Ferry's added p50 at 1 client (over direct TLS) relative to OTHER's, with the detail text."""
+    f, o, d = (get("pgbench_select_c1", p, "latency_ms_p50") for p in ("ferry", other, "direct_tls"))
+    if None in (f, o, d):
+        return None, "missing data"
+    fa, oa = f - d, o - d
+    return (round(fa / oa, 3) if oa > 0 else None), f"added p50 vs direct TLS: ferry {fa*1000:.1f} us, {other} {oa*1000:.1f} us"
+added, detail = added_p50("haproxy")
 goal("added p50 latency at 1 client <= 1.5 x HAProxy's", added, 1.5, added is not None and added <= 1.5, detail)
 r = get("pgbench_connect_c8", "ferry", "vs_direct")
 goal("connect rate >= 0.8 x direct TLS", r, 0.8, r is not None and r >= 0.8, "pgbench -C -S -c 8, ferry tps / direct TLS tps (every session opens its own server connection)")
@@ -94,6 +98,15 @@ split = get("idle_sessions", "ferry", "agent_rss_kib_per_conn") is not None
 goal("<= 8 KiB proxy RSS per idle client connection", r, 8, r is not None and r <= 8,
      "RSS growth per idle session of the ferryd process (auth + proxy; the agent runs as its own process)" if split else
      "ferryd --all-in-one RSS growth per idle session: proxy AND agent halves (client TLS, tunnel stream, agent's TLS to PostgreSQL) in one process")
+# Goals of issue 25, against the PgBouncer chain.
+for w, target, what in (("pgbench_select_c1", 1.0, "pgbench -S -c 1"), ("pgbench_select_c8", 1.0, "pgbench -S -c 8"),
+                        ("pgbench_extended_c8", 1.0, "pgbench -M extended -S -c 8"), ("pgbench_select_c64", 1.2, "pgbench -S -c 64")):
+    r = get(w, "ferry", "vs_chain")
+    if r is not None or get(w, "pgbouncer_chain", "tps") is not None:
+        goal(f"TPS >= {target} x pgbouncer_chain ({what})", r, target, r is not None and r >= target, f"ferry tps / pgbouncer_chain tps, {what}")
+if get("pgbench_select_c1", "pgbouncer_chain", "latency_ms_p50") is not None:
+    added, detail = added_p50("pgbouncer_chain")
+    goal("added p50 latency at 1 client <= pgbouncer_chain's", added, 1.0, added is not None and added <= 1.0, detail)
 out["goals"] = goals
 json.dump(out, open(json_path, "w"), indent=2)
 
@@ -124,6 +137,7 @@ for n in meta.get("notes", []):
 lines.append("")
 lines.append("Paths: **direct** = plain TCP to PostgreSQL; **direct_tls** = TLS + client certificate straight to PostgreSQL; "
              "**haproxy** = HAProxy TCP mode, TLS end to end (client ↔ PostgreSQL); **pgbouncer** = PgBouncer session pooling, TLS + cert auth on both legs; "
+             "**pgbouncer_chain** = two PgBouncers in a chain (client → A → B → PostgreSQL), session pooling, TLS + cert auth on all three legs: Ferry's two terminating hops built from C parts (`vs chain` is relative to it; idle RSS: A, and B in the second-hop column); "
              "**ferry** = `ferryd --all-in-one` (client TLS with a Ferry user certificate → proxy → TLS agent tunnel → agent → TLS + cert auth to PostgreSQL); "
              "**ferry_pool** (connect rate only) = the same path to a database entry with `pool` set: the agent keeps server connections of sessions that ended idle and hands them, after `DISCARD ALL`, to the next session with the same db user, db name and start-up parameters. "
              "`vs direct` is relative to direct_tls (MySQL: to MariaDB direct TLS); higher is better for TPS and MiB/s, lower for latency and RSS.")
@@ -133,22 +147,22 @@ for key, w in out["workloads"].items():
     lines.append(f"## {w['title']}")
     lines.append("")
     if primary == "tps":
-        lines.append("| path | TPS | p50 ms | p99 ms | vs direct | vs HAProxy | reps |")
-        lines.append("|---|---:|---:|---:|---:|---:|---:|")
+        lines.append("| path | TPS | p50 ms | p99 ms | vs direct | vs HAProxy | vs chain | reps |")
+        lines.append("|---|---:|---:|---:|---:|---:|---:|---:|")
         for p, e in w["paths"].items():
-            lines.append(f"| {p} | {fmt(e.get('tps'))} | {fmt(e.get('latency_ms_p50'), 3)} | {fmt(e.get('latency_ms_p99'), 3)} | {fmt(e.get('vs_direct'), 3)} | {fmt(e.get('vs_haproxy'), 3)} | {e['reps']}{' (errors: ' + '; '.join(e['errors']) + ')' if e.get('errors') else ''} |")
+            lines.append(f"| {p} | {fmt(e.get('tps'))} | {fmt(e.get('latency_ms_p50'), 3)} | {fmt(e.get('latency_ms_p99'), 3)} | {fmt(e.get('vs_direct'), 3)} | {fmt(e.get('vs_haproxy'), 3)} | {fmt(e.get('vs_chain'), 3)} | {e['reps']}{' (errors: ' + '; '.join(e['errors']) + ')' if e.get('errors') else ''} |")
     elif primary == "mb_s":
-        lines.append("| path | MiB/s | vs direct | vs HAProxy | reps |")
-        lines.append("|---|---:|---:|---:|---:|")
-        for p, e in w["paths"].items():
-            lines.append(f"| {p} | {fmt(e.get('mb_s'))} | {fmt(e.get('vs_direct'), 3)} | {fmt(e.get('vs_haproxy'), 3)} | {e['reps']} |")
-    else:
-        lines.append("| path | sessions | RSS KiB per idle session (proxy process) | vs HAProxy | agent process RSS KiB per session | reps |")
+        lines.append("| path | MiB/s | vs direct | vs HAProxy | vs chain | reps |")
         lines.append("|---|---:|---:|---:|---:|---:|")
         for p, e in w["paths"].items():
-            lines.append(f"| {p} | {fmt(e.get('sessions'), 0)} | {fmt(e.get('rss_kib_per_conn'))} | {fmt(e.get('vs_haproxy'), 3)} | {fmt(e.get('agent_rss_kib_per_conn'))} | {e['reps']} |")
+            lines.append(f"| {p} | {fmt(e.get('mb_s'))} | {fmt(e.get('vs_direct'), 3)} | {fmt(e.get('vs_haproxy'), 3)} | {fmt(e.get('vs_chain'), 3)} | {e['reps']} |")
+    else:
+        lines.append("| path | sessions | RSS KiB per idle session (proxy process) | vs HAProxy | vs chain | second hop (agent / PgBouncer B) RSS KiB per session | reps |")
+        lines.append("|---|---:|---:|---:|---:|---:|---:|")
+        for p, e in w["paths"].items():
+            lines.append(f"| {p} | {fmt(e.get('sessions'), 0)} | {fmt(e.get('rss_kib_per_conn'))} | {fmt(e.get('vs_haproxy'), 3)} | {fmt(e.get('vs_chain'), 3)} | {fmt(e.get('agent_rss_kib_per_conn'))} | {e['reps']} |")
     lines.append("")
-lines.append("## Goals (issue 12)")
+lines.append("## Goals (issues 12 and 25)")
 lines.append("")
 lines.append("| goal | measured | target | met | how |")
 lines.append("|---|---:|---:|---|---|")

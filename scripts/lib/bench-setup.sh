@@ -54,13 +54,22 @@ setup_pki() {
   printf 'extendedKeyUsage=clientAuth\n' >"$p/client.ext"
   openssl x509 -req -in "$p/client.csr" -CA "$p/direct-ca.pem" -CAkey "$p/direct-ca.key" -CAcreateserial -days 2 \
     -extfile "$p/client.ext" -out "$p/client.crt" 2>/dev/null
-  chmod 600 "$p/client.key" "$p/db/server.key"
+  # pgbouncer_chain's middle leg: PgBouncer A presents a client certificate of its own CA to PgBouncer B, which
+  # trusts only that CA (not the end client's), so the middle hop authenticates with a certificate too.
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=bench-chain-ca" \
+    -keyout "$p/chain-ca.key" -out "$p/chain-ca.pem" 2>/dev/null
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$BENCH_DB_USER" \
+    -keyout "$p/chain-client.key" -out "$p/chain-client.csr" 2>/dev/null
+  openssl x509 -req -in "$p/chain-client.csr" -CA "$p/chain-ca.pem" -CAkey "$p/chain-ca.key" -CAcreateserial -days 2 \
+    -extfile "$p/client.ext" -out "$p/chain-client.crt" 2>/dev/null
+  chmod 600 "$p/client.key" "$p/db/server.key" "$p/chain-client.key"
   cat "$p/ferry-db-client-ca.pem" "$p/direct-ca.pem" >"$p/pg-client-cas.pem"
   # Copies owned by the postgres user for the servers (PostgreSQL, PgBouncer) that run as postgres.
   mkdir -p "$BENCH_TMP/srv-tls"
-  cp "$p/db/server.crt" "$p/db/server.key" "$p/db/ca.crt" "$p/pg-client-cas.pem" "$p/direct-ca.pem" "$p/client.crt" "$p/client.key" "$BENCH_TMP/srv-tls/"
+  cp "$p/db/server.crt" "$p/db/server.key" "$p/db/ca.crt" "$p/pg-client-cas.pem" "$p/direct-ca.pem" "$p/client.crt" "$p/client.key" \
+    "$p/chain-ca.pem" "$p/chain-client.crt" "$p/chain-client.key" "$BENCH_TMP/srv-tls/"
   chown -R postgres:postgres "$BENCH_TMP/srv-tls"
-  chmod 600 "$BENCH_TMP/srv-tls/server.key" "$BENCH_TMP/srv-tls/client.key"
+  chmod 600 "$BENCH_TMP/srv-tls/server.key" "$BENCH_TMP/srv-tls/client.key" "$BENCH_TMP/srv-tls/chain-client.key"
 }
 
 start_postgres() {
@@ -135,41 +144,11 @@ EOF
 
 start_pgbouncer() {
   PGBOUNCER_PORT=$(free_port)
-  local d=$BENCH_TMP/pgbouncer t=$BENCH_TMP/srv-tls
-  mkdir -p "$d"
-  echo "\"$BENCH_DB_USER\" \"\"" >"$d/userlist.txt"
-  cat >"$d/pgbouncer.ini" <<EOF
-[databases]
-$BENCH_DB_NAME = host=127.0.0.1 port=$PG_PORT dbname=$BENCH_DB_NAME
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = $PGBOUNCER_PORT
-unix_socket_dir =
-pool_mode = session
-max_client_conn = $((IDLE_CONNS + 200))
-default_pool_size = $((IDLE_CONNS + 100))
-auth_type = cert
-auth_file = $d/userlist.txt
-client_tls_sslmode = verify-full
-client_tls_ca_file = $t/direct-ca.pem
-client_tls_cert_file = $t/server.crt
-client_tls_key_file = $t/server.key
-server_tls_sslmode = verify-full
-server_tls_ca_file = $t/ca.crt
-server_tls_cert_file = $t/client.crt
-server_tls_key_file = $t/client.key
-ignore_startup_parameters = extra_float_digits
-logfile = $d/pgbouncer.log
-pidfile = $d/pgbouncer.pid
-log_connections = 0
-log_disconnections = 0
-EOF
-  chown -R postgres:postgres "$d"
+  local t=$BENCH_TMP/srv-tls
+  pgbouncer_ini "$BENCH_TMP/pgbouncer" "$PGBOUNCER_PORT" "$PG_PORT" "$t/direct-ca.pem" "$t/client.crt" "$t/client.key"
   step "PgBouncer $(pgbouncer --version | head -1 | awk '{print $2}') (session pooling, TLS + cert auth on both legs) on $PGBOUNCER_PORT"
-  # exec: the remembered pid is pgbouncer itself, not a subshell around it.
-  (exec setpriv --reuid=postgres --regid=postgres --init-groups -- pgbouncer "$d/pgbouncer.ini" >"$d/stdout.log" 2>&1) &
-  PGBOUNCER_PID=$!
-  remember_pid pgbouncer "$PGBOUNCER_PID"
+  run_pgbouncer "$BENCH_TMP/pgbouncer" pgbouncer
+  PGBOUNCER_PID=$LAST_PGBOUNCER_PID
   wait_tcp "$PGBOUNCER_PORT" pgbouncer
 }
 
@@ -303,6 +282,84 @@ wait_tcp() {
   exit 1
 }
 
+# pgbouncer_ini DIR PORT SERVER_PORT CLIENT_CA SERVER_CERT SERVER_KEY: one PgBouncer in session mode that accepts TLS
+# with certificate authentication (clients whose certificate CLIENT_CA signed, CN = the user) and connects to
+# 127.0.0.1:SERVER_PORT over TLS (verify-full against the database CA) presenting SERVER_CERT.
+pgbouncer_ini() {
+  local d=$1 port=$2 server_port=$3 client_ca=$4 cert=$5 key=$6 t=$BENCH_TMP/srv-tls
+  mkdir -p "$d"
+  echo "\"$BENCH_DB_USER\" \"\"" >"$d/userlist.txt"
+  cat >"$d/pgbouncer.ini" <<EOF
+[databases]
+$BENCH_DB_NAME = host=127.0.0.1 port=$server_port dbname=$BENCH_DB_NAME
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $port
+unix_socket_dir =
+pool_mode = session
+max_client_conn = $((IDLE_CONNS + 200))
+default_pool_size = $((IDLE_CONNS + 100))
+auth_type = cert
+auth_file = $d/userlist.txt
+client_tls_sslmode = verify-full
+client_tls_ca_file = $client_ca
+client_tls_cert_file = $t/server.crt
+client_tls_key_file = $t/server.key
+server_tls_sslmode = verify-full
+server_tls_ca_file = $t/ca.crt
+server_tls_cert_file = $cert
+server_tls_key_file = $key
+ignore_startup_parameters = extra_float_digits
+logfile = $d/pgbouncer.log
+pidfile = $d/pgbouncer.pid
+log_connections = 0
+log_disconnections = 0
+EOF
+  chown -R postgres:postgres "$d"
+}
+
+# run_pgbouncer DIR NAME: starts the PgBouncer of DIR as postgres, remembers it; sets LAST_PGBOUNCER_PID.
+run_pgbouncer() {
+  # exec: the remembered pid is pgbouncer itself, not a subshell around it.
+  (exec setpriv --reuid=postgres --regid=postgres --init-groups -- pgbouncer "$1/pgbouncer.ini" >"$1/stdout.log" 2>&1) &
+  LAST_PGBOUNCER_PID=$!
+  remember_pid "$2" "$LAST_PGBOUNCER_PID"
+}
+
+# pgbouncer_chain: client -> PgBouncer A -> PgBouncer B -> PostgreSQL, the fastest C parts in Ferry's topology (two
+# terminating hops). Every leg is TLS with certificate authentication: A trusts the end client's CA (direct-ca) and
+# presents a chain-ca certificate to B; B trusts only chain-ca and presents the direct-ca client certificate that
+# PostgreSQL accepts; A and B verify their server's certificate (verify-full). Session pooling in both.
+start_pgbouncer_chain() {
+  PGB_CHAIN_A_PORT=$(free_port)
+  PGB_CHAIN_B_PORT=$(free_port)
+  local t=$BENCH_TMP/srv-tls
+  pgbouncer_ini "$BENCH_TMP/pgbouncer-chain-b" "$PGB_CHAIN_B_PORT" "$PG_PORT" "$t/chain-ca.pem" "$t/client.crt" "$t/client.key"
+  pgbouncer_ini "$BENCH_TMP/pgbouncer-chain-a" "$PGB_CHAIN_A_PORT" "$PGB_CHAIN_B_PORT" "$t/direct-ca.pem" "$t/chain-client.crt" "$t/chain-client.key"
+  step "PgBouncer chain (session pooling, TLS + cert auth on all three legs): A on $PGB_CHAIN_A_PORT -> B on $PGB_CHAIN_B_PORT -> PostgreSQL"
+  run_pgbouncer "$BENCH_TMP/pgbouncer-chain-b" pgbouncer-chain-b
+  PGB_CHAIN_B_PID=$LAST_PGBOUNCER_PID
+  wait_tcp "$PGB_CHAIN_B_PORT" pgbouncer-chain-b
+  run_pgbouncer "$BENCH_TMP/pgbouncer-chain-a" pgbouncer-chain-a
+  PGB_CHAIN_A_PID=$LAST_PGBOUNCER_PID
+  wait_tcp "$PGB_CHAIN_A_PORT" pgbouncer-chain-a
+  # One query through the chain before measuring: a broken leg fails here, with both logs, not as empty rows.
+  if ! "$PG_BIN/psql" "$(conninfo pgbouncer_chain)" -X -q -t -A -c "SELECT 1" >/dev/null 2>"$BENCH_TMP/pgbouncer-chain-check.log"; then
+    echo "error: a query through the PgBouncer chain failed: $(cat "$BENCH_TMP/pgbouncer-chain-check.log")" >&2
+    tail -5 "$BENCH_TMP/pgbouncer-chain-a/pgbouncer.log" "$BENCH_TMP/pgbouncer-chain-b/pgbouncer.log" >&2
+    exit 1
+  fi
+}
+
+# second_pid PATH: the second process of a two-hop path (Ferry's agent, PgBouncer B of the chain), if any.
+second_pid() {
+  case $1 in
+    ferry) echo "${AGENT_PID:-}" ;;
+    pgbouncer_chain) echo "${PGB_CHAIN_B_PID:-}" ;;
+    *) echo "" ;;
+  esac
+}
+
 # conninfo PATH: the libpq connection string of one path (all log in as $BENCH_DB_USER to $BENCH_DB_NAME).
 conninfo() {
   local p=$BENCH_TMP/pki base="user=$BENCH_DB_USER dbname=$BENCH_DB_NAME host=127.0.0.1"
@@ -312,6 +369,7 @@ conninfo() {
     direct_tls) echo "$base port=$PG_PORT $direct_tls" ;;
     haproxy) echo "$base port=$HAPROXY_PORT $direct_tls" ;;
     pgbouncer) echo "$base port=$PGBOUNCER_PORT $direct_tls" ;;
+    pgbouncer_chain) echo "$base port=$PGB_CHAIN_A_PORT $direct_tls" ;;
     ferry) local c=$BENCH_TMP/ferry/client
       echo "$base port=$FERRY_PORT sslmode=verify-full sslrootcert=$c/host-ca.pem sslcert=$c/cert.pem sslkey=$c/key.pem" ;;
     ferry_pool) local c=$BENCH_TMP/ferry/client-pool
@@ -329,6 +387,7 @@ npgsql_conn() {
     direct_tls) echo "$base;Port=$PG_PORT;$direct_tls" ;;
     haproxy) echo "$base;Port=$HAPROXY_PORT;$direct_tls" ;;
     pgbouncer) echo "$base;Port=$PGBOUNCER_PORT;$direct_tls;Server Compatibility Mode=NoTypeLoading" ;;
+    pgbouncer_chain) echo "$base;Port=$PGB_CHAIN_A_PORT;$direct_tls;Server Compatibility Mode=NoTypeLoading" ;;
     ferry) local c=$BENCH_TMP/ferry/client
       echo "$base;Port=$FERRY_PORT;SSL Mode=VerifyFull;Root Certificate=$c/host-ca.pem;SSL Certificate=$c/cert.pem;SSL Key=$c/key.pem" ;;
   esac
@@ -339,6 +398,7 @@ proxy_pid() {
   case $1 in
     haproxy) echo "$HAPROXY_PID" ;;
     pgbouncer) echo "$PGBOUNCER_PID" ;;
+    pgbouncer_chain) echo "$PGB_CHAIN_A_PID" ;;
     ferry) echo "$FERRYD_PID" ;;
     *) echo "" ;;
   esac

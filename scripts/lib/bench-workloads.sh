@@ -76,7 +76,9 @@ run_idle() {
   sleep 2
   local before after line agent_before="" agent_after=""
   before=$(rss_kib "$pid")
-  [ "$path" = ferry ] && [ -n "${AGENT_PID:-}" ] && agent_before=$(rss_kib "$AGENT_PID")
+  local second
+  second=$(second_pid "$path")
+  [ -n "$second" ] && agent_before=$(rss_kib "$second")
   local log=$BENCH_TMP/idle-$path-$rep.log
   dotnet "$LOADGEN" idle --protocol postgres --conn "$(npgsql_conn "$path")" --count "$IDLE_CONNS" --parallel 4 >"$log" 2>&1 &
   local gen=$!
@@ -92,7 +94,7 @@ run_idle() {
   # BENCH_IDLE_HOLD=SECONDS keeps the sessions open that long (to inspect the processes by hand).
   [ -n "${BENCH_IDLE_HOLD:-}" ] && { echo "  holding $path sessions ${BENCH_IDLE_HOLD}s: proxy pid $pid, agent pid ${AGENT_PID:-}"; sleep "$BENCH_IDLE_HOLD"; }
   after=$(rss_kib "$pid")
-  [ -n "$agent_before" ] && agent_after=$(rss_kib "$AGENT_PID")
+  [ -n "$agent_before" ] && agent_after=$(rss_kib "$second")
   local opened
   opened=$(echo "$line" | awk '{print $2}')
   kill -TERM "$gen" 2>/dev/null; wait "$gen" 2>/dev/null || true
@@ -107,7 +109,7 @@ run_idle() {
   if [ -n "$agent_after" ]; then
     local agent_per
     agent_per=$(python3 -c "print(round(($agent_after - $agent_before) / $opened, 2))")
-    printf '  %-22s %-10s        agent process RSS %d -> %d KiB: %s KiB per session\n' "" "" "$agent_before" "$agent_after" "$agent_per"
+    printf '  %-22s %-10s        second hop (agent / PgBouncer B) RSS %d -> %d KiB: %s KiB per session\n' "" "" "$agent_before" "$agent_after" "$agent_per"
     agent_json=",\"agent_rss_kib_per_conn\":$agent_per,\"agent_rss_kib_before\":$agent_before,\"agent_rss_kib_after\":$agent_after"
   fi
   record "{\"workload\":\"idle_sessions\",\"path\":\"$path\",\"rep\":$rep,\"rss_kib_per_conn\":$per,\"sessions\":$opened,\"rss_kib_before\":$before,\"rss_kib_after\":$after,\"requested\":$IDLE_CONNS,\"status\":\"$line\"$agent_json}"

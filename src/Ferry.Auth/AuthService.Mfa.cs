@@ -98,20 +98,7 @@ public sealed partial class AuthService
             device = matched;
             if (request.RequestMfaGrant == true)
             {
-                var token = Sso.Base64Url.Random(32);
-                var ends = now + window < presented.NotAfter ? now + window : presented.NotAfter;
-                await Backend.PutAsync(BackendKeys.MfaGrant(Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(token)))), new MfaGrantRecord
-                {
-                    User = user,
-                    Service = service,
-                    Protocol = (route.Protocol == DatabaseProtocol.MySql ? "mysql" : "postgres"),
-                    DbUser = route.DbUser,
-                    DbName = route.DbName,
-                    KeySha256 = keyHash,
-                    Expires = ends,
-                }, StorageJsonContext.Default.MfaGrantRecord, ends - now, ct).ConfigureAwait(false);
-                newGrant = token;
-                grantExpires = ends;
+                (newGrant, grantExpires) = await StoreMfaGrantAsync(user, route, keyHash, now, now + window < presented.NotAfter ? now + window : presented.NotAfter, ct).ConfigureAwait(false);
             }
         }
         else if (grant.Length > 0)
@@ -144,7 +131,7 @@ public sealed partial class AuthService
 
         var remaining = presented.NotAfter - now;
         var sessionCap = remaining < rbac.MaxSessionTtl ? remaining : rbac.MaxSessionTtl;
-        var ttl = _options.SessionMfaCertificateTtl < MaxSessionMfaCertificateTtl ? _options.SessionMfaCertificateTtl : MaxSessionMfaCertificateTtl;
+        var (ttl, sessionNotAfter) = SessionMfaLimits(now, sessionCap);
         var identity = new UserIdentity
         {
             User = user,
@@ -154,11 +141,11 @@ public sealed partial class AuthService
             Route = route,
             AccessRequestIds = presented.AccessRequestIds,
             MfaVerified = true,
-            SessionNotAfter = now + sessionCap,
+            SessionNotAfter = sessionNotAfter,
         };
         var response = IssueUser(key, identity, ttl, sessionCap);
         response.MfaVerified = true;
-        response.SessionExpires = now + sessionCap;
+        response.SessionExpires = sessionNotAfter;
         response.MfaGrant = newGrant;
         response.MfaGrantExpires = grantExpires;
         var details = new Dictionary<string, string>
@@ -187,6 +174,34 @@ public sealed partial class AuthService
 
         AuthLog.SessionMfaPassed(_log, user, Bounded(clientAddr), service, method, response.Expires);
         return response;
+    }
+
+    /// <summary>
+    /// The limits of a session-MFA certificate, whichever check it follows (TOTP, grant, the provider's MFA claims): it
+    /// opens connections for at most <see cref="MaxSessionMfaCertificateTtl"/> (or the configured shorter TTL), and the
+    /// sessions it opened run until <paramref name="now"/> + <paramref name="sessionCap"/> (its SessionNotAfter).
+    /// </summary>
+    private (TimeSpan CertificateTtl, DateTimeOffset SessionNotAfter) SessionMfaLimits(DateTimeOffset now, TimeSpan sessionCap) =>
+        (_options.SessionMfaCertificateTtl < MaxSessionMfaCertificateTtl ? _options.SessionMfaCertificateTtl : MaxSessionMfaCertificateTtl, now + sessionCap);
+
+    /// <summary>
+    /// Stores an MFA grant for <paramref name="user"/>, <paramref name="route"/> and the key whose SubjectPublicKeyInfo
+    /// hashes to <paramref name="keyHash"/>, until <paramref name="ends"/>; only its SHA-256 is stored. Returns the token.
+    /// </summary>
+    private async Task<(string Token, DateTimeOffset Expires)> StoreMfaGrantAsync(string user, DatabaseRoute route, string keyHash, DateTimeOffset now, DateTimeOffset ends, CancellationToken ct)
+    {
+        var token = Sso.Base64Url.Random(32);
+        await Backend.PutAsync(BackendKeys.MfaGrant(Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(token)))), new MfaGrantRecord
+        {
+            User = user,
+            Service = route.ServiceName,
+            Protocol = route.Protocol == DatabaseProtocol.MySql ? "mysql" : "postgres",
+            DbUser = route.DbUser,
+            DbName = route.DbName,
+            KeySha256 = keyHash,
+            Expires = ends,
+        }, StorageJsonContext.Default.MfaGrantRecord, ends - now, ct).ConfigureAwait(false);
+        return (token, ends);
     }
 
     /// <summary>Counts, logs and audits a refused session-MFA request; failures and throttling go through the login failure window aggregation.</summary>

@@ -74,7 +74,7 @@ public sealed partial class AuthService
 
     /// <summary><c>GET /v1/sso/connectors</c>.</summary>
     public async Task<List<SsoConnectorInfo>> ListSsoConnectorInfoAsync(CancellationToken ct = default) =>
-        [.. (await ListSsoConnectorsAsync(ct).ConfigureAwait(false)).Select(c => new SsoConnectorInfo { Name = c.Name, DisplayName = c.ShownName, Kind = c.Kind })];
+        [.. (await ListSsoConnectorsAsync(ct).ConfigureAwait(false)).Select(c => new SsoConnectorInfo { Name = c.Name, DisplayName = c.ShownName, Kind = c.Kind, Mfa = c.Mfa is null ? null : true })];
 
     /// <summary>
     /// Checks the ferry.yaml connectors at start: their files (secret mode, CA file) must be usable; roles they map to
@@ -168,6 +168,7 @@ public sealed partial class AuthService
             PublicKeyPem = request.PublicKeyPem!,
             TtlSeconds = request.TtlSeconds,
             Route = request.Route,
+            RequestMfaGrant = request.RequestMfaGrant == true && request.Route is not null,
             Source = source,
             ClientAddr = clientAddr,
             Started = now,
@@ -296,8 +297,8 @@ public sealed partial class AuthService
 
         // A certificate issued on the provider's MFA claims follows the session-MFA rule: it opens connections for at
         // most a minute, and the sessions it opened run to the login's limit (SessionNotAfter), as for a TOTP check.
-        var mfaTtl = _options.SessionMfaCertificateTtl < MaxSessionMfaCertificateTtl ? _options.SessionMfaCertificateTtl : MaxSessionMfaCertificateTtl;
         var sessionCap = _options.DefaultSessionTtl is { } sd && sd < rbac.MaxSessionTtl ? sd : rbac.MaxSessionTtl;
+        var (mfaTtl, sessionNotAfter) = SessionMfaLimits(Now, sessionCap);
         var cap = mfa && mfaTtl < rbac.MaxSessionTtl ? mfaTtl : rbac.MaxSessionTtl;
         var requested = login.TtlSeconds is { } s and > 0
             ? TimeSpan.FromSeconds(Math.Min(s, MaxRequestedTtlSeconds))
@@ -311,17 +312,29 @@ public sealed partial class AuthService
             Route = route,
             MfaVerified = mfa,
             Connector = connector.Name,
-            SessionNotAfter = mfa ? Now + sessionCap : null,
+            SessionNotAfter = mfa ? sessionNotAfter : null,
         };
-        var response = IssueUser(ParsePublicKey(login.PublicKeyPem), identity, requested, cap);
+        var key = ParsePublicKey(login.PublicKeyPem);
+        var response = IssueUser(key, identity, requested, cap);
         if (mfa)
         {
             response.MfaVerified = true;
             response.SessionExpires = identity.SessionNotAfter;
+            if (login.RequestMfaGrant)
+            {
+                // ferry proxy db: the next 1-minute certificates come from POST /v1/certs/user with this grant (same
+                // user, route and key), without a new trip to the provider, until the role's session_mfa_window ends.
+                var target = await RouteTargetAsync(route!, ct).ConfigureAwait(false) ?? new DatabaseTarget(route!.ServiceName, new Dictionary<string, string>());
+                var window = rbac.SessionMfaWindow(target, route!.DbUser, route.DbName);
+                var now = Now;
+                var ends = now + window < sessionNotAfter ? now + window : sessionNotAfter;
+                (response.MfaGrant, var grantEnds) = await StoreMfaGrantAsync(mapped.User, route, Convert.ToHexStringLower(SHA256.HashData(key.SubjectPublicKeyInfo.Span)), now, ends, ct).ConfigureAwait(false);
+                response.MfaGrantExpires = grantEnds;
+            }
         }
         FerryMetrics.SsoLogin(connector.Name, "ok");
         AuthLog.SsoLoginSucceeded(_log, mapped.User, connector.Name, string.Join(",", roleNames), Bounded(login.ClientAddr));
-        Emit(AuditEventKinds.UserLoginSuccess, mapped.User, true, null, login.ClientAddr, new()
+        var details = new Dictionary<string, string>
         {
             ["method"] = "sso",
             ["connector"] = connector.Name,
@@ -329,7 +342,13 @@ public sealed partial class AuthService
             ["claims"] = Bounded(string.Join(",", mapped.MatchedRules)),
             ["route"] = route?.ServiceName ?? "",
             ["expires"] = response.Expires.ToString("O", CultureInfo.InvariantCulture),
-        }, roleNames);
+        };
+        if (response.MfaGrantExpires is { } grantExpires)
+        {
+            details["grant_expires"] = grantExpires.ToString("O", CultureInfo.InvariantCulture);
+        }
+
+        Emit(AuditEventKinds.UserLoginSuccess, mapped.User, true, null, login.ClientAddr, details, roleNames);
         return response;
     }
 

@@ -170,6 +170,135 @@ public sealed class SsoEndToEndTests(SsoClusterFixture fixture, ITestOutputHelpe
         }
     }
 
+    [Fact]
+    public async Task SsoUser_WhoseRoleRequiresSessionMfa_PassesItAtTheProvider_AndPsqlConnects_WhileAUserWithoutTheMfaClaimIsRefused()
+    {
+        await using var connector = await MfaConnectorAsync();
+        await SessionMfaEndToEndTests.ApplyRoleAsync(Cluster, MfaRole);
+        try
+        {
+            // carol's provider login carries amr [pwd, otp], which connector idp-mfa trusts as MFA.
+            using var carol = new FerryCli(Cluster);
+            var login = await SsoLoginAsync(carol, "carol", MfaConnectorName);
+            Assert.True(login.ExitCode == 0, login.Describe());
+            var connect = await SsoMfaAsync(carol, "carol", ["db", "connect", "pg1", "--db-user", "carol_db", "--db-name", "app", "--browser=none", "--", "-At", "-c", "SELECT 'provider-mfa-' || current_user"]);
+            Assert.True(connect.ExitCode == 0, connect.Describe() + Cluster.FerrydLog);
+            Assert.Contains("sign in at the identity provider again", connect.Ferry);
+            Assert.Contains("provider-mfa-carol_db", connect.Ferry);
+            Assert.Contains("final-text=MFA passed", connect.Browser);
+
+            // alice signs in at the provider without MFA: the cluster refuses the session certificate and says why.
+            using var alice = new FerryCli(Cluster);
+            var aliceLogin = await SsoLoginAsync(alice, "alice", MfaConnectorName);
+            Assert.True(aliceLogin.ExitCode == 0, aliceLogin.Describe());
+            var refused = await SsoMfaAsync(alice, "alice", ["db", "connect", "pg1", "--db-user", "alice_db", "--db-name", "app", "--browser=none", "--", "-At", "-c", "SELECT 'must-not-run'"]);
+            Assert.NotEqual(0, refused.ExitCode);
+            Assert.Contains("did not show a fresh MFA", refused.Ferry);
+            Assert.DoesNotContain("must-not-run", refused.Ferry);
+
+            // --mfa=otp keeps the one-time code path for the SSO user who has no device: it says how to pass a code.
+            await carol.RunCheckedAsync("db", "logout", "pg1");
+            var (otp, otpOutput) = await carol.RunAsync(["db", "connect", "pg1", "--db-user", "carol_db", "--db-name", "app", "--mfa=otp", "--", "-At", "-c", "SELECT 1"]);
+            Assert.NotEqual(0, otp);
+            Assert.Contains("pass --otp CODE", otpOutput);
+        }
+        finally
+        {
+            await SessionMfaEndToEndTests.ApplyRoleAsync(Cluster, SsoClusterFixture.SsoRole);
+        }
+    }
+
+    [Fact]
+    public async Task ProxyDb_ForAnSsoUser_PassesSessionMfaAtTheProviderOnce_AndOpensLaterConnectionsWithTheGrant()
+    {
+        await using var connector = await MfaConnectorAsync();
+        await SessionMfaEndToEndTests.ApplyRoleAsync(Cluster, MfaRole);
+        try
+        {
+            using var carol = new FerryCli(Cluster);
+            var login = await SsoLoginAsync(carol, "carol", MfaConnectorName);
+            Assert.True(login.ExitCode == 0, login.Describe());
+            var port = FerryCli.PortText(FreePort.Next());
+            using var proxy = await carol.StartAsync(["proxy", "db", "pg1", "--port", port, "--db-user", "carol_db", "--db-name", "app", "--browser=none"], ready: "Waiting up to");
+            var url = proxy.Output.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith("http", StringComparison.Ordinal));
+            var (browserCode, browserOutput) = await Provider.BrowserLoginAsync(url, "carol");
+            Assert.True(browserCode == 0, browserOutput);
+            await WaitForOutputAsync(proxy, "Press Ctrl+C");
+            Assert.Contains("new connections open without a new check until", proxy.Output);
+            Assert.Contains("you sign in at the identity provider again", proxy.Output);
+
+            var conninfo = $"host=127.0.0.1 port={port} user=carol_db dbname=app sslmode=disable password={FerryCli.LocalProxySecret(proxy.Output)}";
+            for (var i = 0; i < 2; i++)
+            {
+                var (code, output) = await carol.PsqlAsync(conninfo, $"SELECT 'proxied-{i}-' || current_user");
+                Assert.True(code == 0, output + proxy.Output);
+                Assert.Contains($"proxied-{i}-carol_db", output);
+            }
+
+            // After the first 1-minute certificate has expired, the next connection gets a new one with the grant.
+            await Task.Delay(TimeSpan.FromSeconds(62));
+            var (late, lateOutput) = await carol.PsqlAsync(conninfo, "SELECT 'with-grant-' || current_user");
+            Assert.True(late == 0, lateOutput + proxy.Output);
+            Assert.Contains("with-grant-carol_db", lateOutput);
+
+            // One trip to the provider for the whole window.
+            Assert.Equal(1, proxy.Output.Split('\n').Count(l => l.TrimStart().StartsWith("http", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            await SessionMfaEndToEndTests.ApplyRoleAsync(Cluster, SsoClusterFixture.SsoRole);
+        }
+    }
+
+    private const string MfaConnectorName = "idp-mfa";
+
+    private static readonly string MfaRole = SsoClusterFixture.SsoRole.Replace(
+        "options: { max_session_ttl: 8h }", "options: { max_session_ttl: 8h, require_session_mfa: true }", StringComparison.Ordinal);
+
+    /// <summary>Stores connector <c>idp-mfa</c> (the test provider, trusting <c>amr: otp</c> as MFA) until disposed.</summary>
+    private async Task<StoredConnector> MfaConnectorAsync()
+    {
+        var file = Path.Combine(Cluster.Root, MfaConnectorName + ".yaml");
+        await File.WriteAllTextAsync(file, $$"""
+            name: {{MfaConnectorName}}
+            display_name: Test IdP with MFA
+            issuer_url: {{Provider.IssuerText}}
+            client_id: {{SsoClusterFixture.ClientId}}
+            client_secret_file: {{Path.Combine(Cluster.Root, "idp-client-secret")}}
+            redirect_url: https://127.0.0.1:{{FerryCli.PortText(Cluster.ProxyPort)}}/v1/sso/callback
+            scopes: [openid, email, profile, groups]
+            claims_to_roles:
+              - { claim: groups, value: dba, roles: [sso-dba] }
+            mfa: { amr: [otp] }
+            """);
+        await Cluster.AdminAsync("sso", "add", "-f", file, "--replace");
+        return new StoredConnector(Cluster);
+    }
+
+    private sealed class StoredConnector(FerryCluster cluster) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await cluster.AdminAsync("sso", "rm", MfaConnectorName);
+    }
+
+    /// <summary>Starts <c>ferry ARGS</c> (which must print the provider's address), signs in as <paramref name="user"/> with Chromium, waits for ferry to exit.</summary>
+    private async Task<SsoAttempt> SsoMfaAsync(FerryCli cli, string user, string[] args)
+    {
+        var attempt = await BrowserRoundTripAsync(cli, user, args, []);
+        Assert.Contains("prompt=login", attempt.Ferry);
+        return attempt;
+    }
+
+    private static async Task WaitForOutputAsync(FerryCli.Running running, string text)
+    {
+        for (var i = 0; i < 1200 && !running.Output.Contains(text, StringComparison.Ordinal); i++)
+        {
+            Assert.False(running.Process.HasExited, running.Output);
+            await Task.Delay(100);
+        }
+
+        Assert.Contains(text, running.Output);
+    }
+
     /// <summary>
     /// <c>ferry login --sso [CONNECTOR] --browser=none</c>; Chromium opens the address it prints and signs in as
     /// <paramref name="user"/>; returns both outputs once ferry has exited.
@@ -177,6 +306,12 @@ public sealed class SsoEndToEndTests(SsoClusterFixture fixture, ITestOutputHelpe
     private async Task<SsoAttempt> SsoLoginAsync(FerryCli cli, string user, string? connector = SsoClusterFixture.Connector, params string[] browserExtra)
     {
         string[] args = ["login", "--proxy", cli.Proxy, "--mysql-proxy", cli.MySqlProxy, "--sso", .. connector is null ? Array.Empty<string>() : [connector], "--browser=none"];
+        return await BrowserRoundTripAsync(cli, user, args, browserExtra);
+    }
+
+    /// <summary>Starts <c>ferry ARGS</c>, which prints the provider's address; Chromium opens it and signs in as <paramref name="user"/>; both outputs once ferry has exited.</summary>
+    private async Task<SsoAttempt> BrowserRoundTripAsync(FerryCli cli, string user, string[] args, string[] browserExtra)
+    {
         using var ferry = await cli.StartAsync(args, ready: "Waiting up to");
         var url = ferry.Output.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith("http", StringComparison.Ordinal));
         var (browserCode, browserOutput) = await Provider.BrowserLoginAsync(url, user, browserExtra);
@@ -187,7 +322,7 @@ public sealed class SsoEndToEndTests(SsoClusterFixture fixture, ITestOutputHelpe
         }
         catch (OperationCanceledException)
         {
-            throw new InvalidOperationException($"ferry login --sso did not finish:\n{ferry.Output}\nbrowser:\n{browserOutput}");
+            throw new InvalidOperationException($"ferry {string.Join(' ', args)} did not finish:\n{ferry.Output}\nbrowser:\n{browserOutput}");
         }
 
         var attempt = new SsoAttempt(ferry.Process.ExitCode, ferry.Output, browserCode, browserOutput);

@@ -74,9 +74,33 @@ public sealed class RemoteAgentAuthority(HostCredentials host, AuthApiClient api
         }
     }
 
-    public async ValueTask<X509Certificate2> GetDbClientCertificateAsync(string database, string dbUser, string dbName, ReadOnlyMemory<byte> userCertificate, CancellationToken ct)
+    public ValueTask<X509Certificate2> GetDbClientCertificateAsync(string database, string dbUser, string dbName, ReadOnlyMemory<byte> userCertificate, CancellationToken ct) =>
+        CachedIssueAsync(_dbCerts, database, dbUser, () => new DbCertificateRequest
+        {
+            Database = database,
+            DbUser = dbUser,
+            DbName = dbName,
+            UserCertificatePem = PemEncoding.WriteString("CERTIFICATE", userCertificate.Span),
+        }, "db-client", logFailure: true, ct);
+
+    public ValueTask<X509Certificate2> GetHealthCheckCertificateAsync(string database, string dbUser, CancellationToken ct) =>
+        CachedIssueAsync(_probeCerts, database, dbUser, () => new DbCertificateRequest
+        {
+            Database = database,
+            DbUser = dbUser,
+            Purpose = DbCertificateRequest.HealthCheckPurpose,
+        }, "health-check", logFailure: false, ct);
+
+    /// <summary>
+    /// A certificate from <paramref name="cache"/> for (database, db user) until its renewal point; else a new key made
+    /// here and a certificate issued for it (one issue at a time); while the auth service is away, a cached certificate
+    /// past its renewal point is used as long as it has more than a minute left.
+    /// </summary>
+    private async ValueTask<X509Certificate2> CachedIssueAsync(
+        ConcurrentDictionary<(string, string), (X509Certificate2 Cert, DateTimeOffset Renew, DateTimeOffset Expires)> cache,
+        string database, string dbUser, Func<DbCertificateRequest> request, string what, bool logFailure, CancellationToken ct)
     {
-        if (_dbCerts.TryGetValue((database, dbUser), out var cached) && cached.Renew > time.GetUtcNow())
+        if (cache.TryGetValue((database, dbUser), out var cached) && cached.Renew > time.GetUtcNow())
         {
             return cached.Cert;
         }
@@ -84,77 +108,32 @@ public sealed class RemoteAgentAuthority(HostCredentials host, AuthApiClient api
         try
         {
             var now = time.GetUtcNow();
-            if (_dbCerts.TryGetValue((database, dbUser), out cached) && cached.Renew > now)
+            if (cache.TryGetValue((database, dbUser), out cached) && cached.Renew > now)
             {
                 return cached.Cert;
             }
             try
             {
                 using var key = KeyPair.Generate();
-                var issued = await api.IssueDbCertificateAsync(new DbCertificateRequest
-                {
-                    Database = database,
-                    DbUser = dbUser,
-                    DbName = dbName,
-                    UserCertificatePem = PemEncoding.WriteString("CERTIFICATE", userCertificate.Span),
-                    PublicKeyPem = key.ExportPublicKeyPem(),
-                }, ct).ConfigureAwait(false);
+                var body = request();
+                body.PublicKeyPem = key.ExportPublicKeyPem();
+                var issued = await api.IssueDbCertificateAsync(body, ct).ConfigureAwait(false);
                 var cert = TlsCertificates.FromPem(issued.CertificatePem, key.ExportPrivateKeyPem());
-                _dbCerts[(database, dbUser)] = (cert, CertificateRenewal.RenewAt(now, issued.Expires), issued.Expires);
+                cache[(database, dbUser)] = (cert, CertificateRenewal.RenewAt(now, issued.Expires), issued.Expires);
                 return cert;
             }
             catch (AuthApiException e)
             {
-                AgentLog.AuthorityCallFailed(Ferry.Diagnostics.FerryLogging.Factory.CreateLogger("Ferry.Agent"), "issue db-client certificate", e.Message);
+                if (logFailure)
+                {
+                    AgentLog.AuthorityCallFailed(Ferry.Diagnostics.FerryLogging.Factory.CreateLogger("Ferry.Agent"), $"issue {what} certificate", e.Message);
+                }
                 // A certificate past its renewal point but not expired still works while the auth service is away.
                 if (cached.Cert is not null && cached.Expires > now + TimeSpan.FromMinutes(1))
                 {
                     return cached.Cert;
                 }
-                throw new AuthorityUnavailableException($"cannot get a db-client certificate for {dbUser}@{database}: {e.Message}", e);
-            }
-        }
-        finally
-        {
-            _certGate.Release();
-        }
-    }
-
-    public async ValueTask<X509Certificate2> GetHealthCheckCertificateAsync(string database, string dbUser, CancellationToken ct)
-    {
-        if (_probeCerts.TryGetValue((database, dbUser), out var cached) && cached.Renew > time.GetUtcNow())
-        {
-            return cached.Cert;
-        }
-        await _certGate.WaitAsync(ct).ConfigureAwait(false);
-        try
-        {
-            var now = time.GetUtcNow();
-            if (_probeCerts.TryGetValue((database, dbUser), out cached) && cached.Renew > now)
-            {
-                return cached.Cert;
-            }
-            try
-            {
-                using var key = KeyPair.Generate();
-                var issued = await api.IssueDbCertificateAsync(new DbCertificateRequest
-                {
-                    Database = database,
-                    DbUser = dbUser,
-                    PublicKeyPem = key.ExportPublicKeyPem(),
-                    Purpose = DbCertificateRequest.HealthCheckPurpose,
-                }, ct).ConfigureAwait(false);
-                var cert = TlsCertificates.FromPem(issued.CertificatePem, key.ExportPrivateKeyPem());
-                _probeCerts[(database, dbUser)] = (cert, CertificateRenewal.RenewAt(now, issued.Expires), issued.Expires);
-                return cert;
-            }
-            catch (AuthApiException e)
-            {
-                if (cached.Cert is not null && cached.Expires > now + TimeSpan.FromMinutes(1))
-                {
-                    return cached.Cert;
-                }
-                throw new AuthorityUnavailableException($"cannot get a health-check certificate for {dbUser}@{database}: {e.Message}", e);
+                throw new AuthorityUnavailableException($"cannot get a {what} certificate for {dbUser}@{database}: {e.Message}", e);
             }
         }
         finally

@@ -26,6 +26,9 @@ internal sealed class PendingSsoLogin
 
     public RouteRequest? Route { get; init; }
 
+    /// <summary>With a route passed through the provider's MFA: answer an MFA grant too.</summary>
+    public bool RequestMfaGrant { get; init; }
+
     public required string Source { get; init; }
 
     public required string ClientAddr { get; init; }

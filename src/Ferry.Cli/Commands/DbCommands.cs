@@ -85,6 +85,8 @@ internal static class DbCommands
         var dbUser = DbUserOption();
         var dbName = DbNameOption();
         var otp = OtpOption();
+        var mfa = SessionMfaCli.MfaOption();
+        var browser = SessionMfaCli.BrowserOption();
         var command = new Command("login", """
             Get a certificate routed to one database and configure the native clients: a [ferry-NAME] service in
             ~/.pg_service.conf ($PGSERVICEFILE) or a [client_ferry-NAME] group in ~/.my.cnf ($FERRY_MYCNF).
@@ -95,13 +97,14 @@ internal static class DbCommands
               mysql --defaults-group-suffix=_ferry-my1
             """)
         {
-            name, dbUser, dbName, otp,
+            name, dbUser, dbName, otp, mfa, browser,
         };
         command.SetGuardedAction(async (parse, ct) =>
         {
             using var session = ClientSession.Load(Cli.Paths);
             var db = parse.GetValue(name)!;
-            var login = await DatabaseAccess.LoginAsync(session, db, parse.GetValue(dbUser), parse.GetValue(dbName), configureClients: true, ct, OtpPrompts.Create(parse.GetValue(otp), codesFromStdin: false)).ConfigureAwait(false);
+            var mfaOptions = SessionMfaCli.Create(parse.GetValue(otp), parse.GetValue(mfa), parse.GetValue(browser), codesFromStdin: false, $"ferry db login {db}");
+            var login = await DatabaseAccess.LoginAsync(session, db, parse.GetValue(dbUser), parse.GetValue(dbName), configureClients: true, ct, mfaOptions).ConfigureAwait(false);
             Console.WriteLine($"Logged in to {db} ({login.Protocol}) as database user {login.DbUser}{(login.DbName.Length > 0 ? ", database " + login.DbName : "")}; certificate valid until {LoginCommands.Time(login.Expires)}.");
             if (login.SessionExpires is { } sessionEnds)
             {
@@ -247,6 +250,8 @@ internal static class DbCommands
         var dbUser = DbUserOption();
         var dbName = DbNameOption();
         var otp = OtpOption();
+        var mfa = SessionMfaCli.MfaOption();
+        var browser = SessionMfaCli.BrowserOption();
         var extra = new Argument<string[]>("CLIENT-ARGS") { Description = "Extra arguments for psql/mysql, after --", Arity = ArgumentArity.ZeroOrMore };
         var command = new Command("connect", """
             Run psql or mysql/mariadb against a database with everything set (logs in to the database first if needed).
@@ -254,9 +259,10 @@ internal static class DbCommands
             Example:
               ferry db connect pg1
               ferry db connect pg1 --db-user readonly -- -c "SELECT now()"
+              ferry db connect pg1 --mfa=sso --browser=none   # MFA at the identity provider
             """)
         {
-            name, dbUser, dbName, otp, extra,
+            name, dbUser, dbName, otp, mfa, browser, extra,
         };
         command.SetGuardedAction(async (parse, ct) =>
         {
@@ -264,6 +270,7 @@ internal static class DbCommands
             var db = parse.GetValue(name)!;
             var user = parse.GetValue(dbUser);
             var database = parse.GetValue(dbName);
+            var mfaOptions = SessionMfaCli.Create(parse.GetValue(otp), parse.GetValue(mfa), parse.GetValue(browser), codesFromStdin: false, $"ferry db connect {db}");
             var login = session.Store.LoadDatabaseLogin(db);
             if (login is not null && login.Expires > DateTimeOffset.UtcNow.AddSeconds(30)
                 && (user is null || user == login.DbUser) && (database is null || database == login.DbName))
@@ -274,7 +281,7 @@ internal static class DbCommands
             // A new route (or a renewal): run the client with the new certificate from a temporary file, and save the
             // login (certificate, service file / my.cnf section) only once the client connected and ended well, so a
             // refused --db-name never replaces a working `psql service=ferry-NAME`.
-            var issued = await DatabaseAccess.LoginRequestAsync(session, db, user, database, ct, OtpPrompts.Create(parse.GetValue(otp), codesFromStdin: false)).ConfigureAwait(false);
+            var issued = await DatabaseAccess.LoginRequestAsync(session, db, user, database, ct, mfaOptions).ConfigureAwait(false);
             var exit = await DatabaseAccess.WithTemporaryCertificateAsync(session.Store, issued,
                 pending => NativeClient.RunAsync(pending, parse.GetValue(extra) ?? [], ct)).ConfigureAwait(false);
             if (exit == 0)

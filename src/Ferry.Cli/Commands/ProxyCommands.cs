@@ -27,6 +27,8 @@ internal static class ProxyCommands
         var dbUser = new Option<string>("--db-user") { Description = "Database user (default: the only one your roles allow)" };
         var dbName = new Option<string>("--db-name") { Description = "Database (schema) name (default: the only one your roles allow)" };
         var otp = new Option<string>("--otp") { Description = "First one-time code for a database that requires MFA per session (also FERRY_OTP); later codes are asked on the terminal, or read one per line from stdin" };
+        var mfa = SessionMfaCli.MfaOption();
+        var browser = SessionMfaCli.BrowserOption();
         var command = new Command("db", """
             Listen locally for clients that cannot present certificates (GUI tools, drivers): each connection is
             carried to the proxy over TLS with a certificate routed to NAME, renewed in memory while the login lasts.
@@ -41,7 +43,7 @@ internal static class ProxyCommands
               psql "host=$HOME/.ferry/run port=15432 user=alice dbname=app"
             """)
         {
-            name, port, socket, noAuth, dbUser, dbName, otp,
+            name, port, socket, noAuth, dbUser, dbName, otp, mfa, browser,
         };
         command.SetGuardedAction(async (parse, ct) =>
         {
@@ -56,8 +58,9 @@ internal static class ProxyCommands
             var info = DatabaseAccess.Find(await session.ListDatabasesAsync(ct).ConfigureAwait(false), db);
             var user = DatabaseAccess.Choose(parse.GetValue(dbUser), info.DbUsers ?? [], "database user", "--db-user", db, required: true);
             var database = DatabaseAccess.Choose(parse.GetValue(dbName), info.DbNames ?? [], "database name", "--db-name", db, required: false);
-            var mfa = new SessionMfaIssuer(session, db, info.Protocol, user, database, OtpPrompts.Create(parse.GetValue(otp), codesFromStdin: true), keepGrant: true);
-            using var certificates = new RoutedCertificateSource(session, mfa);
+            var mfaOptions = SessionMfaCli.Create(parse.GetValue(otp), parse.GetValue(mfa), parse.GetValue(browser), codesFromStdin: true, $"ferry proxy db {db}");
+            var issuer = new SessionMfaIssuer(session, db, info.Protocol, user, database, mfaOptions, keepGrant: true);
+            using var certificates = new RoutedCertificateSource(session, issuer);
             await certificates.GetAsync(ct).ConfigureAwait(false); // fail now, not at the first connection
             var requested = parse.GetValue(port) ?? StablePort.For(db);
             if (requested is < 0 or > 65535 || (socketDir is not null && requested == 0))
@@ -81,11 +84,12 @@ internal static class ProxyCommands
                 Console.WriteLine(line);
             }
 
-            if (mfa.MfaVerified)
+            if (issuer.MfaVerified)
             {
-                Console.WriteLine(mfa.GrantExpires is { } window
-                    ? $"{db} requires MFA per session: new connections open without a new code until {LoginCommands.Time(window)}, then a code is asked again."
-                    : $"{db} requires MFA per session: each new certificate asks for a code.");
+                var again = issuer.LastMethod == "sso" ? "you sign in at the identity provider again (the address is printed here)" : "a code is asked again";
+                Console.WriteLine(issuer.GrantExpires is { } window
+                    ? $"{db} requires MFA per session: new connections open without a new check until {LoginCommands.Time(window)}, then {again}."
+                    : $"{db} requires MFA per session: each new certificate asks for a new check.");
             }
 
             if (endpoint.SocketPath is null && endpoint.Secret is null)

@@ -54,22 +54,22 @@ public static class DatabaseAccess
     }
 
     /// <summary>Gets a routed certificate for <paramref name="name"/> and writes the native client configuration.</summary>
-    public static async Task<DatabaseLogin> LoginAsync(ClientSession session, string name, string? dbUser, string? dbName, bool configureClients = true, CancellationToken ct = default, OtpPrompt? otp = null)
+    public static async Task<DatabaseLogin> LoginAsync(ClientSession session, string name, string? dbUser, string? dbName, bool configureClients = true, CancellationToken ct = default, SessionMfaOptions? mfa = null)
     {
         ArgumentNullException.ThrowIfNull(session);
-        var issued = await LoginRequestAsync(session, name, dbUser, dbName, ct, otp).ConfigureAwait(false);
+        var issued = await LoginRequestAsync(session, name, dbUser, dbName, ct, mfa).ConfigureAwait(false);
         Save(session.Store, issued, configureClients);
         return issued.Login;
     }
 
     /// <summary>Like <see cref="LoginAsync"/>, but writes nothing yet (see <see cref="Save"/>).</summary>
-    public static async Task<IssuedDatabaseLogin> LoginRequestAsync(ClientSession session, string name, string? dbUser, string? dbName, CancellationToken ct = default, OtpPrompt? otp = null)
+    public static async Task<IssuedDatabaseLogin> LoginRequestAsync(ClientSession session, string name, string? dbUser, string? dbName, CancellationToken ct = default, SessionMfaOptions? mfa = null)
     {
         ArgumentNullException.ThrowIfNull(session);
         var db = Find(await session.ListDatabasesAsync(ct).ConfigureAwait(false), name);
         var user = Choose(dbUser, db.DbUsers ?? [], "database user", "--db-user", name, required: true);
         var database = Choose(dbName, db.DbNames ?? [], "database name", "--db-name", name, required: false);
-        return await RequestAsync(session, name, db.Protocol, user, database, ct, otp).ConfigureAwait(false);
+        return await RequestAsync(session, name, db.Protocol, user, database, ct, mfa).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -115,11 +115,11 @@ public static class DatabaseAccess
     /// Issues the routed certificate for a route and prepares every file a login writes, without writing any:
     /// <c>ferry db connect</c> saves only after the client connected (<see cref="Save"/>).
     /// </summary>
-    public static async Task<IssuedDatabaseLogin> RequestAsync(ClientSession session, string name, string protocol, string dbUser, string dbName, CancellationToken ct = default, OtpPrompt? otp = null)
+    public static async Task<IssuedDatabaseLogin> RequestAsync(ClientSession session, string name, string protocol, string dbUser, string dbName, CancellationToken ct = default, SessionMfaOptions? mfa = null)
     {
         ArgumentNullException.ThrowIfNull(session);
-        var mfa = new SessionMfaIssuer(session, name, protocol, dbUser, dbName, otp, keepGrant: false);
-        var (pem, certificate, expires) = await mfa.IssueAsync(ct).ConfigureAwait(false);
+        var issuer = new SessionMfaIssuer(session, name, protocol, dbUser, dbName, mfa, keepGrant: false);
+        var (pem, certificate, expires) = await issuer.IssueAsync(ct).ConfigureAwait(false);
         var password = RandomNumberGenerator.GetHexString(32, lowercase: true);
         byte[] keyStore;
         using (certificate)
@@ -146,7 +146,7 @@ public static class DatabaseAccess
             KeyStorePassword = password,
             OptionFile = protocol == DatabaseProtocols.MySql ? paths.DatabaseOptionFile(name) : "",
             Expires = expires,
-            SessionExpires = mfa.MfaVerified ? mfa.SessionExpires : null,
+            SessionExpires = issuer.MfaVerified ? issuer.SessionExpires : null,
         };
         return new IssuedDatabaseLogin(login, pem, Pkcs8Der(session.Key.ExportPrivateKeyPem()), keyStore);
     }

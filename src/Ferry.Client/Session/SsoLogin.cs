@@ -62,21 +62,70 @@ public static class SsoLogin
         ArgumentNullException.ThrowIfNull(connector);
         ArgumentNullException.ThrowIfNull(openBrowser);
         using var key = KeyPair.Generate();
+        var reply = await RunAsync(cluster.Trust, connector.Name, new SsoLoginRequest { PublicKeyPem = key.ExportPublicKeyPem() }, openBrowser, timeout,
+            $"run `ferry login --proxy {cluster.Address} --sso {connector.Name}` again", ct).ConfigureAwait(false);
+        var identity = ReadIdentity(reply);
+        return LoginFlow.Save(paths, cluster, identity.User, key, reply, mySqlProxy, connector.Name);
+    }
+
+    /// <summary>
+    /// Session MFA through the identity provider: the same flow as the login, for <paramref name="session"/>'s key and
+    /// with <paramref name="route"/>, so the cluster asks the provider for a fresh authentication (<c>prompt=login</c>,
+    /// <c>max_age=0</c>) and issues a 1-minute session-MFA certificate when the ID token shows the MFA the connector
+    /// trusts. With <paramref name="requestGrant"/> the answer also holds an MFA grant (<c>ferry proxy db</c>). The
+    /// certificate must name the user of <paramref name="session"/>: signing in at the provider as someone else is refused.
+    /// </summary>
+    public static async Task<(UserCertificateResponse Reply, X509Certificate2 Certificate)> SessionMfaAsync(ClientSession session, string connector, RouteRequest route, bool requestGrant, Action<Uri, DateTimeOffset> openBrowser, TimeSpan timeout, string retry, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(route);
+        ArgumentNullException.ThrowIfNull(openBrowser);
+        var reply = await RunAsync(session.Trust, connector, new SsoLoginRequest
+        {
+            PublicKeyPem = session.Key.ExportPublicKeyPem(),
+            Route = route,
+            RequestMfaGrant = requestGrant ? true : null,
+        }, openBrowser, timeout, retry, ct).ConfigureAwait(false);
+        var identity = ReadIdentity(reply);
+        if (identity.User != session.Identity.User)
+        {
+            throw new FerryClientException($"you signed in at the identity provider as \"{identity.User}\", but this login is \"{session.Identity.User}\": sign in at the provider as {session.Identity.User} ({retry}), or log in to Ferry as {identity.User} first");
+        }
+
+        if (!identity.MfaVerified || identity.Route?.ServiceName != route.Service)
+        {
+            throw new FerryClientException($"the cluster answered the MFA sign-in for {route.Service} without a session-MFA certificate: check connector {connector} with an administrator");
+        }
+
+        try
+        {
+            return (reply, TlsCertificates.FromPem(reply.CertificatePem, session.Key.ExportPrivateKeyPem()));
+        }
+        catch (CryptographicException e)
+        {
+            throw new FerryClientException($"the cluster sent a certificate that does not match this login's key ({e.Message}): {retry}", e);
+        }
+    }
+
+    /// <summary>
+    /// The browser round trip: a loopback listener, <c>POST /v1/sso/{connector}/login</c> with <paramref name="request"/>
+    /// (its redirect and secret filled in here), the provider's page shown by <paramref name="openBrowser"/>, then the
+    /// cluster's answer fetched once with the secret. <paramref name="retry"/> completes the message when the browser does not come back.
+    /// </summary>
+    private static async Task<UserCertificateResponse> RunAsync(ServerTrust trust, string connector, SsoLoginRequest request, Action<Uri, DateTimeOffset> openBrowser, TimeSpan timeout, string retry, CancellationToken ct)
+    {
         var secret = RandomNumberGenerator.GetBytes(32);
         try
         {
             var secretHex = Convert.ToHexStringLower(secret);
             using var listener = LoopbackRedirectListener.Start();
-            using var api = ClusterApi.Open(cluster.Trust);
-            var started = await api.StartSsoLoginAsync(connector.Name, new SsoLoginRequest
-            {
-                PublicKeyPem = key.ExportPublicKeyPem(),
-                RedirectUrl = listener.RedirectUrl.ToString(),
-                SecretSha256 = Convert.ToHexStringLower(SHA256.HashData(secret)),
-            }, ct).ConfigureAwait(false);
+            using var api = ClusterApi.Open(trust);
+            request.RedirectUrl = listener.RedirectUrl.ToString();
+            request.SecretSha256 = Convert.ToHexStringLower(SHA256.HashData(secret));
+            var started = await api.StartSsoLoginAsync(connector, request, ct).ConfigureAwait(false);
             if (!Uri.TryCreate(started.AuthUrl, UriKind.Absolute, out var authUrl) || (authUrl.Scheme != Uri.UriSchemeHttps && authUrl.Scheme != Uri.UriSchemeHttp))
             {
-                throw new FerryClientException($"the cluster answered the single sign-on request without a usable provider address ({started.AuthUrl}): check connector {connector.Name} with an administrator");
+                throw new FerryClientException($"the cluster answered the single sign-on request without a usable provider address ({started.AuthUrl}): check connector {connector} with an administrator");
             }
 
             var wait = timeout;
@@ -99,29 +148,25 @@ public static class SsoLogin
                     {
                         // The cluster decides; the browser's status only adds its short reason to a refusal.
                         reply = await api.GetSsoResultAsync(new SsoResultRequest { RequestId = started.RequestId, Secret = secretHex }, ct).ConfigureAwait(false);
-                        return LoopbackPage.Success("Logged in", "ferry has its certificate. You can close this tab and go back to the terminal.");
+                        return request.Route is null
+                            ? LoopbackPage.Success("Logged in", "ferry has its certificate. You can close this tab and go back to the terminal.")
+                            : LoopbackPage.Success("MFA passed", $"ferry has its certificate for {request.Route.Service}. You can close this tab and go back to the terminal.");
                     }
                     catch (FerryClientException e)
                     {
                         failure = string.IsNullOrEmpty(callback.Error) || e.Message.Contains(callback.Error, StringComparison.Ordinal)
                             ? e.Message
                             : $"{e.Message} (the provider's redirect said: {callback.Error})";
-                        return LoopbackPage.Refusal("Login failed", failure + " — see the terminal.");
+                        return LoopbackPage.Refusal(request.Route is null ? "Login failed" : "MFA failed", failure + " — see the terminal.");
                     }
                 }, limit.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
-                throw new FerryClientException($"the browser did not come back within {DurationText.Format(wait)}: run `ferry login --proxy {cluster.Address} --sso {connector.Name}` again and finish signing in at the provider (with --browser=none, open the printed address)");
+                throw new FerryClientException($"the browser did not come back within {DurationText.Format(wait)}: {retry} and finish signing in at the provider (with --browser=none, open the printed address)");
             }
 
-            if (reply is null)
-            {
-                throw new FerryClientException($"single sign-on with {connector.Name} failed: {failure ?? "no certificate"}");
-            }
-
-            var identity = ReadIdentity(reply);
-            return LoginFlow.Save(paths, cluster, identity.User, key, reply, mySqlProxy, connector.Name);
+            return reply ?? throw new FerryClientException($"single sign-on with {connector} failed: {failure ?? "no certificate"}");
         }
         finally
         {
