@@ -220,7 +220,8 @@ public sealed class UserCertificateTests
         Assert.Equal("", result.Identity.Connector);
 
         Assert.True(UserIdentityExtension.TryDecode(UserIdentityExtension.Encode(ssoLimited), default, default, "", out var sso));
-        Assert.Equal(("okta", ["db/a", "db/b"]), (sso!.Connector, (string[])[.. sso.ResourceIds]));
+        Assert.Equal("okta", sso!.Connector);
+        Assert.Equal(["db/a", "db/b"], sso.ResourceIds);
         Assert.True(UserIdentityExtension.TryDecode(UserIdentityExtension.Encode(TestAuthority.Alice()), default, default, "", out var old));
         Assert.Empty(old!.ResourceIds);
 
