@@ -181,9 +181,16 @@ public sealed class AccessRequestEndToEndTests(ClusterFixture fixture) : IClassF
         var (alice, bob, aliceName, _) = await PeopleAsync();
         using var a = alice;
         using var b = bob;
-        var id = await CreateAsync(alice, "--resource", "db/pgprod", "--reason", "INC-9", "--duration", "30m");
+        // --wait: alice's ferry waits for bob's review, then logs in with the request.
+        using var waiting = await alice.StartAsync(["request", "create", "--resource", "db/pgprod", "--reason", "INC-9", "--duration", "30m", "--wait"], "Waiting for a review");
+        var match = System.Text.RegularExpressions.Regex.Match(waiting.Output, "Access request ([0-9a-fA-F-]+) created");
+        Assert.True(match.Success, waiting.Output);
+        var id = match.Groups[1].Value;
         await bob.RunCheckedAsync("request", "review", id, "--approve", "--reason", "ok");
-        await alice.RunCheckedAsync("login", "--request-id", id);
+        Assert.True(waiting.Process.WaitForExit(TimeSpan.FromMinutes(2)), waiting.Output);
+        waiting.Process.WaitForExit();
+        Assert.True(waiting.Process.ExitCode == 0, waiting.Output);
+        Assert.Contains($"Access requests: {id}", waiting.Output, StringComparison.Ordinal);
         await alice.RunCheckedAsync("db", "login", "pgprod", "--db-user", "alice", "--db-name", "app");
 
         var open = PsqlProdAsync(alice, "SELECT pg_sleep(600)");
