@@ -59,4 +59,36 @@ internal static partial class AuthLog
     [LoggerMessage(EventId = 7124, EventName = "SsoConnectorRoleMissing", Level = LogLevel.Warning,
         Message = "SSO connector {Connector} maps claims to role {Role}, which does not exist (yet): users mapped only to it are refused")]
     public static partial void SsoConnectorRoleMissing(ILogger logger, string connector, string role);
+
+    [LoggerMessage(EventId = 7130, EventName = "AccessRequestCreated", Level = LogLevel.Information,
+        Message = "Access request {Id} created by {User}: roles {Roles}, resources {Resources}")]
+    public static partial void AccessRequestCreated(ILogger logger, string id, string user, string roles, string resources);
+
+    [LoggerMessage(EventId = 7131, EventName = "AccessRequestReviewed", Level = LogLevel.Information,
+        Message = "Access request {Id} reviewed by {Reviewer}: {Decision}; now {State}")]
+    public static partial void AccessRequestReviewed(ILogger logger, string id, string reviewer, string decision, string state);
+
+    [LoggerMessage(EventId = 7132, EventName = "AccessRequestDropped", Level = LogLevel.Information,
+        Message = "Access request {Id} dropped by {Actor} (was {Was})")]
+    public static partial void AccessRequestDropped(ILogger logger, string id, string actor, string was);
+
+    [LoggerMessage(EventId = 7133, EventName = "AccessRequestExpired", Level = LogLevel.Information,
+        Message = "Access request {Id} of {User} expired (was {Was})")]
+    public static partial void AccessRequestExpired(ILogger logger, string id, string user, string was);
+
+    [LoggerMessage(EventId = 7134, EventName = "AccessRequestRefused", Level = LogLevel.Information,
+        Message = "{Action} by {User} refused ({Reason}): {Detail}")]
+    public static partial void AccessRequestRefused(ILogger logger, string action, string user, string reason, string detail);
+
+    [LoggerMessage(EventId = 7135, EventName = "AccessRequestSweepFailed", Level = LogLevel.Warning,
+        Message = "Access request expiry sweep failed (retried at the next interval): {Error}")]
+    public static partial void AccessRequestSweepFailed(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 7136, EventName = "NotificationFailed", Level = LogLevel.Warning,
+        Message = "Webhook notification {Event} for access request {Id} failed after {Attempts} attempts: {Error}")]
+    public static partial void NotificationFailed(ILogger logger, string @event, string id, int attempts, string error);
+
+    [LoggerMessage(EventId = 7137, EventName = "NotificationDropped", Level = LogLevel.Warning,
+        Message = "Webhook notification {Event} for access request {Id} dropped: the queue holds {Capacity} notifications already")]
+    public static partial void NotificationDropped(ILogger logger, string @event, string id, int capacity);
 }

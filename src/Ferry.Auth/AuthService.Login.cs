@@ -110,18 +110,7 @@ public sealed partial class AuthService
         ArgumentNullException.ThrowIfNull(presented);
         ArgumentNullException.ThrowIfNull(request);
         var key = ParsePublicKey(request.PublicKeyPem);
-        var (userName, roleNames, traits) = await CurrentRolesAndTraitsAsync(presented, ct).ConfigureAwait(false);
-        await RequireNotLockedAsync(userName, roleNames, clientAddr, ct).ConfigureAwait(false);
-        var roles = await ResolveRolesAsync(roleNames, ct).ConfigureAwait(false);
-        var rbac = new RbacEvaluator(roles, traits);
-        var remaining = presented.NotAfter - Now;
-        if (remaining <= TimeSpan.Zero)
-        {
-            throw new AuthException(401, "certificate expired: run `ferry login`");
-        }
-
-        var cap = remaining < rbac.MaxSessionTtl ? remaining : rbac.MaxSessionTtl;
-        var requested = request.TtlSeconds is { } s and > 0 ? TimeSpan.FromSeconds(Math.Min(s, MaxRequestedTtlSeconds)) : cap;
+        var (userName, baseRoles, traits) = await CurrentRolesAndTraitsAsync(presented, ct).ConfigureAwait(false);
         DatabaseRoute? route = null;
         if (request.Route is { } r)
         {
@@ -134,13 +123,50 @@ public sealed partial class AuthService
             route = new DatabaseRoute(r.Service, protocol, r.DbUser ?? "", r.DbName ?? "");
         }
 
+        var elevation = await ElevateAsync(userName, baseRoles, presented.AccessRequestIds, request.AccessRequestIds, route?.ServiceName, ct).ConfigureAwait(false);
+        var roleNames = elevation.Roles;
+        await RequireNotLockedAsync(userName, roleNames, clientAddr, ct).ConfigureAwait(false);
+        var roles = await ResolveRolesAsync(roleNames, ct).ConfigureAwait(false);
+        var rbac = new RbacEvaluator(roles, traits, elevation.ResourceIds, elevation.LimitedRoles);
+        var now = Now;
+        var notAfter = elevation.Ends is { } grantEnd && grantEnd < presented.NotAfter ? grantEnd : presented.NotAfter;
+        var remaining = notAfter - now;
+        if (remaining <= TimeSpan.Zero && notAfter < presented.NotAfter)
+        {
+            throw AuthException.Forbidden("the access request of this certificate has ended: run `ferry login` again");
+        }
+
+        if (remaining <= TimeSpan.Zero)
+        {
+            throw new AuthException(401, "certificate expired: run `ferry login`");
+        }
+
+        var cap = remaining < rbac.MaxSessionTtl ? remaining : rbac.MaxSessionTtl;
+        var requested = request.TtlSeconds is { } s and > 0 ? TimeSpan.FromSeconds(Math.Min(s, MaxRequestedTtlSeconds)) : cap;
+
         if (route is not null && await RouteRequiresMfaAsync(rbac, route, ct).ConfigureAwait(false))
         {
             // SSO users have no local record: their session MFA is an enrolled device (or the provider's MFA claims).
             var record = presented.Connector.Length == 0
                 ? await Backend.GetAsync(BackendKeys.User(userName), StorageJsonContext.Default.UserRecord, ct).ConfigureAwait(false)
                 : null;
-            return await IssueSessionMfaCertificateAsync(presented, record, request, rbac, roleNames, traits, route, key, clientAddr, ct).ConfigureAwait(false);
+            // An elevated certificate: the session-MFA certificate names the requests and ends with the earliest grant.
+            var basis = elevation.Ids.Count == 0 ? presented : new UserIdentity
+            {
+                User = presented.User,
+                ClusterName = presented.ClusterName,
+                Roles = presented.Roles,
+                Traits = presented.Traits,
+                Route = presented.Route,
+                AccessRequestIds = elevation.Ids,
+                ResourceIds = elevation.ResourceIds,
+                MfaVerified = presented.MfaVerified,
+                Connector = presented.Connector,
+                NotBefore = presented.NotBefore,
+                NotAfter = notAfter,
+                SerialNumber = presented.SerialNumber,
+            };
+            return await IssueSessionMfaCertificateAsync(basis, record, request, rbac, roleNames, traits, route, key, clientAddr, ct).ConfigureAwait(false);
         }
 
         var identity = new UserIdentity
@@ -150,13 +176,18 @@ public sealed partial class AuthService
             Roles = roleNames,
             Traits = traits,
             Route = route,
-            AccessRequestIds = presented.AccessRequestIds,
+            AccessRequestIds = elevation.Ids,
+            ResourceIds = elevation.ResourceIds,
             MfaVerified = false,
             Connector = presented.Connector,
         };
         var response = IssueUser(key, identity, requested, cap);
         Emit(AuditEventKinds.CertIssue, userName, true, null, clientAddr,
-            new() { ["kind"] = "user", ["route"] = route?.ServiceName ?? "", ["connector"] = presented.Connector, ["expires"] = response.Expires.ToString("O", CultureInfo.InvariantCulture) }, roleNames);
+            new()
+            {
+                ["kind"] = "user", ["route"] = route?.ServiceName ?? "", ["connector"] = presented.Connector, ["expires"] = response.Expires.ToString("O", CultureInfo.InvariantCulture),
+                ["access_request_ids"] = string.Join(",", elevation.Ids), ["resource_ids"] = string.Join(",", elevation.ResourceIds),
+            }, roleNames);
         return response;
     }
 
@@ -174,7 +205,9 @@ public sealed partial class AuthService
                 throw AuthException.Forbidden($"SSO connector \"{presented.Connector}\" of this certificate no longer exists: log in again (`ferry login --sso`)");
             }
 
-            return (presented.User, presented.Roles, presented.Traits);
+            // An elevated certificate carries its requests' roles too: they are not the user's own.
+            var added = presented.AccessRequestIds.Count == 0 ? [] : await RolesAddedByRequestsAsync(presented.AccessRequestIds, ct).ConfigureAwait(false);
+            return (presented.User, [.. presented.Roles.Where(r => !added.Contains(r))], presented.Traits);
         }
 
         var record = await Backend.GetAsync(BackendKeys.User(presented.User), StorageJsonContext.Default.UserRecord, ct).ConfigureAwait(false)

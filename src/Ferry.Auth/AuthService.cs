@@ -22,6 +22,9 @@ public sealed partial class AuthService : IAsyncDisposable
     private readonly LoginFailureAudit _loginAudit;
     private readonly ITimer _loginAuditFlush;
     private readonly ILogger _log;
+    private readonly ITimer? _accessRequestSweep;
+    private readonly Notifications.AccessRequestNotifier? _notifier;
+    private int _sweeping;
 
     private AuthService(AuthServiceOptions options, IBackend backend, CertificateAuthorityStore authority, IAuditSink audit)
     {
@@ -38,6 +41,39 @@ public sealed partial class AuthService : IAsyncDisposable
         _log = FerryLogging.Factory.CreateLogger("Ferry.Auth");
         _loginAudit = new LoginFailureAudit(options.Throttle);
         _loginAuditFlush = _time.CreateTimer(static s => ((AuthService)s!).FlushLoginAudit(), this, options.Throttle.AuditWindow, options.Throttle.AuditWindow);
+        _notifier = options.Webhook is { } webhook ? Notifications.AccessRequestNotifier.Start(webhook, _time, _log) : null;
+        if (options.SweepAccessRequests)
+        {
+            var every = options.AccessRequests.SweepInterval;
+            _accessRequestSweep = _time.CreateTimer(static s => ((AuthService)s!).StartAccessRequestSweep(), this, every, every);
+            FerryMetrics.RegisterAccessRequestsPending(this, () => AccessRequestsPending);
+        }
+    }
+
+    /// <summary>One background sweep at a time; a failure is logged and counted, and the next tick tries again.</summary>
+    private void StartAccessRequestSweep()
+    {
+        if (Interlocked.Exchange(ref _sweeping, 1) == 1)
+        {
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await SweepAccessRequestsAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                FerryMetrics.BackgroundFailure("access_request_sweep");
+                AuthLog.AccessRequestSweepFailed(_log, e.Message);
+            }
+            finally
+            {
+                Volatile.Write(ref _sweeping, 0);
+            }
+        });
     }
 
     public IBackend Backend { get; }
@@ -77,6 +113,23 @@ public sealed partial class AuthService : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _loginAuditFlush.DisposeAsync().ConfigureAwait(false);
+        if (_accessRequestSweep is not null)
+        {
+            await _accessRequestSweep.DisposeAsync().ConfigureAwait(false);
+            FerryMetrics.UnregisterAccessRequestsPending(this);
+        }
+
+        if (_notifier is not null)
+        {
+            await _notifier.DisposeAsync().ConfigureAwait(false);
+        }
+
+        for (var i = 0; i < 500 && Volatile.Read(ref _sweeping) == 1; i++)
+        {
+            await Task.Delay(10).ConfigureAwait(false); // let a running sweep finish before the backend closes
+        }
+
+        _accessRequestCreate.Dispose();
         FlushLoginAudit();
         await Backend.DisposeAsync().ConfigureAwait(false);
         Authority.Dispose();

@@ -54,4 +54,13 @@ public sealed class AuthServiceOptions
 
     /// <summary>Identifies this process in audit events (<c>server_id</c>).</summary>
     public string ServerId { get; init; } = Environment.MachineName;
+
+    /// <summary><c>auth.access_requests</c>: pending_ttl, max_pending_per_user, sweep_interval.</summary>
+    public Ferry.Config.AccessRequestsConfig AccessRequests { get; init; } = new();
+
+    /// <summary><c>notifications.webhook</c>; null sends no notifications.</summary>
+    public Ferry.Config.WebhookConfig? Webhook { get; init; }
+
+    /// <summary>Whether to run the background sweep that expires access requests (off for short-lived admin commands).</summary>
+    public bool SweepAccessRequests { get; init; } = true;
 }

@@ -40,4 +40,9 @@ internal static class BackendKeys
 
     /// <summary>An MFA grant, by the SHA-256 (hex) of its token: <c>/mfa-grants/HASH</c>.</summary>
     public static string MfaGrant(string tokenHash) => "/mfa-grants/" + tokenHash;
+
+    public const string AccessRequests = "/access-requests/";
+
+    /// <summary>An access request by id (a UUID): <c>/access-requests/ID</c>.</summary>
+    public static string AccessRequest(string id) => AccessRequests + id;
 }

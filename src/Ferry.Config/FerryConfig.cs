@@ -11,6 +11,9 @@ public sealed record FerryConfig
     public AuthSection? Auth { get; init; }
     public ProxySection? Proxy { get; init; }
     public AgentSection? Agent { get; init; }
+
+    /// <summary><c>notifications.webhook</c>: where the auth service sends access-request events; null = none.</summary>
+    public WebhookConfig? Webhook { get; init; }
 }
 
 public enum LogLevelSetting
@@ -41,6 +44,9 @@ public sealed record AuthSection
     /// health probe only (<c>agent.databases[].health_check_user</c>); empty = none. Create them with no privileges.
     /// </summary>
     public IReadOnlyList<string> HealthCheckUsers { get; init; } = [];
+
+    /// <summary><c>auth.access_requests</c>: pending_ttl, max_pending_per_user, sweep_interval.</summary>
+    public AccessRequestsConfig AccessRequests { get; init; } = new();
 }
 
 public sealed record ProxySection

@@ -59,6 +59,7 @@ public static partial class FerryConfigParser
             Auth = ParseAuth(root.Section("auth")),
             Proxy = ParseProxy(root.Section("proxy")),
             Agent = ParseAgent(root.Section("agent")),
+            Webhook = ParseNotifications(root.Section("notifications")),
         };
         root.RejectUnknownKeys();
         return config;
@@ -117,6 +118,7 @@ public static partial class FerryConfigParser
             MaxApiConnectionsPerSource = r.Int("max_api_connections_per_source", 64, min: 1),
             Sso = SsoConnectorParser.ParseList(r),
             HealthCheckUsers = HealthCheckUsers(r),
+            AccessRequests = ParseAccessRequests(r.Section("access_requests")),
         };
         r.RejectUnknownKeys();
         return s;
@@ -254,6 +256,74 @@ public static partial class FerryConfigParser
         pool?.RejectUnknownKeys();
         d.RejectUnknownKeys();
         return db;
+    }
+
+    private static AccessRequestsConfig ParseAccessRequests(YamlNodeReader? r)
+    {
+        var defaults = new AccessRequestsConfig();
+        if (r is null)
+        {
+            return defaults;
+        }
+
+        var ttl = r.Duration("pending_ttl", defaults.PendingTtl);
+        if (ttl < TimeSpan.FromMinutes(1) || ttl > TimeSpan.FromDays(7))
+        {
+            throw r.ErrorAt("pending_ttl", "must be between 1m and 7d");
+        }
+
+        var sweep = r.Duration("sweep_interval", defaults.SweepInterval);
+        if (sweep < TimeSpan.FromSeconds(1) || sweep > TimeSpan.FromMinutes(10))
+        {
+            throw r.ErrorAt("sweep_interval", "must be between 1s and 10m");
+        }
+
+        var config = new AccessRequestsConfig
+        {
+            PendingTtl = ttl,
+            MaxPendingPerUser = r.Int("max_pending_per_user", defaults.MaxPendingPerUser, min: 1, max: 100),
+            SweepInterval = sweep,
+        };
+        r.RejectUnknownKeys();
+        return config;
+    }
+
+    private static WebhookConfig? ParseNotifications(YamlNodeReader? r)
+    {
+        if (r is null)
+        {
+            return null;
+        }
+
+        var w = r.Section("webhook");
+        r.RejectUnknownKeys();
+        if (w is null)
+        {
+            return null;
+        }
+
+        var url = w.String("url") ?? throw w.ErrorAt("url", "missing: the http(s) URL to POST access-request events to");
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || url.Length > 2048)
+        {
+            throw w.ErrorAt("url", $"expected an http:// or https:// URL, got '{url}'");
+        }
+
+        var secret = w.String("secret_file") ?? throw w.ErrorAt("secret_file", "missing: a file holding the HMAC secret (at least 16 bytes) the receiver shares");
+        var timeout = w.Duration("timeout", TimeSpan.FromSeconds(5));
+        if (timeout < TimeSpan.FromMilliseconds(100) || timeout > TimeSpan.FromMinutes(1))
+        {
+            throw w.ErrorAt("timeout", "must be between 100ms and 1m");
+        }
+
+        var config = new WebhookConfig
+        {
+            Url = uri,
+            SecretFile = secret,
+            Timeout = timeout,
+            MaxAttempts = w.Int("max_attempts", 5, min: 1, max: 10),
+        };
+        w.RejectUnknownKeys();
+        return config;
     }
 
     private static IReadOnlyList<string> HealthCheckUsers(YamlNodeReader r)

@@ -11,7 +11,7 @@ public static class BuiltInRoles
         kind: role
         version: v1
         name: admin
-        description: "Built-in: every database, db user and db name; may search the audit log."
+        description: "Built-in: every database, db user and db name; may search the audit log and review every access request."
         options:
           max_session_ttl: 12h
           require_session_mfa: false
@@ -20,6 +20,8 @@ public static class BuiltInRoles
           db_labels: { "*": "*" }
           db_names: ["*"]
           db_users: ["*"]
+          review_requests:
+            roles: ["*"]
         """;
 
     /// <summary>The built-in <c>admin</c> role: all labels, all db users and names, audit search.</summary>

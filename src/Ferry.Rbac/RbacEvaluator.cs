@@ -12,12 +12,32 @@ namespace Ferry.Rbac;
 public sealed class RbacEvaluator
 {
     private readonly ExpandedRole[] _roles;
+    private readonly HashSet<string> _resourceNames;
+    private readonly HashSet<string>? _limitedRoles;
 
     public RbacEvaluator(IReadOnlyList<RoleDocument> roles, IReadOnlyDictionary<string, IReadOnlyList<string>> traits)
+        : this(roles, traits, [], null)
+    {
+    }
+
+    /// <summary>
+    /// An evaluator whose roles are limited to resources (<c>UserIdentity.ResourceIds</c>, <c>db/NAME</c>, from an
+    /// approved access request for resources): when <paramref name="resourceIds"/> is not empty, the roles in
+    /// <paramref name="limitedRoles"/> (null: every role) allow nothing on a database outside it (their denies still
+    /// apply everywhere). An empty <paramref name="resourceIds"/> limits nothing.
+    /// </summary>
+    public RbacEvaluator(IReadOnlyList<RoleDocument> roles, IReadOnlyDictionary<string, IReadOnlyList<string>> traits, IReadOnlyCollection<string> resourceIds, IReadOnlyCollection<string>? limitedRoles)
     {
         ArgumentNullException.ThrowIfNull(roles);
         ArgumentNullException.ThrowIfNull(traits);
+        ArgumentNullException.ThrowIfNull(resourceIds);
         _roles = roles.Select(r => ExpandedRole.Create(r, traits)).ToArray();
+        _resourceNames = resourceIds.Where(r => r.StartsWith(DatabaseResourcePrefix, StringComparison.Ordinal))
+            .Select(r => r[DatabaseResourcePrefix.Length..]).ToHashSet(StringComparer.Ordinal);
+        ResourceIds = [.. resourceIds];
+        _limitedRoles = resourceIds.Count == 0 ? null
+            : limitedRoles is null ? _roles.Select(r => r.Name).ToHashSet(StringComparer.Ordinal)
+            : limitedRoles.ToHashSet(StringComparer.Ordinal);
         RoleNames = roles.Select(r => r.Name).ToArray();
         MaxSessionTtl = roles.Count == 0
             ? RoleOptions.DefaultMaxSessionTtl
@@ -26,6 +46,18 @@ public sealed class RbacEvaluator
         AuditSearch = roles.Any(r => r.Options.AuditSearch);
         MaxSessions = roles.Select(r => r.Options.MaxSessions).Where(m => m is not null).Min();
     }
+
+    /// <summary>Prefix of a database resource id: <c>db/NAME</c>.</summary>
+    public const string DatabaseResourcePrefix = "db/";
+
+    /// <summary>The resources the limited roles are kept to (empty: no limit).</summary>
+    public IReadOnlyList<string> ResourceIds { get; }
+
+    /// <summary>The roles that may allow access to <paramref name="db"/>: all, less those limited to other resources.</summary>
+    private ExpandedRole[] AllowingRoles(DatabaseTarget db) =>
+        _limitedRoles is null || _resourceNames.Contains(db.Name)
+            ? _roles
+            : _roles.Where(r => !_limitedRoles.Contains(r.Name)).ToArray();
 
     /// <summary>The smallest <c>max_sessions</c> of the roles (sessions per database at once); null when no role sets one.</summary>
     public int? MaxSessions { get; }
@@ -49,7 +81,7 @@ public sealed class RbacEvaluator
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(dbUser);
         dbName ??= "";
-        foreach (var role in _roles)
+        foreach (var role in AllowingRoles(db))
         {
             if (role.Options.RequireSessionMfa && Grants(role, db, dbUser, dbName))
             {
@@ -71,7 +103,7 @@ public sealed class RbacEvaluator
         dbName ??= "";
         var window = RoleOptions.MaxSessionMfaWindow;
         var any = false;
-        foreach (var role in _roles)
+        foreach (var role in AllowingRoles(db))
         {
             if (role.Options.RequireSessionMfa && Grants(role, db, dbUser, dbName))
             {
@@ -115,7 +147,7 @@ public sealed class RbacEvaluator
             }
         }
 
-        var candidates = _roles.Where(r => r.Allow.MatchLabels(db, out _)).ToArray();
+        var candidates = AllowingRoles(db).Where(r => r.Allow.MatchLabels(db, out _)).ToArray();
         if (candidates.Length == 0)
         {
             return AccessDecision.Deny(NoRoleForDatabase(db));
@@ -157,7 +189,7 @@ public sealed class RbacEvaluator
             return access;
         }
 
-        foreach (var role in _roles)
+        foreach (var role in AllowingRoles(db))
         {
             if (role.Options.MySqlReplication && role.Allow.MatchLabels(db, out _) && ExpandedConditions.MatchAny(role.Allow.Users, dbUser))
             {
@@ -177,7 +209,7 @@ public sealed class RbacEvaluator
             return deny;
         }
 
-        foreach (var role in _roles)
+        foreach (var role in AllowingRoles(db))
         {
             if (role.Allow.MatchLabels(db, out var matched))
             {
@@ -196,7 +228,7 @@ public sealed class RbacEvaluator
             return new DbAccessSummary(false, [], []);
         }
 
-        var candidates = _roles.Where(r => r.Allow.MatchLabels(db, out _)).ToArray();
+        var candidates = AllowingRoles(db).Where(r => r.Allow.MatchLabels(db, out _)).ToArray();
         return new DbAccessSummary(
             true,
             Subtract(candidates.SelectMany(r => r.Allow.Users), _roles.SelectMany(r => r.Deny.Users)),
@@ -216,12 +248,19 @@ public sealed class RbacEvaluator
         return null;
     }
 
-    private static string NoRoleForDatabase(DatabaseTarget db)
+    private string NoRoleForDatabase(DatabaseTarget db)
     {
         var labels = db.Labels.Count == 0
             ? "no labels"
             : "labels " + string.Join(", ", db.Labels.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key + "=" + p.Value));
-        return $"no role allows database \"{db.Name}\" ({labels})";
+        var text = $"no role allows database \"{db.Name}\" ({labels})";
+        if (_limitedRoles is not null && !_resourceNames.Contains(db.Name)
+            && _roles.FirstOrDefault(r => _limitedRoles.Contains(r.Name) && r.Allow.MatchLabels(db, out _)) is { } limited)
+        {
+            text += $"; role \"{limited.Name}\" comes from an access request limited to {string.Join(", ", ResourceIds)}";
+        }
+
+        return text;
     }
 
     private static string Allowed(IEnumerable<string> values)

@@ -13,6 +13,12 @@ public sealed record RoleConditions(
     public static readonly RoleConditions Empty = new(
         new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal), [], []);
 
+    /// <summary><c>request</c>: which roles the holder may ask for (allow block only); null when not set.</summary>
+    public RequestRules? Request { get; init; }
+
+    /// <summary><c>review_requests</c>: which requests the holder may review (allow block only); null when not set.</summary>
+    public ReviewRules? ReviewRequests { get; init; }
+
     /// <summary>True when the block has no rule at all.</summary>
-    public bool IsEmpty => DbLabels.Count == 0 && DbNames.Count == 0 && DbUsers.Count == 0;
+    public bool IsEmpty => DbLabels.Count == 0 && DbNames.Count == 0 && DbUsers.Count == 0 && Request is null && ReviewRequests is null;
 }

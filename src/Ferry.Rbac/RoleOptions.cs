@@ -25,6 +25,12 @@ public sealed record RoleOptions(TimeSpan? MaxSessionTtl, bool RequireSessionMfa
     /// </summary>
     public bool MySqlReplication { get; init; }
 
+    /// <summary>
+    /// <c>self_approval</c>: whether holders of the role may review (approve or deny) their own access requests.
+    /// Off by default: a request needs someone else's review.
+    /// </summary>
+    public bool SelfApproval { get; init; }
+
     /// <summary>Default <c>session_mfa_window</c>: how long <c>ferry proxy db</c> opens connections after one MFA check.</summary>
     public static readonly TimeSpan DefaultSessionMfaWindow = TimeSpan.FromMinutes(5);
 

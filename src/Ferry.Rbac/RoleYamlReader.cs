@@ -103,7 +103,7 @@ internal sealed class RoleYamlReader(string source, List<RoleValidationError> er
 
         TimeSpan? ttl = null, mfaWindow = null;
         int? maxSessions = null;
-        bool mfa = false, audit = false, replication = false;
+        bool mfa = false, audit = false, replication = false, selfApproval = false;
         foreach (var (keyNode, value) in map.Children)
         {
             var key = KeyOf(keyNode, "options");
@@ -142,13 +142,16 @@ internal sealed class RoleYamlReader(string source, List<RoleValidationError> er
                 case "max_sessions":
                     maxSessions = ReadMaxSessions(value, path);
                     break;
+                case "self_approval":
+                    selfApproval = ReadBool(value, path);
+                    break;
                 default:
-                    Error(keyNode, path, "unknown option (expected max_session_ttl, max_sessions, require_session_mfa, session_mfa_window, audit_search, mysql_replication)");
+                    Error(keyNode, path, "unknown option (expected max_session_ttl, max_sessions, require_session_mfa, session_mfa_window, audit_search, mysql_replication, self_approval)");
                     break;
             }
         }
 
-        return new RoleOptions(ttl, mfa, audit, maxSessions) { MySqlReplication = replication, SessionMfaWindow = mfaWindow };
+        return new RoleOptions(ttl, mfa, audit, maxSessions) { MySqlReplication = replication, SessionMfaWindow = mfaWindow, SelfApproval = selfApproval };
     }
 
     private TimeSpan? ReadSessionMfaWindow(YamlNode value, string path)
@@ -183,13 +186,15 @@ internal sealed class RoleYamlReader(string source, List<RoleValidationError> er
 
         if (node is not YamlMappingNode map)
         {
-            Error(node, path, "expected a mapping with db_labels, db_names, db_users");
+            Error(node, path, "expected a mapping with db_labels, db_names, db_users, request, review_requests");
             return RoleConditions.Empty;
         }
 
         var labels = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         IReadOnlyList<string> names = [];
         IReadOnlyList<string> users = [];
+        RequestRules? request = null;
+        ReviewRules? review = null;
         foreach (var (keyNode, value) in map.Children)
         {
             var key = KeyOf(keyNode, path);
@@ -207,13 +212,240 @@ internal sealed class RoleYamlReader(string source, List<RoleValidationError> er
                 case "db_users":
                     users = ReadStringList(value, childPath);
                     break;
+                case "request" or "review_requests" when path != "allow":
+                    Error(keyNode, childPath, "only an allow block may hold " + key + " (a role that should not request or review simply leaves it out)");
+                    break;
+                case "request":
+                    request = ReadRequestRules(value, childPath);
+                    break;
+                case "review_requests":
+                    review = ReadReviewRules(value, childPath);
+                    break;
                 default:
-                    Error(keyNode, childPath, "unknown field (expected db_labels, db_names, db_users)");
+                    Error(keyNode, childPath, "unknown field (expected db_labels, db_names, db_users" + (path == "allow" ? ", request, review_requests)" : ")"));
                     break;
             }
         }
 
-        return new RoleConditions(labels, names, users);
+        return new RoleConditions(labels, names, users) { Request = request, ReviewRequests = review };
+    }
+
+    private RequestRules? ReadRequestRules(YamlNode node, string path)
+    {
+        if (node is not YamlMappingNode map)
+        {
+            Error(node, path, "expected a mapping with roles, search_as_roles, thresholds, max_duration, reason, suggested_reviewers");
+            return null;
+        }
+
+        IReadOnlyList<string> roles = [], searchAs = [], reviewers = [];
+        List<RequestThreshold> thresholds = [];
+        TimeSpan? maxDuration = null;
+        var reasonRequired = false;
+        foreach (var (keyNode, value) in map.Children)
+        {
+            var key = KeyOf(keyNode, path);
+            var childPath = path + "." + key;
+            switch (key)
+            {
+                case null:
+                    break;
+                case "roles":
+                    roles = ReadNameList(value, childPath, globs: true);
+                    break;
+                case "search_as_roles":
+                    searchAs = ReadNameList(value, childPath, globs: false);
+                    break;
+                case "suggested_reviewers":
+                    reviewers = ReadNameList(value, childPath, globs: false);
+                    break;
+                case "thresholds":
+                    thresholds = ReadThresholds(value, childPath);
+                    break;
+                case "max_duration":
+                    var text = ReadString(value, childPath);
+                    if (text is null)
+                    {
+                        break;
+                    }
+
+                    if (!Duration.TryParse(text, out var d) || d > RequestRules.MaxDurationLimit)
+                    {
+                        Error(value, childPath, $"expected a duration from 1s to {Duration.Format(RequestRules.MaxDurationLimit)} (examples: 2h, 8h, 1d), got \"{text}\"");
+                        break;
+                    }
+
+                    maxDuration = d;
+                    break;
+                case "reason":
+                    var mode = ReadString(value, childPath);
+                    if (mode is "required" or "optional")
+                    {
+                        reasonRequired = mode == "required";
+                    }
+                    else if (mode is not null)
+                    {
+                        Error(value, childPath, $"expected required or optional, got \"{mode}\"");
+                    }
+
+                    break;
+                default:
+                    Error(keyNode, childPath, "unknown field (expected roles, search_as_roles, thresholds, max_duration, reason, suggested_reviewers)");
+                    break;
+            }
+        }
+
+        if (roles.Count == 0 && searchAs.Count == 0)
+        {
+            Error(map, path, "give roles (roles one may ask for) or search_as_roles (roles a request for db/NAME resources is granted through), or both");
+        }
+
+        return new RequestRules(roles, searchAs, thresholds, maxDuration, reasonRequired, reviewers);
+    }
+
+    private List<RequestThreshold> ReadThresholds(YamlNode node, string path)
+    {
+        var list = new List<RequestThreshold>();
+        if (node is not YamlSequenceNode seq)
+        {
+            Error(node, path, "expected a list of {approve: N, deny: M, filter: '…'}");
+            return list;
+        }
+
+        if (seq.Children.Count > RequestRules.MaxEntries)
+        {
+            Error(node, path, $"at most {RequestRules.MaxEntries} thresholds");
+            return list;
+        }
+
+        for (var i = 0; i < seq.Children.Count; i++)
+        {
+            var itemPath = $"{path}[{i}]";
+            if (seq.Children[i] is not YamlMappingNode item)
+            {
+                Error(seq.Children[i], itemPath, "expected a mapping {approve: N, deny: M, filter: '…'}");
+                continue;
+            }
+
+            int approve = 1, deny = 1;
+            RequestPredicate? filter = null;
+            foreach (var (keyNode, value) in item.Children)
+            {
+                var key = KeyOf(keyNode, itemPath);
+                var childPath = itemPath + "." + key;
+                switch (key)
+                {
+                    case null:
+                        break;
+                    case "approve":
+                        approve = ReadCount(value, childPath);
+                        break;
+                    case "deny":
+                        deny = ReadCount(value, childPath);
+                        break;
+                    case "filter":
+                        filter = ReadPredicate(value, childPath, allowReviewer: false);
+                        break;
+                    default:
+                        Error(keyNode, childPath, "unknown field (expected approve, deny, filter)");
+                        break;
+                }
+            }
+
+            list.Add(new RequestThreshold(approve, deny, filter));
+        }
+
+        return list;
+    }
+
+    private ReviewRules? ReadReviewRules(YamlNode node, string path)
+    {
+        if (node is not YamlMappingNode map)
+        {
+            Error(node, path, "expected a mapping with roles and where");
+            return null;
+        }
+
+        IReadOnlyList<string> roles = [];
+        RequestPredicate? where = null;
+        foreach (var (keyNode, value) in map.Children)
+        {
+            var key = KeyOf(keyNode, path);
+            var childPath = path + "." + key;
+            switch (key)
+            {
+                case null:
+                    break;
+                case "roles":
+                    roles = ReadNameList(value, childPath, globs: true);
+                    break;
+                case "where":
+                    where = ReadPredicate(value, childPath, allowReviewer: true);
+                    break;
+                default:
+                    Error(keyNode, childPath, "unknown field (expected roles, where)");
+                    break;
+            }
+        }
+
+        if (roles.Count == 0)
+        {
+            Error(map, path + ".roles", "missing: the roles whose requests the holder may review (globs, e.g. [dba, \"prod-*\"])");
+        }
+
+        return new ReviewRules(roles, where);
+    }
+
+    private RequestPredicate? ReadPredicate(YamlNode node, string path, bool allowReviewer)
+    {
+        var text = ReadString(node, path);
+        if (text is null)
+        {
+            return null;
+        }
+
+        var predicate = RequestPredicate.TryParse(text, allowReviewer, out var problem);
+        if (predicate is null)
+        {
+            Error(node, path, "invalid expression: " + problem + " (example: contains(request.roles, \"dba\") && !equals(request.user, \"bot\"))");
+        }
+
+        return predicate;
+    }
+
+    private int ReadCount(YamlNode node, string path)
+    {
+        if (node is YamlScalarNode { Value: { Length: > 0 and <= 2 } text } && text.All(char.IsAsciiDigit)
+            && int.Parse(text, System.Globalization.CultureInfo.InvariantCulture) is var n and >= 1 and <= RequestThreshold.MaxCount)
+        {
+            return n;
+        }
+
+        Error(node, path, $"expected a whole number from 1 to {RequestThreshold.MaxCount}");
+        return 1;
+    }
+
+    /// <summary>A list of role or user names (no trait templates); with <paramref name="globs"/> <c>*</c> is allowed.</summary>
+    private IReadOnlyList<string> ReadNameList(YamlNode node, string path, bool globs)
+    {
+        var values = ReadStringList(node, path);
+        if (values.Count > RequestRules.MaxEntries)
+        {
+            Error(node, path, $"at most {RequestRules.MaxEntries} entries");
+            return [];
+        }
+
+        foreach (var v in values)
+        {
+            var check = globs ? v.Replace("*", "", StringComparison.Ordinal) : v;
+            if ((check.Length > 0 || !globs) && !IsValidName(check))
+            {
+                Error(node, path, $"\"{v}\" is not a name: 1-128 letters, digits, '_', '-', '.' or '@'" + (globs ? " (and * wildcards)" : ""));
+                return [];
+            }
+        }
+
+        return values;
     }
 
     private void ReadLabels(YamlNode node, string path, Dictionary<string, IReadOnlyList<string>> labels)

@@ -40,6 +40,11 @@ internal static class RoleYamlWriter
             sb.Append("  mysql_replication: true\n");
         }
 
+        if (role.Options.SelfApproval)
+        {
+            sb.Append("  self_approval: true\n");
+        }
+
         WriteConditions(sb, "allow", role.Allow);
         WriteConditions(sb, "deny", role.Deny);
         return sb.ToString();
@@ -73,6 +78,59 @@ internal static class RoleYamlWriter
         {
             sb.Append("  db_users: ");
             WriteList(sb, conditions.DbUsers);
+        }
+
+        if (conditions.Request is { } request)
+        {
+            sb.Append("  request:\n");
+            if (request.Roles.Count > 0)
+            {
+                sb.Append("    roles: ");
+                WriteList(sb, request.Roles);
+            }
+
+            if (request.SearchAsRoles.Count > 0)
+            {
+                sb.Append("    search_as_roles: ");
+                WriteList(sb, request.SearchAsRoles);
+            }
+
+            if (request.Thresholds.Count > 0)
+            {
+                sb.Append("    thresholds:\n");
+                foreach (var t in request.Thresholds)
+                {
+                    sb.Append("      - approve: ").Append(t.Approve.ToString(CultureInfo.InvariantCulture)).Append('\n');
+                    sb.Append("        deny: ").Append(t.Deny.ToString(CultureInfo.InvariantCulture)).Append('\n');
+                    if (t.Filter is { } filter)
+                    {
+                        sb.Append("        filter: ").Append(Quote(filter.Text)).Append('\n');
+                    }
+                }
+            }
+
+            if (request.MaxDuration is { } max)
+            {
+                sb.Append("    max_duration: ").Append(Duration.Format(max)).Append('\n');
+            }
+
+            sb.Append("    reason: ").Append(request.ReasonRequired ? "required" : "optional").Append('\n');
+            if (request.SuggestedReviewers.Count > 0)
+            {
+                sb.Append("    suggested_reviewers: ");
+                WriteList(sb, request.SuggestedReviewers);
+            }
+        }
+
+        if (conditions.ReviewRequests is { } review)
+        {
+            sb.Append("  review_requests:\n");
+            sb.Append("    roles: ");
+            WriteList(sb, review.Roles);
+            if (review.Where is { } where)
+            {
+                sb.Append("    where: ").Append(Quote(where.Text)).Append('\n');
+            }
         }
     }
 

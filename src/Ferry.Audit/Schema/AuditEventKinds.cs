@@ -137,9 +137,23 @@ public static class AuditEventKinds
 
     public static readonly AuditEventKind HostReportRefused = new(AuditEventTypes.HostReport, "TJ003W", "A host's report was refused in whole or part (details: host_id, role, report, reason).");
 
-    public static readonly AuditEventKind AccessRequestCreate = new(AuditEventTypes.AccessRequestCreate, "T5000I", "An access request was created.");
+    public static readonly AuditEventKind AccessRequestCreate = new(AuditEventTypes.AccessRequestCreate, "T5000I", "An access request was created (details: id, requester, requested_roles, resources, reason, duration, pending_expires, reviewers).");
 
-    public static readonly AuditEventKind AccessRequestReview = new(AuditEventTypes.AccessRequestReview, "T5001I", "An access request was approved or denied.");
+    public static readonly AuditEventKind AccessRequestCreateRefused = new(AuditEventTypes.AccessRequestCreate, "T5000W", "An access request was refused at create: role not requestable, unknown database, missing reason, too many pending… (error says why; details: reason).");
+
+    public static readonly AuditEventKind AccessRequestReview = new(AuditEventTypes.AccessRequestReview, "T5001I", "A reviewer approved or denied an access request (details: id, reviewer, decision, review_reason, state after the review).");
+
+    public static readonly AuditEventKind AccessRequestReviewRefused = new(AuditEventTypes.AccessRequestReview, "T5001W", "A review was refused: not a reviewer for the roles, self-review, already reviewed, not pending (error says why; details: id, reason).");
+
+    public static readonly AuditEventKind AccessRequestGrant = new(AuditEventTypes.AccessRequestGrant, "T5002I", "An access request reached its approval threshold: access is granted until access_expires (details: id, requester, requested_roles, resources, reviewer, access_expires).");
+
+    public static readonly AuditEventKind AccessRequestDeny = new(AuditEventTypes.AccessRequestDeny, "T5003I", "An access request reached its denial threshold (details: id, requester, requested_roles, reviewer).");
+
+    public static readonly AuditEventKind AccessRequestExpire = new(AuditEventTypes.AccessRequestExpire, "T5004I", "A pending request passed pending_ttl, or a grant ended (details: id, was pending or approved).");
+
+    public static readonly AuditEventKind AccessRequestDrop = new(AuditEventTypes.AccessRequestDrop, "T5005I", "A request was withdrawn or a grant dropped early; a dropped grant is locked until its end (details: id, was, lock, drop_reason).");
+
+    public static readonly AuditEventKind AccessRequestDropRefused = new(AuditEventTypes.AccessRequestDrop, "T5005W", "A drop was refused: not the requester, not pending or approved (error says why; details: id, reason).");
 
     public static readonly AuditEventKind AuditRetention = new(AuditEventTypes.AuditRetention, "TAU00I", "Audit segments were removed by retention (details: segments, events, anchor).");
 
@@ -211,7 +225,14 @@ public static class AuditEventKinds
         HostRemove,
         HostReportRefused,
         AccessRequestCreate,
+        AccessRequestCreateRefused,
         AccessRequestReview,
+        AccessRequestReviewRefused,
+        AccessRequestGrant,
+        AccessRequestDeny,
+        AccessRequestExpire,
+        AccessRequestDrop,
+        AccessRequestDropRefused,
         AuditRetention,
     ];
 }

@@ -60,5 +60,9 @@ public static class AuditEventTypes
     public const string MfaDeviceDelete = "mfa.device.delete";
     public const string AccessRequestCreate = "access_request.create";
     public const string AccessRequestReview = "access_request.review";
+    public const string AccessRequestGrant = "access_request.grant";
+    public const string AccessRequestDeny = "access_request.deny";
+    public const string AccessRequestExpire = "access_request.expire";
+    public const string AccessRequestDrop = "access_request.drop";
     public const string AuditRetention = "audit.retention";
 }

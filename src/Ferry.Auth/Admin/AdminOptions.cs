@@ -54,7 +54,7 @@ internal sealed class AdminOptions
             var audit = new AdminAuditSpool(dataDir);
             await using (audit.ConfigureAwait(false))
             {
-                var service = AuthService.Open(new AuthServiceOptions { DataDir = dataDir, ClusterName = result.GetValue(Cluster)!, ServerId = "admin@" + Environment.MachineName }, audit);
+                var service = AuthService.Open(new AuthServiceOptions { DataDir = dataDir, ClusterName = result.GetValue(Cluster)!, ServerId = "admin@" + Environment.MachineName, SweepAccessRequests = false }, audit);
                 await using (service.ConfigureAwait(false))
                 {
                     await action(service, output).ConfigureAwait(false);

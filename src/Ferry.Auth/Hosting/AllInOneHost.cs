@@ -67,6 +67,8 @@ public sealed class AllInOneHost : IAsyncDisposable
             MaxApiConnections = auth.MaxApiConnections,
             MaxApiConnectionsPerSource = auth.MaxApiConnectionsPerSource,
             HealthCheckUsers = auth.HealthCheckUsers,
+            AccessRequests = auth.AccessRequests,
+            Webhook = config.Webhook,
         }, ct).ConfigureAwait(false));
         var service = server.Service;
 

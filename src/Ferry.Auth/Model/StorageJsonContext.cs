@@ -17,4 +17,6 @@ namespace Ferry.Auth.Model;
 [JsonSerializable(typeof(DatabaseBinding))]
 [JsonSerializable(typeof(LockInfo))]
 [JsonSerializable(typeof(SsoConnectorRecord))]
+[JsonSerializable(typeof(AccessRequestRecord))]
+[JsonSerializable(typeof(Ferry.Auth.Notifications.WebhookPayload))]
 internal sealed partial class StorageJsonContext : JsonSerializerContext;

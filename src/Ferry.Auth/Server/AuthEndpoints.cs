@@ -42,6 +42,7 @@ internal sealed partial class AuthEndpoints(AuthService service, ServerAuditPipe
         app.MapGet("/v1/sso/callback", SsoCallbackAsync);
         app.MapPost("/v1/sso/result", Guard(SsoResultAsync));
         MapMfa(app);
+        MapAccessRequests(app);
     }
 
     /// <summary>

@@ -72,6 +72,8 @@ public sealed class AuthServer : IAsyncDisposable
                     SsoConnectors = options.SsoConnectors,
                     SessionMfaCertificateTtl = options.SessionMfaCertificateTtl,
                     HealthCheckUsers = options.HealthCheckUsers,
+                    AccessRequests = options.AccessRequests,
+                    Webhook = options.Webhook,
                 },
                 audit);
             await service.ValidateSsoConnectorsAsync(ct).ConfigureAwait(false);

@@ -38,6 +38,12 @@ public sealed class AuthServerOptions
     /// <summary><c>auth.health_check_users</c> (see <see cref="AuthServiceOptions.HealthCheckUsers"/>).</summary>
     public IReadOnlyList<string> HealthCheckUsers { get; init; } = [];
 
+    /// <summary><c>auth.access_requests</c> (see <see cref="AuthServiceOptions.AccessRequests"/>).</summary>
+    public Ferry.Config.AccessRequestsConfig AccessRequests { get; init; } = new();
+
+    /// <summary><c>notifications.webhook</c> (see <see cref="AuthServiceOptions.Webhook"/>).</summary>
+    public Ferry.Config.WebhookConfig? Webhook { get; init; }
+
     /// <summary>How long an idle keep-alive API connection stays open (Kestrel's keep-alive timeout).</summary>
     public TimeSpan ApiIdleTimeout { get; init; } = TimeSpan.FromSeconds(15);
 

@@ -60,6 +60,17 @@ public static class FerryMetrics
     private static readonly Counter<long> StatementsTruncatedTotal = Meter.CreateCounter<long>(
         "ferry_audit_statements_truncated_total", "{statement}", "Statements or parameters larger than agent.max_statement_bytes, audited by their first bytes, true length and SHA-256, by protocol.");
 
+    private static readonly Counter<long> AccessRequestsTotal = Meter.CreateCounter<long>(
+        "ferry_access_requests_total", "{event}", "Access request events of the auth service, by event (create, review, grant, deny, expire, drop, refused_<reason>).");
+
+    private static readonly Counter<long> NotificationsTotal = Meter.CreateCounter<long>(
+        "ferry_notifications_total", "{notification}", "Webhook notifications about access requests, by result (delivered, retried, failed, dropped: queue full).");
+
+    private static readonly ConcurrentDictionary<object, Func<long>> AccessRequestsPendingSources = new(ReferenceEqualityComparer.Instance);
+
+    private static readonly ObservableGauge<long> AccessRequestsPending = Meter.CreateObservableGauge(
+        "ferry_access_requests_pending", ObserveAccessRequestsPending, "{request}", "Access requests waiting for review, as of the auth service's last sweep.");
+
     private static readonly ConcurrentDictionary<object, Func<long>> SpoolDepths = new(ReferenceEqualityComparer.Instance);
     private static readonly ConcurrentDictionary<object, Func<double>> ShippingLags = new(ReferenceEqualityComparer.Instance);
 
@@ -131,6 +142,27 @@ public static class FerryMetrics
         BackgroundFailuresTotal.Add(1, new KeyValuePair<string, object?>("task", task));
 
     public static void AuditShipped(long events) => AuditShippedTotal.Add(events);
+
+    /// <summary>One access request event (create, review, grant, deny, expire, drop, refused_REASON).</summary>
+    public static void AccessRequest(string @event) =>
+        AccessRequestsTotal.Add(1, new KeyValuePair<string, object?>("event", @event));
+
+    /// <summary>One webhook notification outcome: delivered, retried, failed or dropped.</summary>
+    public static void Notification(string result) =>
+        NotificationsTotal.Add(1, new KeyValuePair<string, object?>("result", result));
+
+    /// <summary>Reports the pending access requests of <paramref name="owner"/> until <see cref="UnregisterAccessRequestsPending"/>.</summary>
+    public static void RegisterAccessRequestsPending(object owner, Func<long> pending) => AccessRequestsPendingSources[owner] = pending;
+
+    public static void UnregisterAccessRequestsPending(object owner) => AccessRequestsPendingSources.TryRemove(owner, out _);
+
+    private static IEnumerable<Measurement<long>> ObserveAccessRequestsPending()
+    {
+        foreach (var source in AccessRequestsPendingSources.Values)
+        {
+            yield return new Measurement<long>(source());
+        }
+    }
 
     /// <summary>A spool record skipped as corrupt.</summary>
     public static void AuditSpoolCorruptRecord() => AuditSpoolCorruptRecordsTotal.Add(1);

@@ -47,6 +47,13 @@ internal static class UserIdentityExtension
                 // Appended, and only when set: readers that predate it still parse a local user's certificate.
                 writer.WriteCharacterString(UniversalTagNumber.UTF8String, identity.Connector);
             }
+
+            if (identity.ResourceIds.Count > 0)
+            {
+                // Appended after the connector (a SEQUENCE, so it is told apart from the connector's UTF8String), only
+                // when set: a reader that predates it refuses such a certificate rather than ignoring the limit.
+                WriteStrings(writer, identity.ResourceIds);
+            }
         }
 
         return writer.Encode();
@@ -103,10 +110,12 @@ internal static class UserIdentityExtension
             var requests = ReadStrings(seq);
             var mfa = seq.ReadBoolean();
             var cluster = seq.ReadCharacterString(UniversalTagNumber.UTF8String);
-            var hasConnector = seq.HasData;
+            var hasConnector = seq.HasData && seq.PeekTag().HasSameClassAndValue(new Asn1Tag(UniversalTagNumber.UTF8String));
             var connector = hasConnector ? seq.ReadCharacterString(UniversalTagNumber.UTF8String) : "";
+            var hasResources = seq.HasData;
+            var resources = hasResources ? ReadStrings(seq) : [];
             seq.ThrowIfNotEmpty();
-            if (user.Length == 0 || (hasConnector && connector.Length == 0))
+            if (user.Length == 0 || (hasConnector && connector.Length == 0) || (hasResources && resources.Length == 0))
             {
                 return false;
             }
@@ -121,6 +130,7 @@ internal static class UserIdentityExtension
                 AccessRequestIds = requests,
                 MfaVerified = mfa,
                 Connector = connector,
+                ResourceIds = resources,
                 NotBefore = notBefore,
                 NotAfter = notAfter,
                 SerialNumber = serial,

@@ -36,6 +36,14 @@ public sealed class UserIdentity
     public string Connector { get; init; } = "";
 
     /// <summary>
+    /// Resources (<c>db/NAME</c>) an approved access request for resources limits its roles to. Appended last in the
+    /// identity extension (after <see cref="Connector"/>, and only when not empty: older certificates read as empty).
+    /// When not empty, a certificate's roles allow nothing on a database outside the list (the auth service only puts a
+    /// resource request's roles in a routed certificate whose database is in it; see <c>RbacEvaluator</c>).
+    /// </summary>
+    public IReadOnlyList<string> ResourceIds { get; init; } = [];
+
+    /// <summary>
     /// For a session-MFA certificate: how long a session opened while the certificate was valid may keep running
     /// (the login's end, capped by the roles' <c>max_session_ttl</c>); null otherwise (sessions end at <see cref="NotAfter"/>).
     /// Carried in its own extension (<see cref="IdentityOids.SessionLimitExtension"/>).

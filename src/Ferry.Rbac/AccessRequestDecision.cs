@@ -1,0 +1,9 @@
+namespace Ferry.Rbac;
+
+/// <summary>Where the reviews of a request leave it.</summary>
+public enum AccessRequestDecision
+{
+    Pending,
+    Approved,
+    Denied,
+}
