@@ -61,7 +61,9 @@ internal abstract partial class AgentSession(AgentContext ctx, AgentDatabase db,
             return lockReason;
         }
         var roles = await Ctx.Authority.GetRolesAsync(Identity.Roles, ct);
-        _rbac = new RbacEvaluator(roles, Identity.Traits);
+        // A certificate elevated by a request for resources allows nothing outside them (the auth service names only the
+        // routed database there; checked again here).
+        _rbac = new RbacEvaluator(roles, Identity.Traits, Identity.ResourceIds, limitedRoles: null);
         return CheckDbName(Audit.DbName) ?? CheckSessionMfa() ?? TakeSessionSlot();
     }
 
