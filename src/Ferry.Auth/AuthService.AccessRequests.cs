@@ -537,17 +537,14 @@ public sealed partial class AuthService
         }
 
         var documents = await ResolveRolesAsync(searchAs, ct).ConfigureAwait(false);
-        var databases = Inventory.Current(await DatabaseBindingsAsync(ct).ConfigureAwait(false)).ToDictionary(d => d.Name, StringComparer.Ordinal);
         var reaching = new List<string>();
         foreach (var resource in resources)
         {
             var name = resource[RbacEvaluator.DatabaseResourcePrefix.Length..];
-            if (!databases.TryGetValue(name, out var db))
-            {
-                throw AuthException.NotFound($"database \"{name}\" is not registered by any agent: check the name with `ferry db ls --all`");
-            }
-
-            var target = new DatabaseTarget(db.Name, db.Labels);
+            // The binding holds the labels its agent last registered (what RBAC for the database's certificates reads).
+            var binding = await Backend.GetAsync(BackendKeys.DatabaseBinding(name), StorageJsonContext.Default.DatabaseBinding, ct).ConfigureAwait(false)
+                ?? throw AuthException.NotFound($"database \"{name}\" is not registered by any agent: check the name (`ferry db ls` lists what you can already reach)");
+            var target = new DatabaseTarget(binding.Name, binding.Labels);
             var found = documents.Where(d => new RbacEvaluator([d], traits).CanSee(target).Allowed).Select(d => d.Name).ToArray();
             if (found.Length == 0)
             {

@@ -15,10 +15,20 @@ public sealed partial class AuthService
     {
         if (!LockTargetKind.IsValid(kind))
         {
-            throw AuthException.BadRequest($"lock kind \"{kind}\" is unknown: use user, role or database");
+            throw AuthException.BadRequest($"lock kind \"{kind}\" is unknown: use user, role, database or access_request");
         }
 
-        Names.Require(target, kind + " name");
+        if (kind == LockTargetKind.AccessRequest)
+        {
+            if (!IsRequestId(target))
+            {
+                throw AuthException.BadRequest($"\"{Bounded(target ?? "")}\" is not an access request id (a UUID): see `requests ls`");
+            }
+        }
+        else
+        {
+            Names.Require(target, kind + " name");
+        }
         if (ttl is { } t && t <= TimeSpan.Zero)
         {
             throw AuthException.BadRequest("lock ttl must be positive");

@@ -205,4 +205,31 @@ public sealed class UserCertificateTests
         Assert.Equal("dex", decodedSso!.Connector);
         Assert.Equal(bare.Length + 5, sso.Length); // one appended UTF8String "dex" (tag, length, 3 bytes)
     }
+
+    [Fact]
+    public void ResourceIds_RoundTrip_WithAndWithoutConnector_AndOlderEncodingsReadAsEmpty()
+    {
+        using var ca = new TestAuthority();
+        var limited = new UserIdentity { User = "alice", ClusterName = "test-cluster", AccessRequestIds = ["3f0c3a5e-1b2c-4d5e-8f90-0123456789ab"], ResourceIds = ["db/orders-prod"] };
+        var ssoLimited = new UserIdentity { User = "erin", ClusterName = "test-cluster", Connector = "okta", ResourceIds = ["db/a", "db/b"] };
+
+        using var certificate = ca.IssueUser(limited);
+        var result = ca.Store.CreateVerifier(CaKind.User).VerifyUser(certificate);
+        Assert.True(result.IsValid, result.Message);
+        Assert.Equal(["db/orders-prod"], result.Identity.ResourceIds);
+        Assert.Equal("", result.Identity.Connector);
+
+        Assert.True(UserIdentityExtension.TryDecode(UserIdentityExtension.Encode(ssoLimited), default, default, "", out var sso));
+        Assert.Equal("okta", sso!.Connector);
+        Assert.Equal(["db/a", "db/b"], sso.ResourceIds);
+        Assert.True(UserIdentityExtension.TryDecode(UserIdentityExtension.Encode(TestAuthority.Alice()), default, default, "", out var old));
+        Assert.Empty(old!.ResourceIds);
+
+        // An empty appended list is not canonical (the writer leaves it out): refused.
+        var bare = UserIdentityExtension.Encode(new UserIdentity { User = "alice", ClusterName = "test-cluster" });
+        var withEmpty = bare[..^0].ToList();
+        withEmpty.AddRange([0x30, 0x00]);
+        withEmpty[1] = (byte)(withEmpty[1] + 2);
+        Assert.False(UserIdentityExtension.TryDecode(withEmpty.ToArray(), default, default, "", out _));
+    }
 }

@@ -4,7 +4,7 @@ namespace Ferry.Auth.Admin;
 
 /// <summary>
 /// Local administration of an auth data directory, like <c>tctl</c>; the daemon mounts it as <c>ferryd admin</c>:
-/// <c>users add|ls|rm|reset</c>, <c>roles apply -f|ls|get|rm</c>, <c>sso add -f|ls|show|rm</c>, <c>tokens add|ls|rm</c>, <c>locks add|ls|rm</c>, <c>hosts ls|rm</c>,
+/// <c>users add|ls|rm|reset</c>, <c>roles apply -f|ls|get|rm</c>, <c>sso add -f|ls|show|rm</c>, <c>tokens add|ls|rm</c>, <c>locks add|ls|rm</c>, <c>requests ls|show|approve|deny|drop</c>, <c>hosts ls|rm</c>,
 /// <c>ca export --type</c>, <c>db-cert</c>, <c>certs user|host</c>. Works directly on the SQLite file and CA files under <c>--data-dir</c>
 /// (also while the server runs: it sees changes within a second), so it is the bootstrap path for the first admin.
 /// Tables for people, <c>--format json</c> for scripts. Exit code 0 on success, 1 on a refusal (message on stderr).
@@ -24,6 +24,7 @@ public static class AdminCommand
         admin.Add(AdminSso.Create(context));
         admin.Add(AdminTokens.Create(context));
         admin.Add(AdminLocks.Create(context));
+        admin.Add(AdminRequests.Create(context));
         admin.Add(AdminHosts.Create(context));
         admin.Add(AdminCa.Create(context));
         admin.Add(AdminCa.CreateDbCert(context));

@@ -13,16 +13,17 @@ internal static class AdminLocks
         var user = new Option<string>("--user") { Description = "Lock this user" };
         var role = new Option<string>("--role") { Description = "Lock everyone holding this role" };
         var database = new Option<string>("--database") { Description = "Lock this database service" };
+        var request = new Option<string>("--access-request") { Description = "Lock this access request id: certificates naming it are refused, live sessions using it end" };
         var message = new Option<string>("--message") { Description = "Why (shown to whoever is refused)" };
         var ttl = new Option<string>("--ttl") { Description = "Expire after, e.g. 1h (default: until removed)" };
-        var add = new Command("add", "Create a lock (exactly one of --user, --role, --database)") { user, role, database, message, ttl };
+        var add = new Command("add", "Create a lock (exactly one of --user, --role, --database, --access-request)") { user, role, database, request, message, ttl };
         add.SetAction((r, ct) => o.RunAsync(r, async (s, w) =>
         {
-            var targets = new[] { (LockTargetKind.User, r.GetValue(user)), (LockTargetKind.Role, r.GetValue(role)), (LockTargetKind.Database, r.GetValue(database)) }
+            var targets = new[] { (LockTargetKind.User, r.GetValue(user)), (LockTargetKind.Role, r.GetValue(role)), (LockTargetKind.Database, r.GetValue(database)), (LockTargetKind.AccessRequest, r.GetValue(request)) }
                 .Where(t => !string.IsNullOrEmpty(t.Item2)).ToArray();
             if (targets.Length != 1)
             {
-                throw AuthException.BadRequest("give exactly one of --user, --role, --database");
+                throw AuthException.BadRequest("give exactly one of --user, --role, --database, --access-request");
             }
 
             TimeSpan? lifetime = r.GetValue(ttl) is { Length: > 0 } t ? AdminTokens.ParseTtl(t) : null;
