@@ -11,7 +11,8 @@ namespace Ferry.Agent;
 internal sealed class SessionAudit(AgentContext ctx, AgentDatabase db, UserIdentity identity, string clientAddress)
 {
     private DbSessionSubject _subject = new(identity.User, identity.Roles, clientAddress, Guid.CreateVersion7().ToString(),
-        db.Name, db.Protocol.ToName(), DbUser: "", DbName: "", db.Labels);
+        db.Name, db.Protocol.ToName(), DbUser: "", DbName: "", db.Labels,
+        identity.AccessRequestIds.Count > 0 ? identity.AccessRequestIds : null);
 
     public string SessionId => _subject.SessionId!;
 

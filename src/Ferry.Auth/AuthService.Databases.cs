@@ -21,8 +21,10 @@ public sealed partial class AuthService
     public async Task<DatabasesResponse> ListDatabasesAsync(UserIdentity user, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(user);
-        var (_, roles, traits) = await CurrentRolesAndTraitsAsync(user, ct).ConfigureAwait(false);
-        var rbac = new RbacEvaluator(await ResolveRolesAsync(roles, ct).ConfigureAwait(false), traits);
+        var (userName, baseRoles, traits) = await CurrentRolesAndTraitsAsync(user, ct).ConfigureAwait(false);
+        // An elevated certificate also sees what its approved requests add (a resource request: only its databases).
+        var elevation = await ElevateAsync(userName, baseRoles, user.AccessRequestIds, null, null, ct).ConfigureAwait(false);
+        var rbac = new RbacEvaluator(await ResolveRolesAsync(elevation.Roles, ct).ConfigureAwait(false), traits, elevation.ResourceIds, elevation.LimitedRoles);
         var response = new DatabasesResponse();
         foreach (var db in Inventory.Current(await DatabaseBindingsAsync(ct).ConfigureAwait(false)))
         {

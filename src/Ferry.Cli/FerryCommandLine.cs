@@ -21,6 +21,7 @@ internal static class FerryCommandLine
         root.Subcommands.Add(LoginCommands.Logout());
         root.Subcommands.Add(DbCommands.Build());
         root.Subcommands.Add(ProxyCommands.Build());
+        root.Subcommands.Add(RequestCommands.Build());
         root.Subcommands.Add(MfaCommands.Build());
         root.Subcommands.Add(AuditCommands.Build());
         root.Subcommands.Add(CompletionCommand.Build());

@@ -52,11 +52,45 @@ public sealed class LockFollower(Func<CancellationToken, IAsyncEnumerable<LockWa
         return _locks.Values.FirstOrDefault(l => l.Covers(user, list, database, now))?.Describe();
     }
 
-    /// <summary>The lock covering this session, if any: the check the proxy and the agent both make.</summary>
+    /// <summary>
+    /// The lock covering this session, if any: the check the proxy and the agent both make. Besides the user, the
+    /// roles and the database, a lock of kind <c>access_request</c> covers every certificate that names the request
+    /// (<see cref="UserIdentity.AccessRequestIds"/>): a dropped or locked grant ends the sessions that rely on it.
+    /// </summary>
     public string? FindLock(UserIdentity identity, string database)
     {
         ArgumentNullException.ThrowIfNull(identity);
-        return FindLock(identity.User, identity.Roles, database);
+        return FindLock(identity.User, identity.Roles, database) ?? FindAccessRequestLock(_locks.Values, identity.AccessRequestIds, DateTimeOffset.UtcNow);
+    }
+
+    /// <summary>
+    /// A sentence naming the first unexpired lock of kind <c>access_request</c> whose target is one of
+    /// <paramref name="accessRequestIds"/> (ids compare exactly); null when none.
+    /// </summary>
+    public static string? FindAccessRequestLock(IEnumerable<LockInfo> locks, IReadOnlyList<string> accessRequestIds, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(locks);
+        ArgumentNullException.ThrowIfNull(accessRequestIds);
+        if (accessRequestIds.Count == 0)
+        {
+            return null;
+        }
+
+        foreach (var l in locks)
+        {
+            if (l.Kind == LockTargetKind.AccessRequest && (l.ExpiresAt is not { } end || end > now) && accessRequestIds.Contains(l.Target, StringComparer.Ordinal))
+            {
+                var text = $"access request {l.Target} has ended";
+                if (!string.IsNullOrEmpty(l.Message))
+                {
+                    text += ": " + l.Message;
+                }
+
+                return text + "; ask again with `ferry request create`, and run `ferry login` for your own roles";
+            }
+        }
+
+        return null;
     }
 
     public async Task RunAsync(CancellationToken ct)

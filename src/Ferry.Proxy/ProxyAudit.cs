@@ -20,7 +20,7 @@ internal static class ProxyAudit
         IReadOnlyDictionary<string, string>? details)
     {
         var session = new DbSessionSubject(identity?.User, identity?.Roles, clientAddr,
-            DbService: database.Length > 0 ? database : null, DbProtocol: protocol);
+            DbService: database.Length > 0 ? database : null, DbProtocol: protocol, AccessRequestIds: identity?.AccessRequestIds);
         var e = Factory(ctx).SessionDenied(session, reason);
         e.Details = details;
         ctx.Audit.Emit(e);

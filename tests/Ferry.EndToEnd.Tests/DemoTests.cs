@@ -22,6 +22,9 @@ public sealed class DemoTests(ITestOutputHelper output)
         Assert.Contains("Grace", text);
         Assert.Contains("UPDATE orders SET amount", text);
         Assert.Contains("chain intact", text);
+        // The access request step: bob approved alice's request for pg-prod, and her psql read it.
+        Assert.Contains("Access requests: ", text);
+        Assert.Contains("Crumbs Ltd", text);
         Assert.Contains("ferry_queries_total{database=\"pg-demo\",protocol=\"postgres\"}", text);
         Assert.Contains("--once: every step succeeded", text);
         Assert.False(Directory.Exists(dir), "the demo left its directory behind");

@@ -61,7 +61,9 @@ internal abstract partial class AgentSession(AgentContext ctx, AgentDatabase db,
             return lockReason;
         }
         var roles = await Ctx.Authority.GetRolesAsync(Identity.Roles, ct);
-        _rbac = new RbacEvaluator(roles, Identity.Traits);
+        // A certificate elevated by a request for resources allows nothing outside them (the auth service names only the
+        // routed database there; checked again here).
+        _rbac = new RbacEvaluator(roles, Identity.Traits, Identity.ResourceIds, limitedRoles: null);
         return CheckDbName(Audit.DbName) ?? CheckSessionMfa() ?? TakeSessionSlot();
     }
 
@@ -126,9 +128,20 @@ internal abstract partial class AgentSession(AgentContext ctx, AgentDatabase db,
             : $"access to database \"{Db.Name}\" as db user \"{Audit.DbUser}\" on {DbNameNoun} \"{name}\" denied: {decision.Reason}";
     }
 
+    /// <summary>
+    /// What the client is told when the agent ends the session at <see cref="SessionEnd"/>: for a certificate elevated
+    /// by access requests (which ends no later than the grants), the requests by id.
+    /// </summary>
+    internal static string ExpiryMessage(UserIdentity identity) => identity.AccessRequestIds.Count switch
+    {
+        0 => "your certificate expired: run `ferry login`",
+        1 => $"access request {identity.AccessRequestIds[0]} has expired (the certificate it elevated ended): ask again with `ferry request create`, or run `ferry login` for your own roles",
+        _ => $"access requests {string.Join(", ", identity.AccessRequestIds)} have expired (the certificate they elevated ended): ask again with `ferry request create`, or run `ferry login` for your own roles",
+    };
+
     private ITimer? ScheduleExpiry(LiveSession live)
     {
-        const string Expired = "your certificate expired: run `ferry login`";
+        var expired = ExpiryMessage(Identity);
         if (Identity.NotAfter == default)
         {
             return null;
@@ -136,9 +149,9 @@ internal abstract partial class AgentSession(AgentContext ctx, AgentDatabase db,
         var left = SessionEnd() - Ctx.Time.GetUtcNow();
         if (left <= TimeSpan.Zero)
         {
-            live.Terminate(SessionEndReason.CertExpired, Expired);
+            live.Terminate(SessionEndReason.CertExpired, expired);
             return null;
         }
-        return Ctx.Time.CreateTimer(_ => live.Terminate(SessionEndReason.CertExpired, Expired), null, left, Timeout.InfiniteTimeSpan);
+        return Ctx.Time.CreateTimer(_ => live.Terminate(SessionEndReason.CertExpired, expired), null, left, Timeout.InfiniteTimeSpan);
     }
 }

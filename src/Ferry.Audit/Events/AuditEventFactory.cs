@@ -32,6 +32,7 @@ public sealed class AuditEventFactory(AuditOrigin origin, TimeProvider time)
         e.DbUser = session.DbUser;
         e.DbName = session.DbName;
         e.DbLabels = session.DbLabels;
+        e.AccessRequestIds = session.AccessRequestIds is { Count: > 0 } ids ? ids : null;
         return e;
     }
 

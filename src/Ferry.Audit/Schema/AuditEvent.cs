@@ -52,6 +52,9 @@ public sealed class AuditEvent
 
     public IReadOnlyDictionary<string, string>? DbLabels { get; set; }
 
+    /// <summary>The approved access requests the user's certificate names: set on the events of an elevated session.</summary>
+    public IReadOnlyList<string>? AccessRequestIds { get; set; }
+
     // ---- per type ----
 
     /// <summary>The statement's text, at most the configured number of bytes of it (see <see cref="Truncated"/>).</summary>

@@ -18,7 +18,7 @@ public sealed record AuditQuery
     /// <summary>Exact event type, e.g. <c>db.session.query</c>.</summary>
     public string? Type { get; init; }
 
-    /// <summary>Case-insensitive substring of the query, statement name, error or a details value.</summary>
+    /// <summary>Case-insensitive substring of the query, statement name, error, an access request id or a details value.</summary>
     public string? Contains { get; init; }
 
     public string? SessionId { get; init; }
@@ -49,6 +49,11 @@ public sealed record AuditQuery
     private static bool ContainsText(AuditEvent e, string needle)
     {
         if (Has(e.Query, needle) || Has(e.StatementName, needle) || Has(e.Error, needle))
+        {
+            return true;
+        }
+
+        if (e.AccessRequestIds is not null && e.AccessRequestIds.Any(id => Has(id, needle)))
         {
             return true;
         }

@@ -19,6 +19,7 @@ internal static class LoginCommands
         var mysqlProxy = new Option<string>("--mysql-proxy") { Description = "The proxy's MySQL listener HOST:PORT (default: the proxy host, port 3036)" };
         var sso = new Option<string>("--sso") { Description = "Log in with single sign-on through connector NAME (NAME may be left out when the cluster has one)", Arity = ArgumentArity.ZeroOrOne, HelpName = "NAME" };
         var browser = new Option<string>("--browser") { Description = "With --sso: the browser command to open the provider's page with, or none to only print its address (default: $BROWSER, else xdg-open)" };
+        var requestId = new Option<string[]>("--request-id") { Description = "Add approved access requests (ID, comma-separated or repeated) to your current login until they end", AllowMultipleArgumentsPerToken = true };
         var command = new Command("login", """
             Log in: prompts for password and TOTP code without echo, makes a key pair on this machine and stores the
             certificate under ~/.ferry (or $FERRY_HOME). On first contact the cluster CA fingerprint is shown and pinned.
@@ -28,13 +29,27 @@ internal static class LoginCommands
               printf '%s\n' "$PASSWORD" | ferry login --proxy 10.0.0.5:3080 --user ci --password-stdin --otp 123456 --ca-pin sha256:3f1a…
               ferry login --proxy ferry.example.com:3080 --sso okta
               ferry login --proxy ferry.example.com:3080 --sso --browser=none
+              ferry login --request-id 0193a1b2-…   (after `ferry request create` was approved)
             """)
         {
-            proxy, user, passwordStdin, otp, caPin, insecure, mysqlProxy, sso, browser,
+            proxy, user, passwordStdin, otp, caPin, insecure, mysqlProxy, sso, browser, requestId,
         };
         command.SetGuardedAction(async (parse, ct) =>
         {
             var paths = Cli.Paths;
+            if (parse.GetResult(requestId) is not null)
+            {
+                if (parse.GetResult(proxy) is not null || parse.GetResult(user) is not null || parse.GetResult(sso) is not null || parse.GetValue(passwordStdin))
+                {
+                    return Cli.Fail("--request-id adds a request to your current login: run `ferry login --request-id ID` alone (log in first if needed)");
+                }
+
+                var ids = AccessRequestLogin.CheckIds(parse.GetValue(requestId) ?? []);
+                using var current = ClientSession.Load(paths);
+                using var elevated = await AccessRequestLogin.ElevateAsync(current, ids, ct).ConfigureAwait(false);
+                return await ReportAsync(elevated, paths, ct).ConfigureAwait(false);
+            }
+
             var saved = new ProfileStore(paths).LoadProfile();
             var proxyText = parse.GetValue(proxy) ?? saved?.Proxy;
             if (string.IsNullOrEmpty(proxyText))
@@ -131,6 +146,11 @@ internal static class LoginCommands
         var via = id.Connector.Length > 0 ? $" via single sign-on ({id.Connector})" : "";
         Console.WriteLine($"Logged in to cluster \"{id.ClusterName}\" at {session.Profile.Proxy} as {id.User}{via} (roles: {string.Join(", ", id.Roles)}).");
         Console.WriteLine($"Valid until {Time(id.NotAfter)} ({DurationText.Format(id.NotAfter - DateTimeOffset.UtcNow)}). Profile: {paths.Root}");
+        if (id.AccessRequestIds.Count > 0)
+        {
+            Console.WriteLine($"Access requests: {string.Join(", ", id.AccessRequestIds)} (until {Time(id.NotAfter)}; `ferry login` returns to your own roles).");
+        }
+
         foreach (var name in dropped)
         {
             Console.WriteLine($"Database login {name} removed: it is no longer allowed.");
@@ -162,6 +182,11 @@ internal static class LoginCommands
             }
 
             Console.WriteLine($"Valid:     until {Time(id.NotAfter)} ({DurationText.Format(id.NotAfter - DateTimeOffset.UtcNow)} left)");
+            if (id.AccessRequestIds.Count > 0)
+            {
+                Console.WriteLine($"Requests:  {string.Join(", ", id.AccessRequestIds)} (access until {Time(id.NotAfter)})");
+            }
+
             Console.WriteLine($"Profile:   {session.Paths.Root}");
             foreach (var name in session.Store.DatabaseLoginNames())
             {

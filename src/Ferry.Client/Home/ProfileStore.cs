@@ -38,6 +38,15 @@ public sealed class ProfileStore(FerryPaths paths)
         SaveProfile(profile);
     }
 
+    /// <summary>Replaces the login certificate (same key; <c>ferry login --request-id</c>) and the profile's expiry.</summary>
+    public void SaveLoginCertificate(string certificatePem, DateTimeOffset expires)
+    {
+        var profile = LoadProfile() ?? throw new FerryClientException("not logged in: run `ferry login` first");
+        profile.Expires = expires;
+        SecureFile.Write(Paths.CertificateFile, certificatePem);
+        SaveProfile(profile);
+    }
+
     public void SaveProfile(ClientProfile profile) =>
         SecureFile.Write(Paths.ProfileFile, JsonSerializer.Serialize(profile, ClientJsonContext.Default.ClientProfile));
 
