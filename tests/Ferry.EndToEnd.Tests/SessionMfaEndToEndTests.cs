@@ -116,7 +116,7 @@ public sealed class SessionMfaEndToEndTests(SessionMfaClusterFixture fixture) : 
 
         using var proxy = await cli.StartAsync(["proxy", "db", "pg1", "--port", port, "--db-user", "alice", "--db-name", "app", "--otp", await codes.NextAsync()], "Press Ctrl+C", redirectStdin: true);
         var windowStart = DateTimeOffset.UtcNow;
-        Assert.Contains("pg1 requires MFA per session: new connections open without a new code until", proxy.Output);
+        Assert.Contains("pg1 requires MFA per session: new connections open without a new check until", proxy.Output);
         var conninfo = $"host=127.0.0.1 port={port} user=alice dbname=app sslmode=disable password={FerryCli.LocalProxySecret(proxy.Output)}";
 
         // Three connections, each after the previous certificate expired: each gets a new certificate from the grant.
