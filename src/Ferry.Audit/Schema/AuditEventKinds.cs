@@ -23,6 +23,10 @@ public static class AuditEventKinds
 
     public static readonly AuditEventKind DbSessionCancelRefused = new(AuditEventTypes.DbSessionCancel, "TDB03W", "Cancel requests were dropped (details: reason unknown_key or throttled, count), aggregated per source address.");
 
+    public static readonly AuditEventKind DbSessionResult = new(AuditEventTypes.DbSessionResult, "TDB04I", "What a statement returned, once it finished: rows, bytes_out, duration_us (details: statement = the id of the statement's event, command tag).");
+
+    public static readonly AuditEventKind DbSessionResultFailed = new(AuditEventTypes.DbSessionResult, "TDB04W", "A statement finished with an error or was stopped by a limit: rows and bytes_out so far, duration_us, error (details: statement, code = SQLSTATE or MySQL error number, limit when a role limit stopped it).");
+
     public static readonly AuditEventKind DbSessionParse = new(AuditEventTypes.DbSessionParse, "TPG00I", "PostgreSQL extended protocol Parse.");
 
     public static readonly AuditEventKind DbSessionBind = new(AuditEventTypes.DbSessionBind, "TPG01I", "PostgreSQL extended protocol Bind (parameters).");
@@ -169,6 +173,8 @@ public static class AuditEventKinds
         DbSessionQueryFailed,
         DbSessionCancel,
         DbSessionCancelRefused,
+        DbSessionResult,
+        DbSessionResultFailed,
         DbSessionParse,
         DbSessionBind,
         DbSessionExecute,

@@ -12,6 +12,7 @@ public static class AuditEventTypes
     public const string DbSessionClose = "db.session.close";
     public const string DbSessionFunctionCall = "db.session.function_call";
     public const string DbSessionCancel = "db.session.cancel";
+    public const string DbSessionResult = "db.session.result";
 
     public const string MySqlStatementPrepare = "db.session.mysql.statements.prepare";
     public const string MySqlStatementExecute = "db.session.mysql.statements.execute";
