@@ -39,6 +39,9 @@ public sealed class AgentContext
 
     public DatabaseHealth Health { get; } = new();
 
+    /// <summary>Egress budgets shared across sessions, agents and proxies (roles' <c>egress</c>); none until a host sets one.</summary>
+    public IEgressBudget Egress { get; init; } = UnlimitedEgressBudget.Instance;
+
     /// <summary>Connection-id map and server versions of the MySQL databases.</summary>
     public MySql.MySqlAgentState MySql { get; } = new();
 
