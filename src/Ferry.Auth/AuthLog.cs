@@ -91,4 +91,20 @@ internal static partial class AuthLog
     [LoggerMessage(EventId = 7137, EventName = "NotificationDropped", Level = LogLevel.Warning,
         Message = "Webhook notification {Event} for access request {Id} dropped: the queue holds {Capacity} notifications already")]
     public static partial void NotificationDropped(ILogger logger, string @event, string id, int capacity);
+
+    [LoggerMessage(EventId = 7190, EventName = "BackendReadFailed", Level = LogLevel.Warning,
+        Message = "Reading changes from the PostgreSQL backend failed (watchers keep their position and retry): {Error}")]
+    public static partial void BackendReadFailed(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 7191, EventName = "BackendSweepFailed", Level = LogLevel.Warning,
+        Message = "Removing expired items from the PostgreSQL backend failed (retried in a second): {Error}")]
+    public static partial void BackendSweepFailed(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 7192, EventName = "BackendListenerFailed", Level = LogLevel.Warning,
+        Message = "The PostgreSQL backend listener connection failed (watchers poll every second meanwhile); reconnecting in {DelaySeconds} s: {Error}")]
+    public static partial void BackendListenerFailed(ILogger logger, string error, double delaySeconds);
+
+    [LoggerMessage(EventId = 7193, EventName = "BackendListenerReconnected", Level = LogLevel.Information,
+        Message = "The PostgreSQL backend listener is connected again")]
+    public static partial void BackendListenerReconnected(ILogger logger);
 }

@@ -97,10 +97,39 @@ public sealed partial class AuthService : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(audit);
+        if (options.Backend.Kind != Ferry.Config.BackendKind.Sqlite)
+        {
+            throw new InvalidOperationException("a PostgreSQL backend is opened with OpenAsync");
+        }
         var authority = CertificateAuthorityStore.OpenOrCreate(options.DataDir, options.ClusterName, options.Time);
         try
         {
             var backend = SqliteBackend.Open(options.DataDir, options.Time);
+            return new AuthService(options, backend, authority, audit);
+        }
+        catch
+        {
+            authority.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Opens the backend <see cref="AuthServiceOptions.Backend"/> names (SQLite in the data directory, or PostgreSQL,
+    /// whose schema is created or migrated here) and the CAs in <see cref="AuthServiceOptions.DataDir"/>.
+    /// </summary>
+    public static async Task<AuthService> OpenAsync(AuthServiceOptions options, IAuditSink audit, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(audit);
+        if (options.Backend.Kind == Ferry.Config.BackendKind.Sqlite)
+        {
+            return Open(options, audit);
+        }
+        var authority = CertificateAuthorityStore.OpenOrCreate(options.DataDir, options.ClusterName, options.Time);
+        try
+        {
+            var backend = await PostgresBackend.OpenAsync(options.Backend.ConnString!, options.Time, cancellationToken: ct).ConfigureAwait(false);
             return new AuthService(options, backend, authority, audit);
         }
         catch

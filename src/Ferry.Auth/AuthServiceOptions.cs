@@ -58,6 +58,9 @@ public sealed class AuthServiceOptions
     /// <summary><c>auth.access_requests</c>: pending_ttl, max_pending_per_user, sweep_interval.</summary>
     public Ferry.Config.AccessRequestsConfig AccessRequests { get; init; } = new();
 
+    /// <summary>Where the state lives: <c>ferry.db</c> in <see cref="DataDir"/> (default) or a shared PostgreSQL database.</summary>
+    public Ferry.Config.BackendConfig Backend { get; init; } = new();
+
     /// <summary><c>notifications.webhook</c>; null sends no notifications.</summary>
     public Ferry.Config.WebhookConfig? Webhook { get; init; }
 

@@ -47,6 +47,9 @@ public sealed record AuthSection
 
     /// <summary><c>auth.access_requests</c>: pending_ttl, max_pending_per_user, sweep_interval.</summary>
     public AccessRequestsConfig AccessRequests { get; init; } = new();
+
+    /// <summary><c>auth.backend</c>: SQLite in the data directory (default) or a shared PostgreSQL database.</summary>
+    public BackendConfig Backend { get; init; } = new();
 }
 
 public sealed record ProxySection

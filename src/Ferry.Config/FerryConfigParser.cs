@@ -119,9 +119,31 @@ public static partial class FerryConfigParser
             Sso = SsoConnectorParser.ParseList(r),
             HealthCheckUsers = HealthCheckUsers(r),
             AccessRequests = ParseAccessRequests(r.Section("access_requests")),
+            Backend = ParseBackend(r.Section("backend")),
         };
         r.RejectUnknownKeys();
         return s;
+    }
+
+    /// <summary><c>auth.backend</c>: <c>type</c> sqlite or postgres; postgres needs <c>conn_string</c>.</summary>
+    private static BackendConfig ParseBackend(YamlNodeReader? r)
+    {
+        if (r is null)
+        {
+            return new BackendConfig();
+        }
+        var kind = r.Enum("type", BackendKind.Sqlite, ("sqlite", BackendKind.Sqlite), ("postgres", BackendKind.Postgres));
+        var conn = r.String("conn_string");
+        if (kind == BackendKind.Postgres && string.IsNullOrWhiteSpace(conn))
+        {
+            throw r.ErrorAt("type", "a postgres backend needs conn_string (an Npgsql connection string such as \"Host=db.example;Database=ferry;Username=ferry;SSL Mode=VerifyFull\")");
+        }
+        if (kind == BackendKind.Sqlite && conn is not null)
+        {
+            throw r.ErrorAt("conn_string", "conn_string is for type postgres; the sqlite backend lives in data_dir");
+        }
+        r.RejectUnknownKeys();
+        return new BackendConfig { Kind = kind, ConnString = conn };
     }
 
     private static ProxySection? ParseProxy(YamlNodeReader? r)

@@ -192,9 +192,13 @@ public sealed partial class FerryCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>A <c>ferry.yaml</c> that later <see cref="AdminAsync"/> calls pass as <c>--config</c> (its backend, e.g. PostgreSQL).</summary>
+    public string? AdminConfig { get; set; }
+
     public async Task<string> AdminAsync(params string[] args)
     {
-        var (code, output) = await ProcessRunner.RunAsync(Binaries.Ferryd, ["admin", .. args, "--data-dir", DataDir], TimeSpan.FromSeconds(60));
+        string[] config = AdminConfig is null ? [] : ["--config", AdminConfig];
+        var (code, output) = await ProcessRunner.RunAsync(Binaries.Ferryd, ["admin", .. config, .. args, "--data-dir", DataDir], TimeSpan.FromSeconds(60));
         return code == 0 ? output : throw new InvalidOperationException($"ferryd admin {string.Join(' ', args)} failed ({code}): {output}");
     }
 

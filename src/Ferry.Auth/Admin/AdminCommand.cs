@@ -18,6 +18,7 @@ public static class AdminCommand
         var admin = new Command("admin", "Administer the auth service's data directory (users, roles, tokens, locks, CAs)");
         admin.Add(context.DataDir);
         admin.Add(context.Cluster);
+        admin.Add(context.Config);
         admin.Add(context.Format);
         admin.Add(AdminUsers.Create(context, input ?? Console.In));
         admin.Add(AdminRoles.Create(context));
@@ -29,6 +30,7 @@ public static class AdminCommand
         admin.Add(AdminCa.Create(context));
         admin.Add(AdminCa.CreateDbCert(context));
         admin.Add(AdminCerts.Create(context));
+        admin.Add(AdminBackend.Create(context));
         return admin;
     }
 }

@@ -26,6 +26,12 @@ internal sealed class AdminOptions
         DefaultValueFactory = _ => "ferry",
     };
 
+    public Option<string?> Config { get; } = new("--config")
+    {
+        Description = "ferry.yaml of the auth service: its data_dir, cluster_name and auth.backend are used (an explicit --data-dir still wins)",
+        Recursive = true,
+    };
+
     public Option<string> Format { get; } = new("--format")
     {
         Description = "Output format: table or json",
@@ -47,14 +53,19 @@ internal sealed class AdminOptions
             return 1;
         }
 
-        var dataDir = result.GetValue(DataDir)!;
+        if (Resolve(result, error) is not { } target)
+        {
+            return 1;
+        }
+
+        var dataDir = target.DataDir;
         try
         {
             Ferry.Text.OwnerOnlyFiles.CreateDirectory(dataDir);
             var audit = new AdminAuditSpool(dataDir);
             await using (audit.ConfigureAwait(false))
             {
-                var service = AuthService.Open(new AuthServiceOptions { DataDir = dataDir, ClusterName = result.GetValue(Cluster)!, ServerId = "admin@" + Environment.MachineName, SweepAccessRequests = false }, audit);
+                var service = await AuthService.OpenAsync(new AuthServiceOptions { DataDir = dataDir, ClusterName = target.Cluster, ServerId = "admin@" + Environment.MachineName, SweepAccessRequests = false, Backend = target.Backend }, audit, ct).ConfigureAwait(false);
                 await using (service.ConfigureAwait(false))
                 {
                     await action(service, output).ConfigureAwait(false);
@@ -75,8 +86,31 @@ internal sealed class AdminOptions
         {
             await error.WriteLineAsync($"error: {e.Message} (data dir {dataDir})").ConfigureAwait(false);
         }
+        catch (Npgsql.NpgsqlException e)
+        {
+            await error.WriteLineAsync($"error: the PostgreSQL backend: {e.Message}").ConfigureAwait(false);
+        }
 
         return 1;
+    }
+
+    /// <summary>The data directory, cluster name and backend the command works on; null after an error line.</summary>
+    public AdminTarget? Resolve(ParseResult result, TextWriter error)
+    {
+        var dataDir = result.GetValue(DataDir)!;
+        var cluster = result.GetValue(Cluster)!;
+        if (result.GetValue(Config) is not { } path)
+        {
+            return new AdminTarget(dataDir, cluster, new Ferry.Config.BackendConfig());
+        }
+        var config = Ferry.Config.FerryConfigParser.LoadForCommand(path, "", error);
+        if (config is null)
+        {
+            return null;
+        }
+        var explicitDataDir = result.GetResult(DataDir) is { Implicit: false };
+        var explicitCluster = result.GetResult(Cluster) is { Implicit: false };
+        return new AdminTarget(explicitDataDir ? dataDir : config.DataDir, explicitCluster ? cluster : config.ClusterName, config.Auth?.Backend ?? new Ferry.Config.BackendConfig());
     }
 
     public static string ToJson<T>(T value, JsonTypeInfo<T> type) => JsonSerializer.Serialize(value, type);
@@ -109,3 +143,6 @@ internal sealed class AdminOptions
     /// <summary>The operator running the command, for audit events.</summary>
     public static string Actor => "admin:" + Environment.UserName;
 }
+
+/// <summary>What an admin command works on: the data directory (CAs, audit, SQLite), the cluster name, the backend.</summary>
+internal sealed record AdminTarget(string DataDir, string Cluster, Ferry.Config.BackendConfig Backend);

@@ -68,6 +68,7 @@ public sealed class AllInOneHost : IAsyncDisposable
             MaxApiConnectionsPerSource = auth.MaxApiConnectionsPerSource,
             HealthCheckUsers = auth.HealthCheckUsers,
             AccessRequests = auth.AccessRequests,
+            Backend = auth.Backend,
             Webhook = config.Webhook,
         }, ct).ConfigureAwait(false));
         var service = server.Service;

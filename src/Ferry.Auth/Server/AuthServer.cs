@@ -64,7 +64,7 @@ public sealed class AuthServer : IAsyncDisposable
         ClientAddressMiddleware? clientAddress = null;
         try
         {
-            service = AuthService.Open(
+            service = await AuthService.OpenAsync(
                 new AuthServiceOptions
                 {
                     DataDir = options.DataDir,
@@ -78,8 +78,10 @@ public sealed class AuthServer : IAsyncDisposable
                     HealthCheckUsers = options.HealthCheckUsers,
                     AccessRequests = options.AccessRequests,
                     Webhook = options.Webhook,
+                    Backend = options.Backend,
                 },
-                audit);
+                audit,
+                ct).ConfigureAwait(false);
             await service.ValidateSsoConnectorsAsync(ct).ConfigureAwait(false);
             var certificate = CreateServerCertificate(service, options, listen);
             // The host certificate is re-issued at two thirds of its life, so a long-running server keeps a valid one.

@@ -41,6 +41,9 @@ public sealed class AuthServerOptions
     /// <summary><c>auth.access_requests</c> (see <see cref="AuthServiceOptions.AccessRequests"/>).</summary>
     public Ferry.Config.AccessRequestsConfig AccessRequests { get; init; } = new();
 
+    /// <summary><c>auth.backend</c> (see <see cref="AuthServiceOptions.Backend"/>).</summary>
+    public Ferry.Config.BackendConfig Backend { get; init; } = new();
+
     /// <summary><c>notifications.webhook</c> (see <see cref="AuthServiceOptions.Webhook"/>).</summary>
     public Ferry.Config.WebhookConfig? Webhook { get; init; }
 

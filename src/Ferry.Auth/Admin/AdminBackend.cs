@@ -1,0 +1,87 @@
+using System.CommandLine;
+using Ferry.Auth.Backend;
+using Ferry.Config;
+
+namespace Ferry.Auth.Admin;
+
+/// <summary><c>ferryd admin backend migrate --from sqlite --config ferry.yaml</c>: copies a cluster's state to its PostgreSQL backend.</summary>
+internal static class AdminBackend
+{
+    public static Command Create(AdminOptions context)
+    {
+        var backend = new Command("backend", "The auth service's state store (SQLite in the data directory, or PostgreSQL)");
+        var from = new Option<string>("--from") { Description = "Where to copy from: sqlite (ferry.db in the data directory)", Required = true };
+        var migrate = new Command("migrate", "Copy every item (users, roles, tokens, locks, hosts, requests…) from the data directory's SQLite file into the PostgreSQL backend of --config; refuses a backend that holds items already. Stop ferryd first.") { from };
+        migrate.SetAction(async (r, ct) =>
+        {
+            var output = r.InvocationConfiguration.Output;
+            var error = r.InvocationConfiguration.Error;
+            if (r.GetValue(from) != "sqlite")
+            {
+                await error.WriteLineAsync("error: --from must be sqlite (the embedded backend)").ConfigureAwait(false);
+                return 1;
+            }
+            if (context.Resolve(r, error) is not { } target)
+            {
+                return 1;
+            }
+            if (target.Backend.Kind != BackendKind.Postgres)
+            {
+                await error.WriteLineAsync("error: the configuration (--config) must name a postgres backend (auth.backend.type: postgres) to migrate to").ConfigureAwait(false);
+                return 1;
+            }
+            var file = Path.Combine(target.DataDir, SqliteBackend.FileName);
+            if (!File.Exists(file))
+            {
+                await error.WriteLineAsync($"error: there is no {SqliteBackend.FileName} in {target.DataDir} to migrate").ConfigureAwait(false);
+                return 1;
+            }
+            try
+            {
+                var (copied, leased) = await MigrateAsync(target, ct).ConfigureAwait(false);
+                await output.WriteLineAsync($"copied {copied} items ({leased} with a lease, copied with the time they had left) from {file} to the PostgreSQL backend").ConfigureAwait(false);
+                return 0;
+            }
+            catch (InvalidOperationException e)
+            {
+                await error.WriteLineAsync("error: " + e.Message).ConfigureAwait(false);
+            }
+            catch (Npgsql.NpgsqlException e)
+            {
+                await error.WriteLineAsync("error: the PostgreSQL backend: " + e.Message).ConfigureAwait(false);
+            }
+            return 1;
+        });
+        backend.Add(migrate);
+        return backend;
+    }
+
+    /// <summary>Copies every live item; an item with a lease gets the time it had left. Returns (items, leased items).</summary>
+    internal static async Task<(int Copied, int Leased)> MigrateAsync(AdminTarget target, CancellationToken ct)
+    {
+        await using var source = SqliteBackend.Open(target.DataDir);
+        await using var destination = await PostgresBackend.OpenAsync(target.Backend.ConnString!, cancellationToken: ct).ConfigureAwait(false);
+        if ((await destination.RangeAsync("/", ct).ConfigureAwait(false)).Count > 0)
+        {
+            throw new InvalidOperationException("the PostgreSQL backend already holds items: migrate only into an empty backend (nothing was copied)");
+        }
+        var now = DateTimeOffset.UtcNow;
+        int copied = 0, leased = 0;
+        foreach (var item in await source.RangeAsync("/", ct).ConfigureAwait(false))
+        {
+            TimeSpan? ttl = null;
+            if (item.Expires is { } expires)
+            {
+                ttl = expires - now;
+                if (ttl <= TimeSpan.Zero)
+                {
+                    continue;
+                }
+                leased++;
+            }
+            await destination.PutAsync(item.Key, item.Value, ttl, ct).ConfigureAwait(false);
+            copied++;
+        }
+        return (copied, leased);
+    }
+}

@@ -1,0 +1,70 @@
+namespace Ferry.EndToEnd.Tests;
+
+/// <summary>
+/// <c>ferryd</c> (the real AOT binary) with its state in PostgreSQL (<c>auth.backend.type: postgres</c>): a SQLite
+/// cluster is migrated with <c>ferryd admin backend migrate</c>, users and locks made with <c>ferryd admin --config</c>
+/// live in PostgreSQL, psql reaches a database through Ferry, the state survives a <c>kill -9</c> of ferryd, and a lock
+/// written to the backend closes a live session.
+/// </summary>
+public sealed class PostgresBackendEndToEndTests
+{
+    [Fact]
+    public async Task Ferryd_OnAPostgresBackend_LogsInRelaysSurvivesKill9AndFollowsLocks()
+    {
+        string? conn = null;
+        await using var cluster = await FerryCluster.StartAsync(authOptions: async c =>
+        {
+            await c.Postgres.PsqlAsync("CREATE DATABASE ferry_backend");
+            conn = $"Host={c.Postgres.SocketDirectory};Port={c.Postgres.Port};Username=postgres;Database=ferry_backend";
+            var backendConfig = Path.Combine(c.Root, "backend.yaml");
+            await File.WriteAllTextAsync(backendConfig, $"cluster_name: e2e\ndata_dir: {c.DataDir}\nauth:\n  backend: {{ type: postgres, conn_string: \"{conn}\" }}\n");
+            var migrated = await c.AdminAsync("--config", backendConfig, "backend", "migrate", "--from", "sqlite");
+            Assert.Contains("copied", migrated, StringComparison.Ordinal);
+            c.AdminConfig = backendConfig;
+            return $"backend: {{ type: postgres, conn_string: \"{conn}\" }}";
+        });
+
+        var alice = await cluster.AddUserAsync("alice", "developer", "db_users=alice;db_names=app");
+        var creds = await cluster.LoginAsync(alice, "pg1", "alice", "app");
+        var (code, output) = await cluster.PsqlAsync(creds, "SELECT 40 + 2");
+        Assert.True(code == 0, output);
+        Assert.Contains("42", output, StringComparison.Ordinal);
+
+        // The state is in PostgreSQL, not in the data directory's SQLite file.
+        var rows = await cluster.Postgres.PsqlAsync("SELECT count(*) FROM ferry_kv WHERE key LIKE '/users/alice%'", "ferry_backend");
+        Assert.NotEqual("0", rows.Trim());
+        cluster.AdminConfig = null;
+        Assert.DoesNotContain("alice", await cluster.AdminAsync("users", "ls"), StringComparison.Ordinal);
+        cluster.AdminConfig = Path.Combine(cluster.Root, "backend.yaml");
+
+        // kill -9 and restart: everything is still there.
+        cluster.KillFerryd();
+        await cluster.RestartFerrydAsync();
+        var again = await cluster.LoginAsync(alice, "pg1", "alice", "app");
+        await cluster.WaitReachableAsync(again, TimeSpan.FromSeconds(60));
+
+        // A lock written into the backend by the admin command ends a live session.
+        using var session = new Npgsql.NpgsqlConnection(cluster.NpgsqlConnectionString(again));
+        await session.OpenAsync();
+        await cluster.AdminAsync("locks", "add", "--user", "alice", "--message", "backend lock test");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        Exception? ended = null;
+        while (ended is null && DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                await using var cmd = new Npgsql.NpgsqlCommand("SELECT 1", session);
+                await cmd.ExecuteScalarAsync();
+                await Task.Delay(200);
+            }
+            catch (Exception e) when (e is Npgsql.NpgsqlException or InvalidOperationException)
+            {
+                ended = e;
+            }
+        }
+        Assert.NotNull(ended);
+        var (refused, refusal) = await cluster.PsqlAsync(again, "SELECT 1");
+        Assert.NotEqual(0, refused);
+        Assert.Contains("lock", refusal, StringComparison.OrdinalIgnoreCase);
+    }
+}
