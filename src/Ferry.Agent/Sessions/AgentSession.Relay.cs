@@ -80,7 +80,7 @@ internal abstract partial class AgentSession
         Ctx.Sessions.Remove(Audit.SessionId);
         BeforeEnded();
         var (toDatabase, toClient) = RelayedBytes;
-        Audit.Ended(reason, EndError, toDatabase, toClient, Stopwatch.GetElapsedTime(started));
+        Audit.Ended(reason, live.EndMessage ?? EndError, toDatabase, toClient, Stopwatch.GetElapsedTime(started));
     }
 
     /// <summary>Which side ended the session, from the direction that stopped first and why.</summary>
