@@ -33,6 +33,7 @@ public sealed class EgressBudgetClient : IEgressBudget, IDisposable
     private readonly DateTimeOffset _started;
     private DateTimeOffset? _lastSuccess;
     private DateTimeOffset? _lastFailure;
+    private string? _failing;
 
     public EgressBudgetClient(Func<EgressReport, CancellationToken, Task<EgressReportResponse>> exchange, Action<string> log, TimeProvider? time = null, EgressBudgetOptions? options = null)
     {
@@ -85,10 +86,15 @@ public sealed class EgressBudgetClient : IEgressBudget, IDisposable
             (rows, bytes, known, windowEnd) = (entry.UsedRows, entry.UsedBytes, entry.Known, entry.WindowEnd);
         }
 
-        if (!known)
+        if (!known && Stale)
         {
             EgressMetrics.Refused("session_refused", "auth_unreachable");
             return $"cannot check your egress budget on {database}: the auth service is unreachable; try again in a minute";
+        }
+
+        if (!known)
+        {
+            return null; // no answer yet but the auth service is not known to be away: the first results will tell
         }
 
         if ((limit.Rows is { } r && rows >= r) || (limit.Bytes is { } b && bytes >= b))
@@ -149,41 +155,14 @@ public sealed class EgressBudgetClient : IEgressBudget, IDisposable
     public async Task RunAsync(CancellationToken ct)
     {
         var backoff = _options.FlushInterval;
-        string? failing = null;
         while (!ct.IsCancellationRequested)
         {
-            var batch = TakeBatch(_time.GetUtcNow());
-            if (batch.Count > 0)
-            {
-                var report = new EgressReport { Usage = [.. batch.Select(x => x.Delta)] };
-                try
-                {
-                    var answer = await _exchange(report, ct).ConfigureAwait(false);
-                    Apply(batch, answer, _time.GetUtcNow());
-                    _lastSuccess = _time.GetUtcNow();
-                    EgressMetrics.Report(true, report.Usage.Sum(u => u.Rows), report.Usage.Sum(u => u.Bytes));
-                    backoff = _options.FlushInterval;
-                    failing = null;
-                }
-                catch (Exception e) when (!ct.IsCancellationRequested && e is not OutOfMemoryException)
-                {
-                    Return(batch);
-                    _lastFailure = _time.GetUtcNow();
-                    EgressMetrics.Report(false, 0, 0);
-                    if (failing != e.Message)
-                    {
-                        _log($"cannot exchange egress usage with the auth service (retrying; budgets nearly spent fail closed after {_options.StaleAfter.TotalSeconds:0}s): {e.Message}");
-                    }
-
-                    failing = e.Message;
-                    backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.MaxBackoff.Ticks));
-                }
-            }
-
+            var ok = await ExchangeOnceAsync(ct).ConfigureAwait(false);
+            backoff = ok ? _options.FlushInterval : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.MaxBackoff.Ticks));
             Forget(_time.GetUtcNow());
             try
             {
-                if (failing is null)
+                if (ok)
                 {
                     await _wake.WaitAsync(_options.FlushInterval, ct).ConfigureAwait(false);
                 }
@@ -196,6 +175,43 @@ public sealed class EgressBudgetClient : IEgressBudget, IDisposable
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>
+    /// One exchange: sends what is due (counted deltas, budgets not yet known, totals due for a refresh) and takes the
+    /// totals back. False when the auth service could not be reached (the deltas stay to be sent again).
+    /// </summary>
+    public async Task<bool> ExchangeOnceAsync(CancellationToken ct = default)
+    {
+        var batch = TakeBatch(_time.GetUtcNow());
+        if (batch.Count == 0)
+        {
+            return true;
+        }
+
+        var report = new EgressReport { Usage = [.. batch.Select(x => x.Delta)] };
+        try
+        {
+            var answer = await _exchange(report, ct).ConfigureAwait(false);
+            Apply(batch, answer, _time.GetUtcNow());
+            _lastSuccess = _time.GetUtcNow();
+            EgressMetrics.Report(true, report.Usage.Sum(u => u.Rows), report.Usage.Sum(u => u.Bytes));
+            _failing = null;
+            return true;
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested && e is not OutOfMemoryException)
+        {
+            Return(batch);
+            _lastFailure = _time.GetUtcNow();
+            EgressMetrics.Report(false, 0, 0);
+            if (_failing != e.Message)
+            {
+                _log($"cannot exchange egress usage with the auth service (retrying; budgets nearly spent or unknown fail closed after {_options.StaleAfter.TotalSeconds:0}s): {e.Message}");
+            }
+
+            _failing = e.Message;
+            return false;
         }
     }
 
