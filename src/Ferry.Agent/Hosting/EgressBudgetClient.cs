@@ -370,7 +370,7 @@ public sealed class EgressBudgetClient : IEgressBudget, IDisposable
         var until = windowEnd is { } end && end != DateTimeOffset.MinValue
             ? " until " + end.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)
             : "";
-        return $"egress budget spent: {user} has taken {string.Join(" and ", parts)} from {database} in this {Ferry.Text.DurationText.Format(limit.Per)} window{until}";
+        return $"{user} has taken {string.Join(" and ", parts)} from {database} in this {Ferry.Text.DurationText.Format(limit.Per)} window{until}";
     }
 
     private readonly record struct Key(string User, string Database, long PerSeconds);

@@ -60,7 +60,7 @@ public sealed class EgressBudgetClientTests
 
         var stop = agentB.Record(Alice, "pg1", ThousandRows, 401, 4010); // 1001 > 1000 across the two agents
         Assert.NotNull(stop);
-        Assert.Contains("egress budget spent", stop, StringComparison.Ordinal);
+        Assert.Contains("has taken 1001 of 1000 rows from pg1", stop, StringComparison.Ordinal);
         await agentB.ExchangeOnceAsync();
         Assert.Equal((1001L, 10_010L), auth.Totals[("alice", "pg1", 86_400)]);
 
