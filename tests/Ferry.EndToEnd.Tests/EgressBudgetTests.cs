@@ -92,10 +92,10 @@ public sealed class EgressBudgetTests(ClusterFixture fixture) : IClassFixture<Cl
             await Task.Delay(250);
         }
 
-        var e = Assert.Single(crossed);
-        Assert.Equal("TEG00W", e.GetProperty("code").GetString());
-        Assert.Equal("pg1", e.GetProperty("details").GetProperty("database").GetString());
-        Assert.Equal("100", e.GetProperty("details").GetProperty("rows_limit").GetString());
+        var ev = Assert.Single(crossed);
+        Assert.Equal("TEG00W", ev.GetProperty("code").GetString());
+        Assert.Equal("pg1", ev.GetProperty("details").GetProperty("database").GetString());
+        Assert.Equal("100", ev.GetProperty("details").GetProperty("rows_limit").GetString());
     }
 
     [Fact]
