@@ -37,9 +37,9 @@ public sealed class SessionsTests(ClusterFixture fixture) : IClassFixture<Cluste
         using var ownerCli = new FerryCli(Cluster);
         using var otherCli = new FerryCli(Cluster);
         using var adminCli = new FerryCli(Cluster);
-        Assert.Equal(0, (await ownerCli.LoginAsync(owner)).ExitCode);
-        Assert.Equal(0, (await otherCli.LoginAsync(other)).ExitCode);
-        Assert.Equal(0, (await adminCli.LoginAsync(admin)).ExitCode);
+        Assert.Equal(0, (await ownerCli.LoginAtAsync(owner, DateTimeOffset.UtcNow.AddSeconds(-30))).ExitCode);
+        Assert.Equal(0, (await otherCli.LoginAtAsync(other, DateTimeOffset.UtcNow.AddSeconds(-30))).ExitCode);
+        Assert.Equal(0, (await adminCli.LoginAtAsync(admin, DateTimeOffset.UtcNow.AddSeconds(-30))).ExitCode);
 
         var creds = await Cluster.LoginAsync(owner, "pg1", "alice", "app");
         await using var conn = new NpgsqlConnection(Cluster.NpgsqlConnectionString(creds) + ";Pooling=false");
@@ -137,7 +137,7 @@ public sealed class SessionsTests(ClusterFixture fixture) : IClassFixture<Cluste
     {
         var admin = await Cluster.AddUserAsync("su" + Guid.NewGuid().ToString("N")[..9], "admin");
         using var cli = new FerryCli(Cluster);
-        Assert.Equal(0, (await cli.LoginAsync(admin)).ExitCode);
+        Assert.Equal(0, (await cli.LoginAtAsync(admin, DateTimeOffset.UtcNow.AddSeconds(-30))).ExitCode);
 
         var (code, output) = await cli.RunAsync(["sessions", "end", "no-such-session-42", "--reason", "test"]);
 
