@@ -13,6 +13,9 @@ internal static class AgentRefusals
     public const string AccessDenied = "access_denied";
     public const string SessionLimit = "session_limit";
 
+    /// <summary>The user's egress budget (roles' <c>egress</c>) on the database is spent.</summary>
+    public const string Egress = "egress";
+
     /// <summary>The route requires session MFA and the certificate is not MFA-verified.</summary>
     public const string MfaRequired = "mfa_required";
     public const string AuthorityUnavailable = "authority_unavailable";

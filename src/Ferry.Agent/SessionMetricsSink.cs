@@ -33,6 +33,9 @@ internal sealed class SessionMetricsSink(IAuditSink inner) : IAuditSink
             case AuditEventTypes.DbSessionQuery or AuditEventTypes.DbSessionExecute or AuditEventTypes.MySqlStatementExecute:
                 FerryMetrics.Query(protocol, database);
                 break;
+            case AuditEventTypes.DbSessionResult:
+                FerryMetrics.Result(protocol, database, e.Rows ?? 0, e.BytesOut ?? 0);
+                break;
         }
         inner.Emit(e);
     }

@@ -45,4 +45,13 @@ internal static class BackendKeys
 
     /// <summary>An access request by id (a UUID): <c>/access-requests/ID</c>.</summary>
     public static string AccessRequest(string id) => AccessRequests + id;
+
+    public const string Egress = "/egress/";
+
+    /// <summary>Egress usage of one user × database × window length, one key per window: <c>/egress/HASH/WINDOW</c>.</summary>
+    public static string EgressUsage(string user, string database, long perSeconds, long window)
+    {
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(user + "\n" + database + "\n" + perSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        return Egress + Convert.ToHexStringLower(hash.AsSpan(0, 16)) + "/" + window.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
 }

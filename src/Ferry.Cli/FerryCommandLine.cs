@@ -24,6 +24,8 @@ internal static class FerryCommandLine
         root.Subcommands.Add(RequestCommands.Build());
         root.Subcommands.Add(MfaCommands.Build());
         root.Subcommands.Add(AuditCommands.Build());
+        root.Subcommands.Add(PlayCommand.Build());
+        root.Subcommands.Add(SessionsCommands.Build());
         root.Subcommands.Add(CompletionCommand.Build());
         return root;
     }

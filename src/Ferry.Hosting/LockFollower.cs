@@ -64,6 +64,24 @@ public sealed class LockFollower(Func<CancellationToken, IAsyncEnumerable<LockWa
     }
 
     /// <summary>
+    /// The message for a session named by an unexpired lock of kind <c>session</c> (<c>ferry sessions end</c>); null when
+    /// no lock names <paramref name="sessionId"/>.
+    /// </summary>
+    public string? FindSessionLock(string sessionId)
+    {
+        var now = DateTimeOffset.UtcNow;
+        foreach (var l in _locks.Values)
+        {
+            if (l.Kind == LockTargetKind.Session && (l.ExpiresAt is not { } end || end > now) && string.Equals(l.Target, sessionId, StringComparison.Ordinal))
+            {
+                return "session ended by an administrator" + (string.IsNullOrEmpty(l.Message) ? "" : ": " + l.Message);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
     /// A sentence naming the first unexpired lock of kind <c>access_request</c> whose target is one of
     /// <paramref name="accessRequestIds"/> (ids compare exactly); null when none.
     /// </summary>

@@ -45,7 +45,54 @@ public sealed class RbacEvaluator
         RequireSessionMfa = roles.Any(r => r.Options.RequireSessionMfa);
         AuditSearch = roles.Any(r => r.Options.AuditSearch);
         MaxSessions = roles.Select(r => r.Options.MaxSessions).Where(m => m is not null).Min();
+        MaxQueryRows = roles.Select(r => r.Options.MaxQueryRows).Where(m => m is not null).Min();
+        MaxQueryBytes = roles.Select(r => r.Options.MaxQueryBytes).Where(m => m is not null).Min();
+        StatementTimeout = roles.Select(r => r.Options.StatementTimeout).Where(m => m is not null).Min();
+        IdleTimeout = roles.Select(r => r.Options.IdleTimeout).Where(m => m is not null).Min();
+        ReadOnly = roles.Any(r => r.Options.ReadOnly);
+        Egress = CombineEgress(roles);
     }
+
+    /// <summary>The smallest <c>max_query_rows</c> of the roles; null when no role sets one.</summary>
+    public long? MaxQueryRows { get; }
+
+    /// <summary>The smallest <c>max_query_bytes</c> of the roles; null when no role sets one.</summary>
+    public long? MaxQueryBytes { get; }
+
+    /// <summary>The shortest <c>statement_timeout</c> of the roles; null when no role sets one.</summary>
+    public TimeSpan? StatementTimeout { get; }
+
+    /// <summary>The shortest <c>idle_timeout</c> of the roles; null when no role sets one.</summary>
+    public TimeSpan? IdleTimeout { get; }
+
+    /// <summary>True when any role sets <c>read_only</c>.</summary>
+    public bool ReadOnly { get; }
+
+    /// <summary>
+    /// The roles' <c>egress</c> budgets combined, most restrictive wins: the smallest <c>rows</c>, the smallest
+    /// <c>bytes</c> and the longest <c>per</c> window; null when no role sets one.
+    /// </summary>
+    public EgressLimit? Egress { get; }
+
+    private static EgressLimit? CombineEgress(IReadOnlyList<RoleDocument> roles)
+    {
+        EgressLimit? combined = null;
+        foreach (var role in roles)
+        {
+            if (role.Options.Egress is not { } e)
+            {
+                continue;
+            }
+
+            combined = combined is null
+                ? e
+                : new EgressLimit(MinOf(combined.Rows, e.Rows), MinOf(combined.Bytes, e.Bytes), combined.Per > e.Per ? combined.Per : e.Per);
+        }
+
+        return combined;
+    }
+
+    private static long? MinOf(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
 
     /// <summary>Prefix of a database resource id: <c>db/NAME</c>.</summary>
     public const string DatabaseResourcePrefix = "db/";

@@ -49,4 +49,40 @@ public sealed record RoleOptions(TimeSpan? MaxSessionTtl, bool RequireSessionMfa
 
     /// <summary>The cap this role puts on a session.</summary>
     public TimeSpan EffectiveMaxSessionTtl => MaxSessionTtl ?? DefaultMaxSessionTtl;
+
+    /// <summary>Largest <c>max_query_rows</c> a role may set.</summary>
+    public const long MaxQueryRowsLimit = 1_000_000_000_000;
+
+    /// <summary>Largest <c>max_query_bytes</c> (and egress <c>bytes</c>) a role may set: 1 PiB.</summary>
+    public const long MaxQueryBytesLimit = 1L << 50;
+
+    /// <summary>Longest <c>statement_timeout</c> a role may set.</summary>
+    public static readonly TimeSpan MaxStatementTimeout = TimeSpan.FromDays(1);
+
+    /// <summary>Longest <c>idle_timeout</c> a role may set.</summary>
+    public static readonly TimeSpan MaxIdleTimeout = TimeSpan.FromDays(7);
+
+    /// <summary>Longest egress <c>per</c> window a role may set.</summary>
+    public static readonly TimeSpan MaxEgressWindow = TimeSpan.FromDays(31);
+
+    /// <summary><c>max_query_rows</c>: most rows one statement may return; a result with more is stopped. Null: no limit.</summary>
+    public long? MaxQueryRows { get; init; }
+
+    /// <summary><c>max_query_bytes</c>: most bytes the database may send for one statement; a result with more is stopped. Null: no limit.</summary>
+    public long? MaxQueryBytes { get; init; }
+
+    /// <summary>
+    /// <c>statement_timeout</c>: set at session start as PostgreSQL <c>statement_timeout</c>, MariaDB <c>max_statement_time</c>,
+    /// MySQL <c>max_execution_time</c>, and pinned (statements that would change it are refused). Null: not set.
+    /// </summary>
+    public TimeSpan? StatementTimeout { get; init; }
+
+    /// <summary><c>idle_timeout</c>: a session with no message from the client for longer is closed. Null: no limit.</summary>
+    public TimeSpan? IdleTimeout { get; init; }
+
+    /// <summary><c>read_only</c>: sessions are made read-only at start (and pinned).</summary>
+    public bool ReadOnly { get; init; }
+
+    /// <summary><c>egress</c>: rows and bytes per user and database within a window, across sessions. Null: no budget.</summary>
+    public EgressLimit? Egress { get; init; }
 }

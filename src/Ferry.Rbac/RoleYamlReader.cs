@@ -103,7 +103,10 @@ internal sealed class RoleYamlReader(string source, List<RoleValidationError> er
 
         TimeSpan? ttl = null, mfaWindow = null;
         int? maxSessions = null;
-        bool mfa = false, audit = false, replication = false, selfApproval = false;
+        bool mfa = false, audit = false, replication = false, selfApproval = false, readOnly = false;
+        long? maxRows = null, maxBytes = null;
+        TimeSpan? statementTimeout = null, idleTimeout = null;
+        EgressLimit? egress = null;
         foreach (var (keyNode, value) in map.Children)
         {
             var key = KeyOf(keyNode, "options");
@@ -145,13 +148,133 @@ internal sealed class RoleYamlReader(string source, List<RoleValidationError> er
                 case "self_approval":
                     selfApproval = ReadBool(value, path);
                     break;
+                case "max_query_rows":
+                    maxRows = ReadRows(value, path);
+                    break;
+                case "max_query_bytes":
+                    maxBytes = ReadSize(value, path);
+                    break;
+                case "statement_timeout":
+                    statementTimeout = ReadBoundedDuration(value, path, RoleOptions.MaxStatementTimeout, "30s, 5m");
+                    break;
+                case "idle_timeout":
+                    idleTimeout = ReadBoundedDuration(value, path, RoleOptions.MaxIdleTimeout, "15m, 1h");
+                    break;
+                case "read_only":
+                    readOnly = ReadBool(value, path);
+                    break;
+                case "egress":
+                    egress = ReadEgress(value, path);
+                    break;
                 default:
-                    Error(keyNode, path, "unknown option (expected max_session_ttl, max_sessions, require_session_mfa, session_mfa_window, audit_search, mysql_replication, self_approval)");
+                    Error(keyNode, path, "unknown option (expected max_session_ttl, max_sessions, require_session_mfa, session_mfa_window, audit_search, mysql_replication, self_approval, max_query_rows, max_query_bytes, statement_timeout, idle_timeout, read_only, egress)");
                     break;
             }
         }
 
-        return new RoleOptions(ttl, mfa, audit, maxSessions) { MySqlReplication = replication, SessionMfaWindow = mfaWindow, SelfApproval = selfApproval };
+        return new RoleOptions(ttl, mfa, audit, maxSessions) { MySqlReplication = replication, SessionMfaWindow = mfaWindow, SelfApproval = selfApproval,
+            MaxQueryRows = maxRows,
+            MaxQueryBytes = maxBytes,
+            StatementTimeout = statementTimeout,
+            IdleTimeout = idleTimeout,
+            ReadOnly = readOnly,
+            Egress = egress,
+        };
+    }
+
+    private long? ReadRows(YamlNode node, string path)
+    {
+        if (node is YamlScalarNode { Value: { Length: > 0 and <= 13 } text } && text.All(char.IsAsciiDigit)
+            && long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
+            && n is >= 1 and <= RoleOptions.MaxQueryRowsLimit)
+        {
+            return n;
+        }
+
+        Error(node, path, $"expected a whole number of rows from 1 to {RoleOptions.MaxQueryRowsLimit} (leave it out for no limit)");
+        return null;
+    }
+
+    private long? ReadSize(YamlNode node, string path)
+    {
+        if (node is YamlScalarNode { Value: { Length: > 0 and <= 24 } text } && !StrictYaml.IsNull(node) && ByteSize.TryParse(text, out var n))
+        {
+            return n;
+        }
+
+        Error(node, path, $"expected a size from 1B to {ByteSize.Format(RoleOptions.MaxQueryBytesLimit)} (examples: 50MB, 1GB, 65536)");
+        return null;
+    }
+
+    private TimeSpan? ReadBoundedDuration(YamlNode node, string path, TimeSpan max, string examples)
+    {
+        var text = ReadString(node, path);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (!Duration.TryParse(text, out var value) || value > max)
+        {
+            Error(node, path, $"expected a duration from 1s to {Duration.Format(max)} (examples: {examples}), got \"{text}\"");
+            return null;
+        }
+
+        return value;
+    }
+
+    private EgressLimit? ReadEgress(YamlNode node, string path)
+    {
+        if (node is not YamlMappingNode map)
+        {
+            Error(node, path, "expected a mapping {rows: N, bytes: SIZE, per: DURATION}");
+            return null;
+        }
+
+        long? rows = null, bytes = null;
+        TimeSpan? per = null;
+        var before = errors.Count;
+        foreach (var (keyNode, value) in map.Children)
+        {
+            var key = KeyOf(keyNode, path);
+            var childPath = path + "." + key;
+            switch (key)
+            {
+                case null:
+                    break;
+                case "rows":
+                    rows = ReadRows(value, childPath);
+                    break;
+                case "bytes":
+                    bytes = ReadSize(value, childPath);
+                    break;
+                case "per":
+                    per = ReadBoundedDuration(value, childPath, RoleOptions.MaxEgressWindow, "1h, 24h, 7d");
+                    break;
+                default:
+                    Error(keyNode, childPath, "unknown field (expected rows, bytes, per)");
+                    break;
+            }
+        }
+
+        if (errors.Count > before)
+        {
+            return null;
+        }
+
+        if (per is null)
+        {
+            Error(map, path + ".per", "missing: the window the budget counts over (examples: 1h, 24h)");
+            return null;
+        }
+
+        if (rows is null && bytes is null)
+        {
+            Error(map, path, "give rows, bytes or both");
+            return null;
+        }
+
+        return new EgressLimit(rows, bytes, per.Value);
     }
 
     private TimeSpan? ReadSessionMfaWindow(YamlNode value, string path)

@@ -45,9 +45,54 @@ internal static class RoleYamlWriter
             sb.Append("  self_approval: true\n");
         }
 
+        WriteLimits(sb, role.Options);
         WriteConditions(sb, "allow", role.Allow);
         WriteConditions(sb, "deny", role.Deny);
         return sb.ToString();
+    }
+
+    private static void WriteLimits(StringBuilder sb, RoleOptions options)
+    {
+        if (options.MaxQueryRows is { } rows)
+        {
+            sb.Append("  max_query_rows: ").Append(rows.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+
+        if (options.MaxQueryBytes is { } bytes)
+        {
+            sb.Append("  max_query_bytes: ").Append(ByteSize.Format(bytes)).Append('\n');
+        }
+
+        if (options.StatementTimeout is { } statement)
+        {
+            sb.Append("  statement_timeout: ").Append(Duration.Format(statement)).Append('\n');
+        }
+
+        if (options.IdleTimeout is { } idle)
+        {
+            sb.Append("  idle_timeout: ").Append(Duration.Format(idle)).Append('\n');
+        }
+
+        if (options.ReadOnly)
+        {
+            sb.Append("  read_only: true\n");
+        }
+
+        if (options.Egress is { } egress)
+        {
+            sb.Append("  egress:\n");
+            if (egress.Rows is { } r)
+            {
+                sb.Append("    rows: ").Append(r.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            }
+
+            if (egress.Bytes is { } b)
+            {
+                sb.Append("    bytes: ").Append(ByteSize.Format(b)).Append('\n');
+            }
+
+            sb.Append("    per: ").Append(Duration.Format(egress.Per)).Append('\n');
+        }
     }
 
     private static void WriteConditions(StringBuilder sb, string name, RoleConditions conditions)

@@ -15,7 +15,13 @@ public sealed class AgentRole : IAsyncDisposable
 {
     private readonly List<AgentTunnelClient> _tunnels = [];
 
-    private AgentRole(AgentContext context) => Context = context;
+    private readonly Func<string, string?> _sessionLock;
+
+    private AgentRole(AgentContext context, Func<string, string?>? sessionLock)
+    {
+        Context = context;
+        _sessionLock = sessionLock ?? (static _ => null);
+    }
 
     public AgentContext Context { get; }
 
@@ -33,18 +39,31 @@ public sealed class AgentRole : IAsyncDisposable
 
         var databases = new ConcurrentDictionary<string, AgentDatabase>(
             options.Databases.Select(d => KeyValuePair.Create(d.Name, AgentDatabases.FromConfig(d, services.DbClientCaPem))), StringComparer.Ordinal);
+        var tracker = new LiveSessionTracker(services.Audit);
+        var egress = services.ExchangeEgress is { } exchange ? loops.Own(new EgressBudgetClient(exchange, options.Log, options.Time)) : null;
         var ctx = new AgentContext
         {
             AgentId = options.HostId,
             ClusterName = services.ClusterName,
             Authority = services.Authority,
-            Audit = services.Audit,
+            Audit = tracker,
+            Egress = egress ?? (IEgressBudget)UnlimitedEgressBudget.Instance,
             Databases = databases,
             MaxInspectedMessage = options.MaxInspectedMessage,
             MaxStatementBytes = options.MaxStatementBytes,
             Time = options.Time,
         };
-        var role = new AgentRole(ctx);
+        var role = new AgentRole(ctx, services.SessionLock);
+        if (egress is not null)
+        {
+            loops.Start(egress.RunAsync, "egress budgets");
+        }
+
+        if (services.ReportLiveSessions is { } reportSessions)
+        {
+            loops.Start(new LiveSessionReporter(tracker, ctx.Sessions, reportSessions, options.Log).RunAsync, "live sessions report");
+        }
+
         var version = typeof(AgentRole).Assembly.GetName().Version?.ToString() ?? "";
         AgentHeartbeat Heartbeat() => new()
         {
@@ -76,8 +95,8 @@ public sealed class AgentRole : IAsyncDisposable
         return role;
     }
 
-    /// <summary>Closes the live sessions a lock now covers (call on every lock change).</summary>
-    public void EnforceLocks() => Context.Sessions.EnforceLocks(Context.Authority);
+    /// <summary>Closes the live sessions a lock now covers, including those named by a session lock (call on every lock change).</summary>
+    public void EnforceLocks() => Context.Sessions.EnforceLocks(Context.Authority, _sessionLock);
 
     /// <summary>Closes the pooled server connections (after the loops have stopped).</summary>
     public ValueTask DisposeAsync() => Context.ClosePoolsAsync();

@@ -25,4 +25,13 @@ public sealed class AgentRoleServices
 
     /// <summary>Registers the agent's databases with the auth service (see <see cref="DatabaseRegistrar"/>).</summary>
     public required Func<AgentDatabasesReport, CancellationToken, Task<AgentDatabasesResponse>> RegisterDatabases { get; init; }
+
+    /// <summary>Reports the live sessions to the auth service (<see cref="LiveSessionReporter"/>); none: not reported.</summary>
+    public Func<LiveSessionsReport, CancellationToken, Task>? ReportLiveSessions { get; init; }
+
+    /// <summary>Exchanges egress usage with the auth service (<see cref="EgressBudgetClient"/>); none: budgets are not enforced.</summary>
+    public Func<EgressReport, CancellationToken, Task<EgressReportResponse>>? ExchangeEgress { get; init; }
+
+    /// <summary>The message of a lock of kind <c>session</c> naming a session id (<c>ferry sessions end</c>); null when none.</summary>
+    public Func<string, string?>? SessionLock { get; init; }
 }

@@ -63,6 +63,9 @@ public sealed class StandaloneAgent : IAsyncDisposable
             Certificate = credentials.Current,
             HostVerifier = credentials.HostVerifier,
             RegisterDatabases = api.RegisterAgentDatabasesAsync,
+            ReportLiveSessions = api.ReportLiveSessionsAsync,
+            ExchangeEgress = api.ReportEgressAsync,
+            SessionLock = locks.FindSessionLock,
         }, _loops));
         locks.Changed += role.EnforceLocks;
         _loops.Start(locks.RunAsync);

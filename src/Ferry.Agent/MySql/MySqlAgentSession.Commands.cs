@@ -98,7 +98,7 @@ internal sealed partial class MySqlAgentSession
                 _responses.Expect(ExpectedResponse.Generic, verdict.Tag);
                 _responses.Expect(ExpectedResponse.Generic, AgentOwned.Instance);
                 break;
-            case CommandCode.Query:
+            case CommandCode.Query or CommandCode.StmtExecute:
                 _responses.Expect(ExpectedResponse.Generic, verdict.Tag);
                 break;
             default:
@@ -171,12 +171,17 @@ internal sealed partial class MySqlAgentSession
         var e = Audit.NewEvent(AuditEventKinds.DbSessionQuery);
         DescribeStatement(e, raw);
         var text = e.Query!;
-        var verdict = CommandVerdict.Forward with { Tag = text };
+        if (RefusePinned(e, raw) is { } refused)
+        {
+            return refused;
+        }
+        var tag = new MySqlResultTag(text, e.Id, System.Diagnostics.Stopwatch.GetTimestamp());
+        var verdict = CommandVerdict.Forward with { Tag = tag };
         if (e.Truncated is null && MySqlKillStatement.TryParse(text, out var id, out var start, out var length) && id >= FirstGreetedId && Ctx.MySql.TryGetThread(id, out var thread))
         {
             var w = new ArrayBufferWriter<byte>(text.Length + 16);
             ComQuery.Write(w, Encoding.UTF8.GetBytes(MySqlKillStatement.Rewrite(text, start, length, thread)));
-            verdict = CommandVerdict.Replace(w.WrittenSpan.ToArray()) with { Tag = text };
+            verdict = CommandVerdict.Replace(w.WrittenSpan.ToArray()) with { Tag = tag };
             e.Details = new Dictionary<string, string> { ["thread_id"] = thread.ToString(CultureInfo.InvariantCulture) };
         }
         Audit.Emit(e);
@@ -204,8 +209,13 @@ internal sealed partial class MySqlAgentSession
     private CommandVerdict Prepare(ReadOnlySequence<byte> payload)
     {
         var e = Audit.NewEvent(AuditEventKinds.MySqlStatementPrepare);
-        DescribeStatement(e, ComText.ReadStmtPrepare(payload));
+        var prepared = ComText.ReadStmtPrepare(payload);
+        DescribeStatement(e, prepared);
         var text = e.Query!;
+        if (RefusePinned(e, prepared) is { } refused)
+        {
+            return refused;
+        }
         Audit.Emit(e);
         // Set before the command reaches the server, so that the response relay is waiting for its answer.
         _pendingPrepares.Enqueue(text);
@@ -259,7 +269,7 @@ internal sealed partial class MySqlAgentSession
             statement.LongDataMask = 0;
         }
         Audit.Emit(e);
-        return CommandVerdict.Forward;
+        return CommandVerdict.Forward with { Tag = new MySqlResultTag(null, e.Id, System.Diagnostics.Stopwatch.GetTimestamp()) };
     }
 
     private static List<string?> DecodeParameters(ReadOnlySequence<byte> payload, MySqlStatement statement, int budget, out List<AuditTruncatedValue>? cut)
@@ -375,7 +385,8 @@ internal sealed partial class MySqlAgentSession
         var w = new ArrayBufferWriter<byte>(256);
         // COM_RESET_CONNECTION: payload length 1, sequence id 0, then the command byte.
         w.Write<byte>([1, 0, 0, 0, (byte)CommandCode.ResetConnection]);
-        ComQuery.Write(w, MySqlBackendConnector.TrackSchemaStatement);
+        // The reset also forgets the settings the roles pin: the same statement as after the login sets them again.
+        ComQuery.Write(w, MySqlBackendConnector.SessionSetupStatement(_backend!.ServerVersion, Rbac.StatementTimeout, Rbac.ReadOnly));
         return CommandVerdict.Replace(w.WrittenSpan.ToArray());
     }
 

@@ -19,9 +19,12 @@ internal sealed partial class MySqlAgentSession
             WaitAnswered = WaitAnsweredAsync,
             ReplyToClient = async packet => await WriteClientAsync(new ReadOnlySequence<byte>(packet)),
         };
+        StartResults();
         _toClient = new MySqlResponseRelay(ReaderFor(_backend.Stream), WriteClientAsync, _responses)
         {
             OnPacket = OnResponse,
+            OnData = OnResultData,
+            MayDropNext = MayDropNextRow,
             OnResponseEnded = OnResponseEnded,
         };
         stop.Register(ReleaseHeld);

@@ -21,16 +21,18 @@ internal sealed partial class MySqlAgentSession
 
     private ResponseAction OnResponse(ResponseStep step, ReadOnlySequence<byte> packet)
     {
-        var payload = packet.Slice(MySqlPacketReader.HeaderLength);
         switch (step.Kind)
         {
             case ResponseStepKind.PrepareFirst:
                 OnPrepareResponse(packet);
                 return ResponseAction.Forward;
             case ResponseStepKind.Err:
-                return OnError(step, packet);
+                return OnResultEnd(step, packet, OnError(step, packet));
             case ResponseStepKind.Ok:
-                return OnOk(step, packet);
+                return OnResultEnd(step, packet, OnOk(step, packet));
+            case ResponseStepKind.Data when step.Tag is MySqlResultTag:
+                // An EOF ending a response (a result set without CLIENT_DEPRECATE_EOF is ended by Ok, not here).
+                return OnResultEnd(step, packet, ResponseAction.Forward);
             default:
                 // An EOF answering an agent-owned command (COM_SET_OPTION) is the agent's, not the client's.
                 return step.Tag is AgentOwned && step.EndsResponse ? ResponseAction.Replace([]) : ResponseAction.Forward;
@@ -44,7 +46,7 @@ internal sealed partial class MySqlAgentSession
         {
             return Deny($"the database refused to keep session state tracking on after COM_RESET_CONNECTION: {error}");
         }
-        if (step.Tag is string query)
+        if (step.Tag is MySqlResultTag { Query: { } query })
         {
             var explained = MultiStatementError(packet, query);
             var e = Audit.NewEvent(AuditEventKinds.DbSessionQueryFailed);

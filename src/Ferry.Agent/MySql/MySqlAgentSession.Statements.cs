@@ -66,7 +66,8 @@ internal sealed partial class MySqlAgentSession
     private LargeCommandStart OnLargeCommand(byte commandByte, long firstPacketLength)
     {
         var code = (CommandCode)commandByte;
-        if (code is CommandCode.Query or CommandCode.StmtPrepare or CommandCode.StmtExecute or CommandCode.StmtSendLongData)
+        var pinned = (Rbac.StatementTimeout is not null || Rbac.ReadOnly) && code is CommandCode.Query or CommandCode.StmtPrepare;
+        if (!pinned && code is CommandCode.Query or CommandCode.StmtPrepare or CommandCode.StmtExecute or CommandCode.StmtSendLongData)
         {
             var hold = code == CommandCode.Query && HoldIfRestricted(CommandVerdict.Forward).Hold;
             var wrap = hold && _clientMultiStatements;
@@ -82,7 +83,9 @@ internal sealed partial class MySqlAgentSession
                 After = wrap ? MultiStatementsOnAgain : null,
             }, null);
         }
-        var reason = $"{CommandName(code)} of {firstPacketLength} bytes or more is not supported through Ferry";
+        var reason = pinned
+            ? $"{CommandName(code)} of {firstPacketLength} bytes or more cannot be checked against the settings your roles pin (statement_timeout, read_only)"
+            : $"{CommandName(code)} of {firstPacketLength} bytes or more is not supported through Ferry";
         var refused = Audit.NewEvent(AuditEventKinds.MySqlCommandRefused);
         refused.Success = false;
         refused.Error = reason;

@@ -63,7 +63,8 @@ internal sealed partial class MySqlAgentSession(AgentContext ctx, AgentDatabase 
         try
         {
             var cert = await Ctx.Authority.GetDbClientCertificateAsync(Db.Name, Audit.DbUser, Audit.DbName, UserCertificate, ct);
-            backend = await MySqlBackendConnector.ConnectAsync(Db, cert, hello with { MaxPacketSize = hello.MaxPacketSize == 0 ? 1u << 24 : hello.MaxPacketSize }, Audit.DbUser, Audit.DbName, ct);
+            backend = await MySqlBackendConnector.ConnectAsync(Db, cert, hello with { MaxPacketSize = hello.MaxPacketSize == 0 ? 1u << 24 : hello.MaxPacketSize }, Audit.DbUser, Audit.DbName, ct,
+                statementTimeout: Rbac.StatementTimeout, readOnly: Rbac.ReadOnly);
         }
         catch (MySqlServerRefusedException e)
         {

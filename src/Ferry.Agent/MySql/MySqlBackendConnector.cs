@@ -39,8 +39,45 @@ internal static class MySqlBackendConnector
     /// </summary>
     public static ReadOnlySpan<byte> TrackSchemaStatement => "SET SESSION session_track_schema = ON, session_track_system_variables = IF(@@session_track_system_variables = '*', '*', CONCAT_WS(',', NULLIF(@@session_track_system_variables, ''), 'session_track_schema', 'session_track_system_variables'))"u8;
 
+    /// <summary>
+    /// The statement the agent runs after the login (and after each COM_RESET_CONNECTION): schema tracking, and the settings
+    /// the roles pin — MariaDB <c>max_statement_time</c> (seconds) or MySQL <c>max_execution_time</c> (milliseconds, SELECTs
+    /// only), and <c>tx_read_only</c> (MariaDB before 11.1) or <c>transaction_read_only</c>, the variable behind
+    /// <c>SET SESSION TRANSACTION READ ONLY</c>.
+    /// </summary>
+    public static byte[] SessionSetupStatement(string serverVersion, TimeSpan? statementTimeout, bool readOnly)
+    {
+        if (statementTimeout is null && !readOnly)
+        {
+            return TrackSchemaStatement.ToArray();
+        }
+        var mariaDb = serverVersion.Contains("MariaDB", StringComparison.OrdinalIgnoreCase);
+        var sb = new StringBuilder(Encoding.ASCII.GetString(TrackSchemaStatement));
+        if (statementTimeout is { } timeout)
+        {
+            sb.Append(mariaDb
+                ? FormattableString.Invariant($", max_statement_time = {(long)timeout.TotalSeconds}")
+                : FormattableString.Invariant($", max_execution_time = {(long)timeout.TotalMilliseconds}"));
+        }
+        if (readOnly)
+        {
+            sb.Append(mariaDb && !HasTransactionReadOnly(serverVersion) ? ", tx_read_only = 1" : ", transaction_read_only = 1");
+        }
+        return Encoding.ASCII.GetBytes(sb.ToString());
+    }
+
+    /// <summary>MariaDB 11.1 renamed tx_read_only to transaction_read_only.</summary>
+    private static bool HasTransactionReadOnly(string version)
+    {
+        var start = version.StartsWith("5.5.5-", StringComparison.Ordinal) ? 6 : 0;
+        var parts = version[start..].Split('.', '-');
+        return parts.Length >= 2 && int.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, out var major)
+            && int.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out var minor) && (major > 11 || (major == 11 && minor >= 1));
+    }
+
     public static async Task<MySqlBackendConnection> ConnectAsync(AgentDatabase db, X509Certificate2 clientCertificate,
-        HandshakeResponse41Summary client, string dbUser, string schema, CancellationToken ct, bool trackSchema = true)
+        HandshakeResponse41Summary client, string dbUser, string schema, CancellationToken ct, bool trackSchema = true,
+        TimeSpan? statementTimeout = null, bool readOnly = false)
     {
         var tcp = new TcpClient { NoDelay = true };
         try
@@ -96,7 +133,7 @@ internal static class MySqlBackendConnector
             var ok = await AuthenticateAsync(ssl, db, dbUser, ct);
             if (trackSchema)
             {
-                await TrackSchemaAsync(ssl, db, ct);
+                await TrackSchemaAsync(ssl, db, SessionSetupStatement(version, statementTimeout, readOnly), ct);
             }
             return new MySqlBackendConnection(ssl, greeting.ConnectionId, version, caps, ok) { Collation = greeting.CharacterSet };
         }
@@ -142,16 +179,16 @@ internal static class MySqlBackendConnector
     }
 
 
-    private static async Task TrackSchemaAsync(Stream ssl, AgentDatabase db, CancellationToken ct)
+    private static async Task TrackSchemaAsync(Stream ssl, AgentDatabase db, byte[] statement, CancellationToken ct)
     {
         var w = new ArrayBufferWriter<byte>(256);
-        ComQuery.Write(w, TrackSchemaStatement);
+        ComQuery.Write(w, statement);
         await MySqlPacketStream.WriteFramedAsync(ssl, w, ct);
         var (_, payload) = await ReadAsync(ssl, db, ct);
         if (payload.Length == 0 || payload[0] != OkPacket.OkHeader)
         {
             var why = payload.Length > 0 && payload[0] == ErrPacket.Header ? Refused(db, payload).Message : "no OK";
-            throw new DatabaseConnectException($"database {db.Name} refused to turn on session state tracking (session_track_schema), which Ferry needs to follow the schema: {why}");
+            throw new DatabaseConnectException($"database {db.Name} refused to turn on session state tracking (session_track_schema), which Ferry needs to follow the schema, or the settings the roles pin (statement_timeout, read_only): {why}");
         }
     }
 

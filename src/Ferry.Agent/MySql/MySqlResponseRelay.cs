@@ -40,6 +40,21 @@ internal sealed class MySqlResponseRelay(PipeReader source, Func<ReadOnlySequenc
     /// <summary>Called with each step that is not plain data, and the packet (header included; whole when the tracker read it whole).</summary>
     public Func<ResponseStep, ReadOnlySequence<byte>, ResponseAction> OnPacket { get; init; } = static (_, _) => ResponseAction.Forward;
 
+    /// <summary>
+    /// Called with each data packet that is not shown to <see cref="OnPacket"/> (rows, column definitions…), its length
+    /// (header included) and sequence id, before it is forwarded: true drops it. No allocation: this runs once per row.
+    /// </summary>
+    public Func<ResponseStep, int, byte, bool>? OnData { get; init; }
+
+    /// <summary>
+    /// Asked before a packet up to <see cref="MaxHeldToDrop"/> bytes is stepped when only part of it has arrived: true
+    /// waits for the whole packet (the session may drop the next one, which it can only do whole).
+    /// </summary>
+    public Func<bool>? MayDropNext { get; init; }
+
+    /// <summary>Longest packet held whole so that it can be dropped; a longer one passes (a result limit may let one more through).</summary>
+    public const int MaxHeldToDrop = 1024 * 1024;
+
     /// <summary>Called after each packet that ends a response (unless the session is being closed on it).</summary>
     public Action? OnResponseEnded { get; init; }
 
@@ -57,7 +72,7 @@ internal sealed class MySqlResponseRelay(PipeReader source, Func<ReadOnlySequenc
     {
         long pos = 0, pending = 0;
         var length = buffer.Length;
-        while (_cursor.TryNext(buffer, ref pos, out var payloadLength, out _))
+        while (_cursor.TryNext(buffer, ref pos, out var payloadLength, out var sequenceId))
         {
             var packetLength = MySqlPacketReader.HeaderLength + payloadLength;
             if (payloadLength > 0 && length - pos < MySqlPacketReader.HeaderLength + 1)
@@ -66,7 +81,7 @@ internal sealed class MySqlResponseRelay(PipeReader source, Func<ReadOnlySequenc
             }
             var first = payloadLength > 0 ? buffer.Slice(pos + MySqlPacketReader.HeaderLength, 1).FirstSpan[0] : (byte)0;
             var whole = tracker.NeedsWhole(payloadLength, first);
-            if (whole && length - pos < packetLength)
+            if ((whole || (packetLength <= MaxHeldToDrop && MayDropNext?.Invoke() == true)) && length - pos < packetLength)
             {
                 break;
             }
@@ -78,7 +93,17 @@ internal sealed class MySqlResponseRelay(PipeReader source, Func<ReadOnlySequenc
             {
                 step = tracker.Step(payloadLength, packet.Slice(MySqlPacketReader.HeaderLength));
                 // Data is not shown, except a packet ending a response (an EOF answering a command), which is whole.
-                action = step.Kind == ResponseStepKind.Data && !(step.EndsResponse && whole) ? ResponseAction.Forward : OnPacket(step, packet);
+                if (step.Kind == ResponseStepKind.Data && !(step.EndsResponse && whole))
+                {
+                    action = OnData?.Invoke(step, packetLength, sequenceId) == true && length - pos >= packetLength
+                        ? ResponseAction.Replace([])
+                        : ResponseAction.Forward;
+                    whole |= action.Kind == ResponseActionKind.Replace;
+                }
+                else
+                {
+                    action = OnPacket(step, packet);
+                }
             }
             catch (MySqlProtocolException e)
             {

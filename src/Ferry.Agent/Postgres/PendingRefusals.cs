@@ -14,15 +14,18 @@ internal sealed class PendingRefusals
     public const int Capacity = 32;
 
     private readonly string _prefix = "ferry_refused_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)) + "_";
-    private readonly Queue<(string Name, string Message)> _pending = new();
+    private readonly Queue<(string Name, Refusal Refusal)> _pending = new();
     private readonly Lock _lock = new();
     private int _next;
     private volatile int _count;
 
     public bool IsEmpty => _count == 0;
 
+    /// <summary>What the client is told in place of the server's error: SQLSTATE, message, hint.</summary>
+    public sealed record Refusal(string SqlState, string Message, string? Hint);
+
     /// <summary>Notes a refusal and returns the statement name its stand-in uses.</summary>
-    public string Add(string message)
+    public string Add(string message, string sqlState = "54000", string? hint = null)
     {
         lock (_lock)
         {
@@ -31,14 +34,14 @@ internal sealed class PendingRefusals
             {
                 _pending.Dequeue();
             }
-            _pending.Enqueue((name, message));
+            _pending.Enqueue((name, new Refusal(sqlState, message, hint)));
             _count = _pending.Count;
             return name;
         }
     }
 
     /// <summary>The message of the refusal whose statement name <paramref name="serverMessage"/> quotes, or null; earlier (unanswered) ones are dropped.</summary>
-    public string? Take(string serverMessage)
+    public Refusal? Take(string serverMessage)
     {
         lock (_lock)
         {
@@ -51,7 +54,7 @@ internal sealed class PendingRefusals
                 _count = _pending.Count;
                 if (serverMessage.Contains('"' + entry.Name + '"', StringComparison.Ordinal))
                 {
-                    return entry.Message;
+                    return entry.Refusal;
                 }
             }
             return null;

@@ -74,6 +74,7 @@ internal sealed partial class PostgresAgentSession
                 e.Details = new Dictionary<string, string> { ["portal"] = PgWire.Text(execute.Portal) };
                 break;
             case FrontendMessageCode.FunctionCall:
+                Expect(PendingKind.FunctionCall, null);
                 var call = FunctionCall.Read(frame);
                 if (TryAddToFunctionCalls(call))
                 {
@@ -93,6 +94,10 @@ internal sealed partial class PostgresAgentSession
                 return;
         }
         Audit.Emit(e);
+        if (e.Type is AuditEventTypes.DbSessionQuery or AuditEventTypes.DbSessionExecute)
+        {
+            Expect(frame.Code == (byte)FrontendMessageCode.Query ? PendingKind.Query : PendingKind.Execute, e.Id);
+        }
     }
 
     /// <summary>The statement fields of a Query or Parse held whole: text up to the configured limit, true length, SHA-256.</summary>
@@ -116,7 +121,7 @@ internal sealed partial class PostgresAgentSession
     /// Query or Parse streams through a <see cref="StreamedStatement"/> (never held whole, whatever its size); other
     /// messages are held whole up to <c>proxy.max_message_bytes</c> and refused beyond.
     /// </summary>
-    private IStreamedMessage? StreamLargeMessage(byte code, int bodyLength) => (FrontendMessageCode)code switch
+    private IStreamedMessage? StreamLargeMessage(byte code, int bodyLength) => Pins ? null : (FrontendMessageCode)code switch
     {
         FrontendMessageCode.Query => new StreamedStatement(false, Ctx.MaxStatementBytes, bodyLength, StreamedQueryDone),
         FrontendMessageCode.Parse => new StreamedStatement(true, Ctx.MaxStatementBytes, bodyLength, StreamedParseDone),
@@ -131,6 +136,7 @@ internal sealed partial class PostgresAgentSession
         }
         var e = Audit.NewEvent(AuditEventKinds.DbSessionQuery);
         EmitStreamed(e, s);
+        Expect(PendingKind.Query, e.Id);
     }
 
     private void StreamedParseDone(StreamedStatement s)
@@ -190,6 +196,7 @@ internal sealed partial class PostgresAgentSession
         {
             // Outside the extended protocol: a failing Query answers ErrorResponse and ReadyForQuery, as a failing FunctionCall does.
             Query.Write(w, "EXECUTE " + name);
+            Expect(PendingKind.FunctionCall, null);
             if (_pooling)
             {
                 _cycles++;
@@ -231,13 +238,15 @@ internal sealed partial class PostgresAgentSession
         {
             return null;
         }
-        if (!error.SqlState.FirstSpan.SequenceEqual("26000"u8) || _refusals.Take(PgWire.Text(error.Message)) is not { } message)
+        if (!error.SqlState.FirstSpan.SequenceEqual("26000"u8) || _refusals.Take(PgWire.Text(error.Message)) is not { } refusal)
         {
             return null;
         }
+        _lastRefusalState = refusal.SqlState;
+        _lastRefusalMessage = refusal.Message;
         var w = new ArrayBufferWriter<byte>(256);
-        ErrorResponse.Write(w, "ERROR", "54000", message,
-            hint: "send smaller messages (a large value can be sent in parts, or loaded with COPY), or raise proxy.max_message_bytes; the session carries on");
+        ErrorResponse.Write(w, "ERROR", refusal.SqlState, refusal.Message,
+            hint: refusal.Hint ?? "send smaller messages (a large value can be sent in parts, or loaded with COPY), or raise proxy.max_message_bytes; the session carries on");
         return w.WrittenSpan.ToArray();
     }
 

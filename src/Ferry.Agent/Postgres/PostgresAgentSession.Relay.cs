@@ -27,17 +27,22 @@ internal sealed partial class PostgresAgentSession
 
     protected override RelayPair StartRelays(CancellationToken stop)
     {
+        StartResults();
         _toDb = new PostgresRelay(_clientReader!, _backend!.Stream, Ctx.MaxInspectedMessage)
         {
             Inspect = _pooling
                 ? static code => code is (byte)FrontendMessageCode.Query or (byte)FrontendMessageCode.Parse or (byte)FrontendMessageCode.Bind or (byte)FrontendMessageCode.Execute or (byte)FrontendMessageCode.FunctionCall or (byte)FrontendMessageCode.Sync
-                : static code => code is (byte)FrontendMessageCode.Query or (byte)FrontendMessageCode.Parse or (byte)FrontendMessageCode.Bind or (byte)FrontendMessageCode.Execute or (byte)FrontendMessageCode.FunctionCall or (byte)FrontendMessageCode.Terminate,
+                : static code => code is (byte)FrontendMessageCode.Query or (byte)FrontendMessageCode.Parse or (byte)FrontendMessageCode.Bind or (byte)FrontendMessageCode.Execute or (byte)FrontendMessageCode.FunctionCall or (byte)FrontendMessageCode.Sync or (byte)FrontendMessageCode.Terminate,
             OnMessage = _pooling
                 ? frame =>
                 {
                     if (frame.Code is (byte)FrontendMessageCode.Query or (byte)FrontendMessageCode.Sync or (byte)FrontendMessageCode.FunctionCall)
                     {
                         _cycles++;
+                    }
+                    if (frame.Code == (byte)FrontendMessageCode.Sync)
+                    {
+                        Expect(PendingKind.Sync, null);
                     }
                     if (frame.Code != (byte)FrontendMessageCode.FunctionCall)
                     {
@@ -48,6 +53,11 @@ internal sealed partial class PostgresAgentSession
                 : frame =>
                 {
                     _clientTerminated |= frame.Code == (byte)FrontendMessageCode.Terminate;
+                    if (frame.Code == (byte)FrontendMessageCode.Sync)
+                    {
+                        Expect(PendingKind.Sync, null);
+                        return;
+                    }
                     if (frame.Code != (byte)FrontendMessageCode.FunctionCall)
                     {
                         FlushFunctionCalls();
@@ -55,28 +65,30 @@ internal sealed partial class PostgresAgentSession
                     AuditMessage(frame);
                 },
             StopBefore = _pooling ? (byte)FrontendMessageCode.Terminate : null,
+            Replace = RefusePinned,
             StreamAbove = Ctx.MaxStatementBytes,
             OnLargeMessage = StreamLargeMessage,
             OnRefused = RefuseLargeMessage,
         };
         _toClient = new PostgresRelay(_backend.Reader, _client, Ctx.MaxInspectedMessage)
         {
-            Inspect = _pooling
-                ? static code => code is (byte)BackendMessageCode.ReadyForQuery or (byte)BackendMessageCode.ErrorResponse
-                : static code => code == (byte)BackendMessageCode.ErrorResponse,
-            OnMessage = _pooling
-                ? frame =>
+            // Small messages that end statements are held whole; rows and everything else stream through OnPassing.
+            Inspect = static code => code is (byte)BackendMessageCode.ReadyForQuery or (byte)BackendMessageCode.ErrorResponse
+                or (byte)BackendMessageCode.CommandComplete or (byte)BackendMessageCode.EmptyQueryResponse or (byte)BackendMessageCode.PortalSuspended,
+            OnMessage = frame =>
+            {
+                if (frame.Code == (byte)BackendMessageCode.ErrorResponse)
                 {
-                    if (frame.Code == (byte)BackendMessageCode.ErrorResponse)
-                    {
-                        AuditServerError(frame);
-                        return;
-                    }
+                    AuditServerError(frame);
+                }
+                else if (_pooling && frame.Code == (byte)BackendMessageCode.ReadyForQuery)
+                {
                     _readies++;
                     _status = ReadyStatus(frame);
                 }
-                : AuditServerError,
-            Replace = ReplaceRefusalError,
+            },
+            OnPassing = OnServerPassing,
+            Replace = OnServerMessage,
         };
         return new RelayPair(_toDb.RunAsync(stop), _toClient.RunAsync(stop));
     }
@@ -89,7 +101,9 @@ internal sealed partial class PostgresAgentSession
     {
         if (_toClient!.AtBoundary)
         {
-            await PgWire.WriteFatalAsync(_client, "57P01", $"ferry: session closed: {message}");
+            await (AgentEndReason == SessionEndReason.IdleTimeout
+                ? PgWire.WriteFatalAsync(_client, "57P05", $"ferry: {message}: session closed")
+                : PgWire.WriteFatalAsync(_client, "57P01", $"ferry: session closed: {message}"));
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using Ferry.Audit;
+using Ferry.Diagnostics;
 using Ferry.Identity;
 using Ferry.Protocol.Postgres;
 using Ferry.Protocol.Postgres.Backend;
@@ -81,7 +82,16 @@ internal sealed partial class PostgresAgentSession(AgentContext ctx, AgentDataba
             return;
         }
 
+        if (CheckStartupPins(parameters) is { } pinned)
+        {
+            Audit.Refused(AgentRefusals.AccessDenied, pinned);
+            FerryMetrics.LimitHit(Db.Protocol.ToName(), Db.Name, Limits.PinnedSetting);
+            await PgWire.WriteFatalAsync(client, "42501", pinned);
+            return;
+        }
+
         var startupParameters = ForDatabase(parameters);
+        AddPinnedParameters(startupParameters);
         var pool = Ctx.PostgresPool(Db);
         var poolKey = pool is null ? null : PostgresBackendPool.Key(minor, startupParameters);
         var backend = pool is null ? null : await pool.TakeAsync(poolKey!);

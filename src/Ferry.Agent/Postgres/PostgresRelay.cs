@@ -64,6 +64,13 @@ internal sealed class PostgresRelay(PipeReader source, Stream destination, int m
     private IStreamedMessage? _dropped;
     private bool _again;              // the scan stopped at a refused message's start: scan again from there
 
+    /// <summary>
+    /// Called with the code and frame length (header included) of every message that is not inspected, as its header
+    /// is seen and before any of it is forwarded: true drops the whole message (none of it is forwarded). Called once
+    /// per message, on the relay's task, without allocating: the result counters run here.
+    /// </summary>
+    public Func<byte, int, bool>? OnPassing { get; init; }
+
     /// <summary>A message type the relay does not forward: it stops at that message's start instead.</summary>
     public byte? StopBefore { get; init; }
 
@@ -222,6 +229,13 @@ internal sealed class PostgresRelay(PipeReader source, Stream destination, int m
                     return start;
                 }
                 OnMessage?.Invoke(frame);
+            }
+            else if (OnPassing?.Invoke(header.Code, header.Length + 1) == true)
+            {
+                // Dropped: what precedes it is forwarded first, then its bytes are skipped (_drop), then the scan goes on.
+                _drop = header.FrameLength;
+                _again = true;
+                break;
             }
             else
             {

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Ferry.Agent.Postgres;
 using Ferry.Audit;
+using Ferry.Identity;
+using Ferry.Rbac;
 
 namespace Ferry.Agent;
 
@@ -54,6 +56,7 @@ internal abstract partial class AgentSession
         Audit.Started(startDetails);
         var started = Stopwatch.GetTimestamp();
         using var expiry = ScheduleExpiry(live);
+        using var idle = ScheduleIdleCheck(live);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, live.Terminated);
         var relays = StartRelays(stop.Token);
         var first = await Task.WhenAny(relays.ToDatabase, relays.ToClient);
@@ -80,7 +83,51 @@ internal abstract partial class AgentSession
         Ctx.Sessions.Remove(Audit.SessionId);
         BeforeEnded();
         var (toDatabase, toClient) = RelayedBytes;
-        Audit.Ended(reason, EndError, toDatabase, toClient, Stopwatch.GetElapsedTime(started));
+        Audit.Ended(reason, live.EndMessage ?? EndError, toDatabase, toClient, Stopwatch.GetElapsedTime(started));
+    }
+
+    /// <summary>Why the agent ended the session, once it has.</summary>
+    protected SessionEndReason? AgentEndReason => _live?.EndReason;
+
+    /// <summary>
+    /// With the roles' <c>idle_timeout</c>: checks, a few times per timeout, whether any byte passed either way since the
+    /// last check; a session with none for longer than the timeout is ended (<c>idle_timeout</c>). Costs the relays nothing.
+    /// </summary>
+    private ITimer? ScheduleIdleCheck(LiveSession live)
+    {
+        if (_rbac?.IdleTimeout is not { } timeout)
+        {
+            return null;
+        }
+        var period = TimeSpan.FromTicks(Math.Clamp(timeout.Ticks / 10, TimeSpan.TicksPerMillisecond * 200, TimeSpan.TicksPerMinute));
+        var lastBytes = (-1L, -1L);
+        var lastActive = Ctx.Time.GetUtcNow();
+        var text = Duration.Format(timeout);
+        return Ctx.Time.CreateTimer(_ =>
+        {
+            (long, long) bytes;
+            try
+            {
+                bytes = RelayedBytes;
+            }
+            catch (NullReferenceException)
+            {
+                return; // the relays are not started yet
+            }
+            var now = Ctx.Time.GetUtcNow();
+            if (bytes != lastBytes)
+            {
+                lastBytes = bytes;
+                lastActive = now;
+                return;
+            }
+            if (now - lastActive > timeout && live.EndReason is null)
+            {
+                Ferry.Diagnostics.FerryMetrics.LimitHit(Db.Protocol.ToName(), Db.Name, "idle_timeout");
+                AgentLog.SessionIdleClosed(Ctx.Log, Audit.SessionId, Db.Name, Identity.User, text);
+                live.Terminate(SessionEndReason.IdleTimeout, $"idle for longer than idle_timeout {text}");
+            }
+        }, null, period, period);
     }
 
     /// <summary>Which side ended the session, from the direction that stopped first and why.</summary>

@@ -22,11 +22,14 @@ internal abstract partial class AgentSession(AgentContext ctx, AgentDatabase db,
     /// </summary>
     protected bool DeniedForSessionLimit { get; private set; }
 
+    /// <summary>True when <see cref="CheckAccessAsync"/> refused because the user's egress budget is spent.</summary>
+    protected bool DeniedForEgress { get; private set; }
+
     /// <summary>True when <see cref="CheckAccessAsync"/> refused because the route requires session MFA and the certificate is not MFA-verified.</summary>
     protected bool DeniedForMfa { get; private set; }
 
     /// <summary>The <see cref="AgentRefusals"/> reason of the last <see cref="CheckAccessAsync"/> refusal.</summary>
-    protected string DenialRefusal => DeniedForSessionLimit ? AgentRefusals.SessionLimit : DeniedForMfa ? AgentRefusals.MfaRequired : AgentRefusals.AccessDenied;
+    protected string DenialRefusal => DeniedForEgress ? AgentRefusals.Egress : DeniedForSessionLimit ? AgentRefusals.SessionLimit : DeniedForMfa ? AgentRefusals.MfaRequired : AgentRefusals.AccessDenied;
 
     protected AgentContext Ctx { get; } = ctx;
 
@@ -64,7 +67,7 @@ internal abstract partial class AgentSession(AgentContext ctx, AgentDatabase db,
         // A certificate elevated by a request for resources allows nothing outside them (the auth service names only the
         // routed database there; checked again here).
         _rbac = new RbacEvaluator(roles, Identity.Traits, Identity.ResourceIds, limitedRoles: null);
-        return CheckDbName(Audit.DbName) ?? CheckSessionMfa() ?? TakeSessionSlot();
+        return CheckDbName(Audit.DbName) ?? CheckSessionMfa() ?? (CheckEgress() is { } spent ? EgressDenied(spent) : null) ?? TakeSessionSlot();
     }
 
     /// <summary>
@@ -110,6 +113,12 @@ internal abstract partial class AgentSession(AgentContext ctx, AgentDatabase db,
         }
         DeniedForSessionLimit = true;
         return $"too many sessions: user \"{Identity.User}\" already has {held} on database \"{Db.Name}\", the most the roles allow (max_sessions {limit}): close one and retry";
+    }
+
+    private string EgressDenied(string reason)
+    {
+        DeniedForEgress = true;
+        return $"egress budget spent on database \"{Db.Name}\": {reason}";
     }
 
     /// <summary>Gives the session's slot back (the session ended, or never started).</summary>

@@ -23,4 +23,10 @@ public enum SessionEndReason
 
     /// <summary>The session moved somewhere its roles do not allow (a MySQL schema outside db_names): the agent ended it.</summary>
     AccessDenied,
+
+    /// <summary>The client sent nothing for longer than the roles' <c>idle_timeout</c>: the agent ended it.</summary>
+    IdleTimeout,
+
+    /// <summary>The user's egress budget (the roles' <c>egress</c>) was spent during the session: the agent ended it.</summary>
+    Egress,
 }

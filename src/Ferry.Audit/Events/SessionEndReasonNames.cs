@@ -12,6 +12,8 @@ public static class SessionEndReasonNames
         SessionEndReason.Lock => "lock",
         SessionEndReason.CertExpired => "cert_expired",
         SessionEndReason.AccessDenied => "access_denied",
+        SessionEndReason.IdleTimeout => "idle_timeout",
+        SessionEndReason.Egress => "egress",
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, "unknown session end reason"),
     };
 }

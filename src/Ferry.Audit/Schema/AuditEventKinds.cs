@@ -115,6 +115,12 @@ public static class AuditEventKinds
 
     public static readonly AuditEventKind LockDelete = new(AuditEventTypes.LockDelete, "T9007I", "A lock was deleted.");
 
+    public static readonly AuditEventKind SessionTerminate = new(AuditEventTypes.SessionTerminate, "T9020I", "An admin ended a live database session with `ferry sessions end` (details: session, reason, lock, database, session_user, agent).");
+
+    public static readonly AuditEventKind SessionTerminateRefused = new(AuditEventTypes.SessionTerminate, "T9020W", "Ending a live session was refused: the caller is not an admin, or no such session is live (error says why; details: session, reason).");
+
+    public static readonly AuditEventKind EgressBudgetExceeded = new(AuditEventTypes.EgressExceeded, "TEG00W", "An egress budget (roles' egress) was crossed by a user on a database: the session that crossed it ends and new ones are refused until the window moves (details: database, rows, bytes, rows_limit, bytes_limit, per, window_end, agent).");
+
     public static readonly AuditEventKind HostJoinSuccess = new(AuditEventTypes.HostJoin, "TJ001I", "A proxy or agent joined the cluster.");
 
     public static readonly AuditEventKind HostJoinFailure = new(AuditEventTypes.HostJoin, "TJ001W", "A join attempt was refused.");
@@ -219,6 +225,9 @@ public static class AuditEventKinds
         TokenDelete,
         LockCreate,
         LockDelete,
+        SessionTerminate,
+        SessionTerminateRefused,
+        EgressBudgetExceeded,
         HostJoinSuccess,
         HostJoinFailure,
         CertIssue,

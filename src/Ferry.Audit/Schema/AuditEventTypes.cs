@@ -51,6 +51,8 @@ public static class AuditEventTypes
     public const string TokenDelete = "token.delete";
     public const string LockCreate = "lock.create";
     public const string LockDelete = "lock.delete";
+    public const string SessionTerminate = "session.terminate";
+    public const string EgressExceeded = "egress.exceeded";
     public const string HostJoin = "host.join";
     public const string HostRemove = "host.remove";
     public const string HostReport = "host.report";

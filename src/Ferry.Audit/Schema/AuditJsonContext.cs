@@ -9,4 +9,5 @@ namespace Ferry.Audit;
     WriteIndented = false)]
 [JsonSerializable(typeof(AuditEvent))]
 [JsonSerializable(typeof(List<AuditEvent>))]
+[JsonSerializable(typeof(SessionPlaybackView))]
 public sealed partial class AuditJsonContext : JsonSerializerContext;

@@ -114,6 +114,13 @@ public sealed class AllInOneHost : IAsyncDisposable
                 Certificate = agentCert.Current,
                 HostVerifier = service.HostVerifier,
                 RegisterDatabases = (report, t) => service.RegisterAgentDatabasesAsync(agentHostId, report, "in-process", t),
+                ReportLiveSessions = (report, _) =>
+                {
+                    service.ReplaceLiveSessions(agentHostId, report.Sessions, TimeSpan.FromSeconds(report.TtlSeconds));
+                    return Task.CompletedTask;
+                },
+                ExchangeEgress = (report, t) => service.AddEgressAsync(agentHostId, report, t),
+                SessionLock = locks.FindSessionLock,
             }, _loops));
             locks.Changed += agent.EnforceLocks;
         }

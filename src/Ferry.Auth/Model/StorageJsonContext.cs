@@ -18,5 +18,6 @@ namespace Ferry.Auth.Model;
 [JsonSerializable(typeof(LockInfo))]
 [JsonSerializable(typeof(SsoConnectorRecord))]
 [JsonSerializable(typeof(AccessRequestRecord))]
+[JsonSerializable(typeof(EgressUsageRecord))]
 [JsonSerializable(typeof(Ferry.Auth.Notifications.WebhookPayload))]
 internal sealed partial class StorageJsonContext : JsonSerializerContext;

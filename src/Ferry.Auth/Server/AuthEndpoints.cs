@@ -43,6 +43,7 @@ internal sealed partial class AuthEndpoints(AuthService service, ServerAuditPipe
         app.MapPost("/v1/sso/result", Guard(SsoResultAsync));
         MapMfa(app);
         MapAccessRequests(app);
+        MapSessions(app);
     }
 
     /// <summary>

@@ -43,6 +43,15 @@ public static class ClusterApi
         return api.GetAsync("/v1/audit/search" + search.ToQueryString(), AuditJsonContext.Default.ListAuditEvent, ct);
     }
 
+    /// <summary><c>GET /v1/audit/sessions/{id}</c>: one session's playback (a role with <c>audit_search</c> required).</summary>
+    public static Task<SessionPlaybackView> GetSessionPlaybackAsync(this AuthApiClient api, string sessionId, string? since = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        ArgumentNullException.ThrowIfNull(sessionId);
+        var path = "/v1/audit/sessions/" + Uri.EscapeDataString(sessionId) + (since is null ? "" : "?since=" + Uri.EscapeDataString(since));
+        return api.GetAsync(path, AuditJsonContext.Default.SessionPlaybackView, ct);
+    }
+
     private static FerryClientException Describe(AuthApiFailure f, ProxyAddress address, string? trustFailure)
     {
         var path = f.Path.TrimStart('/');

@@ -131,6 +131,24 @@ public sealed class AuthApiClient : IDisposable
     public Task<AgentDatabasesResponse> RegisterAgentDatabasesAsync(AgentDatabasesReport report, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Post, "/v1/agents/databases", Json(report, AuthApiJsonContext.Default.AgentDatabasesReport), AuthApiJsonContext.Default.AgentDatabasesResponse, ct);
 
+    /// <summary><c>POST /v1/agents/sessions</c> (agent host certificate required): the sessions this agent relays now.</summary>
+    public async Task ReportLiveSessionsAsync(LiveSessionsReport report, CancellationToken ct = default)
+    {
+        using var response = await RawAsync(HttpMethod.Post, "/v1/agents/sessions", Json(report, AuthApiJsonContext.Default.LiveSessionsReport), HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
+    }
+
+    /// <summary><c>POST /v1/egress</c> (agent host certificate required): egress usage deltas in, totals across the cluster out.</summary>
+    public Task<EgressReportResponse> ReportEgressAsync(EgressReport report, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, "/v1/egress", Json(report, AuthApiJsonContext.Default.EgressReport), AuthApiJsonContext.Default.EgressReportResponse, ct);
+
+    /// <summary><c>GET /v1/sessions</c>: the live sessions the caller may see.</summary>
+    public Task<LiveSessionsResponse> ListLiveSessionsAsync(CancellationToken ct = default) =>
+        GetAsync("/v1/sessions", AuthApiJsonContext.Default.LiveSessionsResponse, ct);
+
+    /// <summary><c>POST /v1/sessions/{id}/end</c> (the <c>admin</c> role): end a live session.</summary>
+    public Task<SessionEndResponse> EndSessionAsync(string id, SessionEndRequest request, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, "/v1/sessions/" + Uri.EscapeDataString(id) + "/end", Json(request, AuthApiJsonContext.Default.SessionEndRequest), AuthApiJsonContext.Default.SessionEndResponse, ct);
+
     /// <summary><c>POST /v1/inventory</c> (proxy host certificate required).</summary>
     public async Task ReportInventoryAsync(InventoryReport report, CancellationToken ct = default)
     {

@@ -46,4 +46,10 @@ namespace Ferry.Contracts;
 [JsonSerializable(typeof(AccessRequestDrop))]
 [JsonSerializable(typeof(AccessRequestInfo))]
 [JsonSerializable(typeof(AccessRequestsResponse))]
+[JsonSerializable(typeof(LiveSessionsReport))]
+[JsonSerializable(typeof(LiveSessionsResponse))]
+[JsonSerializable(typeof(SessionEndRequest))]
+[JsonSerializable(typeof(SessionEndResponse))]
+[JsonSerializable(typeof(EgressReport))]
+[JsonSerializable(typeof(EgressReportResponse))]
 public sealed partial class AuthApiJsonContext : JsonSerializerContext;

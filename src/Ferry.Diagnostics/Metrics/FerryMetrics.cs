@@ -25,6 +25,15 @@ public static class FerryMetrics
     private static readonly Counter<long> QueriesTotal = Meter.CreateCounter<long>(
         "ferry_queries_total", "{statement}", "Statements the agent audited as run (simple queries, PostgreSQL Execute, MySQL COM_QUERY and statement execute), by protocol and database.");
 
+    private static readonly Counter<long> ResultRowsTotal = Meter.CreateCounter<long>(
+        "ferry_result_rows_total", "{row}", "Rows the databases returned to clients through the agent (PostgreSQL DataRow and COPY out rows, MySQL result rows), by protocol and database.");
+
+    private static readonly Counter<long> ResultBytesTotal = Meter.CreateCounter<long>(
+        "ferry_result_bytes_total", "By", "Bytes the databases sent for statements through the agent, by protocol and database.");
+
+    private static readonly Counter<long> LimitsTotal = Meter.CreateCounter<long>(
+        "ferry_limits_total", "{event}", "Statements or sessions a role limit stopped or refused, by protocol, database and limit (max_query_rows, max_query_bytes, egress, idle_timeout, pinned_setting).");
+
     private static readonly Counter<long> BytesTotal = Meter.CreateCounter<long>(
         "ferry_proxy_bytes_total", "By", "Bytes the proxy relayed between clients and agents, by protocol and direction (from_client, to_client).");
 
@@ -104,6 +113,24 @@ public static class FerryMetrics
 
     public static void Query(string protocol, string database) =>
         QueriesTotal.Add(1, new("protocol", protocol), new("database", database));
+
+    /// <summary>What a finished statement returned (rows and bytes), from its <c>db.session.result</c> event.</summary>
+    public static void Result(string protocol, string database, long rows, long bytes)
+    {
+        if (rows > 0)
+        {
+            ResultRowsTotal.Add(rows, new("protocol", protocol), new("database", database));
+        }
+
+        if (bytes > 0)
+        {
+            ResultBytesTotal.Add(bytes, new("protocol", protocol), new("database", database));
+        }
+    }
+
+    /// <summary>A role limit stopped a statement or a session, or refused one (<paramref name="limit"/> is the option's name).</summary>
+    public static void LimitHit(string protocol, string database, string limit) =>
+        LimitsTotal.Add(1, new("protocol", protocol), new("database", database), new("limit", limit));
 
     /// <summary>Bytes relayed by the proxy; <paramref name="fromClient"/> tells the direction.</summary>
     public static void ProxyBytes(string protocol, bool fromClient, long bytes) =>

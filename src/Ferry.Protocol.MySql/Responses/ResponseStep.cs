@@ -20,4 +20,8 @@ public enum ResponseStepKind : byte
 }
 
 /// <summary>One server packet as the tracker classified it; <see cref="Ok"/> is valid while the packet's buffer is.</summary>
-public readonly record struct ResponseStep(ResponseStepKind Kind, object? Tag, bool EndsResponse, OkPacket Ok = default);
+public readonly record struct ResponseStep(ResponseStepKind Kind, object? Tag, bool EndsResponse, OkPacket Ok = default)
+{
+    /// <summary>True for the first packet of a result-set row (text or binary protocol): what result limits count.</summary>
+    public bool IsRow { get; init; }
+}

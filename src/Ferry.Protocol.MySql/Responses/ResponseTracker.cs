@@ -127,7 +127,7 @@ public sealed class ResponseTracker(MySqlCapabilities capabilities)
                     return Terminator(payload);
                 }
 
-                return Data();
+                return Data() with { IsRow = true };
             case State.PrepareFirst:
                 if (first != OkPacket.OkHeader || payloadLength < StmtPrepareOk.PayloadLength)
                 {

@@ -1,0 +1,143 @@
+using System.Text.Json;
+using MySqlConnector;
+using Npgsql;
+
+namespace Ferry.EndToEnd.Tests;
+
+/// <summary>Egress budgets shared across sessions: crossing one ends the session and refuses the next, audited once.</summary>
+public sealed class EgressBudgetTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+{
+    private const string BudgetRole = """
+        kind: role
+        name: egress-100
+        options:
+          egress: { rows: 100, per: 1h }
+        allow:
+          db_labels: { env: [dev, staging] }
+          db_names: [app]
+          db_users: ["{{internal.db_users}}"]
+        """;
+
+    private FerryCluster Cluster => fixture.Cluster;
+
+    private async Task ApplyRoleAsync()
+    {
+        var path = Path.Combine(Cluster.Root, "egress-100.yaml");
+        await File.WriteAllTextAsync(path, BudgetRole);
+        await Cluster.AdminAsync("roles", "apply", "-f", path);
+    }
+
+    private static async Task<long> ReadAllAsync(NpgsqlConnection conn, string sql)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        long n = 0;
+        while (await reader.ReadAsync())
+        {
+            n++;
+        }
+
+        return n;
+    }
+
+    [Fact]
+    public async Task Postgres_BudgetCrossedAcrossTwoSessions_EndsTheSecondAndRefusesTheThird_AuditedOnce()
+    {
+        await ApplyRoleAsync();
+        var user = await Cluster.AddUserAsync("eg" + Guid.NewGuid().ToString("N")[..9], "egress-100", "db_users=alice");
+        var creds = await Cluster.LoginAsync(user, "pg1", "alice", "app");
+        var cs = Cluster.NpgsqlConnectionString(creds) + ";Pooling=false;Server Compatibility Mode=NoTypeLoading"; // Npgsql's type loading would count against the budget
+
+        // First session: 60 rows, within the budget.
+        await using (var first = new NpgsqlConnection(cs))
+        {
+            await first.OpenAsync();
+            Assert.Equal(60, await ReadAllAsync(first, "SELECT g FROM generate_series(1, 60) g"));
+        }
+
+        // Second session: 60 more crosses 100 across the two sessions; the session ends.
+        await using (var second = new NpgsqlConnection(cs))
+        {
+            await second.OpenAsync();
+            Exception? ended = null;
+            for (var i = 0; i < 50 && ended is null; i++)
+            {
+                try
+                {
+                    await ReadAllAsync(second, "SELECT g FROM generate_series(1, 60) g");
+                }
+                catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+                {
+                    ended = e;
+                }
+            }
+
+            Assert.NotNull(ended);
+        }
+
+        // Third session: refused at the start until the window moves.
+        await using (var third = new NpgsqlConnection(cs))
+        {
+            var ex = await Assert.ThrowsAnyAsync<NpgsqlException>(() => third.OpenAsync());
+            Assert.Contains("egress budget spent", ex.Message, StringComparison.Ordinal);
+        }
+
+        var admin = await Cluster.AddUserAsync("ea" + Guid.NewGuid().ToString("N")[..9], "admin");
+        using var api = Cluster.Api((await Cluster.LoginAsync(admin)).Certificate);
+        List<JsonElement> crossed = [];
+        for (var i = 0; i < 120 && crossed.Count == 0; i++)
+        {
+            using var doc = JsonDocument.Parse(await api.GetStringAsync($"/v1/audit/search?since=1h&type=egress.exceeded&user={user.User}"));
+            crossed = [.. doc.RootElement.EnumerateArray().Select(e => e.Clone())];
+            await Task.Delay(250);
+        }
+
+        var ev = Assert.Single(crossed);
+        Assert.Equal("TEG00W", ev.GetProperty("code").GetString());
+        Assert.Equal("pg1", ev.GetProperty("details").GetProperty("database").GetString());
+        Assert.Equal("100", ev.GetProperty("details").GetProperty("rows_limit").GetString());
+    }
+
+    [Fact]
+    public async Task MySql_SpentBudget_RefusesTheNextSession()
+    {
+        await ApplyRoleAsync();
+        var user = await Cluster.AddUserAsync("em" + Guid.NewGuid().ToString("N")[..9], "egress-100", "db_users=alice");
+        var creds = await Cluster.LoginAsync(user, "my1", "alice", "app", protocol: "mysql");
+        var cs = Cluster.MySqlConnectorConnectionString(creds) + ";Pooling=false";
+        await using (var conn = new MySqlConnection(cs))
+        {
+            await conn.OpenAsync();
+            try
+            {
+                await using var cmd = new MySqlCommand("WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 150) SELECT n FROM s", conn);
+                await using var reader = await cmd.ExecuteReaderAsync();
+                while (await reader.ReadAsync())
+                {
+                }
+            }
+            catch (MySqlException)
+            {
+                // The session may end as the result completes.
+            }
+        }
+
+        MySqlException? refused = null;
+        for (var i = 0; i < 40 && refused is null; i++)
+        {
+            await using var next = new MySqlConnection(cs);
+            try
+            {
+                await next.OpenAsync();
+                await Task.Delay(250); // the agent reports the crossing in the background
+            }
+            catch (MySqlException e)
+            {
+                refused = e;
+            }
+        }
+
+        Assert.NotNull(refused);
+        Assert.Contains("egress budget spent", refused.Message, StringComparison.Ordinal);
+    }
+}
