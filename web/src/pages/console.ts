@@ -26,12 +26,14 @@ export async function consolePage(main: HTMLElement, route: Route): Promise<() =
   title.textContent = `Console: ${name}`;
   const dbs = await api.databases();
   const db = dbs.find((d) => d.name === name);
-  if (!db) {
-    body.appendChild(message('error', `Your roles do not allow the database "${name}", or it does not exist. `,
-      h('a', { href: link('requests') }, 'Ask for access'), '.'));
-    return () => {};
-  }
   const state = { disposed: false };
+  if (!db) {
+    // Not in the list the roles allow: say so, but let the cluster give its own answer (RBAC, locks) if asked.
+    body.appendChild(message('info', `"${name}" is not among the databases your roles allow, so connecting will most likely be refused. `,
+      h('a', { href: link('requests') }, 'Ask for access'), ' instead?'));
+    renderConnect(body, { name, protocol: 'postgres', labels: {}, health: 'unknown', db_users: [], db_names: [], require_session_mfa: false, connect: {} }, state, false);
+    return () => { state.disposed = true; };
+  }
   const existing = open.get(name);
   if (existing) {
     renderConsole(body, db, existing, state);
@@ -41,14 +43,14 @@ export async function consolePage(main: HTMLElement, route: Route): Promise<() =
   return () => { state.disposed = true; };
 }
 
-function renderConnect(body: HTMLElement, db: Database, state: { disposed: boolean }): void {
+function renderConnect(body: HTMLElement, db: Database, state: { disposed: boolean }, listed = true): void {
   const status = h('div', { class: 'status-area' });
   const dbUser = db.db_users.length ? select(db.db_users, db.db_users[0], { name: 'db_user' }) : h('input', { name: 'db_user', type: 'text', maxlength: 128 });
   const dbName = db.db_names.length ? select(db.db_names, db.db_names[0], { name: 'db_name' }) : h('input', { name: 'db_name', type: 'text', maxlength: 128 });
   const code = h('input', { name: 'mfa_code', type: 'text', inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: 8 });
   const connect = h('button', { type: 'submit', class: 'primary' }, 'Connect');
   const form = h('form', { class: 'card connect-form', 'aria-label': `Open a console on ${db.name}` },
-    h('p', null, `${db.protocol === 'postgres' ? 'PostgreSQL' : 'MySQL'} · `, h('span', { class: `health health-${db.health}` }, db.health)),
+    listed ? h('p', null, `${db.protocol === 'postgres' ? 'PostgreSQL' : 'MySQL'} · `, h('span', { class: `health health-${db.health}` }, db.health)) : null,
     status,
     h('div', { class: 'row' }, field('Database user', dbUser), field('Database name', dbName)),
     db.require_session_mfa ? field('One-time code', code, 'This database asks for a fresh one-time code for each session.') : null,
@@ -62,13 +64,13 @@ function renderConnect(body: HTMLElement, db: Database, state: { disposed: boole
       if (state.disposed) { void api.closeConsole(c.console_id).catch(() => {}); return; }
       open.set(db.name, c);
       body.replaceChildren();
-      renderConsole(body, db, c, state);
+      renderConsole(body, { ...db, protocol: c.protocol }, c, state);
     } catch (err) {
       status.replaceChildren(message('error', refusalText(err)));
       connect.disabled = false;
     }
   });
-  body.replaceChildren(form);
+  body.append(form);
   dbUser.focus();
 }
 
@@ -188,7 +190,7 @@ function renderConsole(body: HTMLElement, db: Database, c: Console, state: { dis
 
   run.addEventListener('click', () => void runSql());
   cancel.addEventListener('click', async () => {
-    cancel.disabled = true;
+    // Stays enabled while the statement runs: a cancel that reached the database before the statement did can be sent again.
     resultStatus.textContent = 'Cancelling…';
     try { await api.cancel(c.console_id); } catch (err) { showError(err); }
   });
