@@ -17,6 +17,8 @@ export interface Database {
   protocol: 'postgres' | 'mysql';
   labels: Record<string, string>;
   health: 'healthy' | 'unhealthy' | 'unknown';
+  health_error?: string | null;
+  description?: string;
   db_users: string[];
   db_names: string[];
   require_session_mfa: boolean;
@@ -43,6 +45,7 @@ export interface QueryResult {
   tag?: string | null;
   duration_ms?: number;
   notices?: string[];
+  truncated?: boolean | null;
   error?: DbError;
 }
 

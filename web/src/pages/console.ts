@@ -131,7 +131,8 @@ function renderConsole(body: HTMLElement, db: Database, c: Console, state: { dis
     current = { columns, offset: 0, hasMore: !!r.has_more, rowCount: r.row_count ?? (r.rows?.length ?? 0) };
     exportButton.disabled = columns.length === 0;
     const parts = [r.tag || (columns.length ? `${current.rowCount} row${current.rowCount === 1 ? '' : 's'}` : 'OK')];
-    if (r.duration_ms !== undefined) parts.push(`${r.duration_ms} ms`);
+    if (r.duration_ms !== undefined && r.duration_ms !== null) parts.push(`${r.duration_ms < 10 ? r.duration_ms.toFixed(1) : Math.round(r.duration_ms)} ms`);
+    if (r.truncated) parts.push('truncated at the console\'s row or byte limit');
     resultStatus.textContent = parts.join(' · ');
     if (columns.length === 0) {
       resultArea.replaceChildren(h('p', { class: 'tag' }, r.tag || 'Done.'), ...notices(r.notices));

@@ -41,10 +41,11 @@ export async function databasesPage(main: HTMLElement, route: Route): Promise<vo
     });
     body.append(
       h('tr', { 'data-database': db.name },
-        h('th', { scope: 'row' }, db.name, db.require_session_mfa ? h('span', { class: 'badge', title: 'Each console needs a fresh one-time code' }, 'MFA') : null),
+        h('th', { scope: 'row' }, db.name, db.require_session_mfa ? h('span', { class: 'badge', title: 'Each console needs a fresh one-time code' }, 'MFA') : null,
+          db.description ? h('div', { class: 'muted small-text' }, db.description) : null),
         h('td', null, db.protocol === 'postgres' ? 'PostgreSQL' : 'MySQL'),
         h('td', null, labelChips(db.labels)),
-        h('td', null, h('span', { class: `health health-${db.health}` }, db.health)),
+        h('td', null, h('span', { class: `health health-${db.health}`, title: db.health_error ?? null }, db.health)),
         h('td', null, db.db_users.length ? db.db_users.join(', ') : h('span', { class: 'muted' }, 'none')),
         h('td', null, db.db_names.length ? db.db_names.join(', ') : h('span', { class: 'muted' }, 'any')),
         h('td', { class: 'row-actions' }, toggle,
