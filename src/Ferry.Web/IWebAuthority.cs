@@ -32,6 +32,15 @@ public interface IWebAuthority
     /// <summary>What the user's current roles allow in the UI.</summary>
     Task<WebCapabilities> CapabilitiesAsync(UserIdentity user, CancellationToken ct);
 
+    /// <summary>The user's access requests and those the user may review, as <c>GET /v1/access-requests</c>.</summary>
+    Task<List<AccessRequestInfo>> ListAccessRequestsAsync(UserIdentity user, CancellationToken ct);
+
+    /// <summary>Creates an access request, as <c>POST /v1/access-requests</c>.</summary>
+    Task<AccessRequestInfo> CreateAccessRequestAsync(UserIdentity user, AccessRequestCreate request, string clientAddr, CancellationToken ct);
+
+    /// <summary>Reviews an access request, as <c>POST /v1/access-requests/{id}/review</c>.</summary>
+    Task<AccessRequestInfo> ReviewAccessRequestAsync(UserIdentity user, string id, AccessRequestReview review, string clientAddr, CancellationToken ct);
+
     /// <summary>Refuses (403) when a lock covers the user or one of the roles.</summary>
     Task RequireNotLockedAsync(UserIdentity user, CancellationToken ct);
 

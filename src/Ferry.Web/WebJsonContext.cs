@@ -19,6 +19,8 @@ namespace Ferry.Web;
 [JsonSerializable(typeof(SchemaObjects))]
 [JsonSerializable(typeof(SchemaColumns))]
 [JsonSerializable(typeof(SchemaDatabases))]
+[JsonSerializable(typeof(WebRequestCreate))]
+[JsonSerializable(typeof(WebRequestReview))]
 internal sealed partial class WebJsonContext : JsonSerializerContext;
 
 internal sealed class WebError
@@ -201,4 +203,24 @@ internal sealed class SchemaColumns
 internal sealed class SchemaDatabases
 {
     public List<string> Databases { get; set; } = [];
+}
+
+internal sealed class WebRequestCreate
+{
+    public List<string>? Roles { get; set; }
+
+    public List<string>? Resources { get; set; }
+
+    public string? Reason { get; set; }
+
+    /// <summary>How long the access should last, e.g. <c>1h</c>; the roles' default when absent.</summary>
+    public string? Duration { get; set; }
+}
+
+internal sealed class WebRequestReview
+{
+    /// <summary><c>approve</c> or <c>deny</c>.</summary>
+    public string? Decision { get; set; }
+
+    public string? Reason { get; set; }
 }

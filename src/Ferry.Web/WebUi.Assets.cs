@@ -14,13 +14,18 @@ public sealed partial class WebUi
             context.Response.Headers.Location = "/web/";
             return Task.CompletedTask;
         });
-        app.MapGet("/web", static context =>
+        // Routing ignores a trailing slash: "/web" and "/web/" are one route; the page needs the slash for its relative paths.
+        app.MapGet("/web/", context =>
         {
-            context.Response.StatusCode = StatusCodes.Status302Found;
-            context.Response.Headers.Location = "/web/";
-            return Task.CompletedTask;
+            if (!context.Request.Path.Value!.EndsWith('/'))
+            {
+                context.Response.StatusCode = StatusCodes.Status302Found;
+                context.Response.Headers.Location = "/web/";
+                return Task.CompletedTask;
+            }
+
+            return ServeAsync(context, "index.html", immutable: false);
         });
-        app.MapGet("/web/", context => ServeAsync(context, "index.html", immutable: false));
         app.MapGet("/web/assets/{*file}", context => ServeAsync(context, "assets/" + (context.Request.RouteValues["file"] as string ?? ""), immutable: false));
     }
 

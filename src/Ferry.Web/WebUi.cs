@@ -80,6 +80,7 @@ public sealed partial class WebUi : IAsyncDisposable
         MapSession(app);
         MapDatabases(app);
         MapConsoles(app);
+        MapRequests(app);
     }
 
     public ValueTask DisposeAsync() => Sessions.DisposeAsync();

@@ -49,6 +49,15 @@ internal sealed class WebAuthority(AuthService service, TimeProvider time) : IWe
             WebAuthn: false);
     });
 
+    public Task<List<AccessRequestInfo>> ListAccessRequestsAsync(UserIdentity user, CancellationToken ct) =>
+        Translate(() => service.ListAccessRequestsAsync(user, null, ct));
+
+    public Task<AccessRequestInfo> CreateAccessRequestAsync(UserIdentity user, AccessRequestCreate request, string clientAddr, CancellationToken ct) =>
+        Translate(() => service.CreateAccessRequestAsync(user, request, clientAddr, ct));
+
+    public Task<AccessRequestInfo> ReviewAccessRequestAsync(UserIdentity user, string id, AccessRequestReview review, string clientAddr, CancellationToken ct) =>
+        Translate(() => service.ReviewAccessRequestAsync(user, id, review, clientAddr, ct: ct));
+
     public Task RequireNotLockedAsync(UserIdentity user, CancellationToken ct) =>
         Translate(async () =>
         {
