@@ -242,7 +242,7 @@ async function requestApproveScenario() {
   const requester = await newPage();
   await login(requester.page, params.requester);
   await gotoRoute(requester.page, 'requests');
-  await requester.page.getByLabel('Ask for').selectOption('resource');
+  await requester.page.getByLabel('Ask for', { exact: true }).selectOption('resource');
   await requester.page.getByLabel('Database', { exact: true }).fill(params.database);
   await requester.page.getByLabel('Reason', { exact: true }).fill(params.reason);
   await requester.page.getByLabel('Duration').fill(params.duration ?? '1h');
