@@ -31,6 +31,16 @@ ensure_build_tools() {
   command -v dotnet >/dev/null 2>&1 || { echo "error: the .NET 10 SDK is required (dotnet on PATH)" >&2; exit 1; }
   # Native AOT links with clang/gcc and needs zlib headers.
   apt_install clang zlib1g-dev bc
+  # The web UI (web/) is built with node: esbuild and TypeScript pinned in web/package-lock.json.
+  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+}
+
+build_web() {
+  # Builds web/dist (the web UI's index.html and assets), which ferryd embeds: run before dotnet build/publish.
+  local dir
+  dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/web"
+  step "building the web UI (web/build.sh)"
+  "$dir/build.sh"
 }
 
 ensure_test_dependencies() {
@@ -42,6 +52,18 @@ ensure_test_dependencies() {
   # Python drivers that send statements the way real applications do (USE as a query).
   apt_install python3-pymysql
   ensure_oidc_dependencies
+  ensure_web_test_dependencies
+}
+
+ensure_web_test_dependencies() {
+  # The web UI's Chromium tests (tests/web): playwright-core from tests/web/package-lock.json driving
+  # Debian's chromium (installed by ensure_oidc_dependencies); nothing downloads a browser.
+  local dir
+  dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../tests/web" && pwd)"
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    step "npm ci in tests/web"
+    (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefer-offline --no-audit --no-fund --loglevel=error)
+  fi
 }
 
 ensure_oidc_dependencies() {

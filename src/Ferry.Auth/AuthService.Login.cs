@@ -35,7 +35,11 @@ public sealed partial class AuthService
     /// the roles' <c>max_session_ttl</c>. Failed and refused attempts are counted and audited in summaries.
     /// </summary>
     /// <exception cref="AuthException">401 bad credentials, 429 throttled (with RetryAfter), 403 locked, 400 bad fields or key.</exception>
-    public async Task<UserCertificateResponse> LoginAsync(LoginRequest request, string clientAddr, CancellationToken ct = default)
+    public Task<UserCertificateResponse> LoginAsync(LoginRequest request, string clientAddr, CancellationToken ct = default) =>
+        LoginAsync(request, clientAddr, "local", ct);
+
+    /// <summary>As <see cref="LoginAsync(LoginRequest, string, CancellationToken)"/>, audited with <paramref name="method"/> (<c>local</c>, <c>web</c>).</summary>
+    public async Task<UserCertificateResponse> LoginAsync(LoginRequest request, string clientAddr, string method, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         var user = request.User ?? "";
@@ -95,7 +99,7 @@ public sealed partial class AuthService
         };
         var response = IssueUser(key, identity, requested, rbac.MaxSessionTtl);
         Emit(AuditEventKinds.UserLoginSuccess, user, true, null, clientAddr,
-            new() { ["method"] = "local", ["mfa"] = "totp", ["expires"] = response.Expires.ToString("O", CultureInfo.InvariantCulture) }, record.Roles);
+            new() { ["method"] = method, ["mfa"] = "totp", ["expires"] = response.Expires.ToString("O", CultureInfo.InvariantCulture) }, record.Roles);
         return response;
     }
 

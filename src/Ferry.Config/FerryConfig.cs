@@ -12,6 +12,9 @@ public sealed record FerryConfig
     public ProxySection? Proxy { get; init; }
     public AgentSection? Agent { get; init; }
 
+    /// <summary><c>web:</c>, the browser UI served by the auth service; null = defaults (served with an auth section).</summary>
+    public WebSection? Web { get; init; }
+
     /// <summary><c>notifications.webhook</c>: where the auth service sends access-request events; null = none.</summary>
     public WebhookConfig? Webhook { get; init; }
 }
@@ -50,6 +53,18 @@ public sealed record AuthSection
 
     /// <summary><c>auth.backend</c>: SQLite in the data directory (default) or a shared PostgreSQL database.</summary>
     public BackendConfig Backend { get; init; } = new();
+}
+
+/// <summary><c>web:</c> the browser UI on the auth service's listener (reached through the proxy's port 3080).</summary>
+public sealed record WebSection
+{
+    public bool Enabled { get; init; } = true;
+    /// <summary>A web session without a request for this long ends (1m to 24h).</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(15);
+    /// <summary>The longest a web session lives (5m to 30d), never beyond the user's <c>max_session_ttl</c>.</summary>
+    public TimeSpan SessionTtl { get; init; } = TimeSpan.FromHours(8);
+    /// <summary>host:port of the proxy consoles connect through when no proxy runs in the same process; null = that one.</summary>
+    public string? ProxyAddr { get; init; }
 }
 
 public sealed record ProxySection

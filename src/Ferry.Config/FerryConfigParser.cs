@@ -60,6 +60,7 @@ public static partial class FerryConfigParser
             Proxy = ParseProxy(root.Section("proxy")),
             Agent = ParseAgent(root.Section("agent")),
             Webhook = ParseNotifications(root.Section("notifications")),
+            Web = ParseWeb(root.Section("web")),
         };
         root.RejectUnknownKeys();
         return config;
@@ -144,6 +145,42 @@ public static partial class FerryConfigParser
         }
         r.RejectUnknownKeys();
         return new BackendConfig { Kind = kind, ConnString = conn };
+    }
+
+    /// <summary><c>web:</c> enabled, idle_timeout (1m-24h), session_ttl (5m-30d, at least idle_timeout), proxy_addr (host:port).</summary>
+    private static WebSection? ParseWeb(YamlNodeReader? r)
+    {
+        if (r is null)
+        {
+            return null;
+        }
+
+        var idle = r.Duration("idle_timeout", TimeSpan.FromMinutes(15));
+        if (idle < TimeSpan.FromMinutes(1) || idle > TimeSpan.FromHours(24))
+        {
+            throw r.ErrorAt("idle_timeout", "must be between 1m and 24h");
+        }
+
+        var ttl = r.Duration("session_ttl", TimeSpan.FromHours(8));
+        if (ttl < TimeSpan.FromMinutes(5) || ttl > TimeSpan.FromDays(30))
+        {
+            throw r.ErrorAt("session_ttl", "must be between 5m and 30d");
+        }
+
+        if (ttl < idle)
+        {
+            throw r.ErrorAt("session_ttl", "must be at least web.idle_timeout");
+        }
+
+        var proxy = r.String("proxy_addr");
+        if (proxy is not null && (!Units.TryParseHostPort(proxy, out _, out var port) || port == 0))
+        {
+            throw r.ErrorAt("proxy_addr", $"expected host:port of a Ferry proxy (its port 3080), got '{proxy}'");
+        }
+
+        var s = new WebSection { Enabled = r.Bool("enabled", true), IdleTimeout = idle, SessionTtl = ttl, ProxyAddr = proxy };
+        r.RejectUnknownKeys();
+        return s;
     }
 
     private static ProxySection? ParseProxy(YamlNodeReader? r)

@@ -57,6 +57,7 @@ public static class AuditEventTypes
     public const string HostRemove = "host.remove";
     public const string HostReport = "host.report";
     public const string ApiConnection = "api.connection";
+    public const string WebRequest = "web.request";
     public const string CertIssue = "cert.issue";
     public const string SessionMfa = "session.mfa";
     public const string SessionMfaGrant = "session.mfa.grant";

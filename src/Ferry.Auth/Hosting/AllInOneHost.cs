@@ -70,6 +70,7 @@ public sealed class AllInOneHost : IAsyncDisposable
             AccessRequests = auth.AccessRequests,
             Backend = auth.Backend,
             Webhook = config.Webhook,
+            Web = WebOptionsFrom(config.Web),
         }, ct).ConfigureAwait(false));
         var service = server.Service;
 
@@ -88,6 +89,7 @@ public sealed class AllInOneHost : IAsyncDisposable
             Locks = locks,
             AuthApiEndPoint = server.Endpoint,
         }, _loops).ConfigureAwait(false));
+        server.Web?.UseLocalProxy(proxy.EndPoint);
         // The in-process proxy reports every inventory change straight to the auth service (no TTL needed).
         void ReportInventory() => service.Inventory.Report(proxyOptions.HostId, InventoryEntries.From(proxy.Context.Agents), TimeSpan.FromDays(3650));
         proxy.Context.Agents.Changed += ReportInventory;
@@ -126,6 +128,15 @@ public sealed class AllInOneHost : IAsyncDisposable
         }
         _loops.Start(locks.RunAsync);
     }
+
+    /// <summary>The web UI's options from <c>web:</c> (served unless <c>web.enabled: false</c>).</summary>
+    internal static Ferry.Web.WebOptions? WebOptionsFrom(WebSection? web) =>
+        web is { Enabled: false } ? null : new Ferry.Web.WebOptions
+        {
+            IdleTimeout = web?.IdleTimeout ?? TimeSpan.FromMinutes(15),
+            SessionTtl = web?.SessionTtl ?? TimeSpan.FromHours(8),
+            ProxyAddr = web?.ProxyAddr,
+        };
 
     /// <summary>Stops the loops, then closes the agent's pools, the proxy's listeners, the audit sink and the auth service.</summary>
     public ValueTask DisposeAsync() => _loops.DisposeAsync();

@@ -28,8 +28,9 @@ public sealed class AuthServer : IAsyncDisposable
     private int _stopped;
     private IDisposable? _readiness;
 
-    private AuthServer(WebApplication app, AuthService service, ServerAuditPipeline audit, X509Certificate2 certificate, IPEndPoint endpoint, CancellationTokenSource stopping)
+    private AuthServer(WebApplication app, AuthService service, ServerAuditPipeline audit, X509Certificate2 certificate, IPEndPoint endpoint, CancellationTokenSource stopping, Ferry.Web.WebUi? web)
     {
+        Web = web;
         _stopping = stopping;
         _app = app;
         Service = service;
@@ -41,6 +42,9 @@ public sealed class AuthServer : IAsyncDisposable
 
     /// <summary>The connection middleware in front of TLS (client address, per-source cap, refused-connection audit).</summary>
     internal ClientAddressMiddleware? ClientAddress { get; private init; }
+
+    /// <summary>The web UI on this listener (null when <c>web.enabled</c> is false).</summary>
+    public Ferry.Web.WebUi? Web { get; }
 
     /// <summary>The auth state behind the API (also usable in-process, e.g. by an all-in-one daemon).</summary>
     public AuthService Service { get; }
@@ -62,6 +66,7 @@ public sealed class AuthServer : IAsyncDisposable
         var stopping = new CancellationTokenSource();
         AuthService? service = null;
         ClientAddressMiddleware? clientAddress = null;
+        Ferry.Web.WebUi? web = null;
         try
         {
             service = await AuthService.OpenAsync(
@@ -134,13 +139,24 @@ public sealed class AuthServer : IAsyncDisposable
                 });
             });
             var app = builder.Build();
+            if (options.Web is { } webOptions)
+            {
+                web = new Ferry.Web.WebUi(webOptions, new WebAuthority(service, options.Time));
+                web.Map(app);
+            }
+
             new AuthEndpoints(service, audit, options, stopping.Token).Map(app);
             await app.StartAsync(ct).ConfigureAwait(false);
             var bound = BoundEndpoint(app, listen);
-            return new AuthServer(app, service, audit, certificate, bound, stopping) { ClientAddress = clientAddress };
+            return new AuthServer(app, service, audit, certificate, bound, stopping, web) { ClientAddress = clientAddress };
         }
         catch
         {
+            if (web is not null)
+            {
+                await web.DisposeAsync().ConfigureAwait(false);
+            }
+
             clientAddress?.Dispose();
             if (service is not null)
             {
@@ -170,6 +186,11 @@ public sealed class AuthServer : IAsyncDisposable
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _app.StopAsync(ct).ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+        if (Web is not null)
+        {
+            await Web.DisposeAsync().ConfigureAwait(false); // ends the web sessions and their consoles (audited)
+        }
+
         ClientAddress?.Dispose();
         await Service.DisposeAsync().ConfigureAwait(false);
         await _audit.DisposeAsync().ConfigureAwait(false);

@@ -71,6 +71,9 @@ public sealed class AuthServerOptions
     /// <summary>How far a proxy's PROXY header timestamp may be from this server's clock.</summary>
     public TimeSpan ProxyHeaderMaxSkew { get; init; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>The web UI (<c>web:</c> in ferry.yaml); null = not served.</summary>
+    public Ferry.Web.WebOptions? Web { get; init; }
+
     /// <summary>Interval of <c>ping</c> lines on <c>/v1/locks/watch</c>.</summary>
     public TimeSpan WatchPingInterval { get; init; } = TimeSpan.FromSeconds(15);
 }

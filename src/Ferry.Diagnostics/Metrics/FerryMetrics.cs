@@ -75,6 +75,15 @@ public static class FerryMetrics
     private static readonly Counter<long> NotificationsTotal = Meter.CreateCounter<long>(
         "ferry_notifications_total", "{notification}", "Webhook notifications about access requests, by result (delivered, retried, failed, dropped: queue full).");
 
+    private static readonly UpDownCounter<long> WebSessionsActive = Meter.CreateUpDownCounter<long>(
+        "ferry_web_sessions_active", "{session}", "Web UI sessions (browser logins) currently open in the auth service.");
+
+    private static readonly UpDownCounter<long> WebConsolesActive = Meter.CreateUpDownCounter<long>(
+        "ferry_web_consoles_active", "{console}", "Web UI SQL consoles currently connected through the proxy, by protocol.");
+
+    private static readonly Counter<long> WebConsolesTotal = Meter.CreateCounter<long>(
+        "ferry_web_consoles_total", "{console}", "Web UI SQL consoles opened (result=opened) or refused (result=refused), by protocol.");
+
     private static readonly ConcurrentDictionary<object, Func<long>> AccessRequestsPendingSources = new(ReferenceEqualityComparer.Instance);
 
     private static readonly ObservableGauge<long> AccessRequestsPending = Meter.CreateObservableGauge(
@@ -94,6 +103,7 @@ public static class FerryMetrics
         public const string Proxy = "proxy";
         public const string Agent = "agent";
         public const string Auth = "auth";
+        public const string Web = "web";
     }
 
     /// <summary>An allowed db.session.start: one more active and one more established session.</summary>
@@ -152,6 +162,22 @@ public static class FerryMetrics
     /// <summary>A refused client connection; <paramref name="reason"/> is one word from a fixed set (docs/metrics.md).</summary>
     public static void Refused(string side, string reason) =>
         RefusalsTotal.Add(1, new("side", side), new("reason", reason));
+
+    public static void WebSessionStarted() => WebSessionsActive.Add(1);
+
+    public static void WebSessionEnded() => WebSessionsActive.Add(-1);
+
+    /// <summary>A web console opened (<paramref name="opened"/>) or was refused, by protocol.</summary>
+    public static void WebConsole(string protocol, bool opened)
+    {
+        WebConsolesTotal.Add(1, new("protocol", protocol), new("result", opened ? "opened" : "refused"));
+        if (opened)
+        {
+            WebConsolesActive.Add(1, new KeyValuePair<string, object?>("protocol", protocol));
+        }
+    }
+
+    public static void WebConsoleClosed(string protocol) => WebConsolesActive.Add(-1, new KeyValuePair<string, object?>("protocol", protocol));
 
     /// <summary>One SSO login outcome: <paramref name="result"/> is ok or a reason word of the auth service.</summary>
     public static void SsoLogin(string connector, string result) =>

@@ -1,0 +1,426 @@
+// Drives Ferry's web UI in a real headless Chromium (Debian's /usr/bin/chromium through playwright-core; nothing
+// is downloaded) through one scenario, and prints what it saw as one JSON line for the xunit test to assert on:
+//
+//   node scenario.mjs --scenario NAME --url https://localhost:PORT --params-file FILE [--screenshots DIR]
+//                     [--timeout-seconds 180] [--chromium /usr/bin/chromium]
+//
+// Scenarios: console, denied, request-approve, audit, sso, webauthn, admin (see the functions below; the params
+// file holds users, passwords, TOTP secrets and the SQL to run). Output: `RESULT {json}` on the last stdout line,
+// with `ok`, what each step observed, every URL the pages requested (`urls`) and the browser's console errors
+// (a CSP violation shows up there). Exit 0 when the scenario ran to its end, 1 otherwise (with `error`).
+// Ferry's self-signed TLS is accepted (ignoreHTTPSErrors); WebAuthn needs the host `localhost` (not an IP).
+
+import { chromium } from 'playwright-core';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+function parseArgs(argv) {
+  const a = { scenario: null, url: null, paramsFile: null, screenshots: null, timeout: 180, chromium: process.env.FERRY_CHROMIUM ?? '/usr/bin/chromium' };
+  for (let i = 0; i < argv.length; i++) {
+    const v = () => argv[++i] ?? die(`${argv[i - 1]} needs a value`);
+    switch (argv[i]) {
+      case '--scenario': a.scenario = v(); break;
+      case '--url': a.url = v().replace(/\/+$/, ''); break;
+      case '--params-file': a.paramsFile = v(); break;
+      case '--screenshots': a.screenshots = v(); break;
+      case '--timeout-seconds': a.timeout = Number(v()); break;
+      case '--chromium': a.chromium = v(); break;
+      default: die(`unknown argument ${argv[i]}`);
+    }
+  }
+  if (!a.scenario || !a.url) die('--scenario and --url are required');
+  return a;
+}
+
+function die(message) {
+  process.stderr.write(`scenario: ${message}\n`);
+  process.exit(2);
+}
+
+const args = parseArgs(process.argv.slice(2));
+const params = args.paramsFile ? JSON.parse(fs.readFileSync(args.paramsFile, 'utf8')) : {};
+const deadline = Date.now() + args.timeout * 1000;
+const left = () => Math.max(1000, deadline - Date.now());
+const result = { scenario: args.scenario, ok: false, urls: [], console_errors: [], screenshots: [] };
+
+/** RFC 6238 (SHA-1, 6 digits, 30 s). */
+export function totp(secret, time = Date.now()) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0, value = 0;
+  const key = [];
+  for (const c of secret.replace(/=+$/, '').toUpperCase()) {
+    value = (value << 5) | alphabet.indexOf(c);
+    bits += 5;
+    if (bits >= 8) { key.push((value >>> (bits - 8)) & 0xff); bits -= 8; }
+  }
+  const counter = Buffer.alloc(8);
+  counter.writeBigInt64BE(BigInt(Math.floor(time / 1000 / 30)));
+  const hash = crypto.createHmac('sha1', Buffer.from(key)).update(counter).digest();
+  const offset = hash[hash.length - 1] & 0x0f;
+  return String((hash.readInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}
+
+let browser;
+
+async function newPage() {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, acceptDownloads: true, viewport: { width: 1280, height: 860 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(Math.min(60_000, left()));
+  page.on('request', (r) => result.urls.push(`${r.method()} ${r.url()}`));
+  page.on('console', (m) => { if (m.type() === 'error') result.console_errors.push(m.text()); });
+  page.on('pageerror', (e) => result.console_errors.push(`pageerror: ${e.message}`));
+  return { context, page };
+}
+
+async function shot(page, name) {
+  if (!args.screenshots) return;
+  fs.mkdirSync(args.screenshots, { recursive: true });
+  const file = path.join(args.screenshots, `web-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  result.screenshots.push(file);
+}
+
+const text = async (locator) => ((await locator.textContent()) ?? '').replace(/\s+/g, ' ').trim();
+
+async function gotoRoute(page, route) {
+  await page.goto(`${args.url}/web/#/${route}`, { waitUntil: 'load', timeout: left() });
+  await page.waitForSelector('html[data-ready="1"]', { timeout: left() });
+}
+
+/** Signs in on the login page with the labelled fields; waits for the databases page. */
+async function login(page, user, { screenshot = null } = {}) {
+  await gotoRoute(page, 'login');
+  await page.getByLabel('User name').fill(user.user);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByLabel('One-time code').fill(user.totp_secret ? totp(user.totp_secret) : (user.otp ?? ''));
+  if (screenshot) await shot(page, screenshot);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.getByRole('heading', { name: 'Databases' }).waitFor({ timeout: left() });
+  return text(page.locator('.userbox .who'));
+}
+
+async function openConsole(page, database, dbUser, dbName) {
+  await gotoRoute(page, `console/${encodeURIComponent(database)}`);
+  const form = page.locator('form.connect-form');
+  await form.waitFor();
+  await setField(page.getByLabel('Database user'), dbUser);
+  await setField(page.getByLabel('Database name'), dbName);
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await Promise.race([
+    page.locator('#run').waitFor({ timeout: left() }),
+    page.locator('form.connect-form .msg-error').waitFor({ timeout: left() }),
+  ]);
+  if (await page.locator('form.connect-form .msg-error').count() > 0) {
+    return { opened: false, error: await text(page.locator('form.connect-form .msg-error')) };
+  }
+  return { opened: true };
+}
+
+async function setField(locator, value) {
+  if (value === undefined || value === null) return;
+  const tag = await locator.evaluate((el) => el.tagName);
+  if (tag === 'SELECT') await locator.selectOption(value); else await locator.fill(value);
+}
+
+/** Types SQL into the editor and runs it with Ctrl+Enter; returns what the result area shows once it settles. */
+async function runSql(page, sql) {
+  const editor = page.getByLabel('SQL');
+  await editor.fill(sql);
+  await editor.press('Control+Enter');
+  await page.waitForSelector('.console-page[data-running="0"]', { timeout: left() });
+  return readResult(page);
+}
+
+async function readResult(page) {
+  const out = { status: await text(page.locator('.result-status')) };
+  const err = page.locator('#result .db-error');
+  if (await err.count() > 0) {
+    out.error = { code: await err.getAttribute('data-code'), text: await text(err) };
+  }
+  const msg = page.locator('#result .msg-error');
+  if (await msg.count() > 0) out.message = await text(msg);
+  const table = page.locator('#result table');
+  if (await table.count() > 0) {
+    out.columns = await table.locator('thead th').allTextContents();
+    out.rows = await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent)));
+  }
+  const range = page.locator('#result .pager .range');
+  if (await range.count() > 0) out.range = await text(range);
+  return out;
+}
+
+// ---- scenarios ----
+
+/** Password + TOTP login, databases list, console: a paged query, next page, CSV export, a database error, cancel, history, schema. */
+async function consoleScenario() {
+  const { page } = await newPage();
+  result.user = await login(page, params.user, { screenshot: typeof params.screenshots_prefix === 'string' ? `${params.screenshots_prefix}login` : null });
+  const row = page.locator(`tr[data-database="${params.database}"]`);
+  await row.waitFor();
+  result.database_row = await row.locator('th, td').allTextContents();
+  result.databases = await page.locator('tr[data-database]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-database')));
+  await row.getByRole('button', { name: 'Connect' }).click();
+  result.connect_commands = await page.locator('tr.details:not([hidden]) .command pre').allTextContents();
+  if (typeof params.screenshots_prefix === 'string') await shot(page, `${params.screenshots_prefix}databases`);
+
+  result.open = await openConsole(page, params.database, params.db_user, params.db_name);
+  if (!result.open.opened) throw new Error(`the console did not open: ${result.open.error}`);
+  result.console_bar = await text(page.locator('.console-bar'));
+
+  result.query = await runSql(page, params.sql.rows);
+  if (await page.getByRole('button', { name: 'Next page' }).isEnabled()) {
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await page.locator('#result .pager .range', { hasText: 'Rows 101' }).waitFor();
+    result.next_page = await readResult(page);
+    await page.getByRole('button', { name: 'Previous page' }).click();
+    await page.locator('#result .pager .range', { hasText: 'Rows 1–' }).waitFor();
+  }
+  if (typeof params.screenshots_prefix === 'string') await shot(page, `${params.screenshots_prefix}console`);
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#export').click()]);
+  const csvPath = await download.path();
+  const csv = fs.readFileSync(csvPath, 'utf8');
+  result.export = { filename: download.suggestedFilename(), lines: csv.split(/\r?\n/).filter((l) => l.length > 0).length, head: csv.split(/\r?\n/).slice(0, 3) };
+
+  result.db_error = await runSql(page, params.sql.error);
+
+  // Cancel: Run, then Cancel until the statement comes back (a cancel that arrives before the statement reached the
+  // database is a no-op there, so it is sent again; bounded).
+  const editor = page.getByLabel('SQL');
+  await editor.fill(params.sql.sleep);
+  await page.locator('#run').click();
+  await page.waitForSelector('.console-page[data-running="1"]');
+  let cancels = 0;
+  while (cancels < 15 && await page.locator('.console-page[data-running="0"]').count() === 0) {
+    await page.locator('#cancel').click().catch(() => {});
+    cancels++;
+    await page.waitForSelector('.console-page[data-running="0"]', { timeout: 3000 }).catch(() => {});
+  }
+  result.cancel = { ...(await readResult(page)), cancels };
+
+  // After a cancel the session still works.
+  result.after_cancel = await runSql(page, params.sql.after_cancel ?? 'SELECT 1');
+
+  // History: Up at the first line walks back through this tab's statements (sessionStorage, not the URL).
+  await editor.fill('');
+  await editor.press('ArrowUp');
+  const back1 = await editor.inputValue();
+  await editor.press('ArrowUp');
+  const back2 = await editor.inputValue();
+  await editor.press('ArrowDown');
+  await editor.press('ArrowDown');
+  const forward = await editor.inputValue();
+  result.history = { back1, back2, forward, location: page.url(), stored: await page.evaluate(() => Object.keys(sessionStorage)) };
+
+  // Schema: \dt and \d NAME in the editor, and the sidebar.
+  result.schema_tables = await runSql(page, '\\dt');
+  if (params.describe) {
+    result.schema_describe = await runSql(page, `\\d ${params.describe}`);
+    result.schema_describe.rows = await page.locator('#result table tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent)));
+  }
+  result.schema_list = await page.locator('aside.schema .objects li').allTextContents();
+  result.schema_databases = await runSql(page, '\\l');
+  result.location = page.url();
+  result.ok = true;
+}
+
+/** A database the roles do not allow: the console page says so, and the cluster's refusal is shown as it gave it. */
+async function deniedScenario() {
+  const { page } = await newPage();
+  await login(page, params.user);
+  result.databases = await page.locator('tr[data-database]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-database')));
+  await gotoRoute(page, `console/${encodeURIComponent(params.database)}`);
+  result.notice = await text(page.locator('.console-page .msg').first());
+  result.open = await openConsole(page, params.database, params.db_user, params.db_name);
+  if (typeof params.screenshots_prefix === 'string') await shot(page, `${params.screenshots_prefix}denied`);
+  result.ok = true;
+}
+
+/** A requester asks for a database, a reviewer approves it with a reason, the requester sees it approved. */
+async function requestApproveScenario() {
+  const requester = await newPage();
+  await login(requester.page, params.requester);
+  await gotoRoute(requester.page, 'requests');
+  await requester.page.getByLabel('Ask for', { exact: true }).selectOption('resource');
+  await requester.page.getByLabel('Database', { exact: true }).fill(params.database);
+  await requester.page.getByLabel('Reason', { exact: true }).fill(params.reason);
+  await requester.page.getByLabel('Duration').fill(params.duration ?? '1h');
+  await requester.page.getByRole('button', { name: 'Request access' }).click();
+  const created = requester.page.locator('form .msg-ok, form .msg-error').first();
+  await created.waitFor();
+  result.created = await text(created);
+  const id = /Request (\S+) created/.exec(result.created)?.[1];
+  if (!id) throw new Error(`the request was not created: ${result.created}`);
+  result.request_id = id;
+  await requester.page.locator(`tr[data-request="${id}"]`).waitFor();
+  result.pending_row = await requester.page.locator(`tr[data-request="${id}"] td`).allTextContents();
+
+  const reviewer = await newPage();
+  await login(reviewer.page, params.reviewer);
+  await gotoRoute(reviewer.page, 'requests');
+  const row = reviewer.page.locator(`section[aria-labelledby="to-review"] tr[data-request="${id}"]`);
+  await row.waitFor();
+  result.review_row = await row.locator('td').allTextContents();
+  await row.locator('input[name="review_reason"]').fill(params.review_reason);
+  if (typeof params.screenshots_prefix === 'string') await shot(reviewer.page, `${params.screenshots_prefix}requests`);
+  await row.getByRole('button', { name: params.decision === 'deny' ? 'Deny' : 'Approve' }).click();
+  await reviewer.page.locator(`tr[data-request="${id}"] .state:not(.state-pending)`).first().waitFor().catch(() => {});
+  await reviewer.page.waitForFunction((rid) => !document.querySelector(`tr[data-request="${rid}"] input[name="review_reason"]`), id);
+
+  await gotoRoute(requester.page, 'requests');
+  const mine = requester.page.locator(`section[aria-labelledby="my-requests"] tr[data-request="${id}"]`);
+  await mine.waitFor();
+  result.final_row = await mine.locator('td').allTextContents();
+  result.final_state = await text(mine.locator('.state'));
+  result.ok = true;
+}
+
+/** An auditor searches the audit log for a user's statements, opens the session and plays it back. */
+async function auditScenario() {
+  const { page } = await newPage();
+  await login(page, params.user);
+  await gotoRoute(page, 'audit');
+  if (params.search_user) await page.getByLabel('User', { exact: true }).fill(params.search_user);
+  if (params.search_database) await page.getByLabel('Database', { exact: true }).fill(params.search_database);
+  if (params.search_text) await page.getByLabel('Text').fill(params.search_text);
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.locator('.audit-results table, .audit-results .msg').first().waitFor();
+  result.search_location = page.url();
+  result.events = await page.locator('.audit-results tbody tr').evaluateAll((trs) => trs.map((tr) => ({
+    code: tr.getAttribute('data-code'),
+    cells: Array.from(tr.querySelectorAll('td')).map((td) => td.textContent),
+    session: tr.querySelector('a.session-link')?.getAttribute('href') ?? null,
+  })));
+  if (typeof params.screenshots_prefix === 'string') await shot(page, `${params.screenshots_prefix}audit`);
+  const withQuery = result.events.find((e) => e.session && e.cells.some((c) => c.includes(params.expect_query)));
+  if (!withQuery) throw new Error(`no event with a session shows "${params.expect_query}"`);
+  await page.goto(`${args.url}/web/${withQuery.session}`, { waitUntil: 'load' });
+  await page.locator('#play').waitFor();
+  result.facts = await page.locator('dl.facts').evaluate((dl) => Array.from(dl.querySelectorAll('dt')).map((dt) => [dt.textContent, dt.nextElementSibling?.textContent]));
+  await page.getByLabel('Speed').selectOption('10');
+  await page.locator('#play').click();
+  await page.waitForSelector('main[data-playback="done"]', { timeout: left() });
+  result.playback_status = await text(page.locator('.playback-status'));
+  result.screen = await page.locator('pre.screen').textContent();
+  result.statements = await page.locator('table.statements tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent)));
+  if (typeof params.screenshots_prefix === 'string') await shot(page, `${params.screenshots_prefix}audit-session`);
+  result.ok = true;
+}
+
+/** "Sign in with <connector>": the provider's own login and consent pages, back to the databases page. */
+async function ssoScenario() {
+  const { page } = await newPage();
+  await gotoRoute(page, 'login');
+  const button = page.getByRole('link', { name: `Sign in with ${params.connector_display}` });
+  await button.waitFor();
+  if (typeof params.screenshots_prefix === 'string') await shot(page, `${params.screenshots_prefix}login-sso`);
+  await button.click();
+  for (let step = 0; step < 10; step++) {
+    await page.waitForLoadState('load');
+    if (page.url().startsWith(`${args.url}/web/`)) break;
+    if (await page.locator('input[name=password]').count() > 0) {
+      await page.fill('input[name=login]', params.provider_user);
+      await page.fill('input[name=password]', params.provider_password);
+      await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('button[type=submit]')]);
+    } else if (await page.locator('#allow').count() > 0) {
+      await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('#allow')]);
+    } else {
+      await page.waitForURL((u) => u.toString().startsWith(`${args.url}/web/`), { timeout: 10_000 }).catch(() => {});
+    }
+  }
+  result.final_url = page.url();
+  await page.waitForSelector('html[data-ready="1"]');
+  await page.locator('h1').first().waitFor();
+  result.heading = await text(page.locator('h1').first());
+  result.user = await text(page.locator('.userbox .who')).catch(() => '');
+  result.page_text = (await text(page.locator('main'))).slice(0, 500);
+  result.ok = true;
+}
+
+/** Registers a security key (Chromium's virtual authenticator over CDP), logs out, signs in with it. */
+async function webauthnScenario() {
+  const { context, page } = await newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: { protocol: 'ctap2', transport: 'usb', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+  });
+  await login(page, params.user);
+  await gotoRoute(page, 'account');
+  await page.getByLabel('Name of the key').fill(params.key_name);
+  await page.getByRole('button', { name: 'Register a security key' }).click();
+  const outcome = page.locator('form .msg-ok, form .msg-error').first();
+  await outcome.waitFor();
+  result.register = await text(outcome);
+  result.devices = await page.locator('table.devices tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent)));
+  result.credentials = (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials.length;
+  if (typeof params.screenshots_prefix === 'string') await shot(page, `${params.screenshots_prefix}account`);
+
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('heading', { name: 'Sign in to Ferry' }).waitFor();
+  await page.getByLabel('User name').fill(params.user.user);
+  await page.getByLabel('Password').fill(params.login_password ?? params.user.password);
+  await page.getByRole('button', { name: 'Use a security key' }).click();
+  await Promise.race([
+    page.getByRole('heading', { name: 'Databases' }).waitFor({ timeout: left() }),
+    page.locator('form.login .msg-error').waitFor({ timeout: left() }),
+  ]);
+  const err = page.locator('form.login .msg-error');
+  result.key_login = (await err.count()) > 0 ? { ok: false, error: await text(err) } : { ok: true, user: await text(page.locator('.userbox .who')) };
+  result.ok = true;
+}
+
+/** The admin page: lists, and a role whose YAML is wrong comes back with the line:col of the mistake. */
+async function adminScenario() {
+  const { page } = await newPage();
+  await login(page, params.user);
+  await gotoRoute(page, 'admin');
+  await page.locator('.tabpanel table, .tabpanel .msg, .tabpanel p').first().waitFor();
+  result.users = await page.locator('.tabpanel table tbody tr').evaluateAll((trs) => trs.map((tr) => tr.querySelector('td')?.textContent));
+  if (typeof params.screenshots_prefix === 'string') await shot(page, `${params.screenshots_prefix}admin`);
+  await page.getByRole('tab', { name: 'Roles' }).click();
+  await page.getByLabel('Role YAML').waitFor();
+  if (params.bad_role_yaml) {
+    await page.getByLabel('Role YAML').fill(params.bad_role_yaml);
+    await page.getByRole('button', { name: 'Save role' }).click();
+    const msg = page.locator('.tabpanel form .msg').first();
+    await msg.waitFor();
+    result.bad_role = await text(msg);
+  }
+  result.ok = true;
+}
+
+const scenarios = {
+  console: consoleScenario,
+  denied: deniedScenario,
+  'request-approve': requestApproveScenario,
+  audit: auditScenario,
+  sso: ssoScenario,
+  webauthn: webauthnScenario,
+  admin: adminScenario,
+};
+
+let exitCode = 1;
+try {
+  const run = scenarios[args.scenario] ?? die(`unknown scenario ${args.scenario}`);
+  browser = await chromium.launch({
+    executablePath: args.chromium,
+    headless: true,
+    args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--no-first-run', '--font-render-hinting=none'],
+    timeout: left(),
+  });
+  const timer = setTimeout(() => { result.error = `the scenario did not finish within ${args.timeout} s`; finish(); }, args.timeout * 1000);
+  await run();
+  clearTimeout(timer);
+  exitCode = 0;
+} catch (err) {
+  result.error = String(err?.message ?? err).split('\n').slice(0, 6).join('\n');
+}
+await finish();
+
+async function finish() {
+  await browser?.close().catch(() => {});
+  process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+  process.exit(exitCode);
+}
