@@ -76,10 +76,12 @@ public class EventFactoryTests
     [InlineData(SessionEndReason.Lock, "lock")]
     [InlineData(SessionEndReason.CertExpired, "cert_expired")]
     [InlineData(SessionEndReason.AccessDenied, "access_denied")]
+    [InlineData(SessionEndReason.IdleTimeout, "idle_timeout")]
+    [InlineData(SessionEndReason.Egress, "egress")]
     public void EndReason_KeepsItsStoredName(SessionEndReason reason, string name)
     {
         Assert.Equal(name, reason.ToName());
-        Assert.Equal(7, Enum.GetValues<SessionEndReason>().Length);
+        Assert.Equal(9, Enum.GetValues<SessionEndReason>().Length);
     }
 
     private static string RepositoryRoot()

@@ -185,7 +185,7 @@ public sealed class WebUiTests(WebUiClusterFixture fixture, ITestOutputHelper ou
         AssertNoCspViolation(r);
     }
 
-    [Fact(Skip = "Fails: after the reviewer approves in the browser the requester still sees pending (cause not found yet)")]
+    [Fact]
     public async Task AccessRequest_MadeInTheBrowser_IsApprovedByAReviewerInTheBrowser()
     {
         var (_, requester) = await fixture.UserAsync("webreq", "prod-requester", "db_users=alice");

@@ -84,7 +84,10 @@ async function shot(page, name) {
 const text = async (locator) => ((await locator.textContent()) ?? '').replace(/\s+/g, ' ').trim();
 
 async function gotoRoute(page, route) {
-  await page.goto(`${args.url}/web/#/${route}`, { waitUntil: 'load', timeout: left() });
+  const target = `${args.url}/web/#/${route}`;
+  // Going to the URL a page already shows changes only the hash, which re-renders nothing: reload to read afresh.
+  if (page.url() === target) await page.reload({ waitUntil: 'load', timeout: left() });
+  else await page.goto(target, { waitUntil: 'load', timeout: left() });
   await page.waitForSelector('html[data-ready="1"]', { timeout: left() });
 }
 
