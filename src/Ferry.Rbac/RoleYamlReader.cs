@@ -182,16 +182,20 @@ internal sealed class RoleYamlReader(string source, List<RoleValidationError> er
         };
     }
 
-    private long? ReadRows(YamlNode node, string path)
+    private long? ReadRows(YamlNode node, string path) => ReadCount(node, path, RoleOptions.MaxQueryRowsLimit, "rows");
+
+    /// <summary>A whole number from 1 to <paramref name="max"/> (no sign, no exponent); else an error naming <paramref name="noun"/>.</summary>
+    private long? ReadCount(YamlNode node, string path, long max, string noun)
     {
-        if (node is YamlScalarNode { Value: { Length: > 0 and <= 13 } text } && text.All(char.IsAsciiDigit)
+        var digits = max.ToString(System.Globalization.CultureInfo.InvariantCulture).Length;
+        if (node is YamlScalarNode { Value: { Length: > 0 } text } && text.Length <= digits && text.All(char.IsAsciiDigit)
             && long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
-            && n is >= 1 and <= RoleOptions.MaxQueryRowsLimit)
+            && n >= 1 && n <= max)
         {
             return n;
         }
 
-        Error(node, path, $"expected a whole number of rows from 1 to {RoleOptions.MaxQueryRowsLimit} (leave it out for no limit)");
+        Error(node, path, $"expected a whole number of {noun} from 1 to {max} (leave it out for no limit)");
         return null;
     }
 
@@ -697,18 +701,7 @@ internal sealed class RoleYamlReader(string source, List<RoleValidationError> er
         return null;
     }
 
-    private int? ReadMaxSessions(YamlNode node, string path)
-    {
-        if (node is YamlScalarNode { Value: { Length: > 0 and <= 6 } text } && text.All(char.IsAsciiDigit)
-            && int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
-            && n is >= 1 and <= RoleOptions.MaxSessionsLimit)
-        {
-            return n;
-        }
-
-        Error(node, path, $"expected a whole number of sessions from 1 to {RoleOptions.MaxSessionsLimit} (leave it out for no limit)");
-        return null;
-    }
+    private int? ReadMaxSessions(YamlNode node, string path) => (int?)ReadCount(node, path, RoleOptions.MaxSessionsLimit, "sessions");
 
     private bool ReadBool(YamlNode node, string path)
     {

@@ -190,46 +190,23 @@ public sealed class PostgresBackend : IBackend
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
         var token = linked.Token;
         var last = afterRevision >= 0 ? afterRevision : await CurrentRevisionAsync(token).ConfigureAwait(false);
-        while (!token.IsCancellationRequested)
+        await foreach (var e in BackendWatch.PollAsync(ReadEventsOrNoneAsync, () => Volatile.Read(ref _changed).Task, last, PollInterval, _time, token).ConfigureAwait(false))
         {
-            var signal = Volatile.Read(ref _changed).Task;
-            List<BackendEvent> events;
+            yield return e;
+        }
+
+        async Task<List<BackendEvent>> ReadEventsOrNoneAsync(long after, CancellationToken ct)
+        {
             try
             {
-                events = await ReadEventsAsync(prefix, last, token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                yield break;
+                return await ReadEventsAsync(prefix, after, ct).ConfigureAwait(false);
             }
             catch (Exception e) when (e is NpgsqlException or TimeoutException)
             {
                 // The backend is away: keep the position and try again; the caller sees the changes once it is back.
                 AuthLog.BackendReadFailed(_log, e.Message);
                 FerryMetrics.BackgroundFailure("backend_watch");
-                events = [];
-            }
-
-            foreach (var e in events)
-            {
-                last = e.Revision;
-                yield return e;
-            }
-
-            if (events.Count == 0)
-            {
-                try
-                {
-                    await signal.WaitAsync(PollInterval, _time, token).ConfigureAwait(false);
-                }
-                catch (TimeoutException)
-                {
-                    // Poll: a notification may have been lost while the listener reconnected.
-                }
-                catch (OperationCanceledException)
-                {
-                    yield break;
-                }
+                return [];
             }
         }
     }

@@ -166,31 +166,11 @@ public sealed class SqliteBackend : IBackend
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
         var token = linked.Token;
         var last = afterRevision >= 0 ? afterRevision : await LastRevisionAsync(token).ConfigureAwait(false);
-        while (!token.IsCancellationRequested)
+        await foreach (var e in BackendWatch.PollAsync(
+            async (after, ct) => await ReadEventsAsync(prefix, after, ct).ConfigureAwait(false),
+            () => Volatile.Read(ref _changed).Task, last, PollInterval, _time, token).ConfigureAwait(false))
         {
-            var signal = Volatile.Read(ref _changed).Task;
-            var events = await ReadEventsAsync(prefix, last, token).ConfigureAwait(false);
-            foreach (var e in events)
-            {
-                last = e.Revision;
-                yield return e;
-            }
-
-            if (events.Count == 0)
-            {
-                try
-                {
-                    await signal.WaitAsync(PollInterval, _time, token).ConfigureAwait(false);
-                }
-                catch (TimeoutException)
-                {
-                    // Poll: another process may have written.
-                }
-                catch (OperationCanceledException)
-                {
-                    yield break;
-                }
-            }
+            yield return e;
         }
     }
 
