@@ -34,6 +34,7 @@ internal static partial class FuzzTargets
         ["mysql-responses"] = data => Guard(data, MySqlResponses),
         ["tunnel-header"] = data => Guard(data, TunnelHeader),
         ["proxy-header"] = data => Guard(data, ProxyHeader),
+        ["pinned-settings"] = data => Guard(data, PinnedSettings),
     };
 
     private static void Guard(byte[] data, Action<ReadOnlySequence<byte>> target)
@@ -62,6 +63,17 @@ internal static partial class FuzzTargets
             {
             }
         }
+    }
+
+    /// <summary>
+    /// The agent's statement filter for pinned settings (statement_timeout, read_only) reads the text of every client
+    /// statement of such a session: any text must give an answer in both dialects without throwing.
+    /// </summary>
+    private static void PinnedSettings(ReadOnlySequence<byte> input)
+    {
+        var sql = System.Text.Encoding.UTF8.GetString(input.ToArray());
+        _ = Ferry.Agent.PinnedSettingsFilter.Violation(sql, Ferry.Agent.PinnedSettingsFilter.Dialect.Postgres, timeout: true, readOnly: true);
+        _ = Ferry.Agent.PinnedSettingsFilter.Violation(sql, Ferry.Agent.PinnedSettingsFilter.Dialect.MySql, timeout: true, readOnly: true);
     }
 
     private static void PgStartup(ReadOnlySequence<byte> input)
