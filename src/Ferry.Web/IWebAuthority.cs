@@ -10,7 +10,7 @@ namespace Ferry.Web;
 /// exactly the code, throttles and checks of <c>/v1/login</c>, <c>/v1/certs/user</c> and <c>/v1/databases</c>.
 /// Refusals are thrown as <see cref="WebApiException"/> with the auth service's status and message.
 /// </summary>
-public interface IWebAuthority
+public partial interface IWebAuthority
 {
     TimeProvider Time { get; }
 

@@ -81,7 +81,20 @@ public sealed partial class WebUi : IAsyncDisposable
         MapDatabases(app);
         MapConsoles(app);
         MapRequests(app);
+        MapAudit(app);
+        MapAdmin(app);
+        MapSso(app);
+        MapWebAuthn(app);
     }
+
+    // Each of these is implemented in its own WebUi.<Area>.cs; one left unimplemented maps nothing.
+    partial void MapAudit(IEndpointRouteBuilder app);
+
+    partial void MapAdmin(IEndpointRouteBuilder app);
+
+    partial void MapSso(IEndpointRouteBuilder app);
+
+    partial void MapWebAuthn(IEndpointRouteBuilder app);
 
     public ValueTask DisposeAsync() => Sessions.DisposeAsync();
 

@@ -10,7 +10,7 @@ namespace Ferry.Auth.Server;
 /// The auth service as the web UI sees it: the very login, certificate and database-list code of <c>/v1/login</c>,
 /// <c>/v1/certs/user</c> and <c>/v1/databases</c>, with <see cref="AuthException"/> turned into <see cref="WebApiException"/>.
 /// </summary>
-internal sealed class WebAuthority(AuthService service, TimeProvider time) : IWebAuthority
+internal sealed partial class WebAuthority(AuthService service, TimeProvider time) : IWebAuthority
 {
     public TimeProvider Time => time;
 
