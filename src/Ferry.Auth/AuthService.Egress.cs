@@ -61,6 +61,11 @@ public sealed partial class AuthService
             {
                 throw AuthException.BadRequest("egress entry out of range (user 1-256 characters, a database name, per 1s-366d, counts 0-2^50)");
             }
+
+            if (!IsEgressGrant(u.Grant))
+            {
+                throw AuthException.BadRequest($"egress grant must be up to {MaxAccessRequestIdsPerCertificate} access request ids, sorted, distinct and comma-separated");
+            }
         }
 
         var response = new EgressReportResponse();
@@ -78,8 +83,8 @@ public sealed partial class AuthService
         var window = now.ToUnixTimeSeconds() / u.PerSeconds;
         var start = DateTimeOffset.FromUnixTimeSeconds(window * u.PerSeconds);
         var end = start.AddSeconds(u.PerSeconds);
-        var total = new EgressUsageTotal { User = u.User, Database = u.Database, PerSeconds = u.PerSeconds, WindowStart = start, WindowEnd = end };
-        var key = BackendKeys.EgressUsage(u.User, u.Database, u.PerSeconds, window);
+        var total = new EgressUsageTotal { User = u.User, Database = u.Database, PerSeconds = u.PerSeconds, Grant = u.Grant, WindowStart = start, WindowEnd = end };
+        var key = BackendKeys.EgressUsage(u.User, u.Database, u.PerSeconds, window, u.Grant);
         for (var attempt = 0; attempt < 16; attempt++)
         {
             var current = await Backend.GetWithRevisionAsync(key, StorageJsonContext.Default.EgressUsageRecord, ct).ConfigureAwait(false);
@@ -117,6 +122,7 @@ public sealed partial class AuthService
                     ["per"] = u.PerSeconds.ToString(CultureInfo.InvariantCulture) + "s",
                     ["window_end"] = end.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
                     ["agent"] = agentId,
+                    ["access_request_ids"] = u.Grant,
                 });
             }
 
@@ -124,5 +130,35 @@ public sealed partial class AuthService
         }
 
         throw AuthException.Conflict("egress usage is being updated concurrently; try again");
+    }
+
+    /// <summary>Empty, or up to <see cref="MaxAccessRequestIdsPerCertificate"/> access request ids, sorted (ordinal), distinct, comma-separated.</summary>
+    private static bool IsEgressGrant(string? grant)
+    {
+        if (string.IsNullOrEmpty(grant))
+        {
+            return grant is not null;
+        }
+
+        if (grant.Length > MaxAccessRequestIdsPerCertificate * 37)
+        {
+            return false;
+        }
+
+        var ids = grant.Split(',');
+        if (ids.Length > MaxAccessRequestIdsPerCertificate)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < ids.Length; i++)
+        {
+            if (!IsRequestId(ids[i]) || (i > 0 && string.CompareOrdinal(ids[i - 1], ids[i]) >= 0))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }

@@ -48,10 +48,14 @@ internal static class BackendKeys
 
     public const string Egress = "/egress/";
 
-    /// <summary>Egress usage of one user × database × window length, one key per window: <c>/egress/HASH/WINDOW</c>.</summary>
-    public static string EgressUsage(string user, string database, long perSeconds, long window)
+    /// <summary>
+    /// Egress usage of one user × database × window length (× the access requests granting it, when any), one key per
+    /// window: <c>/egress/HASH/WINDOW</c>.
+    /// </summary>
+    public static string EgressUsage(string user, string database, long perSeconds, long window, string grant = "")
     {
-        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(user + "\n" + database + "\n" + perSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(user + "\n" + database + "\n" + perSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            + (grant.Length == 0 ? "" : "\n" + grant)));
         return Egress + Convert.ToHexStringLower(hash.AsSpan(0, 16)) + "/" + window.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 }

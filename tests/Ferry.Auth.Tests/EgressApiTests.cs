@@ -46,4 +46,41 @@ public sealed class EgressApiTests : IDisposable
         var bad = new EgressReport { Usage = [new EgressUsageDelta { User = "alice", Database = "pg1", PerSeconds = 0, Rows = 1 }] };
         Assert.Equal(HttpStatusCode.BadRequest, (await agent.PostAsJsonAsync("/v1/egress", bad, AuthApiJsonContext.Default.EgressReport)).StatusCode);
     }
+
+    [Fact]
+    public async Task Egress_UnderAnAccessRequest_CountsAgainstABudgetOfItsOwn_AndAMalformedGrantIsRefused()
+    {
+        await using var server = await AuthTestHost.StartAsync(_dir.Path);
+        using var agentCert = await AuthTestHost.JoinAsync(server, "agent-1", "agent");
+        using var agent = AuthTestHost.Client(server, agentCert);
+        await HostScope.RegisterAsync(agent, ("pg1", "dev"));
+        const string a = "0b8f6f3e-1c53-4d7e-9b51-2f0e0e6f7a01";
+        const string b = "7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
+
+        async Task<long> SendAsync(long rows, string grant)
+        {
+            var report = Report(rows);
+            report.Usage[0].Grant = grant;
+            var answer = await AuthTestHost.ReadAsync(await agent.PostAsJsonAsync("/v1/egress", report, AuthApiJsonContext.Default.EgressReport), AuthApiJsonContext.Default.EgressReportResponse);
+            Assert.Equal(grant, Assert.Single(answer.Usage).Grant);
+            return answer.Usage[0].Rows;
+        }
+
+        Assert.Equal(150, await SendAsync(150, "")); // the user's own budget, spent
+        Assert.Equal(30, await SendAsync(30, a)); // a fresh budget under request a
+        Assert.Equal(40, await SendAsync(40, a + "," + b)); // and another under a and b together
+        Assert.Equal(155, await SendAsync(5, ""));
+        Assert.Equal(70, await SendAsync(40, a));
+
+        foreach (var grant in new[] { b + "," + a, a + "," + a, "not-a-request", a + ",", string.Join(',', Enumerable.Range(0, 9).Select(i => $"00000000-0000-4000-8000-00000000000{i}")) })
+        {
+            var report = Report(1);
+            report.Usage[0].Grant = grant;
+            var response = await agent.PostAsJsonAsync("/v1/egress", report, AuthApiJsonContext.Default.EgressReport);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        }
+
+        Assert.Equal(155, await SendAsync(0, "")); // the refused reports changed nothing
+        Assert.Equal(70, await SendAsync(0, a));
+    }
 }

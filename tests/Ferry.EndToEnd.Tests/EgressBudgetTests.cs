@@ -1,4 +1,6 @@
+using System.Net.Http.Json;
 using System.Text.Json;
+using Ferry.Contracts;
 using MySqlConnector;
 using Npgsql;
 
@@ -139,5 +141,108 @@ public sealed class EgressBudgetTests(ClusterFixture fixture) : IClassFixture<Cl
 
         Assert.NotNull(refused);
         Assert.Contains("egress budget spent", refused.Message, StringComparison.Ordinal);
+    }
+
+    private const string RequesterRole = """
+        kind: role
+        name: egress-requester
+        options:
+          egress: { rows: 100, per: 1h }
+        allow:
+          db_labels: { env: [dev, staging] }
+          db_names: [app]
+          db_users: ["{{internal.db_users}}"]
+          request:
+            roles: [egress-extra]
+            max_duration: 1h
+        """;
+
+    private const string ExtraRole = """
+        kind: role
+        name: egress-extra
+        allow:
+          db_labels: { env: [dev, staging] }
+          db_names: [app]
+          db_users: ["{{internal.db_users}}"]
+        """;
+
+    private const string ExtraReviewerRole = """
+        kind: role
+        name: egress-extra-reviewer
+        allow:
+          review_requests: { roles: [egress-extra] }
+        """;
+
+    [Fact]
+    public async Task Postgres_SpentBudget_AnApprovedAccessRequest_GrantsAFreshOne_TheUsersOwnStaysSpent()
+    {
+        foreach (var (name, yaml) in new[] { ("egress-extra", ExtraRole), ("egress-requester", RequesterRole), ("egress-extra-reviewer", ExtraReviewerRole) })
+        {
+            var path = Path.Combine(Cluster.Root, name + ".yaml");
+            await File.WriteAllTextAsync(path, yaml);
+            await Cluster.AdminAsync("roles", "apply", "-f", path);
+        }
+
+        var user = await Cluster.AddUserAsync("eq" + Guid.NewGuid().ToString("N")[..9], "egress-requester", "db_users=alice");
+        var reviewer = await Cluster.AddUserAsync("er" + Guid.NewGuid().ToString("N")[..9], "egress-extra-reviewer");
+        var creds = await Cluster.LoginAsync(user, "pg1", "alice", "app");
+        var cs = Cluster.NpgsqlConnectionString(creds) + ";Pooling=false;Server Compatibility Mode=NoTypeLoading";
+
+        // Her own budget: 150 rows cross 100; the next session is refused.
+        await using (var conn = new NpgsqlConnection(cs))
+        {
+            await conn.OpenAsync();
+            try
+            {
+                await ReadAllAsync(conn, "SELECT g FROM generate_series(1, 150) g");
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+            {
+                // The statement is stopped at the budget.
+            }
+        }
+
+        NpgsqlException? refused = null;
+        for (var i = 0; i < 40 && refused is null; i++)
+        {
+            await using var next = new NpgsqlConnection(cs);
+            try
+            {
+                await next.OpenAsync();
+                await Task.Delay(250); // the agent learns the total in the background
+            }
+            catch (NpgsqlException e)
+            {
+                refused = e;
+            }
+        }
+
+        Assert.NotNull(refused);
+        Assert.Contains("egress budget spent", refused.Message, StringComparison.Ordinal);
+
+        // She asks for more; the reviewer approves; a certificate naming the request gets a budget of its own.
+        var own = (await Cluster.LoginAsync(user)).Certificate;
+        using var userApi = Cluster.Api(own);
+        var created = await userApi.PostAsJsonAsync("/v1/access-requests", new AccessRequestCreate { Roles = ["egress-extra"], Reason = "INC-9: export the rest" }, AuthApiJsonContext.Default.AccessRequestCreate);
+        Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+        var request = (await created.Content.ReadFromJsonAsync(AuthApiJsonContext.Default.AccessRequestInfo))!;
+        using var reviewerApi = Cluster.Api((await Cluster.LoginAsync(reviewer)).Certificate);
+        var reviewed = await reviewerApi.PostAsJsonAsync($"/v1/access-requests/{request.Id}/review", new AccessRequestReview { Approve = true, Reason = "ok" }, AuthApiJsonContext.Default.AccessRequestReview);
+        Assert.True(reviewed.IsSuccessStatusCode, await reviewed.Content.ReadAsStringAsync());
+
+        var granted = await Cluster.LoginAsync(user, "pg1", "alice", "app", accessRequestIds: [request.Id]);
+        var grantedCs = Cluster.NpgsqlConnectionString(granted) + ";Pooling=false;Server Compatibility Mode=NoTypeLoading";
+        await using (var conn = new NpgsqlConnection(grantedCs))
+        {
+            await conn.OpenAsync();
+            Assert.Equal(80, await ReadAllAsync(conn, "SELECT g FROM generate_series(1, 80) g"));
+        }
+
+        // Without the request her own budget is still spent.
+        await using (var plain = new NpgsqlConnection(cs))
+        {
+            var ex = await Assert.ThrowsAnyAsync<NpgsqlException>(() => plain.OpenAsync());
+            Assert.Contains("egress budget spent", ex.Message, StringComparison.Ordinal);
+        }
     }
 }

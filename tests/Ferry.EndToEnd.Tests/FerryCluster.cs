@@ -221,7 +221,7 @@ public sealed partial class FerryCluster : IAsyncDisposable
 
 
     /// <summary>Logs in with password + TOTP through the API, then asks for a certificate routed to a database.</summary>
-    public async Task<Credentials> LoginAsync(UserSecrets user, string? service = null, string? dbUser = null, string? dbName = null, string protocol = "postgres")
+    public async Task<Credentials> LoginAsync(UserSecrets user, string? service = null, string? dbUser = null, string? dbName = null, string protocol = "postgres", IReadOnlyList<string>? accessRequestIds = null)
     {
         using var key = KeyPair.Generate();
         var login = await Api().PostAsJsonAsync("/v1/login", new LoginRequest
@@ -244,6 +244,7 @@ public sealed partial class FerryCluster : IAsyncDisposable
             {
                 PublicKeyPem = key.ExportPublicKeyPem(),
                 Route = new RouteRequest { Service = service, Protocol = protocol, DbUser = dbUser ?? "", DbName = dbName ?? "" },
+                AccessRequestIds = accessRequestIds is null ? null : [.. accessRequestIds],
             }, AuthApiJsonContext.Default.UserCertificateRequest);
             var routedBody = await routed.Content.ReadAsStringAsync();
             if (!routed.IsSuccessStatusCode)

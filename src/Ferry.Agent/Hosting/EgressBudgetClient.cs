@@ -68,7 +68,7 @@ public sealed class EgressBudgetClient : IEgressBudget, IDisposable
             return null;
         }
 
-        var entry = EntryFor(identity.User, database, limit);
+        var entry = EntryFor(identity, database, limit);
         var now = _time.GetUtcNow();
         if (!entry.Known && !Stale)
         {
@@ -121,7 +121,7 @@ public sealed class EgressBudgetClient : IEgressBudget, IDisposable
             return null;
         }
 
-        var entry = EntryFor(identity.User, database, limit);
+        var entry = EntryFor(identity, database, limit);
         var now = _time.GetUtcNow();
         long usedRows, usedBytes;
         DateTimeOffset windowEnd;
@@ -240,10 +240,10 @@ public sealed class EgressBudgetClient : IEgressBudget, IDisposable
         }
     }
 
-    private Entry EntryFor(string user, string database, EgressLimit limit)
+    private Entry EntryFor(UserIdentity identity, string database, EgressLimit limit)
     {
         var per = Math.Max(1, (long)limit.Per.TotalSeconds);
-        var entry = _entries.GetOrAdd(new Key(user, database, per), static (k, now) => new Entry(k, now), _time.GetUtcNow());
+        var entry = _entries.GetOrAdd(new Key(identity.User, database, per, GrantOf(identity)), static (k, now) => new Entry(k, now), _time.GetUtcNow());
         entry.RowsLimit = limit.Rows;
         entry.BytesLimit = limit.Bytes;
         return entry;
@@ -279,6 +279,7 @@ public sealed class EgressBudgetClient : IEgressBudget, IDisposable
                     User = entry.Key.User,
                     Database = entry.Key.Database,
                     PerSeconds = entry.Key.PerSeconds,
+                    Grant = entry.Key.Grant,
                     Rows = entry.InFlightRows,
                     Bytes = entry.InFlightBytes,
                     RowsLimit = entry.RowsLimit,
@@ -373,7 +374,24 @@ public sealed class EgressBudgetClient : IEgressBudget, IDisposable
         return $"{user} has taken {string.Join(" and ", parts)} from {database} in this {Ferry.Text.DurationText.Format(limit.Per)} window{until}";
     }
 
-    private readonly record struct Key(string User, string Database, long PerSeconds);
+    /// <summary>
+    /// The approved access requests a certificate names, as the budget's grant (sorted, comma-separated; empty for
+    /// none): sessions under a request count against a budget of their own, so an approved request grants more.
+    /// </summary>
+    internal static string GrantOf(UserIdentity identity)
+    {
+        var ids = identity.AccessRequestIds;
+        if (ids.Count == 0)
+        {
+            return "";
+        }
+
+        var sorted = ids.Distinct(StringComparer.Ordinal).ToArray();
+        Array.Sort(sorted, StringComparer.Ordinal);
+        return string.Join(',', sorted);
+    }
+
+    private readonly record struct Key(string User, string Database, long PerSeconds, string Grant);
 
     private sealed class Entry(Key key, DateTimeOffset now)
     {

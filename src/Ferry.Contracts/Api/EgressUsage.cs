@@ -20,6 +20,13 @@ public sealed class EgressUsageDelta
     public long? RowsLimit { get; set; }
 
     public long? BytesLimit { get; set; }
+
+    /// <summary>
+    /// The approved access requests the sessions' certificates named (sorted ids, comma-separated), empty for none.
+    /// Sessions under an approved request count against a budget of their own, so approving a request grants a
+    /// fresh budget (for the request's lifetime) once the user's own is spent.
+    /// </summary>
+    public string Grant { get; set; } = "";
 }
 
 /// <summary>The totals of one user × database × window after the report, across every agent.</summary>
@@ -30,6 +37,9 @@ public sealed class EgressUsageTotal
     public string Database { get; set; } = "";
 
     public long PerSeconds { get; set; }
+
+    /// <summary>As <see cref="EgressUsageDelta.Grant"/>.</summary>
+    public string Grant { get; set; } = "";
 
     public DateTimeOffset WindowStart { get; set; }
 

@@ -14,7 +14,7 @@ public sealed class EgressBudgetClientTests
     /// <summary>The auth service's side, in memory: totals per user × database × window length, and whether it answers.</summary>
     private sealed class FakeAuth
     {
-        public readonly Dictionary<(string, string, long), (long Rows, long Bytes)> Totals = [];
+        public readonly Dictionary<(string, string, long, string), (long Rows, long Bytes)> Totals = [];
         public bool Down { get; set; }
         public int Calls { get; private set; }
         public DateTimeOffset WindowEnd { get; set; } = new(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
@@ -30,7 +30,7 @@ public sealed class EgressBudgetClientTests
             var answer = new EgressReportResponse();
             foreach (var u in report.Usage)
             {
-                var key = (u.User, u.Database, u.PerSeconds);
+                var key = (u.User, u.Database, u.PerSeconds, u.Grant);
                 Totals.TryGetValue(key, out var t);
                 t = (t.Rows + u.Rows, t.Bytes + u.Bytes);
                 Totals[key] = t;
@@ -62,7 +62,7 @@ public sealed class EgressBudgetClientTests
         Assert.NotNull(stop);
         Assert.Contains("has taken 1001 of 1000 rows from pg1", stop, StringComparison.Ordinal);
         await agentB.ExchangeOnceAsync();
-        Assert.Equal((1001L, 10_010L), auth.Totals[("alice", "pg1", 86_400)]);
+        Assert.Equal((1001L, 10_010L), auth.Totals[("alice", "pg1", 86_400, "")]);
 
         clock.Advance(TimeSpan.FromSeconds(3)); // past the refresh interval: agent A learns the total
         await agentA.ExchangeOnceAsync();
@@ -113,7 +113,30 @@ public sealed class EgressBudgetClientTests
 
         auth.Down = false;
         Assert.True(await agent.ExchangeOnceAsync());
-        Assert.Equal(850L, auth.Totals[("alice", "pg1", 86_400)].Rows); // nothing lost, nothing counted twice
+        Assert.Equal(850L, auth.Totals[("alice", "pg1", 86_400, "")].Rows); // nothing lost, nothing counted twice
         Assert.False(agent.Stale);
+    }
+
+    [Fact]
+    public async Task SpentBudget_AnApprovedAccessRequest_GrantsAFreshBudget_OfItsOwn()
+    {
+        var auth = new FakeAuth();
+        var clock = new ManualClock(new DateTimeOffset(2029, 6, 1, 0, 0, 0, TimeSpan.Zero));
+        using var agent = Client(auth, clock);
+        Assert.NotNull(agent.Record(Alice, "pg1", ThousandRows, 1001, 0));
+        await agent.ExchangeOnceAsync();
+        Assert.NotNull(agent.Refusal(Alice, "pg1", ThousandRows));
+
+        // The same user under two approved requests (named in either order): a budget of its own, from zero.
+        var granted = new UserIdentity { User = "alice", ClusterName = "main", AccessRequestIds = ["r-2", "r-1", "r-2"] };
+        Assert.Null(agent.Refusal(granted, "pg1", ThousandRows));
+        await agent.ExchangeOnceAsync();
+        Assert.Null(agent.Refusal(granted, "pg1", ThousandRows));
+        Assert.Null(agent.Record(granted, "pg1", ThousandRows, 900, 0));
+        await agent.ExchangeOnceAsync();
+        Assert.Equal((900L, 0L), auth.Totals[("alice", "pg1", 86_400, "r-1,r-2")]);
+        Assert.Equal((1001L, 0L), auth.Totals[("alice", "pg1", 86_400, "")]);
+        Assert.NotNull(agent.Refusal(Alice, "pg1", ThousandRows)); // her own budget stays spent
+        Assert.NotNull(agent.Record(granted, "pg1", ThousandRows, 101, 0)); // and the grant's runs out too
     }
 }

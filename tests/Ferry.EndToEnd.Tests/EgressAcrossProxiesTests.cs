@@ -1,0 +1,120 @@
+using Npgsql;
+
+namespace Ferry.EndToEnd.Tests;
+
+/// <summary>
+/// An egress budget is one budget whichever proxy a session comes through: rows taken through one proxy and then
+/// through a second (standalone) proxy add up, and the next session is refused on both.
+/// </summary>
+public sealed class EgressAcrossProxiesTests(StandaloneClusterFixture fixture) : IClassFixture<StandaloneClusterFixture>
+{
+    private const string BudgetRole = """
+        kind: role
+        name: egress-proxies
+        options:
+          egress: { rows: 100, per: 1h }
+        allow:
+          db_labels: { env: [dev, staging] }
+          db_names: [app]
+          db_users: ["{{internal.db_users}}"]
+        """;
+
+    private FerryCluster Cluster => fixture.Cluster;
+
+    private static async Task<long> ReadAllAsync(NpgsqlConnection conn, string sql)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        long n = 0;
+        while (await reader.ReadAsync())
+        {
+            n++;
+        }
+
+        return n;
+    }
+
+    [Fact]
+    public async Task Postgres_BudgetCrossedAcrossTwoProxies_RefusesTheNextSessionOnBoth()
+    {
+        var path = Path.Combine(Cluster.Root, "egress-proxies.yaml");
+        await File.WriteAllTextAsync(path, BudgetRole);
+        await Cluster.AdminAsync("roles", "apply", "-f", path);
+        var user = await Cluster.AddUserAsync("ep" + Guid.NewGuid().ToString("N")[..9], "egress-proxies", "db_users=alice");
+        var creds = await Cluster.LoginAsync(user, "pg1", "alice", "app");
+        var viaFirst = Cluster.NpgsqlConnectionString(creds) + ";Server Compatibility Mode=NoTypeLoading";
+
+        var (proxy2, port) = await Cluster.StartSecondProxyAsync();
+        using (proxy2)
+        {
+            var viaSecond = viaFirst.Replace($"Port={Cluster.ProxyPort};", $"Port={port};", StringComparison.Ordinal);
+
+            // 60 rows through the first proxy.
+            await using (var first = new NpgsqlConnection(viaFirst))
+            {
+                await first.OpenAsync();
+                Assert.Equal(60, await ReadAllAsync(first, "SELECT g FROM generate_series(1, 60) g"));
+            }
+
+            // 60 more through the second proxy cross 100 in all (after one row that shows the agent's tunnel to it is up).
+            Exception? ended = null;
+            var up = false;
+            for (var i = 0; i < 100 && !up; i++)
+            {
+                await using var probe = new NpgsqlConnection(viaSecond);
+                try
+                {
+                    await probe.OpenAsync();
+                    up = await ReadAllAsync(probe, "SELECT 1") == 1;
+                }
+                catch (NpgsqlException)
+                {
+                    await Task.Delay(200); // the agent is still dialing the second proxy
+                }
+            }
+
+            Assert.True(up, "the second proxy never reached pg1\nproxy2:\n" + proxy2.Log);
+            await using (var second = new NpgsqlConnection(viaSecond))
+            {
+                await second.OpenAsync();
+                for (var i = 0; i < 50 && ended is null; i++)
+                {
+                    try
+                    {
+                        await ReadAllAsync(second, "SELECT g FROM generate_series(1, 60) g");
+                    }
+                    catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+                    {
+                        ended = e;
+                    }
+                }
+            }
+
+            Assert.NotNull(ended);
+
+            // The next session is refused through either proxy.
+            foreach (var cs in new[] { viaFirst, viaSecond })
+            {
+                NpgsqlException? refused = null;
+                for (var i = 0; i < 40 && refused is null; i++)
+                {
+                    await using var next = new NpgsqlConnection(cs);
+                    try
+                    {
+                        await next.OpenAsync();
+                        await Task.Delay(250); // the agent learns the total in the background
+                    }
+                    catch (NpgsqlException e)
+                    {
+                        refused = e;
+                    }
+                }
+
+                Assert.NotNull(refused);
+                Assert.Contains("egress budget spent", refused.Message, StringComparison.Ordinal);
+            }
+
+            proxy2.Stop(9, TimeSpan.FromSeconds(10));
+        }
+    }
+}
