@@ -49,6 +49,27 @@ public sealed class EgressAcrossProxiesTests(StandaloneClusterFixture fixture) :
         {
             var viaSecond = viaFirst.Replace($"Port={Cluster.ProxyPort};", $"Port={port};", StringComparison.Ordinal);
 
+            // The agent was restarted to dial both proxies: wait (one row each) until both reach pg1.
+            foreach (var cs in new[] { viaFirst, viaSecond })
+            {
+                var up = false;
+                for (var i = 0; i < 150 && !up; i++)
+                {
+                    await using var probe = new NpgsqlConnection(cs);
+                    try
+                    {
+                        await probe.OpenAsync();
+                        up = await ReadAllAsync(probe, "SELECT 1") == 1;
+                    }
+                    catch (NpgsqlException)
+                    {
+                        await Task.Delay(200); // the agent is still dialing this proxy
+                    }
+                }
+
+                Assert.True(up, "a proxy never reached pg1\nproxy2:\n" + proxy2.Log + "\nagent:\n" + Cluster.AgentLog);
+            }
+
             // 60 rows through the first proxy.
             await using (var first = new NpgsqlConnection(viaFirst))
             {
@@ -56,24 +77,8 @@ public sealed class EgressAcrossProxiesTests(StandaloneClusterFixture fixture) :
                 Assert.Equal(60, await ReadAllAsync(first, "SELECT g FROM generate_series(1, 60) g"));
             }
 
-            // 60 more through the second proxy cross 100 in all (after one row that shows the agent's tunnel to it is up).
+            // 60 more through the second proxy cross 100 in all.
             Exception? ended = null;
-            var up = false;
-            for (var i = 0; i < 100 && !up; i++)
-            {
-                await using var probe = new NpgsqlConnection(viaSecond);
-                try
-                {
-                    await probe.OpenAsync();
-                    up = await ReadAllAsync(probe, "SELECT 1") == 1;
-                }
-                catch (NpgsqlException)
-                {
-                    await Task.Delay(200); // the agent is still dialing the second proxy
-                }
-            }
-
-            Assert.True(up, "the second proxy never reached pg1\nproxy2:\n" + proxy2.Log);
             await using (var second = new NpgsqlConnection(viaSecond))
             {
                 await second.OpenAsync();

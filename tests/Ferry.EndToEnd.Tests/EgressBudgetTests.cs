@@ -185,7 +185,8 @@ public sealed class EgressBudgetTests(ClusterFixture fixture) : IClassFixture<Cl
 
         var user = await Cluster.AddUserAsync("eq" + Guid.NewGuid().ToString("N")[..9], "egress-requester", "db_users=alice");
         var reviewer = await Cluster.AddUserAsync("er" + Guid.NewGuid().ToString("N")[..9], "egress-extra-reviewer");
-        var creds = await Cluster.LoginAsync(user, "pg1", "alice", "app");
+        var login = await Cluster.LoginAsync(user);
+        var creds = await Cluster.RouteAsync(login, "pg1", "alice", "app");
         var cs = Cluster.NpgsqlConnectionString(creds) + ";Pooling=false;Server Compatibility Mode=NoTypeLoading";
 
         // Her own budget: 150 rows cross 100; the next session is refused.
@@ -221,8 +222,7 @@ public sealed class EgressBudgetTests(ClusterFixture fixture) : IClassFixture<Cl
         Assert.Contains("egress budget spent", refused.Message, StringComparison.Ordinal);
 
         // She asks for more; the reviewer approves; a certificate naming the request gets a budget of its own.
-        var own = (await Cluster.LoginAsync(user)).Certificate;
-        using var userApi = Cluster.Api(own);
+        using var userApi = Cluster.Api(login.Certificate);
         var created = await userApi.PostAsJsonAsync("/v1/access-requests", new AccessRequestCreate { Roles = ["egress-extra"], Reason = "INC-9: export the rest" }, AuthApiJsonContext.Default.AccessRequestCreate);
         Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
         var request = (await created.Content.ReadFromJsonAsync(AuthApiJsonContext.Default.AccessRequestInfo))!;
@@ -230,7 +230,7 @@ public sealed class EgressBudgetTests(ClusterFixture fixture) : IClassFixture<Cl
         var reviewed = await reviewerApi.PostAsJsonAsync($"/v1/access-requests/{request.Id}/review", new AccessRequestReview { Approve = true, Reason = "ok" }, AuthApiJsonContext.Default.AccessRequestReview);
         Assert.True(reviewed.IsSuccessStatusCode, await reviewed.Content.ReadAsStringAsync());
 
-        var granted = await Cluster.LoginAsync(user, "pg1", "alice", "app", accessRequestIds: [request.Id]);
+        var granted = await Cluster.RouteAsync(login, "pg1", "alice", "app", accessRequestIds: [request.Id]);
         var grantedCs = Cluster.NpgsqlConnectionString(granted) + ";Pooling=false;Server Compatibility Mode=NoTypeLoading";
         await using (var conn = new NpgsqlConnection(grantedCs))
         {

@@ -221,7 +221,7 @@ public sealed partial class FerryCluster : IAsyncDisposable
 
 
     /// <summary>Logs in with password + TOTP through the API, then asks for a certificate routed to a database.</summary>
-    public async Task<Credentials> LoginAsync(UserSecrets user, string? service = null, string? dbUser = null, string? dbName = null, string protocol = "postgres", IReadOnlyList<string>? accessRequestIds = null)
+    public async Task<Credentials> LoginAsync(UserSecrets user, string? service = null, string? dbUser = null, string? dbName = null, string protocol = "postgres")
     {
         using var key = KeyPair.Generate();
         var login = await Api().PostAsJsonAsync("/v1/login", new LoginRequest
@@ -244,7 +244,6 @@ public sealed partial class FerryCluster : IAsyncDisposable
             {
                 PublicKeyPem = key.ExportPublicKeyPem(),
                 Route = new RouteRequest { Service = service, Protocol = protocol, DbUser = dbUser ?? "", DbName = dbName ?? "" },
-                AccessRequestIds = accessRequestIds is null ? null : [.. accessRequestIds],
             }, AuthApiJsonContext.Default.UserCertificateRequest);
             var routedBody = await routed.Content.ReadAsStringAsync();
             if (!routed.IsSuccessStatusCode)
@@ -257,6 +256,32 @@ public sealed partial class FerryCluster : IAsyncDisposable
         var dir = Path.Combine(Root, "users", user.User + "-" + Guid.NewGuid().ToString("N")[..8]);
         var (certPath, keyPath) = TestPki.WriteClientFiles(dir, "cert", (issued.CertificatePem, key.ExportPrivateKeyPem()));
         return new Credentials(certPath, keyPath, certificate);
+    }
+
+    /// <summary>
+    /// A routed certificate for the same key as <paramref name="login"/>, asked with that login certificate (no new
+    /// login, so no second one-time code), optionally naming approved access requests.
+    /// </summary>
+    public async Task<Credentials> RouteAsync(Credentials login, string service, string dbUser, string dbName, string protocol = "postgres", IReadOnlyList<string>? accessRequestIds = null)
+    {
+        var keyPem = await File.ReadAllTextAsync(login.KeyPath);
+        using var key = KeyPair.FromPrivateKeyPem(keyPem);
+        var routed = await Api(login.Certificate).PostAsJsonAsync("/v1/certs/user", new UserCertificateRequest
+        {
+            PublicKeyPem = key.ExportPublicKeyPem(),
+            Route = new RouteRequest { Service = service, Protocol = protocol, DbUser = dbUser, DbName = dbName },
+            AccessRequestIds = accessRequestIds is null ? null : [.. accessRequestIds],
+        }, AuthApiJsonContext.Default.UserCertificateRequest);
+        var body = await routed.Content.ReadAsStringAsync();
+        if (!routed.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"routed certificate refused: {(int)routed.StatusCode} {body}");
+        }
+
+        var issued = JsonSerializer.Deserialize(body, AuthApiJsonContext.Default.UserCertificateResponse)!;
+        var dir = Path.Combine(Root, "users", service + "-" + Guid.NewGuid().ToString("N")[..8]);
+        var (certPath, keyPath) = TestPki.WriteClientFiles(dir, "cert", (issued.CertificatePem, keyPem));
+        return new Credentials(certPath, keyPath, TlsCertificates.FromPem(issued.CertificatePem, keyPem));
     }
 
     public string ConnectionString(Credentials c, string user = "alice", string database = "app") =>

@@ -117,6 +117,69 @@ public sealed class SessionsTests(ClusterFixture fixture) : IClassFixture<Cluste
         Assert.False(await StillListedAfterAWhileAsync(adminCli, id));
     }
 
+    [Fact]
+    public async Task Watch_PrintsALiveSessionsStatementsAsTheyHappen_WithRowsAndErrors_AndStopsWhenItEnds()
+    {
+        var owner = await Cluster.AddUserAsync("sw" + Guid.NewGuid().ToString("N")[..9], "developer", "db_users=alice");
+        var auditor = await Cluster.AddUserAsync("sv" + Guid.NewGuid().ToString("N")[..9], "admin");
+        using var ownerCli = new FerryCli(Cluster);
+        using var auditorCli = new FerryCli(Cluster);
+        Assert.Equal(0, (await ownerCli.LoginAtAsync(owner, DateTimeOffset.UtcNow.AddSeconds(-30))).ExitCode);
+        Assert.Equal(0, (await auditorCli.LoginAtAsync(auditor, DateTimeOffset.UtcNow.AddSeconds(-30))).ExitCode);
+
+        var creds = await Cluster.LoginAsync(owner, "pg1", "alice", "app");
+        var conn = new NpgsqlConnection(Cluster.NpgsqlConnectionString(creds) + ";Pooling=false;Server Compatibility Mode=NoTypeLoading");
+        await conn.OpenAsync();
+        async Task RunAsync(string sql)
+        {
+            await using var cmd = new NpgsqlCommand(sql, conn);
+            try
+            {
+                await using var reader = await cmd.ExecuteReaderAsync();
+                while (await reader.ReadAsync())
+                {
+                }
+            }
+            catch (PostgresException)
+            {
+                // An error is part of what is watched.
+            }
+        }
+
+        await RunAsync("SELECT g FROM generate_series(1, 7) g");
+        var listed = await ListedAsync(auditorCli, owner.User);
+        Assert.NotNull(listed);
+        var id = listed.Value.GetProperty("id").GetString()!;
+
+        // Watching starts while the session is open and shows what it already did ...
+        using var watch = await auditorCli.StartAsync(["sessions", "watch", id, "--interval", "200ms"], "generate_series(1, 7)");
+
+        // ... and each statement after it as it happens, with its rows or its error.
+        await RunAsync("SELECT 'watched-' || n FROM generate_series(1, 3) n");
+        await RunAsync("SELECT * FROM no_such_table_watched");
+        await RunAsync("SELECT 1");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!(watch.Output.Contains("no_such_table_watched", StringComparison.Ordinal) && watch.Output.Contains("42P01", StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        var live = watch.Output;
+        Assert.False(watch.Process.HasExited, live);
+        var first = live.IndexOf("generate_series(1, 7)", StringComparison.Ordinal);
+        var second = live.IndexOf("'watched-'", StringComparison.Ordinal);
+        var third = live.IndexOf("no_such_table_watched", StringComparison.Ordinal);
+        Assert.True(first >= 0 && second > first && third > second, live);
+        Assert.Contains("7 rows", live, StringComparison.Ordinal);
+        Assert.Contains("3 rows", live, StringComparison.Ordinal);
+        Assert.Contains("42P01", live, StringComparison.Ordinal);
+
+        // The session ends: watching stops by itself.
+        await conn.DisposeAsync();
+        Assert.True(watch.Process.WaitForExit(TimeSpan.FromSeconds(60)), watch.Output);
+        Assert.Equal(0, watch.Process.ExitCode);
+    }
+
     private static async Task<bool> StillListedAfterAWhileAsync(FerryCli cli, string id)
     {
         for (var i = 0; i < 60; i++)
