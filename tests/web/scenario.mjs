@@ -291,9 +291,13 @@ async function auditScenario() {
   let withQuery;
   for (let attempt = 0; attempt < 30 && !withQuery; attempt++) {
     if (attempt > 0) await page.waitForTimeout(1000);
+    // The page re-renders on every search: mark the old results so only the new ones are read.
+    await page.evaluate(() => document.querySelector('.audit-results')?.setAttribute('data-stale', '1'));
     await page.getByRole('button', { name: 'Search' }).click();
-    await page.waitForFunction(() => document.querySelector('.audit-results table, .audit-results .msg')
-      && !document.querySelector('.audit-results')?.textContent?.includes('Searching'));
+    await page.waitForFunction(() => {
+      const r = document.querySelector('.audit-results:not([data-stale])');
+      return !!r && !!r.querySelector('table, .msg') && !r.textContent.includes('Searching');
+    });
     result.search_location = page.url();
     result.events = await page.locator('.audit-results tbody tr').evaluateAll((trs) => trs.map((tr) => ({
       code: tr.getAttribute('data-code'),
@@ -307,8 +311,13 @@ async function auditScenario() {
   if (!withQuery) throw new Error(`no event with a session shows "${params.expect_query}"`);
   // The last statement's result may still be on its way: reload the playback (bounded) until every expected text is there.
   for (let attempt = 0; attempt < 30; attempt++) {
-    if (attempt > 0) await page.waitForTimeout(1000);
-    await page.goto(`${args.url}/web/${withQuery.session}`, { waitUntil: 'load' });
+    if (attempt > 0) {
+      await page.waitForTimeout(1000);
+      await page.reload({ waitUntil: 'load' });
+    } else {
+      await page.goto(`${args.url}/web/${withQuery.session}`, { waitUntil: 'load' });
+    }
+    await page.waitForSelector('html[data-ready="1"]');
     await page.locator('#play, main .msg').first().waitFor();
     const table = (await page.locator('table.statements').count()) ? await page.locator('table.statements').textContent() : '';
     if ((params.expect_in_playback ?? []).every((f) => table.includes(f))) break;
