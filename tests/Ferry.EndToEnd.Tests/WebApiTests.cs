@@ -10,12 +10,12 @@ namespace Ferry.EndToEnd.Tests;
 /// CSRF header), with real PostgreSQL and MariaDB behind the agent: log in, list databases, open consoles, run and
 /// cancel queries, find the console's session in the audit, and see the agent refuse a db user the roles do not allow.
 /// </summary>
-public sealed class WebApiTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+public sealed partial class WebApiTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
 {
     private FerryCluster Cluster => fixture.Cluster;
 
     /// <summary>A browser-like client on the proxy port: keeps cookies, trusts any server certificate (the test pins nothing).</summary>
-    private sealed class Browser : IDisposable
+    private sealed partial class Browser : IDisposable
     {
         private readonly HttpClient _http;
 

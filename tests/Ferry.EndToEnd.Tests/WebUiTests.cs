@@ -206,7 +206,7 @@ public sealed class WebUiTests(WebUiClusterFixture fixture, ITestOutputHelper ou
         AssertNoCspViolation(r);
     }
 
-    [Theory(Skip = "Waits for /web/api/audit/events and /web/api/audit/sessions/{id}, not built yet")]
+    [Theory]
     [InlineData("pg1", "SELECT pg_sleep(30)", "42P01")]
     [InlineData("my1", "SELECT SLEEP(30) AS slept", "1146")]
     public async Task Auditor_FindsTheConsoleSession_AndPlaysItBack_InOrderWithRowsAndErrors(string database, string sleep, string errorCode)
@@ -230,6 +230,7 @@ public sealed class WebUiTests(WebUiClusterFixture fixture, ITestOutputHelper ou
         var r = await WebUiBrowser.RunAsync(Cluster, "audit", new JsonObject
         {
             ["user"] = auditor, ["search_user"] = user["user"]!.GetValue<string>(), ["expect_query"] = $"audit-{tag}",
+            ["expect_in_playback"] = new JsonArray($"audit-{tag}", $"missing_{tag}", $"after-{tag}"),
             ["screenshots_prefix"] = database == "pg1" ? "" : null,
         }, output);
         Assert.True(r.Ok, r.Describe() + Cluster.FerrydLog);
@@ -279,19 +280,77 @@ public sealed class WebUiTests(WebUiClusterFixture fixture, ITestOutputHelper ou
         Assert.NotEmpty(r.Text("key_login", "error"));
     }
 
-    [Fact(Skip = "Waits for the /web/api/admin endpoints, not built yet")]
-    public async Task AdminPage_ListsUsers_AndShowsTheLineAndColumnOfABadRole()
+    [Fact]
+    public async Task AdminPage_ListsUsers_ShowsTheLineAndColumnOfABadRole_SavesTheFix_AndALockEndsTheUsersLiveSession()
     {
         var (_, admin) = await fixture.UserAsync("webadmin", "admin");
+        var (victim, _) = await fixture.UserAsync("weblocked", "developer", "db_users=alice");
+        var creds = await Cluster.LoginAsync(victim, "my1", "alice", "app", protocol: "mysql");
+        await using var conn = new MySqlConnector.MySqlConnection(Cluster.MySqlConnectorConnectionString(creds));
+        await conn.OpenAsync();
+        await using (var cmd = new MySqlConnector.MySqlCommand("SELECT 1", conn))
+        {
+            Assert.Equal(1L, Convert.ToInt64(await cmd.ExecuteScalarAsync(), CultureInfo.InvariantCulture));
+        }
+
+        var role = "webrole" + Guid.NewGuid().ToString("N")[..6];
         var r = await WebUiBrowser.RunAsync(Cluster, "admin", new JsonObject
         {
             ["user"] = admin, ["screenshots_prefix"] = "",
-            ["bad_role_yaml"] = "kind: role\nname: broken\noptions: { max_sesion_ttl: 8h }\n",
+            ["bad_role_yaml"] = $"kind: role\nname: {role}\noptions: {{ max_sesion_ttl: 8h }}\n",
+            ["good_role_yaml"] = $"kind: role\nname: {role}\noptions: {{ max_session_ttl: 3h }}\nallow:\n  db_labels: {{ env: dev }}\n",
+            ["lock"] = new JsonObject { ["kind"] = "user", ["target"] = victim.User, ["message"] = "locked from the web" },
+            ["token_role"] = "agent", ["visit_hosts"] = true,
         }, output);
         Assert.True(r.Ok, r.Describe() + Cluster.FerrydLog);
         Assert.Contains(admin["user"]!.GetValue<string>(), r.Strings("users"));
-        Assert.Contains("3:", r.Text("bad_role"));
+        Assert.Contains("role:3:", r.Text("bad_role"));
         Assert.Contains("max_sesion_ttl", r.Text("bad_role"));
+        Assert.Contains("line 3, column", r.Text("bad_role_where"));
+        Assert.Contains("max_sesion_ttl", r.Text("bad_role_where"));
+        Assert.Contains($"Role {role} saved.", r.Text("good_role"));
+        Assert.Contains(role, r.Strings("roles"));
+        Assert.Contains("max_session_ttl", await Cluster.AdminAsync("roles", "get", role)); // ferryd admin sees the change
+
+        Assert.Contains($"Locked user {victim.User}", r.Text("lock"));
+        Assert.Contains(r.Get("locks").EnumerateArray(), l => l.GetRawText().Contains(victim.User, StringComparison.Ordinal)
+            && l.GetRawText().Contains("locked from the web", StringComparison.Ordinal) && l.GetRawText().Contains(admin["user"]!.GetValue<string>(), StringComparison.Ordinal));
+        Assert.Contains("it is not shown again", r.Text("token_message"));
+        Assert.NotEmpty(r.Text("token_secret"));
+        Assert.DoesNotContain(r.Get("tokens").EnumerateArray(), t => t.GetRawText().Contains(r.Text("token_secret"), StringComparison.Ordinal));
+        Assert.Contains(r.Get("hosts").EnumerateArray(), h => h.GetRawText().Contains("\"agent\"", StringComparison.Ordinal));
+
+        // The lock made in the browser ends the locked user's live MySQL session (bounded wait), and new ones are refused.
+        Exception? failure = null;
+        for (var attempt = 0; attempt < 150 && failure is null; attempt++)
+        {
+            try
+            {
+                await using var cmd = new MySqlConnector.MySqlCommand("SELECT 1", conn);
+                await cmd.ExecuteScalarAsync();
+                await Task.Delay(200);
+            }
+            catch (Exception e) when (e is MySqlConnector.MySqlException or InvalidOperationException)
+            {
+                failure = e;
+            }
+        }
+
+        Assert.NotNull(failure);
+        var (code, refused) = await Cluster.MySqlAsync(creds, "SELECT 1");
+        Assert.NotEqual(0, code);
+        Assert.Contains("locked from the web", refused);
+        AssertNoCspViolation(r);
+    }
+
+    [Fact]
+    public async Task AUserWithoutTheAdminRole_HasNoAdminLink_AndTheAdminPageShowsTheRefusal()
+    {
+        var (_, user) = await fixture.UserAsync("webnotadmin", "developer", "db_users=alice");
+        var r = await WebUiBrowser.RunAsync(Cluster, "not-admin", new JsonObject { ["user"] = user }, output);
+        Assert.True(r.Ok, r.Describe() + Cluster.FerrydLog);
+        Assert.DoesNotContain("Admin", r.Strings("nav"));
+        Assert.Contains("administration needs the \"admin\" role", r.Text("refusal"));
         AssertNoCspViolation(r);
     }
 

@@ -287,18 +287,41 @@ async function auditScenario() {
   if (params.search_user) await page.getByLabel('User', { exact: true }).fill(params.search_user);
   if (params.search_database) await page.getByLabel('Database', { exact: true }).fill(params.search_database);
   if (params.search_text) await page.getByLabel('Text').fill(params.search_text);
-  await page.getByRole('button', { name: 'Search' }).click();
-  await page.locator('.audit-results table, .audit-results .msg').first().waitFor();
-  result.search_location = page.url();
-  result.events = await page.locator('.audit-results tbody tr').evaluateAll((trs) => trs.map((tr) => ({
-    code: tr.getAttribute('data-code'),
-    cells: Array.from(tr.querySelectorAll('td')).map((td) => td.textContent),
-    session: tr.querySelector('a.session-link')?.getAttribute('href') ?? null,
-  })));
+  // The agent ships its audit events to the auth service in the background: search again (bounded) until they are in.
+  let withQuery;
+  for (let attempt = 0; attempt < 30 && !withQuery; attempt++) {
+    if (attempt > 0) await page.waitForTimeout(1000);
+    // The page re-renders on every search: mark the old results so only the new ones are read.
+    await page.evaluate(() => document.querySelector('.audit-results')?.setAttribute('data-stale', '1'));
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForFunction(() => {
+      const r = document.querySelector('.audit-results:not([data-stale])');
+      return !!r && !!r.querySelector('table, .msg') && !r.textContent.includes('Searching');
+    });
+    result.search_location = page.url();
+    result.events = await page.locator('.audit-results tbody tr').evaluateAll((trs) => trs.map((tr) => ({
+      code: tr.getAttribute('data-code'),
+      cells: Array.from(tr.querySelectorAll('td')).map((td) => td.textContent),
+      session: tr.querySelector('a.session-link')?.getAttribute('href') ?? null,
+    })));
+    withQuery = result.events.find((e) => e.session && e.cells.some((c) => c.includes(params.expect_query)));
+  }
+  result.search_attempts = result.events?.length ?? 0;
   if (typeof params.screenshots_prefix === 'string') await shot(page, `${params.screenshots_prefix}audit`);
-  const withQuery = result.events.find((e) => e.session && e.cells.some((c) => c.includes(params.expect_query)));
   if (!withQuery) throw new Error(`no event with a session shows "${params.expect_query}"`);
-  await page.goto(`${args.url}/web/${withQuery.session}`, { waitUntil: 'load' });
+  // The last statement's result may still be on its way: reload the playback (bounded) until every expected text is there.
+  for (let attempt = 0; attempt < 30; attempt++) {
+    if (attempt > 0) {
+      await page.waitForTimeout(1000);
+      await page.reload({ waitUntil: 'load' });
+    } else {
+      await page.goto(`${args.url}/web/${withQuery.session}`, { waitUntil: 'load' });
+    }
+    await page.waitForSelector('html[data-ready="1"]');
+    await page.locator('#play, main .msg').first().waitFor();
+    const table = (await page.locator('table.statements').count()) ? await page.locator('table.statements').textContent() : '';
+    if ((params.expect_in_playback ?? []).every((f) => table.includes(f))) break;
+  }
   await page.locator('#play').waitFor();
   result.facts = await page.locator('dl.facts').evaluate((dl) => Array.from(dl.querySelectorAll('dt')).map((dt) => [dt.textContent, dt.nextElementSibling?.textContent]));
   await page.getByLabel('Speed').selectOption('10');
@@ -390,7 +413,55 @@ async function adminScenario() {
     const msg = page.locator('.tabpanel form .msg').first();
     await msg.waitFor();
     result.bad_role = await text(msg);
+    result.bad_role_where = await text(page.locator('.tabpanel form .yaml-error'));
   }
+  if (params.good_role_yaml) {
+    await page.getByLabel('Role YAML').fill(params.good_role_yaml);
+    await page.getByRole('button', { name: 'Save role' }).click();
+    await page.locator('.tabpanel form .msg-ok').waitFor();
+    result.good_role = await text(page.locator('.tabpanel form .msg').first());
+    result.roles = await page.locator('.tabpanel table tbody tr').evaluateAll((trs) => trs.map((tr) => tr.querySelector('td')?.textContent));
+    if (typeof params.screenshots_prefix === 'string') await shot(page, `${params.screenshots_prefix}admin-roles`);
+  }
+  if (params.lock) {
+    await page.getByRole('tab', { name: 'Locks' }).click();
+    await page.getByLabel('Target').waitFor();
+    await page.getByLabel('Kind').selectOption(params.lock.kind);
+    await page.getByLabel('Target').fill(params.lock.target);
+    await page.getByLabel('Message').fill(params.lock.message ?? '');
+    await page.getByRole('button', { name: 'Lock', exact: true }).click();
+    await page.locator('.tabpanel form .msg').first().waitFor();
+    result.lock = await text(page.locator('.tabpanel form .msg').first());
+    result.locks = await page.locator('.tabpanel table tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent)));
+    if (typeof params.screenshots_prefix === 'string') await shot(page, `${params.screenshots_prefix}admin-locks`);
+  }
+  if (params.token_role) {
+    await page.getByRole('tab', { name: 'Join tokens' }).click();
+    await page.getByLabel('Host role').waitFor();
+    await page.getByLabel('Host role').selectOption(params.token_role);
+    await page.getByRole('button', { name: 'Create token' }).click();
+    await page.locator('.tabpanel form .msg').first().waitFor();
+    result.token_message = await text(page.locator('.tabpanel form .msg').first());
+    result.token_secret = await text(page.locator('.tabpanel code.secret')).catch(() => '');
+    result.tokens = await page.locator('.tabpanel table tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent)));
+  }
+  if (params.visit_hosts) {
+    await page.getByRole('tab', { name: 'Hosts' }).click();
+    await page.locator('.tabpanel table, .tabpanel .msg, .tabpanel p').first().waitFor();
+    result.hosts = await page.locator('.tabpanel table tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent)));
+  }
+  result.ok = true;
+}
+
+/** A user without the admin role: no Admin link, and #/admin shows the server's refusal. */
+async function notAdminScenario() {
+  const { page } = await newPage();
+  await login(page, params.user);
+  result.nav = await page.locator('nav a').allTextContents();
+  await gotoRoute(page, 'admin');
+  const msg = page.locator('main .msg-error').first();
+  await msg.waitFor();
+  result.refusal = await text(msg);
   result.ok = true;
 }
 
@@ -402,6 +473,7 @@ const scenarios = {
   sso: ssoScenario,
   webauthn: webauthnScenario,
   admin: adminScenario,
+  'not-admin': notAdminScenario,
 };
 
 let exitCode = 1;

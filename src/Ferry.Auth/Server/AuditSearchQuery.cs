@@ -28,9 +28,12 @@ internal static class AuditSearchQuery
     private static string? Text(IQueryCollection q, string name) =>
         q.TryGetValue(name, out var v) && v.Count > 0 && !string.IsNullOrEmpty(v[0]) ? v[0] : null;
 
-    private static DateTimeOffset? Time(IQueryCollection q, string name, DateTimeOffset now)
+    private static DateTimeOffset? Time(IQueryCollection q, string name, DateTimeOffset now) => ParseTime(name, Text(q, name), now);
+
+    /// <summary>An RFC 3339 time or a duration back from <paramref name="now"/>; null for none; 400 naming <paramref name="name"/> otherwise.</summary>
+    internal static DateTimeOffset? ParseTime(string name, string? text, DateTimeOffset now)
     {
-        if (Text(q, name) is not { } text)
+        if (string.IsNullOrEmpty(text))
         {
             return null;
         }
@@ -45,6 +48,6 @@ internal static class AuditSearchQuery
             return at;
         }
 
-        throw AuthException.BadRequest($"{name} \"{text}\" is neither a time (2026-01-02T15:04:05Z) nor a duration (1h)");
+        throw AuthException.BadRequest($"{name} \"{AuthService.Bounded(text)}\" is neither a time (2026-01-02T15:04:05Z) nor a duration (1h)");
     }
 }

@@ -27,28 +27,11 @@ internal sealed partial class AuthEndpoints
     private async Task SessionPlaybackAsync(HttpContext context)
     {
         var user = await CallerIdentity.RequireUserAsync(context, service).ConfigureAwait(false);
-        var roles = await service.ResolveRolesAsync(user.Roles, context.RequestAborted).ConfigureAwait(false);
-        if (!roles.Any(r => r.Options.AuditSearch))
-        {
-            throw AuthException.Forbidden("your roles do not allow audit search: ask for a role with `options: { audit_search: true }`");
-        }
-
-        await service.RequireUserNotLockedAsync(user, context.RequestAborted).ConfigureAwait(false);
+        await AuditReading.RequireAuditorAsync(service, user, context.RequestAborted).ConfigureAwait(false);
         var id = context.Request.RouteValues["id"] as string ?? "";
-        if (id.Length is 0 or > 64)
-        {
-            throw AuthException.BadRequest("a session id is 1-64 characters");
-        }
-
         var parsed = AuditSearchQuery.Parse(context.Request.Query, service.Now);
-        await audit.FlushAsync(context.RequestAborted).ConfigureAwait(false);
-        var events = audit.Store.Search(new AuditQuery { SessionId = id, Since = parsed.Since, Until = parsed.Until, Limit = 100_000 }).ToList();
-        if (events.Count == 0)
-        {
-            throw AuthException.NotFound($"no audit events for session \"{AuthService.Bounded(id)}\": check the id with `ferry audit search`");
-        }
-
-        await ApiResponses.WriteAsync(context, SessionPlayback.Build(id, events), AuditJsonContext.Default.SessionPlaybackView).ConfigureAwait(false);
+        var view = await AuditReading.PlaybackAsync(audit, id, parsed.Since, parsed.Until, context.RequestAborted).ConfigureAwait(false);
+        await ApiResponses.WriteAsync(context, view, AuditJsonContext.Default.SessionPlaybackView).ConfigureAwait(false);
     }
 
     private async Task LiveSessionsAsync(HttpContext context)

@@ -272,16 +272,9 @@ internal sealed partial class AuthEndpoints(AuthService service, ServerAuditPipe
     private async Task AuditSearchAsync(HttpContext context)
     {
         var user = await CallerIdentity.RequireUserAsync(context, service).ConfigureAwait(false);
-        var roles = await service.ResolveRolesAsync(user.Roles, context.RequestAborted).ConfigureAwait(false);
-        if (!roles.Any(r => r.Options.AuditSearch))
-        {
-            throw AuthException.Forbidden("your roles do not allow audit search: ask for a role with `options: { audit_search: true }`");
-        }
-
-        await service.RequireUserNotLockedAsync(user, context.RequestAborted).ConfigureAwait(false);
+        await AuditReading.RequireAuditorAsync(service, user, context.RequestAborted).ConfigureAwait(false);
         var query = AuditSearchQuery.Parse(context.Request.Query, service.Now);
-        await audit.FlushAsync(context.RequestAborted).ConfigureAwait(false);
-        var results = audit.Store.Search(query);
+        var results = await AuditReading.SearchAsync(audit, query, context.RequestAborted).ConfigureAwait(false);
         await ApiResponses.WriteAsync(context, results.ToList(), AuditJsonContext.Default.ListAuditEvent).ConfigureAwait(false);
     }
 

@@ -141,7 +141,7 @@ public sealed class AuthServer : IAsyncDisposable
             var app = builder.Build();
             if (options.Web is { } webOptions)
             {
-                web = new Ferry.Web.WebUi(webOptions, new WebAuthority(service, options.Time));
+                web = new Ferry.Web.WebUi(webOptions, new WebAuthority(service, options.Time) { AuditPipeline = audit });
                 web.Map(app);
             }
 

@@ -147,7 +147,7 @@ function screenLines(st: PlaybackStatement): string {
   const at = `[+${(st.offset_ms / 1000).toFixed(3)}s]`;
   const q = (st.query ?? `(${st.kind})`).trim();
   const params = st.parameters?.length ? `\n    parameters: ${st.parameters.map((p) => (p === null ? 'NULL' : p)).join(', ')}` : '';
-  const result = st.error ? `ERROR ${st.code ?? ''} ${st.error}`.replace(/\s+/g, ' ') : `${st.rows ?? 0} row${st.rows === 1 ? '' : 's'}${st.duration_us != null ? ` in ${ms(st.duration_us)}` : ''}`;
+  const result = st.error ? `ERROR ${withCode(st)}`.replace(/\s+/g, ' ') : `${st.rows ?? 0} row${st.rows === 1 ? '' : 's'}${st.duration_us != null ? ` in ${ms(st.duration_us)}` : ''}`;
   return `${at} ${q}${params}\n    → ${result}\n`;
 }
 
@@ -164,5 +164,11 @@ function statementRow(st: PlaybackStatement, i: number): HTMLElement {
     h('td', { class: 'num' }, st.rows != null ? String(st.rows) : ''),
     h('td', { class: 'num' }, st.bytes != null ? String(st.bytes) : ''),
     h('td', { class: 'num' }, st.duration_us != null ? ms(st.duration_us) : ''),
-    h('td', null, st.error ? h('span', { class: 'error-text' }, `${st.code ?? ''} ${st.error}`.trim()) : 'ok'));
+    h('td', null, st.error ? h('span', { class: 'error-text' }, withCode(st)) : 'ok'));
+}
+
+/** The error with its code in front, once (a database error's text often starts with its code already). */
+function withCode(st: PlaybackStatement): string {
+  const error = st.error ?? '';
+  return !st.code || error.startsWith(st.code) ? error : `${st.code} ${error}`;
 }
