@@ -79,6 +79,10 @@ ensure_test_dependencies() {
   apt_install default-jdk-headless libpostgresql-jdbc-java libmariadb-java
   # Python drivers that send statements the way real applications do (USE as a query).
   apt_install python3-pymysql
+  # The arm64 agent under qemu (Arm64AgentTests) and the OCI image checks (ContainerImageTests: umoci).
+  ensure_arm64_cross_tools
+  ensure_arm64_runtime
+  apt_install umoci tar gzip
   ensure_oidc_dependencies
   ensure_web_test_dependencies
 }
