@@ -41,7 +41,8 @@ public sealed class Arm64AgentTests(ITestOutputHelper output)
                 - name: pgarm
                   protocol: postgres
                   uri: 127.0.0.1:{cluster.Postgres.Port}
-                  labels: {{ env: dev }}
+                  labels:
+                    env: dev
             """);
 
         // Not binfmt_misc: qemu is named, so the test runs the same whether or not the machine registered it.

@@ -236,7 +236,7 @@ public sealed class ContainerImageTests(ITestOutputHelper output)
         using var ferryd = ManagedServerProcess.Start("chroot", [$"--userspec={ImageUid}:{ImageUid}", rootfs, "/usr/local/bin/ferryd", "--config", "/etc/ferry/ferry.yaml"]);
         using var http = new HttpClient();
         HttpStatusCode status = 0;
-        for (var i = 0; i < 600 && status != HttpStatusCode.OK; i++)
+        for (var i = 0; i < 600 && (status != HttpStatusCode.OK || !ferryd.Log.Contains("ferryd ready", StringComparison.Ordinal)); i++)
         {
             Assert.False(ferryd.HasExited, $"ferryd exited in the image:\n{ferryd.Log}");
             await Task.Delay(100);
