@@ -18,7 +18,9 @@ apt_install() {
   # apt_install pkg... : installs the Debian packages that are not installed yet.
   local missing=()
   for p in "$@"; do
-    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+    # With a foreign architecture added (arm64 for cross-builds), a bare name installed for both is ambiguous to
+    # dpkg -s: ask for the native one then.
+    dpkg -s "$p" >/dev/null 2>&1 || dpkg -s "$p:$(dpkg --print-architecture)" >/dev/null 2>&1 || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   step "installing ${missing[*]}"
@@ -29,10 +31,36 @@ apt_install() {
 
 ensure_build_tools() {
   command -v dotnet >/dev/null 2>&1 || { echo "error: the .NET 10 SDK is required (dotnet on PATH)" >&2; exit 1; }
-  # Native AOT links with clang/gcc and needs zlib headers.
-  apt_install clang zlib1g-dev bc
+  # Native AOT links with clang/gcc and needs zlib headers; ferryd links SQLite statically (libsqlite3.a from
+  # libsqlite3-dev); scripts/build reads ELF headers with readelf (binutils).
+  apt_install clang zlib1g-dev libsqlite3-dev binutils bc
   # The web UI (web/) is built with node: esbuild and TypeScript pinned in web/package-lock.json.
   command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+}
+
+ensure_arm64_cross_tools() {
+  # scripts/build --arch arm64: Native AOT cross-compiles with clang --target=aarch64-linux-gnu, links against
+  # Debian's arm64 C runtime (libc6-dev-arm64-cross, and libgcc/crt objects from gcc-aarch64-linux-gnu), zlib
+  # and the static SQLite of the arm64 architecture (multiarch), and strips with aarch64-linux-gnu-objcopy.
+  ensure_arm64_architecture
+  apt_install clang lld gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross \
+    zlib1g-dev:arm64 libsqlite3-dev:arm64
+}
+
+ensure_arm64_runtime() {
+  # Running the arm64 binaries on an x64 machine (tests, scripts/image): qemu-user-static, and the arm64 libc,
+  # loader (/lib/ld-linux-aarch64.so.1) and OpenSSL through multiarch, so the binaries find them as on arm64.
+  ensure_arm64_architecture
+  apt_install qemu-user-static libc6:arm64 libssl3:arm64
+}
+
+ensure_arm64_architecture() {
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    step "adding the arm64 architecture to dpkg (multiarch)"
+    as_root_or_explain dpkg --add-architecture arm64
+    export DEBIAN_FRONTEND=noninteractive
+    as_root_or_explain apt-get update -qq
+  fi
 }
 
 build_web() {
@@ -51,6 +79,10 @@ ensure_test_dependencies() {
   apt_install default-jdk-headless libpostgresql-jdbc-java libmariadb-java
   # Python drivers that send statements the way real applications do (USE as a query).
   apt_install python3-pymysql
+  # The arm64 agent under qemu (Arm64AgentTests) and the OCI image checks (ContainerImageTests: umoci).
+  ensure_arm64_cross_tools
+  ensure_arm64_runtime
+  apt_install umoci tar gzip
   ensure_oidc_dependencies
   ensure_web_test_dependencies
 }

@@ -41,6 +41,7 @@ public sealed class SqliteBackend : IBackend
     {
         Ferry.Text.OwnerOnlyFiles.CreateDirectory(dataDir);
         var path = System.IO.Path.Combine(dataDir, FileName);
+        SqliteProvider.EnsureInitialized();
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder
         {
             DataSource = path,
