@@ -48,9 +48,10 @@ public sealed class MySqlWireClient : IAsyncDisposable
 
     /// <summary>
     /// Logs in on <paramref name="connection"/>. With <paramref name="upgradeTls"/>, asks for TLS after the greeting and
-    /// continues on the stream it returns. A refusal throws <see cref="WireException"/> with the server's message.
+    /// continues on the stream it returns (when the server offers no TLS: an error if <paramref name="tlsRequired"/>,
+    /// else plain). A refusal throws <see cref="WireException"/> with the server's message.
     /// </summary>
-    public static async Task<MySqlWireClient> ConnectAsync(Stream connection, MySqlStartup startup, Func<Stream, CancellationToken, Task<Stream>>? upgradeTls, CancellationToken ct)
+    public static async Task<MySqlWireClient> ConnectAsync(Stream connection, MySqlStartup startup, Func<Stream, CancellationToken, Task<Stream>>? upgradeTls, CancellationToken ct, bool tlsRequired = true)
     {
         ArgumentNullException.ThrowIfNull(startup);
         var raw = connection;
@@ -72,7 +73,7 @@ public sealed class MySqlWireClient : IAsyncDisposable
 
             var w = new ArrayBufferWriter<byte>(256);
             var tls = false;
-            if (upgradeTls is not null)
+            if (upgradeTls is not null && ((hello.Capabilities & MySqlCapabilities.Ssl) != 0 || tlsRequired))
             {
                 if ((hello.Capabilities & MySqlCapabilities.Ssl) == 0)
                 {
