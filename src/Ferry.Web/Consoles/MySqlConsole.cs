@@ -49,20 +49,8 @@ internal sealed class MySqlConsole : DatabaseConsole
         }
     }
 
-    protected override async Task<ConsoleResult> RunAsync(string sql, CancellationToken ct)
-    {
-        var sink = new ConsoleResultSink(Options, tagOnlyWithoutColumns: true);
-        try
-        {
-            await _client.QueryAsync(sql, sink, ct).ConfigureAwait(false);
-        }
-        finally
-        {
-            LastServerMessage = _client.LastFatalMessage ?? LastServerMessage;
-        }
-
-        return sink.Result;
-    }
+    protected override Task<ConsoleResult> RunAsync(string sql, CancellationToken ct) =>
+        CollectAsync(tagOnlyWithoutColumns: true, sink => _client.QueryAsync(sql, sink, ct), () => _client.LastFatalMessage);
 
     public override async Task CancelAsync(CancellationToken ct)
     {

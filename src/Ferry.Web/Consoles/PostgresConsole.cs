@@ -56,20 +56,8 @@ internal sealed class PostgresConsole : DatabaseConsole
         }
     }
 
-    protected override async Task<ConsoleResult> RunAsync(string sql, CancellationToken ct)
-    {
-        var sink = new ConsoleResultSink(Options, tagOnlyWithoutColumns: false);
-        try
-        {
-            await _client.QueryAsync(sql, sink, ct).ConfigureAwait(false);
-        }
-        finally
-        {
-            LastServerMessage = _client.LastFatalMessage ?? LastServerMessage;
-        }
-
-        return sink.Result;
-    }
+    protected override Task<ConsoleResult> RunAsync(string sql, CancellationToken ct) =>
+        CollectAsync(tagOnlyWithoutColumns: false, sink => _client.QueryAsync(sql, sink, ct), () => _client.LastFatalMessage);
 
     /// <summary>RowDescription fields: names and type names.</summary>
     internal static (List<ConsoleColumn> Columns, int[] Types) ReadColumns(ReadOnlySequence<byte> payload)
