@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Ferry.Testing;
+using Xunit.Abstractions;
 
 namespace Ferry.EndToEnd.Tests;
 
