@@ -26,6 +26,7 @@ internal static class FerryCommandLine
         root.Subcommands.Add(AuditCommands.Build());
         root.Subcommands.Add(PlayCommand.Build());
         root.Subcommands.Add(SessionsCommands.Build());
+        root.Subcommands.Add(BenchCommands.Build());
         root.Subcommands.Add(CompletionCommand.Build());
         return root;
     }

@@ -7,6 +7,7 @@ namespace Ferry.Client.Api;
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, WriteIndented = false)]
 [JsonSerializable(typeof(List<DatabaseEntry>))]
 [JsonSerializable(typeof(ClientProfile))]
+[JsonSerializable(typeof(Bench.BenchReport))]
 [JsonSerializable(typeof(DatabaseLogin))]
 [JsonSerializable(typeof(DatabaseConnectionSettings))]
 internal sealed partial class ClientJsonContext : JsonSerializerContext;

@@ -254,54 +254,7 @@ public abstract class LocalProxyServer : IAsyncDisposable
     protected async Task<SslStream> ConnectUpstreamAsync(Func<NetworkStream, CancellationToken, Task>? preamble, string? alpn, CancellationToken ct)
     {
         var certificate = await Certificates.GetAsync(ct).ConfigureAwait(false);
-        var tcp = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct))
-            {
-                timeout.CancelAfter(TimeSpan.FromSeconds(15));
-                try
-                {
-                    await tcp.ConnectAsync(Upstream.Host, Upstream.Port, timeout.Token).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is SocketException or OperationCanceledException && !ct.IsCancellationRequested)
-                {
-                    throw new FerryClientException($"cannot reach the Ferry proxy at {Upstream} ({e.Message})", e);
-                }
-            }
-
-            var network = new NetworkStream(tcp, ownsSocket: true);
-            if (preamble is not null)
-            {
-                await preamble(network, ct).ConfigureAwait(false);
-            }
-
-            string? trustFailure = null;
-            var tls = new SslStream(network, leaveInnerStreamOpen: false);
-            try
-            {
-                await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
-                {
-                    TargetHost = Upstream.Host,
-                    ClientCertificates = [certificate],
-                    LocalCertificateSelectionCallback = (_, _, _, _, _) => certificate,
-                    RemoteCertificateValidationCallback = UpstreamTrust.Callback(f => trustFailure = f, HostRole.Proxy),
-                    ApplicationProtocols = alpn is null ? null : [new SslApplicationProtocol(alpn)],
-                }, ct).ConfigureAwait(false);
-            }
-            catch (System.Security.Authentication.AuthenticationException e)
-            {
-                await tls.DisposeAsync().ConfigureAwait(false);
-                throw new FerryClientException(trustFailure ?? $"TLS with the Ferry proxy at {Upstream} failed ({e.Message})", e);
-            }
-
-            return tls;
-        }
-        catch
-        {
-            tcp.Dispose();
-            throw;
-        }
+        return await FerryProxyConnector.ConnectAsync(Upstream, UpstreamTrust, certificate, preamble, alpn, ct).ConfigureAwait(false);
     }
 
     /// <summary>Copies both ways until one side ends, then lets the other drain briefly and closes both.</summary>

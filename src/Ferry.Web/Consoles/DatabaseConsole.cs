@@ -95,6 +95,22 @@ internal abstract class DatabaseConsole : IAsyncDisposable
 
     protected abstract Task<ConsoleResult> RunAsync(string sql, CancellationToken ct);
 
+    /// <summary>Runs a statement on the wire client into a kept result; a FATAL the server sent becomes the close reason.</summary>
+    protected async Task<ConsoleResult> CollectAsync(bool tagOnlyWithoutColumns, Func<Ferry.Wire.WireResultSink, Task> run, Func<string?> lastFatal)
+    {
+        var sink = new ConsoleResultSink(Options, tagOnlyWithoutColumns);
+        try
+        {
+            await run(sink).ConfigureAwait(false);
+        }
+        finally
+        {
+            LastServerMessage = lastFatal() ?? LastServerMessage;
+        }
+
+        return sink.Result;
+    }
+
     /// <summary>Cancels the running statement through Ferry (PostgreSQL CancelRequest, MySQL KILL QUERY).</summary>
     public abstract Task CancelAsync(CancellationToken ct);
 

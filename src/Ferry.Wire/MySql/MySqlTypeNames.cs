@@ -1,7 +1,7 @@
-namespace Ferry.Web.Consoles;
+namespace Ferry.Wire.MySql;
 
 /// <summary>Names of MySQL column types (protocol type codes).</summary>
-internal static class MySqlTypeNames
+public static class MySqlTypeNames
 {
     public static string Name(byte type) => type switch
     {

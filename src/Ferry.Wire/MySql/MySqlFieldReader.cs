@@ -1,10 +1,10 @@
 using System.Buffers.Binary;
 using Ferry.Protocol.MySql;
 
-namespace Ferry.Web.Consoles;
+namespace Ferry.Wire.MySql;
 
 /// <summary>Reads the length-encoded fields of a column definition or a text row (one whole payload).</summary>
-internal ref struct MySqlFieldReader(ReadOnlySpan<byte> payload)
+public ref struct MySqlFieldReader(ReadOnlySpan<byte> payload)
 {
     private readonly ReadOnlySpan<byte> _payload = payload;
     private int _offset;

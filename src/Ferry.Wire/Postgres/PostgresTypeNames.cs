@@ -1,7 +1,7 @@
-namespace Ferry.Web.Consoles;
+namespace Ferry.Wire.Postgres;
 
 /// <summary>Names of the built-in PostgreSQL types a console shows (others by OID).</summary>
-internal static class PostgresTypeNames
+public static class PostgresTypeNames
 {
     public static string Name(int oid) => oid switch
     {
