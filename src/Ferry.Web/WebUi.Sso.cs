@@ -80,7 +80,7 @@ public sealed partial class WebUi
         }
         catch (WebApiException e)
         {
-            Refuse(context, "sso_" + e.Code, null);
+            Refuse(context, e.Code.StartsWith("sso_", StringComparison.Ordinal) ? e.Code : "sso_" + e.Code, null);
             Redirect(context, LoginPage(e.Code, e.Message));
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
@@ -124,7 +124,7 @@ public sealed partial class WebUi
         }
         catch (WebApiException e)
         {
-            Refuse(context, "sso_" + e.Code, null);
+            Refuse(context, e.Code.StartsWith("sso_", StringComparison.Ordinal) ? e.Code : "sso_" + e.Code, null);
             Redirect(context, LoginPage(e.Code, e.Message));
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)

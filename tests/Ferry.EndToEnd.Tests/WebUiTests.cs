@@ -249,7 +249,7 @@ public sealed class WebUiTests(WebUiClusterFixture fixture, ITestOutputHelper ou
         AssertNoCspViolation(r);
     }
 
-    [Fact(Skip = "Waits for the server side of WebAuthn (/web/api/webauthn/*), not built yet")]
+    [Fact]
     public async Task SecurityKey_RegisteredOnTheAccountPage_SignsInAsTheSecondFactor()
     {
         var (_, user) = await fixture.UserAsync("webkey", "developer", "db_users=alice");
@@ -266,7 +266,7 @@ public sealed class WebUiTests(WebUiClusterFixture fixture, ITestOutputHelper ou
         AssertNoCspViolation(r);
     }
 
-    [Fact(Skip = "Waits for the server side of WebAuthn (/web/api/webauthn/*), not built yet")]
+    [Fact]
     public async Task SecurityKey_WithAWrongPassword_DoesNotSignIn()
     {
         var (_, user) = await fixture.UserAsync("webkeybad", "developer", "db_users=alice");
