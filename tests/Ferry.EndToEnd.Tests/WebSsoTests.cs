@@ -38,9 +38,9 @@ public sealed class WebSsoTests(SsoClusterFixture fixture, ITestOutputHelper out
         Assert.Contains(r.Strings("urls"), u => u.Contains("/v1/sso/callback?", StringComparison.Ordinal) && u.Contains("state=web.", StringComparison.Ordinal));
         Assert.Contains(r.Strings("urls"), u => u.Contains("/web/api/sso/finish?request_id=", StringComparison.Ordinal));
 
-        var events = await SearchAsync("user.login", "alice@example.com", e => e.Success && e.Details.GetValueOrDefault("method") == "sso-web");
-        var login = Assert.Single(events, e => e.Success && e.Details.GetValueOrDefault("method") == "sso-web");
-        Assert.Equal(SsoClusterFixture.Connector, login.Details["connector"]);
+        var events = await SearchAsync("user.login", "alice@example.com", e => e.Success && e.Details?.GetValueOrDefault("method") == "sso-web");
+        var login = Assert.Single(events, e => e.Success && e.Details?.GetValueOrDefault("method") == "sso-web");
+        Assert.Equal(SsoClusterFixture.Connector, login.Details!["connector"]);
     }
 
     [Fact]
@@ -81,11 +81,11 @@ public sealed class WebSsoTests(SsoClusterFixture fixture, ITestOutputHelper out
         {
             Assert.Equal(HttpStatusCode.Redirect, stranger.StatusCode);
             Assert.StartsWith("/web/#/login?error=sso_browser&message=", stranger.Headers.Location?.OriginalString ?? "");
-            Assert.DoesNotContain(stranger.Headers.TryGetValues("Set-Cookie", out var set) ? set : [], c => c.StartsWith(WebCookie + "=", StringComparison.Ordinal) && !c.Contains("Max-Age=0", StringComparison.Ordinal));
+            Assert.DoesNotContain(stranger.Headers.TryGetValues("Set-Cookie", out var set) ? set : Enumerable.Empty<string>(), c => c.StartsWith(WebCookie + "=", StringComparison.Ordinal) && !c.Contains("Max-Age=0", StringComparison.Ordinal));
         }
 
-        var refused = await SearchAsync("user.login", null, e => !e.Success && e.Details.GetValueOrDefault("method") == "sso-web" && e.Details.GetValueOrDefault("reason") == "state");
-        Assert.Contains(refused, e => !e.Success && e.Details.GetValueOrDefault("method") == "sso-web" && e.Details.GetValueOrDefault("reason") == "state");
+        var refused = await SearchAsync("user.login", null, e => !e.Success && e.Details?.GetValueOrDefault("method") == "sso-web" && e.Details?.GetValueOrDefault("reason") == "state");
+        Assert.Contains(refused, e => !e.Success && e.Details?.GetValueOrDefault("method") == "sso-web" && e.Details?.GetValueOrDefault("reason") == "state");
     }
 
     [Fact]

@@ -319,10 +319,13 @@ async function ssoScenario() {
   await button.waitFor();
   if (typeof params.screenshots_prefix === 'string') await shot(page, `${params.screenshots_prefix}login-sso`);
   await button.click();
+  // Leaves the sign-in page for ferryd's /web/api/sso/start and the provider (a refusal comes back with ?error=).
+  await page.waitForURL((u) => !(u.pathname === '/web/' && u.hash === '#/login'), { timeout: left() });
+  const atWebUi = (u) => u.pathname.startsWith('/web/') && !u.pathname.startsWith('/web/api/');
   for (let step = 0; step < 10; step++) {
     await page.waitForLoadState('load');
     // The provider comes back to the connector's redirect URI, whose origin may be another name of the server.
-    if (new URL(page.url()).pathname.startsWith('/web/')) break;
+    if (atWebUi(new URL(page.url()))) break;
     if (await page.locator('input[name=password]').count() > 0) {
       await page.fill('input[name=login]', params.provider_user);
       await page.fill('input[name=password]', params.provider_password);
@@ -330,7 +333,7 @@ async function ssoScenario() {
     } else if (await page.locator('#allow').count() > 0) {
       await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('#allow')]);
     } else {
-      await page.waitForURL((u) => u.pathname.startsWith('/web/'), { timeout: 10_000 }).catch(() => {});
+      await page.waitForURL(atWebUi, { timeout: 10_000 }).catch(() => {});
     }
   }
   result.final_url = page.url();
