@@ -84,8 +84,8 @@ public sealed class WebSsoTests(SsoClusterFixture fixture, ITestOutputHelper out
             Assert.DoesNotContain(stranger.Headers.TryGetValues("Set-Cookie", out var set) ? set : Enumerable.Empty<string>(), c => c.StartsWith(WebCookie + "=", StringComparison.Ordinal) && !c.Contains("Max-Age=0", StringComparison.Ordinal));
         }
 
-        var refused = await SearchAsync("user.login", null, e => !e.Success && e.Details?.GetValueOrDefault("method") == "sso-web" && e.Details?.GetValueOrDefault("reason") == "state");
-        Assert.Contains(refused, e => !e.Success && e.Details?.GetValueOrDefault("method") == "sso-web" && e.Details?.GetValueOrDefault("reason") == "state");
+        var refused = await SearchAsync("user.login", null, e => !e.Success && e.Details?.GetValueOrDefault("method") == "sso-web" && e.Details?.GetValueOrDefault("reason") == "unknown_state");
+        Assert.Contains(refused, e => !e.Success && e.Details?.GetValueOrDefault("method") == "sso-web" && e.Details?.GetValueOrDefault("reason") == "unknown_state");
     }
 
     [Fact]
