@@ -109,7 +109,11 @@ public sealed partial class AuthService
     /// MFA-verified, except for a route whose roles require session MFA: then only after a session MFA check
     /// (<see cref="IssueSessionMfaCertificateAsync"/>).
     /// </summary>
-    public async Task<UserCertificateResponse> ReissueUserCertificateAsync(UserIdentity presented, UserCertificateRequest request, string clientAddr, CancellationToken ct = default)
+    public Task<UserCertificateResponse> ReissueUserCertificateAsync(UserIdentity presented, UserCertificateRequest request, string clientAddr, CancellationToken ct = default) =>
+        ReissueUserCertificateAsync(presented, request, clientAddr, securityKey: null, ct);
+
+    /// <summary>As above; <paramref name="securityKey"/> names a security key whose assertion passed session MFA in this request.</summary>
+    internal async Task<UserCertificateResponse> ReissueUserCertificateAsync(UserIdentity presented, UserCertificateRequest request, string clientAddr, string? securityKey, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(presented);
         ArgumentNullException.ThrowIfNull(request);
@@ -170,7 +174,7 @@ public sealed partial class AuthService
                 NotAfter = notAfter,
                 SerialNumber = presented.SerialNumber,
             };
-            return await IssueSessionMfaCertificateAsync(basis, record, request, rbac, roleNames, traits, route, key, clientAddr, ct).ConfigureAwait(false);
+            return await IssueSessionMfaCertificateAsync(basis, record, request, rbac, roleNames, traits, route, key, clientAddr, ct, securityKey).ConfigureAwait(false);
         }
 
         var identity = new UserIdentity

@@ -56,7 +56,7 @@ public sealed partial class AuthService
     /// </summary>
     private async Task<UserCertificateResponse> IssueSessionMfaCertificateAsync(
         UserIdentity presented, UserRecord? record, UserCertificateRequest request, RbacEvaluator rbac, IReadOnlyList<string> roles,
-        IReadOnlyDictionary<string, IReadOnlyList<string>> traits, DatabaseRoute route, ClientPublicKey key, string clientAddr, CancellationToken ct)
+        IReadOnlyDictionary<string, IReadOnlyList<string>> traits, DatabaseRoute route, ClientPublicKey key, string clientAddr, CancellationToken ct, string? securityKey = null)
     {
         var user = presented.User;
         var service = route.ServiceName;
@@ -75,7 +75,13 @@ public sealed partial class AuthService
         string device = "";
         DateTimeOffset? grantExpires = null;
         string? newGrant = null;
-        if (otp.Length > 0)
+        if (securityKey is not null)
+        {
+            // A security key's assertion, verified (and throttled) by VerifySessionSecurityKeyAsync in this request.
+            method = "webauthn";
+            device = securityKey;
+        }
+        else if (otp.Length > 0)
         {
             var source = LoginThrottle.SourceOf(clientAddr);
             if (await _throttle.RetryAfterAsync(user, source, ct).ConfigureAwait(false) is { } wait)
@@ -161,9 +167,9 @@ public sealed partial class AuthService
             details["window"] = Duration.Format(window);
         }
 
-        if (method == "totp")
+        if (method is "totp" or "webauthn")
         {
-            details["method"] = "totp";
+            details["method"] = method;
             details["device"] = device;
             Emit(AuditEventKinds.SessionMfaSuccess, user, true, null, clientAddr, details, roles);
         }

@@ -111,7 +111,20 @@ public sealed partial class AuthService
     }
 
     /// <summary><c>POST /v1/sso/{connector}/login</c>: checks the request, records the pending login, answers the provider URL.</summary>
-    public async Task<SsoLoginResponse> StartSsoLoginAsync(string connectorName, SsoLoginRequest request, string clientAddr, CancellationToken ct = default)
+    public Task<SsoLoginResponse> StartSsoLoginAsync(string connectorName, SsoLoginRequest request, string clientAddr, CancellationToken ct = default) =>
+        StartSsoLoginAsync(connectorName, request, clientAddr, web: false, ct);
+
+    /// <summary>State prefix of a login the web UI started, so even an unknown or replayed state goes back to the web login page.</summary>
+    internal const string WebStatePrefix = "web.";
+
+    /// <summary>Where the callback sends the browser of a web login (same origin): the web UI collects the result there.</summary>
+    internal const string WebFinishPath = "/web/api/sso/finish";
+
+    /// <summary>
+    /// Starts a login; with <paramref name="web"/> for the web UI, whose browser comes back through the same
+    /// <c>/v1/sso/callback</c> (one redirect URI per connector) and then to <see cref="WebFinishPath"/>.
+    /// </summary>
+    internal async Task<SsoLoginResponse> StartSsoLoginAsync(string connectorName, SsoLoginRequest request, string clientAddr, bool web, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
         var source = LoginThrottle.SourceOf(clientAddr);
@@ -133,7 +146,7 @@ public sealed partial class AuthService
         }
 
         var problem = (request.PublicKeyPem?.Length ?? 0) > MaxPublicKeyPemLength ? $"public_key_pem is longer than {MaxPublicKeyPemLength} characters"
-            : CheckLoopbackRedirect(request.RedirectUrl)
+            : (web ? (request.RedirectUrl == WebFinishPath ? null : "web logins finish at " + WebFinishPath) : CheckLoopbackRedirect(request.RedirectUrl))
             ?? (request.SecretSha256 is not { Length: 64 } h || !h.All(char.IsAsciiHexDigit) ? "secret_sha256 must be the 64 hex digits of the SHA-256 of the client's 32-byte secret" : null);
         if (problem is not null)
         {
@@ -159,7 +172,8 @@ public sealed partial class AuthService
         var login = new PendingSsoLogin
         {
             RequestId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
-            State = Base64Url.Random(32),
+            State = (web ? WebStatePrefix : "") + Base64Url.Random(32),
+            Web = web,
             Nonce = Base64Url.Random(32),
             CodeVerifier = Base64Url.Random(32),
             Connector = connector.Name,
@@ -218,7 +232,13 @@ public sealed partial class AuthService
         if (login is null)
         {
             const string unknown = "This login link was already used or has expired (a login must finish within 10 minutes). Run `ferry login --sso` again.";
-            RecordSsoRefusal("", "", browserAddr, SsoFailure.Reasons.State, "unknown, used or expired state");
+            var webState = state?.StartsWith(WebStatePrefix, StringComparison.Ordinal) == true;
+            RecordSsoRefusal("", "", browserAddr, SsoFailure.Reasons.State, "unknown, used or expired state", webState ? "sso-web" : "sso");
+            if (webState)
+            {
+                return new SsoCallbackOutcome(WebLoginPage("sso_state", "This sign-in link was already used or has expired (sign-in must finish within 10 minutes): sign in again."), 302, unknown);
+            }
+
             return new SsoCallbackOutcome(null, 400, unknown);
         }
 
@@ -230,13 +250,13 @@ public sealed partial class AuthService
         }
         catch (SsoFailure e)
         {
-            RecordSsoRefusal(login.Connector, e.Data["user"] as string ?? "", login.ClientAddr, e.Reason, e.Message);
+            RecordSsoRefusal(login.Connector, e.Data["user"] as string ?? "", login.ClientAddr, e.Reason, e.Message, SsoMethod(login));
             SsoPending.Complete(login, null, new AuthException(e.StatusCode, e.Message));
             return new SsoCallbackOutcome(ClientRedirect(login, "error", e.Message), 302, e.Message);
         }
         catch (AuthException e)
         {
-            RecordSsoRefusal(login.Connector, "", login.ClientAddr, SsoFailure.Reasons.Issue, e.Message);
+            RecordSsoRefusal(login.Connector, "", login.ClientAddr, SsoFailure.Reasons.Issue, e.Message, SsoMethod(login));
             SsoPending.Complete(login, null, e);
             return new SsoCallbackOutcome(ClientRedirect(login, "error", e.Message), 302, e.Message);
         }
@@ -336,7 +356,7 @@ public sealed partial class AuthService
         AuthLog.SsoLoginSucceeded(_log, mapped.User, connector.Name, string.Join(",", roleNames), Bounded(login.ClientAddr));
         var details = new Dictionary<string, string>
         {
-            ["method"] = "sso",
+            ["method"] = login.Web ? "sso-web" : "sso",
             ["connector"] = connector.Name,
             ["mfa"] = mfa ? "provider" : "none",
             ["claims"] = Bounded(string.Join(",", mapped.MatchedRules)),
@@ -375,7 +395,7 @@ public sealed partial class AuthService
             case SsoPendingLogins.Outcome.Unknown:
                 throw AuthException.NotFound("no single sign-on login with this request_id is waiting (it expired or was already collected): run `ferry login --sso` again");
             case SsoPendingLogins.Outcome.WrongSecret:
-                RecordSsoRefusal(login!.Connector, "", clientAddr, SsoFailure.Reasons.WrongSecret, "wrong secret for a pending SSO login");
+                RecordSsoRefusal(login!.Connector, "", clientAddr, SsoFailure.Reasons.WrongSecret, "wrong secret for a pending SSO login", SsoMethod(login));
                 throw AuthException.Forbidden("the secret does not match this login's secret_sha256: only the client that started the login can collect it");
             case SsoPendingLogins.Outcome.NotFinished:
                 throw AuthException.Conflict("the browser has not finished this login yet: complete the login in the browser, then ask again");
@@ -384,8 +404,20 @@ public sealed partial class AuthService
         }
     }
 
+    /// <summary>The web UI's login page showing a refusal: <c>/web/#/login?error=CODE&amp;message=TEXT</c> (a fragment: never sent to a server).</summary>
+    internal static string WebLoginPage(string code, string message) =>
+        "/web/#/login?error=" + Uri.EscapeDataString(code) + "&message=" + Uri.EscapeDataString(message.Length <= 300 ? message : message[..300] + "…");
+
+    private static string SsoMethod(PendingSsoLogin login) => login.Web ? "sso-web" : "sso";
+
     private static string ClientRedirect(PendingSsoLogin login, string status, string? error)
     {
+        if (login.Web)
+        {
+            // The outcome is collected by the web UI with the browser's binding cookie; the error text is not carried.
+            return WebFinishPath + "?request_id=" + login.RequestId;
+        }
+
         var b = new StringBuilder(login.ClientRedirect);
         b.Append(login.ClientRedirect.Contains('?', StringComparison.Ordinal) ? '&' : '?');
         b.Append("request_id=").Append(login.RequestId).Append("&status=").Append(status);
@@ -435,7 +467,7 @@ public sealed partial class AuthService
     }
 
     /// <summary>Counts, logs and audits (aggregated, like local login failures) a refused or failed SSO login.</summary>
-    internal void RecordSsoRefusal(string connector, string user, string clientAddr, string reason, string error)
+    internal void RecordSsoRefusal(string connector, string user, string clientAddr, string reason, string error, string method = "sso")
     {
         FerryMetrics.Refused(FerryMetrics.Sides.Auth, "sso_" + reason);
         FerryMetrics.SsoLogin(connector.Length == 0 ? "none" : connector, reason);
@@ -445,7 +477,7 @@ public sealed partial class AuthService
         if (SsoLoginAudit.Record(boundedUser, boundedAddr, text))
         {
             AuthLog.SsoLoginFailed(_log, connector, reason, boundedAddr, text);
-            Emit(AuditEventKinds.UserLoginFailure, boundedUser, false, text, boundedAddr, new() { ["method"] = "sso", ["connector"] = connector, ["reason"] = reason });
+            Emit(AuditEventKinds.UserLoginFailure, boundedUser, false, text, boundedAddr, new() { ["method"] = method, ["connector"] = connector, ["reason"] = reason });
         }
     }
 

@@ -104,6 +104,16 @@ internal sealed class ConsoleOpenRequest
     public string? DbName { get; set; }
 
     public string? MfaCode { get; set; }
+
+    /// <summary>Session MFA with a security key instead of <see cref="MfaCode"/> (from <c>POST /webauthn/session/begin</c>).</summary>
+    public ConsoleSecurityKey? Webauthn { get; set; }
+}
+
+internal sealed class ConsoleSecurityKey
+{
+    public string? ChallengeId { get; set; }
+
+    public System.Text.Json.JsonElement Credential { get; set; }
 }
 
 internal sealed class ConsoleInfo

@@ -62,12 +62,15 @@ public sealed partial class WebUi
         UserCertificateResponse issued;
         try
         {
-            issued = await _authority.IssueRoutedAsync(session.Identity, new UserCertificateRequest
+            var certRequest = new UserCertificateRequest
             {
                 PublicKeyPem = publicKey,
                 Route = new RouteRequest { Service = db.Name, Protocol = db.Protocol, DbUser = dbUser, DbName = dbName },
                 Otp = string.IsNullOrEmpty(request.MfaCode) ? null : request.MfaCode,
-            }, address, context.RequestAborted).ConfigureAwait(false);
+            };
+            issued = request.Webauthn is { } proof
+                ? await IssueRoutedWithKeyAsync(session, certRequest, proof, address, context.RequestAborted).ConfigureAwait(false)
+                : await _authority.IssueRoutedAsync(session.Identity, certRequest, address, context.RequestAborted).ConfigureAwait(false);
         }
         catch (WebApiException e)
         {

@@ -250,7 +250,7 @@ public sealed class WebUiTests(WebUiClusterFixture fixture, ITestOutputHelper ou
         AssertNoCspViolation(r);
     }
 
-    [Fact(Skip = "Waits for the server side of WebAuthn (/web/api/webauthn/*), not built yet")]
+    [Fact]
     public async Task SecurityKey_RegisteredOnTheAccountPage_SignsInAsTheSecondFactor()
     {
         var (_, user) = await fixture.UserAsync("webkey", "developer", "db_users=alice");
@@ -267,7 +267,7 @@ public sealed class WebUiTests(WebUiClusterFixture fixture, ITestOutputHelper ou
         AssertNoCspViolation(r);
     }
 
-    [Fact(Skip = "Waits for the server side of WebAuthn (/web/api/webauthn/*), not built yet")]
+    [Fact]
     public async Task SecurityKey_WithAWrongPassword_DoesNotSignIn()
     {
         var (_, user) = await fixture.UserAsync("webkeybad", "developer", "db_users=alice");

@@ -210,3 +210,11 @@ export const api = {
     del: (path: string) => json<void>('DELETE', `/admin/${path}`),
   },
 };
+
+/** Security keys beyond login and registration: session MFA for a console, and removing a key (contract: WEB-API "WebAuthn"). */
+export const keyApi = {
+  sessionBegin: (database: string) => json<{ challenge_id: string; options: unknown }>('POST', '/webauthn/session/begin', { database }),
+  openConsole: (database: string, db_user: string, db_name: string, challenge_id: string, credential: unknown) =>
+    json<Console>('POST', '/consoles', { database, db_user, db_name, webauthn: { challenge_id, credential } }),
+  removeDevice: (name: string) => json<void>('DELETE', `/mfa/devices/${enc(name)}`),
+};

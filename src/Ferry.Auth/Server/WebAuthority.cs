@@ -46,7 +46,7 @@ internal sealed partial class WebAuthority(AuthService service, TimeProvider tim
             Admin: user.Roles.Contains(BuiltInRoles.AdminName),
             Review: roles.Any(r => r.Allow.ReviewRequests is not null),
             Totp: devices.Devices.Count > 0,
-            WebAuthn: false);
+            WebAuthn: (await service.WebAuthnDevicesAsync(user.User, ct).ConfigureAwait(false)).Count > 0);
     });
 
     public Task<List<AccessRequestInfo>> ListAccessRequestsAsync(UserIdentity user, CancellationToken ct) =>

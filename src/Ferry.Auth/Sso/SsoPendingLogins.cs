@@ -18,6 +18,9 @@ internal sealed class PendingSsoLogin
 
     public required string ClientRedirect { get; init; }
 
+    /// <summary>Started by the web UI (<c>/web/api/sso/start</c>): the callback hands over to <c>/web/api/sso/finish</c>.</summary>
+    public bool Web { get; init; }
+
     public required byte[] SecretSha256 { get; init; }
 
     public required string PublicKeyPem { get; init; }

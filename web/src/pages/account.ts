@@ -1,5 +1,5 @@
 // #/account: who I am, the web session's deadlines, my MFA devices, and registering a security key.
-import { api } from '../api';
+import { api, keyApi } from '../api';
 import { field, formatTime, h, message } from '../dom';
 import type { Route } from '../router';
 import { session } from '../state';
@@ -21,13 +21,28 @@ export async function accountPage(main: HTMLElement, _route: Route): Promise<voi
     devices.replaceChildren(list.length
       ? h('table', { class: 'grid devices' },
         h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'Kind'), h('th', { scope: 'col' }, 'Added'))),
-        h('tbody', null, ...list.map((d) => h('tr', null, h('td', null, d.name), h('td', null, d.kind === 'webauthn' ? 'Security key (WebAuthn)' : 'Authenticator app (TOTP)'), h('td', null, formatTime(d.added))))))
+        h('tbody', null, ...list.map((d) => h('tr', null, h('td', null, d.name), h('td', null, d.kind === 'webauthn' ? 'Security key (WebAuthn)' : 'Authenticator app (TOTP)'), h('td', null, formatTime(d.added)),
+          d.kind === 'webauthn' ? h('td', null, removeButton(d.name)) : null))))
       : h('p', { class: 'muted' }, 'No MFA device yet.'));
   };
+  function removeButton(device: string): HTMLElement {
+    const b = h('button', { type: 'button', class: 'link', 'aria-label': `Remove security key ${device}` }, 'Remove');
+    b.addEventListener('click', async () => {
+      b.disabled = true;
+      try {
+        await keyApi.removeDevice(device);
+        await refresh();
+      } catch (err) {
+        b.disabled = false;
+        devices.appendChild(message('error', (err as Error).message));
+      }
+    });
+    return b;
+  }
   await refresh();
 
   const status = h('div', { class: 'status-area' });
-  const name = h('input', { name: 'device_name', type: 'text', required: true, maxlength: 64, value: 'security key' });
+  const name = h('input', { name: 'device_name', type: 'text', required: true, maxlength: 64, value: 'security-key', pattern: '[A-Za-z0-9_.-]{1,64}' });
   const register = h('button', { type: 'submit', class: 'primary', id: 'register-key' }, 'Register a security key');
   const form = h('form', { class: 'card', 'aria-labelledby': 'add-key' },
     h('h2', { id: 'add-key' }, 'Add a security key'),

@@ -1,7 +1,8 @@
 // #/console/<database>: a real database session through Ferry (opened by ferryd with this web session's
 // certificate). Editor with history (sessionStorage, never the URL), Run (Ctrl+Enter), Cancel, a paged
 // results grid, a schema browser (\l, \dt, \d name) and Export CSV.
-import { ApiError, api, type Column, type Console, type Database, type QueryResult } from '../api';
+import { ApiError, api, keyApi, type Column, type Console, type Database, type QueryResult } from '../api';
+import { assertionJson, describeWebauthnError, requestOptions, webauthnAvailable } from '../webauthn';
 import { field, h, message, select } from '../dom';
 import { link, type Route } from '../router';
 import { History } from './history';
@@ -49,12 +50,34 @@ function renderConnect(body: HTMLElement, db: Database, state: { disposed: boole
   const dbName = db.db_names.length ? select(db.db_names, db.db_names[0], { name: 'db_name' }) : h('input', { name: 'db_name', type: 'text', maxlength: 128 });
   const code = h('input', { name: 'mfa_code', type: 'text', inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: 8 });
   const connect = h('button', { type: 'submit', class: 'primary' }, 'Connect');
+  const keyConnect = db.require_session_mfa && webauthnAvailable()
+    ? h('button', { type: 'button', class: 'secondary', id: 'key-connect' }, 'Connect with a security key') : null;
   const form = h('form', { class: 'card connect-form', 'aria-label': `Open a console on ${db.name}` },
     listed ? h('p', null, `${db.protocol === 'postgres' ? 'PostgreSQL' : 'MySQL'} · `, h('span', { class: `health health-${db.health}` }, db.health)) : null,
     status,
     h('div', { class: 'row' }, field('Database user', dbUser), field('Database name', dbName)),
     db.require_session_mfa ? field('One-time code', code, 'This database asks for a fresh one-time code for each session.') : null,
-    h('div', { class: 'actions' }, connect));
+    h('div', { class: 'actions' }, connect, keyConnect));
+  // Session MFA with a security key instead of the one-time code.
+  keyConnect?.addEventListener('click', async () => {
+    keyConnect.disabled = true;
+    connect.disabled = true;
+    status.replaceChildren(message('info', 'Touch your security key…'));
+    try {
+      const begin = await keyApi.sessionBegin(db.name);
+      const cred = await navigator.credentials.get({ publicKey: requestOptions(begin.options) }) as PublicKeyCredential | null;
+      if (!cred) throw new Error('The browser returned no credential.');
+      const c = await keyApi.openConsole(db.name, dbUser.value.trim(), dbName.value.trim(), begin.challenge_id, assertionJson(cred));
+      if (state.disposed) { void api.closeConsole(c.console_id).catch(() => {}); return; }
+      open.set(db.name, c);
+      body.replaceChildren();
+      renderConsole(body, { ...db, protocol: c.protocol }, c, state);
+    } catch (err) {
+      status.replaceChildren(message('error', err instanceof ApiError ? refusalText(err) : describeWebauthnError(err)));
+      keyConnect.disabled = false;
+      connect.disabled = false;
+    }
+  });
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     connect.disabled = true;

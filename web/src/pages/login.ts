@@ -14,7 +14,8 @@ export async function loginPage(main: HTMLElement, route: Route): Promise<void> 
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Sign in');
   const keyButton = h('button', { type: 'button', class: 'secondary', id: 'webauthn-login' }, 'Use a security key');
 
-  const error = route.params.get('error');
+  // A refused single sign-on comes back as #/login?error=<code>&message=<text for a person>.
+  const error = route.params.get('message') || route.params.get('error');
   if (error) status.appendChild(message('error', error));
   if (route.params.has('expired')) status.appendChild(message('info', 'Your web session ended (idle or expired, or it was revoked). Sign in again.'));
   if (route.params.has('logged_out')) status.appendChild(message('ok', 'You are logged out.'));

@@ -1,0 +1,26 @@
+using Ferry.Contracts;
+
+namespace Ferry.Web;
+
+public partial interface IWebAuthority
+{
+    /// <summary>The single sign-on connectors in force, as <c>GET /v1/sso/connectors</c>, with each one's registered redirect URI.</summary>
+    Task<IReadOnlyList<WebSsoConnector>> ListSsoConnectorsAsync(CancellationToken ct);
+
+    /// <summary>
+    /// Starts a web single sign-on login through the CLI flow's code (state, nonce and PKCE single-use and expiring;
+    /// the provider comes back to the connector's <c>/v1/sso/callback</c>, which sends the browser to
+    /// <c>/web/api/sso/finish?request_id=</c>). The certificate is issued to <paramref name="publicKeyPem"/>; only the
+    /// holder of the secret whose SHA-256 is <paramref name="secretSha256Hex"/> collects it.
+    /// </summary>
+    Task<WebSsoStart> StartSsoAsync(string connector, string publicKeyPem, string secretSha256Hex, long ttlSeconds, string clientAddr, CancellationToken ct);
+
+    /// <summary>The outcome of a finished web SSO login, once, to the holder of its secret (refusals thrown as <see cref="WebApiException"/>).</summary>
+    Task<UserCertificateResponse> TakeSsoResultAsync(string requestId, string secretHex, string clientAddr, CancellationToken ct);
+}
+
+/// <summary>A connector as the login page shows it, and the redirect URI the provider comes back to.</summary>
+public sealed record WebSsoConnector(string Name, string DisplayName, string RedirectUrl);
+
+/// <summary>A started web SSO login: where to send the browser, and the login's id.</summary>
+public sealed record WebSsoStart(string AuthUrl, string RequestId);
