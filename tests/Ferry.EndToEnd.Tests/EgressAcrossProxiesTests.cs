@@ -21,19 +21,6 @@ public sealed class EgressAcrossProxiesTests(StandaloneClusterFixture fixture) :
 
     private FerryCluster Cluster => fixture.Cluster;
 
-    private static async Task<long> ReadAllAsync(NpgsqlConnection conn, string sql)
-    {
-        await using var cmd = new NpgsqlCommand(sql, conn);
-        await using var reader = await cmd.ExecuteReaderAsync();
-        long n = 0;
-        while (await reader.ReadAsync())
-        {
-            n++;
-        }
-
-        return n;
-    }
-
     [Fact]
     public async Task Postgres_BudgetCrossedAcrossTwoProxies_RefusesTheNextSessionOnBoth()
     {
@@ -59,7 +46,7 @@ public sealed class EgressAcrossProxiesTests(StandaloneClusterFixture fixture) :
                     try
                     {
                         await probe.OpenAsync();
-                        up = await ReadAllAsync(probe, "SELECT 1") == 1;
+                        up = await EgressProbe.ReadAllAsync(probe, "SELECT 1") == 1;
                     }
                     catch (NpgsqlException)
                     {
@@ -74,7 +61,7 @@ public sealed class EgressAcrossProxiesTests(StandaloneClusterFixture fixture) :
             await using (var first = new NpgsqlConnection(viaFirst))
             {
                 await first.OpenAsync();
-                Assert.Equal(60, await ReadAllAsync(first, "SELECT g FROM generate_series(1, 60) g"));
+                Assert.Equal(60, await EgressProbe.ReadAllAsync(first, "SELECT g FROM generate_series(1, 60) g"));
             }
 
             // 60 more through the second proxy cross 100 in all.
@@ -86,7 +73,7 @@ public sealed class EgressAcrossProxiesTests(StandaloneClusterFixture fixture) :
                 {
                     try
                     {
-                        await ReadAllAsync(second, "SELECT g FROM generate_series(1, 60) g");
+                        await EgressProbe.ReadAllAsync(second, "SELECT g FROM generate_series(1, 60) g");
                     }
                     catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
                     {
@@ -100,23 +87,7 @@ public sealed class EgressAcrossProxiesTests(StandaloneClusterFixture fixture) :
             // The next session is refused through either proxy.
             foreach (var cs in new[] { viaFirst, viaSecond })
             {
-                NpgsqlException? refused = null;
-                for (var i = 0; i < 40 && refused is null; i++)
-                {
-                    await using var next = new NpgsqlConnection(cs);
-                    try
-                    {
-                        await next.OpenAsync();
-                        await Task.Delay(250); // the agent learns the total in the background
-                    }
-                    catch (NpgsqlException e)
-                    {
-                        refused = e;
-                    }
-                }
-
-                Assert.NotNull(refused);
-                Assert.Contains("egress budget spent", refused.Message, StringComparison.Ordinal);
+                await EgressProbe.AssertNextSessionRefusedAsync(() => new NpgsqlConnection(cs));
             }
 
             proxy2.Stop(9, TimeSpan.FromSeconds(10));

@@ -29,19 +29,6 @@ public sealed class EgressBudgetTests(ClusterFixture fixture) : IClassFixture<Cl
         await Cluster.AdminAsync("roles", "apply", "-f", path);
     }
 
-    private static async Task<long> ReadAllAsync(NpgsqlConnection conn, string sql)
-    {
-        await using var cmd = new NpgsqlCommand(sql, conn);
-        await using var reader = await cmd.ExecuteReaderAsync();
-        long n = 0;
-        while (await reader.ReadAsync())
-        {
-            n++;
-        }
-
-        return n;
-    }
-
     [Fact]
     public async Task Postgres_BudgetCrossedAcrossTwoSessions_EndsTheSecondAndRefusesTheThird_AuditedOnce()
     {
@@ -54,7 +41,7 @@ public sealed class EgressBudgetTests(ClusterFixture fixture) : IClassFixture<Cl
         await using (var first = new NpgsqlConnection(cs))
         {
             await first.OpenAsync();
-            Assert.Equal(60, await ReadAllAsync(first, "SELECT g FROM generate_series(1, 60) g"));
+            Assert.Equal(60, await EgressProbe.ReadAllAsync(first, "SELECT g FROM generate_series(1, 60) g"));
         }
 
         // Second session: 60 more crosses 100 across the two sessions; the session ends.
@@ -66,7 +53,7 @@ public sealed class EgressBudgetTests(ClusterFixture fixture) : IClassFixture<Cl
             {
                 try
                 {
-                    await ReadAllAsync(second, "SELECT g FROM generate_series(1, 60) g");
+                    await EgressProbe.ReadAllAsync(second, "SELECT g FROM generate_series(1, 60) g");
                 }
                 catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
                 {
@@ -124,23 +111,7 @@ public sealed class EgressBudgetTests(ClusterFixture fixture) : IClassFixture<Cl
             }
         }
 
-        MySqlException? refused = null;
-        for (var i = 0; i < 40 && refused is null; i++)
-        {
-            await using var next = new MySqlConnection(cs);
-            try
-            {
-                await next.OpenAsync();
-                await Task.Delay(250); // the agent reports the crossing in the background
-            }
-            catch (MySqlException e)
-            {
-                refused = e;
-            }
-        }
-
-        Assert.NotNull(refused);
-        Assert.Contains("egress budget spent", refused.Message, StringComparison.Ordinal);
+        await EgressProbe.AssertNextSessionRefusedAsync(() => new MySqlConnection(cs));
     }
 
     private const string RequesterRole = """
@@ -195,7 +166,7 @@ public sealed class EgressBudgetTests(ClusterFixture fixture) : IClassFixture<Cl
             await conn.OpenAsync();
             try
             {
-                await ReadAllAsync(conn, "SELECT g FROM generate_series(1, 150) g");
+                await EgressProbe.ReadAllAsync(conn, "SELECT g FROM generate_series(1, 150) g");
             }
             catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
             {
@@ -203,23 +174,7 @@ public sealed class EgressBudgetTests(ClusterFixture fixture) : IClassFixture<Cl
             }
         }
 
-        NpgsqlException? refused = null;
-        for (var i = 0; i < 40 && refused is null; i++)
-        {
-            await using var next = new NpgsqlConnection(cs);
-            try
-            {
-                await next.OpenAsync();
-                await Task.Delay(250); // the agent learns the total in the background
-            }
-            catch (NpgsqlException e)
-            {
-                refused = e;
-            }
-        }
-
-        Assert.NotNull(refused);
-        Assert.Contains("egress budget spent", refused.Message, StringComparison.Ordinal);
+        await EgressProbe.AssertNextSessionRefusedAsync(() => new NpgsqlConnection(cs));
 
         // She asks for more; the reviewer approves; a certificate naming the request gets a budget of its own.
         using var userApi = Cluster.Api(login.Certificate);
@@ -235,7 +190,7 @@ public sealed class EgressBudgetTests(ClusterFixture fixture) : IClassFixture<Cl
         await using (var conn = new NpgsqlConnection(grantedCs))
         {
             await conn.OpenAsync();
-            Assert.Equal(80, await ReadAllAsync(conn, "SELECT g FROM generate_series(1, 80) g"));
+            Assert.Equal(80, await EgressProbe.ReadAllAsync(conn, "SELECT g FROM generate_series(1, 80) g"));
         }
 
         // Without the request her own budget is still spent.
