@@ -22,7 +22,7 @@ WORKLOADS = [
     ("mysql_point_select_t8", "sysbench oltp_point_select, 8 threads", "tps"),
     ("mysql_read_write_t8", "sysbench oltp_read_write, 8 threads", "tps"),
 ]
-PATHS = ["direct", "direct_tls", "haproxy", "pgbouncer", "pgbouncer_chain", "ferry", "ferry_pool", "mysql_direct_tls", "mysql_ferry"]
+PATHS = ["direct", "direct_tls", "haproxy", "pgbouncer", "pgbouncer_chain", "ferry", "ferry_pool", "ferry_guarded", "mysql_direct_tls", "mysql_ferry"]
 METRICS = ["tps", "latency_ms_p50", "latency_ms_p99", "mb_s", "rss_kib_per_conn", "agent_rss_kib_per_conn"]
 
 def median(values):
@@ -107,6 +107,14 @@ for w, target, what in (("pgbench_select_c1", 1.0, "pgbench -S -c 1"), ("pgbench
 if get("pgbench_select_c1", "pgbouncer_chain", "latency_ms_p50") is not None:
     added, detail = added_p50("pgbouncer_chain")
     goal("added p50 latency at 1 client <= pgbouncer_chain's", added, 1.0, added is not None and added <= 1.0, detail)
+# Issue 26: what the guardrails' accounting costs (ferry_guarded: the same path, a role with every result limit and
+# an egress budget that the run never reaches).
+for w, what in (("pgbench_select_c1", "pgbench -S -c 1"), ("pgbench_select_c8", "pgbench -S -c 8"), ("pgbench_extended_c8", "pgbench -M extended -S -c 8")):
+    g, f = get(w, "ferry_guarded", "tps"), get(w, "ferry", "tps")
+    if g is not None and f:
+        W[w]["paths"]["ferry_guarded"]["vs_ferry"] = round(g / f, 3)
+        goal(f"guardrails cost < 3% TPS ({what})", round(g / f, 3), 0.97, g / f >= 0.97,
+             "ferry_guarded tps / ferry tps: max_query_rows, max_query_bytes, max_sessions and an egress budget set, never reached")
 out["goals"] = goals
 json.dump(out, open(json_path, "w"), indent=2)
 
@@ -139,6 +147,7 @@ lines.append("Paths: **direct** = plain TCP to PostgreSQL; **direct_tls** = TLS 
              "**haproxy** = HAProxy TCP mode, TLS end to end (client ↔ PostgreSQL); **pgbouncer** = PgBouncer session pooling, TLS + cert auth on both legs; "
              "**pgbouncer_chain** = two PgBouncers in a chain (client → A → B → PostgreSQL), session pooling, TLS + cert auth on all three legs: Ferry's two terminating hops built from C parts (`vs chain` is relative to it; idle RSS: A, and B in the second-hop column); "
              "**ferry** = `ferryd --all-in-one` (client TLS with a Ferry user certificate → proxy → TLS agent tunnel → agent → TLS + cert auth to PostgreSQL); "
+             "**ferry_guarded** = the ferry path for a user whose role sets `max_query_rows`, `max_query_bytes`, `max_sessions` and an `egress` budget (never reached): the cost of the guardrails' accounting (`vs ferry` in the goals); "
              "**ferry_pool** (connect rate only) = the same path to a database entry with `pool` set: the agent keeps server connections of sessions that ended idle and hands them, after `DISCARD ALL`, to the next session with the same db user, db name and start-up parameters. "
              "`vs direct` is relative to direct_tls (MySQL: to MariaDB direct TLS); higher is better for TPS and MiB/s, lower for latency and RSS.")
 lines.append("")

@@ -168,6 +168,27 @@ allow:
 EOF
   ferryd_admin roles apply -f "$f/role.yaml" >/dev/null
   ferryd_admin users add bench --roles bench --format json >"$f/user.json"
+  # ferry_guarded: the same database for a user whose role sets every result guardrail (row and byte limits per
+  # statement, a shared egress budget, a session cap), sized so that the bench never reaches them: what the
+  # accounting and the budget reports cost per query (issue 26 target: < 3% TPS against the ferry path).
+  cat >"$f/role-guarded.yaml" <<EOF
+kind: role
+name: bench_guarded
+options:
+  max_session_ttl: 8h
+  max_query_rows: 1000000000
+  max_query_bytes: 1TB
+  max_sessions: 100000
+  egress: { rows: 1000000000000, bytes: 1000TB, per: 24h }
+allow:
+  db_labels: { env: [bench] }
+  db_names: [$BENCH_DB_NAME, sbtest]
+  db_users: [$BENCH_DB_USER]
+EOF
+  ferryd_admin roles apply -f "$f/role-guarded.yaml" >/dev/null
+  ferryd_admin users add benchg --roles bench_guarded --format json >"$f/user-guarded.json"
+  ferryd_admin certs user benchg --service pg1 --protocol postgres --db-user "$BENCH_DB_USER" --db-name "$BENCH_DB_NAME" \
+    --ttl 8h --out-dir "$f/client-guarded" >/dev/null
   ferryd_admin certs user bench --service pg1 --protocol postgres --db-user "$BENCH_DB_USER" --db-name "$BENCH_DB_NAME" \
     --ttl 8h --out-dir "$f/client" >/dev/null
   # pg1pool: the same database with server-connection reuse (agent.databases[].pool), for the ferry_pool path.
@@ -373,6 +394,8 @@ conninfo() {
     ferry) local c=$BENCH_TMP/ferry/client
       echo "$base port=$FERRY_PORT sslmode=verify-full sslrootcert=$c/host-ca.pem sslcert=$c/cert.pem sslkey=$c/key.pem" ;;
     ferry_pool) local c=$BENCH_TMP/ferry/client-pool
+      echo "$base port=$FERRY_PORT sslmode=verify-full sslrootcert=$c/host-ca.pem sslcert=$c/cert.pem sslkey=$c/key.pem" ;;
+    ferry_guarded) local c=$BENCH_TMP/ferry/client-guarded
       echo "$base port=$FERRY_PORT sslmode=verify-full sslrootcert=$c/host-ca.pem sslcert=$c/cert.pem sslkey=$c/key.pem" ;;
     *) echo "unknown path $1" >&2; exit 1 ;;
   esac

@@ -79,6 +79,8 @@ ensure_test_dependencies() {
   apt_install default-jdk-headless libpostgresql-jdbc-java libmariadb-java
   # Python drivers that send statements the way real applications do (USE as a query).
   apt_install python3-pymysql
+  # MariaDB's C client library and headers: a cursor client (COM_STMT_FETCH) no packaged tool or driver here sends.
+  apt_install libmariadb-dev
   # The arm64 agent under qemu (Arm64AgentTests) and the OCI image checks (ContainerImageTests: umoci).
   ensure_arm64_cross_tools
   ensure_arm64_runtime

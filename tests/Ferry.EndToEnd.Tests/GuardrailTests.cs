@@ -298,6 +298,91 @@ public sealed class GuardrailTests(ClusterFixture fixture) : IClassFixture<Clust
         Assert.Contains(ok, e => e.GetProperty("rows").GetInt64() == 1);
     }
 
+    /// <summary>
+    /// A server-side cursor (COM_STMT_EXECUTE with CURSOR_TYPE_READ_ONLY, then COM_STMT_FETCH 100 rows at a time) is
+    /// held to max_query_rows over all its fetches, not per fetch; each fetch gets its result event. The client is
+    /// MariaDB's own C library (libmariadb), the only client here that fetches through a cursor.
+    /// </summary>
+    [Fact]
+    public async Task MySql_CursorFetches_AreCountedAcrossFetches_AndStoppedAtMaxQueryRows()
+    {
+        var role = await RoleAsync("  max_query_rows: 1000");
+        var (user, creds) = await UserAsync(role, "mysql");
+        var dir = Path.Combine(Cluster.Root, Unique("cursor-"));
+        Directory.CreateDirectory(dir);
+        var source = Path.Combine(dir, "cursor.c");
+        await File.WriteAllTextAsync(source, CursorClientSource);
+        var binary = Path.Combine(dir, "cursor");
+        var (cc, ccOut) = await ProcessRunner.RunAsync("cc", ["-O1", "-o", binary, source, "-I/usr/include/mariadb", "-lmariadb"], TimeSpan.FromMinutes(2));
+        Assert.True(cc == 0, ccOut);
+
+        var (code, output) = await ProcessRunner.RunAsync(binary,
+            ["127.0.0.1", Cluster.MySqlPort.ToString(CultureInfo.InvariantCulture), "alice", "app", Cluster.HostCaPath, creds.CertPath, creds.KeyPath],
+            TimeSpan.FromMinutes(2));
+        Assert.True(code == 0, output);
+        // Fetches of 100 rows: the 11th fetch would pass 1,000 rows in all and is stopped; the session carries on.
+        Assert.Contains("rows 1000", output);
+        Assert.Contains("fetch error 1317", output);
+        Assert.Contains("max_query_rows", output);
+        Assert.Contains("after 42", output);
+
+        var results = await EventsAsync(user.User, e => Is(e, "db.session.result"), 11);
+        var stopped = Assert.Single(results, e => Code(e) == "TDB04W");
+        Assert.Equal("max_query_rows", Detail(stopped, "limit"));
+        var fetches = await EventsAsync(user.User, e => Is(e, "db.session.mysql.statements.fetch"), 11);
+        var fetchIds = fetches.Select(e => e.GetProperty("id").GetString()).ToHashSet();
+        var fetchResults = results.Where(e => fetchIds.Contains(Detail(e, "statement"))).ToList();
+        Assert.True(fetchResults.Count >= 11, string.Join("\n", results));
+        Assert.Equal(1000, fetchResults.Sum(e => e.GetProperty("rows").GetInt64()));
+    }
+
+    private const string CursorClientSource = """
+        #include <mysql.h>
+        #include <stdio.h>
+        #include <stdlib.h>
+        #include <string.h>
+
+        int main(int argc, char **argv) {
+            MYSQL *m = mysql_init(NULL);
+            unsigned int port = (unsigned int)atoi(argv[2]);
+            my_bool verify = 1;
+            mysql_options(m, MYSQL_OPT_SSL_CA, argv[5]);
+            mysql_options(m, MYSQL_OPT_SSL_CERT, argv[6]);
+            mysql_options(m, MYSQL_OPT_SSL_KEY, argv[7]);
+            mysql_options(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
+            if (!mysql_real_connect(m, argv[1], argv[3], "", argv[4], port, NULL, 0)) {
+                printf("connect error %u %s\n", mysql_errno(m), mysql_error(m));
+                return 2;
+            }
+            MYSQL_STMT *s = mysql_stmt_init(m);
+            const char *sql = "SELECT seq FROM seq_1_to_5000";
+            if (mysql_stmt_prepare(s, sql, strlen(sql))) { printf("prepare error %s\n", mysql_stmt_error(s)); return 3; }
+            unsigned long cursor = CURSOR_TYPE_READ_ONLY, prefetch = 100;
+            mysql_stmt_attr_set(s, STMT_ATTR_CURSOR_TYPE, &cursor);
+            mysql_stmt_attr_set(s, STMT_ATTR_PREFETCH_ROWS, &prefetch);
+            if (mysql_stmt_execute(s)) { printf("execute error %s\n", mysql_stmt_error(s)); return 4; }
+            long long value = 0;
+            MYSQL_BIND out;
+            memset(&out, 0, sizeof out);
+            out.buffer_type = MYSQL_TYPE_LONGLONG;
+            out.buffer = &value;
+            mysql_stmt_bind_result(s, &out);
+            long rows = 0;
+            int rc;
+            while ((rc = mysql_stmt_fetch(s)) == 0) rows++;
+            printf("rows %ld\n", rows);
+            if (rc == 1) printf("fetch error %u %s\n", mysql_stmt_errno(s), mysql_stmt_error(s));
+            mysql_stmt_close(s);
+            if (mysql_query(m, "SELECT 41 + 1")) { printf("query error %s\n", mysql_error(m)); return 5; }
+            MYSQL_RES *r = mysql_store_result(m);
+            MYSQL_ROW row = mysql_fetch_row(r);
+            printf("after %s\n", row[0]);
+            mysql_free_result(r);
+            mysql_close(m);
+            return 0;
+        }
+        """;
+
     [Fact]
     public async Task MariaDb_StatementTimeoutAndReadOnly_ArePinned()
     {

@@ -162,6 +162,10 @@ public sealed class SessionLimitsEndToEndTests(ClusterFixture fixture) : IClassF
         // lowrite's arguments carry the whole file: the run's argument bytes cover every byte written.
         Assert.Contains(aggregated, e => Detail(e, "argument_bytes") >= data.Length);
         Assert.True(aggregated.Sum(e => Detail(e, "calls")) >= 2 * (data.Length / 8192), string.Join("\n", calls));
+        // What came back is counted as for any statement: each call's answer is a row, and loread's answers carry the
+        // whole file back (rows and bytes_out, which egress budgets and max_query_bytes see too).
+        Assert.All(calls, e => Assert.Equal(Math.Max(1, Detail(e, "calls")), e.GetProperty("rows").GetInt64()));
+        Assert.Contains(aggregated, e => e.GetProperty("bytes_out").GetInt64() >= data.Length);
     }
 
     [Fact]

@@ -77,7 +77,8 @@ internal sealed partial class MySqlAgentSession
                 _responses.Expect(ExpectedResponse.Prepare);
                 break;
             case CommandCode.StmtFetch:
-                _responses.Expect(ExpectedResponse.Rows);
+                // Cursor rows: counted and limited like a result set's, one db.session.result per fetch.
+                _responses.Expect(ExpectedResponse.Rows, verdict.Tag);
                 break;
             case CommandCode.FieldList:
                 _responses.Expect(ExpectedResponse.FieldList);
@@ -267,6 +268,7 @@ internal sealed partial class MySqlAgentSession
                 e.Details = new Dictionary<string, string> { ["parameters_error"] = ex.Message };
             }
             statement.LongDataMask = 0;
+            statement.CursorRows = statement.CursorBytes = 0;
         }
         Audit.Emit(e);
         return CommandVerdict.Forward with { Tag = new MySqlResultTag(null, e.Id, System.Diagnostics.Stopwatch.GetTimestamp()) };
@@ -334,7 +336,9 @@ internal sealed partial class MySqlAgentSession
         e.StatementId = command.Id;
         e.Query = statement?.Query;
         Audit.Emit(e);
-        return CommandVerdict.Forward;
+        return command.Code == CommandCode.StmtFetch
+            ? CommandVerdict.Forward with { Tag = new MySqlResultTag(null, e.Id, System.Diagnostics.Stopwatch.GetTimestamp(), statement) }
+            : CommandVerdict.Forward;
     }
 
     private CommandVerdict ProcessKill(ReadOnlySequence<byte> payload)

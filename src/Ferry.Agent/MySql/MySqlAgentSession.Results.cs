@@ -10,7 +10,7 @@ using Ferry.Protocol.MySql.Responses;
 namespace Ferry.Agent.MySql;
 
 /// <summary>
-/// What each COM_QUERY / COM_STMT_EXECUTE returned, counted from the response as it passes (never buffered): rows,
+/// What each COM_QUERY / COM_STMT_EXECUTE / COM_STMT_FETCH returned, counted from the response as it passes (never buffered): rows,
 /// bytes, the error number; a <c>db.session.result</c> once its response ended. A statement over
 /// <c>max_query_rows</c> / <c>max_query_bytes</c> (or a spent egress budget) is stopped: <c>KILL QUERY</c> on a side
 /// connection, the rest of its rows dropped, the packet that ends it replaced by an ERR (1317, 70100) naming the limit
@@ -48,7 +48,7 @@ internal sealed partial class MySqlAgentSession
     /// <summary>Each data packet of a response: counted; true drops it (a stopped statement's rest).</summary>
     private bool OnResultData(ResponseStep step, int packetLength, byte sequenceId)
     {
-        if (step.Tag is not MySqlResultTag)
+        if (step.Tag is not MySqlResultTag tag)
         {
             _lastSequence = sequenceId;
             return false;
@@ -57,12 +57,14 @@ internal sealed partial class MySqlAgentSession
         {
             return true;
         }
-        if (step.IsRow && _rows >= _maxRows)
+        // A cursor's earlier fetches count too: fetching 100 rows at a time does not lift max_query_rows.
+        var (earlierRows, earlierBytes) = tag.Cursor is { } cursor ? (cursor.CursorRows, cursor.CursorBytes) : (0L, 0L);
+        if (step.IsRow && _rows + earlierRows >= _maxRows)
         {
             StopStatement(Limits.MaxQueryRows);
             return true;
         }
-        if (_bytes + packetLength > _maxBytes)
+        if (_bytes + earlierBytes + packetLength > _maxBytes)
         {
             StopStatement(Limits.MaxQueryBytes);
             return true;
@@ -157,6 +159,11 @@ internal sealed partial class MySqlAgentSession
             var code = _stoppedBy is not null ? QueryInterrupted.ToString(CultureInfo.InvariantCulture) : _errorCode;
             var text = _stoppedBy is not null ? LimitMessage(_stoppedBy, _egressSpent) : _errorText;
             EmitResult(tag.EventId, tag.Started, _rows, _bytes, null, code, text, _stoppedBy ?? _serverLimit);
+            if (tag.Cursor is { } cursor)
+            {
+                cursor.CursorRows += _rows;
+                cursor.CursorBytes += _bytes;
+            }
             if (_egressSpent is null && CountEgressSoFar(flush: true) is { } spent)
             {
                 _egressSpent = spent;

@@ -16,4 +16,12 @@ internal sealed class MySqlStatement(string query, int parameterCount)
 
     /// <summary>Bit i: parameter i was sent with COM_STMT_SEND_LONG_DATA since the last execute or reset.</summary>
     public ulong LongDataMask { get; set; }
+
+    /// <summary>
+    /// Rows and bytes COM_STMT_FETCH has returned from this statement's cursor since its last execute (response side;
+    /// the client waits for each fetch's answer before it executes again).
+    /// </summary>
+    public long CursorRows { get; set; }
+
+    public long CursorBytes { get; set; }
 }

@@ -74,10 +74,10 @@ internal sealed partial class PostgresAgentSession
                 e.Details = new Dictionary<string, string> { ["portal"] = PgWire.Text(execute.Portal) };
                 break;
             case FrontendMessageCode.FunctionCall:
-                Expect(PendingKind.FunctionCall, null);
                 var call = FunctionCall.Read(frame);
                 if (TryAddToFunctionCalls(call))
                 {
+                    Expect(PendingKind.FunctionCall, null, CurrentFunctionCalls);
                     return;
                 }
                 e = Audit.NewEvent(AuditEventKinds.DbSessionFunctionCall);
@@ -89,6 +89,7 @@ internal sealed partial class PostgresAgentSession
                 }
                 e.Parameters = args;
                 StartFunctionCalls(call, e);
+                Expect(PendingKind.FunctionCall, null, CurrentFunctionCalls);
                 return;
             default:
                 return;

@@ -13,6 +13,8 @@ namespace Ferry.Agent.Postgres;
 /// The first call's event is held; each further call to the same function adds to it (count, argument bytes, and
 /// a SHA-256 over every call's arguments, so nothing is lost, only aggregated). It is emitted when a call to another
 /// function or any other audited message comes, after <see cref="MaxCallsPerEvent"/> calls, or when the session ends.
+/// Each call's answer (FunctionCallResponse) counts as one row and its bytes: against <c>max_query_bytes</c> and the
+/// egress budget like a result, and summed into the event's <c>rows</c> and <c>bytes_out</c>.
 /// </summary>
 internal sealed partial class PostgresAgentSession
 {
@@ -20,6 +22,9 @@ internal sealed partial class PostgresAgentSession
     internal const int MaxCallsPerEvent = 100_000;
 
     private FunctionCallRun? _functionCalls;
+
+    /// <summary>The run a FunctionCall just seen belongs to (client side, read right after by <c>Expect</c>).</summary>
+    private FunctionCallRun? CurrentFunctionCalls => _functionCalls;
 
     /// <summary>True when <paramref name="call"/> calls the function of the run held: it is added to it, no event of its own.</summary>
     private bool TryAddToFunctionCalls(in FunctionCall call)
@@ -66,6 +71,16 @@ internal sealed partial class PostgresAgentSession
 
         public long ArgumentBytes { get; private set; }
 
+        private long _resultRows;
+        private long _resultBytes;
+
+        /// <summary>Server side, at the call's ReadyForQuery: what it returned (FunctionCallResponse: one row).</summary>
+        public void AddResult(long rows, long bytes)
+        {
+            Interlocked.Add(ref _resultRows, rows);
+            Interlocked.Add(ref _resultBytes, bytes);
+        }
+
         /// <summary>Hashes the call's arguments, each as (i32 length or -1, bytes): two runs hash alike only with the same arguments.</summary>
         public void Add(in FunctionCall call)
         {
@@ -93,6 +108,10 @@ internal sealed partial class PostgresAgentSession
         {
             using (this)
             {
+                // What came back, as for every statement (the calls answered so far: a run is emitted when the client
+                // moves on, after it has read each call's answer).
+                first.Rows = Interlocked.Read(ref _resultRows);
+                first.BytesOut = Interlocked.Read(ref _resultBytes);
                 if (Calls == 1)
                 {
                     return first;

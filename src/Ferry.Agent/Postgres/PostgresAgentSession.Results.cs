@@ -28,7 +28,7 @@ internal sealed partial class PostgresAgentSession
         FunctionCall,
     }
 
-    private readonly record struct PendingStatement(PendingKind Kind, string? EventId, long Started);
+    private readonly record struct PendingStatement(PendingKind Kind, string? EventId, long Started, FunctionCallRun? Calls = null);
 
     // Filled by the client-side relay, drained by the server-side one: guarded by its own lock.
     private readonly Queue<PendingStatement> _pending = new();
@@ -57,11 +57,11 @@ internal sealed partial class PostgresAgentSession
     }
 
     /// <summary>Client side: a statement (or a cycle end) whose answer the server-side relay will see.</summary>
-    private void Expect(PendingKind kind, string? eventId)
+    private void Expect(PendingKind kind, string? eventId, FunctionCallRun? calls = null)
     {
         lock (_pending)
         {
-            _pending.Enqueue(new PendingStatement(kind, eventId, Stopwatch.GetTimestamp()));
+            _pending.Enqueue(new PendingStatement(kind, eventId, Stopwatch.GetTimestamp(), calls));
         }
     }
 
@@ -76,7 +76,7 @@ internal sealed partial class PostgresAgentSession
             // A stopped statement's rest, and any later statement of the same Query, up to ReadyForQuery.
             return code is not ((byte)BackendMessageCode.ParameterStatus or (byte)BackendMessageCode.NoticeResponse or (byte)BackendMessageCode.NotificationResponse);
         }
-        if (code is (byte)BackendMessageCode.DataRow or (byte)BackendMessageCode.CopyData)
+        if (code is (byte)BackendMessageCode.DataRow or (byte)BackendMessageCode.CopyData or (byte)BackendMessageCode.FunctionCallResponse)
         {
             if (_rows >= _maxRows)
             {
@@ -188,8 +188,11 @@ internal sealed partial class PostgresAgentSession
                 CompleteExecute();
                 return null;
             case BackendMessageCode.ReadyForQuery:
+                // A statement stopped where no completion followed (a FunctionCallResponse dropped): its error comes
+                // before the ReadyForQuery, so the client sees the call fail rather than a missing answer.
+                var unsent = _stoppedBy is not null && !_stopErrorSent ? StopError() : null;
                 CompleteCycle();
-                return null;
+                return unsent is null ? null : [.. unsent, .. frame.Raw.ToArray()];
             default:
                 return null;
         }
@@ -269,6 +272,10 @@ internal sealed partial class PostgresAgentSession
                     break;
                 }
                 continue;
+            }
+            if (item.Calls is { } calls)
+            {
+                calls.AddResult(_rows, _bytes);
             }
             break; // Sync or FunctionCall: the cycle's end
         }
