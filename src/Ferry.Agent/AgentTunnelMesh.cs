@@ -5,8 +5,8 @@ namespace Ferry.Agent;
 /// <summary>
 /// The agent mesh: one tunnel to every proxy. The configured proxies (<c>agent.proxies</c>) are the bootstrap and always
 /// kept; the proxies the auth service lists (<see cref="Update"/>, from each database registration) are added as they
-/// appear and dropped when they leave the list. A listed proxy that a configured address already reaches (the same host id
-/// in its certificate) gets no second tunnel. Each tunnel reconnects on its own with jittered backoff (<see cref="TunnelBackoff"/>).
+/// appear and dropped when they leave the list. A listed proxy that a configured address already reaches (the same address,
+/// or the same host id in the certificate a configured tunnel was answered with) gets no second tunnel. Each tunnel reconnects on its own with jittered backoff (<see cref="TunnelBackoff"/>).
 /// </summary>
 public sealed class AgentTunnelMesh : IAsyncDisposable
 {
@@ -113,10 +113,12 @@ public sealed class AgentTunnelMesh : IAsyncDisposable
             }
 
             var reachedByConfigured = new HashSet<string>(_bootstrap.Select(b => b.PeerHostId).OfType<string>(), StringComparer.Ordinal);
+            var configured = new HashSet<string>(_bootstrap.Select(b => b.Address), StringComparer.OrdinalIgnoreCase);
             var wanted = new Dictionary<string, ProxyEndpoint>(StringComparer.Ordinal);
             foreach (var p in _proxies)
             {
-                if (p.HostId.Length > 0 && !reachedByConfigured.Contains(p.HostId) && Ferry.Config.Units.TryParseHostPort(p.Address, out _, out _))
+                if (p.HostId.Length > 0 && !reachedByConfigured.Contains(p.HostId) && !configured.Contains(p.Address)
+                    && Ferry.Config.Units.TryParseHostPort(p.Address, out _, out _))
                 {
                     wanted.TryAdd(p.HostId, p);
                 }

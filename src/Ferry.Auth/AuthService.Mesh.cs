@@ -22,7 +22,7 @@ public sealed partial class AuthService
     public const int MaxListedProxies = 256;
 
     /// <summary>Records <paramref name="tunnelAddr"/> as where agents dial <paramref name="proxyId"/> (from its inventory report).</summary>
-    internal async Task NoteProxyTunnelAddressAsync(string proxyId, string? tunnelAddr, CancellationToken ct)
+    internal async Task NoteProxyTunnelAddressAsync(string proxyId, string? tunnelAddr, string clientAddr, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(tunnelAddr))
         {
@@ -31,6 +31,8 @@ public sealed partial class AuthService
 
         if (tunnelAddr.Length > 260 || !Ferry.Config.Units.TryParseHostPort(tunnelAddr, out _, out _))
         {
+            // Audited once a minute per proxy, logged, counted (ferry_refusals_total{side="auth",reason="inventory_refused"}); nothing is stored.
+            ReportRefused(HostRefusals.InventoryRefused, "proxy", proxyId, "tunnel address", 1, "", clientAddr, "tunnel_addr: expected host:port");
             throw AuthException.BadRequest("tunnel_addr: expected host:port");
         }
 
