@@ -1,5 +1,6 @@
 using Ferry.Audit;
 using Ferry.Auth.Backend;
+using Ferry.Auth.Hosts;
 using Ferry.Auth.Model;
 using Ferry.Contracts;
 using Ferry.Identity;
