@@ -30,7 +30,9 @@ public sealed class AgentContext
 
     public required IReadOnlyDictionary<string, AgentDatabase> Databases { get; init; }
 
-    public CancelRegistry Cancels { get; } = new();
+    public CancelRegistry Cancels => LazyInitializer.EnsureInitialized(ref _cancels, () => new CancelRegistry(AgentId));
+
+    private CancelRegistry? _cancels;
 
     public LiveSessions Sessions { get; } = new();
 

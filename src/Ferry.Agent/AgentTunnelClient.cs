@@ -17,9 +17,19 @@ namespace Ferry.Agent;
 /// </summary>
 public sealed class AgentTunnelClient(AgentContext ctx, string proxyHost, int proxyPort, Func<X509Certificate2> hostCertificate, IdentityVerifier hostVerifier)
 {
-    private static readonly TimeSpan BackoffBase = TimeSpan.FromMilliseconds(200);
-    private static readonly TimeSpan BackoffCap = TimeSpan.FromSeconds(3);
     private readonly AgentStreamHandler _handler = new(ctx);
+
+    /// <summary>host:port this tunnel dials.</summary>
+    public string Address => $"{proxyHost}:{proxyPort}";
+
+    /// <summary>Whether the agent is ready only while this tunnel is up (configured proxies); false for proxies the mesh added.</summary>
+    public bool RequiredForReadiness { get; init; } = true;
+
+    /// <summary>The proxy's host id (from its certificate) once a tunnel came up; null before.</summary>
+    public string? PeerHostId { get; private set; }
+
+    /// <summary>Raised after a tunnel comes up (with <see cref="PeerHostId"/> known).</summary>
+    public event Action<AgentTunnelClient>? Up;
 
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -35,10 +45,17 @@ public sealed class AgentTunnelClient(AgentContext ctx, string proxyHost, int pr
     public async Task RunAsync(CancellationToken ct)
     {
         // Ready while this tunnel is up: an agent whose proxies cannot reach it serves nobody.
-        using var ready = Readiness.Process.Register($"agent tunnel to {proxyHost}:{proxyPort}", () => Connected);
+        using var ready = RequiredForReadiness ? Readiness.Process.Register($"agent tunnel to {proxyHost}:{proxyPort}", () => Connected) : null;
         var attempt = 0;
+        var first = true;
         while (!ct.IsCancellationRequested)
         {
+            if (!first)
+            {
+                FerryMetrics.AgentTunnelReconnect(Address);
+            }
+
+            first = false;
             try
             {
                 await RunOnceAsync(() => attempt = 0, ct);
@@ -54,11 +71,11 @@ public sealed class AgentTunnelClient(AgentContext ctx, string proxyHost, int pr
                 return;
             }
             // Full jitter: a random delay in [0, min(cap, base * 2^attempt)).
-            var ceiling = Math.Min(BackoffCap.TotalMilliseconds, BackoffBase.TotalMilliseconds * Math.Pow(2, Math.Min(attempt, 16)));
+            var delay = TunnelBackoff.Delay(attempt, Random.Shared.NextDouble());
             attempt++;
             try
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * ceiling), ct);
+                await Task.Delay(delay, ct);
             }
             catch (OperationCanceledException)
             {
@@ -99,13 +116,20 @@ public sealed class AgentTunnelClient(AgentContext ctx, string proxyHost, int pr
             EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
         };
         await ssl.AuthenticateAsClientAsync(options, ct);
+        if (ssl.RemoteCertificate is { } peer && hostVerifier.VerifyHost(peer.GetRawCertData(), HostRole.Proxy) is { IsValid: true } verified)
+        {
+            PeerHostId = verified.Identity.HostId;
+        }
+
         await using var mux = MuxSession.Client(ssl, new MuxOptions());
         Connects++;
         Connected = true;
+        FerryMetrics.AgentProxyTunnel(Address, 1);
         _lastLogged = null;
         connected();
         FerryMetrics.TunnelUp(FerryMetrics.Sides.Agent);
         TunnelLog.Up(ctx.Log, FerryMetrics.Sides.Agent, ctx.AgentId, $"{proxyHost}:{proxyPort}");
+        Up?.Invoke(this);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var heartbeats = HeartbeatLoopAsync(mux, stop.Token);
         var reason = "agent stopping";
@@ -125,6 +149,7 @@ public sealed class AgentTunnelClient(AgentContext ctx, string proxyHost, int pr
         finally
         {
             Connected = false;
+            FerryMetrics.AgentProxyTunnel(Address, -1);
             FerryMetrics.TunnelDown(FerryMetrics.Sides.Agent);
             TunnelLog.Down(ctx.Log, FerryMetrics.Sides.Agent, ctx.AgentId, $"{proxyHost}:{proxyPort}", reason);
             await stop.CancelAsync();

@@ -11,8 +11,12 @@ namespace Ferry.Agent;
 /// see the database's own key. Each key's cancels are rate limited (<see cref="CancelRate"/>): every
 /// cancel acted on opens a database connection, so a replayed key must not open one per packet.
 /// </summary>
-public sealed class CancelRegistry
+/// <param name="agentId">The agent's host id: minted process ids carry its tag (<see cref="CancelKeyRouting"/>), so a cancel
+/// sent to any proxy finds this agent; null mints wholly random ones.</param>
+public sealed class CancelRegistry(string? agentId = null)
 {
+    private readonly int _tag = agentId is null ? 0 : CancelKeyRouting.Tag(agentId);
+
     private readonly ConcurrentDictionary<CancelKey, CancelTarget> _targets = new();
     private readonly ConcurrentDictionary<CancelKey, CancelRate> _rates = new();
 
@@ -20,7 +24,7 @@ public sealed class CancelRegistry
     {
         while (true)
         {
-            var pid = RandomNumberGenerator.GetInt32(1, int.MaxValue);
+            var pid = _tag == 0 ? RandomNumberGenerator.GetInt32(1, int.MaxValue) : CancelKeyRouting.ProcessId(_tag);
             var secret = RandomNumberGenerator.GetBytes(4);
             if (_targets.TryAdd(CancelKey.From(pid, secret), target))
             {

@@ -78,7 +78,7 @@ public sealed partial class AuthService
         UserIdentity? user = null;
         string? reason;
         var binding = await Backend.GetAsync(BackendKeys.DatabaseBinding(request.Database), StorageJsonContext.Default.DatabaseBinding, ct).ConfigureAwait(false);
-        if (binding is null || binding.HostId != agentId)
+        if (binding is null || !binding.Serves(agentId))
         {
             reason = binding is null
                 ? $"database \"{request.Database}\" is not registered by any agent"
@@ -115,7 +115,7 @@ public sealed partial class AuthService
     {
         string? reason;
         var binding = await Backend.GetAsync(BackendKeys.DatabaseBinding(request.Database), StorageJsonContext.Default.DatabaseBinding, ct).ConfigureAwait(false);
-        if (binding is null || binding.HostId != agentId)
+        if (binding is null || !binding.Serves(agentId))
         {
             reason = binding is null
                 ? $"database \"{request.Database}\" is not registered by any agent"

@@ -35,7 +35,7 @@ public sealed partial class AuthService
         }
 
         var bindings = await DatabaseBindingsAsync(ct).ConfigureAwait(false);
-        var foreign = report.Usage.FirstOrDefault(u => !(bindings.TryGetValue(u.Database, out var owner) && owner == agent.HostId));
+        var foreign = report.Usage.FirstOrDefault(u => !(bindings.TryGetValue(u.Database, out var owners) && owners.Contains(agent.HostId)));
         if (foreign is not null)
         {
             ReportRefused(HostRefusals.AuditEventsRefused, "agent", agent.HostId, "egress usage", 1, "", clientAddr, $"database \"{Bounded(foreign.Database)}\" is not served by this agent");

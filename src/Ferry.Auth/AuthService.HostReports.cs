@@ -58,6 +58,7 @@ public sealed partial class AuthService
         }
 
         Inventory.RegisterAgent(agentId, accepted, TimeSpan.FromSeconds(Math.Clamp(report.TtlSeconds, 5, 600)));
+        response.Proxies = await ListProxyEndpointsAsync(ct).ConfigureAwait(false);
         if (response.Refused.Count > 0)
         {
             var names = string.Join(",", response.Refused.Keys.Order(StringComparer.Ordinal).Take(16));
@@ -81,13 +82,36 @@ public sealed partial class AuthService
         for (var attempt = 0; attempt < 8; attempt++)
         {
             var current = await Backend.GetWithRevisionAsync(key, StorageJsonContext.Default.DatabaseBinding, ct).ConfigureAwait(false);
+            if (current is { } s && s.Value.HostId != agentId && s.Value.SharedWith.Contains(agentId, StringComparer.Ordinal))
+            {
+                // An agent the operator shared the name with: accepted as it is (the binding's labels stay those of the agent
+                // it is bound to); it keeps the binding alive, so the name is not taken over while any of its agents serves it.
+                if (s.Value.Protocol != db.Protocol)
+                {
+                    return $"database \"{db.Name}\" is a {s.Value.Protocol} database (as agent \"{s.Value.HostId}\" registered it), not {db.Protocol}";
+                }
+
+                if (now - s.Value.LastSeenAt < BindingWriteInterval)
+                {
+                    return null;
+                }
+
+                s.Value.LastSeenAt = now;
+                if (await Backend.CompareAndSwapAsync(key, s.Revision, s.Value, StorageJsonContext.Default.DatabaseBinding, cancellationToken: ct).ConfigureAwait(false) is not null)
+                {
+                    return null;
+                }
+
+                continue;
+            }
+
             if (current is { } c && c.Value.HostId != agentId)
             {
                 var owner = await Backend.GetAsync(BackendKeys.Host(c.Value.HostId), StorageJsonContext.Default.HostRecord, ct).ConfigureAwait(false);
                 var lapsed = now - c.Value.LastSeenAt >= _options.DatabaseBindingTakeover;
                 if (owner is not null && !lapsed)
                 {
-                    return $"database \"{db.Name}\" is already served by agent \"{c.Value.HostId}\"";
+                    return $"database \"{db.Name}\" is already served by agent \"{c.Value.HostId}\" (to serve it from several agents, an administrator runs `ferryd admin hosts share {db.Name} {agentId}`)";
                 }
             }
 
@@ -102,6 +126,7 @@ public sealed partial class AuthService
             {
                 Name = db.Name,
                 HostId = agentId,
+                SharedWith = mine ? existing!.SharedWith : [],
                 Protocol = db.Protocol,
                 Labels = new Dictionary<string, string>(db.Labels, StringComparer.Ordinal),
                 BoundAt = mine ? existing!.BoundAt : now,
@@ -117,10 +142,10 @@ public sealed partial class AuthService
     }
 
     /// <summary>The name-to-agent bindings, for filtering the inventory and checking uploads.</summary>
-    internal async Task<Dictionary<string, string>> DatabaseBindingsAsync(CancellationToken ct)
+    internal async Task<Dictionary<string, IReadOnlySet<string>>> DatabaseBindingsAsync(CancellationToken ct)
     {
         var bindings = await Backend.RangeAsync(BackendKeys.DatabaseBindings, StorageJsonContext.Default.DatabaseBinding, ct).ConfigureAwait(false);
-        return bindings.ToDictionary(b => b.Name, b => b.HostId, StringComparer.Ordinal);
+        return bindings.ToDictionary(b => b.Name, b => b.Agents(), StringComparer.Ordinal);
     }
 
     /// <summary>
@@ -197,7 +222,7 @@ public sealed partial class AuthService
         return (accepted, refused);
     }
 
-    private static string? HostEventRefusal(HostIdentity host, AuditEvent e, Dictionary<string, string>? bindings)
+    private static string? HostEventRefusal(HostIdentity host, AuditEvent e, Dictionary<string, IReadOnlySet<string>>? bindings)
     {
         if (!e.Type.StartsWith("db.session.", StringComparison.Ordinal))
         {
@@ -221,7 +246,7 @@ public sealed partial class AuthService
             return null;
         }
 
-        return e.DbService is { } db && bindings!.TryGetValue(db, out var owner) && owner == host.HostId
+        return e.DbService is { } db && bindings!.TryGetValue(db, out var owners) && owners.Contains(host.HostId)
             ? null
             : $"database \"{e.DbService}\" is not served by this agent";
     }

@@ -105,7 +105,17 @@ public sealed partial class AuthService
         var released = 0;
         foreach (var binding in await Backend.RangeAsync(BackendKeys.DatabaseBindings, StorageJsonContext.Default.DatabaseBinding, ct).ConfigureAwait(false))
         {
-            if (binding.HostId == hostId && await Backend.DeleteAsync(BackendKeys.DatabaseBinding(binding.Name), ct).ConfigureAwait(false))
+            if (!binding.Serves(hostId))
+            {
+                continue;
+            }
+
+            // A name shared with other agents stays with them (the first one it was shared with becomes its agent).
+            if (WithoutHost(binding, hostId))
+            {
+                await UpdateBindingAsync(binding.Name, b => WithoutHost(b, hostId), ct).ConfigureAwait(false);
+            }
+            else if (await Backend.DeleteAsync(BackendKeys.DatabaseBinding(binding.Name), ct).ConfigureAwait(false))
             {
                 released++;
             }

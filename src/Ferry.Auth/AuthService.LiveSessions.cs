@@ -74,7 +74,7 @@ public sealed partial class AuthService
         _liveSessions[agentId] = (Now + ttl, sessions);
     }
 
-    private static string? LiveSessionRefusal(LiveSessionInfo s, string agentId, Dictionary<string, string> bindings)
+    private static string? LiveSessionRefusal(LiveSessionInfo s, string agentId, Dictionary<string, IReadOnlySet<string>> bindings)
     {
         if (s.Id.Length is 0 or > 64 || !s.Id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')
             || s.User.Length is 0 or > 256 || s.Roles.Count > 64 || s.Roles.Any(r => r.Length > 128)
@@ -84,7 +84,7 @@ public sealed partial class AuthService
             return "not a valid live session entry (id 1-64 of letters, digits, '-_'; bounded fields)";
         }
 
-        return bindings.TryGetValue(s.Database, out var owner) && owner == agentId
+        return bindings.TryGetValue(s.Database, out var owners) && owners.Contains(agentId)
             ? null
             : $"database \"{Bounded(s.Database)}\" is not served by this agent";
     }

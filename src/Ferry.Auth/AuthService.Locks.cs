@@ -80,7 +80,7 @@ public sealed partial class AuthService
 
         foreach (var b in await Backend.RangeAsync(BackendKeys.DatabaseBindings, StorageJsonContext.Default.DatabaseBinding, ct).ConfigureAwait(false))
         {
-            yield return new LockWatchEvent { Type = LockWatchEvent.BindingPut, Database = b.Name, HostId = b.HostId };
+            yield return new LockWatchEvent { Type = LockWatchEvent.BindingPut, Database = b.Name, HostId = b.HostId, SharedWith = b.SharedWith.Count > 0 ? b.SharedWith : null };
         }
 
         yield return new LockWatchEvent { Type = LockWatchEvent.Synced, Routing = true };
@@ -106,7 +106,7 @@ public sealed partial class AuthService
                 var name = e.Key[BackendKeys.DatabaseBindings.Length..];
                 var binding = e.Kind == BackendEventKind.Put && e.Value is not null ? JsonSerializer.Deserialize(e.Value, StorageJsonContext.Default.DatabaseBinding) : null;
                 yield return binding is not null
-                    ? new LockWatchEvent { Type = LockWatchEvent.BindingPut, Database = name, HostId = binding.HostId }
+                    ? new LockWatchEvent { Type = LockWatchEvent.BindingPut, Database = name, HostId = binding.HostId, SharedWith = binding.SharedWith.Count > 0 ? binding.SharedWith : null }
                     : new LockWatchEvent { Type = LockWatchEvent.BindingDelete, Database = name };
             }
         }

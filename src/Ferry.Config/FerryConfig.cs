@@ -73,6 +73,11 @@ public sealed record ProxySection
     public string MySqlListenAddr { get; init; } = "0.0.0.0:3036";
     public IReadOnlyList<string> PublicAddrs { get; init; } = ["localhost:3080"];
     public string AuthAddr { get; init; } = "127.0.0.1:3025";
+    /// <summary>
+    /// <c>proxy.tunnel_addr</c>: host:port agents dial to reach this proxy. The auth service lists it to every agent, which
+    /// keeps a tunnel to each listed proxy (agent mesh). Null: the proxy is not listed (agents reach it only when configured to).
+    /// </summary>
+    public string? TunnelAddr { get; init; }
     public string? JoinToken { get; init; }
     /// <summary>SHA-256 of the cluster's host CA certificate (<c>sha256:hex</c>), checked on first contact before joining.</summary>
     public string? CaPin { get; init; }

@@ -195,6 +195,7 @@ public static partial class FerryConfigParser
             MySqlListenAddr = r.Address("mysql_listen_addr", "0.0.0.0:3036"),
             PublicAddrs = r.Has("public_addrs") ? r.StringList("public_addrs") : ["localhost:3080"],
             AuthAddr = r.Address("auth_addr", "127.0.0.1:3025"),
+            TunnelAddr = r.Has("tunnel_addr") ? r.Address("tunnel_addr", "") : null,
             JoinToken = r.String("join_token"),
             CaPin = CaPin(r),
             MaxMessageBytes = r.Size("max_message_bytes", 64L * 1024 * 1024),

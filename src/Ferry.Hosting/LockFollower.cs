@@ -20,7 +20,7 @@ public sealed class LockFollower(Func<CancellationToken, IAsyncEnumerable<LockWa
 
     private ImmutableDictionary<string, LockInfo> _locks = ImmutableDictionary<string, LockInfo>.Empty;
     private ImmutableDictionary<string, string> _hosts = ImmutableDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal);
-    private ImmutableDictionary<string, string> _bindings = ImmutableDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal);
+    private ImmutableDictionary<string, ImmutableArray<string>> _bindings = ImmutableDictionary<string, ImmutableArray<string>>.Empty.WithComparers(StringComparer.Ordinal);
 
     /// <summary>Raised after the initial sync and after every change.</summary>
     public event Action? Changed;
@@ -37,7 +37,16 @@ public sealed class LockFollower(Func<CancellationToken, IAsyncEnumerable<LockWa
 
     /// <summary>The agent <paramref name="database"/> is bound to; "" when none; null when routing is not synced (route by heartbeat).</summary>
     public string? BoundAgent(string database) =>
-        !RoutingSynced ? null : _bindings.TryGetValue(database, out var agent) ? agent : "";
+        !RoutingSynced ? null : _bindings.TryGetValue(database, out var agents) ? agents[0] : "";
+
+    /// <summary>
+    /// The agents serving <paramref name="database"/>: the one it is bound to, then those it is shared with (agent HA); empty
+    /// when none; null when routing is not synced (route by heartbeat).
+    /// </summary>
+    public IReadOnlyList<string>? BoundAgents(string database) =>
+        !RoutingSynced ? null : _bindings.TryGetValue(database, out var agents) ? agents : [];
+
+    private static ImmutableArray<string> Agents(LockWatchEvent e) => [e.HostId!, .. e.SharedWith ?? []];
 
     /// <summary>True once the first full list has arrived.</summary>
     public bool Synced { get; private set; }
@@ -120,7 +129,7 @@ public sealed class LockFollower(Func<CancellationToken, IAsyncEnumerable<LockWa
             {
                 var pending = ImmutableDictionary.CreateBuilder<string, LockInfo>();
                 var pendingHosts = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
-                var pendingBindings = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+                var pendingBindings = ImmutableDictionary.CreateBuilder<string, ImmutableArray<string>>(StringComparer.Ordinal);
                 var synced = false;
                 await foreach (var e in watch(ct).ConfigureAwait(false))
                 {
@@ -163,7 +172,9 @@ public sealed class LockFollower(Func<CancellationToken, IAsyncEnumerable<LockWa
                             if (synced)
                             {
                                 _hosts = _hosts.Remove(e.HostId);
-                                _bindings = _bindings.RemoveRange([.. _bindings.Where(b => b.Value == e.HostId).Select(b => b.Key)]);
+                                _bindings = _bindings.RemoveRange([.. _bindings.Where(b => b.Value.Length == 1 && b.Value[0] == e.HostId).Select(b => b.Key)]);
+                                _bindings = _bindings.SetItems(_bindings.Where(b => b.Value.Contains(e.HostId))
+                                    .Select(b => KeyValuePair.Create(b.Key, b.Value.Remove(e.HostId))));
                                 HostRemoved?.Invoke(e.HostId);
                             }
                             else
@@ -174,11 +185,11 @@ public sealed class LockFollower(Func<CancellationToken, IAsyncEnumerable<LockWa
                         case LockWatchEvent.BindingPut when e.Database is not null && e.HostId is not null:
                             if (synced)
                             {
-                                _bindings = _bindings.SetItem(e.Database, e.HostId);
+                                _bindings = _bindings.SetItem(e.Database, Agents(e));
                             }
                             else
                             {
-                                pendingBindings[e.Database] = e.HostId;
+                                pendingBindings[e.Database] = Agents(e);
                             }
                             break;
                         case LockWatchEvent.BindingDelete when e.Database is not null:

@@ -23,24 +23,26 @@ public sealed class AgentRegistry
     private readonly ConcurrentDictionary<IAgentTunnel, AgentHeartbeat> _agents = new();
 
     /// <summary>
-    /// The agent a database name is bound to (the auth service's <c>/db-bindings/NAME</c>): its host id, "" when no agent
-    /// registered the name, null when the bindings are not known yet (then every heartbeat that lists the name counts).
+    /// The agents a database name is bound to (the auth service's <c>/db-bindings/NAME</c>): the agent that registered it
+    /// first, then those an administrator shared it with (agent HA); empty when no agent registered the name, null when
+    /// the bindings are not known yet (then every heartbeat that lists the name counts).
     /// </summary>
-    public Func<string, string?> BoundAgent { get; set; } = static _ => null;
+    public Func<string, IReadOnlyList<string>?> BoundAgents { get; set; } = static _ => null;
 
-    private bool Serves(IAgentTunnel tunnel, string database) => BoundAgent(database) is not { } bound || bound == tunnel.AgentId;
+    private bool Serves(IAgentTunnel tunnel, string database) => BoundAgents(database) is not { } bound || bound.Contains(tunnel.AgentId);
 
     /// <summary>Why no tunnel serves <paramref name="database"/> (for the refusal when <see cref="Find"/> is empty).</summary>
     public string NotServedReason(string database)
     {
-        var bound = BoundAgent(database);
+        var agents = BoundAgents(database);
+        var bound = agents is null ? null : agents.Count == 0 ? "" : string.Join("\", \"", agents);
         var claimed = _agents.Any(p => p.Key.IsAlive && p.Value.Databases.Any(d => d.Name == database));
         return bound switch
         {
             "" when claimed => "no agent serving it is connected: a connected agent claims it, but no agent registered it with the auth service",
             "" => "no agent serving it is connected: no agent registered it (an agent removed with `ferryd admin hosts rm` no longer serves it)",
-            { } agent when claimed => $"no agent serving it is connected: it is bound to agent \"{agent}\", which is not connected (other agents' claims are not routed)",
-            { } agent => $"no agent serving it is connected: it is bound to agent \"{agent}\", which is not connected",
+            { } agent when claimed => $"no agent serving it is connected: it is bound to agent \"{agent}\", {(agents!.Count > 1 ? "none of which is" : "which is not")} connected (other agents' claims are not routed)",
+            { } agent => $"no agent serving it is connected: it is bound to agent \"{agent}\", {(agents!.Count > 1 ? "none of which is" : "which is not")} connected",
             null => "no agent serving it is connected",
         };
     }
@@ -115,6 +117,32 @@ public sealed class AgentRegistry
             }
         }
         return [.. list.OrderBy(x => x.Item2.Healthy ? 0 : 1).ThenBy(_ => Random.Shared.Next())];
+    }
+
+    private readonly ConcurrentDictionary<string, int> _tags = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// One live tunnel of each agent whose cancel-key tag is <paramref name="tag"/> (<see cref="Ferry.Protocol.Postgres.CancelKeyRouting"/>),
+    /// at most <paramref name="max"/> agents: where a CancelRequest for a session relayed by another proxy may be sent.
+    /// </summary>
+    public IReadOnlyList<IAgentTunnel> TunnelsTagged(int tag, int max)
+    {
+        var byAgent = new Dictionary<string, IAgentTunnel>(StringComparer.Ordinal);
+        if (tag <= 0)
+        {
+            return [];
+        }
+
+        foreach (var tunnel in _agents.Keys)
+        {
+            if (tunnel.IsAlive && byAgent.Count < max && !byAgent.ContainsKey(tunnel.AgentId)
+                && _tags.GetOrAdd(tunnel.AgentId, static id => Ferry.Protocol.Postgres.CancelKeyRouting.Tag(id)) == tag)
+            {
+                byAgent[tunnel.AgentId] = tunnel;
+            }
+        }
+
+        return [.. byAgent.Values];
     }
 
     /// <summary>Every database any live agent serves (one entry per name).</summary>

@@ -43,6 +43,20 @@ public sealed class ProxyCancelMap(TimeProvider time)
 
     public int Count => _keys.Count;
 
+    /// <summary>At most this many agents are asked about one key this proxy does not know (<see cref="MayAskAgents"/>).</summary>
+    public const int MaxAgentsAsked = 4;
+
+    /// <summary>
+    /// After <see cref="CancelDecision.UnknownKey"/>: whether the key may still be asked of the agents its process id is
+    /// tagged with (a session relayed by another proxy): only while <paramref name="source"/> is within its miss budget this
+    /// minute (this miss included), so junk keys reach the agents at most <see cref="MaxMissesPerMinute"/> times a minute per address.
+    /// </summary>
+    public bool MayAskAgents(IPAddress source)
+    {
+        var minute = time.GetUtcNow().ToUnixTimeSeconds() / 60;
+        return !_misses.TryGetValue(source, out var m) || m.Minute != minute || m.Misses <= MaxMissesPerMinute;
+    }
+
     /// <summary>Decides what to do with a cancel for (<paramref name="pid"/>, <paramref name="secret"/>) from <paramref name="source"/>.</summary>
     public CancelDecision Decide(IPAddress source, int pid, ReadOnlySpan<byte> secret, out string agentId, out string database)
     {

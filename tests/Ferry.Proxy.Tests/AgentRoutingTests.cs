@@ -40,7 +40,7 @@ public sealed class AgentRoutingTests
         var changes = Channel.CreateUnbounded<bool>();
         follower.HostRemoved += removed.Add;
         follower.Changed += () => changes.Writer.TryWrite(true);
-        var registry = new AgentRegistry { BoundAgent = follower.BoundAgent };
+        var registry = new AgentRegistry { BoundAgents = follower.BoundAgents };
         var owner = new FakeTunnel("owner");
         var intruder = new FakeTunnel("intruder");
         registry.Register(owner, Serving("owner", "pg1"));

@@ -13,7 +13,7 @@ namespace Ferry.Agent.Hosting;
 /// </summary>
 public sealed class AgentRole : IAsyncDisposable
 {
-    private readonly List<AgentTunnelClient> _tunnels = [];
+    private AgentTunnelMesh? _mesh;
 
     private readonly Func<string, string?> _sessionLock;
 
@@ -25,7 +25,8 @@ public sealed class AgentRole : IAsyncDisposable
 
     public AgentContext Context { get; }
 
-    public IReadOnlyList<AgentTunnelClient> Tunnels => _tunnels;
+    /// <summary>Every tunnel client: to the configured proxies, then to those the auth service listed (agent mesh).</summary>
+    public IReadOnlyList<AgentTunnelClient> Tunnels => _mesh?.Tunnels ?? [];
 
     /// <summary>Builds the role and starts its loops on <paramref name="loops"/>.</summary>
     public static AgentRole Start(AgentRoleOptions options, AgentRoleServices services, BackgroundLoops loops)
@@ -72,7 +73,18 @@ public sealed class AgentRole : IAsyncDisposable
             Databases = [.. databases.Values.OrderBy(d => d.Name, StringComparer.Ordinal).Select(d => AgentDatabases.Describe(d, ctx))],
         };
 
-        var registrar = new DatabaseRegistrar(() => Heartbeat().Databases, services.RegisterDatabases, options.Log);
+        var mesh = role._mesh = new AgentTunnelMesh(proxies, (host, port, required) =>
+            new AgentTunnelClient(ctx, host, port, services.Certificate, services.HostVerifier) { Heartbeat = Heartbeat, RequiredForReadiness = required }, options.Log);
+        var registrar = new DatabaseRegistrar(() => Heartbeat().Databases, async (report, t) =>
+        {
+            var response = await services.RegisterDatabases(report, t).ConfigureAwait(false);
+            if (response.Proxies is { } listed)
+            {
+                mesh.Update(listed);
+            }
+
+            return response;
+        }, options.Log);
         loops.Start(registrar.RunAsync);
         loops.Start(t => ctx.Health.RunAsync(databases, ctx.Authority, (name, v, c) =>
         {
@@ -81,17 +93,13 @@ public sealed class AgentRole : IAsyncDisposable
         }, t));
         loops.Start(t => MySql.MySqlVersionProbe.RunAsync(ctx, t));
         loops.Start(new DynamicLabels(databases, options.Databases, options.Log).RunAsync);
-        foreach (var (host, port) in proxies)
+        loops.Own(mesh);
+        loops.Start(async t =>
         {
-            var client = new AgentTunnelClient(ctx, host, port, services.Certificate, services.HostVerifier) { Heartbeat = Heartbeat };
-            role._tunnels.Add(client);
-            loops.Start(async t =>
-            {
-                // Register the databases first (bounded wait: an unreachable auth service must not keep the tunnels down).
-                await Task.WhenAny(registrar.FirstAttempt, Task.Delay(TimeSpan.FromSeconds(10), t)).ConfigureAwait(false);
-                await client.RunAsync(t).ConfigureAwait(false);
-            }, "agent tunnel");
-        }
+            // Register the databases first (bounded wait: an unreachable auth service must not keep the tunnels down).
+            await Task.WhenAny(registrar.FirstAttempt, Task.Delay(TimeSpan.FromSeconds(10), t)).ConfigureAwait(false);
+            await mesh.RunAsync((client, ct) => client.RunAsync(ct), t).ConfigureAwait(false);
+        }, "agent tunnels");
         return role;
     }
 

@@ -145,6 +145,8 @@ public static class AuditEventKinds
 
     public static readonly AuditEventKind HostRemove = new(AuditEventTypes.HostRemove, "TJ002I", "A host was removed (`ferryd admin hosts rm`): its certificate stops working.");
 
+    public static readonly AuditEventKind HostShare = new(AuditEventTypes.HostShare, "TJ005I", "A database name was shared with another agent, or no longer (`ferryd admin hosts share` or `unshare`; details: database, host_id, shared).");
+
     public static readonly AuditEventKind HostReportRefused = new(AuditEventTypes.HostReport, "TJ003W", "A host's report was refused in whole or part (details: host_id, role, report, reason).");
 
     public static readonly AuditEventKind ApiConnectionRefused = new(AuditEventTypes.ApiConnection, "TJ004W", "Connections to the auth API were refused before TLS (details: reason proxy_header_invalid or api_connections_per_source, count, window), aggregated per reason and source address.");
@@ -242,6 +244,7 @@ public static class AuditEventKinds
         MfaDeviceAddFailure,
         MfaDeviceDelete,
         HostRemove,
+        HostShare,
         HostReportRefused,
         ApiConnectionRefused,
         WebRequestRefused,

@@ -56,6 +56,7 @@ public static class AuditEventTypes
     public const string HostJoin = "host.join";
     public const string HostRemove = "host.remove";
     public const string HostReport = "host.report";
+    public const string HostShare = "host.share";
     public const string ApiConnection = "api.connection";
     public const string WebRequest = "web.request";
     public const string CertIssue = "cert.issue";

@@ -50,9 +50,9 @@ public sealed class DatabaseInventory(TimeProvider time)
 
     /// <summary>
     /// One entry per database name registered by a live agent it is bound to (<paramref name="bindings"/>: name to
-    /// agent id; null trusts the registrations as they are) and reached by a live proxy report; agent counts from the proxies.
+    /// the agents serving it; null trusts the registrations as they are) and reached by a live proxy report; agent counts from the proxies.
     /// </summary>
-    public IReadOnlyList<DatabaseEntry> Current(IReadOnlyDictionary<string, string>? bindings = null)
+    public IReadOnlyList<DatabaseEntry> Current(IReadOnlyDictionary<string, IReadOnlySet<string>>? bindings = null)
     {
         var now = time.GetUtcNow();
         var registered = new Dictionary<string, DatabaseEntry>(StringComparer.Ordinal);
@@ -68,7 +68,7 @@ public sealed class DatabaseInventory(TimeProvider time)
                 }
                 foreach (var db in registration.Databases)
                 {
-                    if (bindings is null || (bindings.TryGetValue(db.Name, out var owner) && owner == agent))
+                    if (bindings is null || (bindings.TryGetValue(db.Name, out var owners) && owners.Contains(agent)))
                     {
                         registered.TryAdd(db.Name, db);
                     }

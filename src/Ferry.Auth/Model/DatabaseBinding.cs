@@ -11,6 +11,18 @@ internal sealed class DatabaseBinding
 
     public string HostId { get; set; } = "";
 
+    /// <summary>
+    /// Further agents the operator allowed to serve this name too (<c>ferryd admin hosts share</c>): agent HA. They get
+    /// db-client certificates for it and are routed to like <see cref="HostId"/>; an agent not listed is still refused.
+    /// </summary>
+    public List<string> SharedWith { get; set; } = [];
+
+    /// <summary>Whether <paramref name="hostId"/> serves this name (the agent it is bound to, or one it is shared with).</summary>
+    public bool Serves(string hostId) => HostId == hostId || SharedWith.Contains(hostId, StringComparer.Ordinal);
+
+    /// <summary>Every agent serving this name: <see cref="HostId"/> first.</summary>
+    public IReadOnlySet<string> Agents() => new HashSet<string>(SharedWith.Prepend(HostId), StringComparer.Ordinal);
+
     public string Protocol { get; set; } = "";
 
     /// <summary>The labels the agent last registered (static and dynamic): RBAC for db-client certificates uses them.</summary>

@@ -25,4 +25,10 @@ internal sealed class HostRecord
 
     /// <summary>The expiry of its latest certificate.</summary>
     public DateTimeOffset? CertificateExpires { get; set; }
+
+    /// <summary>A proxy's <c>proxy.tunnel_addr</c> (host:port agents dial), from its inventory reports; null when it gives none.</summary>
+    public string? TunnelAddress { get; set; }
+
+    /// <summary>When the proxy last reported <see cref="TunnelAddress"/> (written at most every <c>TunnelSeenWriteInterval</c>).</summary>
+    public DateTimeOffset? TunnelReportedAt { get; set; }
 }

@@ -164,6 +164,7 @@ internal sealed partial class AuthEndpoints(AuthService service, ServerAuditPipe
         var report = await ApiResponses.ReadAsync(context, AuthApiJsonContext.Default.InventoryReport).ConfigureAwait(false);
         var address = await CallerIdentity.ClientAddressAsync(context, service).ConfigureAwait(false);
         service.ReportProxyInventory(proxy, report, address);
+        await service.NoteProxyTunnelAddressAsync(proxy.HostId, report.TunnelAddr, address, context.RequestAborted).ConfigureAwait(false);
         context.Response.StatusCode = StatusCodes.Status204NoContent;
     }
 

@@ -9,4 +9,7 @@ public sealed class InventoryReport
     public List<DatabaseEntry> Databases { get; set; } = [];
 
     public int TtlSeconds { get; set; } = 30;
+
+    /// <summary>Where agents dial this proxy (<c>proxy.tunnel_addr</c>, host:port); the auth service lists it to agents. Null: not listed.</summary>
+    public string? TunnelAddr { get; set; }
 }

@@ -22,6 +22,9 @@ public sealed class LockWatchEvent
     /// <summary>The host, for <c>host_put</c>, <c>host_delete</c> and <c>binding_put</c> (the agent the name is bound to).</summary>
     public string? HostId { get; set; }
 
+    /// <summary>For <c>binding_put</c>: further agents the name is shared with (agent HA); null when none.</summary>
+    public List<string>? SharedWith { get; set; }
+
     /// <summary>The host's role (<c>agent</c>, <c>proxy</c>), for <c>host_put</c>.</summary>
     public string? Role { get; set; }
 

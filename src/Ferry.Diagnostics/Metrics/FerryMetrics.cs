@@ -45,6 +45,12 @@ public static class FerryMetrics
     private static readonly UpDownCounter<long> TunnelsConnected = Meter.CreateUpDownCounter<long>(
         "ferry_tunnels_connected", "{tunnel}", "Agent tunnels currently up: side=proxy counts tunnels a proxy accepted, side=agent tunnels an agent dialled.");
 
+    private static readonly UpDownCounter<long> AgentProxyTunnels = Meter.CreateUpDownCounter<long>(
+        "ferry_agent_proxy_tunnels", "{tunnel}", "Tunnels an agent holds up, per proxy address it dials (agent mesh)");
+
+    private static readonly Counter<long> AgentTunnelReconnects = Meter.CreateCounter<long>(
+        "ferry_agent_tunnel_reconnects_total", "{attempt}", "Agent tunnel connection attempts after the first, per proxy address");
+
     private static readonly Counter<long> RefusalsTotal = Meter.CreateCounter<long>(
         "ferry_refusals_total", "{connection}", "Client connections refused, by side (proxy, agent) and reason.");
 
@@ -158,6 +164,12 @@ public static class FerryMetrics
     public static void TunnelUp(string side) => TunnelsConnected.Add(1, new KeyValuePair<string, object?>("side", side));
 
     public static void TunnelDown(string side) => TunnelsConnected.Add(-1, new KeyValuePair<string, object?>("side", side));
+
+    /// <summary>An agent's tunnel to <paramref name="proxy"/> (host:port) went up (+1) or down (-1).</summary>
+    public static void AgentProxyTunnel(string proxy, int delta) => AgentProxyTunnels.Add(delta, new KeyValuePair<string, object?>("proxy", proxy));
+
+    /// <summary>An agent dials <paramref name="proxy"/> again after a failure or a lost tunnel.</summary>
+    public static void AgentTunnelReconnect(string proxy) => AgentTunnelReconnects.Add(1, new KeyValuePair<string, object?>("proxy", proxy));
 
     /// <summary>A refused client connection; <paramref name="reason"/> is one word from a fixed set (docs/metrics.md).</summary>
     public static void Refused(string side, string reason) =>

@@ -5,9 +5,10 @@ namespace Ferry.Proxy.Hosting;
 /// <summary>
 /// A standalone proxy's report of its agents' inventory to the auth service (<c>POST /v1/inventory</c>, for
 /// <c>ferry db ls</c>): on every change (debounced) and at least every third of the report's TTL, so a proxy
-/// that dies drops out of the listing.
+/// that dies drops out of the listing. The report also carries <c>proxy.tunnel_addr</c>: the auth service lists the
+/// proxy to agents (agent mesh) while its reports keep coming.
 /// </summary>
-public sealed class InventoryReporter(AuthApiClient api, AgentRegistry agents, Action<string> log)
+public sealed class InventoryReporter(AuthApiClient api, AgentRegistry agents, Action<string> log, string? tunnelAddr = null)
 {
     private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(30);
 
@@ -23,7 +24,7 @@ public sealed class InventoryReporter(AuthApiClient api, AgentRegistry agents, A
             {
                 try
                 {
-                    await api.ReportInventoryAsync(new InventoryReport { Databases = InventoryEntries.From(agents), TtlSeconds = (int)Ttl.TotalSeconds }, ct).ConfigureAwait(false);
+                    await api.ReportInventoryAsync(new InventoryReport { Databases = InventoryEntries.From(agents), TtlSeconds = (int)Ttl.TotalSeconds, TunnelAddr = tunnelAddr }, ct).ConfigureAwait(false);
                     failing = false;
                 }
                 catch (AuthApiException e)

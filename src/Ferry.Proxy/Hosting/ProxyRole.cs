@@ -45,7 +45,7 @@ public sealed class ProxyRole : IAsyncDisposable
             HandshakeTimeout = options.HandshakeTimeout,
             Connections = new ConnectionLimiter(options.MaxConnections, options.MaxConnectionsPerSource),
         };
-        ctx.Agents.BoundAgent = services.Locks.BoundAgent;
+        ctx.Agents.BoundAgents = services.Locks.BoundAgents;
         services.Locks.HostRemoved += ctx.RemoveAgent;
         var role = new ProxyRole(ctx);
         try

@@ -26,6 +26,9 @@ public sealed record ProxyRoleOptions
 
     public string? JoinToken { get; init; }
 
+    /// <summary><c>proxy.tunnel_addr</c>: where agents dial this proxy, reported to the auth service (agent mesh); null: not listed.</summary>
+    public string? TunnelAddr { get; init; }
+
     public string? CaPin { get; init; }
 
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
@@ -54,8 +57,9 @@ public sealed record ProxyRoleOptions
             HostId = HostIds.Proxy(listen.Port),
             ListenEndPoint = listen,
             MySqlListenEndPoint = ParseEndPoint(proxy.MySqlListenAddr),
-            PublicNames = [.. proxy.PublicAddrs.Select(HostOf).Append("localhost").Distinct(StringComparer.Ordinal)],
+            PublicNames = [.. proxy.PublicAddrs.Concat(proxy.TunnelAddr is { } t ? [t] : []).Select(HostOf).Append("localhost").Distinct(StringComparer.Ordinal)],
             AuthAddr = proxy.AuthAddr,
+            TunnelAddr = proxy.TunnelAddr,
             JoinToken = proxy.JoinToken,
             CaPin = proxy.CaPin,
             HandshakeTimeout = proxy.HandshakeTimeout,

@@ -66,7 +66,7 @@ public sealed class StandaloneProxy : IAsyncDisposable
         }, _loops).ConfigureAwait(false));
         _loops.Start(locks.RunAsync);
         _loops.Start(t => credentials.RenewLoopAsync(api, log, TimeProvider.System, t));
-        _loops.Start(new InventoryReporter(api, role.Context.Agents, log).RunAsync);
+        _loops.Start(new InventoryReporter(api, role.Context.Agents, log, o.TunnelAddr).RunAsync);
     }
 
     /// <summary>Stops the loops, then closes the listeners, the audit sink and the API client.</summary>

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net;
 using Ferry.Contracts;
 using Ferry.Diagnostics;
+using Ferry.Protocol.Postgres;
 using Ferry.Protocol.Postgres.Startup;
 
 namespace Ferry.Proxy.Postgres;
@@ -16,6 +17,18 @@ internal static class PostgresCancel
     {
         var request = CancelRequest.Read(packet);
         var decision = ctx.Cancels.Decide(remote.Address, request.ProcessId, request.SecretKey.ToArray(), out var agentId, out var database);
+        if (decision == CancelDecision.UnknownKey && ctx.Cancels.MayAskAgents(remote.Address)
+            && ctx.Agents.TunnelsTagged(CancelKeyRouting.TagOf(request.ProcessId), ProxyCancelMap.MaxAgentsAsked) is { Count: > 0 } tagged)
+        {
+            // Not a session of this proxy, but its key names agents connected here: the session may run through another
+            // proxy. Still a miss for the sender's budget (this proxy cannot tell); the agent drops a key it did not mint.
+            FerryMetrics.Cancel(FerryMetrics.Sides.Proxy, "asked_agents");
+            ProxyLog.CancelDropped(ctx.Log, remote.ToString(), $"not a session of this proxy: asking {tagged.Count} agent(s) its key is tagged for");
+            var packetBytes = packet.Raw.ToArray();
+            await Task.WhenAll(tagged.Select(t => SendAsync(ctx, t, "", packetBytes, remote, ct)));
+            return;
+        }
+
         if (decision != CancelDecision.Forward)
         {
             var (result, reason, detail) = decision == CancelDecision.UnknownKey
@@ -37,26 +50,31 @@ internal static class PostgresCancel
             {
                 continue;
             }
-            try
-            {
-                await using var stream = await tunnel.OpenStreamAsync(ct);
-                await stream.WriteAsync(new StreamHeader(StreamKind.PostgresCancel, remote.ToString(), database, [], raw).Encode(), ct);
-                await stream.FlushAsync(ct);
-                // Wait for the agent to finish (it closes the stream) so the client's cancel
-                // connection closes after the cancel was delivered, as with PostgreSQL itself.
-                var sink = new byte[1];
-                using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                wait.CancelAfter(TimeSpan.FromSeconds(10));
-                while (await stream.ReadAsync(sink, wait.Token) > 0)
-                {
-                }
-            }
-            catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
-            {
-                // A cancel is best effort, as in PostgreSQL: the client gets no answer either way.
-                ProxyLog.CancelForwardFailed(ctx.Log, remote.ToString(), e.Message);
-            }
+            await SendAsync(ctx, tunnel, database, raw, remote, ct);
             return;
+        }
+    }
+
+    private static async Task SendAsync(ProxyContext ctx, IAgentTunnel tunnel, string database, byte[] raw, IPEndPoint remote, CancellationToken ct)
+    {
+        try
+        {
+            await using var stream = await tunnel.OpenStreamAsync(ct);
+            await stream.WriteAsync(new StreamHeader(StreamKind.PostgresCancel, remote.ToString(), database, [], raw).Encode(), ct);
+            await stream.FlushAsync(ct);
+            // Wait for the agent to finish (it closes the stream) so the client's cancel
+            // connection closes after the cancel was delivered, as with PostgreSQL itself.
+            var sink = new byte[1];
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            wait.CancelAfter(TimeSpan.FromSeconds(10));
+            while (await stream.ReadAsync(sink, wait.Token) > 0)
+            {
+            }
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException or Ferry.Tunnel.TunnelException)
+        {
+            // A cancel is best effort, as in PostgreSQL: the client gets no answer either way.
+            ProxyLog.CancelForwardFailed(ctx.Log, remote.ToString(), e.Message);
         }
     }
 }
