@@ -208,18 +208,46 @@ public static partial class FerryConfigParser
         return s;
     }
 
+    /// <summary><c>proxy.auth_addr</c>: one <c>host:port</c>, or a list of them (several auth servers), at most 16, no repeats.</summary>
+    private static IReadOnlyList<string> AuthAddresses(YamlNodeReader r)
+    {
+        if (!r.Has("auth_addr"))
+        {
+            return ["127.0.0.1:3025"];
+        }
+        var list = r.StringList("auth_addr");
+        if (list.Count is 0 or > 16)
+        {
+            throw r.ErrorAt("auth_addr", "auth_addr takes one host:port or a list of 1 to 16 of them (the auth servers, tried in order)");
+        }
+        foreach (var address in list)
+        {
+            if (!Units.TryParseHostPort(address, out _, out _))
+            {
+                throw r.ErrorAt("auth_addr", $"expected host:port, got '{address}'");
+            }
+        }
+        if (list.Distinct(StringComparer.OrdinalIgnoreCase).Count() != list.Count)
+        {
+            throw r.ErrorAt("auth_addr", "auth_addr lists an address twice");
+        }
+        return list;
+    }
+
     private static ProxySection? ParseProxy(YamlNodeReader? r)
     {
         if (r is null || !r.Bool("enabled", true))
         {
             return null;
         }
+        var authAddrs = AuthAddresses(r);
         var s = new ProxySection
         {
             ListenAddr = r.Address("listen_addr", "0.0.0.0:3080"),
             MySqlListenAddr = r.Address("mysql_listen_addr", "0.0.0.0:3036"),
             PublicAddrs = r.Has("public_addrs") ? r.StringList("public_addrs") : ["localhost:3080"],
-            AuthAddr = r.Address("auth_addr", "127.0.0.1:3025"),
+            AuthAddr = authAddrs[0],
+            AuthAddrs = authAddrs,
             JoinToken = r.String("join_token"),
             CaPin = CaPin(r),
             MaxMessageBytes = r.Size("max_message_bytes", 64L * 1024 * 1024),
