@@ -3,6 +3,8 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using Ferry.Config;
 using Ferry.Contracts;
+using Ferry.Identity;
+using Ferry.Testing;
 
 namespace Ferry.Auth.Tests;
 
