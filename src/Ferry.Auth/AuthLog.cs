@@ -107,4 +107,16 @@ internal static partial class AuthLog
     [LoggerMessage(EventId = 7193, EventName = "BackendListenerReconnected", Level = LogLevel.Information,
         Message = "The PostgreSQL backend listener is connected again")]
     public static partial void BackendListenerReconnected(ILogger logger);
+
+    [LoggerMessage(EventId = 7260, EventName = "SharedCaChanged", Level = LogLevel.Information,
+        Message = "The {Kind} CA changed in the shared backend (rotation by another auth server): now in phase {Phase}")]
+    public static partial void SharedCaChanged(ILogger logger, string kind, string phase);
+
+    [LoggerMessage(EventId = 7261, EventName = "SharedCaWatchFailed", Level = LogLevel.Warning,
+        Message = "Following the shared CAs in the backend failed (retrying in {DelaySeconds} s): {Error}")]
+    public static partial void SharedCaWatchFailed(ILogger logger, string error, double delaySeconds);
+
+    [LoggerMessage(EventId = 7262, EventName = "SharedCaOpened", Level = LogLevel.Information,
+        Message = "CAs loaded from the shared backend, private keys sealed with the key from {Source}")]
+    public static partial void SharedCaOpened(ILogger logger, string source);
 }

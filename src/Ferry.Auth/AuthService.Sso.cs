@@ -28,13 +28,16 @@ public sealed partial class AuthService
     /// <summary>Result fetches one source may make per minute.</summary>
     public const int SsoResultsPerMinute = 60;
 
-    private SsoPendingLogins? _ssoPending;
+    private ISsoPendingStore? _ssoPending;
     private SsoRateLimiter? _ssoStarts;
     private SsoRateLimiter? _ssoResults;
     private SsoConnectorRegistry? _ssoRegistry;
     private LoginFailureAudit? _ssoLoginAudit;
 
-    internal SsoPendingLogins SsoPending => LazyInitializer.EnsureInitialized(ref _ssoPending, () => new SsoPendingLogins(_time));
+    /// <summary>In memory with the SQLite backend (one server); in the backend with PostgreSQL (the steps may reach different servers).</summary>
+    internal ISsoPendingStore SsoPending => LazyInitializer.EnsureInitialized(ref _ssoPending, () => Backend is SqliteBackend
+        ? new SsoPendingLogins(_time)
+        : new BackendSsoPendingLogins(Backend, _time));
 
     private SsoRateLimiter SsoStarts => LazyInitializer.EnsureInitialized(ref _ssoStarts, () => new SsoRateLimiter(_time, SsoStartsPerMinute, TimeSpan.FromMinutes(1)));
 
@@ -188,7 +191,7 @@ public sealed partial class AuthService
             Started = now,
             Expires = now + SsoPendingLogins.LoginLifetime,
         };
-        if (!SsoPending.TryAdd(login))
+        if (!await SsoPending.TryAddAsync(login, ct).ConfigureAwait(false))
         {
             RecordSsoRefusal(connector.Name, "", clientAddr, SsoFailure.Reasons.Throttled, "too many pending SSO logins");
             throw new AuthException(429, $"too many single sign-on logins are waiting for the browser (at most {SsoPending.PerSource} per address): finish or abandon them, or wait 10 minutes", SsoPendingLogins.LoginLifetime);
@@ -228,7 +231,7 @@ public sealed partial class AuthService
     /// </summary>
     public async Task<SsoCallbackOutcome> CompleteSsoLoginAsync(string? state, string? code, string? error, string? errorDescription, string browserAddr, CancellationToken ct = default)
     {
-        var login = string.IsNullOrEmpty(state) || state.Length > 128 ? null : SsoPending.TakeState(state);
+        var login = string.IsNullOrEmpty(state) || state.Length > 128 ? null : await SsoPending.TakeStateAsync(state, ct).ConfigureAwait(false);
         if (login is null)
         {
             const string unknown = "This login link was already used or has expired (a login must finish within 10 minutes). Run `ferry login --sso` again.";
@@ -245,19 +248,19 @@ public sealed partial class AuthService
         try
         {
             var response = await FinishSsoLoginAsync(login, code, error, errorDescription, ct).ConfigureAwait(false);
-            SsoPending.Complete(login, response, null);
+            await SsoPending.CompleteAsync(login, response, null, ct).ConfigureAwait(false);
             return new SsoCallbackOutcome(ClientRedirect(login, "ok", null), 302, "Logged in. You can close this window.");
         }
         catch (SsoFailure e)
         {
             RecordSsoRefusal(login.Connector, e.Data["user"] as string ?? "", login.ClientAddr, e.Reason, e.Message, SsoMethod(login));
-            SsoPending.Complete(login, null, new AuthException(e.StatusCode, e.Message));
+            await SsoPending.CompleteAsync(login, null, new AuthException(e.StatusCode, e.Message), ct).ConfigureAwait(false);
             return new SsoCallbackOutcome(ClientRedirect(login, "error", e.Message), 302, e.Message);
         }
         catch (AuthException e)
         {
             RecordSsoRefusal(login.Connector, "", login.ClientAddr, SsoFailure.Reasons.Issue, e.Message, SsoMethod(login));
-            SsoPending.Complete(login, null, e);
+            await SsoPending.CompleteAsync(login, null, e, ct).ConfigureAwait(false);
             return new SsoCallbackOutcome(ClientRedirect(login, "error", e.Message), 302, e.Message);
         }
     }
@@ -376,7 +379,7 @@ public sealed partial class AuthService
     /// <c>POST /v1/sso/result</c>: the certificate (or the refusal) of a finished login, to the holder of its secret,
     /// once. 404 unknown or expired, 409 not finished yet, 403 wrong secret (audited), 429 throttled.
     /// </summary>
-    public Task<UserCertificateResponse> TakeSsoResultAsync(SsoResultRequest request, string clientAddr)
+    public async Task<UserCertificateResponse> TakeSsoResultAsync(SsoResultRequest request, string clientAddr, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (SsoResults.Take(LoginThrottle.SourceOf(clientAddr)) is { } wait)
@@ -390,7 +393,8 @@ public sealed partial class AuthService
             throw AuthException.BadRequest("request_id and secret (64 hex digits) are required");
         }
 
-        switch (SsoPending.TryTakeResult(id, Convert.FromHexString(secretHex), out var login))
+        var (outcome, login) = await SsoPending.TryTakeResultAsync(id, Convert.FromHexString(secretHex), ct).ConfigureAwait(false);
+        switch (outcome)
         {
             case SsoPendingLogins.Outcome.Unknown:
                 throw AuthException.NotFound("no single sign-on login with this request_id is waiting (it expired or was already collected): run `ferry login --sso` again");
@@ -400,7 +404,7 @@ public sealed partial class AuthService
             case SsoPendingLogins.Outcome.NotFinished:
                 throw AuthException.Conflict("the browser has not finished this login yet: complete the login in the browser, then ask again");
             default:
-                return login!.Result is { } result ? Task.FromResult(result) : throw login.Error!;
+                return login!.Result is { } result ? result : throw login.Error!;
         }
     }
 

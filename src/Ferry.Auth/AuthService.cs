@@ -33,8 +33,6 @@ public sealed partial class AuthService : IAsyncDisposable
         Backend = backend;
         Authority = authority;
         Issuer = new CertificateIssuer(authority);
-        UserVerifier = authority.CreateVerifier(CaKind.User);
-        HostVerifier = authority.CreateVerifier(CaKind.Host);
         _throttle = new LoginThrottle(backend, _time, options.Throttle);
         _audit = audit;
         _events = new AuditEventFactory(AuditOrigin.Server(options.ClusterName, options.ServerId), _time);
@@ -82,11 +80,11 @@ public sealed partial class AuthService : IAsyncDisposable
 
     public CertificateIssuer Issuer { get; }
 
-    /// <summary>Verifies user certificates against the user CA's trusted keys.</summary>
-    public IdentityVerifier UserVerifier { get; }
+    /// <summary>Verifies user certificates against the user CA's trusted keys (as of the last rotation step).</summary>
+    public IdentityVerifier UserVerifier => Authority.CurrentVerifier(CaKind.User);
 
-    /// <summary>Verifies host certificates against the host CA's trusted keys.</summary>
-    public IdentityVerifier HostVerifier { get; }
+    /// <summary>Verifies host certificates against the host CA's trusted keys (as of the last rotation step).</summary>
+    public IdentityVerifier HostVerifier => Authority.CurrentVerifier(CaKind.Host);
 
     public string ClusterName => _options.ClusterName;
 
@@ -115,8 +113,9 @@ public sealed partial class AuthService : IAsyncDisposable
     }
 
     /// <summary>
-    /// Opens the backend <see cref="AuthServiceOptions.Backend"/> names (SQLite in the data directory, or PostgreSQL,
-    /// whose schema is created or migrated here) and the CAs in <see cref="AuthServiceOptions.DataDir"/>.
+    /// Opens the backend <see cref="AuthServiceOptions.Backend"/> names: SQLite in the data directory with the CAs as
+    /// files there, or PostgreSQL (schema created or migrated here) with the CAs in it, private keys sealed with
+    /// <c>auth.ca_key_encryption</c>; CA files in the data directory are imported when the backend has no CAs yet.
     /// </summary>
     public static async Task<AuthService> OpenAsync(AuthServiceOptions options, IAuditSink audit, CancellationToken ct = default)
     {
@@ -126,21 +125,24 @@ public sealed partial class AuthService : IAsyncDisposable
         {
             return Open(options, audit);
         }
-        var authority = CertificateAuthorityStore.OpenOrCreate(options.DataDir, options.ClusterName, options.Time);
+        var backend = await PostgresBackend.OpenAsync(options.Backend.ConnString!, options.Time, cancellationToken: ct).ConfigureAwait(false);
         try
         {
-            var backend = await PostgresBackend.OpenAsync(options.Backend.ConnString!, options.Time, cancellationToken: ct).ConfigureAwait(false);
-            return new AuthService(options, backend, authority, audit);
+            var (authority, key) = await OpenSharedAuthorityAsync(options, backend, ct).ConfigureAwait(false);
+            var service = new AuthService(options, backend, authority, audit) { _caEncryption = key };
+            service.StartFollowingSharedCa();
+            return service;
         }
         catch
         {
-            authority.Dispose();
+            await backend.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }
 
     public async ValueTask DisposeAsync()
     {
+        await StopFollowingSharedCaAsync().ConfigureAwait(false);
         await _loginAuditFlush.DisposeAsync().ConfigureAwait(false);
         if (_accessRequestSweep is not null)
         {
@@ -162,6 +164,7 @@ public sealed partial class AuthService : IAsyncDisposable
         FlushLoginAudit();
         await Backend.DisposeAsync().ConfigureAwait(false);
         Authority.Dispose();
+        _caEncryption?.Dispose();
     }
 
     internal DateTimeOffset Now => _time.GetUtcNow();

@@ -58,4 +58,9 @@ internal static class BackendKeys
             + (grant.Length == 0 ? "" : "\n" + grant)));
         return Egress + Convert.ToHexStringLower(hash.AsSpan(0, 16)) + "/" + window.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
+
+    public const string CertificateAuthorities = "/ca/";
+
+    /// <summary>One CA's key ring, private keys sealed (postgres backend only): <c>/ca/user</c>, <c>/ca/host</c>, <c>/ca/db-client</c>.</summary>
+    public static string CertificateAuthority(Ferry.Identity.CaKind kind) => CertificateAuthorities + Ferry.Identity.CaKindNames.ToName(kind);
 }

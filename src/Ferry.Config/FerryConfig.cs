@@ -78,6 +78,9 @@ public sealed record ProxySection
     /// keeps a tunnel to each listed proxy (agent mesh). Null: the proxy is not listed (agents reach it only when configured to).
     /// </summary>
     public string? TunnelAddr { get; init; }
+
+    /// <summary><c>auth_addr</c> as a list (several auth servers on one backend): tried in order, failing over; the first is <see cref="AuthAddr"/>.</summary>
+    public IReadOnlyList<string> AuthAddrs { get; init; } = ["127.0.0.1:3025"];
     public string? JoinToken { get; init; }
     /// <summary>SHA-256 of the cluster's host CA certificate (<c>sha256:hex</c>), checked on first contact before joining.</summary>
     public string? CaPin { get; init; }

@@ -120,10 +120,35 @@ public static partial class FerryConfigParser
             Sso = SsoConnectorParser.ParseList(r),
             HealthCheckUsers = HealthCheckUsers(r),
             AccessRequests = ParseAccessRequests(r.Section("access_requests")),
-            Backend = ParseBackend(r.Section("backend")),
+            Backend = ParseBackend(r.Section("backend")) with { CaKeyEncryption = ParseCaKeyEncryption(r.Section("ca_key_encryption")) },
         };
+        if (s.Backend.Kind == BackendKind.Postgres && s.Backend.CaKeyEncryption is null)
+        {
+            throw r.ErrorAt("backend", "a postgres backend keeps the CA private keys, sealed with AES-256-GCM: add auth.ca_key_encryption with key_file (a file mode 0600 holding `openssl rand -base64 32`) or key_env (an environment variable holding it), the same key on every auth server");
+        }
         r.RejectUnknownKeys();
         return s;
+    }
+
+    /// <summary><c>auth.ca_key_encryption</c>: exactly one of <c>key_file</c>, <c>key_env</c>.</summary>
+    private static CaKeyEncryptionConfig? ParseCaKeyEncryption(YamlNodeReader? r)
+    {
+        if (r is null)
+        {
+            return null;
+        }
+        var file = r.String("key_file");
+        var env = r.String("key_env");
+        if ((file is null) == (env is null))
+        {
+            throw r.ErrorAt(file is null ? "key_file" : "key_env", "auth.ca_key_encryption needs exactly one of key_file (a file mode 0600 holding the key in base64) and key_env (the name of an environment variable holding it)");
+        }
+        if (env is not null && (env.Length == 0 || !env.All(c => char.IsAsciiLetterOrDigit(c) || c == '_')))
+        {
+            throw r.ErrorAt("key_env", "key_env is the name of an environment variable (letters, digits, _), not the key itself");
+        }
+        r.RejectUnknownKeys();
+        return new CaKeyEncryptionConfig { KeyFile = file, KeyEnv = env };
     }
 
     /// <summary><c>auth.backend</c>: <c>type</c> sqlite or postgres; postgres needs <c>conn_string</c>.</summary>
@@ -183,18 +208,46 @@ public static partial class FerryConfigParser
         return s;
     }
 
+    /// <summary><c>proxy.auth_addr</c>: one <c>host:port</c>, or a list of them (several auth servers), at most 16, no repeats.</summary>
+    private static IReadOnlyList<string> AuthAddresses(YamlNodeReader r)
+    {
+        if (!r.Has("auth_addr"))
+        {
+            return ["127.0.0.1:3025"];
+        }
+        var list = r.StringList("auth_addr");
+        if (list.Count is 0 or > 16)
+        {
+            throw r.ErrorAt("auth_addr", "auth_addr takes one host:port or a list of 1 to 16 of them (the auth servers, tried in order)");
+        }
+        foreach (var address in list)
+        {
+            if (!Units.TryParseHostPort(address, out _, out _))
+            {
+                throw r.ErrorAt("auth_addr", $"expected host:port, got '{address}'");
+            }
+        }
+        if (list.Distinct(StringComparer.OrdinalIgnoreCase).Count() != list.Count)
+        {
+            throw r.ErrorAt("auth_addr", "auth_addr lists an address twice");
+        }
+        return list;
+    }
+
     private static ProxySection? ParseProxy(YamlNodeReader? r)
     {
         if (r is null || !r.Bool("enabled", true))
         {
             return null;
         }
+        var authAddrs = AuthAddresses(r);
         var s = new ProxySection
         {
             ListenAddr = r.Address("listen_addr", "0.0.0.0:3080"),
             MySqlListenAddr = r.Address("mysql_listen_addr", "0.0.0.0:3036"),
             PublicAddrs = r.Has("public_addrs") ? r.StringList("public_addrs") : ["localhost:3080"],
-            AuthAddr = r.Address("auth_addr", "127.0.0.1:3025"),
+            AuthAddr = authAddrs[0],
+            AuthAddrs = authAddrs,
             TunnelAddr = r.Has("tunnel_addr") ? r.Address("tunnel_addr", "") : null,
             JoinToken = r.String("join_token"),
             CaPin = CaPin(r),

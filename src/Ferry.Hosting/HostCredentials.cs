@@ -62,7 +62,15 @@ public sealed class HostCredentials
     public RemoteCertificateValidationCallback ValidateAuth => TlsValidation.ForHosts(HostVerifier, HostRole.Auth);
 
     /// <summary>A client for the auth API that presents this host's current certificate.</summary>
-    public AuthApiClient CreateApiClient() => new(_options.AuthAddress, Current, ValidateAuth);
+    public AuthApiClient CreateApiClient(Action<string>? log = null) => Client(_options, Current, ValidateAuth, log);
+
+    /// <summary>A client for every auth address of <paramref name="options"/>; a failover is logged and counted (<c>ferry_auth_failovers_total</c>).</summary>
+    private static AuthApiClient Client(HostJoinOptions options, Func<X509Certificate2?> certificate, System.Net.Security.RemoteCertificateValidationCallback validate, Action<string>? log) =>
+        new(options.AllAuthAddresses, certificate, validate, (from, to, why) =>
+        {
+            Ferry.Diagnostics.FerryMetrics.AuthFailover(options.Role);
+            log?.Invoke($"warning: the auth API at {from} is unreachable ({why}); failed over to {to}");
+        });
 
     /// <summary>Loads the stored certificate when it is still valid for a while; otherwise joins with the token.</summary>
     public static async Task<HostCredentials> LoadOrJoinAsync(HostJoinOptions options, Action<string> log, CancellationToken ct)
@@ -81,7 +89,7 @@ public sealed class HostCredentials
         }
 
         CaResponse cas;
-        using (var bootstrap = new AuthApiClient(options.AuthAddress, static () => null, static (_, _, _, _) => true))
+        using (var bootstrap = Client(options, static () => null, static (_, _, _, _) => true, log))
         {
             cas = await bootstrap.GetCaAsync(ct).ConfigureAwait(false);
         }
@@ -101,7 +109,7 @@ public sealed class HostCredentials
         using var key = KeyPair.Generate();
         var hostVerifier = Verifier(CaKind.Host, cas.HostCaPem);
         HostCertificateResponse issued;
-        using (var api = new AuthApiClient(options.AuthAddress, static () => null, TlsValidation.ForHosts(hostVerifier, HostRole.Auth)))
+        using (var api = Client(options, static () => null, TlsValidation.ForHosts(hostVerifier, HostRole.Auth), log))
         {
             issued = await api.JoinAsync(new JoinRequest
             {

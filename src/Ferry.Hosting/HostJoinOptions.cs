@@ -1,3 +1,5 @@
+using Ferry.Contracts;
+
 namespace Ferry.Hosting;
 
 /// <summary>How a standalone proxy or agent becomes a member of the cluster.</summary>
@@ -8,6 +10,15 @@ public sealed class HostJoinOptions
 
     /// <summary><c>host:port</c> of the auth API, or of a proxy's port 3080 (the API is passed through).</summary>
     public required string AuthAddress { get; init; }
+
+    /// <summary>
+    /// Every address of the auth API, first preferred (several auth servers, or several proxies); empty means
+    /// <see cref="AuthAddress"/> alone. API clients fail over between them (<see cref="AuthApiClientOptions.Addresses"/>).
+    /// </summary>
+    public IReadOnlyList<string> AuthAddresses { get; init; } = [];
+
+    /// <summary>The addresses API clients use: <see cref="AuthAddresses"/>, or <see cref="AuthAddress"/> alone.</summary>
+    public IReadOnlyList<string> AllAuthAddresses => AuthAddresses.Count > 0 ? AuthAddresses : [AuthAddress];
 
     /// <summary><c>proxy</c> or <c>agent</c>.</summary>
     public required string Role { get; init; }

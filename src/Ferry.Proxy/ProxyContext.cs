@@ -55,6 +55,12 @@ public sealed class ProxyContext
     /// <summary>Where HTTPS API connections (ALPN h2 / http/1.1) are passed through, TLS untouched.</summary>
     public EndPoint? AuthApiEndPoint { get; init; }
 
+    /// <summary>Further auth servers for the passthrough, tried in order when the preferred one refuses or times out.</summary>
+    public IReadOnlyList<EndPoint> AuthApiFallbackEndPoints { get; init; } = [];
+
+    /// <summary>Index into [<see cref="AuthApiEndPoint"/>, ..<see cref="AuthApiFallbackEndPoints"/>] of the one that last accepted.</summary>
+    internal int AuthApiPreferred;
+
     public AgentRegistry Agents { get; } = new();
 
     /// <summary>Whether an agent's host is registered (not removed with <c>ferryd admin hosts rm</c>): its tunnel is refused otherwise.</summary>

@@ -59,4 +59,8 @@ internal static partial class ProxyLog
     [LoggerMessage(EventId = 1090, EventName = "ApiPassthroughFailed", Level = LogLevel.Warning,
         Message = "API connection from {Client} not passed through to the auth service: {Error}")]
     public static partial void ApiPassthroughFailed(ILogger logger, string client, string error);
+
+    [LoggerMessage(EventId = 1091, EventName = "ApiPassthroughFailover", Level = LogLevel.Warning,
+        Message = "The auth server at {From} is unreachable ({Error}); API connections now go to {To}")]
+    public static partial void ApiPassthroughFailover(ILogger logger, string from, string to, string error);
 }

@@ -24,6 +24,17 @@ public sealed class PostgresBackendClusterTests(PostgresBackendServer pg) : ICla
         Assert.True(code == 0, error);
     }
 
+    private string KeyFile()
+    {
+        var path = Path.Combine(_dir.Path, "ca-encryption.key");
+        if (!File.Exists(path))
+        {
+            File.WriteAllText(path, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+        return path;
+    }
+
     private async Task<string> ConfigAsync(string connString)
     {
         var path = Path.Combine(_dir.Path, "ferry.yaml");
@@ -34,6 +45,8 @@ public sealed class PostgresBackendClusterTests(PostgresBackendServer pg) : ICla
               backend:
                 type: postgres
                 conn_string: "{connString}"
+              ca_key_encryption:
+                key_file: {KeyFile()}
             """);
         return path;
     }
@@ -45,11 +58,24 @@ public sealed class PostgresBackendClusterTests(PostgresBackendServer pg) : ICla
         await AdminRunner.AddUserAsync(_dir.Path, "alice", "access");
         var (lockCode, _, lockErr) = await AdminRunner.RunAsync(_dir.Path, "locks", "add", "--user", "mallory", "--ttl", "1h");
         Assert.True(lockCode == 0, lockErr);
-        var config = await ConfigAsync(await pg.NewDatabaseAsync());
+        var conn = await pg.NewDatabaseAsync();
+        var config = await ConfigAsync(conn);
 
         var (code, output, error) = await AdminRunner.RunAsync(_dir.Path, "--config", config, "backend", "migrate", "--from", "sqlite");
         Assert.True(code == 0, error);
         Assert.Contains("1 with a lease", output, StringComparison.Ordinal);
+        Assert.Contains("copied the CA keys (3 keys", output, StringComparison.Ordinal);
+
+        // The CA keys came along, sealed: a service on the backend signs with the data directory's keys.
+        using (var files = Ferry.Identity.CertificateAuthorityStore.OpenOrCreate(_dir.Path, "test"))
+        {
+            var backendConfig = new BackendConfig { Kind = BackendKind.Postgres, ConnString = conn, CaKeyEncryption = new CaKeyEncryptionConfig { KeyFile = KeyFile() } };
+            await using var shared = await AuthService.OpenAsync(new AuthServiceOptions { DataDir = Path.Combine(_dir.Path, "elsewhere"), ClusterName = "test", Backend = backendConfig, SweepAccessRequests = false }, new CapturingAuditSink());
+            foreach (var kind in (Ferry.Identity.CaKind[])[Ferry.Identity.CaKind.User, Ferry.Identity.CaKind.Host, Ferry.Identity.CaKind.DbClient])
+            {
+                Assert.Equal(files.GetKeys(kind).Single().Id, shared.Authority.GetKeys(kind).Single().Id);
+            }
+        }
 
         // The admin commands now read the PostgreSQL backend through --config.
         var (lsCode, users, lsErr) = await AdminRunner.RunAsync(_dir.Path, "--config", config, "users", "ls", "--format", "json");
@@ -79,7 +105,7 @@ public sealed class PostgresBackendClusterTests(PostgresBackendServer pg) : ICla
     [Fact]
     public async Task TwoAuthServices_OnOneBackend_SeeEachOthersUsersAndLocks()
     {
-        var backend = new BackendConfig { Kind = BackendKind.Postgres, ConnString = await pg.NewDatabaseAsync() };
+        var backend = new BackendConfig { Kind = BackendKind.Postgres, ConnString = await pg.NewDatabaseAsync(), CaKeyEncryption = new CaKeyEncryptionConfig { KeyFile = KeyFile() } };
         var sinkA = new CapturingAuditSink();
         var sinkB = new CapturingAuditSink();
         await using var a = await AuthService.OpenAsync(new AuthServiceOptions { DataDir = _dir.Path, ClusterName = "test", ServerId = "auth-a", Backend = backend, SweepAccessRequests = false }, sinkA);

@@ -44,13 +44,14 @@ public sealed class StandaloneAgent : IAsyncDisposable
         {
             Directory = Path.Combine(o.DataDir, "host"),
             AuthAddress = o.Proxies[0],
+            AuthAddresses = o.Proxies, // the API is passed through by every proxy: fail over between them
             Role = "agent",
             HostId = o.HostId,
             Token = o.JoinToken,
             CaPin = o.CaPin,
             DnsNames = [o.HostId],
         }, o.Log, ct).ConfigureAwait(false);
-        var api = _loops.Own(credentials.CreateApiClient());
+        var api = _loops.Own(credentials.CreateApiClient(o.Log));
         var locks = new LockFollower(api, o.Log);
         var authority = _loops.Own(new RemoteAgentAuthority(credentials, api, locks, o.Time));
         var audit = _loops.Own(SpooledAudit.Start(Path.Combine(o.DataDir, "spool"), new HttpAuditUploader(api), _loops));

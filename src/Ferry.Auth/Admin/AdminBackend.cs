@@ -38,8 +38,9 @@ internal static class AdminBackend
             }
             try
             {
-                var (copied, leased) = await MigrateAsync(target, ct).ConfigureAwait(false);
+                var (copied, leased, cas) = await MigrateAsync(target, ct).ConfigureAwait(false);
                 await output.WriteLineAsync($"copied {copied} items ({leased} with a lease, copied with the time they had left) from {file} to the PostgreSQL backend").ConfigureAwait(false);
+                await output.WriteLineAsync($"copied the CA keys ({cas} keys of the user, host and db-client CAs) from {Path.Combine(target.DataDir, "ca")}, private keys sealed with the auth.ca_key_encryption key").ConfigureAwait(false);
                 return 0;
             }
             catch (InvalidOperationException e)
@@ -56,9 +57,17 @@ internal static class AdminBackend
         return backend;
     }
 
-    /// <summary>Copies every live item; an item with a lease gets the time it had left. Returns (items, leased items).</summary>
-    internal static async Task<(int Copied, int Leased)> MigrateAsync(AdminTarget target, CancellationToken ct)
+    /// <summary>
+    /// Copies every live item (an item with a lease gets the time it had left), then the CA keys of the data directory,
+    /// sealed with <c>auth.ca_key_encryption</c>. Returns (items, leased items, CA keys).
+    /// </summary>
+    internal static async Task<(int Copied, int Leased, int CaKeys)> MigrateAsync(AdminTarget target, CancellationToken ct)
     {
+        if (!File.Exists(Path.Combine(target.DataDir, "ca", "user", "state")))
+        {
+            throw new InvalidOperationException($"there are no CA files in {Path.Combine(target.DataDir, "ca")} to migrate (nothing was copied)");
+        }
+        using var key = BackendCaStorage.LoadKey(target.Backend.CaKeyEncryption);
         await using var source = SqliteBackend.Open(target.DataDir);
         await using var destination = await PostgresBackend.OpenAsync(target.Backend.ConnString!, cancellationToken: ct).ConfigureAwait(false);
         if ((await destination.RangeAsync("/", ct).ConfigureAwait(false)).Count > 0)
@@ -82,6 +91,12 @@ internal static class AdminBackend
             await destination.PutAsync(item.Key, item.Value, ttl, ct).ConfigureAwait(false);
             copied++;
         }
-        return (copied, leased);
+        using var authority = await Ferry.Identity.CertificateAuthorityStore.OpenSharedAsync(new BackendCaStorage(destination), key, target.Cluster, target.DataDir, cancellationToken: ct).ConfigureAwait(false);
+        var caKeys = 0;
+        foreach (var kind in (Ferry.Identity.CaKind[])[Ferry.Identity.CaKind.User, Ferry.Identity.CaKind.Host, Ferry.Identity.CaKind.DbClient])
+        {
+            caKeys += authority.GetKeys(kind).Count;
+        }
+        return (copied, leased, caKeys);
     }
 }

@@ -19,5 +19,6 @@ namespace Ferry.Auth.Model;
 [JsonSerializable(typeof(SsoConnectorRecord))]
 [JsonSerializable(typeof(AccessRequestRecord))]
 [JsonSerializable(typeof(EgressUsageRecord))]
+[JsonSerializable(typeof(SsoPendingRecord))]
 [JsonSerializable(typeof(Ferry.Auth.Notifications.WebhookPayload))]
 internal sealed partial class StorageJsonContext : JsonSerializerContext;

@@ -54,8 +54,24 @@ internal sealed class PendingSsoLogin
 /// A login expires <see cref="LoginLifetime"/> after it started, a result <see cref="ResultLifetime"/> after the
 /// callback. A restart forgets them (the user logs in again).
 /// </summary>
-internal sealed class SsoPendingLogins(TimeProvider time, int capacity = 10_000, int perSource = 32)
+internal sealed class SsoPendingLogins(TimeProvider time, int capacity = 10_000, int perSource = 32) : ISsoPendingStore
 {
+    ValueTask<bool> ISsoPendingStore.TryAddAsync(PendingSsoLogin login, CancellationToken ct) => ValueTask.FromResult(TryAdd(login));
+
+    ValueTask<PendingSsoLogin?> ISsoPendingStore.TakeStateAsync(string state, CancellationToken ct) => ValueTask.FromResult(TakeState(state));
+
+    ValueTask ISsoPendingStore.CompleteAsync(PendingSsoLogin login, UserCertificateResponse? result, AuthException? error, CancellationToken ct)
+    {
+        Complete(login, result, error);
+        return ValueTask.CompletedTask;
+    }
+
+    ValueTask<(Outcome Outcome, PendingSsoLogin? Login)> ISsoPendingStore.TryTakeResultAsync(string requestId, byte[] secret, CancellationToken ct)
+    {
+        var outcome = TryTakeResult(requestId, secret, out var login);
+        return ValueTask.FromResult((outcome, login));
+    }
+
     public static readonly TimeSpan LoginLifetime = TimeSpan.FromMinutes(10);
     public static readonly TimeSpan ResultLifetime = TimeSpan.FromMinutes(5);
 

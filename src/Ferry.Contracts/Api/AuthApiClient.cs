@@ -18,6 +18,7 @@ public sealed class AuthApiClient : IDisposable
     private readonly HttpClient _http;
     private readonly AuthApiClientOptions _options;
     private readonly Version _version;
+    private readonly AuthAddressFailover? _failover;
 
     public AuthApiClient(AuthApiClientOptions options)
     {
@@ -35,6 +36,13 @@ public sealed class AuthApiClient : IDisposable
                 CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             },
         };
+        if (options.Addresses.Count > 1)
+        {
+            _failover = new AuthAddressFailover(options.Addresses, options.ConnectTimeout, options.Failover);
+            handler.ConnectCallback = _failover.ConnectAsync;
+            handler.ConnectTimeout = _failover.TotalConnectTimeout;
+        }
+
         _http = new HttpClient(handler) { BaseAddress = options.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
         // HTTP/2 makes the handler offer ALPN (h2, http/1.1): a proxy's port routes TLS to the API by ALPN.
         _version = options.PreferHttp2 ? HttpVersion.Version20 : HttpVersion.Version11;
@@ -49,6 +57,15 @@ public sealed class AuthApiClient : IDisposable
         : this(new AuthApiClientOptions { BaseAddress = new Uri("https://" + hostPort), ClientCertificate = clientCertificate, ValidateServer = validateServer })
     {
     }
+
+    /// <summary>A host's client for several addresses of the API (first preferred), failing over between them.</summary>
+    public AuthApiClient(IReadOnlyList<string> hostPorts, Func<X509Certificate2?> clientCertificate, System.Net.Security.RemoteCertificateValidationCallback validateServer, Action<string, string, string>? failover = null)
+        : this(new AuthApiClientOptions { BaseAddress = new Uri("https://" + hostPorts[0]), Addresses = hostPorts, ClientCertificate = clientCertificate, ValidateServer = validateServer, Failover = failover })
+    {
+    }
+
+    /// <summary>The address new connections go to first (the one that last worked).</summary>
+    public string PreferredAddress => _failover?.Preferred ?? _options.BaseAddress.Authority;
 
     /// <summary><c>GET /v1/ca</c> (no authentication).</summary>
     public Task<CaResponse> GetCaAsync(CancellationToken ct = default) => GetAsync("/v1/ca", AuthApiJsonContext.Default.CaResponse, ct);

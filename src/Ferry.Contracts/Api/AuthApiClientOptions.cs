@@ -26,6 +26,17 @@ public sealed class AuthApiClientOptions
     /// <summary><c>product/version</c> sent as User-Agent; null sends none.</summary>
     public string? UserAgent { get; init; }
 
+    /// <summary>
+    /// Every <c>host:port</c> the API answers at (several auth servers on one backend, or several proxies' port 3080), in
+    /// order of preference; empty means <see cref="BaseAddress"/> alone. A new connection goes to the address that last
+    /// worked; when it refuses or does not answer within <see cref="ConnectTimeout"/> the next one is tried, after a short
+    /// jittered pause, and <see cref="Failover"/> is told.
+    /// </summary>
+    public IReadOnlyList<string> Addresses { get; init; } = [];
+
+    /// <summary>Called when a connection went to another address than the one preferred until then: (from, to, why).</summary>
+    public Action<string, string, string>? Failover { get; init; }
+
     /// <summary>Turns a failed call into the exception thrown; the default words it for a host's log (<see cref="AuthApiException"/>).</summary>
     public Func<AuthApiFailure, Exception> Failure { get; init; } = AuthApiClient.HostFailure;
 }

@@ -66,6 +66,9 @@ public static class FerryMetrics
     private static readonly Counter<long> BackgroundFailuresTotal = Meter.CreateCounter<long>(
         "ferry_background_task_failures_total", "{failure}", "Failures of background tasks (audit shipping, certificate renewal, lock watch, tunnels…), by task.");
 
+    private static readonly Counter<long> AuthFailoversTotal = Meter.CreateCounter<long>(
+        "ferry_auth_failovers_total", "{failover}", "Connections to the auth API that went to another of its addresses because the preferred one refused or timed out, by role of the caller (proxy, agent).");
+
     private static readonly Counter<long> AuditShippedTotal = Meter.CreateCounter<long>(
         "ferry_audit_events_shipped_total", "{event}", "Audit events the spool shipper delivered to the auth service.");
 
@@ -205,6 +208,10 @@ public static class FerryMetrics
 
     public static void BackgroundFailure(string task) =>
         BackgroundFailuresTotal.Add(1, new KeyValuePair<string, object?>("task", task));
+
+    /// <summary>A connection to the auth API failed over to its next address.</summary>
+    public static void AuthFailover(string role) =>
+        AuthFailoversTotal.Add(1, new KeyValuePair<string, object?>("role", role));
 
     public static void AuditShipped(long events) => AuditShippedTotal.Add(events);
 

@@ -97,16 +97,16 @@ internal static class CaFiles
         return result;
     }
 
-    private static bool IsKeyId(string id) => id.Length is > 0 and <= 128 && id.All(char.IsAsciiHexDigitLower);
+    internal static bool IsKeyId(string id) => id.Length is > 0 and <= 128 && id.All(char.IsAsciiHexDigitLower);
 
-    private static string StatusName(CaKeyStatus status) => status switch
+    internal static string StatusName(CaKeyStatus status) => status switch
     {
         CaKeyStatus.Signing => "signing",
         CaKeyStatus.Pending => "pending",
         _ => "previous",
     };
 
-    private static bool TryParseStatus(string name, out CaKeyStatus status)
+    internal static bool TryParseStatus(string name, out CaKeyStatus status)
     {
         status = name switch
         {

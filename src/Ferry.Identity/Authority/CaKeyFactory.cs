@@ -46,26 +46,48 @@ internal static class CaKeyFactory
         try
         {
             key.ImportFromPem(CaFiles.ReadPrivate(keyPath));
-            using var certificateKey = certificate.GetECDsaPublicKey()
-                ?? throw new InvalidOperationException($"CA certificate {certificatePath} does not hold an ECDSA key: restore the CA files from backup");
-            if (!certificateKey.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(key.ExportSubjectPublicKeyInfo()))
-            {
-                throw new InvalidOperationException($"CA key {keyPath} does not match certificate {certificatePath}: restore the CA files from backup");
-            }
-
-            var ski = certificate.Extensions.OfType<X509SubjectKeyIdentifierExtension>().FirstOrDefault()?.SubjectKeyIdentifier;
-            if (!string.Equals(ski, id, StringComparison.OrdinalIgnoreCase))
-            {
-                throw new InvalidOperationException($"CA certificate {certificatePath} has key id {ski}, expected {id}: restore the CA files from backup");
-            }
-
-            return new CaKeyEntry(id, status, certificate, key);
+            return Check(id, status, certificate, key, $"CA certificate {certificatePath}", $"CA key {keyPath}", "restore the CA files from backup");
         }
         catch
         {
             key.Dispose();
             throw;
         }
+    }
+
+    /// <summary>A key from its certificate (DER) and PKCS#8 private key, as kept in a shared backend.</summary>
+    public static CaKeyEntry FromParts(string id, CaKeyStatus status, byte[] certificateDer, ReadOnlySpan<byte> pkcs8, string where)
+    {
+        var certificate = X509CertificateLoader.LoadCertificate(certificateDer);
+        var key = ECDsa.Create();
+        try
+        {
+            key.ImportPkcs8PrivateKey(pkcs8, out _);
+            return Check(id, status, certificate, key, $"CA certificate {id} in {where}", $"CA key {id} in {where}", "restore the backend from backup");
+        }
+        catch
+        {
+            key.Dispose();
+            throw;
+        }
+    }
+
+    private static CaKeyEntry Check(string id, CaKeyStatus status, X509Certificate2 certificate, ECDsa key, string certificateName, string keyName, string fix)
+    {
+        using var certificateKey = certificate.GetECDsaPublicKey()
+            ?? throw new InvalidOperationException($"{certificateName} does not hold an ECDSA key: {fix}");
+        if (!certificateKey.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(key.ExportSubjectPublicKeyInfo()))
+        {
+            throw new InvalidOperationException($"{keyName} does not match {certificateName}: {fix}");
+        }
+
+        var ski = certificate.Extensions.OfType<X509SubjectKeyIdentifierExtension>().FirstOrDefault()?.SubjectKeyIdentifier;
+        if (!string.Equals(ski, id, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException($"{certificateName} has key id {ski}, expected {id}: {fix}");
+        }
+
+        return new CaKeyEntry(id, status, certificate, key);
     }
 
     public static void Save(string dir, CaKeyEntry entry)

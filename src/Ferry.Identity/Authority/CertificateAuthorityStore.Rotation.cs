@@ -14,6 +14,7 @@ public sealed partial class CertificateAuthorityStore
     /// <exception cref="InvalidOperationException">A rotation is already in progress.</exception>
     public CaKeyInfo AddKey(CaKind kind)
     {
+        RequireFiles();
         lock (_rotationLock)
         {
             var ring = Ring(kind);
@@ -35,6 +36,7 @@ public sealed partial class CertificateAuthorityStore
     /// <exception cref="InvalidOperationException">No key was added.</exception>
     public CaKeyInfo SwitchSigningKey(CaKind kind)
     {
+        RequireFiles();
         lock (_rotationLock)
         {
             var ring = Ring(kind);
@@ -58,6 +60,7 @@ public sealed partial class CertificateAuthorityStore
     /// <exception cref="InvalidOperationException">The CA has not switched keys.</exception>
     public void RetireOldKeys(CaKind kind)
     {
+        RequireFiles();
         lock (_rotationLock)
         {
             var ring = Ring(kind);

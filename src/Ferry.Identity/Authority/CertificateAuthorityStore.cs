@@ -7,7 +7,9 @@ namespace Ferry.Identity;
 /// The cluster's three CAs (user, host, db-client), kept as PEM files mode 0600 under
 /// <c>&lt;dataDirectory&gt;/ca/</c> (layout in <see cref="CaFiles"/>). Created on first start,
 /// reloaded on restart. Thread-safe: readers see immutable snapshots, rotation steps are serialised.
-/// One store per data directory and process (several auth servers sharing a backend are not handled here).
+/// One store per data directory and process. Several auth servers sharing a backend open the CAs from it instead
+/// (<see cref="OpenSharedAsync"/>): the private keys are sealed there with a key of their own, and every server
+/// follows rotations made by another (<see cref="ReloadAsync"/>).
 /// </summary>
 public sealed partial class CertificateAuthorityStore : IDisposable
 {
@@ -15,6 +17,7 @@ public sealed partial class CertificateAuthorityStore : IDisposable
     private readonly CaKeyRing[] _rings;
     private readonly List<CaKeyEntry> _allKeys = [];
     private readonly TimeProvider _time;
+    private readonly VerifierCache?[] _verifiers = new VerifierCache?[3];
 
     private CertificateAuthorityStore(string dataDirectory, string clusterName, TimeProvider time)
     {
@@ -85,6 +88,23 @@ public sealed partial class CertificateAuthorityStore : IDisposable
     /// <summary>A verifier trusting every current key of the CA. Create a new one after a rotation step.</summary>
     public IdentityVerifier CreateVerifier(CaKind kind) => new(kind, GetTrustedRoots(kind), _time);
 
+    /// <summary>A verifier trusting every current key of the CA, rebuilt after each rotation step (here or, shared, on another server).</summary>
+    public IdentityVerifier CurrentVerifier(CaKind kind)
+    {
+        var ring = Ring(kind);
+        var cached = Volatile.Read(ref _verifiers[(int)kind]);
+        if (cached is not null && ReferenceEquals(cached.Ring, ring))
+        {
+            return cached.Verifier;
+        }
+
+        var verifier = new IdentityVerifier(kind, [.. ring.Keys.Select(k => k.Certificate)], _time);
+        Volatile.Write(ref _verifiers[(int)kind], new VerifierCache(ring, verifier));
+        return verifier;
+    }
+
+    private sealed record VerifierCache(CaKeyRing Ring, IdentityVerifier Verifier);
+
     internal CaKeyRing Ring(CaKind kind) => Volatile.Read(ref _rings[(int)kind]);
 
     /// <summary>Releases the CA private keys.</summary>
@@ -99,6 +119,8 @@ public sealed partial class CertificateAuthorityStore : IDisposable
 
             _allKeys.Clear();
         }
+
+        _sharedLock.Dispose();
     }
 
     private CaKeyRing LoadOrCreate(CaKind kind)

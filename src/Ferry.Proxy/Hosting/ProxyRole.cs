@@ -42,6 +42,7 @@ public sealed class ProxyRole : IAsyncDisposable
             FindLock = services.Locks.FindLock,
             IsAgentRegistered = id => services.Locks.IsHostRegistered(id, "agent"),
             AuthApiEndPoint = services.AuthApiEndPoint,
+            AuthApiFallbackEndPoints = services.AuthApiFallbackEndPoints,
             HandshakeTimeout = options.HandshakeTimeout,
             Connections = new ConnectionLimiter(options.MaxConnections, options.MaxConnectionsPerSource),
         };

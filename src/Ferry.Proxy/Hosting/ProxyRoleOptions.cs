@@ -24,6 +24,9 @@ public sealed record ProxyRoleOptions
     /// <summary>A standalone proxy's way to the auth service (<c>host:port</c>).</summary>
     public string AuthAddr { get; init; } = "127.0.0.1:3025";
 
+    /// <summary>Every auth address (<c>proxy.auth_addr</c> as a list), first preferred; the API clients and the passthrough fail over between them.</summary>
+    public IReadOnlyList<string> AuthAddrs { get; init; } = ["127.0.0.1:3025"];
+
     public string? JoinToken { get; init; }
 
     /// <summary><c>proxy.tunnel_addr</c>: where agents dial this proxy, reported to the auth service (agent mesh); null: not listed.</summary>
@@ -60,6 +63,7 @@ public sealed record ProxyRoleOptions
             PublicNames = [.. proxy.PublicAddrs.Concat(proxy.TunnelAddr is { } t ? [t] : []).Select(HostOf).Append("localhost").Distinct(StringComparer.Ordinal)],
             AuthAddr = proxy.AuthAddr,
             TunnelAddr = proxy.TunnelAddr,
+            AuthAddrs = proxy.AuthAddrs,
             JoinToken = proxy.JoinToken,
             CaPin = proxy.CaPin,
             HandshakeTimeout = proxy.HandshakeTimeout,

@@ -25,4 +25,7 @@ public sealed class ProxyRoleServices
 
     /// <summary>Where API connections (ALPN h2 / http/1.1) are passed through to.</summary>
     public required EndPoint AuthApiEndPoint { get; init; }
+
+    /// <summary>Further auth servers, tried in order when <see cref="AuthApiEndPoint"/> refuses or times out.</summary>
+    public IReadOnlyList<EndPoint> AuthApiFallbackEndPoints { get; init; } = [];
 }

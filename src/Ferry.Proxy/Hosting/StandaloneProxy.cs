@@ -43,6 +43,7 @@ public sealed class StandaloneProxy : IAsyncDisposable
         {
             Directory = Path.Combine(config.DataDir, "proxy-host"),
             AuthAddress = o.AuthAddr,
+            AuthAddresses = o.AuthAddrs,
             Role = "proxy",
             HostId = o.HostId,
             Token = o.JoinToken,
@@ -50,10 +51,9 @@ public sealed class StandaloneProxy : IAsyncDisposable
             DnsNames = [.. o.DnsNames],
             Ips = [.. o.IpAddresses.Select(ip => ip.ToString())],
         }, log, ct).ConfigureAwait(false);
-        var api = _loops.Own(credentials.CreateApiClient());
+        var api = _loops.Own(credentials.CreateApiClient(log));
         var locks = new LockFollower(api, log);
         var audit = _loops.Own(SpooledAudit.Start(Path.Combine(config.DataDir, "proxy-spool"), new HttpAuditUploader(api), _loops));
-        Units.TryParseHostPort(o.AuthAddr, out var authHost, out var authPort);
         var role = _role = _loops.Own(await ProxyRole.StartAsync(o, new ProxyRoleServices
         {
             ClusterName = credentials.ClusterName,
@@ -62,11 +62,18 @@ public sealed class StandaloneProxy : IAsyncDisposable
             HostVerifier = credentials.HostVerifier,
             Audit = audit.Sink,
             Locks = locks,
-            AuthApiEndPoint = IPAddress.TryParse(authHost, out var ip) ? new IPEndPoint(ip, authPort) : new DnsEndPoint(authHost, authPort),
+            AuthApiEndPoint = EndPointOf(o.AuthAddrs[0]),
+            AuthApiFallbackEndPoints = [.. o.AuthAddrs.Skip(1).Select(EndPointOf)],
         }, _loops).ConfigureAwait(false));
         _loops.Start(locks.RunAsync);
         _loops.Start(t => credentials.RenewLoopAsync(api, log, TimeProvider.System, t));
         _loops.Start(new InventoryReporter(api, role.Context.Agents, log, o.TunnelAddr).RunAsync);
+    }
+
+    private static EndPoint EndPointOf(string hostPort)
+    {
+        Units.TryParseHostPort(hostPort, out var host, out var port);
+        return IPAddress.TryParse(host, out var ip) ? new IPEndPoint(ip, port) : new DnsEndPoint(host, port);
     }
 
     /// <summary>Stops the loops, then closes the listeners, the audit sink and the API client.</summary>
