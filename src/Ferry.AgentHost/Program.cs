@@ -1,14 +1,12 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Ferry.Agent.Hosting;
-using Ferry.AgentHost;
 using Ferry.Config;
 using Ferry.Contracts;
 using Ferry.Diagnostics;
 using Ferry.Hosting;
 
 InlineSocketCompletions.Enable();
-GlibcMalloc.LimitArenas(2);
 
 var root = new RootCommand("""
     ferry-agent: the Ferry database agent. It dials out to the proxies and serves the databases next to it.
@@ -57,8 +55,6 @@ root.SetAction(async (parse, ct) =>
     {
         Console.Out.WriteLine($"ferry-agent ready: {options.HostId}, {agent.Databases.Count} databases, dialing {string.Join(", ", agent.Proxies)}");
         Console.Out.Flush();
-        // Start-up's transient native allocations (configuration, certificates, OpenSSL's first handshake) are freed.
-        GlibcMalloc.Trim();
         try
         {
             await Task.Delay(Timeout.Infinite, stop.Token);
