@@ -285,7 +285,7 @@ public sealed class WebUiTests(WebUiClusterFixture fixture, ITestOutputHelper ou
         // The database asks for session MFA (the code field is there); the key answered it, no code was typed.
         Assert.Equal("true", r.Text("asks_for_code"));
         Assert.Equal("true", r.Text("open", "opened"));
-        Assert.Equal(new[] { $"key-mfa-{tag}" }, r.Get("query", "rows", "0").EnumerateArray().Select(c => c.GetString() ?? "").ToArray());
+        Assert.Contains($"key-mfa-{tag}", r.Get("query", "rows", "0").EnumerateArray().Select(c => c.GetString() ?? "")); // row number, marker
         // Removed on the account page: the list has no security key; the browser still holds the credential, and
         // ferryd neither offers it at sign-in nor accepts it.
         Assert.DoesNotContain("Security key", r.Text("devices_after_remove"), StringComparison.Ordinal);
