@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The agent's footprint budgets (issue 27): idle RSS ≤ 20 MB and ready in < 100 ms.
 #
-#   perf/scripts/agent-footprint.sh [-n RUNS] [--idle SECONDS] [DIST]
+#   perf/scripts/agent-footprint.sh [-n RUNS] [--idle SECONDS] [--agent LABEL:PATH[:VAR=VALUE,...]]... [DIST]
 #
 # Starts a real ferryd (auth + proxy) from DIST (default: dist/ of this checkout) in a temporary directory, joins a
 # real ferry-agent to it with a one-time token and the pinned host CA, then starts that agent RUNS times (default 7):
@@ -13,15 +13,21 @@
 #          seconds (default 10);
 # and prints each run and the medians. The agent serves one PostgreSQL database (127.0.0.1:1: nothing listens; the
 # agent only probes it) so no database is needed. Exit status 1 when a median is over its budget.
+# --agent (repeatable) compares agent binaries, or one binary under environment variables, interleaved: each run
+# starts every variant in turn against the same ferryd, so a busy machine weighs on all of them alike; the summary
+# and the budget check are per variant (exit 1 when the last variant is over a budget). Without --agent the one
+# variant is DIST/ferry-agent.
 set -euo pipefail
 runs=7
 idle=10
 dist=
+agents=()
 while [ $# -gt 0 ]; do
   case "$1" in
     -n) runs=$2; shift 2 ;;
     --idle) idle=$2; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --agent) agents+=("$2"); shift 2 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) dist=$1; shift ;;
   esac
 done
@@ -71,12 +77,26 @@ agent:
       labels: { env: dev }
 EOF
 
-echo "ferry-agent footprint: $dist/ferry-agent ($(stat -c %s "$dist/ferry-agent") bytes), $runs runs, idle ${idle}s"
+[ ${#agents[@]} -gt 0 ] || agents=("ferry-agent:$dist/ferry-agent")
+for a in "${agents[@]}"; do
+  IFS=: read -r label path _ <<<"$a"
+  [ -x "$path" ] || { echo "error: --agent $a: $path is not an executable" >&2; exit 2; }
+  echo "ferry-agent footprint: $label = $path ($(stat -c %s "$path") bytes)${a#"$label:$path"}"
+done
+echo "$runs runs, idle ${idle}s"
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(uname -r)"
 # One run: exec, time to the ready line and to /readyz 200, then idle, then VmRSS/VmHWM; SIGTERM; one line of JSON.
-python3 - "$dist/ferry-agent" "$work/agent.yaml" "$diag" "$runs" "$idle" <<'PY'
+python3 - "$work/agent.yaml" "$diag" "$runs" "$idle" "${agents[@]}" <<'PY'
 import json, os, signal, statistics, subprocess, sys, threading, time, urllib.request
-binary, config, diag, runs, idle = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+config, diag, runs, idle = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+variants = []
+for spec in sys.argv[5:]:
+    label, path, *rest = spec.split(":", 2)
+    env = dict(os.environ)
+    for pair in (rest[0].split(",") if rest and rest[0] else []):
+        k, _, v = pair.partition("=")
+        env[k] = v
+    variants.append((label, path, env))
 
 def status(pid):
     out = {}
@@ -87,10 +107,9 @@ def status(pid):
                 out[k] = int(v.split()[0])
     return out
 
-results = []
-for run in range(runs):
+def one(run, label, binary, env):
     t0 = time.monotonic()
-    p = subprocess.Popen([binary, "--config", config], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    p = subprocess.Popen([binary, "--config", config], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     readyz = {}
     def poll():
         for _ in range(20000):
@@ -121,24 +140,36 @@ for run in range(runs):
     s = status(p.pid)
     p.send_signal(signal.SIGTERM)
     p.wait(30)
-    r = {"run": run + 1, "joined": run == 0, "ready_ms": round(ready * 1000, 1),
-         "readyz_ms": round(readyz["t"] * 1000, 1) if "t" in readyz else None,
-         "idle_rss_mib": round(s["VmRSS"] / 1024, 1), "hwm_mib": round(s["VmHWM"] / 1024, 1), "threads": s["Threads"]}
-    results.append(r)
-    print(json.dumps(r), flush=True)
+    return {"variant": label, "run": run + 1, "joined": run == 0 and label == variants[0][0], "ready_ms": round(ready * 1000, 1),
+            "readyz_ms": round(readyz["t"] * 1000, 1) if "t" in readyz else None,
+            "idle_rss_mib": round(s["VmRSS"] / 1024, 1), "hwm_mib": round(s["VmHWM"] / 1024, 1), "threads": s["Threads"],
+            "load1": float(open("/proc/loadavg").read().split()[0])}
+
+by_variant = {label: [] for label, _, _ in variants}
+for run in range(runs):
+    for label, binary, env in variants:
+        r = one(run, label, binary, env)
+        by_variant[label].append(r)
+        print(json.dumps(r), flush=True)
 
 def med(key, rows):
     vals = [r[key] for r in rows if r[key] is not None]
     return round(statistics.median(vals), 1) if vals else None
-restarts = results[1:] or results
-summary = {"runs": runs, "median_ready_ms": med("ready_ms", results), "median_readyz_ms": med("readyz_ms", results),
-           "median_ready_ms_restart": med("ready_ms", restarts), "median_idle_rss_mib": med("idle_rss_mib", results),
-           "max_idle_rss_mib": max(r["idle_rss_mib"] for r in results), "first_run_ready_ms": results[0]["ready_ms"]}
-print("summary: " + json.dumps(summary))
+
 budget_rss_mb, budget_ready_ms = 20, 100
-rss_mb = summary["median_idle_rss_mib"] * 1.048576
-ok = rss_mb <= budget_rss_mb and summary["median_ready_ms"] < budget_ready_ms
-print(f"budget: idle RSS {rss_mb:.1f} MB (≤ {budget_rss_mb} MB) {'ok' if rss_mb <= budget_rss_mb else 'OVER'}; "
-      f"ready {summary['median_ready_ms']} ms (< {budget_ready_ms} ms) {'ok' if summary['median_ready_ms'] < budget_ready_ms else 'OVER'}")
+ok = True
+for label, results in by_variant.items():
+    restarts = [r for r in results if not r["joined"]] or results
+    summary = {"variant": label, "runs": len(results), "median_ready_ms": med("ready_ms", results), "median_readyz_ms": med("readyz_ms", results),
+               "median_ready_ms_restart": med("ready_ms", restarts), "min_ready_ms": min(r["ready_ms"] for r in results),
+               "max_ready_ms": max(r["ready_ms"] for r in results), "median_idle_rss_mib": med("idle_rss_mib", results),
+               "min_idle_rss_mib": min(r["idle_rss_mib"] for r in results), "max_idle_rss_mib": max(r["idle_rss_mib"] for r in results),
+               "median_threads": med("threads", results), "median_load1": med("load1", results)}
+    print("summary: " + json.dumps(summary))
+    rss_mb = summary["median_idle_rss_mib"] * 1.048576
+    ready_ms = summary["median_ready_ms"]
+    ok = rss_mb <= budget_rss_mb and ready_ms < budget_ready_ms
+    print(f"budget {label}: idle RSS {rss_mb:.1f} MB (≤ {budget_rss_mb} MB) {'ok' if rss_mb <= budget_rss_mb else 'OVER'}; "
+          f"ready {ready_ms} ms (< {budget_ready_ms} ms) {'ok' if ready_ms < budget_ready_ms else 'OVER'}")
 sys.exit(0 if ok else 1)
 PY

@@ -7,8 +7,11 @@ namespace Ferry.Web;
 
 public partial interface IWebAuthority
 {
-    /// <summary>Starts registering a security key for a signed-in user; the challenge is bound to <paramref name="binding"/> (the web session).</summary>
-    Task<WebAuthnBegin> BeginSecurityKeyRegistrationAsync(UserIdentity user, string rpId, string origin, string binding, string clientAddr, CancellationToken ct);
+    /// <summary>
+    /// Starts registering a security key for a signed-in user after a fresh re-authentication (<paramref name="proof"/>:
+    /// password + one-time code, or an assertion of an existing key); the challenge is bound to <paramref name="binding"/> (the web session).
+    /// </summary>
+    Task<WebAuthnBegin> BeginSecurityKeyRegistrationAsync(UserIdentity user, WebAuthnReauthProof proof, string rpId, string origin, string binding, string clientAddr, CancellationToken ct);
 
     /// <summary>Verifies the browser's attestation and stores the key as MFA device <paramref name="name"/> (kind <c>webauthn</c>).</summary>
     Task<string> FinishSecurityKeyRegistrationAsync(UserIdentity user, string? challengeId, string? name, JsonElement credential, string binding, string clientAddr, CancellationToken ct);
@@ -31,6 +34,12 @@ public partial interface IWebAuthority
 
 /// <summary>A started WebAuthn ceremony: its challenge id and the options for the browser (WebAuthn's JSON, binary as base64url).</summary>
 public sealed record WebAuthnBegin(string ChallengeId, JsonObject Options);
+
+/// <summary>
+/// How a signed-in user confirms who they are again before registering a security key: <see cref="Password"/> and
+/// <see cref="Otp"/>, or a <c>reauth</c> challenge (<see cref="ChallengeId"/>) answered by one of their keys (<see cref="Credential"/>).
+/// </summary>
+public sealed record WebAuthnReauthProof(string? Password, string? Otp, string? ChallengeId, JsonElement Credential);
 
 /// <summary>One MFA device of the account page.</summary>
 public sealed record WebMfaDeviceView(string Name, string Kind, DateTimeOffset Added);

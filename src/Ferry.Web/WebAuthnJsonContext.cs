@@ -25,6 +25,24 @@ internal sealed class WebAuthnLoginFinishRequest
     public JsonElement Credential { get; set; }
 }
 
+/// <summary><c>POST /webauthn/register/begin</c>: the fresh re-authentication, password + one-time code or <see cref="Reauth"/>.</summary>
+internal sealed class WebAuthnRegisterBeginRequest
+{
+    public string? Password { get; set; }
+
+    public string? Otp { get; set; }
+
+    public WebAuthnAssertion? Reauth { get; set; }
+}
+
+/// <summary>An assertion answering a challenge handed out by one of the <c>.../begin</c> endpoints.</summary>
+internal sealed class WebAuthnAssertion
+{
+    public string? ChallengeId { get; set; }
+
+    public JsonElement Credential { get; set; }
+}
+
 internal sealed class WebAuthnRegisterFinishRequest
 {
     public string? ChallengeId { get; set; }
@@ -59,6 +77,7 @@ internal sealed class WebMfaDeviceInfo
 [JsonSerializable(typeof(WebAuthnLoginBeginRequest))]
 [JsonSerializable(typeof(WebAuthnSessionBeginRequest))]
 [JsonSerializable(typeof(WebAuthnLoginFinishRequest))]
+[JsonSerializable(typeof(WebAuthnRegisterBeginRequest))]
 [JsonSerializable(typeof(WebAuthnRegisterFinishRequest))]
 [JsonSerializable(typeof(WebAuthnBeginResponse))]
 [JsonSerializable(typeof(WebAuthnRegistered))]

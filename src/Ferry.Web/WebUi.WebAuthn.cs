@@ -8,7 +8,8 @@ using Microsoft.AspNetCore.Routing;
 namespace Ferry.Web;
 
 /// <summary>
-/// Security keys and passkeys (WebAuthn): registration on the account page (needs a web session and CSRF), password +
+/// Security keys and passkeys (WebAuthn): registration on the account page (needs a web session, CSRF and a fresh
+/// re-authentication in <c>register/begin</c>: password + one-time code, or a key answering <c>reauth/begin</c>), password +
 /// security key login, session MFA for consoles (<c>/webauthn/session/begin</c>, then <c>POST /consoles</c> with
 /// <c>webauthn</c>), and the account's MFA devices. The relying party is the request's host name, the origin
 /// <c>https://HOST[:PORT]</c> the browser used; all verification happens in the auth service.
@@ -22,6 +23,7 @@ public sealed partial class WebUi
         app.MapPost("/web/api/webauthn/login/begin", Api(KeyLoginBeginAsync, session: false));
         app.MapPost("/web/api/webauthn/login/finish", Api(KeyLoginFinishAsync, session: false));
         app.MapPost("/web/api/webauthn/session/begin", Api(SessionKeyBeginAsync));
+        app.MapPost("/web/api/webauthn/reauth/begin", Api(ReauthKeyBeginAsync));
         app.MapGet("/web/api/mfa/devices", Api(MfaDevicesAsync));
         app.MapDelete("/web/api/mfa/devices/{name}", Api(RemoveMfaDeviceAsync));
     }
@@ -42,8 +44,10 @@ public sealed partial class WebUi
 
     private async Task RegisterBeginAsync(HttpContext context, WebSession? session)
     {
+        var request = await ReadAsync(context, WebAuthnJsonContext.Default.WebAuthnRegisterBeginRequest).ConfigureAwait(false);
+        var proof = new WebAuthnReauthProof(request.Password, request.Otp, request.Reauth?.ChallengeId, request.Reauth?.Credential ?? default);
         var (rpId, origin) = RelyingParty(context);
-        var begin = await _authority.BeginSecurityKeyRegistrationAsync(session!.Identity, rpId, origin, session.IdHash, ClientAddress(context), context.RequestAborted).ConfigureAwait(false);
+        var begin = await _authority.BeginSecurityKeyRegistrationAsync(session!.Identity, proof, rpId, origin, session.IdHash, ClientAddress(context), context.RequestAborted).ConfigureAwait(false);
         await WriteAsync(context, new WebAuthnBeginResponse { ChallengeId = begin.ChallengeId, Options = begin.Options }, WebAuthnJsonContext.Default.WebAuthnBeginResponse).ConfigureAwait(false);
     }
 
@@ -87,6 +91,14 @@ public sealed partial class WebUi
     {
         var (rpId, origin) = RelyingParty(context);
         var begin = await _authority.BeginSecurityKeyAssertionAsync("session", session!.User, session.IdHash, rpId, origin, ClientAddress(context), context.RequestAborted).ConfigureAwait(false);
+        await WriteAsync(context, new WebAuthnBeginResponse { ChallengeId = begin.ChallengeId, Options = begin.Options }, WebAuthnJsonContext.Default.WebAuthnBeginResponse).ConfigureAwait(false);
+    }
+
+    /// <summary>A challenge for confirming who one is with an existing key before registering another (<c>register/begin</c> with <c>reauth</c>).</summary>
+    private async Task ReauthKeyBeginAsync(HttpContext context, WebSession? session)
+    {
+        var (rpId, origin) = RelyingParty(context);
+        var begin = await _authority.BeginSecurityKeyAssertionAsync("reauth", session!.User, session.IdHash, rpId, origin, ClientAddress(context), context.RequestAborted).ConfigureAwait(false);
         await WriteAsync(context, new WebAuthnBeginResponse { ChallengeId = begin.ChallengeId, Options = begin.Options }, WebAuthnJsonContext.Default.WebAuthnBeginResponse).ConfigureAwait(false);
     }
 

@@ -49,12 +49,23 @@ public sealed class WebUiClusterFixture : IAsyncLifetime
           db_users: [readonly]
         """;
 
+    /// <summary>Every session on env: dev databases needs MFA (a one-time code or a security key) — the console's session MFA.</summary>
+    public const string SessionMfaRole = """
+        kind: role
+        name: web-mfa
+        options: { require_session_mfa: true }
+        allow:
+          db_labels: { env: dev }
+          db_names: [app]
+          db_users: ["{{internal.db_users}}"]
+        """;
+
     public FerryCluster Cluster { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
         Cluster = await FerryCluster.StartAsync();
-        foreach (var (name, yaml) in new[] { ("prod-access", ProdAccessRole), ("prod-requester", RequesterRole), ("prod-reviewer", ReviewerRole), ("web-auditor", AuditorRole) })
+        foreach (var (name, yaml) in new[] { ("prod-access", ProdAccessRole), ("prod-requester", RequesterRole), ("prod-reviewer", ReviewerRole), ("web-auditor", AuditorRole), ("web-mfa", SessionMfaRole) })
         {
             var path = Path.Combine(Cluster.Root, name + ".yaml");
             await File.WriteAllTextAsync(path, yaml);

@@ -256,15 +256,64 @@ public sealed class WebUiTests(WebUiClusterFixture fixture, ITestOutputHelper ou
         var (_, user) = await fixture.UserAsync("webkey", "developer", "db_users=alice");
         var r = await WebUiBrowser.RunAsync(Cluster, "webauthn", new JsonObject
         {
-            ["user"] = user, ["key_name"] = "yubi", ["screenshots_prefix"] = "",
+            ["user"] = user, ["key_name"] = "yubi", ["screenshots_prefix"] = "", ["wrong_code_first"] = "000000",
         }, output);
         Assert.True(r.Ok, r.Describe() + Cluster.FerrydLog);
+        // A wrong one-time code in the re-authentication: ferryd refuses to start, the browser made no credential.
+        Assert.Contains("confirming who you are failed", r.Text("wrong_code"), StringComparison.Ordinal);
+        Assert.Equal(0, r.Get("credentials_after_wrong_code").GetInt32());
         Assert.Contains("Security key \"yubi\" registered", r.Text("register"));
         Assert.Equal(1, r.Get("credentials").GetInt32());
         Assert.Contains(r.Get("devices").EnumerateArray(), d => d.GetRawText().Contains("\"yubi\",\"Security key (WebAuthn)\"", StringComparison.Ordinal));
         Assert.Equal("true", r.Text("key_login", "ok"));
         Assert.Equal(user["user"]!.GetValue<string>(), r.Text("key_login", "user"));
         AssertNoCspViolation(r);
+    }
+
+    [Fact]
+    public async Task SecurityKey_PassesSessionMfaForAConsole_WithoutACode_AndOnceRemovedOnTheAccountPage_IsRefusedAtSignIn_Audited()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var (secrets, user) = await fixture.UserAsync("webkeymfa", "web-mfa", "db_users=alice");
+        var r = await WebUiBrowser.RunAsync(Cluster, "webauthn-session", new JsonObject
+        {
+            ["user"] = user, ["key_name"] = "mfakey", ["database"] = "pg1", ["db_user"] = "alice", ["db_name"] = "app",
+            ["sql"] = $"SELECT 'key-mfa-{tag}' AS marker", ["screenshots_prefix"] = "",
+        }, output);
+        Assert.True(r.Ok, r.Describe() + Cluster.FerrydLog);
+        Assert.Contains("Security key \"mfakey\" registered", r.Text("register"), StringComparison.Ordinal);
+        // The database asks for session MFA (the code field is there); the key answered it, no code was typed.
+        Assert.Equal("true", r.Text("asks_for_code"));
+        Assert.Equal("true", r.Text("open", "opened"));
+        Assert.Contains($"key-mfa-{tag}", r.Get("query", "rows", "0").EnumerateArray().Select(c => c.GetString() ?? "")); // row number, marker
+        // Removed on the account page: the list has no security key; the browser still holds the credential, and
+        // ferryd neither offers it at sign-in nor accepts it.
+        Assert.DoesNotContain("Security key", r.Text("devices_after_remove"), StringComparison.Ordinal);
+        Assert.Equal(1, r.Get("credentials_in_authenticator").GetInt32());
+        Assert.Equal(0, r.Get("removed_key_login", "allowed_by_server").GetInt32());
+        Assert.Equal(401, r.Get("removed_key_login", "status").GetInt32());
+        AssertNoCspViolation(r);
+
+        // Audited: the key's registration, the console session's MFA by the key, its removal, and the refused sign-in.
+        var admin = await Cluster.AddUserAsync("webkeyaudit" + tag[..6], "admin");
+        using var api = Cluster.Api((await Cluster.LoginAsync(admin)).Certificate);
+        async Task<List<JsonNode>> Events(string type, Func<JsonNode, bool> match)
+        {
+            for (var attempt = 0; ; attempt++)
+            {
+                var found = JsonNode.Parse(await api.GetStringAsync($"/v1/audit/search?since=1h&user={secrets.User}&type={type}"))!.AsArray().Select(e => e!).Where(match).ToList();
+                if (found.Count > 0 || attempt >= 50)
+                {
+                    return found;
+                }
+
+                await Task.Delay(200);
+            }
+        }
+
+        Assert.NotEmpty(await Events("mfa.device.add", e => e["success"]?.GetValue<bool>() == true && e["details"]?["device"]?.GetValue<string>() == "mfakey"));
+        Assert.NotEmpty(await Events("mfa.device.delete", e => e["details"]?["device"]?.GetValue<string>() == "mfakey" && e["details"]?["kind"]?.GetValue<string>() == "webauthn"));
+        Assert.NotEmpty(await Events("user.login", e => e["success"]?.GetValue<bool>() == false));
     }
 
     [Fact]

@@ -4,7 +4,7 @@
 //   node scenario.mjs --scenario NAME --url https://localhost:PORT --params-file FILE [--screenshots DIR]
 //                     [--timeout-seconds 180] [--chromium /usr/bin/chromium]
 //
-// Scenarios: console, denied, request-approve, audit, sso, webauthn, admin (see the functions below; the params
+// Scenarios: console, denied, request-approve, audit, sso, webauthn, webauthn-session, admin, not-admin (see the functions below; the params
 // file holds users, passwords, TOTP secrets and the SQL to run). Output: `RESULT {json}` on the last stdout line,
 // with `ok`, what each step observed, every URL the pages requested (`urls`) and the browser's console errors
 // (a CSP violation shows up there). Exit 0 when the scenario ran to its end, 1 otherwise (with `error`).
@@ -374,21 +374,46 @@ async function ssoScenario() {
   result.ok = true;
 }
 
-/** Registers a security key (Chromium's virtual authenticator over CDP), logs out, signs in with it. */
-async function webauthnScenario() {
-  const { context, page } = await newPage();
+/** Chromium's virtual authenticator (CTAP2 over USB, user present and verified) for this page, over CDP. */
+async function virtualAuthenticator(context, page) {
   const cdp = await context.newCDPSession(page);
   await cdp.send('WebAuthn.enable');
   const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
     options: { protocol: 'ctap2', transport: 'usb', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
   });
-  await login(page, params.user);
+  return { cdp, authenticatorId };
+}
+
+// The login used the current 30 s step's one-time code; each re-authentication uses a later step (a code counts once).
+let codeSteps = 0;
+const nextTotp = (user) => totp(user.totp_secret, Date.now() + 30_000 * ++codeSteps);
+
+/**
+ * On the account page: names the key, confirms who the user is (password + a fresh one-time code, unless `otp` says
+ * otherwise) and registers the key; returns the form's final message.
+ */
+async function registerKey(page, user, keyName, { otp } = {}) {
   await gotoRoute(page, 'account');
-  await page.getByLabel('Name of the key').fill(params.key_name);
+  await page.getByLabel('Name of the key').fill(keyName);
+  await page.getByLabel('Your password').fill(user.password);
+  await page.getByLabel('Your one-time code').fill(otp ?? nextTotp(user));
   await page.getByRole('button', { name: 'Register a security key' }).click();
   const outcome = page.locator('form .msg-ok, form .msg-error').first();
   await outcome.waitFor();
-  result.register = await text(outcome);
+  return text(outcome);
+}
+
+/** Registers a security key (Chromium's virtual authenticator over CDP), logs out, signs in with it. */
+async function webauthnScenario() {
+  const { context, page } = await newPage();
+  const { cdp, authenticatorId } = await virtualAuthenticator(context, page);
+  await login(page, params.user);
+  if (params.wrong_code_first) {
+    // A wrong one-time code: ferryd refuses to start the registration, the page says so, no credential is made.
+    result.wrong_code = await registerKey(page, params.user, params.key_name, { otp: params.wrong_code_first });
+    result.credentials_after_wrong_code = (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials.length;
+  }
+  result.register = await registerKey(page, params.user, params.key_name);
   result.devices = await page.locator('table.devices tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent)));
   result.credentials = (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials.length;
   if (typeof params.screenshots_prefix === 'string') await shot(page, `${params.screenshots_prefix}account`);
@@ -404,6 +429,69 @@ async function webauthnScenario() {
   ]);
   const err = page.locator('form.login .msg-error');
   result.key_login = (await err.count()) > 0 ? { ok: false, error: await text(err) } : { ok: true, user: await text(page.locator('.userbox .who')) };
+  result.ok = true;
+}
+
+/**
+ * Session MFA with a security key: registers one, opens a console on a database whose role requires session MFA by
+ * touching the key (no one-time code) and runs a query; then removes the key on the account page, and the removed
+ * key, presented by the browser at sign-in, is refused.
+ */
+async function webauthnSessionScenario() {
+  const { context, page } = await newPage();
+  const { cdp, authenticatorId } = await virtualAuthenticator(context, page);
+  await login(page, params.user);
+  result.register = await registerKey(page, params.user, params.key_name);
+  if (typeof params.screenshots_prefix === 'string') await shot(page, `${params.screenshots_prefix}account-key`);
+
+  await gotoRoute(page, `console/${encodeURIComponent(params.database)}`);
+  await page.locator('form.connect-form').waitFor();
+  await setField(page.getByLabel('Database user'), params.db_user);
+  await setField(page.getByLabel('Database name'), params.db_name);
+  result.asks_for_code = await page.getByLabel('One-time code').count() > 0;
+  await page.getByRole('button', { name: 'Connect with a security key' }).click();
+  await Promise.race([
+    page.locator('#run').waitFor({ timeout: left() }),
+    page.locator('form.connect-form .msg-error').waitFor({ timeout: left() }),
+  ]);
+  if (await page.locator('form.connect-form .msg-error').count() > 0) {
+    result.open = { opened: false, error: await text(page.locator('form.connect-form .msg-error')) };
+    throw new Error(`the console did not open with the security key: ${result.open.error}`);
+  }
+  result.open = { opened: true };
+  result.console_bar = await text(page.locator('.console-bar'));
+  result.query = await runSql(page, params.sql);
+  if (typeof params.screenshots_prefix === 'string') await shot(page, `${params.screenshots_prefix}console-key`);
+
+  // Remove the key on the account page.
+  await gotoRoute(page, 'account');
+  await page.getByRole('button', { name: `Remove security key ${params.key_name}` }).click();
+  await page.waitForFunction(() => !Array.from(document.querySelectorAll('table.devices td')).some((td) => td.textContent.includes('Security key')));
+  result.devices_after_remove = await page.locator('table.devices tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent)));
+  const creds = (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials;
+  result.credentials_in_authenticator = creds.length;
+
+  // Sign out; the browser still holds the key, so present it at sign-in (the login page's calls, with the removed
+  // credential named, since ferryd no longer lists it): ferryd refuses it.
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('heading', { name: 'Sign in to Ferry' }).waitFor();
+  result.removed_key_login = await page.evaluate(async ({ user, password, credentialId }) => {
+    const b64 = (buf) => btoa(String.fromCharCode(...new Uint8Array(buf))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+    const bytes = (s) => Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (s.length % 4)) % 4)), (c) => c.charCodeAt(0));
+    const post = (path, body) => fetch(`/web/api${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const begin = await (await post('/webauthn/login/begin', { user })).json();
+    const allowed = begin.options.allowCredentials ?? [];
+    const cred = await navigator.credentials.get({ publicKey: {
+      challenge: bytes(begin.options.challenge), rpId: begin.options.rpId, timeout: 20_000, userVerification: 'preferred',
+      allowCredentials: [{ type: 'public-key', id: bytes(credentialId) }],
+    } });
+    const r = cred.response;
+    const finish = await post('/webauthn/login/finish', { user, password, challenge_id: begin.challenge_id, credential: {
+      id: cred.id, rawId: b64(cred.rawId), type: cred.type,
+      response: { clientDataJSON: b64(r.clientDataJSON), authenticatorData: b64(r.authenticatorData), signature: b64(r.signature), userHandle: r.userHandle ? b64(r.userHandle) : null },
+    } });
+    return { allowed_by_server: allowed.length, status: finish.status, body: await finish.text() };
+  }, { user: params.user.user, password: params.user.password, credentialId: creds[0]?.credentialId ?? '' });
   result.ok = true;
 }
 
@@ -482,6 +570,7 @@ const scenarios = {
   audit: auditScenario,
   sso: ssoScenario,
   webauthn: webauthnScenario,
+  'webauthn-session': webauthnSessionScenario,
   admin: adminScenario,
   'not-admin': notAdminScenario,
 };

@@ -172,7 +172,9 @@ export const api = {
   webauthnLoginBegin: (user: string) => json<{ challenge_id: string; options: unknown }>('POST', '/webauthn/login/begin', { user }, { quiet401: true }),
   webauthnLoginFinish: (user: string, password: string, challenge_id: string, credential: unknown) =>
     json<Session>('POST', '/webauthn/login/finish', { user, password, challenge_id, credential }, { quiet401: true }),
-  webauthnRegisterBegin: () => json<{ challenge_id: string; options: unknown }>('POST', '/webauthn/register/begin', {}),
+  /** Registration starts with a fresh re-authentication: password + one-time code, or an existing key's assertion (`reauth`). */
+  webauthnRegisterBegin: (proof: { password: string; otp: string } | { reauth: { challenge_id: string; credential: unknown } }) =>
+    json<{ challenge_id: string; options: unknown }>('POST', '/webauthn/register/begin', proof),
   webauthnRegisterFinish: (challenge_id: string, name: string, credential: unknown) =>
     json<{ device: string }>('POST', '/webauthn/register/finish', { challenge_id, name, credential }),
   mfaDevices: () => json<MfaDevice[]>('GET', '/mfa/devices'),
@@ -217,4 +219,5 @@ export const keyApi = {
   openConsole: (database: string, db_user: string, db_name: string, challenge_id: string, credential: unknown) =>
     json<Console>('POST', '/consoles', { database, db_user, db_name, webauthn: { challenge_id, credential } }),
   removeDevice: (name: string) => json<void>('DELETE', `/mfa/devices/${enc(name)}`),
+  reauthBegin: () => json<{ challenge_id: string; options: unknown }>('POST', '/webauthn/reauth/begin', {}),
 };

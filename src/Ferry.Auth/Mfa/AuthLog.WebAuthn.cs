@@ -19,4 +19,8 @@ internal static partial class AuthLog
     [LoggerMessage(EventId = 7303, EventName = "SecurityKeyCloned", Level = LogLevel.Warning,
         Message = "Security key {Device} of user {User} presented a signature counter that did not grow: it may have been cloned ({Error})")]
     public static partial void SecurityKeyCloned(ILogger logger, string user, string device, string error);
+
+    [LoggerMessage(EventId = 7304, EventName = "Reauthenticated", Level = LogLevel.Information,
+        Message = "User {User} confirmed who they are ({Method}) from {Source} before registering a security key")]
+    public static partial void Reauthenticated(ILogger logger, string user, string method, string source);
 }

@@ -13,6 +13,7 @@ using Ferry.Diagnostics;
 using Ferry.Identity;
 using Ferry.Identity.WebAuthn;
 using Ferry.Rbac;
+using Ferry.Web;
 
 namespace Ferry.Auth;
 
@@ -39,9 +40,16 @@ public sealed partial class AuthService
     internal async Task<List<WebAuthnDeviceRecord>> WebAuthnDevicesAsync(string user, CancellationToken ct) =>
         await Backend.RangeAsync(WebAuthnDevicesOf(user), WebAuthnStorageJsonContext.Default.WebAuthnDeviceRecord, ct).ConfigureAwait(false);
 
-    /// <summary>Options for <c>navigator.credentials.create</c>: a new challenge for <paramref name="caller"/>, bound to <paramref name="binding"/> (the web session).</summary>
-    internal async Task<(string ChallengeId, JsonObject Options)> BeginWebAuthnRegistrationAsync(UserIdentity caller, string rpId, string origin, string binding, string clientAddr, CancellationToken ct)
+    /// <summary>
+    /// Options for <c>navigator.credentials.create</c>: a new challenge for <paramref name="caller"/>, bound to
+    /// <paramref name="binding"/> (the web session). Only after a fresh re-authentication in the same request
+    /// (<see cref="RequireReauthenticationAsync"/>): the registration must then finish within the challenge's
+    /// <see cref="WebAuthnChallenges.Lifetime"/>, so a key is never added on the strength of a session alone.
+    /// </summary>
+    internal async Task<(string ChallengeId, JsonObject Options)> BeginWebAuthnRegistrationAsync(UserIdentity caller, WebAuthnReauthProof proof, string rpId, string origin, string binding, string clientAddr, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(proof);
+        await RequireReauthenticationAsync(caller, proof, binding, clientAddr, ct).ConfigureAwait(false);
         var devices = await WebAuthnDevicesAsync(caller.User, ct).ConfigureAwait(false);
         if (devices.Count >= MaxMfaDevices)
         {
@@ -68,6 +76,58 @@ public sealed partial class AuthService
             ["excludeCredentials"] = Descriptors(devices),
         };
         return (challenge.Id, options);
+    }
+
+    /// <summary>
+    /// Fresh re-authentication before a security key is registered: the account's password and a current one-time code
+    /// (of the login's TOTP or a confirmed device; the code is used up), or an assertion by one of the user's security
+    /// keys answering a <see cref="WebAuthnChallenges.Purposes.Reauth"/> challenge of this web session. Throttled per
+    /// (user, source) like one-time codes; a refusal is a 403, audited (<c>mfa.device.add.failure</c> with reason
+    /// <c>reauth_required</c> or <c>reauth_failed</c>), counted and logged. Returns how the user confirmed.
+    /// </summary>
+    private async Task<string> RequireReauthenticationAsync(UserIdentity caller, WebAuthnReauthProof proof, string binding, string clientAddr, CancellationToken ct)
+    {
+        var user = caller.User;
+        var source = LoginThrottle.SourceOf(clientAddr);
+        var byKey = !string.IsNullOrEmpty(proof.ChallengeId);
+        if (!byKey && (string.IsNullOrEmpty(proof.Password) || string.IsNullOrEmpty(proof.Otp)))
+        {
+            throw DeviceRefused(user, clientAddr, "", "reauth_required", 403,
+                "registering a security key needs you to confirm who you are first: your password and a current one-time code, or one of your security keys");
+        }
+
+        if ((proof.Password?.Length ?? 0) > MaxPasswordLength || (proof.Otp?.Length ?? 0) > MaxOtpLength)
+        {
+            throw DeviceRefused(user, clientAddr, "", "reauth_invalid", 400, $"password (at most {MaxPasswordLength} characters) or one-time code (at most {MaxOtpLength}) is too long");
+        }
+
+        await RequireNotThrottledAsync(user, source, clientAddr, "", ct).ConfigureAwait(false);
+        string? method;
+        string reason;
+        if (byKey)
+        {
+            var challenge = WebAuthnChallenges.Take(proof.ChallengeId, WebAuthnChallenges.Purposes.Reauth, user, binding);
+            var (device, why) = challenge is null ? (null, "security key challenge unknown, used or expired") : await VerifyAssertionAsync(user, challenge, proof.Credential, ct).ConfigureAwait(false);
+            (method, reason) = (device is null ? null : "webauthn:" + device, why);
+        }
+        else
+        {
+            var record = await Backend.GetAsync(BackendKeys.User(user), StorageJsonContext.Default.UserRecord, ct).ConfigureAwait(false);
+            var passwordOk = PasswordHasher.Verify(proof.Password!, record is { PasswordHash.Length: > 0 } ? record.PasswordHash : PasswordHasher.DummyHash) && record is { PasswordHash.Length: > 0 };
+            var otpDevice = passwordOk ? await VerifyUserOtpAsync(user, record, proof.Otp!, ct).ConfigureAwait(false) : null;
+            (method, reason) = (otpDevice is null ? null : "password+totp:" + otpDevice, "the password or the one-time code is wrong, or the code was already used");
+        }
+
+        if (method is null)
+        {
+            await _throttle.RecordFailureAsync(user, source, ct).ConfigureAwait(false);
+            AuthLog.SecurityKeyRefused(_log, "re-authentication", Bounded(user), Bounded(clientAddr), "reauth_failed", reason);
+            throw DeviceRefused(user, clientAddr, "", "reauth_failed", 403, "confirming who you are failed: " + reason + "; try again");
+        }
+
+        await _throttle.RecordSuccessAsync(user, source, ct).ConfigureAwait(false);
+        AuthLog.Reauthenticated(_log, user, method, Bounded(clientAddr));
+        return method;
     }
 
     /// <summary>Verifies a registration and stores the security key as device <paramref name="name"/>.</summary>

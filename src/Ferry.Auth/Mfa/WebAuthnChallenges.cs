@@ -22,6 +22,9 @@ internal sealed class WebAuthnChallenges(TimeProvider time, int capacity = 10_00
         public const string Register = "register";
         public const string Login = "login";
         public const string Session = "session";
+
+        /// <summary>Fresh re-authentication with an existing key before registering another.</summary>
+        public const string Reauth = "reauth";
     }
 
     private readonly Dictionary<string, (WebAuthnChallenge Challenge, string Quota)> _open = new(StringComparer.Ordinal);

@@ -7,9 +7,9 @@ namespace Ferry.Auth.Server;
 
 internal sealed partial class WebAuthority
 {
-    public Task<WebAuthnBegin> BeginSecurityKeyRegistrationAsync(UserIdentity user, string rpId, string origin, string binding, string clientAddr, CancellationToken ct) => Translate(async () =>
+    public Task<WebAuthnBegin> BeginSecurityKeyRegistrationAsync(UserIdentity user, WebAuthnReauthProof proof, string rpId, string origin, string binding, string clientAddr, CancellationToken ct) => Translate(async () =>
     {
-        var (id, options) = await service.BeginWebAuthnRegistrationAsync(user, rpId, origin, binding, clientAddr, ct).ConfigureAwait(false);
+        var (id, options) = await service.BeginWebAuthnRegistrationAsync(user, proof, rpId, origin, binding, clientAddr, ct).ConfigureAwait(false);
         return new WebAuthnBegin(id, options);
     });
 

@@ -3,7 +3,7 @@ import { api, keyApi } from '../api';
 import { field, formatTime, h, message } from '../dom';
 import type { Route } from '../router';
 import { session } from '../state';
-import { attestationJson, creationOptions, describeWebauthnError, webauthnAvailable } from '../webauthn';
+import { assertionJson, attestationJson, creationOptions, describeWebauthnError, requestOptions, webauthnAvailable } from '../webauthn';
 
 export async function accountPage(main: HTMLElement, _route: Route): Promise<void> {
   const s = session()!;
@@ -18,6 +18,7 @@ export async function accountPage(main: HTMLElement, _route: Route): Promise<voi
 
   const refresh = async () => {
     const list = await api.mfaDevices();
+    withKey.hidden = !list.some((d) => d.kind === 'webauthn');
     devices.replaceChildren(list.length
       ? h('table', { class: 'grid devices' },
         h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'Kind'), h('th', { scope: 'col' }, 'Added'))),
@@ -39,26 +40,36 @@ export async function accountPage(main: HTMLElement, _route: Route): Promise<voi
     });
     return b;
   }
-  await refresh();
-
   const status = h('div', { class: 'status-area' });
   const name = h('input', { name: 'device_name', type: 'text', required: true, maxlength: 64, value: 'security-key', pattern: '[A-Za-z0-9_.-]{1,64}' });
+  // Fresh re-authentication: ferryd registers a key only with the password and a current one-time code, or with one of
+  // the keys already registered, given in the same request that starts the registration.
+  const password = h('input', { name: 'reauth_password', type: 'password', autocomplete: 'current-password', maxlength: 1024 });
+  const otp = h('input', { name: 'reauth_otp', type: 'text', inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: 16 });
   const register = h('button', { type: 'submit', class: 'primary', id: 'register-key' }, 'Register a security key');
+  const withKey = h('button', { type: 'button', class: 'secondary', id: 'register-key-confirm-with-key' }, 'Register, confirming with an existing key');
+  withKey.hidden = true;
   const form = h('form', { class: 'card', 'aria-labelledby': 'add-key' },
     h('h2', { id: 'add-key' }, 'Add a security key'),
     h('p', null, 'A security key or passkey can replace the one-time code when you sign in, and pass per-session MFA.'),
-    status, field('Name of the key', name), h('div', { class: 'actions' }, register));
+    h('p', { class: 'muted', id: 'reauth-hint' }, 'First confirm it is you: your password and a current one-time code, or one of your security keys.'),
+    status, field('Name of the key', name), field('Your password', password), field('Your one-time code', otp),
+    h('div', { class: 'actions' }, register, withKey));
+  await refresh();
   if (!webauthnAvailable()) {
     register.disabled = true;
+    withKey.disabled = true;
     status.appendChild(message('info', 'This browser offers no WebAuthn (it needs HTTPS).'));
   }
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
+  const registerWith = async (proof: () => Promise<Parameters<typeof api.webauthnRegisterBegin>[0]>) => {
     if (!name.value.trim()) { status.replaceChildren(message('error', 'Give the key a name.')); return; }
     register.disabled = true;
-    status.replaceChildren(message('info', 'Touch your security key…'));
+    withKey.disabled = true;
     try {
-      const begin = await api.webauthnRegisterBegin();
+      const begin = await api.webauthnRegisterBegin(await proof());
+      password.value = '';
+      otp.value = '';
+      status.replaceChildren(message('info', 'Touch your new security key…'));
       const cred = await navigator.credentials.create({ publicKey: creationOptions(begin.options) }) as PublicKeyCredential | null;
       if (!cred) throw new Error('The browser returned no credential.');
       const done = await api.webauthnRegisterFinish(begin.challenge_id, name.value.trim(), attestationJson(cred));
@@ -68,7 +79,24 @@ export async function accountPage(main: HTMLElement, _route: Route): Promise<voi
       status.replaceChildren(message('error', err instanceof DOMException ? describeWebauthnError(err) : (err as Error).message));
     } finally {
       register.disabled = false;
+      withKey.disabled = false;
     }
+  };
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    void registerWith(async () => {
+      if (!password.value || !otp.value.trim()) throw new Error('Enter your password and a current one-time code first (or confirm with a security key you already have).');
+      return { password: password.value, otp: otp.value.trim() };
+    });
+  });
+  withKey.addEventListener('click', () => {
+    void registerWith(async () => {
+      status.replaceChildren(message('info', 'Touch a security key you already registered…'));
+      const begin = await keyApi.reauthBegin();
+      const cred = await navigator.credentials.get({ publicKey: requestOptions(begin.options) }) as PublicKeyCredential | null;
+      if (!cred) throw new Error('The browser returned no credential.');
+      return { reauth: { challenge_id: begin.challenge_id, credential: assertionJson(cred) } };
+    });
   });
   main.appendChild(form);
 }
