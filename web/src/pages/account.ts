@@ -41,7 +41,7 @@ export async function accountPage(main: HTMLElement, _route: Route): Promise<voi
     return b;
   }
   const status = h('div', { class: 'status-area' });
-  const name = h('input', { name: 'device_name', type: 'text', required: true, maxlength: 64, value: 'security-key', pattern: '[A-Za-z0-9_.-]{1,64}' });
+  const name = h('input', { name: 'device_name', type: 'text', required: true, maxlength: 64, value: 'security-key', pattern: '[A-Za-z0-9_.\\-]{1,64}' });
   // Fresh re-authentication: ferryd registers a key only with the password and a current one-time code, or with one of
   // the keys already registered, given in the same request that starts the registration.
   const password = h('input', { name: 'reauth_password', type: 'password', autocomplete: 'current-password', maxlength: 1024 });
