@@ -233,7 +233,7 @@ public sealed class PostgresAuditStoreTests(PostgresBackendServer pg) : IClassFi
         }
 
         Assert.Equal(152, table.Search(new AuditQuery { Limit = 0 }).Count);
-        Assert.Equal(4, table.Search(new AuditQuery { Contains = "delete from", User = "alice" }).Count);
+        Assert.Equal(5, table.Search(new AuditQuery { Contains = "delete from", User = "alice" }).Count);
     }
 
     [Fact]

@@ -627,8 +627,8 @@ public sealed class PostgresAuditStore : IAuditStore
     /// <summary>PostgreSQL text cannot hold NUL: it is stored (and searched) as U+FFFD; the event JSON keeps the original.</summary>
     private static string? Clean(string? s) => s is null || !s.Contains('\0', StringComparison.Ordinal) ? s : s.Replace('\0', '\uFFFD');
 
-    private static NpgsqlParameter<string> Text(string? value) =>
-        value is null ? new NpgsqlParameter<string> { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text } : new NpgsqlParameter<string> { TypedValue = Clean(value) };
+    private static NpgsqlParameter Text(string? value) =>
+        value is null ? new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text } : new NpgsqlParameter<string> { TypedValue = Clean(value) };
 
     private static void Execute(NpgsqlConnection connection, NpgsqlTransaction? tx, string sql)
     {
