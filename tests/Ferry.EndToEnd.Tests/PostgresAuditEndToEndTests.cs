@@ -102,11 +102,31 @@ public sealed class PostgresAuditEndToEndTests
         var adminCreds = await cluster.LoginAsync(admin);
         using (var api = cluster.Api(adminCreds.Certificate))
         {
-            var body = await api.GetStringAsync($"/v1/audit/search?type=db.session.query&contains={Marker}&since=1h&limit=5000");
+            // Npgsql sends each statement as Parse/Bind/Execute: the Parse event carries the text.
+            string body;
+            try
+            {
+                body = await api.GetStringAsync($"/v1/audit/search?type=db.session.parse&contains={Marker}&since=1h&limit=5000");
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                throw new InvalidOperationException($"audit search failed: {e.Message}\n{string.Join('\n', cluster.FerrydLog.Split('\n').TakeLast(60))}", e);
+            }
+
             using var doc = JsonDocument.Parse(body);
             var found = doc.RootElement.EnumerateArray().Select(e => e.GetProperty("query").GetString()!).Where(q => q.Contains(Marker, StringComparison.Ordinal)).ToList();
             Assert.Equal(stored.Count, found.Count);
-            var bob = await api.GetStringAsync("/v1/audit/search?user=alice&db=pg1&type=db.session.query&since=1h&limit=1");
+            string bob;
+            try
+            {
+                bob = await api.GetStringAsync("/v1/audit/search?user=alice&db=pg1&type=db.session.parse&since=1h&limit=1");
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                var activity = await cluster.Postgres.PsqlAsync("SELECT pid, state, wait_event_type, wait_event, left(query, 120) FROM pg_stat_activity WHERE datname = 'ferry_backend'");
+                throw new InvalidOperationException($"audit search failed: {e.Message}\n{activity}\n{string.Join('\n', cluster.FerrydLog.Split('\n').Where(l => l.Contains("level=warn", StringComparison.Ordinal) || l.Contains("level=err", StringComparison.Ordinal) || l.Contains("Exception", StringComparison.Ordinal)).Select(l => l.Length > 400 ? l[..400] : l).TakeLast(30))}", e);
+            }
+
             Assert.Single(JsonDocument.Parse(bob).RootElement.EnumerateArray());
         }
 
@@ -129,7 +149,7 @@ public sealed class PostgresAuditEndToEndTests
     private static async Task<List<int>> StoredMarkersAsync(FerryCluster cluster)
     {
         var rows = await cluster.Postgres.PsqlAsync(
-            $"SELECT substring(convert_from(event, 'UTF8') from '{Marker}([0-9]+)') FROM ferry_audit WHERE type = 'db.session.query' AND search_upper LIKE '%{Marker.ToUpperInvariant()}%'",
+            $"SELECT substring(convert_from(event, 'UTF8') from '{Marker}([0-9]+)') FROM ferry_audit WHERE type IN ('db.session.query', 'db.session.parse') AND search_upper LIKE '%{Marker.ToUpperInvariant()}%'",
             "ferry_backend");
         return [.. rows.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture))];
     }
