@@ -53,6 +53,9 @@ public sealed record AuthSection
 
     /// <summary><c>auth.backend</c>: SQLite in the data directory (default) or a shared PostgreSQL database.</summary>
     public BackendConfig Backend { get; init; } = new();
+
+    /// <summary><c>auth.audit_store</c>: segments (default with SQLite) or postgres (default with a postgres backend).</summary>
+    public AuditStoreKind AuditStore { get; init; } = AuditStoreKind.Segments;
 }
 
 /// <summary><c>web:</c> the browser UI on the auth service's listener (reached through the proxy's port 3080).</summary>

@@ -126,6 +126,7 @@ public static partial class FerryConfigParser
         {
             throw r.ErrorAt("backend", "a postgres backend keeps the CA private keys, sealed with AES-256-GCM: add auth.ca_key_encryption with key_file (a file mode 0600 holding `openssl rand -base64 32`) or key_env (an environment variable holding it), the same key on every auth server");
         }
+        s = s with { AuditStore = ParseAuditStore(r, s.Backend) };
         r.RejectUnknownKeys();
         return s;
     }
@@ -149,6 +150,21 @@ public static partial class FerryConfigParser
         }
         r.RejectUnknownKeys();
         return new CaKeyEncryptionConfig { KeyFile = file, KeyEnv = env };
+    }
+
+    /// <summary>
+    /// <c>auth.audit_store</c>: <c>segments</c> or <c>postgres</c>; by default where the backend is (postgres with a postgres
+    /// backend, segments with SQLite). <c>postgres</c> needs a postgres backend (the events go into its database).
+    /// </summary>
+    private static AuditStoreKind ParseAuditStore(YamlNodeReader r, BackendConfig backend)
+    {
+        var byBackend = backend.Kind == BackendKind.Postgres ? AuditStoreKind.Postgres : AuditStoreKind.Segments;
+        var kind = r.Enum("audit_store", byBackend, ("segments", AuditStoreKind.Segments), ("postgres", AuditStoreKind.Postgres));
+        if (kind == AuditStoreKind.Postgres && backend.Kind != BackendKind.Postgres)
+        {
+            throw r.ErrorAt("audit_store", "audit_store: postgres keeps the audit events in the PostgreSQL backend's database: set backend: { type: postgres, conn_string: … } too, or use audit_store: segments");
+        }
+        return kind;
     }
 
     /// <summary><c>auth.backend</c>: <c>type</c> sqlite or postgres; postgres needs <c>conn_string</c>.</summary>

@@ -15,7 +15,7 @@ namespace Ferry.Audit;
 /// store from its files (cutting the partial write) and carries on. Files 0600, directory 0700, checked on open.
 /// Thread-safe.
 /// </summary>
-public sealed partial class AuditStore : IDisposable
+public sealed partial class AuditStore : IAuditStore
 {
     private readonly string _dir;
     private readonly AuditStoreOptions _options;
@@ -41,6 +41,8 @@ public sealed partial class AuditStore : IDisposable
         _dedupe = new DeliveryDedupe(options.MaxDedupeSources, options.MaxDedupeIds);
         _json = new Utf8JsonWriter(_buffer, new JsonWriterOptions { SkipValidation = true });
     }
+
+    public string Kind => "segments";
 
     /// <summary>The store directory.</summary>
     public string Directory => _dir;

@@ -1,9 +1,11 @@
 using Ferry.Audit;
+using Ferry.Diagnostics;
 
 namespace Ferry.Auth.AuditPipeline;
 
 /// <summary>
-/// The auth server's audit plumbing: the store (<c>audit/</c>), the server's own spool (<c>spool/auth</c>) shipped
+/// The auth server's audit plumbing: the store (<c>audit/</c> segments, or the PostgreSQL table shared by the auth
+/// servers of a cluster, see <see cref="PostgresAuditStore"/>), the server's own spool (<c>spool/auth</c>) shipped
 /// into the store, and a sweep that ships finished admin spools (<see cref="AdminAuditSpool"/>) into the store.
 /// </summary>
 internal sealed class ServerAuditPipeline : IAuditSink, IAsyncDisposable
@@ -17,9 +19,9 @@ internal sealed class ServerAuditPipeline : IAuditSink, IAsyncDisposable
     private readonly Task _shipping;
     private readonly Task _adminSweep;
 
-    public ServerAuditPipeline(string dataDir, TimeProvider time, TimeSpan? retention = null)
+    public ServerAuditPipeline(string dataDir, TimeProvider time, TimeSpan? retention = null, IAuditStore? store = null)
     {
-        Store = AuditStore.Open(Path.Combine(dataDir, "audit"), new AuditStoreOptions { Time = time, Retention = retention });
+        Store = store ?? AuditStore.Open(Path.Combine(dataDir, "audit"), new AuditStoreOptions { Time = time, Retention = retention });
         _spoolRoot = Path.Combine(dataDir, "spool");
         _spool = AuditSpool.Open(Path.Combine(_spoolRoot, "auth"));
         _sink = new SpoolingAuditSink(_spool);
@@ -28,7 +30,7 @@ internal sealed class ServerAuditPipeline : IAuditSink, IAsyncDisposable
         _adminSweep = Task.Run(SweepAdminSpoolsAsync);
     }
 
-    public AuditStore Store { get; }
+    public IAuditStore Store { get; }
 
     public void Emit(AuditEvent e) => _sink.Emit(e);
 
@@ -86,9 +88,13 @@ internal sealed class ServerAuditPipeline : IAuditSink, IAsyncDisposable
                     {
                         Store.Maintain();
                     }
-                    catch (IOException)
+#pragma warning disable CA1031 // a failed maintenance (disk, PostgreSQL away) is retried next round: log and count, never end shipping
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
                     {
-                        // Retried on the next round; the store stays consistent (sealing and retention are crash-safe).
+                        // The store stays consistent (sealing and retention are crash-safe or one transaction).
+                        FerryMetrics.BackgroundFailure("audit_maintenance");
+                        AuthLog.AuditMaintenanceFailed(Ferry.Diagnostics.FerryLogging.Factory.CreateLogger("Ferry.Auth.Audit"), ex.GetType().Name, ex.Message);
                     }
                 }
             }

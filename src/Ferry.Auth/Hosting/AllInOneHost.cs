@@ -69,6 +69,7 @@ public sealed class AllInOneHost : IAsyncDisposable
             HealthCheckUsers = auth.HealthCheckUsers,
             AccessRequests = auth.AccessRequests,
             Backend = auth.Backend,
+            AuditStore = auth.AuditStore,
             Webhook = config.Webhook,
             Web = WebOptionsFrom(config.Web),
         }, ct).ConfigureAwait(false));

@@ -57,12 +57,21 @@ public sealed class AuthServer : IAsyncDisposable
     /// <summary>The server's TLS certificate (a host certificate with role auth).</summary>
     public X509Certificate2 Certificate => _certificate;
 
+    /// <summary>The PostgreSQL audit store when configured; null for the segment store in the data directory.</summary>
+    private static Ferry.Audit.IAuditStore? OpenAuditStore(AuthServerOptions options) =>
+        options.AuditStore == Ferry.Config.AuditStoreKind.Postgres
+            ? PostgresAuditStore.Open(
+                options.Backend.ConnString ?? throw new InvalidOperationException("audit_store: postgres needs a postgres backend with conn_string"),
+                options.AuditRetention,
+                options.Time)
+            : null;
+
     /// <summary>Opens the data directory and starts listening.</summary>
     public static async Task<AuthServer> StartAsync(AuthServerOptions options, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         var listen = ParseListenAddress(options.ListenAddress);
-        var audit = new ServerAuditPipeline(options.DataDir, options.Time, options.AuditRetention);
+        var audit = new ServerAuditPipeline(options.DataDir, options.Time, options.AuditRetention, OpenAuditStore(options));
         var stopping = new CancellationTokenSource();
         AuthService? service = null;
         ClientAddressMiddleware? clientAddress = null;
@@ -173,7 +182,7 @@ public sealed class AuthServer : IAsyncDisposable
     public Task FlushAuditAsync(CancellationToken ct = default) => _audit.FlushAsync(ct);
 
     /// <summary>The audit store (search, verify).</summary>
-    public Ferry.Audit.AuditStore AuditStore => _audit.Store;
+    public Ferry.Audit.IAuditStore AuditStore => _audit.Store;
 
     public async Task StopAsync(CancellationToken ct = default)
     {

@@ -44,6 +44,9 @@ public sealed class AuthServerOptions
     /// <summary><c>auth.backend</c> (see <see cref="AuthServiceOptions.Backend"/>).</summary>
     public Ferry.Config.BackendConfig Backend { get; init; } = new();
 
+    /// <summary><c>auth.audit_store</c>: segments in <c>data_dir/audit</c> or the PostgreSQL backend's <c>ferry_audit</c> table.</summary>
+    public Ferry.Config.AuditStoreKind AuditStore { get; init; } = Ferry.Config.AuditStoreKind.Segments;
+
     /// <summary><c>notifications.webhook</c> (see <see cref="AuthServiceOptions.Webhook"/>).</summary>
     public Ferry.Config.WebhookConfig? Webhook { get; init; }
 

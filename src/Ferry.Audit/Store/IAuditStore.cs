@@ -1,0 +1,27 @@
+namespace Ferry.Audit;
+
+/// <summary>
+/// What the auth server needs from an audit store: append shipped batches (dropping events already stored), search,
+/// periodic maintenance (sealing, retention) and verification of the hash chain. Two implementations: the embedded
+/// segment store (<see cref="AuditStore"/>, the default) and a PostgreSQL table shared by several auth servers
+/// (<c>PostgresAuditStore</c> in Ferry.Auth). Both keep the same per-event chain, h_i = SHA-256(h_(i-1) || canonical JSON_i)
+/// (<see cref="AuditChain"/>), and answer a search with the same events (<see cref="AuditQuery.Matches"/> decides).
+/// Thread-safe.
+/// </summary>
+public interface IAuditStore : IDisposable
+{
+    /// <summary>Short name for logs and the CLI: "segments" or "postgres".</summary>
+    string Kind { get; }
+
+    /// <summary>Appends a batch, dropping events whose id is already stored; returns how many were stored.</summary>
+    int Append(IReadOnlyList<AuditEvent> events);
+
+    /// <summary>Events matching the query in time order (ties keep storage order), at most <see cref="AuditQuery.Limit"/>.</summary>
+    IReadOnlyList<AuditEvent> Search(AuditQuery query);
+
+    /// <summary>Seals, applies retention. Called about once a minute by the pipeline; throws on a failure (retried).</summary>
+    void Maintain();
+
+    /// <summary>Walks the whole chain and names the first break.</summary>
+    AuditVerifyResult Verify();
+}
