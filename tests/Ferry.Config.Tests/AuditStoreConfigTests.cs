@@ -5,7 +5,7 @@ namespace Ferry.Config.Tests;
 /// <summary><c>auth.audit_store</c>: follows the backend by default; postgres needs a postgres backend.</summary>
 public sealed class AuditStoreConfigTests
 {
-    private const string Pg = "  backend: { type: postgres, conn_string: \"Host=db;Database=ferry\" }\n";
+    private const string Pg = "  backend: { type: postgres, conn_string: \"Host=db;Database=ferry\" }\n  ca_key_encryption: { key_env: FERRY_CA_KEY }\n";
 
     [Theory]
     [InlineData("auth:\n  listen_addr: 127.0.0.1:3025\n", AuditStoreKind.Segments)]

@@ -23,10 +23,13 @@ public sealed class PostgresAuditEndToEndTests
             await c.Postgres.PsqlAsync("CREATE DATABASE ferry_backend");
             conn = $"Host={c.Postgres.SocketDirectory};Port={c.Postgres.Port};Username=postgres;Database=ferry_backend";
             var backendConfig = Path.Combine(c.Root, "backend.yaml");
-            await File.WriteAllTextAsync(backendConfig, $"cluster_name: e2e\ndata_dir: {c.DataDir}\nauth:\n  backend: {{ type: postgres, conn_string: \"{conn}\" }}\n");
+            var keyFile = Path.Combine(c.Root, "ca-encryption.key");
+            await File.WriteAllTextAsync(keyFile, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
+            File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            await File.WriteAllTextAsync(backendConfig, $"cluster_name: e2e\ndata_dir: {c.DataDir}\nauth:\n  backend: {{ type: postgres, conn_string: \"{conn}\" }}\n  ca_key_encryption: {{ key_file: {keyFile} }}\n");
             await c.AdminAsync("--config", backendConfig, "backend", "migrate", "--from", "sqlite");
             c.AdminConfig = backendConfig;
-            return $"backend: {{ type: postgres, conn_string: \"{conn}\" }}";
+            return $"backend: {{ type: postgres, conn_string: \"{conn}\" }}\nca_key_encryption: {{ key_file: {keyFile} }}";
         });
 
         var alice = await cluster.AddUserAsync("alice", "developer", "db_users=alice;db_names=app");
