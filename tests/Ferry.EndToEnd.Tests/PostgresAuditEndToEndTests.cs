@@ -17,20 +17,7 @@ public sealed class PostgresAuditEndToEndTests
     [Fact]
     public async Task Ferryd_OnAPostgresBackend_AuditsIntoTheTable_VerifiesAndSurvivesKill9WithoutLossOrDoubles()
     {
-        string? conn = null;
-        await using var cluster = await FerryCluster.StartAsync(authOptions: async c =>
-        {
-            await c.Postgres.PsqlAsync("CREATE DATABASE ferry_backend");
-            conn = $"Host={c.Postgres.SocketDirectory};Port={c.Postgres.Port};Username=postgres;Database=ferry_backend";
-            var backendConfig = Path.Combine(c.Root, "backend.yaml");
-            var keyFile = Path.Combine(c.Root, "ca-encryption.key");
-            await File.WriteAllTextAsync(keyFile, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
-            File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            await File.WriteAllTextAsync(backendConfig, $"cluster_name: e2e\ndata_dir: {c.DataDir}\nauth:\n  backend: {{ type: postgres, conn_string: \"{conn}\" }}\n  ca_key_encryption: {{ key_file: {keyFile} }}\n");
-            await c.AdminAsync("--config", backendConfig, "backend", "migrate", "--from", "sqlite");
-            c.AdminConfig = backendConfig;
-            return $"backend: {{ type: postgres, conn_string: \"{conn}\" }}\nca_key_encryption: {{ key_file: {keyFile} }}";
-        });
+        await using var cluster = await FerryCluster.StartAsync(authOptions: PostgresBackendEndToEndTests.MigrateToPostgresBackendAsync);
 
         var alice = await cluster.AddUserAsync("alice", "developer", "db_users=alice;db_names=app");
         var creds = await cluster.LoginAsync(alice, "pg1", "alice", "app");

@@ -11,21 +11,7 @@ public sealed class PostgresBackendEndToEndTests
     [Fact]
     public async Task Ferryd_OnAPostgresBackend_LogsInRelaysSurvivesKill9AndFollowsLocks()
     {
-        string? conn = null;
-        await using var cluster = await FerryCluster.StartAsync(authOptions: async c =>
-        {
-            await c.Postgres.PsqlAsync("CREATE DATABASE ferry_backend");
-            conn = $"Host={c.Postgres.SocketDirectory};Port={c.Postgres.Port};Username=postgres;Database=ferry_backend";
-            var backendConfig = Path.Combine(c.Root, "backend.yaml");
-            var keyFile = Path.Combine(c.Root, "ca-encryption.key");
-            await File.WriteAllTextAsync(keyFile, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
-            File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            await File.WriteAllTextAsync(backendConfig, $"cluster_name: e2e\ndata_dir: {c.DataDir}\nauth:\n  backend: {{ type: postgres, conn_string: \"{conn}\" }}\n  ca_key_encryption: {{ key_file: {keyFile} }}\n");
-            var migrated = await c.AdminAsync("--config", backendConfig, "backend", "migrate", "--from", "sqlite");
-            Assert.Contains("copied", migrated, StringComparison.Ordinal);
-            c.AdminConfig = backendConfig;
-            return $"backend: {{ type: postgres, conn_string: \"{conn}\" }}\nca_key_encryption: {{ key_file: {keyFile} }}";
-        });
+        await using var cluster = await FerryCluster.StartAsync(authOptions: MigrateToPostgresBackendAsync);
 
         var alice = await cluster.AddUserAsync("alice", "developer", "db_users=alice;db_names=app");
         var creds = await cluster.LoginAsync(alice, "pg1", "alice", "app");
@@ -74,4 +60,28 @@ public sealed class PostgresBackendEndToEndTests
         Assert.NotEqual(0, refused);
         Assert.Contains("lock", refusal, StringComparison.OrdinalIgnoreCase);
     }
+
+    /// <summary>
+    /// For <see cref="FerryCluster.StartAsync"/>'s auth options: creates database <c>ferry_backend</c>, migrates the
+    /// cluster's SQLite state into it with <c>ferryd admin backend migrate</c> (a fresh CA key-encryption key, mode 0600)
+    /// and returns the <c>auth:</c> lines that put ferryd on it; <c>ferryd admin</c> calls go through it from then on.
+    /// </summary>
+    internal static async Task<string> MigrateToPostgresBackendAsync(FerryCluster c)
+    {
+        await c.Postgres.PsqlAsync("CREATE DATABASE ferry_backend");
+        var conn = BackendConnString(c);
+        var backendConfig = Path.Combine(c.Root, "backend.yaml");
+        var keyFile = Path.Combine(c.Root, "ca-encryption.key");
+        await File.WriteAllTextAsync(keyFile, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
+        File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        await File.WriteAllTextAsync(backendConfig, $"cluster_name: e2e\ndata_dir: {c.DataDir}\nauth:\n  backend: {{ type: postgres, conn_string: \"{conn}\" }}\n  ca_key_encryption: {{ key_file: {keyFile} }}\n");
+        var migrated = await c.AdminAsync("--config", backendConfig, "backend", "migrate", "--from", "sqlite");
+        Assert.Contains("copied", migrated, StringComparison.Ordinal);
+        c.AdminConfig = backendConfig;
+        return $"backend: {{ type: postgres, conn_string: \"{conn}\" }}\nca_key_encryption: {{ key_file: {keyFile} }}";
+    }
+
+    /// <summary>The Npgsql connection string of the backend database <see cref="MigrateToPostgresBackendAsync"/> made.</summary>
+    internal static string BackendConnString(FerryCluster c) =>
+        $"Host={c.Postgres.SocketDirectory};Port={c.Postgres.Port};Username=postgres;Database=ferry_backend";
 }
