@@ -6,6 +6,8 @@ using Ferry.Hosting;
 using Ferry.Protocol.Postgres;
 using Ferry.Testing;
 
+using static Ferry.Proxy.Tests.RoutingFakes;
+
 namespace Ferry.Proxy.Tests;
 
 /// <summary>
@@ -15,26 +17,6 @@ namespace Ferry.Proxy.Tests;
 /// </summary>
 public sealed class AgentMeshRoutingTests
 {
-    private sealed class FakeTunnel(string id) : IAgentTunnel
-    {
-        public string AgentId => id;
-
-        public bool IsAlive { get; set; } = true;
-
-        public Task<Stream> OpenStreamAsync(CancellationToken ct) => throw new NotSupportedException();
-    }
-
-    private static AgentHeartbeat Serving(string agent, params string[] names) =>
-        new() { AgentId = agent, Databases = [.. names.Select(n => new DatabaseEntry { Name = n, Protocol = "postgres", Healthy = true })] };
-
-    private static async IAsyncEnumerable<LockWatchEvent> Read(ChannelReader<LockWatchEvent> reader, [EnumeratorCancellation] CancellationToken ct)
-    {
-        await foreach (var e in reader.ReadAllAsync(ct))
-        {
-            yield return e;
-        }
-    }
-
     [Fact]
     public async Task ASharedName_RoutesToEveryAgentItIsSharedWith_AsOneEntry_AndNotToOthers()
     {

@@ -3,6 +3,8 @@ using System.Threading.Channels;
 using Ferry.Contracts;
 using Ferry.Hosting;
 
+using static Ferry.Proxy.Tests.RoutingFakes;
+
 namespace Ferry.Proxy.Tests;
 
 /// <summary>
@@ -11,26 +13,6 @@ namespace Ferry.Proxy.Tests;
 /// </summary>
 public sealed class AgentRoutingTests
 {
-    private sealed class FakeTunnel(string id) : IAgentTunnel
-    {
-        public string AgentId => id;
-
-        public bool IsAlive => true;
-
-        public Task<Stream> OpenStreamAsync(CancellationToken ct) => throw new NotSupportedException();
-    }
-
-    private static AgentHeartbeat Serving(string agent, params string[] names) =>
-        new() { AgentId = agent, Databases = [.. names.Select(n => new DatabaseEntry { Name = n, Protocol = "postgres", Healthy = true })] };
-
-    private static async IAsyncEnumerable<LockWatchEvent> Read(ChannelReader<LockWatchEvent> reader, [EnumeratorCancellation] CancellationToken ct)
-    {
-        await foreach (var e in reader.ReadAllAsync(ct))
-        {
-            yield return e;
-        }
-    }
-
     [Fact]
     public async Task ADatabase_IsRoutedOnlyToItsBoundAgent_AndAHostRemovalIsRaised()
     {
