@@ -35,6 +35,9 @@ internal static partial class FuzzTargets
         ["tunnel-header"] = data => Guard(data, TunnelHeader),
         ["proxy-header"] = data => Guard(data, ProxyHeader),
         ["pinned-settings"] = data => Guard(data, PinnedSettings),
+        ["wire-postgres"] = data => Guard(data, WirePostgres),
+        ["wire-mysql"] = data => Guard(data, WireMySql),
+        ["webauthn"] = data => Guard(data, WebAuthn),
     };
 
     private static void Guard(byte[] data, Action<ReadOnlySequence<byte>> target)

@@ -7,6 +7,7 @@ using SharpFuzz;
 //   Ferry.Protocol.Fuzz <target> --replay <seconds> <dir>   replay every seed in <dir>, then random mutations until time is up
 //   Ferry.Protocol.Fuzz --list
 //   Ferry.Protocol.Fuzz --write-proxy-header-seeds <dir>     (re)writes the signed seeds of proxy-header
+//   Ferry.Protocol.Fuzz --write-webauthn-seeds <dir>         (re)writes the registrations and keys of webauthn
 if (args.Length == 1 && args[0] == "--list")
 {
     foreach (string name in FuzzTargets.All.Keys)
@@ -14,6 +15,12 @@ if (args.Length == 1 && args[0] == "--list")
         Console.WriteLine(name);
     }
 
+    return 0;
+}
+
+if (args.Length == 2 && args[0] == "--write-webauthn-seeds")
+{
+    FuzzTargets.WriteWebAuthnSeeds(args[1]);
     return 0;
 }
 

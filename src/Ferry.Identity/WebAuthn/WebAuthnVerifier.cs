@@ -120,6 +120,12 @@ public static class WebAuthnVerifier
             throw new WebAuthnException("malformed", $"client data of {clientDataJson.Length} bytes (1–{MaxClientDataBytes})");
         }
 
+        if (!System.Text.Unicode.Utf8.IsValid(clientDataJson))
+        {
+            // JSON strings must be UTF-8; reading one that is not would throw outside the JSON reader's own errors.
+            throw new WebAuthnException("malformed", "client data is not UTF-8");
+        }
+
         string? actualType, challenge, origin;
         bool crossOrigin;
         try

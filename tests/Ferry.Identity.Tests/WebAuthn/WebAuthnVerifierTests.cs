@@ -66,6 +66,23 @@ public sealed class WebAuthnVerifierTests
     }
 
     [Fact]
+    public void ClientData_ThatIsNotUtf8_IsRefusedAsMalformed_AtRegistrationAndSignIn()
+    {
+        // Found by the webauthn fuzz target: a JSON string holding 0xFF used to escape as InvalidOperationException.
+        var (key, stored) = Registered();
+        var challenge = RandomNumberGenerator.GetBytes(32);
+        var create = TestAuthenticator.ClientData("webauthn.create", challenge);
+        var bad = create.ToArray();
+        bad[Array.IndexOf(bad, (byte)'w')] = 0xFF; // inside "webauthn.create"
+        Assert.Equal("malformed", Assert.Throws<WebAuthnException>(() => WebAuthnVerifier.VerifyRegistration(bad, key.AttestationNone(), Expect(challenge))).Reason);
+        var get = TestAuthenticator.ClientData("webauthn.get", challenge);
+        get[Array.IndexOf(get, (byte)'w')] = 0xC3; // a truncated two-byte sequence
+        var authData = key.AuthData(attested: false);
+        Assert.Equal("malformed", Assert.Throws<WebAuthnException>(() => WebAuthnVerifier.VerifyAssertion(
+            get, authData, key.Sign(authData, get), stored.PublicKey, stored.SignCount, Expect(challenge))).Reason);
+    }
+
+    [Fact]
     public void Registration_ForAnotherRelyingParty_OrWithoutUserPresence_IsRefused()
     {
         using var key = new TestAuthenticator();
