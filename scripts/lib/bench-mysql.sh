@@ -61,13 +61,15 @@ sysbench_cmd() {   # sysbench_cmd PATH ARGS...
 
 # run_sysbench WORKLOAD PATH REP TEST THREADS
 run_sysbench() {
-  local workload=$1 path=$2 rep=$3 test=$4 threads=$5 out
+  local workload=$1 path=$2 rep=$3 test=$4 threads=$5 out cpu0 cpu1
+  cpu0=$(cpu_sample "$path")
   if ! out=$(sysbench_cmd "$path" "$test" --threads="$threads" --time="$PGBENCH_SECONDS" --histogram=on --report-interval=0 run 2>&1); then
     echo "$out" | tail -5 >&2
     echo "warning: sysbench $workload on $path failed" >&2
     record "{\"workload\":\"$workload\",\"path\":\"$path\",\"rep\":$rep,\"error\":\"sysbench failed\"}"
     return 0
   fi
+  cpu1=$(cpu_sample "$path")
   local parsed
   parsed=$(echo "$out" | python3 -c '
 import re, sys
@@ -84,12 +86,16 @@ def pct(q):
         acc += c
         if acc >= q * total:
             return v
-print(tps, pct(0.5), pct(0.99), errors)
+transactions = int(re.search(r"transactions:\s+(\d+)", text).group(1))
+queries = int(re.search(r"queries:\s+(\d+)", text).group(1))
+print(tps, pct(0.5), pct(0.99), errors, transactions, queries)
 ')
-  local tps p50 p99 errors
-  read -r tps p50 p99 errors <<<"$parsed"
-  printf '  %-22s %-16s rep %d: %10.1f tps  p50 %8s ms  p99 %8s ms\n' "$workload" "$path" "$rep" "$tps" "$p50" "$p99"
-  record "{\"workload\":\"$workload\",\"path\":\"$path\",\"rep\":$rep,\"tps\":$tps,\"latency_ms_p50\":$p50,\"latency_ms_p99\":$p99,\"failed\":$errors}"
+  local tps p50 p99 errors transactions queries cpu
+  read -r tps p50 p99 errors transactions queries <<<"$parsed"
+  # Per transaction, and per query (oltp_read_write runs 18 queries a transaction; point select one).
+  cpu=$(cpu_json "$cpu0" "$cpu1" "$transactions" tx)$(cpu_json "$cpu0" "$cpu1" "$queries" query)
+  printf '  %-22s %-16s rep %d: %10.1f tps  p50 %8s ms  p99 %8s ms%s\n' "$workload" "$path" "$rep" "$tps" "$p50" "$p99" "$(cpu_text "$cpu")"
+  record "{\"workload\":\"$workload\",\"path\":\"$path\",\"rep\":$rep,\"tps\":$tps,\"latency_ms_p50\":$p50,\"latency_ms_p99\":$p99,\"failed\":$errors$cpu}"
 }
 
 mysql_point_select_t1() { run_sysbench mysql_point_select_t1 "$1" "$2" oltp_point_select 1; }

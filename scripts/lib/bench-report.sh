@@ -23,7 +23,8 @@ WORKLOADS = [
     ("mysql_read_write_t8", "sysbench oltp_read_write, 8 threads", "tps"),
 ]
 PATHS = ["direct", "direct_tls", "haproxy", "pgbouncer", "pgbouncer_chain", "ferry", "ferry_pool", "ferry_guarded", "mysql_direct_tls", "mysql_ferry"]
-METRICS = ["tps", "latency_ms_p50", "latency_ms_p99", "mb_s", "rss_kib_per_conn", "agent_rss_kib_per_conn"]
+METRICS = ["tps", "latency_ms_p50", "latency_ms_p99", "mb_s", "rss_kib_per_conn", "agent_rss_kib_per_conn",
+           "cpu_us_per_tx", "second_cpu_us_per_tx", "cpu_us_per_query", "second_cpu_us_per_query"]
 
 def median(values):
     values = [v for v in values if v is not None]
@@ -115,6 +116,18 @@ for w, what in (("pgbench_select_c1", "pgbench -S -c 1"), ("pgbench_select_c8", 
         W[w]["paths"]["ferry_guarded"]["vs_ferry"] = round(g / f, 3)
         goal(f"guardrails cost < 3% TPS ({what})", round(g / f, 3), 0.97, g / f >= 0.97,
              "ferry_guarded tps / ferry tps: max_query_rows, max_query_bytes, max_sessions and an egress budget set, never reached")
+r = get("mysql_point_select_t8", "mysql_ferry", "vs_direct")
+if r is not None:
+    goal("MySQL TPS >= 0.4 x direct TLS (point select, 8 threads)", r, 0.4, r >= 0.4, "mysql_ferry tps / mysql_direct_tls tps, sysbench oltp_point_select --threads=8")
+# Issue 25: what each query costs in CPU (both Ferry processes), MySQL against PostgreSQL at 8 clients.
+def cpu_total(w, p, unit):
+    a, b = get(w, p, f"cpu_us_per_{unit}"), get(w, p, f"second_cpu_us_per_{unit}")
+    return None if a is None or b is None else a + b
+my, pg = cpu_total("mysql_point_select_t8", "mysql_ferry", "query"), cpu_total("pgbench_select_c8", "ferry", "tx")
+if my is not None or pg is not None:
+    goal("MySQL CPU per query <= the PostgreSQL path's (ferryd + agent)", round(my / pg, 3) if my is not None and pg else None, 1.0,
+         my is not None and pg is not None and my <= pg,
+         f"ferryd + ferry-agent CPU: sysbench point select 8 threads {my} us/query, pgbench -S -c 8 {pg} us/tx")
 out["goals"] = goals
 json.dump(out, open(json_path, "w"), indent=2)
 
@@ -149,17 +162,19 @@ lines.append("Paths: **direct** = plain TCP to PostgreSQL; **direct_tls** = TLS 
              "**ferry** = `ferryd --all-in-one` (client TLS with a Ferry user certificate → proxy → TLS agent tunnel → agent → TLS + cert auth to PostgreSQL); "
              "**ferry_guarded** = the ferry path for a user whose role sets `max_query_rows`, `max_query_bytes`, `max_sessions` and an `egress` budget (never reached): the cost of the guardrails' accounting (`vs ferry` in the goals); "
              "**ferry_pool** (connect rate only) = the same path to a database entry with `pool` set: the agent keeps server connections of sessions that ended idle and hands them, after `DISCARD ALL`, to the next session with the same db user, db name and start-up parameters. "
-             "`vs direct` is relative to direct_tls (MySQL: to MariaDB direct TLS); higher is better for TPS and MiB/s, lower for latency and RSS.")
+             "`vs direct` is relative to direct_tls (MySQL: to MariaDB direct TLS); higher is better for TPS and MiB/s, lower for latency and RSS. "
+             "**CPU µs/tx** = user + system CPU of the path's processes during the run (/proc/PID/stat, 10 ms ticks) divided by the transactions it processed: "
+             "1st hop = ferryd (proxy) / HAProxy / PgBouncer / PgBouncer A, 2nd hop = ferry-agent / PgBouncer B (MySQL: per sysbench transaction; latest.json also has per query).")
 lines.append("")
 for key, w in out["workloads"].items():
     primary = w["primary_metric"]
     lines.append(f"## {w['title']}")
     lines.append("")
     if primary == "tps":
-        lines.append("| path | TPS | p50 ms | p99 ms | vs direct | vs HAProxy | vs chain | reps |")
-        lines.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+        lines.append("| path | TPS | p50 ms | p99 ms | vs direct | vs HAProxy | vs chain | CPU µs/tx 1st hop | CPU µs/tx 2nd hop | reps |")
+        lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for p, e in w["paths"].items():
-            lines.append(f"| {p} | {fmt(e.get('tps'))} | {fmt(e.get('latency_ms_p50'), 3)} | {fmt(e.get('latency_ms_p99'), 3)} | {fmt(e.get('vs_direct'), 3)} | {fmt(e.get('vs_haproxy'), 3)} | {fmt(e.get('vs_chain'), 3)} | {e['reps']}{' (errors: ' + '; '.join(e['errors']) + ')' if e.get('errors') else ''} |")
+            lines.append(f"| {p} | {fmt(e.get('tps'))} | {fmt(e.get('latency_ms_p50'), 3)} | {fmt(e.get('latency_ms_p99'), 3)} | {fmt(e.get('vs_direct'), 3)} | {fmt(e.get('vs_haproxy'), 3)} | {fmt(e.get('vs_chain'), 3)} | {fmt(e.get('cpu_us_per_tx'), 0)} | {fmt(e.get('second_cpu_us_per_tx'), 0)} | {e['reps']}{' (errors: ' + '; '.join(e['errors']) + ')' if e.get('errors') else ''} |")
     elif primary == "mb_s":
         lines.append("| path | MiB/s | vs direct | vs HAProxy | vs chain | reps |")
         lines.append("|---|---:|---:|---:|---:|---:|")

@@ -375,7 +375,7 @@ start_pgbouncer_chain() {
 # second_pid PATH: the second process of a two-hop path (Ferry's agent, PgBouncer B of the chain), if any.
 second_pid() {
   case $1 in
-    ferry) echo "${AGENT_PID:-}" ;;
+    ferry|ferry_guarded|ferry_pool|mysql_ferry) echo "${AGENT_PID:-}" ;;
     pgbouncer_chain) echo "${PGB_CHAIN_B_PID:-}" ;;
     *) echo "" ;;
   esac
@@ -422,7 +422,7 @@ proxy_pid() {
     haproxy) echo "$HAPROXY_PID" ;;
     pgbouncer) echo "$PGBOUNCER_PID" ;;
     pgbouncer_chain) echo "$PGB_CHAIN_A_PID" ;;
-    ferry) echo "$FERRYD_PID" ;;
+    ferry|ferry_guarded|ferry_pool|mysql_ferry) echo "$FERRYD_PID" ;;
     *) echo "" ;;
   esac
 }

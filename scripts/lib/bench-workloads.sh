@@ -3,6 +3,35 @@
 
 record() { echo "$1" >>"$BENCH_TMP/results.jsonl"; }
 
+# hop_cpu_ticks PID: user + system CPU of a process in clock ticks (empty without a process).
+hop_cpu_ticks() { [ -n "$1" ] && [ -r "/proc/$1/stat" ] && awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# cpu_sample PATH: the CPU ticks of the path's first and second hop (proxy / agent, PgBouncer A / B), "t1 t2".
+cpu_sample() { echo "$(hop_cpu_ticks "$(proxy_pid "$1")")" "$(hop_cpu_ticks "$(second_pid "$1")")"; }
+
+# cpu_text JSON_MEMBERS: " cpu us/tx 171 + 263" for the progress line, from cpu_json's output.
+cpu_text() { [ -z "$1" ] || python3 -c 'import json, sys
+d = json.loads("{" + sys.argv[1].lstrip(",") + "}")
+for unit in ("tx", "query"):
+    v = [str(d[k]) for k in (f"cpu_us_per_{unit}", f"second_cpu_us_per_{unit}") if k in d]
+    if v:
+        print(f"  cpu us/{unit} " + " + ".join(v), end="")' "$1"; }
+
+# cpu_json "BEFORE" "AFTER" COUNT KEY: JSON members with the CPU microseconds per unit (transaction, query) of each
+# hop between two cpu_sample calls; nothing for a hop without a process (direct paths).
+cpu_json() {
+  local before=($1) after=($2) count=$3 key=$4 out="" tck
+  tck=$(getconf CLK_TCK)
+  [ "${count:-0}" -gt 0 ] 2>/dev/null || return 0
+  if [ -n "${before[0]:-}" ] && [ -n "${after[0]:-}" ]; then
+    out+=",\"cpu_us_per_$key\":$(( (after[0] - before[0]) * 1000000 / tck / count ))"
+  fi
+  if [ -n "${before[1]:-}" ] && [ -n "${after[1]:-}" ]; then
+    out+=",\"second_cpu_us_per_$key\":$(( (after[1] - before[1]) * 1000000 / tck / count ))"
+  fi
+  echo "$out"
+}
+
 # latency_percentiles DIR: p50 and p99 (ms) over every transaction logged by pgbench -l in DIR.
 latency_percentiles() {
   cat "$1"/log* | awk '{print $3}' | sort -n | awk '{v[NR]=$1} END {
@@ -18,20 +47,24 @@ run_pgbench() {
   local jobs=$(( clients < BENCH_CPUS ? clients : BENCH_CPUS ))
   local dir=$BENCH_TMP/runs/$workload-$path-$rep
   mkdir -p "$dir"
-  local out
+  local out cpu0 cpu1
+  cpu0=$(cpu_sample "$path")
   if ! out=$(cd "$dir" && "$PG_BIN/pgbench" -n -S -c "$clients" -j "$jobs" -T "$PGBENCH_SECONDS" -l --log-prefix=log "$@" "$(conninfo "$path")" 2>&1); then
     echo "$out" | tail -5 >&2
     echo "warning: pgbench $workload on $path failed" >&2
     record "{\"workload\":\"$workload\",\"path\":\"$path\",\"rep\":$rep,\"error\":\"pgbench failed\"}"
     return 0
   fi
-  local tps failed
+  cpu1=$(cpu_sample "$path")
+  local tps failed processed cpu
   tps=$(echo "$out" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1)
   failed=$(echo "$out" | sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' | head -1)
+  processed=$(echo "$out" | sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' | head -1)
+  cpu=$(cpu_json "$cpu0" "$cpu1" "${processed:-0}" tx)
   read -r p50 p99 < <(latency_percentiles "$dir")
   rm -rf "$dir"
-  printf '  %-22s %-10s rep %d: %10.1f tps  p50 %8s ms  p99 %8s ms\n' "$workload" "$path" "$rep" "$tps" "$p50" "$p99"
-  record "{\"workload\":\"$workload\",\"path\":\"$path\",\"rep\":$rep,\"tps\":$tps,\"latency_ms_p50\":$p50,\"latency_ms_p99\":$p99,\"failed\":${failed:-0}}"
+  printf '  %-22s %-10s rep %d: %10.1f tps  p50 %8s ms  p99 %8s ms%s\n' "$workload" "$path" "$rep" "$tps" "$p50" "$p99" "$(cpu_text "$cpu")"
+  record "{\"workload\":\"$workload\",\"path\":\"$path\",\"rep\":$rep,\"tps\":$tps,\"latency_ms_p50\":$p50,\"latency_ms_p99\":$p99,\"failed\":${failed:-0}$cpu}"
 }
 
 now_s() { date +%s.%N; }
