@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
-using Ferry.Testing;
 using Npgsql;
 using Xunit.Abstractions;
 
@@ -37,7 +36,7 @@ public sealed class HaChaosEndToEndTests(HaClusterFixture fixture, ITestOutputHe
         using var web = await HaClusterFixture.WebSignInAsync(fixture.Auth2Port, await Cluster.AddUserAsync("haadmin" + Id(), "admin"));
         foreach (var port in new[] { a.Port, b.Port })
         {
-            Assert.True(await EventuallyAsync(async () => (await Cluster.PsqlAsync(creds, port, "SELECT 1")).Code == 0, TimeSpan.FromSeconds(40)),
+            Assert.True(await ProxyMeshEndToEndTests.EventuallyAsync(async () => (await Cluster.PsqlAsync(creds, port, "SELECT 1")).Code == 0, TimeSpan.FromSeconds(40)),
                 $"pgha never reachable through 127.0.0.1:{port}" + fixture.Logs());
         }
 
@@ -45,13 +44,13 @@ public sealed class HaChaosEndToEndTests(HaClusterFixture fixture, ITestOutputHe
         var writers = new[] { a.Port, a.Port, b.Port, b.Port }.Select((port, i) => new Writer(ConnString(creds, port), $"{tag}-{i}")).ToArray();
         var (viaA, viaB) = (writers[..2], writers[2..]);
         var running = writers.Select(w => Task.Run(w.RunAsync)).ToArray();
-        Assert.True(await EventuallyAsync(() => Task.FromResult(writers.All(w => w.CommittedCount > 5)), TimeSpan.FromSeconds(30)),
+        Assert.True(await ProxyMeshEndToEndTests.EventuallyAsync(() => writers.All(w => w.CommittedCount > 5), TimeSpan.FromSeconds(30)),
             "the writers never got going: " + string.Join("; ", writers.SelectMany(w => w.Errors)) + fixture.Logs());
 
         // a. kill -9 proxy A: the sessions through B keep committing.
         a.Kill();
         var killedA = DateTime.UtcNow;
-        Assert.True(await EventuallyAsync(() => Task.FromResult(viaB.All(w => w.CommittedSince(killedA) >= 10)), TimeSpan.FromSeconds(20)), "the sessions through B stalled when A died" + fixture.Logs());
+        Assert.True(await ProxyMeshEndToEndTests.EventuallyAsync(() => viaB.All(w => w.CommittedSince(killedA) >= 10), TimeSpan.FromSeconds(20)), "the sessions through B stalled when A died" + fixture.Logs());
         Assert.True(viaA.All(w => !w.Errors.IsEmpty), "the sessions through A did not notice its death");
 
         // A new connection to A is refused at once (well under the 30 s client timeout); through B it works.
@@ -71,11 +70,11 @@ public sealed class HaChaosEndToEndTests(HaClusterFixture fixture, ITestOutputHe
         // A restarts: the agent's tunnel to it is back within seconds (jittered backoff capped at 3 s), and the writers through A resume.
         await a.StartAsync();
         var back = Stopwatch.StartNew();
-        Assert.True(await EventuallyAsync(async () => (await Cluster.PsqlAsync(creds, a.Port, "SELECT 1")).Code == 0, TimeSpan.FromSeconds(30)), "the agent never came back to proxy A" + fixture.Logs());
+        Assert.True(await ProxyMeshEndToEndTests.EventuallyAsync(async () => (await Cluster.PsqlAsync(creds, a.Port, "SELECT 1")).Code == 0, TimeSpan.FromSeconds(30)), "the agent never came back to proxy A" + fixture.Logs());
         var backAfter = back.Elapsed;
         Assert.True(backAfter < TimeSpan.FromSeconds(10), $"the agent took {backAfter} to come back to proxy A");
         var restartedA = DateTime.UtcNow;
-        Assert.True(await EventuallyAsync(() => Task.FromResult(viaA.All(w => w.CommittedSince(restartedA) > 0)), TimeSpan.FromSeconds(20)), "the writers through A never resumed" + fixture.Logs());
+        Assert.True(await ProxyMeshEndToEndTests.EventuallyAsync(() => viaA.All(w => w.CommittedSince(restartedA) > 0), TimeSpan.FromSeconds(20)), "the writers through A never resumed" + fixture.Logs());
 
         // A lock added on auth 2 while both proxies follow auth 1 closes a session relayed by B within 2 s.
         await AssertLockClosesSessionAsync(web, b.Port, "through the backend to auth 1's followers");
@@ -93,11 +92,12 @@ public sealed class HaChaosEndToEndTests(HaClusterFixture fixture, ITestOutputHe
             Assert.True(code == 0 && text.Trim() == "42", $"psql through 127.0.0.1:{port} with a certificate from auth 2: {text}" + fixture.Logs());
         }
 
-        // Locks: the proxies' lock watches, interrupted with auth 1, are on auth 2 again; a lock added there closes a
-        // session relayed by A (which followed auth 1) within 2 s.
-        Assert.True(await EventuallyAsync(() => Task.FromResult(a.Log.Contains("lock watch interrupted", StringComparison.Ordinal) && b.Log.Contains("lock watch interrupted", StringComparison.Ordinal)), TimeSpan.FromSeconds(20)),
-            "the proxies never noticed auth 1's death" + fixture.Logs());
-        await Task.Delay(TimeSpan.FromSeconds(5)); // their reconnect: a 1 s pause, then the next address
+        // Locks: the proxies' API clients fail over to auth 2 (logged and counted), their lock watches reconnect there;
+        // a lock added on auth 2 closes a session relayed by A (which followed auth 1) within 2 s.
+        var failedOver = $"failed over to 127.0.0.1:{fixture.Auth2Port}";
+        Assert.True(await ProxyMeshEndToEndTests.EventuallyAsync(() => new[] { a, b }.All(p => p.Log.Contains("lock watch interrupted", StringComparison.Ordinal) && p.Log.Contains(failedOver, StringComparison.Ordinal)), TimeSpan.FromSeconds(20)),
+            "the proxies' API clients did not fail over to auth 2" + fixture.Logs());
+        await Task.Delay(TimeSpan.FromSeconds(5)); // the lock watch's reconnect: a 1 s pause, then auth 1 refused, then auth 2
         await AssertLockClosesSessionAsync(web, a.Port, "after auth 1's death");
         Assert.Equal(errorsBefore, writers.Sum(w => w.Errors.Count)); // no session broke with auth 1
         Assert.True(writers.All(w => w.CommittedSince(killedAuth) > 0), "a writer stalled when auth 1 died");
@@ -116,7 +116,7 @@ public sealed class HaChaosEndToEndTests(HaClusterFixture fixture, ITestOutputHe
         HashSet<string> audited = [];
         using var auth1 = Cluster.Api(auditorCreds.Certificate);
         using var auth2 = Cluster.Api(auditorCreds.Certificate, fixture.Auth2Port);
-        var stored = await EventuallyAsync(async () =>
+        var stored = await ProxyMeshEndToEndTests.EventuallyAsync(async () =>
         {
             foreach (var api in new[] { auth1, auth2 })
             {
@@ -199,22 +199,6 @@ public sealed class HaChaosEndToEndTests(HaClusterFixture fixture, ITestOutputHe
         {
             yield return c;
         }
-    }
-
-    private static async Task<bool> EventuallyAsync(Func<Task<bool>> condition, TimeSpan limit)
-    {
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < limit)
-        {
-            if (await condition())
-            {
-                return true;
-            }
-
-            await Task.Delay(200);
-        }
-
-        return await condition();
     }
 
     /// <summary>
