@@ -47,4 +47,71 @@ public sealed class DemoTests(ITestOutputHelper output)
         Assert.Contains("--once: every step succeeded", text);
         Assert.False(Directory.Exists(dir), "the demo left its directory behind");
     }
+
+    [Fact]
+    public async Task DemoHa_TwoAuthServersTwoProxiesOneAgent_PsqlThroughEachProxy_ThenCtrlCStopsEverything()
+    {
+        var repo = Binaries.RepositoryRoot;
+        var dir = Path.Combine(Path.GetTempPath(), "ferry-demo-ha-" + Guid.NewGuid().ToString("N")[..8]);
+        using var demo = ManagedServerProcess.Start("/usr/bin/env", ["FERRY_DEMO_DIR=" + dir, "bash", Path.Combine(repo, "scripts", "demo"), "--ha"]);
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(8);
+        while (!demo.Log.Contains("Press Ctrl-C", StringComparison.Ordinal))
+        {
+            Assert.False(demo.HasExited || DateTime.UtcNow > deadline, "scripts/demo --ha did not come up:\n" + demo.Log);
+            await Task.Delay(500);
+        }
+        output.WriteLine(demo.Log);
+
+        // .demo/env: the pids of the 2 auth servers and the 2 proxies, and the proxies' addresses.
+        var env = File.ReadAllLines(Path.Combine(dir, "env"))
+            .Where(l => l.StartsWith("export ", StringComparison.Ordinal))
+            .Select(l => l["export ".Length..].Split('=', 2))
+            .ToDictionary(kv => kv[0], kv => kv[1].Trim('"'), StringComparer.Ordinal);
+        var authPids = env["FERRY_HA_AUTH_PIDS"].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var proxyPids = env["FERRY_HA_PROXY_PIDS"].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var proxies = env["FERRY_HA_PROXIES"].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, authPids.Length);
+        Assert.Equal(2, proxyPids.Length);
+        Assert.Equal(2, proxies.Length);
+        Assert.All(authPids.Concat(proxyPids), pid => Assert.True(Running(pid), $"pid {pid} is not running"));
+
+        // A psql session through each proxy, with the service file `ferry db login` wrote.
+        foreach (var proxy in proxies)
+        {
+            var (host, port) = (proxy[..proxy.LastIndexOf(':')], proxy[(proxy.LastIndexOf(':') + 1)..]);
+            var (code, text) = await ProcessRunner.RunAsync(Path.Combine(PostgresServer.BinDirectory, "psql"),
+                [$"service=ferry-pg-demo host={host} port={port}", "-X", "-A", "-t", "-c", "SELECT item FROM orders WHERE id = 2"],
+                TimeSpan.FromMinutes(1), environment: new Dictionary<string, string> { ["PGSERVICEFILE"] = env["PGSERVICEFILE"] });
+            Assert.True(code == 0, $"psql through {proxy}: {text}\n{demo.Log}");
+            Assert.Equal("croissant", text.Trim());
+        }
+
+        // Ctrl-C: everything stopped, the directory gone.
+        demo.Stop(2, TimeSpan.FromSeconds(60));
+        output.WriteLine(demo.Log);
+        Assert.Contains("removed " + dir, demo.Log, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir), "the demo left its directory behind");
+        foreach (var pid in authPids.Concat(proxyPids))
+        {
+            for (var i = 0; i < 50 && Running(pid); i++)
+            {
+                await Task.Delay(100);
+            }
+            Assert.False(Running(pid), $"pid {pid} still runs after Ctrl-C");
+        }
+    }
+
+    /// <summary>Whether process <paramref name="pid"/> exists and is not a zombie waiting to be reaped.</summary>
+    private static bool Running(string pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..][0] != 'Z';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
 }

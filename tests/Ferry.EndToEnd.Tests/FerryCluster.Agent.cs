@@ -203,7 +203,7 @@ public sealed partial class FerryCluster
         (await AdminAsync("ca", "export", "--type", "host", "--fingerprint")).Trim().Split('\n')[0];
 
     /// <summary>Starts <c>ferryd --config <paramref name="config"/></c> and waits up to 60 s for <paramref name="readyLine"/> in its log.</summary>
-    private static async Task<ManagedServerProcess> StartFerrydAsync(string config, string readyLine, string what)
+    internal static async Task<ManagedServerProcess> StartFerrydAsync(string config, string readyLine, string what)
     {
         var process = ManagedServerProcess.Start(Binaries.Ferryd, ["--config", config]);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);

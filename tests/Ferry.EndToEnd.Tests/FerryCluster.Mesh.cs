@@ -28,8 +28,11 @@ public sealed partial class FerryCluster
         public void Dispose() => Process?.Dispose();
     }
 
-    /// <summary>Configures and starts a standalone proxy with <c>tunnel_addr: 127.0.0.1:port</c>.</summary>
-    public async Task<MeshProxy> StartMeshProxyAsync(string name)
+    /// <summary>
+    /// Configures and starts a standalone proxy with <c>tunnel_addr: 127.0.0.1:port</c>; its <c>auth_addr</c> is the
+    /// auth service, or the list <paramref name="authPorts"/> (several auth servers, in that order of preference).
+    /// </summary>
+    public async Task<MeshProxy> StartMeshProxyAsync(string name, IReadOnlyList<int>? authPorts = null)
     {
         var token = await JoinTokenAsync("proxy");
         var pin = await HostCaPinAsync();
@@ -43,7 +46,7 @@ public sealed partial class FerryCluster
               mysql_listen_addr: 127.0.0.1:{FreePort.Next()}
               public_addrs: [127.0.0.1:{port}]
               tunnel_addr: 127.0.0.1:{port}
-              auth_addr: 127.0.0.1:{AuthPort}
+              auth_addr: [{string.Join(", ", (authPorts ?? [AuthPort]).Select(p => $"127.0.0.1:{p}"))}]
               join_token: {token}
               ca_pin: {pin}
             """);
@@ -56,7 +59,11 @@ public sealed partial class FerryCluster
     /// Starts a <c>ferry-agent</c> with host id <paramref name="hostId"/> that is configured with <paramref name="proxyPort"/>
     /// only and serves <paramref name="database"/> (the fixture's PostgreSQL, <c>env: dev</c>).
     /// </summary>
-    public async Task<ManagedServerProcess> StartMeshAgentAsync(string hostId, int proxyPort, string database)
+    public Task<ManagedServerProcess> StartMeshAgentAsync(string hostId, int proxyPort, string database) =>
+        StartMeshAgentAsync(hostId, [proxyPort], database);
+
+    /// <summary>The same, configured with every proxy of <paramref name="proxyPorts"/>.</summary>
+    public async Task<ManagedServerProcess> StartMeshAgentAsync(string hostId, IReadOnlyList<int> proxyPorts, string database)
     {
         var token = await JoinTokenAsync("agent");
         var pin = await HostCaPinAsync();
@@ -65,7 +72,7 @@ public sealed partial class FerryCluster
             cluster_name: e2e
             data_dir: {{Path.Combine(Root, hostId + "-data")}}
             agent:
-              proxies: [127.0.0.1:{{proxyPort}}]
+              proxies: [{{string.Join(", ", proxyPorts.Select(p => $"127.0.0.1:{p}"))}}]
               join_token: {{token}}
               ca_pin: {{pin}}
               host_id: {{hostId}}

@@ -220,11 +220,14 @@ public sealed partial class FerryCluster : IAsyncDisposable
     public sealed record Credentials(string CertPath, string KeyPath, X509Certificate2 Certificate);
 
 
-    /// <summary>Logs in with password + TOTP through the API, then asks for a certificate routed to a database.</summary>
-    public async Task<Credentials> LoginAsync(UserSecrets user, string? service = null, string? dbUser = null, string? dbName = null, string protocol = "postgres")
+    /// <summary>
+    /// Logs in with password + TOTP through the API, then asks for a certificate routed to a database. The API is the
+    /// auth service's (<see cref="AuthPort"/>) unless <paramref name="apiPort"/> names another (a second auth server, or a proxy's port).
+    /// </summary>
+    public async Task<Credentials> LoginAsync(UserSecrets user, string? service = null, string? dbUser = null, string? dbName = null, string protocol = "postgres", int? apiPort = null)
     {
         using var key = KeyPair.Generate();
-        var login = await Api().PostAsJsonAsync("/v1/login", new LoginRequest
+        var login = await Api(port: apiPort).PostAsJsonAsync("/v1/login", new LoginRequest
         {
             User = user.User,
             Password = user.Password,
@@ -240,7 +243,7 @@ public sealed partial class FerryCluster : IAsyncDisposable
         var certificate = TlsCertificates.FromPem(issued.CertificatePem, key.ExportPrivateKeyPem());
         if (service is not null)
         {
-            var routed = await Api(certificate).PostAsJsonAsync("/v1/certs/user", new UserCertificateRequest
+            var routed = await Api(certificate, apiPort).PostAsJsonAsync("/v1/certs/user", new UserCertificateRequest
             {
                 PublicKeyPem = key.ExportPublicKeyPem(),
                 Route = new RouteRequest { Service = service, Protocol = protocol, DbUser = dbUser ?? "", DbName = dbName ?? "" },
@@ -310,7 +313,8 @@ public sealed partial class FerryCluster : IAsyncDisposable
     public string MySqlConnectorConnectionString(Credentials c, string user = "alice", string database = "app") =>
         $"Server=127.0.0.1;Port={MySqlPort.ToString(CultureInfo.InvariantCulture)};User ID={user};Database={database};SslMode=VerifyFull;SslCa={HostCaPath};SslCert={c.CertPath};SslKey={c.KeyPath};Pooling=false;Connection Timeout=30;Default Command Timeout=300;AllowPublicKeyRetrieval=false";
 
-    public HttpClient Api(X509Certificate2? clientCertificate = null)
+    /// <summary>An HTTPS client of the auth API at <see cref="AuthPort"/> (or <paramref name="port"/>), optionally presenting a certificate.</summary>
+    public HttpClient Api(X509Certificate2? clientCertificate = null, int? port = null)
     {
         var handler = new SocketsHttpHandler
         {
@@ -321,7 +325,7 @@ public sealed partial class FerryCluster : IAsyncDisposable
                 LocalCertificateSelectionCallback = clientCertificate is null ? null : (_, _, _, _, _) => clientCertificate,
             },
         };
-        return new HttpClient(handler) { BaseAddress = new Uri($"https://127.0.0.1:{AuthPort.ToString(CultureInfo.InvariantCulture)}"), Timeout = TimeSpan.FromSeconds(60) };
+        return new HttpClient(handler) { BaseAddress = new Uri($"https://127.0.0.1:{(port ?? AuthPort).ToString(CultureInfo.InvariantCulture)}"), Timeout = TimeSpan.FromSeconds(60) };
     }
 
     public async ValueTask DisposeAsync()

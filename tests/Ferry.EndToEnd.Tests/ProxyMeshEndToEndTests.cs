@@ -137,9 +137,10 @@ public sealed class ProxyMeshEndToEndTests(ProxyMeshFixture fixture) : IClassFix
     private async Task<bool> ReachableAsync(FerryCluster.Credentials creds, int port, TimeSpan limit) =>
         await EventuallyAsync(async () => (await Cluster.PsqlAsync(creds, port, "SELECT 1")).Code == 0, limit);
 
-    private static Task<bool> EventuallyAsync(Func<bool> condition, TimeSpan limit) => EventuallyAsync(() => Task.FromResult(condition()), limit);
+    /// <summary>Polls <paramref name="condition"/> every 250 ms until it holds (true) or <paramref name="limit"/> has passed (its last answer).</summary>
+    internal static Task<bool> EventuallyAsync(Func<bool> condition, TimeSpan limit) => EventuallyAsync(() => Task.FromResult(condition()), limit);
 
-    private static async Task<bool> EventuallyAsync(Func<Task<bool>> condition, TimeSpan limit)
+    internal static async Task<bool> EventuallyAsync(Func<Task<bool>> condition, TimeSpan limit)
     {
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < limit)
