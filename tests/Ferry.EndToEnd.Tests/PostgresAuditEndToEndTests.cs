@@ -17,7 +17,7 @@ public sealed class PostgresAuditEndToEndTests
     [Fact]
     public async Task Ferryd_OnAPostgresBackend_AuditsIntoTheTable_VerifiesAndSurvivesKill9WithoutLossOrDoubles()
     {
-        await using var cluster = await FerryCluster.StartAsync(authOptions: async c => await PostgresBackendEndToEndTests.MigrateToPostgresBackendAsync(c) + "\naudit_store: postgres");
+        await using var cluster = await FerryCluster.StartAsync(authOptions: async c => await PostgresBackendEndToEndTests.MigrateToPostgresBackendAsync(c));
 
         var alice = await cluster.AddUserAsync("alice", "developer", "db_users=alice;db_names=app");
         var creds = await cluster.LoginAsync(alice, "pg1", "alice", "app");
