@@ -153,14 +153,13 @@ public static partial class FerryConfigParser
     }
 
     /// <summary>
-    /// <c>auth.audit_store</c>: <c>segments</c> or <c>postgres</c>; segments unless postgres is set (which needs a postgres
-    /// backend: the events go into its database).
+    /// <c>auth.audit_store</c>: <c>segments</c> or <c>postgres</c>; by default it follows the backend (postgres with a
+    /// postgres backend, segments with SQLite); postgres needs a postgres backend (the events go into its database).
     /// </summary>
     private static AuditStoreKind ParseAuditStore(YamlNodeReader r, BackendConfig backend)
     {
-        // Segments unless asked for: the PostgreSQL store's calls are synchronous and one end-to-end run still stalls
-        // a search (see docs/configuration.md), so a postgres backend does not move the audit there by itself yet.
-        var kind = r.Enum("audit_store", AuditStoreKind.Segments, ("segments", AuditStoreKind.Segments), ("postgres", AuditStoreKind.Postgres));
+        var fallback = backend.Kind == BackendKind.Postgres ? AuditStoreKind.Postgres : AuditStoreKind.Segments;
+        var kind = r.Enum("audit_store", fallback, ("segments", AuditStoreKind.Segments), ("postgres", AuditStoreKind.Postgres));
         if (kind == AuditStoreKind.Postgres && backend.Kind != BackendKind.Postgres)
         {
             throw r.ErrorAt("audit_store", "audit_store: postgres keeps the audit events in the PostgreSQL backend's database: set backend: { type: postgres, conn_string: … } too, or use audit_store: segments");

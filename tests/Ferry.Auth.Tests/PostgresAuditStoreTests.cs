@@ -142,6 +142,38 @@ public sealed class PostgresAuditStoreTests(PostgresBackendServer pg) : IClassFi
     }
 
     [Fact]
+    public async Task AppendAsync_BehindAStuckLockHolder_FailsWithLockTimeoutInsteadOfWaiting_ThenAppendsOnceFreed()
+    {
+        using var store = PostgresAuditStore.Open(_conn, lockTimeout: TimeSpan.FromMilliseconds(200));
+        await store.AppendAsync([Query(0)], CancellationToken.None);
+
+        // Another session (an auth server that hangs, or a dead one PostgreSQL has not noticed yet) holds the append lock
+        // in an open transaction.
+        await using (var holder = new NpgsqlConnection(_conn))
+        {
+            await holder.OpenAsync();
+            await using var tx = await holder.BeginTransactionAsync();
+            await using (var cmd = new NpgsqlCommand("SELECT pg_advisory_xact_lock(7378429400504694116)", holder, tx))
+            {
+                await cmd.ExecuteNonQueryAsync();
+            }
+
+            // A bounded wait for the test itself: without lock_timeout the append would queue behind the holder.
+            using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            var refused = await Assert.ThrowsAsync<PostgresException>(() => store.AppendAsync([Query(1)], guard.Token));
+            Assert.Equal(PostgresErrorCodes.LockNotAvailable, refused.SqlState);
+            Assert.False(guard.IsCancellationRequested);
+            await tx.RollbackAsync();
+        }
+
+        Assert.Equal(1, await store.AppendAsync([Query(1)], CancellationToken.None));
+        Assert.Equal(2, await ScalarAsync("SELECT count(*) FROM ferry_audit"));
+        Assert.True(store.Verify().Ok);
+        var found = await store.SearchAsync(new AuditQuery { User = "alice" }, CancellationToken.None);
+        Assert.Equal(2, found.Count);
+    }
+
+    [Fact]
     public async Task Verify_FindsADeletedRow_AndEventsRemovedFromTheEnd()
     {
         using var store = PostgresAuditStore.Open(_conn);

@@ -9,11 +9,11 @@ public sealed class AuditStoreConfigTests
 
     [Theory]
     [InlineData("auth:\n  listen_addr: 127.0.0.1:3025\n", AuditStoreKind.Segments)]
-    [InlineData("auth:\n" + Pg, AuditStoreKind.Segments)]
+    [InlineData("auth:\n" + Pg, AuditStoreKind.Postgres)]
     [InlineData("auth:\n" + Pg + "  audit_store: segments\n", AuditStoreKind.Segments)]
     [InlineData("auth:\n" + Pg + "  audit_store: postgres\n", AuditStoreKind.Postgres)]
     [InlineData("auth:\n  backend: { type: sqlite }\n  audit_store: segments\n", AuditStoreKind.Segments)]
-    public void AuditStore_IsSegmentsUnlessPostgresIsAskedFor(string yaml, AuditStoreKind expected) =>
+    public void AuditStore_FollowsTheBackendUnlessSet(string yaml, AuditStoreKind expected) =>
         Assert.Equal(expected, FerryConfigParser.Parse(yaml, "f.yaml").Auth!.AuditStore);
 
     [Fact]

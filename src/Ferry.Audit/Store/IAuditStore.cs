@@ -24,4 +24,23 @@ public interface IAuditStore : IDisposable
 
     /// <summary>Walks the whole chain and names the first break.</summary>
     AuditVerifyResult Verify();
+
+    /// <summary>
+    /// <see cref="Append"/> for callers on the thread pool (the shippers, the upload endpoint). A store that talks to a
+    /// server (PostgreSQL) does it without blocking a thread; the default runs <see cref="Append"/> (local files).
+    /// </summary>
+    Task<int> AppendAsync(IReadOnlyList<AuditEvent> events, CancellationToken ct) =>
+        ct.IsCancellationRequested ? Task.FromCanceled<int>(ct) : Task.FromResult(Append(events));
+
+    /// <summary><see cref="Search"/> for callers on the thread pool (the search API, session playback).</summary>
+    Task<IReadOnlyList<AuditEvent>> SearchAsync(AuditQuery query, CancellationToken ct) =>
+        ct.IsCancellationRequested ? Task.FromCanceled<IReadOnlyList<AuditEvent>>(ct) : Task.FromResult(Search(query));
+
+    /// <summary><see cref="Maintain"/> for the pipeline's maintenance loop.</summary>
+    Task MaintainAsync(CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        Maintain();
+        return Task.CompletedTask;
+    }
 }

@@ -15,4 +15,8 @@ internal static partial class AuthLog
     [LoggerMessage(EventId = 7272, EventName = "AuditMaintenanceFailed", Level = LogLevel.Warning,
         Message = "Audit store maintenance (sealing, retention) failed, retried in a minute: {ErrorType}: {Error}")]
     public static partial void AuditMaintenanceFailed(ILogger logger, string errorType, string error);
+
+    [LoggerMessage(EventId = 7273, EventName = "AuditSearchFailed", Level = LogLevel.Warning,
+        Message = "Audit search in PostgreSQL failed: {ErrorType}: {Error}")]
+    public static partial void AuditSearchFailed(ILogger logger, string errorType, string error);
 }

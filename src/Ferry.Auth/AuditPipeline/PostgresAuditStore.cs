@@ -43,6 +43,17 @@ public sealed class PostgresAuditStore : IAuditStore
     /// <summary>Rows read per page by a search (matches are filtered in process, so pages may hold non-matches).</summary>
     private const int SearchPage = 1000;
 
+    /// <summary>
+    /// Longest one store call may take, connecting included (a search, an append, a retention pass): past it the call
+    /// fails with a <see cref="TimeoutException"/> (an append is retried by its sender, which keeps the events).
+    /// </summary>
+    internal static readonly TimeSpan OperationTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long an append or a retention pass waits for the append lock before it fails (and is retried).</summary>
+    internal static readonly TimeSpan DefaultLockTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly string _lockSettings;
+
     private const string Columns = "seq, id, time_ticks, type, user_name, db_service, db_name, session_id, search_upper, event, hash";
 
     private readonly NpgsqlDataSource _source;
@@ -51,9 +62,10 @@ public sealed class PostgresAuditStore : IAuditStore
     private readonly ILogger _log;
     private bool _disposed;
 
-    private PostgresAuditStore(NpgsqlDataSource source, TimeSpan? retention, TimeProvider time, ILogger log)
+    private PostgresAuditStore(NpgsqlDataSource source, TimeSpan? retention, TimeProvider time, ILogger log, TimeSpan lockTimeout)
     {
         _source = source;
+        _lockSettings = LockSettings(lockTimeout);
         _retention = retention;
         _time = time;
         _log = log;
@@ -67,7 +79,7 @@ public sealed class PostgresAuditStore : IAuditStore
     private long _duplicates;
 
     /// <summary>Connects, creates or migrates the audit tables.</summary>
-    public static PostgresAuditStore Open(string connectionString, TimeSpan? retention = null, TimeProvider? time = null, ILogger? log = null)
+    public static PostgresAuditStore Open(string connectionString, TimeSpan? retention = null, TimeProvider? time = null, ILogger? log = null, TimeSpan? lockTimeout = null)
     {
         var source = CreateSource(connectionString);
         try
@@ -80,7 +92,7 @@ public sealed class PostgresAuditStore : IAuditStore
             throw;
         }
 
-        return new PostgresAuditStore(source, retention, time ?? TimeProvider.System, log ?? FerryLogging.Factory.CreateLogger("Ferry.Auth.Audit"));
+        return new PostgresAuditStore(source, retention, time ?? TimeProvider.System, log ?? FerryLogging.Factory.CreateLogger("Ferry.Auth.Audit"), lockTimeout ?? DefaultLockTimeout);
     }
 
     /// <summary>
@@ -114,6 +126,7 @@ public sealed class PostgresAuditStore : IAuditStore
     {
         using var connection = source.OpenConnection();
         using var tx = connection.BeginTransaction();
+        Execute(connection, tx, LockSettings(DefaultLockTimeout));
         Execute(connection, tx, $"SELECT pg_advisory_xact_lock({AppendLockKey})");
         Execute(connection, tx, "CREATE TABLE IF NOT EXISTS ferry_audit_schema(version integer NOT NULL)");
         int version;
@@ -179,7 +192,10 @@ public sealed class PostgresAuditStore : IAuditStore
         tx.Commit();
     }
 
-    public int Append(IReadOnlyList<AuditEvent> events)
+    /// <summary>Blocking form (tools, tests); the server calls <see cref="AppendAsync"/>.</summary>
+    public int Append(IReadOnlyList<AuditEvent> events) => AppendAsync(events, CancellationToken.None).GetAwaiter().GetResult();
+
+    public async Task<int> AppendAsync(IReadOnlyList<AuditEvent> events, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(events);
         foreach (var e in events)
@@ -196,28 +212,76 @@ public sealed class PostgresAuditStore : IAuditStore
             return 0;
         }
 
+        using var deadline = Deadline(ct);
         try
         {
-            using var connection = _source.OpenConnection();
-            using var tx = connection.BeginTransaction();
-            Execute(connection, tx, $"SELECT pg_advisory_xact_lock({AppendLockKey})");
-            var stored = AppendLocked(connection, tx, events);
-            tx.Commit();
+            await using var connection = await _source.OpenConnectionAsync(deadline.Token).ConfigureAwait(false);
+            await using var tx = await BeginLockedAsync(connection, deadline.Token).ConfigureAwait(false);
+            var stored = await AppendLockedAsync(connection, tx, events, deadline.Token).ConfigureAwait(false);
+            await tx.CommitAsync(deadline.Token).ConfigureAwait(false);
             return stored;
         }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
+        catch (Exception e) when (TimedOut(e, deadline, ct) is { } failure)
         {
             FerryMetrics.BackgroundFailure("audit_append");
-            AuthLog.AuditAppendFailed(_log, events.Count, e.GetType().Name, e.Message);
+            AuthLog.AuditAppendFailed(_log, events.Count, failure.GetType().Name, failure.Message);
+            if (ReferenceEquals(failure, e))
+            {
+                throw;
+            }
+
+            throw failure;
+        }
+    }
+
+    /// <summary>A token cancelled by <paramref name="ct"/> or after <see cref="OperationTimeout"/>.</summary>
+    private static CancellationTokenSource Deadline(CancellationToken ct)
+    {
+        var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(OperationTimeout);
+        return deadline;
+    }
+
+    /// <summary>
+    /// For a failed store call: null when the caller cancelled (not a failure); a <see cref="TimeoutException"/> naming
+    /// the bound when the deadline passed; the error itself for a PostgreSQL or state error; null for anything else.
+    /// </summary>
+    private static Exception? TimedOut(Exception e, CancellationTokenSource deadline, CancellationToken ct) =>
+        ct.IsCancellationRequested ? null
+        : deadline.IsCancellationRequested ? new TimeoutException($"PostgreSQL did not answer within {OperationTimeout.TotalSeconds:0} s (audit store)", e)
+        : e is NpgsqlException or TimeoutException or InvalidOperationException ? e
+        : null;
+
+    /// <summary>
+    /// Set in every transaction that takes the append lock: waiting for it gives up after <c>lock_timeout</c> (instead
+    /// of queueing behind a stuck holder for ever), and a transaction left idle by a client that died or hangs is ended
+    /// by the server after <c>idle_in_transaction_session_timeout</c>, which releases the lock.
+    /// </summary>
+    private static string LockSettings(TimeSpan lockTimeout) =>
+        string.Create(CultureInfo.InvariantCulture, $"SET LOCAL lock_timeout = '{(long)lockTimeout.TotalMilliseconds}ms'; SET LOCAL idle_in_transaction_session_timeout = '60s'");
+
+    /// <summary>Opens a transaction holding the append lock (bounded by <see cref="LockSettings"/>).</summary>
+    private async Task<NpgsqlTransaction> BeginLockedAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        var tx = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await ExecuteAsync(connection, tx, _lockSettings, ct).ConfigureAwait(false);
+            await ExecuteAsync(connection, tx, $"SELECT pg_advisory_xact_lock({AppendLockKey})", ct).ConfigureAwait(false);
+            return tx;
+        }
+        catch
+        {
+            await tx.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }
 
     /// <summary>Appends under the advisory lock held by <paramref name="tx"/>.</summary>
-    private int AppendLocked(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyList<AuditEvent> events)
+    private async Task<int> AppendLockedAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyList<AuditEvent> events, CancellationToken ct)
     {
-        var existing = ExistingIds(connection, tx, events);
-        var (seq, prev) = ReadHead(connection, tx);
+        var existing = await ExistingIdsAsync(connection, tx, events, ct).ConfigureAwait(false);
+        var (seq, prev) = await ReadHeadAsync(connection, tx, ct).ConfigureAwait(false);
         var fresh = new List<AuditEvent>(events.Count);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var e in events)
@@ -237,7 +301,7 @@ public sealed class PostgresAuditStore : IAuditStore
         }
 
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        using var batch = new NpgsqlBatch(connection, tx);
+        await using var batch = new NpgsqlBatch(connection, tx);
         var hash = prev;
         foreach (var original in fresh)
         {
@@ -267,11 +331,11 @@ public sealed class PostgresAuditStore : IAuditStore
         head.Parameters.Add(new NpgsqlParameter<long> { TypedValue = seq });
         head.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = hash });
         batch.BatchCommands.Add(head);
-        batch.ExecuteNonQuery();
+        await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         return fresh.Count;
     }
 
-    private static HashSet<string> ExistingIds(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyList<AuditEvent> events)
+    private static async Task<HashSet<string>> ExistingIdsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyList<AuditEvent> events, CancellationToken ct)
     {
         var existing = new HashSet<string>(StringComparer.Ordinal);
         const int Chunk = 1000;
@@ -279,7 +343,7 @@ public sealed class PostgresAuditStore : IAuditStore
         {
             var count = Math.Min(Chunk, events.Count - start);
             var sql = new StringBuilder("SELECT id FROM ferry_audit WHERE id IN (");
-            using var cmd = new NpgsqlCommand { Connection = connection, Transaction = tx };
+            await using var cmd = new NpgsqlCommand { Connection = connection, Transaction = tx };
             for (var i = 0; i < count; i++)
             {
                 sql.Append(i == 0 ? "$" : ", $").Append((i + 1).ToString(CultureInfo.InvariantCulture));
@@ -287,8 +351,8 @@ public sealed class PostgresAuditStore : IAuditStore
             }
 
             cmd.CommandText = sql.Append(')').ToString();
-            using var reader = cmd.ExecuteReader();
-            while (reader.Read())
+            await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
             {
                 existing.Add(reader.GetString(0));
             }
@@ -297,11 +361,11 @@ public sealed class PostgresAuditStore : IAuditStore
         return existing;
     }
 
-    private static (long Seq, byte[] Hash) ReadHead(NpgsqlConnection connection, NpgsqlTransaction tx)
+    private static async Task<(long Seq, byte[] Hash)> ReadHeadAsync(NpgsqlConnection connection, NpgsqlTransaction tx, CancellationToken ct)
     {
-        using var cmd = new NpgsqlCommand("SELECT head_seq, head_hash FROM ferry_audit_chain", connection, tx);
-        using var reader = cmd.ExecuteReader();
-        if (!reader.Read())
+        await using var cmd = new NpgsqlCommand("SELECT head_seq, head_hash FROM ferry_audit_chain", connection, tx);
+        await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        if (!await reader.ReadAsync(ct).ConfigureAwait(false))
         {
             throw new InvalidOperationException("ferry_audit_chain has no row: the audit tables were damaged (restore them or verify with `ferryd audit verify`)");
         }
@@ -309,17 +373,39 @@ public sealed class PostgresAuditStore : IAuditStore
         return (reader.GetInt64(0), (byte[])reader[1]);
     }
 
-    public IReadOnlyList<AuditEvent> Search(AuditQuery query)
+    /// <summary>Blocking form (tools, tests); the server calls <see cref="SearchAsync"/>.</summary>
+    public IReadOnlyList<AuditEvent> Search(AuditQuery query) => SearchAsync(query, CancellationToken.None).GetAwaiter().GetResult();
+
+    public async Task<IReadOnlyList<AuditEvent>> SearchAsync(AuditQuery query, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(query);
         ObjectDisposedException.ThrowIf(_disposed, this);
+        using var deadline = Deadline(ct);
+        try
+        {
+            return await SearchCoreAsync(query, deadline.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (TimedOut(e, deadline, ct) is { } failure)
+        {
+            AuthLog.AuditSearchFailed(_log, failure.GetType().Name, failure.Message);
+            if (ReferenceEquals(failure, e))
+            {
+                throw;
+            }
+
+            throw failure;
+        }
+    }
+
+    private async Task<IReadOnlyList<AuditEvent>> SearchCoreAsync(AuditQuery query, CancellationToken ct)
+    {
         var results = new List<AuditEvent>();
         long afterTicks = long.MinValue;
         long afterSeq = long.MinValue;
-        using var connection = _source.OpenConnection();
+        await using var connection = await _source.OpenConnectionAsync(ct).ConfigureAwait(false);
         while (true)
         {
-            using var cmd = new NpgsqlCommand { Connection = connection };
+            await using var cmd = new NpgsqlCommand { Connection = connection };
             var where = new StringBuilder("(time_ticks, seq) > ($1, $2)");
             cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterTicks });
             cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterSeq });
@@ -366,9 +452,9 @@ public sealed class PostgresAuditStore : IAuditStore
 
             cmd.CommandText = $"SELECT time_ticks, seq, event FROM ferry_audit WHERE {where} ORDER BY time_ticks, seq LIMIT {SearchPage}";
             var rows = 0;
-            using (var reader = cmd.ExecuteReader())
+            await using (var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
             {
-                while (reader.Read())
+                while (await reader.ReadAsync(ct).ConfigureAwait(false))
                 {
                     rows++;
                     afterTicks = reader.GetInt64(0);
@@ -397,7 +483,9 @@ public sealed class PostgresAuditStore : IAuditStore
     /// before now - retention, records the anchor (first kept seq, hash of the last removed event) in the same
     /// transaction, and appends an <c>audit.retention</c> event saying what went. Serialised with appends.
     /// </summary>
-    public void Maintain()
+    public void Maintain() => MaintainAsync(CancellationToken.None).GetAwaiter().GetResult();
+
+    public async Task MaintainAsync(CancellationToken ct)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_retention is not { } retention)
@@ -405,58 +493,70 @@ public sealed class PostgresAuditStore : IAuditStore
             return;
         }
 
+        using var deadline = Deadline(ct);
+        try
+        {
+            await RetainAsync(retention, deadline.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            throw new TimeoutException($"PostgreSQL did not answer within {OperationTimeout.TotalSeconds:0} s (audit retention)", e);
+        }
+    }
+
+    private async Task RetainAsync(TimeSpan retention, CancellationToken ct)
+    {
         var now = _time.GetUtcNow();
         var cutoff = (now - retention).UtcTicks;
-        using var connection = _source.OpenConnection();
-        using var tx = connection.BeginTransaction();
-        Execute(connection, tx, $"SELECT pg_advisory_xact_lock({AppendLockKey})");
+        await using var connection = await _source.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await using var tx = await BeginLockedAsync(connection, ct).ConfigureAwait(false);
         long anchor;
-        using (var cmd = new NpgsqlCommand("SELECT anchor_seq FROM ferry_audit_chain", connection, tx))
+        await using (var cmd = new NpgsqlCommand("SELECT anchor_seq FROM ferry_audit_chain", connection, tx))
         {
-            anchor = (long)cmd.ExecuteScalar()!;
+            anchor = (long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
         }
 
         // The first event to keep: the first one (from the anchor on) that is recent enough, or the end.
         long firstKept;
-        using (var cmd = new NpgsqlCommand("""
+        await using (var cmd = new NpgsqlCommand("""
             SELECT COALESCE((SELECT seq FROM ferry_audit WHERE seq >= $1 AND time_ticks >= $2 ORDER BY seq LIMIT 1),
                             (SELECT head_seq + 1 FROM ferry_audit_chain))
             """, connection, tx))
         {
             cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = anchor });
             cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = cutoff });
-            firstKept = Math.Min((long)cmd.ExecuteScalar()!, anchor + MaxRetentionBatch);
+            firstKept = Math.Min((long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!, anchor + MaxRetentionBatch);
         }
 
         if (firstKept <= anchor)
         {
-            tx.Rollback();
+            await tx.RollbackAsync(ct).ConfigureAwait(false);
             return;
         }
 
         byte[] cutHash;
-        using (var cmd = new NpgsqlCommand("SELECT hash FROM ferry_audit WHERE seq = $1", connection, tx))
+        await using (var cmd = new NpgsqlCommand("SELECT hash FROM ferry_audit WHERE seq = $1", connection, tx))
         {
             cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = firstKept - 1 });
-            cutHash = cmd.ExecuteScalar() as byte[]
+            cutHash = await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) as byte[]
                 ?? throw new InvalidOperationException($"audit event seq {firstKept - 1} is missing: retention stops; run `ferryd audit verify`");
         }
 
-        Execute(connection, tx, "SELECT set_config('ferry.audit_retention', 'on', true)");
+        await ExecuteAsync(connection, tx, "SELECT set_config('ferry.audit_retention', 'on', true)", ct).ConfigureAwait(false);
         int removed;
-        using (var cmd = new NpgsqlCommand("DELETE FROM ferry_audit WHERE seq < $1", connection, tx))
+        await using (var cmd = new NpgsqlCommand("DELETE FROM ferry_audit WHERE seq < $1", connection, tx))
         {
             cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = firstKept });
-            removed = cmd.ExecuteNonQuery();
+            removed = await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
 
-        Execute(connection, tx, "SELECT set_config('ferry.audit_retention', 'off', true)");
-        using (var cmd = new NpgsqlCommand("UPDATE ferry_audit_chain SET anchor_seq = $1, anchor_hash = $2, dropped_events = dropped_events + $3", connection, tx))
+        await ExecuteAsync(connection, tx, "SELECT set_config('ferry.audit_retention', 'off', true)", ct).ConfigureAwait(false);
+        await using (var cmd = new NpgsqlCommand("UPDATE ferry_audit_chain SET anchor_seq = $1, anchor_hash = $2, dropped_events = dropped_events + $3", connection, tx))
         {
             cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = firstKept });
             cmd.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = cutHash });
             cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = removed });
-            cmd.ExecuteNonQuery();
+            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
 
         var note = AuditEventKinds.AuditRetention.NewEvent(now);
@@ -467,8 +567,8 @@ public sealed class PostgresAuditStore : IAuditStore
             ["anchor_seq"] = firstKept.ToString(CultureInfo.InvariantCulture),
             ["anchor_hash"] = Convert.ToHexStringLower(cutHash),
         };
-        AppendLocked(connection, tx, [note]);
-        tx.Commit();
+        await AppendLockedAsync(connection, tx, [note], ct).ConfigureAwait(false);
+        await tx.CommitAsync(ct).ConfigureAwait(false);
         AuthLog.AuditRetentionApplied(_log, removed, firstKept);
     }
 
@@ -634,6 +734,12 @@ public sealed class PostgresAuditStore : IAuditStore
     {
         using var cmd = new NpgsqlCommand(sql, connection, tx);
         cmd.ExecuteNonQuery();
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string sql, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(sql, connection, tx);
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
     public void Dispose()

@@ -86,7 +86,7 @@ internal sealed class ServerAuditPipeline : IAuditSink, IAsyncDisposable
                     maintained = DateTimeOffset.UtcNow;
                     try
                     {
-                        Store.Maintain();
+                        await Store.MaintainAsync(_stop.Token).ConfigureAwait(false);
                     }
 #pragma warning disable CA1031 // a failed maintenance (disk, PostgreSQL away) is retried next round: log and count, never end shipping
                     catch (Exception ex) when (ex is not OperationCanceledException)

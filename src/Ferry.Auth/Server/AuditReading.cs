@@ -30,7 +30,7 @@ internal static class AuditReading
     public static async Task<IReadOnlyList<AuditEvent>> SearchAsync(ServerAuditPipeline audit, AuditQuery query, CancellationToken ct)
     {
         await audit.FlushAsync(ct).ConfigureAwait(false);
-        return audit.Store.Search(query);
+        return await audit.Store.SearchAsync(query, ct).ConfigureAwait(false);
     }
 
     /// <summary>The playback of one session (<see cref="SessionPlayback"/>); 400 for a malformed id, 404 when no event names it.</summary>
@@ -42,7 +42,7 @@ internal static class AuditReading
         }
 
         await audit.FlushAsync(ct).ConfigureAwait(false);
-        var events = audit.Store.Search(new AuditQuery { SessionId = id, Since = since, Until = until, Limit = MaxSessionEvents });
+        var events = await audit.Store.SearchAsync(new AuditQuery { SessionId = id, Since = since, Until = until, Limit = MaxSessionEvents }, ct).ConfigureAwait(false);
         if (events.Count == 0)
         {
             throw AuthException.NotFound($"no audit events for session \"{AuthService.Bounded(id)}\": check the id with `ferry audit search`");

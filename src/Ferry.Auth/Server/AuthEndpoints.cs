@@ -266,7 +266,7 @@ internal sealed partial class AuthEndpoints(AuthService service, ServerAuditPipe
         // Only what this host may report, with its own id as the source (never the one in the body).
         var address = await CallerIdentity.ClientAddressAsync(context, service).ConfigureAwait(false);
         var (accepted, refused) = await service.FilterHostEventsAsync(host, events, address, context.RequestAborted).ConfigureAwait(false);
-        var stored = accepted.Count == 0 ? 0 : audit.Store.Append(accepted);
+        var stored = accepted.Count == 0 ? 0 : await audit.Store.AppendAsync(accepted, context.RequestAborted).ConfigureAwait(false);
         await ApiResponses.WriteAsync(context, new AuditUploadResponse { Received = events.Count, Stored = stored, Refused = refused }, AuthApiJsonContext.Default.AuditUploadResponse).ConfigureAwait(false);
     }
 
