@@ -102,6 +102,7 @@ public sealed partial class AuthService
         var record = await Backend.GetAsync(BackendKeys.Host(hostId), StorageJsonContext.Default.HostRecord, ct).ConfigureAwait(false)
             ?? throw AuthException.NotFound($"no host \"{hostId}\": see `hosts ls`");
         await Backend.DeleteAsync(BackendKeys.Host(hostId), ct).ConfigureAwait(false);
+        _proxyList.Invalidate();
         var released = 0;
         foreach (var binding in await Backend.RangeAsync(BackendKeys.DatabaseBindings, StorageJsonContext.Default.DatabaseBinding, ct).ConfigureAwait(false))
         {

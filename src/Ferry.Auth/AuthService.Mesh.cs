@@ -22,6 +22,8 @@ public sealed partial class AuthService
     /// <summary>At most this many proxies are given to an agent.</summary>
     public const int MaxListedProxies = 256;
 
+    private readonly ProxyListCache _proxyList;
+
     /// <summary>Records <paramref name="tunnelAddr"/> as where agents dial <paramref name="proxyId"/> (from its inventory report).</summary>
     internal async Task NoteProxyTunnelAddressAsync(string proxyId, string? tunnelAddr, string clientAddr, CancellationToken ct)
     {
@@ -56,6 +58,7 @@ public sealed partial class AuthService
             c.Value.TunnelReportedAt = now;
             if (await Backend.CompareAndSwapAsync(key, c.Revision, c.Value, StorageJsonContext.Default.HostRecord, cancellationToken: ct).ConfigureAwait(false) is not null)
             {
+                _proxyList.Invalidate();
                 return;
             }
         }
@@ -63,17 +66,26 @@ public sealed partial class AuthService
 
     /// <summary>
     /// The proxies agents keep a tunnel to: every registered proxy that reported a tunnel address within
-    /// <see cref="ProxyListTtl"/>, ordered by host id.
+    /// <see cref="ProxyListTtl"/>, ordered by host id. The host records behind it are read through
+    /// <see cref="ProxyListCache"/> (at most one backend read a second however many agents register).
     /// </summary>
     public async Task<List<ProxyEndpoint>> ListProxyEndpointsAsync(CancellationToken ct = default)
     {
+        var proxies = await _proxyList.GetAsync(ReadProxyListAsync, ct).ConfigureAwait(false);
         var now = Now;
+        return [.. proxies
+            .Where(p => now - p.ReportedAt < ProxyListTtl)
+            .Take(MaxListedProxies)
+            .Select(p => new ProxyEndpoint { HostId = p.HostId, Address = p.Address })];
+    }
+
+    private async Task<IReadOnlyList<ProxyListEntry>> ReadProxyListAsync(CancellationToken ct)
+    {
         var hosts = await Backend.RangeAsync(BackendKeys.Hosts, StorageJsonContext.Default.HostRecord, ct).ConfigureAwait(false);
         return [.. hosts
-            .Where(h => h.Role == "proxy" && !string.IsNullOrEmpty(h.TunnelAddress) && h.TunnelReportedAt is { } at && now - at < ProxyListTtl)
+            .Where(h => h.Role == "proxy" && !string.IsNullOrEmpty(h.TunnelAddress) && h.TunnelReportedAt is not null)
             .OrderBy(h => h.HostId, StringComparer.Ordinal)
-            .Take(MaxListedProxies)
-            .Select(h => new ProxyEndpoint { HostId = h.HostId, Address = h.TunnelAddress! })];
+            .Select(h => new ProxyListEntry(h.HostId, h.TunnelAddress!, h.TunnelReportedAt!.Value))];
     }
 
     /// <summary>

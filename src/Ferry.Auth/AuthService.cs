@@ -30,6 +30,7 @@ public sealed partial class AuthService : IAsyncDisposable
     {
         _options = options;
         _time = options.Time;
+        _proxyList = new Hosts.ProxyListCache(_time, Hosts.ProxyListCache.DefaultTtl);
         Backend = backend;
         Authority = authority;
         Issuer = new CertificateIssuer(authority);

@@ -66,6 +66,9 @@ public static class FerryMetrics
     private static readonly Counter<long> BackgroundFailuresTotal = Meter.CreateCounter<long>(
         "ferry_background_task_failures_total", "{failure}", "Failures of background tasks (audit shipping, certificate renewal, lock watch, tunnels…), by task.");
 
+    private static readonly Counter<long> ProxyListReadsTotal = Meter.CreateCounter<long>(
+        "ferry_auth_proxy_list_reads_total", "{read}", "Reads of the proxy list the auth service gives agents (agent mesh), by source: cache, or backend (at most one a second per auth server).");
+
     private static readonly Counter<long> AuthFailoversTotal = Meter.CreateCounter<long>(
         "ferry_auth_failovers_total", "{failover}", "Connections to the auth API that went to another of its addresses because the preferred one refused or timed out, by role of the caller (proxy, agent).");
 
@@ -208,6 +211,10 @@ public static class FerryMetrics
 
     public static void BackgroundFailure(string task) =>
         BackgroundFailuresTotal.Add(1, new KeyValuePair<string, object?>("task", task));
+
+    /// <summary>One read of the agents' proxy list; <paramref name="source"/> is cache or backend.</summary>
+    public static void ProxyListRead(string source) =>
+        ProxyListReadsTotal.Add(1, new KeyValuePair<string, object?>("source", source));
 
     /// <summary>A connection to the auth API failed over to its next address.</summary>
     public static void AuthFailover(string role) =>
