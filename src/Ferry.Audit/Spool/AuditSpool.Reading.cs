@@ -48,15 +48,22 @@ public sealed partial class AuditSpool
         return new SpoolBatch(events.ToBatch(), pos);
     }
 
-    /// <summary>Persists the ack cursor (write, fsync, rename) and deletes fully acked segments.</summary>
+    /// <summary>
+    /// Persists the ack cursor (write, fsync, rename) and deletes fully acked segments. The cursor file is written and
+    /// fsync'd outside the spool's lock: the writer that appends the relays' events never waits behind this fsync
+    /// (on a busy disk it can take long, and an event not yet in the file is what a kill -9 would lose).
+    /// </summary>
     internal void Ack(SpoolPosition upTo)
     {
-        lock (_lock)
+        lock (_ackLock)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            if (upTo <= _acked)
+            lock (_lock)
             {
-                return;
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                if (upTo <= _acked)
+                {
+                    return;
+                }
             }
 
             string path = Path.Combine(_directory, CursorFile);
@@ -71,12 +78,16 @@ public sealed partial class AuditSpool
             }
 
             File.Move(tmp, path, overwrite: true);
-            _acked = upTo;
-            while (_segments.Count > 0 && _segments.Min < upTo.Segment && _segments.Min != _activeSegment)
+            lock (_lock)
             {
-                long old = _segments.Min;
-                _segments.Remove(old);
-                File.Delete(SegmentPath(old));
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                _acked = upTo;
+                while (_segments.Count > 0 && _segments.Min < upTo.Segment && _segments.Min != _activeSegment)
+                {
+                    long old = _segments.Min;
+                    _segments.Remove(old);
+                    File.Delete(SegmentPath(old));
+                }
             }
         }
     }

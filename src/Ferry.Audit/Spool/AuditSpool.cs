@@ -19,6 +19,9 @@ public sealed partial class AuditSpool : IDisposable
     private readonly string _directory;
     private readonly AuditSpoolOptions _options;
     private readonly Lock _lock = new();
+
+    /// <summary>Serialises <see cref="Ack"/>s, whose cursor fsync happens outside <see cref="_lock"/>.</summary>
+    private readonly Lock _ackLock = new();
     private readonly SortedSet<long> _segments = [];
     private readonly ArrayBufferWriter<byte> _buffer = new(64 * 1024);
     private readonly Utf8JsonWriter _json;
