@@ -150,8 +150,15 @@ public sealed class BenchRunner(IBenchTarget target, BenchOptions options, TimeP
                         client.Failed(error.Code, error.Message);
                     }
                 }
-                catch (Exception e) when (Broken(e) is { } code && !stop.IsCancellationRequested)
+                catch (Exception e) when (Broken(e) is { } code)
                 {
+                    if (stop.IsCancellationRequested)
+                    {
+                        // Ctrl-C, the end, or another client's fatal refusal (which the run reports): this one's
+                        // failure while stopping is not news.
+                        return;
+                    }
+
                     if (session is null && Volatile.Read(ref _opened) == 0 && e is FerryClientException or WireException { Failure: not WireFailure.Closed })
                     {
                         // A refusal before any session opened (a wrong password, RBAC): the whole run would only count it.
