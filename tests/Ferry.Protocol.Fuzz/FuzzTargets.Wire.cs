@@ -17,12 +17,16 @@ namespace Ferry.Protocol.Fuzz;
 /// </summary>
 internal static partial class FuzzTargets
 {
-    private static void WirePostgres(ReadOnlySequence<byte> input)
+    private static void WirePostgres(ReadOnlySequence<byte> input) => AgainstScript(input, RunPostgres);
+
+    private static void WireMySql(ReadOnlySequence<byte> input) => AgainstScript(input, RunMySql);
+
+    private static void AgainstScript(ReadOnlySequence<byte> input, Func<Stream, Task> session)
     {
         using var stream = new ScriptedServerStream(input.ToArray());
         try
         {
-            RunPostgres(stream).GetAwaiter().GetResult();
+            session(stream).GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is WireException or IOException)
         {
@@ -36,19 +40,6 @@ internal static partial class FuzzTargets
         await using var client = await PostgresWireClient.StartAsync(stream, startup, CancellationToken.None).ConfigureAwait(false);
         await client.QueryAsync("select 1", new RowsWanted(), PostgresQueryMode.Simple, CancellationToken.None).ConfigureAwait(false);
         await client.QueryAsync("select $1", new RowsWanted(), PostgresQueryMode.Extended, CancellationToken.None).ConfigureAwait(false);
-    }
-
-    private static void WireMySql(ReadOnlySequence<byte> input)
-    {
-        using var stream = new ScriptedServerStream(input.ToArray());
-        try
-        {
-            RunMySql(stream).GetAwaiter().GetResult();
-        }
-        catch (Exception e) when (e is WireException or IOException)
-        {
-            // IOException: the script ended (the server closed the connection), which the callers report as such.
-        }
     }
 
     private static async Task RunMySql(Stream stream)
