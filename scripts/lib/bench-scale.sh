@@ -1,9 +1,8 @@
 # scripts/bench --scale: N simulated agents (perf/Ferry.LoadGen, real agent tunnels) + M idle clients on one proxy.
 # Measures proxy RSS and CPU per idle tunnel, RSS per idle client, time for every agent to reconnect after the proxy
-# restarts, and the proxy's peak CPU during that reconnect. The proxy is ferryd --all-in-one (the only way this build
-# runs a proxy): its restart also restarts the auth service and the in-process agent.
-
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# restarts, and the proxy's peak CPU during that reconnect. The proxy is ferryd --all-in-one: its restart also restarts
+# the auth service and the in-process agent (--proxies P: standalone proxies, bench-scale-mesh.sh). cpu_ticks comes
+# from bench-workloads.sh.
 
 # agents_connected: sum of the last "connected=" of every load generator log.
 agents_connected() {

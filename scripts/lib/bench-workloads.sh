@@ -3,11 +3,11 @@
 
 record() { echo "$1" >>"$BENCH_TMP/results.jsonl"; }
 
-# hop_cpu_ticks PID: user + system CPU of a process in clock ticks (empty without a process).
-hop_cpu_ticks() { [ -n "$1" ] && [ -r "/proc/$1/stat" ] && awk '{print $14 + $15}' "/proc/$1/stat"; }
+# cpu_ticks PID: user + system CPU of a process in clock ticks (empty without a process). Also the scale runs'.
+cpu_ticks() { [ -n "$1" ] && [ -r "/proc/$1/stat" ] && awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 # cpu_sample PATH: the CPU ticks of the path's first and second hop (proxy / agent, PgBouncer A / B), "t1 t2".
-cpu_sample() { echo "$(hop_cpu_ticks "$(proxy_pid "$1")")" "$(hop_cpu_ticks "$(second_pid "$1")")"; }
+cpu_sample() { echo "$(cpu_ticks "$(proxy_pid "$1")")" "$(cpu_ticks "$(second_pid "$1")")"; }
 
 # cpu_text JSON_MEMBERS: " cpu us/tx 171 + 263" for the progress line, from cpu_json's output.
 cpu_text() { [ -z "$1" ] || python3 -c 'import json, sys
