@@ -530,6 +530,8 @@ async function adminScenario() {
     await page.getByRole('button', { name: 'Lock', exact: true }).click();
     await page.locator('.tabpanel form .msg').first().waitFor();
     result.lock = await text(page.locator('.tabpanel form .msg').first());
+    // The list is reloaded after the message shows: wait for the new lock's row before reading it.
+    await page.locator('.tabpanel table tbody tr', { hasText: params.lock.target }).first().waitFor();
     result.locks = await page.locator('.tabpanel table tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent)));
     if (typeof params.screenshots_prefix === 'string') await shot(page, `${params.screenshots_prefix}admin-locks`);
   }
