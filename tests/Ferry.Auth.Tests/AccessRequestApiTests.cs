@@ -53,7 +53,8 @@ public sealed class AccessRequestApiTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _server.DisposeAsync();
-        _receiver.Stop();
+        // Close only: Stop followed by Close unregisters the port twice, and the second time the managed HttpListener
+        // binds it again, which fails when another test has taken the port meanwhile ("Address already in use").
         _receiver.Close();
         await _receiving;
         _dir.Dispose();

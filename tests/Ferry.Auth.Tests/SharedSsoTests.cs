@@ -140,7 +140,9 @@ public sealed class SharedSsoTests(PostgresBackendServer pg) : IClassFixture<Pos
         var again = await Assert.ThrowsAsync<AuthException>(() => b.TakeSsoResultAsync(new SsoResultRequest { RequestId = started.RequestId, Secret = Convert.ToHexStringLower(secret) }, "10.0.0.7"));
         Assert.Equal(404, again.StatusCode);
 
-        landing.Stop();
+        // Close, not Stop and then Dispose: the managed HttpListener unregisters its port on each of those, and the
+        // second unregistration binds the port again (failing if another test has taken it meanwhile).
+        landing.Close();
         await serving;
     }
 
