@@ -74,19 +74,11 @@ EOF
   start_mesh_ferryd auth "$f/auth.yaml" "ferryd ready"
   local pin
   pin=$(ferryd_admin ca export --type host --fingerprint | head -1)
-  # One agent host certificate per load generator. `certs host` issues it without a host record, and proxies refuse
-  # tunnels of unregistered agents: the records go into the SQLite backend here (with their change events), before
-  # the proxies start and take their first snapshot of the registered hosts.
+  # One agent host certificate per load generator; `certs host` also registers the host (proxies refuse tunnels of
+  # unregistered agents), before the proxies start and take their first snapshot of the registered hosts.
   local i
   for i in $(seq 0 $(( procs - 1 ))); do
     ferryd_admin certs host --role agent --id "loadgen-$i" --host 127.0.0.1 --ttl 8h --out-dir "$s/cert-$i" >/dev/null
-    local rec now_iso
-    now_iso=$(date -u +%Y-%m-%dT%H:%M:%S+00:00)
-    rec="{\"host_id\":\"loadgen-$i\",\"role\":\"agent\",\"joined_at\":\"$now_iso\",\"last_certificate_at\":\"$now_iso\"}"
-    sqlite3 -cmd ".timeout 10000" "$f/data/ferry.db" "BEGIN IMMEDIATE;
-      INSERT INTO events(key, kind, value, time) VALUES('/hosts/loadgen-$i', 1, CAST('$rec' AS BLOB), $(date +%s%3N));
-      INSERT INTO kv(key, value, revision, expires) VALUES('/hosts/loadgen-$i', CAST('$rec' AS BLOB), last_insert_rowid(), NULL);
-      COMMIT;"
   done
   local j ports=() pids=() configs=() addrs=""
   for j in $(seq 0 $(( np - 1 ))); do

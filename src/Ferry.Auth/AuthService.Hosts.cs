@@ -76,6 +76,39 @@ public sealed partial class AuthService
         }, StorageJsonContext.Default.HostRecord, cancellationToken: ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// <c>ferryd admin certs host</c> for a proxy or agent: registers the host (as a join would) so the certificate
+    /// about to be issued works on the host endpoints and for tunnels. Re-issuing for a registered host keeps its
+    /// record (joined time, tunnel address); a host id registered with another role is refused (409), since taking it
+    /// over would hand that host's database bindings or proxy entry to a certificate of a different job.
+    /// Auth servers never join and get no record.
+    /// </summary>
+    internal async Task RegisterIssuedHostAsync(string hostId, HostRole role, IReadOnlyList<string> dnsNames, DateTimeOffset expires, CancellationToken ct = default)
+    {
+        if (role == HostRole.Auth)
+        {
+            return;
+        }
+
+        var name = WireNames.ToName(role);
+        var existing = await Backend.GetAsync(BackendKeys.Host(hostId), StorageJsonContext.Default.HostRecord, ct).ConfigureAwait(false);
+        if (existing is not null && existing.Role != name)
+        {
+            throw AuthException.Conflict($"host \"{hostId}\" is registered as {existing.Role}, not {name}: pick another id, or remove it first with `ferryd admin hosts rm {hostId}`");
+        }
+
+        var now = Now;
+        var record = existing ?? new HostRecord { HostId = hostId, Role = name, JoinedAt = now, Address = "admin" };
+        record.LastCertificateAt = now;
+        record.DnsNames = [.. dnsNames];
+        record.CertificateExpires = expires;
+        await Backend.PutAsync(BackendKeys.Host(hostId), record, StorageJsonContext.Default.HostRecord, cancellationToken: ct).ConfigureAwait(false);
+        if (role == HostRole.Proxy)
+        {
+            _proxyList.Invalidate();
+        }
+    }
+
     /// <summary><c>ferryd admin hosts ls</c>.</summary>
     public async Task<List<HostInfo>> ListHostsAsync(CancellationToken ct = default)
     {

@@ -104,6 +104,36 @@ public sealed class AdminCertsTests : IDisposable
     }
 
     [Fact]
+    public async Task CertsHost_RegistersTheHost_SoItsCertificateIsAcceptedOnHostEndpoints()
+    {
+        var outDir = Path.Combine(_dir.Path, "agent");
+
+        var (code, _, error) = await AdminRunner.RunAsync(_dir.Path, "certs", "host", "--role", "agent", "--id", "edge-7", "--out-dir", outDir);
+
+        Assert.True(code == 0, error);
+        var (listed, hosts, listError) = await AdminRunner.RunAsync(_dir.Path, "hosts", "ls", "--format", "json");
+        Assert.True(listed == 0, listError);
+        using var json = System.Text.Json.JsonDocument.Parse(hosts);
+        var host = Assert.Single(json.RootElement.EnumerateArray(), h => h.GetProperty("host_id").GetString() == "edge-7");
+        Assert.Equal("agent", host.GetProperty("role").GetString());
+        Assert.Equal("admin", host.GetProperty("address").GetString());
+    }
+
+    [Fact]
+    public async Task CertsHost_ForAnIdRegisteredWithAnotherRole_IsRefused_AndWritesNothing()
+    {
+        var (first, _, firstError) = await AdminRunner.RunAsync(_dir.Path, "certs", "host", "--role", "proxy", "--id", "p1", "--out-dir", Path.Combine(_dir.Path, "p1"));
+        Assert.True(first == 0, firstError);
+        var outDir = Path.Combine(_dir.Path, "taken");
+
+        var (code, _, error) = await AdminRunner.RunAsync(_dir.Path, "certs", "host", "--role", "agent", "--id", "p1", "--out-dir", outDir);
+
+        Assert.Equal(1, code);
+        Assert.Contains("registered as proxy", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(outDir, "cert.pem")));
+    }
+
+    [Fact]
     public async Task CertsHost_UnknownRole_IsRefused()
     {
         var (code, _, error) = await AdminRunner.RunAsync(_dir.Path, "certs", "host", "--role", "wizard", "--id", "x", "--out-dir", Path.Combine(_dir.Path, "x"));

@@ -71,7 +71,7 @@ internal static class AdminCerts
         var hosts = new Option<string[]>("--host") { Description = "DNS names or IPs for the SAN (repeat or comma-separate)", AllowMultipleArgumentsPerToken = true };
         var ttl = new Option<string>("--ttl") { Description = "Lifetime, e.g. 24h", DefaultValueFactory = _ => "24h" };
         var outDir = new Option<string>("--out-dir") { Description = "Directory for cert.pem, key.pem (0600) and host-ca.pem", DefaultValueFactory = _ => "." };
-        var host = new Command("host", "Issue a host certificate (e.g. for an agent that cannot join with a token)") { role, id, hosts, ttl, outDir };
+        var host = new Command("host", "Issue a host certificate and register the host (e.g. for an agent that cannot join with a token)") { role, id, hosts, ttl, outDir };
         host.SetAction((r, ct) => o.RunAsync(r, async (s, w) =>
         {
             var hostRole = r.GetValue(role) switch
@@ -97,6 +97,8 @@ internal static class AdminCerts
                 throw AuthException.BadRequest(e.Message);
             }
 
+            // A proxy's or agent's certificate works only while its host is registered: record it, as a join does.
+            await s.RegisterIssuedHostAsync(hostId, hostRole, dns, issued.NotAfter, ct).ConfigureAwait(false);
             s.Emit(AuditEventKinds.CertIssue, AdminOptions.Actor, true, null, null,
                 new() { ["kind"] = "host", ["role"] = r.GetValue(role)!, ["host_id"] = hostId, ["expires"] = issued.NotAfter.ToString("O", CultureInfo.InvariantCulture) });
             var dir = r.GetValue(outDir)!;
