@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Ferry.Audit;
 using Ferry.Auth.Backend;
+using Ferry.Auth.Mfa;
 using Ferry.Auth.Model;
 using Ferry.Auth.Sso;
 using Ferry.Auth.Users;
@@ -127,7 +128,16 @@ public sealed partial class AuthService
     /// Starts a login; with <paramref name="web"/> for the web UI, whose browser comes back through the same
     /// <c>/v1/sso/callback</c> (one redirect URI per connector) and then to <see cref="WebFinishPath"/>.
     /// </summary>
-    internal async Task<SsoLoginResponse> StartSsoLoginAsync(string connectorName, SsoLoginRequest request, string clientAddr, bool web, CancellationToken ct)
+    internal Task<SsoLoginResponse> StartSsoLoginAsync(string connectorName, SsoLoginRequest request, string clientAddr, bool web, CancellationToken ct) =>
+        StartSsoLoginAsync(connectorName, request, clientAddr, web, null, ct);
+
+    /// <summary>
+    /// Starts a login; with <paramref name="reauth"/> (a signed-in web user and the web session's binding) the login is a
+    /// fresh re-authentication at the provider (<c>prompt=login</c>, <c>max_age=0</c>) that must come back as that user;
+    /// collected with <see cref="TakeSsoReauthenticationAsync"/>, it confirms who the user is before a security key is
+    /// registered.
+    /// </summary>
+    internal async Task<SsoLoginResponse> StartSsoLoginAsync(string connectorName, SsoLoginRequest request, string clientAddr, bool web, (string User, string Binding)? reauth, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
         var source = LoginThrottle.SourceOf(clientAddr);
@@ -186,6 +196,8 @@ public sealed partial class AuthService
             TtlSeconds = request.TtlSeconds,
             Route = request.Route,
             RequestMfaGrant = request.RequestMfaGrant == true && request.Route is not null,
+            ReauthUser = reauth?.User,
+            ReauthBinding = reauth?.Binding,
             Source = source,
             ClientAddr = clientAddr,
             Started = now,
@@ -208,9 +220,10 @@ public sealed partial class AuthService
         Append(query, "nonce", login.Nonce);
         Append(query, "code_challenge", challenge);
         Append(query, "code_challenge_method", "S256");
-        if (request.Route is not null && connector.Mfa is not null)
+        if ((request.Route is not null && connector.Mfa is not null) || reauth is not null)
         {
-            // Session MFA through the provider: a fresh authentication, so auth_time and amr/acr are about now.
+            // Session MFA (or a re-authentication) through the provider: a fresh authentication, so auth_time and
+            // amr/acr are about now.
             Append(query, "prompt", "login");
             Append(query, "max_age", "0");
         }
@@ -284,6 +297,11 @@ public sealed partial class AuthService
         var idToken = await provider.ExchangeCodeAsync(code, login.CodeVerifier, ct).ConfigureAwait(false);
         var claims = await IdTokenValidator.ValidateAsync(idToken, new IdTokenExpectations(connector.IssuerUrl, connector.ClientId, login.Nonce), provider, Now, ct).ConfigureAwait(false);
         var mapped = SsoClaims.Map(connector, claims, Now, login.Started);
+        if (login.ReauthUser is { } reauthUser)
+        {
+            RequireFreshReauthentication(login, reauthUser, mapped.User, claims);
+        }
+
         var known = (await ResolveRolesAsync(mapped.Roles, ct).ConfigureAwait(false));
         var roleNames = known.Select(r => r.Name).ToList();
         if (roleNames.Count == 0)
@@ -359,7 +377,7 @@ public sealed partial class AuthService
         AuthLog.SsoLoginSucceeded(_log, mapped.User, connector.Name, string.Join(",", roleNames), Bounded(login.ClientAddr));
         var details = new Dictionary<string, string>
         {
-            ["method"] = login.Web ? "sso-web" : "sso",
+            ["method"] = login.ReauthUser is not null ? "sso-reauth" : login.Web ? "sso-web" : "sso",
             ["connector"] = connector.Name,
             ["mfa"] = mfa ? "provider" : "none",
             ["claims"] = Bounded(string.Join(",", mapped.MatchedRules)),
@@ -380,6 +398,18 @@ public sealed partial class AuthService
     /// once. 404 unknown or expired, 409 not finished yet, 403 wrong secret (audited), 429 throttled.
     /// </summary>
     public async Task<UserCertificateResponse> TakeSsoResultAsync(SsoResultRequest request, string clientAddr, CancellationToken ct = default)
+    {
+        var (result, login) = await TakeSsoLoginAsync(request, clientAddr, ct).ConfigureAwait(false);
+        if (login.ReauthUser is not null)
+        {
+            // A re-authentication is collected only as one (its proof is bound to the web session that started it).
+            throw AuthException.NotFound("no single sign-on login with this request_id is waiting (it expired or was already collected): run `ferry login --sso` again");
+        }
+
+        return result;
+    }
+
+    private async Task<(UserCertificateResponse Result, PendingSsoLogin Login)> TakeSsoLoginAsync(SsoResultRequest request, string clientAddr, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (SsoResults.Take(LoginThrottle.SourceOf(clientAddr)) is { } wait)
@@ -404,8 +434,58 @@ public sealed partial class AuthService
             case SsoPendingLogins.Outcome.NotFinished:
                 throw AuthException.Conflict("the browser has not finished this login yet: complete the login in the browser, then ask again");
             default:
-                return login!.Result is { } result ? result : throw login.Error!;
+                return login!.Result is { } result ? (result, login) : throw login.Error!;
         }
+    }
+
+    /// <summary>How recent the provider's <c>auth_time</c> must be, against the start of a re-authentication (clock skew).</summary>
+    private static readonly TimeSpan ReauthSkew = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// A re-authentication must come back as the signed-in user, and the provider must have authenticated them again
+    /// (its <c>auth_time</c> no older than the start of this login): a provider session remembered from the morning is
+    /// not a fresh proof.
+    /// </summary>
+    private void RequireFreshReauthentication(PendingSsoLogin login, string expectedUser, string user, System.Text.Json.JsonElement claims)
+    {
+        if (!string.Equals(user, expectedUser, StringComparison.Ordinal))
+        {
+            var failure = new SsoFailure(SsoFailure.Reasons.WrongUser,
+                $"you confirmed at the provider as \"{Bounded(user)}\", but you are signed in to Ferry as \"{Bounded(expectedUser)}\": confirm with your own account", 403);
+            failure.Data["user"] = expectedUser;
+            throw failure;
+        }
+
+        var authTime = IdTokenValidator.TimeClaim(claims, "auth_time");
+        if (authTime is null || authTime < login.Started - ReauthSkew || authTime > Now + ReauthSkew)
+        {
+            var failure = new SsoFailure(SsoFailure.Reasons.NotFresh, authTime is null
+                ? "the identity provider did not say when you signed in (no auth_time claim), so it cannot confirm a fresh sign-in: ask an administrator to enable auth_time at the provider"
+                : "the identity provider did not ask you to sign in again (its auth_time is older than this confirmation): try again, and sign in at the provider", 403);
+            failure.Data["user"] = expectedUser;
+            throw failure;
+        }
+    }
+
+    /// <summary>
+    /// The outcome of a finished re-authentication (<see cref="StartSsoLoginAsync(string, SsoLoginRequest, string, bool, ValueTuple{string, string}?, CancellationToken)"/>
+    /// with a user), once, to the holder of its secret: a single-use proof for <c>register/begin</c> bound to the user
+    /// and web session that started it, usable for <see cref="WebAuthnChallenges.Lifetime"/>. Audited as
+    /// <c>mfa.device.add</c> steps are: a refusal here is a 403 with the reason.
+    /// </summary>
+    internal async Task<string> TakeSsoReauthenticationAsync(string requestId, string secretHex, string user, string binding, string clientAddr, CancellationToken ct)
+    {
+        var (_, login) = await TakeSsoLoginAsync(new SsoResultRequest { RequestId = requestId, Secret = secretHex }, clientAddr, ct).ConfigureAwait(false);
+        if (login.ReauthUser != user || login.ReauthBinding != binding)
+        {
+            RecordSsoRefusal(login.Connector, user, clientAddr, SsoFailure.Reasons.InvalidRequest, "a single sign-on result collected as a re-authentication of another sign-in", "sso-web");
+            throw AuthException.Forbidden("this confirmation was started for another sign-in: start it again from your account page");
+        }
+
+        var ticket = WebAuthnChallenges.Add(WebAuthnChallenges.Purposes.SsoReauth, user, binding, LoginThrottle.SourceOf(clientAddr), "", "")
+            ?? throw new AuthException(429, "too many security-key steps are open for your account: finish or abandon them, then try again", WebAuthnChallenges.Lifetime);
+        AuthLog.Reauthenticated(_log, user, "sso:" + login.Connector, Bounded(clientAddr));
+        return ticket.Id;
     }
 
     /// <summary>The web UI's login page showing a refusal: <c>/web/#/login?error=CODE&amp;message=TEXT</c> (a fragment: never sent to a server).</summary>

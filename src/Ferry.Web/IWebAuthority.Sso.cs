@@ -1,4 +1,5 @@
 using Ferry.Contracts;
+using Ferry.Identity;
 
 namespace Ferry.Web;
 
@@ -17,6 +18,16 @@ public partial interface IWebAuthority
 
     /// <summary>The outcome of a finished web SSO login, once, to the holder of its secret (refusals thrown as <see cref="WebApiException"/>).</summary>
     Task<UserCertificateResponse> TakeSsoResultAsync(string requestId, string secretHex, string clientAddr, CancellationToken ct);
+
+    /// <summary>
+    /// Starts a fresh re-authentication of <paramref name="user"/> (signed in by single sign-on through
+    /// <paramref name="connector"/>) at the provider, for the web session <paramref name="binding"/>: the provider is asked
+    /// to sign the user in again, and the login must come back as the same user. Collected with <see cref="TakeSsoReauthAsync"/>.
+    /// </summary>
+    Task<WebSsoStart> StartSsoReauthAsync(UserIdentity user, string connector, string binding, string publicKeyPem, string secretSha256Hex, string clientAddr, CancellationToken ct);
+
+    /// <summary>A finished re-authentication, once, to the holder of its secret: the single-use proof <c>register/begin</c> accepts as <c>sso_ticket</c>.</summary>
+    Task<string> TakeSsoReauthAsync(string requestId, string secretHex, UserIdentity user, string binding, string clientAddr, CancellationToken ct);
 }
 
 /// <summary>A connector as the login page shows it, and the redirect URI the provider comes back to.</summary>

@@ -39,7 +39,7 @@ public sealed record WebAuthnBegin(string ChallengeId, JsonObject Options);
 /// How a signed-in user confirms who they are again before registering a security key: <see cref="Password"/> and
 /// <see cref="Otp"/>, or a <c>reauth</c> challenge (<see cref="ChallengeId"/>) answered by one of their keys (<see cref="Credential"/>).
 /// </summary>
-public sealed record WebAuthnReauthProof(string? Password, string? Otp, string? ChallengeId, JsonElement Credential);
+public sealed record WebAuthnReauthProof(string? Password, string? Otp, string? ChallengeId, JsonElement Credential, string? SsoTicket = null);
 
 /// <summary>One MFA device of the account page.</summary>
 public sealed record WebMfaDeviceView(string Name, string Kind, DateTimeOffset Added);

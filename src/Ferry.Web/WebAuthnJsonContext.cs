@@ -33,6 +33,9 @@ internal sealed class WebAuthnRegisterBeginRequest
     public string? Otp { get; set; }
 
     public WebAuthnAssertion? Reauth { get; set; }
+
+    /// <summary>Confirmed by signing in again at the SSO provider (<c>/web/api/sso/start?reauth=1</c>) moments ago.</summary>
+    public bool Sso { get; set; }
 }
 
 /// <summary>An assertion answering a challenge handed out by one of the <c>.../begin</c> endpoints.</summary>

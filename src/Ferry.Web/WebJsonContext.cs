@@ -54,6 +54,9 @@ internal sealed class WebSessionInfo
     public WebCan Can { get; set; } = new();
 
     public WebMfa Mfa { get; set; } = new();
+
+    /// <summary>The SSO connector the user signed in through (null for a password or security-key sign-in).</summary>
+    public string? Connector { get; set; }
 }
 
 internal sealed class WebCan

@@ -85,6 +85,7 @@ public sealed partial class WebUi
             IdleExpires = session.IdleDeadline,
             Can = new WebCan { Audit = can.Audit, Admin = can.Admin, Review = can.Review },
             Mfa = new WebMfa { Totp = can.Totp, Webauthn = can.WebAuthn },
+            Connector = session.Identity.Connector,
         };
     }
 }

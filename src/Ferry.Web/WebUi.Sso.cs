@@ -13,7 +13,10 @@ namespace Ferry.Web;
 /// made here. The provider comes back to the connector's one registered redirect URI, <c>/v1/sso/callback</c>, whose
 /// state marks the login as a web one and sends the browser to <c>/web/api/sso/finish</c>; that collects the
 /// certificate with the secret the browser holds in a short-lived cookie (so only the browser that started the
-/// login can finish it) and starts a web session exactly as a password login does.
+/// login can finish it) and starts a web session exactly as a password login does. With <c>reauth=1</c> a signed-in
+/// SSO user confirms who they are before registering a security key: the provider is asked to sign them in again, and
+/// the finish keeps the auth service's single-use proof in their web session for <c>register/begin</c> (<c>sso: true</c>)
+/// instead of starting a session.
 /// </summary>
 public sealed partial class WebUi
 {
@@ -40,9 +43,14 @@ public sealed partial class WebUi
     private async Task SsoStartAsync(HttpContext context)
     {
         var address = ClientAddress(context);
+        var reauth = context.Request.Query["reauth"] is { Count: 1 } r && r[0] == "1";
         KeyPair? key = null;
         try
         {
+            // A re-authentication is for the signed-in user of this browser (a top-level navigation from the account
+            // page carries the SameSite=Strict session cookie).
+            var session = reauth ? Sessions.Find(context.Request.Cookies[CookieName], out _)
+                ?? throw new WebApiException(401, "sso_reauth", "sign in first: confirming who you are needs a web session") : null;
             var name = context.Request.Query["connector"] is { Count: 1 } v ? v[0] ?? "" : "";
             if (name.Length is 0 or > 128)
             {
@@ -60,15 +68,17 @@ public sealed partial class WebUi
             var home = Uri.TryCreate(connector.RedirectUrl, UriKind.Absolute, out var redirect) ? redirect.GetLeftPart(UriPartial.Authority) : null;
             if (home is not null && !string.Equals(home, "https://" + context.Request.Host.Value, StringComparison.OrdinalIgnoreCase))
             {
-                Redirect(context, home + "/web/api/sso/start?connector=" + Uri.EscapeDataString(name));
+                Redirect(context, home + "/web/api/sso/start?connector=" + Uri.EscapeDataString(name) + (reauth ? "&reauth=1" : ""));
                 return;
             }
 
             key = KeyPair.Generate();
             var secret = RandomNumberGenerator.GetBytes(32);
-            var started = await _authority.StartSsoAsync(name, key.ExportPublicKeyPem(), Convert.ToHexStringLower(SHA256.HashData(secret)),
-                (long)_options.SessionTtl.TotalSeconds, address, context.RequestAborted).ConfigureAwait(false);
-            if (!SsoKeys.TryAdd(started.RequestId, key))
+            var secretSha256 = Convert.ToHexStringLower(SHA256.HashData(secret));
+            var started = session is not null
+                ? await _authority.StartSsoReauthAsync(session.Identity, name, session.IdHash, key.ExportPublicKeyPem(), secretSha256, address, context.RequestAborted).ConfigureAwait(false)
+                : await _authority.StartSsoAsync(name, key.ExportPublicKeyPem(), secretSha256, (long)_options.SessionTtl.TotalSeconds, address, context.RequestAborted).ConfigureAwait(false);
+            if (!SsoKeys.TryAdd(started.RequestId, key, session))
             {
                 throw new WebApiException(503, "unavailable", "too many single sign-on logins are in progress on this server: try again in a few minutes");
             }
@@ -81,7 +91,7 @@ public sealed partial class WebUi
         catch (WebApiException e)
         {
             Refuse(context, e.Code.StartsWith("sso_", StringComparison.Ordinal) ? e.Code : "sso_" + e.Code, null);
-            Redirect(context, LoginPage(e.Code, e.Message));
+            Redirect(context, reauth && e.Status != 401 ? AccountPage(e.Code, e.Message) : LoginPage(e.Code, e.Message));
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -95,6 +105,7 @@ public sealed partial class WebUi
     private async Task SsoFinishAsync(HttpContext context)
     {
         var address = ClientAddress(context);
+        var reauthing = false;
         context.Response.Headers.Append("Set-Cookie", $"{SsoCookieName}=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Lax");
         try
         {
@@ -107,11 +118,27 @@ public sealed partial class WebUi
                 throw new WebApiException(403, "sso_browser", "this sign-in was not started in this browser (or took longer than 10 minutes): sign in again from this page");
             }
 
-            var issued = await _authority.TakeSsoResultAsync(requestId, cookie[(dot + 1)..], address, context.RequestAborted).ConfigureAwait(false);
-            var key = SsoKeys.Take(requestId)
+            var (key, reauthFor) = SsoKeys.Take(requestId)
                 ?? throw new WebApiException(410, "sso_expired", "this sign-in took longer than 10 minutes or the server restarted meanwhile: sign in again");
+            reauthing = reauthFor is not null;
             try
             {
+                if (reauthFor is not null)
+                {
+                    // Confirming who the signed-in user is: no new session; the proof waits in theirs for register/begin.
+                    var ticket = await _authority.TakeSsoReauthAsync(requestId, cookie[(dot + 1)..], reauthFor.Identity, reauthFor.IdHash, address, context.RequestAborted).ConfigureAwait(false);
+                    if (reauthFor.ExpiredReason(_authority.Time.GetUtcNow()) is not null)
+                    {
+                        throw new WebApiException(401, "sso_reauth", "your web session ended while you were confirming who you are: sign in again");
+                    }
+
+                    reauthFor.KeepSsoReauthTicket(ticket);
+                    key.Dispose();
+                    Redirect(context, "/web/#/account?confirmed=sso");
+                    return;
+                }
+
+                var issued = await _authority.TakeSsoResultAsync(requestId, cookie[(dot + 1)..], address, context.RequestAborted).ConfigureAwait(false);
                 Start(context, key, issued, address);
             }
             catch
@@ -125,7 +152,7 @@ public sealed partial class WebUi
         catch (WebApiException e)
         {
             Refuse(context, e.Code.StartsWith("sso_", StringComparison.Ordinal) ? e.Code : "sso_" + e.Code, null);
-            Redirect(context, LoginPage(e.Code, e.Message));
+            Redirect(context, reauthing && e.Status != 401 ? AccountPage(e.Code, e.Message) : LoginPage(e.Code, e.Message));
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -138,6 +165,10 @@ public sealed partial class WebUi
         context.Response.Headers.Location = location;
         context.Response.Headers.CacheControl = "no-store";
     }
+
+    /// <summary>The account page showing why confirming who the user is failed (in the fragment, which no server sees).</summary>
+    internal static string AccountPage(string code, string message) =>
+        "/web/#/account?error=" + Uri.EscapeDataString(code) + "&message=" + Uri.EscapeDataString(message.Length <= 300 ? message : message[..300] + "…");
 
     /// <summary>The login page showing a refusal (in the fragment, which no server sees).</summary>
     internal static string LoginPage(string code, string message) =>

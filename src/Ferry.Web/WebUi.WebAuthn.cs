@@ -9,7 +9,8 @@ namespace Ferry.Web;
 
 /// <summary>
 /// Security keys and passkeys (WebAuthn): registration on the account page (needs a web session, CSRF and a fresh
-/// re-authentication in <c>register/begin</c>: password + one-time code, or a key answering <c>reauth/begin</c>), password +
+/// re-authentication in <c>register/begin</c>: password + one-time code, a key answering <c>reauth/begin</c>, or a fresh
+/// sign-in at the SSO provider through <c>/web/api/sso/start?reauth=1</c>), password +
 /// security key login, session MFA for consoles (<c>/webauthn/session/begin</c>, then <c>POST /consoles</c> with
 /// <c>webauthn</c>), and the account's MFA devices. The relying party is the request's host name, the origin
 /// <c>https://HOST[:PORT]</c> the browser used; all verification happens in the auth service.
@@ -45,7 +46,8 @@ public sealed partial class WebUi
     private async Task RegisterBeginAsync(HttpContext context, WebSession? session)
     {
         var request = await ReadAsync(context, WebAuthnJsonContext.Default.WebAuthnRegisterBeginRequest).ConfigureAwait(false);
-        var proof = new WebAuthnReauthProof(request.Password, request.Otp, request.Reauth?.ChallengeId, request.Reauth?.Credential ?? default);
+        var proof = new WebAuthnReauthProof(request.Password, request.Otp, request.Reauth?.ChallengeId, request.Reauth?.Credential ?? default,
+            request.Sso ? session!.TakeSsoReauthTicket() ?? "" : null);
         var (rpId, origin) = RelyingParty(context);
         var begin = await _authority.BeginSecurityKeyRegistrationAsync(session!.Identity, proof, rpId, origin, session.IdHash, ClientAddress(context), context.RequestAborted).ConfigureAwait(false);
         await WriteAsync(context, new WebAuthnBeginResponse { ChallengeId = begin.ChallengeId, Options = begin.Options }, WebAuthnJsonContext.Default.WebAuthnBeginResponse).ConfigureAwait(false);

@@ -43,6 +43,76 @@ public sealed class WebSsoTests(SsoClusterFixture fixture, ITestOutputHelper out
         Assert.Equal(SsoClusterFixture.Connector, login.Details!["connector"]);
     }
 
+    /// <summary>
+    /// A user who signs in only by single sign-on (no Ferry password, no one-time code) adds a first security key: the
+    /// account page sends them to the provider again with <c>prompt=login</c> and <c>max_age=0</c>, the provider's fresh
+    /// <c>auth_time</c> is checked, and the single-use proof kept in the web session lets the registration start.
+    /// </summary>
+    [Fact]
+    public async Task AnSsoUser_ConfirmsBySigningInAgainAtTheProvider_AndRegistersAFirstSecurityKey()
+    {
+        var keyName = "sso-key-" + Guid.NewGuid().ToString("N")[..6];
+        var r = await WebUiBrowser.RunAsync(Cluster, "sso", new JsonObject
+        {
+            ["connector_display"] = "Test IdP", ["provider_user"] = "alice", ["provider_password"] = "alice-pass",
+            ["reauth"] = new JsonObject { ["provider_user"] = "alice", ["provider_password"] = "alice-pass", ["key_name"] = keyName },
+        }, output);
+        Assert.True(r.Ok, r.Describe() + Cluster.FerrydLog);
+        Assert.Contains("#/account?confirmed=sso", r.Text("reauth_url"), StringComparison.Ordinal);
+        Assert.Contains($"You signed in again at {SsoClusterFixture.Connector}", r.Text("reauth_message"), StringComparison.Ordinal);
+        Assert.Contains($"Security key \"{keyName}\" registered.", r.Text("register"), StringComparison.Ordinal);
+        Assert.Equal(1, r.Get("credentials").GetInt32());
+        Assert.Contains(r.Get("devices").EnumerateArray(), d => d.GetRawText().Contains(keyName, StringComparison.Ordinal));
+        // The confirmation asked the provider for a fresh sign-in, not a remembered one.
+        Assert.Contains(r.Urls, u => u.Contains("prompt=login", StringComparison.Ordinal) && u.Contains("max_age=0", StringComparison.Ordinal));
+        var events = await SearchAsync("user.login", "alice@example.com", e => e.Success && e.Details?.GetValueOrDefault("method") == "sso-reauth");
+        Assert.Contains(events, e => e.Success && e.Details?.GetValueOrDefault("method") == "sso-reauth");
+    }
+
+    /// <summary>Confirming at the provider as someone else (another account's password) registers nothing, and the account page says why.</summary>
+    [Fact]
+    public async Task ConfirmingAtTheProviderAsAnotherUser_IsRefused_AndNoKeyIsRegistered()
+    {
+        var r = await WebUiBrowser.RunAsync(Cluster, "sso", new JsonObject
+        {
+            ["connector_display"] = "Test IdP", ["provider_user"] = "alice", ["provider_password"] = "alice-pass",
+            ["reauth"] = new JsonObject { ["provider_user"] = "carol", ["provider_password"] = "carol-pass", ["key_name"] = "never" },
+        }, output);
+        Assert.True(r.Ok, r.Describe() + Cluster.FerrydLog);
+        Assert.Contains("#/account?error=", r.Text("reauth_url"), StringComparison.Ordinal);
+        Assert.Contains("you confirmed at the provider as \"carol@example.com\"", r.Text("reauth_message"), StringComparison.Ordinal);
+        Assert.False(r.Get("register_now_visible").GetBoolean());
+        Assert.Equal(0, r.Get("credentials").GetInt32());
+        var events = await SearchAsync("user.login", "alice@example.com", e => !e.Success && e.Details?.GetValueOrDefault("reason") == "wrong_user");
+        Assert.Contains(events, e => !e.Success && e.Details?.GetValueOrDefault("reason") == "wrong_user");
+    }
+
+    /// <summary>A provider that answers the confirmation from a remembered sign-in (an hour-old <c>auth_time</c>) confirms nothing.</summary>
+    [Fact]
+    public async Task AConfirmationWhoseAuthTimeIsOld_IsRefused_AndNoKeyIsRegistered()
+    {
+        await fixture.Provider.SetIdTokenModeAsync(IdTokenMode.StaleAuthTime);
+        ScenarioResult r;
+        try
+        {
+            r = await WebUiBrowser.RunAsync(Cluster, "sso", new JsonObject
+            {
+                ["connector_display"] = "Test IdP", ["provider_user"] = "alice", ["provider_password"] = "alice-pass",
+                ["reauth"] = new JsonObject { ["provider_user"] = "alice", ["provider_password"] = "alice-pass", ["key_name"] = "never" },
+            }, output);
+        }
+        finally
+        {
+            await fixture.Provider.SetIdTokenModeAsync(IdTokenMode.Normal);
+        }
+
+        Assert.True(r.Ok, r.Describe() + Cluster.FerrydLog);
+        Assert.Contains("#/account?error=", r.Text("reauth_url"), StringComparison.Ordinal);
+        Assert.Contains("did not ask you to sign in again", r.Text("reauth_message"), StringComparison.Ordinal);
+        Assert.False(r.Get("register_now_visible").GetBoolean());
+        Assert.Equal(0, r.Get("credentials").GetInt32());
+    }
+
     [Fact]
     public async Task AReplayedOrTamperedCallback_AndAFinishInAnotherBrowser_AreRefused_ToTheLoginPage()
     {

@@ -9,4 +9,7 @@ public enum IdTokenMode
     Expired,
     WrongNonce,
     WrongIssuer,
+
+    /// <summary>A valid token whose <c>auth_time</c> is an hour old: a provider that did not sign the user in again.</summary>
+    StaleAuthTime,
 }

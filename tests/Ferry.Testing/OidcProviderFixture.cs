@@ -142,6 +142,7 @@ public sealed class OidcProviderFixture : IDisposable
         IdTokenMode.Expired => "expired",
         IdTokenMode.WrongNonce => "wrong_nonce",
         IdTokenMode.WrongIssuer => "wrong_issuer",
+        IdTokenMode.StaleAuthTime => "stale_auth_time",
         _ => throw new ArgumentOutOfRangeException(nameof(mode)),
     }, "");
 

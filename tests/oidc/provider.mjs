@@ -17,7 +17,7 @@
 // Admin endpoints (loopback callers only):
 //   POST /__rotate              sign with a NEW key (new kid) from now on; JWKS publishes new then old keys
 //   POST /__id_token?mode=M     M = normal | tamper (flip a signature byte) | wrong_audience | expired |
-//                               wrong_nonce | wrong_issuer: rewrites the id_token of every token response
+//                               wrong_nonce | wrong_issuer | stale_auth_time (auth_time an hour ago): rewrites the id_token of every token response
 //                               (re-signed with the provider's current key, except tamper) until set back to normal
 //   POST /__clients             JSON client or array of clients: added, or replacing the one with the same client_id
 //   GET  /__state               {"kids":[..],"mode":..,"logins":N}
@@ -164,13 +164,14 @@ async function spoil(idToken, mode) {
     case 'expired': payload.iat = now - 7200; payload.exp = now - 3600; if (payload.auth_time) payload.auth_time = now - 7200; break;
     case 'wrong_nonce': payload.nonce = crypto.randomBytes(16).toString('base64url'); break;
     case 'wrong_issuer': payload.iss = 'http://127.0.0.1:1/not-the-issuer'; break;
+    case 'stale_auth_time': payload.auth_time = now - 3600; break; // a provider that ignored prompt=login / max_age=0
     default: throw new Error(`unknown id_token mode ${mode}`);
   }
   const key = await jose.importJWK(keys[0], 'RS256');
   return new jose.SignJWT(payload).setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: keys[0].kid }).sign(key);
 }
 
-const MODES = new Set(['normal', 'tamper', 'wrong_audience', 'expired', 'wrong_nonce', 'wrong_issuer']);
+const MODES = new Set(['normal', 'tamper', 'wrong_audience', 'expired', 'wrong_nonce', 'wrong_issuer', 'stale_auth_time']);
 
 function isLoopback(req) {
   const a = req.socket.remoteAddress ?? '';

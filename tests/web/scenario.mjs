@@ -336,7 +336,7 @@ async function auditScenario() {
 
 /** "Sign in with <connector>": the provider's own login and consent pages, back to the databases page. */
 async function ssoScenario() {
-  const { page } = await newPage();
+  const { context, page } = await newPage();
   await gotoRoute(page, 'login');
   const button = page.getByRole('link', { name: `Sign in with ${params.connector_display}` });
   await button.waitFor();
@@ -344,21 +344,7 @@ async function ssoScenario() {
   await button.click();
   // Leaves the sign-in page for ferryd's /web/api/sso/start and the provider (a refusal comes back with ?error=).
   await page.waitForURL((u) => !(u.pathname === '/web/' && u.hash === '#/login'), { timeout: left() });
-  const atWebUi = (u) => u.pathname.startsWith('/web/') && !u.pathname.startsWith('/web/api/');
-  for (let step = 0; step < 10; step++) {
-    await page.waitForLoadState('load');
-    // The provider comes back to the connector's redirect URI, whose origin may be another name of the server.
-    if (atWebUi(new URL(page.url()))) break;
-    if (await page.locator('input[name=password]').count() > 0) {
-      await page.fill('input[name=login]', params.provider_user);
-      await page.fill('input[name=password]', params.provider_password);
-      await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('button[type=submit]')]);
-    } else if (await page.locator('#allow').count() > 0) {
-      await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('#allow')]);
-    } else {
-      await page.waitForURL(atWebUi, { timeout: 10_000 }).catch(() => {});
-    }
-  }
+  await throughProvider(page, params.provider_user, params.provider_password);
   result.final_url = page.url();
   await page.waitForSelector('html[data-ready="1"]');
   await page.locator('h1').first().waitFor();
@@ -371,7 +357,50 @@ async function ssoScenario() {
     result.console = await openConsole(page, params.database, params.db_user, params.db_name);
     if (result.console.opened) result.query = await runSql(page, params.sql);
   }
+  if (params.reauth && result.heading === 'Databases') {
+    // A first security key for an SSO user: confirm by signing in again at the provider, then register.
+    const { cdp, authenticatorId } = await virtualAuthenticator(context, page);
+    await gotoRoute(page, 'account');
+    await page.getByRole('button', { name: /^Confirm by signing in again at / }).click();
+    await page.waitForURL((u) => !(u.pathname === '/web/' && u.hash.startsWith('#/account')), { timeout: left() });
+    await throughProvider(page, params.reauth.provider_user, params.reauth.provider_password);
+    result.reauth_url = page.url();
+    await page.waitForSelector('html[data-ready="1"]');
+    const first = page.locator('form .msg-ok, form .msg-error').first();
+    await first.waitFor();
+    result.reauth_message = await text(first);
+    const now = page.getByRole('button', { name: 'Register a security key now' });
+    result.register_now_visible = await now.isVisible();
+    if (result.register_now_visible) {
+      await page.getByLabel('Name of the key').fill(params.reauth.key_name);
+      await now.click();
+      const outcome = page.locator('form .msg-ok:has-text("registered"), form .msg-error').first();
+      await outcome.waitFor();
+      result.register = await text(outcome);
+    }
+    result.devices = await page.locator('table.devices tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent)));
+    result.credentials = (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials.length;
+  }
   result.ok = true;
+}
+
+/** Answers the provider's pages (sign-in, consent) until the browser is back on the web UI. */
+async function throughProvider(page, user, password) {
+  const atWebUi = (u) => u.pathname.startsWith('/web/') && !u.pathname.startsWith('/web/api/');
+  for (let step = 0; step < 10; step++) {
+    await page.waitForLoadState('load');
+    // The provider comes back to the connector's redirect URI, whose origin may be another name of the server.
+    if (atWebUi(new URL(page.url()))) break;
+    if (await page.locator('input[name=password]').count() > 0) {
+      await page.fill('input[name=login]', user);
+      await page.fill('input[name=password]', password);
+      await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('button[type=submit]')]);
+    } else if (await page.locator('#allow').count() > 0) {
+      await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('#allow')]);
+    } else {
+      await page.waitForURL(atWebUi, { timeout: 10_000 }).catch(() => {});
+    }
+  }
 }
 
 /** Chromium's virtual authenticator (CTAP2 over USB, user present and verified) for this page, over CDP. */

@@ -10,6 +10,8 @@ export interface Session {
   idle_expires: string;
   can: { audit: boolean; admin: boolean; review: boolean };
   mfa: { totp: boolean; webauthn: boolean };
+  /** The single sign-on connector the user signed in through; null after a password or security-key sign-in. */
+  connector?: string | null;
 }
 
 export interface Database {
@@ -172,8 +174,11 @@ export const api = {
   webauthnLoginBegin: (user: string) => json<{ challenge_id: string; options: unknown }>('POST', '/webauthn/login/begin', { user }, { quiet401: true }),
   webauthnLoginFinish: (user: string, password: string, challenge_id: string, credential: unknown) =>
     json<Session>('POST', '/webauthn/login/finish', { user, password, challenge_id, credential }, { quiet401: true }),
-  /** Registration starts with a fresh re-authentication: password + one-time code, or an existing key's assertion (`reauth`). */
-  webauthnRegisterBegin: (proof: { password: string; otp: string } | { reauth: { challenge_id: string; credential: unknown } }) =>
+  /**
+   * Registration starts with a fresh re-authentication: password + one-time code, an existing key's assertion (`reauth`),
+   * or (`sso`) a sign-in again at the SSO provider moments ago (/web/api/sso/start?reauth=1).
+   */
+  webauthnRegisterBegin: (proof: { password: string; otp: string } | { reauth: { challenge_id: string; credential: unknown } } | { sso: true }) =>
     json<{ challenge_id: string; options: unknown }>('POST', '/webauthn/register/begin', proof),
   webauthnRegisterFinish: (challenge_id: string, name: string, credential: unknown) =>
     json<{ device: string }>('POST', '/webauthn/register/finish', { challenge_id, name, credential }),

@@ -90,10 +90,11 @@ public sealed partial class AuthService
         var user = caller.User;
         var source = LoginThrottle.SourceOf(clientAddr);
         var byKey = !string.IsNullOrEmpty(proof.ChallengeId);
-        if (!byKey && (string.IsNullOrEmpty(proof.Password) || string.IsNullOrEmpty(proof.Otp)))
+        var bySso = !byKey && !string.IsNullOrEmpty(proof.SsoTicket);
+        if (!byKey && !bySso && (string.IsNullOrEmpty(proof.Password) || string.IsNullOrEmpty(proof.Otp)))
         {
             throw DeviceRefused(user, clientAddr, "", "reauth_required", 403,
-                "registering a security key needs you to confirm who you are first: your password and a current one-time code, or one of your security keys");
+                "registering a security key needs you to confirm who you are first: your password and a current one-time code, one of your security keys, or signing in again at your single sign-on provider");
         }
 
         if ((proof.Password?.Length ?? 0) > MaxPasswordLength || (proof.Otp?.Length ?? 0) > MaxOtpLength)
@@ -104,7 +105,13 @@ public sealed partial class AuthService
         await RequireNotThrottledAsync(user, source, clientAddr, "", ct).ConfigureAwait(false);
         string? method;
         string reason;
-        if (byKey)
+        if (bySso)
+        {
+            // Minted by TakeSsoReauthenticationAsync for this user and web session after a fresh sign-in at the provider.
+            var ticket = WebAuthnChallenges.Take(proof.SsoTicket, WebAuthnChallenges.Purposes.SsoReauth, user, binding);
+            (method, reason) = (ticket is null ? null : "sso", "the single sign-on confirmation is unknown, used or expired (it is good for 2 minutes)");
+        }
+        else if (byKey)
         {
             var challenge = WebAuthnChallenges.Take(proof.ChallengeId, WebAuthnChallenges.Purposes.Reauth, user, binding);
             var (device, why) = challenge is null ? (null, "security key challenge unknown, used or expired") : await VerifyAssertionAsync(user, challenge, proof.Credential, ct).ConfigureAwait(false);

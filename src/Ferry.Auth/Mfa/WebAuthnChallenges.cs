@@ -25,6 +25,9 @@ internal sealed class WebAuthnChallenges(TimeProvider time, int capacity = 10_00
 
         /// <summary>Fresh re-authentication with an existing key before registering another.</summary>
         public const string Reauth = "reauth";
+
+        /// <summary>Not a WebAuthn challenge: the single-use proof of a fresh re-authentication at the SSO provider.</summary>
+        public const string SsoReauth = "sso-reauth";
     }
 
     private readonly Dictionary<string, (WebAuthnChallenge Challenge, string Quota)> _open = new(StringComparer.Ordinal);

@@ -30,6 +30,10 @@ internal sealed class SsoPendingRecord
 
     public bool RequestMfaGrant { get; init; }
 
+    public string? ReauthUser { get; init; }
+
+    public string? ReauthBinding { get; init; }
+
     public required string Source { get; init; }
 
     public required string ClientAddr { get; init; }

@@ -34,5 +34,11 @@ internal sealed class SsoFailure(string reason, string message, int statusCode =
         public const string InvalidRequest = "invalid_request";
         public const string WrongSecret = "wrong_secret";
         public const string Issue = "issue_failed";
+
+        /// <summary>A re-authentication came back as another user than the signed-in one.</summary>
+        public const string WrongUser = "wrong_user";
+
+        /// <summary>A re-authentication whose <c>auth_time</c> shows the provider did not authenticate the user again.</summary>
+        public const string NotFresh = "not_fresh";
     }
 }

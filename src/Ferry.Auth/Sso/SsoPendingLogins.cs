@@ -32,6 +32,15 @@ internal sealed class PendingSsoLogin
     /// <summary>With a route passed through the provider's MFA: answer an MFA grant too.</summary>
     public bool RequestMfaGrant { get; init; }
 
+    /// <summary>
+    /// A fresh re-authentication of this signed-in web user (before registering a security key), not a sign-in: the
+    /// provider is asked to authenticate again, and the login must come back as this user with a fresh <c>auth_time</c>.
+    /// </summary>
+    public string? ReauthUser { get; init; }
+
+    /// <summary>The web session (<see cref="ReauthUser"/>'s binding) the re-authentication is for.</summary>
+    public string? ReauthBinding { get; init; }
+
     public required string Source { get; init; }
 
     public required string ClientAddr { get; init; }

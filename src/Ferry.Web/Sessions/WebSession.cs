@@ -71,6 +71,28 @@ internal sealed class WebSession
         }
     }
 
+    private string? _ssoReauthTicket;
+
+    /// <summary>Keeps the proof of a fresh re-authentication at the SSO provider until <c>register/begin</c> takes it (the latest wins).</summary>
+    public void KeepSsoReauthTicket(string ticket)
+    {
+        lock (_gate)
+        {
+            _ssoReauthTicket = ticket;
+        }
+    }
+
+    /// <summary>The kept re-authentication proof, once (null when there is none).</summary>
+    public string? TakeSsoReauthTicket()
+    {
+        lock (_gate)
+        {
+            var ticket = _ssoReauthTicket;
+            _ssoReauthTicket = null;
+            return ticket;
+        }
+    }
+
     /// <summary>A request arrived: the idle deadline moves (never past the absolute one).</summary>
     public void Touch(DateTimeOffset now)
     {

@@ -3,19 +3,23 @@ using Ferry.Identity;
 namespace Ferry.Web.Sessions;
 
 /// <summary>
-/// The key pairs of web SSO logins between <c>/web/api/sso/start</c> and <c>/web/api/sso/finish</c>, by request id:
-/// bounded (<paramref name="capacity"/>), each taken once, disposed when it expires. A restart forgets them (the user
-/// signs in again).
+/// The key pairs of web SSO logins between <c>/web/api/sso/start</c> and <c>/web/api/sso/finish</c>, by request id,
+/// with the web session a re-authentication is for (the session cookie is <c>SameSite=Strict</c>, so the provider's
+/// redirect back does not carry it): bounded (<paramref name="capacity"/>), each taken once, disposed when it expires.
+/// A restart forgets them (the user signs in again).
 /// </summary>
 internal sealed class WebSsoKeys(TimeProvider time, int capacity = 10_000) : IDisposable
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(10);
 
-    private readonly Dictionary<string, (KeyPair Key, DateTimeOffset Expires)> _keys = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (KeyPair Key, WebSession? ReauthFor, DateTimeOffset Expires)> _keys = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
-    /// <summary>Keeps <paramref name="key"/> for <paramref name="requestId"/>; false (nothing kept) when full.</summary>
-    public bool TryAdd(string requestId, KeyPair key)
+    /// <summary>
+    /// Keeps <paramref name="key"/> (and, for a re-authentication, the web session <paramref name="reauthFor"/>) for
+    /// <paramref name="requestId"/>; false (nothing kept) when full.
+    /// </summary>
+    public bool TryAdd(string requestId, KeyPair key, WebSession? reauthFor = null)
     {
         lock (_lock)
         {
@@ -25,18 +29,18 @@ internal sealed class WebSsoKeys(TimeProvider time, int capacity = 10_000) : IDi
                 return false;
             }
 
-            _keys.Add(requestId, (key, time.GetUtcNow() + Lifetime));
+            _keys.Add(requestId, (key, reauthFor, time.GetUtcNow() + Lifetime));
             return true;
         }
     }
 
-    /// <summary>The key of <paramref name="requestId"/>, once; null when unknown or expired.</summary>
-    public KeyPair? Take(string requestId)
+    /// <summary>The key of <paramref name="requestId"/> and the session it re-authenticates, once; null when unknown or expired.</summary>
+    public (KeyPair Key, WebSession? ReauthFor)? Take(string requestId)
     {
         lock (_lock)
         {
             Prune();
-            return _keys.Remove(requestId, out var entry) ? entry.Key : null;
+            return _keys.Remove(requestId, out var entry) ? (entry.Key, entry.ReauthFor) : null;
         }
     }
 
@@ -63,7 +67,7 @@ internal sealed class WebSsoKeys(TimeProvider time, int capacity = 10_000) : IDi
     {
         lock (_lock)
         {
-            foreach (var (key, _) in _keys.Values)
+            foreach (var (key, _, _) in _keys.Values)
             {
                 key.Dispose();
             }

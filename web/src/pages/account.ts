@@ -5,7 +5,7 @@ import type { Route } from '../router';
 import { session } from '../state';
 import { assertionJson, attestationJson, creationOptions, describeWebauthnError, requestOptions, webauthnAvailable } from '../webauthn';
 
-export async function accountPage(main: HTMLElement, _route: Route): Promise<void> {
+export async function accountPage(main: HTMLElement, route: Route): Promise<void> {
   const s = session()!;
   const devices = h('div', { 'aria-live': 'polite' });
   main.append(h('h1', null, 'Account'),
@@ -49,22 +49,42 @@ export async function accountPage(main: HTMLElement, _route: Route): Promise<voi
   const register = h('button', { type: 'submit', class: 'primary', id: 'register-key' }, 'Register a security key');
   const withKey = h('button', { type: 'button', class: 'secondary', id: 'register-key-confirm-with-key' }, 'Register, confirming with an existing key');
   withKey.hidden = true;
+  // Signed in by single sign-on (perhaps with no Ferry password): confirm by signing in again at the provider, which
+  // comes back here with ?confirmed=sso; ferryd keeps the proof in this web session for one registration, 2 minutes.
+  const connector = s.connector ?? null;
+  const confirmed = route.params.get('confirmed') === 'sso';
+  const viaSso = h('button', { type: 'button', class: 'secondary', id: 'reauth-sso' }, `Confirm by signing in again at ${connector ?? ''}`);
+  viaSso.hidden = !connector || confirmed;
+  const withSso = h('button', { type: 'button', class: 'primary', id: 'register-key-sso' }, 'Register a security key now');
+  withSso.hidden = !connector || !confirmed;
   const form = h('form', { class: 'card', 'aria-labelledby': 'add-key' },
     h('h2', { id: 'add-key' }, 'Add a security key'),
     h('p', null, 'A security key or passkey can replace the one-time code when you sign in, and pass per-session MFA.'),
-    h('p', { class: 'muted', id: 'reauth-hint' }, 'First confirm it is you: your password and a current one-time code, or one of your security keys.'),
+    h('p', { class: 'muted', id: 'reauth-hint' }, connector
+      ? `First confirm it is you: sign in again at ${connector}, or give your password and a current one-time code, or use one of your security keys.`
+      : 'First confirm it is you: your password and a current one-time code, or one of your security keys.'),
     status, field('Name of the key', name), field('Your password', password), field('Your one-time code', otp),
-    h('div', { class: 'actions' }, register, withKey));
+    h('div', { class: 'actions' }, withSso, register, withKey, viaSso));
+  if (confirmed && connector) {
+    status.appendChild(message('ok', `You signed in again at ${connector}. Register your key within 2 minutes.`));
+  }
+  const refused = route.params.get('message');
+  if (route.params.get('error') && refused) {
+    status.appendChild(message('error', refused));
+  }
   await refresh();
   if (!webauthnAvailable()) {
     register.disabled = true;
     withKey.disabled = true;
+    withSso.disabled = true;
+    viaSso.disabled = true;
     status.appendChild(message('info', 'This browser offers no WebAuthn (it needs HTTPS).'));
   }
   const registerWith = async (proof: () => Promise<Parameters<typeof api.webauthnRegisterBegin>[0]>) => {
     if (!name.value.trim()) { status.replaceChildren(message('error', 'Give the key a name.')); return; }
     register.disabled = true;
     withKey.disabled = true;
+    withSso.disabled = true;
     try {
       const begin = await api.webauthnRegisterBegin(await proof());
       password.value = '';
@@ -80,6 +100,7 @@ export async function accountPage(main: HTMLElement, _route: Route): Promise<voi
     } finally {
       register.disabled = false;
       withKey.disabled = false;
+      withSso.disabled = false;
     }
   };
   form.addEventListener('submit', (e) => {
@@ -97,6 +118,13 @@ export async function accountPage(main: HTMLElement, _route: Route): Promise<voi
       if (!cred) throw new Error('The browser returned no credential.');
       return { reauth: { challenge_id: begin.challenge_id, credential: assertionJson(cred) } };
     });
+  });
+  viaSso.addEventListener('click', () => {
+    location.assign(`/web/api/sso/start?connector=${encodeURIComponent(connector ?? '')}&reauth=1`);
+  });
+  withSso.addEventListener('click', () => {
+    withSso.hidden = true;
+    void registerWith(async () => ({ sso: true as const }));
   });
   main.appendChild(form);
 }
