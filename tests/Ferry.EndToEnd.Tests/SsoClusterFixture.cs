@@ -7,7 +7,7 @@ namespace Ferry.EndToEnd.Tests;
 /// A real OIDC provider (<see cref="OidcProviderFixture"/>) and a cluster with one connector, <c>idp</c>, for it:
 /// group <c>dba</c> maps to role <c>sso-dba</c>, whose db users come from the ID token's <c>db_users</c> claim
 /// (<c>{{external.db_users}}</c>); PostgreSQL has the users alice_db and carol_db. The provider's client redirects to
-/// the proxy's single port (<c>https://127.0.0.1:PROXY/v1/sso/callback</c>).
+/// the proxy's single port (<c>https://localhost:PROXY/v1/sso/callback</c>).
 /// </summary>
 public sealed class SsoClusterFixture : IAsyncLifetime
 {
@@ -49,7 +49,9 @@ public sealed class SsoClusterFixture : IAsyncLifetime
             var secretFile = Path.Combine(cluster.Root, "idp-client-secret");
             await File.WriteAllTextAsync(secretFile, ClientSecret + "\n");
             File.SetUnixFileMode(secretFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            var callback = $"https://127.0.0.1:{cluster.ProxyPort.ToString(CultureInfo.InvariantCulture)}/v1/sso/callback";
+            // A host name, not an IP address: the web session lives on the callback's origin, and browsers refuse an IP
+            // address as a WebAuthn relying party (an SSO user registers a security key there).
+            var callback = $"https://localhost:{cluster.ProxyPort.ToString(CultureInfo.InvariantCulture)}/v1/sso/callback";
             await Provider.RegisterClientAsync(new OidcClient(ClientId, ClientSecret, callback));
             return ConnectorYaml(Provider.IssuerText, secretFile, callback);
         });

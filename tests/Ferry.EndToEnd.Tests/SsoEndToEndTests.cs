@@ -265,7 +265,7 @@ public sealed class SsoEndToEndTests(SsoClusterFixture fixture, ITestOutputHelpe
             issuer_url: {{Provider.IssuerText}}
             client_id: {{SsoClusterFixture.ClientId}}
             client_secret_file: {{Path.Combine(Cluster.Root, "idp-client-secret")}}
-            redirect_url: https://127.0.0.1:{{FerryCli.PortText(Cluster.ProxyPort)}}/v1/sso/callback
+            redirect_url: https://localhost:{{FerryCli.PortText(Cluster.ProxyPort)}}/v1/sso/callback
             scopes: [openid, email, profile, groups]
             claims_to_roles:
               - { claim: groups, value: dba, roles: [sso-dba] }

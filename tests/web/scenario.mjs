@@ -360,6 +360,7 @@ async function ssoScenario() {
   if (params.reauth && result.heading === 'Databases') {
     // A first security key for an SSO user: confirm by signing in again at the provider, then register.
     const { cdp, authenticatorId } = await virtualAuthenticator(context, page);
+    args.url = new URL(page.url()).origin; // the web session is on the origin the provider came back to
     await gotoRoute(page, 'account');
     await page.getByRole('button', { name: /^Confirm by signing in again at / }).click();
     await page.waitForURL((u) => !(u.pathname === '/web/' && u.hash.startsWith('#/account')), { timeout: left() });

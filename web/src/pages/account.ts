@@ -54,9 +54,7 @@ export async function accountPage(main: HTMLElement, route: Route): Promise<void
   const connector = s.connector ?? null;
   const confirmed = route.params.get('confirmed') === 'sso';
   const viaSso = h('button', { type: 'button', class: 'secondary', id: 'reauth-sso' }, `Confirm by signing in again at ${connector ?? ''}`);
-  viaSso.hidden = !connector || confirmed;
   const withSso = h('button', { type: 'button', class: 'primary', id: 'register-key-sso' }, 'Register a security key now');
-  withSso.hidden = !connector || !confirmed;
   const form = h('form', { class: 'card', 'aria-labelledby': 'add-key' },
     h('h2', { id: 'add-key' }, 'Add a security key'),
     h('p', null, 'A security key or passkey can replace the one-time code when you sign in, and pass per-session MFA.'),
@@ -64,7 +62,7 @@ export async function accountPage(main: HTMLElement, route: Route): Promise<void
       ? `First confirm it is you: sign in again at ${connector}, or give your password and a current one-time code, or use one of your security keys.`
       : 'First confirm it is you: your password and a current one-time code, or one of your security keys.'),
     status, field('Name of the key', name), field('Your password', password), field('Your one-time code', otp),
-    h('div', { class: 'actions' }, withSso, register, withKey, viaSso));
+    h('div', { class: 'actions' }, connector && confirmed ? withSso : null, register, withKey, connector && !confirmed ? viaSso : null));
   if (confirmed && connector) {
     status.appendChild(message('ok', `You signed in again at ${connector}. Register your key within 2 minutes.`));
   }
