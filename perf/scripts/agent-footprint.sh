@@ -10,7 +10,8 @@
 #   ready: from exec to the agent's "ferry-agent ready" line on stdout (the point its /readyz turns 200 is checked
 #          too, from a second, polling clock);
 #   idle RSS: VmRSS (and VmHWM) of the agent from /proc after it has been idle (connected, no sessions) for --idle
-#          seconds (default 10);
+#          seconds (default 10; keep it above 3: the agent gives back its start-up pages 2 s after its first
+#          tunnel is up, src/Ferry.AgentHost/StartupPages.cs);
 # and prints each run and the medians. The agent serves one PostgreSQL database (127.0.0.1:1: nothing listens; the
 # agent only probes it) so no database is needed. Exit status 1 when a median is over its budget.
 # --agent (repeatable) compares agent binaries, or one binary under environment variables, interleaved: each run
@@ -27,7 +28,7 @@ while [ $# -gt 0 ]; do
     -n) runs=$2; shift 2 ;;
     --idle) idle=$2; shift 2 ;;
     --agent) agents+=("$2"); shift 2 ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) dist=$1; shift ;;
   esac
 done

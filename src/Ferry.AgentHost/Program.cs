@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Ferry.Agent.Hosting;
+using Ferry.AgentHost;
 using Ferry.Config;
 using Ferry.Contracts;
 using Ferry.Diagnostics;
@@ -55,6 +56,7 @@ root.SetAction(async (parse, ct) =>
     {
         Console.Out.WriteLine($"ferry-agent ready: {options.HostId}, {agent.Databases.Count} databases, dialing {string.Join(", ", agent.Proxies)}");
         Console.Out.Flush();
+        var startupPages = StartupPages.ReleaseAfterFirstTunnelAsync(running.Tunnels, Log, stop.Token);
         try
         {
             await Task.Delay(Timeout.Infinite, stop.Token);
@@ -63,6 +65,7 @@ root.SetAction(async (parse, ct) =>
         {
             // SIGTERM/SIGINT: the normal way to stop ferry-agent; the agent is disposed below.
         }
+        await startupPages;
         Console.Out.WriteLine("ferry-agent stopping");
     }
     return 0;
