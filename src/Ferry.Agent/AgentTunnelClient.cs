@@ -46,7 +46,7 @@ public sealed class AgentTunnelClient(AgentContext ctx, string proxyHost, int pr
     {
         // Ready while this tunnel is up: an agent whose proxies cannot reach it serves nobody.
         using var ready = RequiredForReadiness ? Readiness.Process.Register($"agent tunnel to {proxyHost}:{proxyPort}", () => Connected) : null;
-        var attempt = 0;
+        var backoff = TunnelBackoff.CreateDefault();
         var first = true;
         while (!ct.IsCancellationRequested)
         {
@@ -58,7 +58,7 @@ public sealed class AgentTunnelClient(AgentContext ctx, string proxyHost, int pr
             first = false;
             try
             {
-                await RunOnceAsync(() => attempt = 0, ct);
+                await RunOnceAsync(backoff.Connected, ct);
             }
             catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {
@@ -70,9 +70,8 @@ public sealed class AgentTunnelClient(AgentContext ctx, string proxyHost, int pr
             {
                 return;
             }
-            // Full jitter: a random delay in [0, min(cap, base * 2^attempt)).
-            var delay = TunnelBackoff.Delay(attempt, Random.Shared.NextDouble());
-            attempt++;
+            // Full jitter: a random delay in [0, min(cap, base * 2^attempt)); the attempts count on until a tunnel stays up.
+            var delay = backoff.Next();
             try
             {
                 await Task.Delay(delay, ct);

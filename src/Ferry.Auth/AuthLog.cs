@@ -119,4 +119,8 @@ internal static partial class AuthLog
     [LoggerMessage(EventId = 7262, EventName = "SharedCaOpened", Level = LogLevel.Information,
         Message = "CAs loaded from the shared backend, private keys sealed with the key from {Source}")]
     public static partial void SharedCaOpened(ILogger logger, string source);
+
+    [LoggerMessage(EventId = 7263, EventName = "AuthServerStarted", Level = LogLevel.Information,
+        Message = "Auth server {ServerId} listening on {Endpoint} (proxy in process: {WithProxy})")]
+    public static partial void ServerStarted(ILogger logger, string serverId, string endpoint, bool withProxy);
 }

@@ -59,6 +59,12 @@ internal static class BackendKeys
         return Egress + Convert.ToHexStringLower(hash.AsSpan(0, 16)) + "/" + window.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>
+    /// Written last by <c>ferryd admin backend migrate --from sqlite</c> once the state and CA keys are in (value: when):
+    /// a second run skips the state and goes on with the audit history.
+    /// </summary>
+    public const string MigratedFromSqlite = "/migrations/sqlite";
+
     public const string CertificateAuthorities = "/ca/";
 
     /// <summary>One CA's key ring, private keys sealed (postgres backend only): <c>/ca/user</c>, <c>/ca/host</c>, <c>/ca/db-client</c>.</summary>

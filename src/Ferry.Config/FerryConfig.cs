@@ -10,6 +10,13 @@ public sealed record FerryConfig
     public string? DiagAddr { get; init; }
     public AuthSection? Auth { get; init; }
     public ProxySection? Proxy { get; init; }
+
+    /// <summary>
+    /// False when the file says <c>proxy: { enabled: false }</c> (then <see cref="Proxy"/> is null): beside an auth
+    /// section, an auth-only server (no proxy listening on 3080/3036). Without a proxy section an auth server runs
+    /// one with the defaults.
+    /// </summary>
+    public bool ProxyEnabled { get; init; } = true;
     public AgentSection? Agent { get; init; }
 
     /// <summary><c>web:</c>, the browser UI served by the auth service; null = defaults (served with an auth section).</summary>
@@ -56,6 +63,12 @@ public sealed record AuthSection
 
     /// <summary><c>auth.audit_store</c>: segments (default with SQLite) or postgres (default with a postgres backend).</summary>
     public AuditStoreKind AuditStore { get; init; } = AuditStoreKind.Segments;
+
+    /// <summary>
+    /// <c>auth.server_id</c>: this auth server's name in its audit events, logs, metrics and host certificate; null =
+    /// <c>auth-MACHINE-PORT</c> (machine name and listen port), so two auth servers on one backend differ.
+    /// </summary>
+    public string? ServerId { get; init; }
 }
 
 /// <summary><c>web:</c> the browser UI on the auth service's listener (reached through the proxy's port 3080).</summary>
@@ -72,6 +85,7 @@ public sealed record WebSection
 
 public sealed record ProxySection
 {
+
     public string ListenAddr { get; init; } = "0.0.0.0:3080";
     public string MySqlListenAddr { get; init; } = "0.0.0.0:3036";
     public IReadOnlyList<string> PublicAddrs { get; init; } = ["localhost:3080"];
@@ -93,6 +107,12 @@ public sealed record ProxySection
     public int MaxConnections { get; init; } = 10_000;
     /// <summary>Client connections one source address may hold open at most.</summary>
     public int MaxConnectionsPerSource { get; init; } = 1_000;
+
+    /// <summary>
+    /// <c>proxy.max_tunnel_handshakes</c>: agent tunnel TLS handshakes in flight at most; a tunnel connection over it is
+    /// closed before TLS and its agent retries after its backoff (so a restart of a small proxy does not churn).
+    /// </summary>
+    public int MaxTunnelHandshakes { get; init; } = 64;
 }
 
 public sealed record AgentSection

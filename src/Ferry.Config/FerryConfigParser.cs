@@ -58,6 +58,7 @@ public static partial class FerryConfigParser
             DiagAddr = DiagAddr(root),
             Auth = ParseAuth(root.Section("auth")),
             Proxy = ParseProxy(root.Section("proxy")),
+            ProxyEnabled = root.Section("proxy") is not { } proxy || proxy.Bool("enabled", true),
             Agent = ParseAgent(root.Section("agent")),
             Webhook = ParseNotifications(root.Section("notifications")),
             Web = ParseWeb(root.Section("web")),
@@ -121,6 +122,7 @@ public static partial class FerryConfigParser
             HealthCheckUsers = HealthCheckUsers(r),
             AccessRequests = ParseAccessRequests(r.Section("access_requests")),
             Backend = ParseBackend(r.Section("backend")) with { CaKeyEncryption = ParseCaKeyEncryption(r.Section("ca_key_encryption")) },
+            ServerId = ServerId(r),
         };
         if (s.Backend.Kind == BackendKind.Postgres && s.Backend.CaKeyEncryption is null)
         {
@@ -129,6 +131,13 @@ public static partial class FerryConfigParser
         s = s with { AuditStore = ParseAuditStore(r, s.Backend) };
         r.RejectUnknownKeys();
         return s;
+    }
+
+    /// <summary><c>auth.server_id</c>: 1-63 characters of a-z, 0-9, '-' and '.' (it names the server's host certificate too).</summary>
+    private static string? ServerId(YamlNodeReader r)
+    {
+        var id = r.String("server_id");
+        return id is null || NameRegex().IsMatch(id) ? id : throw r.ErrorAt("server_id", $"'{id}' must be 1-63 characters of a-z, 0-9, '-' and '.'");
     }
 
     /// <summary><c>auth.ca_key_encryption</c>: exactly one of <c>key_file</c>, <c>key_env</c>.</summary>
@@ -271,6 +280,7 @@ public static partial class FerryConfigParser
             HandshakeTimeout = r.Duration("handshake_timeout", TimeSpan.FromSeconds(10)),
             MaxConnections = r.Int("max_connections", 10_000, 1, 10_000_000),
             MaxConnectionsPerSource = r.Int("max_connections_per_source", 1_000, 1, 10_000_000),
+            MaxTunnelHandshakes = r.Int("max_tunnel_handshakes", 64, 1, 100_000),
         };
         r.RejectUnknownKeys();
         return s;

@@ -14,7 +14,7 @@ internal static partial class DaemonCommands
     private static void AddStart(RootCommand root)
     {
         var config = new Option<FileInfo?>("--config", "-c") { Description = "Path of the YAML configuration file." };
-        var allInOne = new Option<bool>("--all-in-one") { Description = "Run the auth service, a proxy and (if configured) an agent in this one process. Without it, the sections present decide: auth (with its proxy), or a standalone proxy and/or agent that join with a token." };
+        var allInOne = new Option<bool>("--all-in-one") { Description = "Run the auth service, a proxy and (if configured) an agent in this one process. Without it, the sections present decide: auth (with its proxy unless proxy.enabled is false), or a standalone proxy and/or agent that join with a token." };
         root.Options.Add(config);
         root.Options.Add(allInOne);
         static void Log(string message) => Console.Error.WriteLine($"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} {message}");
@@ -42,7 +42,9 @@ internal static partial class DaemonCommands
                     // The auth service, with a proxy and (when configured) an agent beside it in this process.
                     var host = await AllInOneHost.StartAsync(cfg, Log, stop.Token);
                     running.Add(host);
-                    Console.Out.WriteLine($"ferryd ready: auth {host.AuthEndPoint}, proxy {host.ProxyEndPoint}, data {cfg.DataDir}");
+                    Console.Out.WriteLine(host.ProxyEndPoint is { } proxyEndPoint
+                        ? $"ferryd ready: auth {host.AuthEndPoint}, proxy {proxyEndPoint}, data {cfg.DataDir}"
+                        : $"ferryd ready: auth {host.AuthEndPoint} (auth only: proxy.enabled is false), data {cfg.DataDir}");
                 }
                 else if (cfg.Proxy is null && cfg.Agent is null)
                 {

@@ -48,7 +48,7 @@ internal static partial class DaemonCommands
                 {
                     roles.Add("auth");
                 }
-                if (config.Proxy is not null)
+                if (config.Proxy is not null || (config.Auth is not null && config.ProxyEnabled))
                 {
                     roles.Add("proxy");
                 }

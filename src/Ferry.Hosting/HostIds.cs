@@ -17,4 +17,11 @@ public static class HostIds
 
     /// <summary>The auth service: <c>auth-MACHINE</c>.</summary>
     public static string Auth() => "auth-" + Machine;
+
+    /// <summary>
+    /// An auth server: <c>auth.server_id</c>, or <c>auth-MACHINE-PORT</c>, so that two auth servers on one backend (on
+    /// one machine or on machines with the same name) stamp their audit events apart.
+    /// </summary>
+    public static string Auth(string? configured, int listenPort) =>
+        !string.IsNullOrEmpty(configured) ? configured : listenPort > 0 ? $"auth-{Machine}-{listenPort}" : Auth();
 }

@@ -86,6 +86,13 @@ public sealed class ProxyContext
 
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary><c>proxy.max_tunnel_handshakes</c>: agent tunnel TLS handshakes in flight at most (<see cref="TunnelHandshakes"/>).</summary>
+    public int MaxTunnelHandshakes { get; init; } = TunnelHandshakeGate.DefaultLimit;
+
+    internal TunnelHandshakeGate TunnelHandshakes => LazyInitializer.EnsureInitialized(ref _tunnelHandshakes, () => new TunnelHandshakeGate(MaxTunnelHandshakes, Time, Log));
+
+    private TunnelHandshakeGate? _tunnelHandshakes;
+
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
     /// <summary>Where the proxy's log events go; the process's factory unless a host sets another.</summary>

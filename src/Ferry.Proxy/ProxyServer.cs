@@ -209,7 +209,26 @@ public sealed class ProxyServer : IAsyncDisposable
         {
             offered.Add(MySqlAlpn);
         }
-        var ssl = await AuthenticateAsync(new PrefixedStream(net, prefix), offered, ct, remote);
+        // Agent tunnels: at most proxy.max_tunnel_handshakes TLS handshakes at once; over it the connection is closed
+        // before any TLS work and the agent retries after its backoff.
+        var tunnel = offered.Contains(TunnelAlpn);
+        if (tunnel && !_ctx.TunnelHandshakes.TryEnter())
+        {
+            await net.DisposeAsync();
+            return;
+        }
+        SslStream? ssl;
+        try
+        {
+            ssl = await AuthenticateAsync(new PrefixedStream(net, prefix), offered, ct, remote);
+        }
+        finally
+        {
+            if (tunnel)
+            {
+                _ctx.TunnelHandshakes.Exit();
+            }
+        }
         if (ssl is null)
         {
             return;

@@ -1,3 +1,5 @@
+using Ferry.Audit;
+using Ferry.Auth.AuditPipeline;
 using Ferry.Auth.Backend;
 using Ferry.Config;
 using Ferry.Contracts;
@@ -84,9 +86,121 @@ public sealed class PostgresBackendClusterTests(PostgresBackendServer pg) : ICla
         var (_, locks, _) = await AdminRunner.RunAsync(_dir.Path, "--config", config, "locks", "ls", "--format", "json");
         Assert.Contains("mallory", locks, StringComparison.Ordinal);
 
-        var (again, _, againErr) = await AdminRunner.RunAsync(_dir.Path, "--config", config, "backend", "migrate", "--from", "sqlite");
-        Assert.Equal(1, again);
-        Assert.Contains("already holds items", againErr, StringComparison.Ordinal);
+        // A second run finds its own marker: the state is not copied again.
+        var (again, againOut, againErr) = await AdminRunner.RunAsync(_dir.Path, "--config", config, "backend", "migrate", "--from", "sqlite");
+        Assert.True(again == 0, againErr);
+        Assert.Contains("migrated by an earlier run: skipped", againOut, StringComparison.Ordinal);
+
+        // A backend holding items of its own is refused.
+        var other = await pg.NewDatabaseAsync();
+        await using (var foreign = await PostgresBackend.OpenAsync(other))
+        {
+            await foreign.PutAsync("/users/someone", "{}"u8.ToArray());
+        }
+        var (refused, _, refusedErr) = await AdminRunner.RunAsync(_dir.Path, "--config", await ConfigAsync(other), "backend", "migrate", "--from", "sqlite");
+        Assert.Equal(1, refused);
+        Assert.Contains("already holds items", refusedErr, StringComparison.Ordinal);
+    }
+
+    private static readonly DateTimeOffset T0 = new(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
+
+    /// <summary>Writes <paramref name="count"/> events into the data directory's segment store (sealing one segment halfway), as a server would.</summary>
+    private List<AuditEvent> WriteSegmentAudit(int count)
+    {
+        var events = new List<AuditEvent>();
+        using var store = AuditStore.Open(Path.Combine(_dir.Path, "audit"));
+        for (var i = 0; i < count; i++)
+        {
+            var time = T0.AddSeconds(i);
+            events.Add(new AuditEvent
+            {
+                Id = AuditEventId.New(time),
+                Time = time,
+                Type = AuditEventTypes.DbSessionQuery,
+                Code = AuditEventKinds.DbSessionQuery.Code,
+                Cluster = "test",
+                User = i % 2 == 0 ? "alice" : "bob",
+                SessionId = "sess-" + (i % 3).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ServerId = "agent-1",
+                DbService = "pg1",
+                Query = $"SELECT {i} FROM orders",
+            });
+            store.Append([events[^1]]);
+            if (i == count / 2)
+            {
+                store.Seal();
+            }
+        }
+        return events;
+    }
+
+    [Fact]
+    public async Task Migrate_CopiesTheAuditSegmentsIntoTheTable_ChainVerifies_SecondRunCopiesNothing()
+    {
+        await ApplyRoleAsync();
+        var events = WriteSegmentAudit(40);
+        var conn = await pg.NewDatabaseAsync();
+        var config = await ConfigAsync(conn);
+
+        var (code, output, error) = await AdminRunner.RunAsync(_dir.Path, "--config", config, "backend", "migrate", "--from", "sqlite");
+
+        Assert.True(code == 0, error);
+        Assert.Contains("copied 40 of 40 events", output, StringComparison.Ordinal);
+        var verified = PostgresAuditStore.VerifyDatabase(conn);
+        Assert.True(verified.Ok, verified.ToString());
+        Assert.Equal(40, verified.EventsChecked);
+        using (var table = PostgresAuditStore.Open(conn))
+        {
+            var bobs = table.Search(new AuditQuery { User = "bob", Limit = 0 });
+            Assert.Equal(events.Where(e => e.User == "bob").Select(e => e.Id), bobs.Select(e => e.Id));
+            var one = Assert.Single(table.Search(new AuditQuery { Contains = "select 17 from", Limit = 0 }));
+            Assert.Equal(events[17].Id, one.Id);
+        }
+
+        var (again, againOut, againErr) = await AdminRunner.RunAsync(_dir.Path, "--config", config, "backend", "migrate", "--from", "sqlite");
+        Assert.True(again == 0, againErr);
+        Assert.Contains("copied 0 of 40 events", againOut, StringComparison.Ordinal);
+        Assert.Equal(40, PostgresAuditStore.VerifyDatabase(conn).EventsChecked);
+    }
+
+    [Fact]
+    public async Task MigrateAudit_AfterAnInterruptedCopy_CopiesOnlyTheRest()
+    {
+        var events = WriteSegmentAudit(30);
+        var conn = await pg.NewDatabaseAsync();
+        using (var table = PostgresAuditStore.Open(conn))
+        {
+            Assert.Equal(12, table.Append(events.Take(12).ToList()));
+        }
+
+        var (read, stored) = await Ferry.Auth.Admin.AdminBackend.MigrateAuditAsync(Path.Combine(_dir.Path, "audit"), conn, CancellationToken.None);
+
+        Assert.Equal((30L, 18L), (read, stored));
+        var verified = PostgresAuditStore.VerifyDatabase(conn);
+        Assert.True(verified.Ok, verified.ToString());
+        Assert.Equal(30, verified.EventsChecked);
+    }
+
+    [Fact]
+    public async Task Migrate_WithAnAuditChainThatDoesNotVerify_IsRefusedAndCopiesNothing()
+    {
+        await ApplyRoleAsync();
+        WriteSegmentAudit(10);
+        var log = Directory.GetFiles(Path.Combine(_dir.Path, "audit"), "seg-*.log").Single();
+        var bytes = await File.ReadAllBytesAsync(log);
+        var at = bytes.AsSpan().IndexOf("SELECT 9 FROM"u8);
+        bytes[at + 7] = (byte)'8';
+        await File.WriteAllBytesAsync(log, bytes);
+        var conn = await pg.NewDatabaseAsync();
+        var config = await ConfigAsync(conn);
+
+        var (code, _, error) = await AdminRunner.RunAsync(_dir.Path, "--config", config, "backend", "migrate", "--from", "sqlite");
+
+        Assert.Equal(1, code);
+        Assert.Contains("does not verify", error, StringComparison.Ordinal);
+        await using var backend = await PostgresBackend.OpenAsync(conn);
+        Assert.Empty(await backend.RangeAsync("/"));
+        Assert.Equal(0, PostgresAuditStore.VerifyDatabase(conn).EventsChecked);
     }
 
     [Fact]

@@ -135,6 +135,36 @@ public sealed class HaChaosEndToEndTests(HaClusterFixture fixture, ITestOutputHe
         Assert.True(audited.Count <= sent, $"more statements audited ({audited.Count}) than sent ({sent})");
     }
 
+    [Fact]
+    public async Task TwoAuthServersOnOneBackend_StampTheirOwnServerIds_AndTheAuthOnlyOneListensOnlyOnItsAuthAddress()
+    {
+        // Auth 2 says proxy: { enabled: false }: nothing listens on the ports its proxy section names.
+        Assert.Contains("auth only", fixture.Auth2.Log, StringComparison.Ordinal);
+        foreach (var port in fixture.Auth2DisabledProxyPorts)
+        {
+            using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            var refused = await Assert.ThrowsAsync<SocketException>(async () => await probe.ConnectAsync(System.Net.IPAddress.Loopback, port));
+            Assert.Equal(SocketError.ConnectionRefused, refused.SocketErrorCode);
+        }
+
+        // One login on each server: each event carries that server's id (auth-MACHINE-PORT by default).
+        var id = Guid.NewGuid().ToString("N")[..8];
+        var onAuth1 = await Cluster.AddUserAsync("haid1" + id, "developer", "db_users=alice");
+        var onAuth2 = await Cluster.AddUserAsync("haid2" + id, "developer", "db_users=alice");
+        await Cluster.LoginAsync(onAuth1, apiPort: Cluster.AuthPort);
+        await Cluster.LoginAsync(onAuth2, apiPort: fixture.Auth2Port);
+        var machine = Environment.MachineName.ToLowerInvariant();
+        var expected = $"{onAuth1.User}=auth-{machine}-{Cluster.AuthPort}\n{onAuth2.User}=auth-{machine}-{fixture.Auth2Port}";
+        var stamped = "";
+        Assert.True(await ProxyMeshEndToEndTests.EventuallyAsync(async () =>
+        {
+            stamped = (await Cluster.Postgres.PsqlAsync(
+                $"SELECT DISTINCT user_name || '=' || (convert_from(event, 'UTF8')::json->>'server_id') FROM ferry_audit WHERE type = 'user.login' AND user_name LIKE 'haid_{id}' ORDER BY 1",
+                "ferry_backend")).Trim();
+            return stamped == expected;
+        }, TimeSpan.FromSeconds(30)), $"login events stamped {stamped}, expected {expected}" + fixture.Logs());
+    }
+
     /// <summary>
     /// Opens a session as a fresh user through <paramref name="port"/>, locks that user through auth 2's web admin API,
     /// and asserts that the session is closed within 2 s and a new one refused.

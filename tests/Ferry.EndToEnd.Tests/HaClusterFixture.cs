@@ -10,7 +10,8 @@ namespace Ferry.EndToEnd.Tests;
 /// The HA shape of issue 24 on one machine, every part a real process: PostgreSQL as the backend (database
 /// <c>ferry_backend</c> of the cluster's PostgreSQL, the CA keys sealed with <c>auth.ca_key_encryption</c>); two auth
 /// servers on it — auth 1 is the cluster's <c>ferryd</c> without its agent section, auth 2 a second <c>ferryd</c> with
-/// the same <c>auth:</c> section, its own data dir (its own segment audit store) and ports; two standalone proxies whose
+/// the same <c>auth:</c> section, its own data dir and ports, and no proxy (<c>proxy: { enabled: false }</c>: an
+/// auth-only server, as in docs/deployment-ha.md); two standalone proxies whose
 /// <c>auth_addr</c> lists auth 1 then auth 2; one <c>ferry-agent</c> configured with both proxies, serving
 /// <see cref="Database"/> (the cluster's PostgreSQL) with table <c>ha_chaos</c> in <c>app</c>.
 /// </summary>
@@ -25,6 +26,9 @@ public sealed class HaClusterFixture : IAsyncLifetime
     public int Auth2Port { get; private set; }
 
     public ManagedServerProcess Auth2 { get; private set; } = null!;
+
+    /// <summary>The proxy ports auth 2's file still names under <c>proxy:</c> (with <c>enabled: false</c>): nothing listens there.</summary>
+    public IReadOnlyList<int> Auth2DisabledProxyPorts { get; private set; } = [];
 
     public FerryCluster.MeshProxy ProxyA { get; private set; } = null!;
 
@@ -52,10 +56,13 @@ public sealed class HaClusterFixture : IAsyncLifetime
         Cluster.KillFerryd();
         await Cluster.RestartFerrydAsync();
 
-        // Auth 2: the same auth section (backend, CA key-encryption key), its own data dir and ports.
+        // Auth 2: the same auth section (backend, CA key-encryption key), its own data dir and ports, auth only.
         Auth2Port = FreePort.Next();
-        var auth2 = auth1.Replace($"data_dir: {Cluster.DataDir}", $"data_dir: {Path.Combine(Cluster.Root, "auth2-data")}", StringComparison.Ordinal);
-        foreach (var (from, to) in new[] { (Cluster.AuthPort, Auth2Port), (Cluster.ProxyPort, FreePort.Next()), (Cluster.MySqlPort, FreePort.Next()), (Cluster.DiagPort, FreePort.Next()) })
+        Auth2DisabledProxyPorts = [FreePort.Next(), FreePort.Next()];
+        var auth2 = auth1.Replace($"data_dir: {Cluster.DataDir}", $"data_dir: {Path.Combine(Cluster.Root, "auth2-data")}", StringComparison.Ordinal)
+            .Replace("\nproxy:\n", "\nproxy:\n  enabled: false\n", StringComparison.Ordinal);
+        Assert.Contains("enabled: false", auth2, StringComparison.Ordinal);
+        foreach (var (from, to) in new[] { (Cluster.AuthPort, Auth2Port), (Cluster.ProxyPort, Auth2DisabledProxyPorts[0]), (Cluster.MySqlPort, Auth2DisabledProxyPorts[1]), (Cluster.DiagPort, FreePort.Next()) })
         {
             auth2 = auth2.Replace($"127.0.0.1:{from}", $"127.0.0.1:{to}", StringComparison.Ordinal);
         }

@@ -110,7 +110,7 @@ internal sealed class AdminOptions
         }
         var explicitDataDir = result.GetResult(DataDir) is { Implicit: false };
         var explicitCluster = result.GetResult(Cluster) is { Implicit: false };
-        return new AdminTarget(explicitDataDir ? dataDir : config.DataDir, explicitCluster ? cluster : config.ClusterName, config.Auth?.Backend ?? new Ferry.Config.BackendConfig());
+        return new AdminTarget(explicitDataDir ? dataDir : config.DataDir, explicitCluster ? cluster : config.ClusterName, config.Auth?.Backend ?? new Ferry.Config.BackendConfig(), config.Auth?.AuditStore ?? Ferry.Config.AuditStoreKind.Segments);
     }
 
     public static string ToJson<T>(T value, JsonTypeInfo<T> type) => JsonSerializer.Serialize(value, type);
@@ -144,5 +144,5 @@ internal sealed class AdminOptions
     public static string Actor => "admin:" + Environment.UserName;
 }
 
-/// <summary>What an admin command works on: the data directory (CAs, audit, SQLite), the cluster name, the backend.</summary>
-internal sealed record AdminTarget(string DataDir, string Cluster, Ferry.Config.BackendConfig Backend);
+/// <summary>What an admin command works on: the data directory (CAs, audit, SQLite), the cluster name, the backend, the audit store.</summary>
+internal sealed record AdminTarget(string DataDir, string Cluster, Ferry.Config.BackendConfig Backend, Ferry.Config.AuditStoreKind AuditStore = Ferry.Config.AuditStoreKind.Segments);

@@ -36,8 +36,9 @@ public sealed class AllInOneHost : IAsyncDisposable
         var host = new AllInOneHost();
         try
         {
-            // The proxy runs here whether or not the file has a proxy section: its defaults apply.
-            await host.StartCoreAsync(config with { Proxy = config.Proxy ?? new ProxySection() }, log, ct).ConfigureAwait(false);
+            // The proxy runs here unless the file says proxy: { enabled: false } (an auth-only server); without a proxy
+            // section its defaults apply.
+            await host.StartCoreAsync(config with { Proxy = config.ProxyEnabled ? config.Proxy ?? new ProxySection() : null }, log, ct).ConfigureAwait(false);
             return host;
         }
         catch
@@ -50,15 +51,20 @@ public sealed class AllInOneHost : IAsyncDisposable
     private async Task StartCoreAsync(FerryConfig config, Action<string> log, CancellationToken ct)
     {
         var auth = config.Auth ?? new AuthSection();
-        var proxyOptions = ProxyRoleOptions.FromConfig(config);
+        if (config.Proxy is null && config.Agent is { Proxies.Count: 0 })
+        {
+            throw new ConfigException("agent.proxies: an agent beside an auth-only server (proxy: { enabled: false }) needs the proxies to dial");
+        }
         Ferry.Text.OwnerOnlyFiles.CreateDirectory(config.DataDir);
+        _ = Units.TryParseHostPort(auth.ListenAddr, out _, out var authPort);
+        var serverId = HostIds.Auth(auth.ServerId, authPort);
         var server = _auth = _loops.Own(await AuthServer.StartAsync(new AuthServerOptions
         {
             DataDir = config.DataDir,
             ListenAddress = auth.ListenAddr,
             ClusterName = config.ClusterName,
-            PublicAddrs = [.. auth.PublicAddrs, .. config.Proxy!.PublicAddrs.Select(ProxyRoleOptions.HostOf)],
-            ServerId = HostIds.Auth(),
+            PublicAddrs = [.. auth.PublicAddrs, .. (config.Proxy?.PublicAddrs ?? []).Select(ProxyRoleOptions.HostOf)],
+            ServerId = serverId,
             AuditRetention = auth.AuditRetention,
             DefaultSessionTtl = auth.DefaultSessionTtl,
             SsoConnectors = auth.Sso,
@@ -74,34 +80,19 @@ public sealed class AllInOneHost : IAsyncDisposable
             Web = WebOptionsFrom(config.Web),
         }, ct).ConfigureAwait(false));
         var service = server.Service;
+        AuthLog.ServerStarted(Ferry.Diagnostics.FerryLogging.Factory.CreateLogger("Ferry.Auth"), serverId, server.Endpoint.ToString(), config.Proxy is not null);
+        Ferry.Diagnostics.FerryMetrics.AuthServerInfo(serverId);
 
         var audit = _loops.Own(SpooledAudit.Start(Path.Combine(config.DataDir, "spool"), new AuditStoreUploader(server.AuditStore), _loops));
         var locks = new LockFollower(service.WatchLocksAsync, log);
-
-        await service.RegisterLocalHostAsync(proxyOptions.HostId, HostRole.Proxy, ct).ConfigureAwait(false);
-        var proxyCert = new InProcessHostCertificate(service.Issuer, HostRole.Proxy, proxyOptions.HostId, [.. proxyOptions.DnsNames], [.. proxyOptions.IpAddresses]);
-        var proxy = _proxy = _loops.Own(await ProxyRole.StartAsync(proxyOptions, new ProxyRoleServices
-        {
-            ClusterName = config.ClusterName,
-            Certificate = proxyCert.Current,
-            UserVerifier = service.UserVerifier,
-            HostVerifier = service.HostVerifier,
-            Audit = audit.Sink,
-            Locks = locks,
-            AuthApiEndPoint = server.Endpoint,
-        }, _loops).ConfigureAwait(false));
-        server.Web?.UseLocalProxy(proxy.EndPoint);
-        // The in-process proxy reports every inventory change straight to the auth service (no TTL needed).
-        void ReportInventory() => service.Inventory.Report(proxyOptions.HostId, InventoryEntries.From(proxy.Context.Agents), TimeSpan.FromDays(3650));
-        proxy.Context.Agents.Changed += ReportInventory;
-        ReportInventory();
+        var proxy = config.Proxy is null ? null : await StartProxyAsync(config, server, audit.Sink, locks, ct).ConfigureAwait(false);
 
         if (config.Agent is not null)
         {
             var agentOptions = AgentRoleOptions.FromConfig(config, config.DataDir, log);
             if (agentOptions.Proxies.Count == 0)
             {
-                agentOptions = agentOptions with { Proxies = [$"127.0.0.1:{proxy.EndPoint.Port}"] };
+                agentOptions = agentOptions with { Proxies = [$"127.0.0.1:{proxy!.EndPoint.Port}"] };
             }
             // Registered like a joined agent, so its databases bind to it and `hosts ls` shows it.
             await service.RegisterLocalHostAsync(agentOptions.HostId, HostRole.Agent, ct).ConfigureAwait(false);
@@ -128,6 +119,31 @@ public sealed class AllInOneHost : IAsyncDisposable
             locks.Changed += agent.EnforceLocks;
         }
         _loops.Start(locks.RunAsync);
+    }
+
+    /// <summary>The proxy beside the auth service (none on an auth-only server): registered, certified by the service, reporting its inventory.</summary>
+    private async Task<ProxyRole> StartProxyAsync(FerryConfig config, AuthServer server, IAuditSink audit, LockFollower locks, CancellationToken ct)
+    {
+        var service = server.Service;
+        var proxyOptions = ProxyRoleOptions.FromConfig(config);
+        await service.RegisterLocalHostAsync(proxyOptions.HostId, HostRole.Proxy, ct).ConfigureAwait(false);
+        var proxyCert = new InProcessHostCertificate(service.Issuer, HostRole.Proxy, proxyOptions.HostId, [.. proxyOptions.DnsNames], [.. proxyOptions.IpAddresses]);
+        var proxy = _proxy = _loops.Own(await ProxyRole.StartAsync(proxyOptions, new ProxyRoleServices
+        {
+            ClusterName = config.ClusterName,
+            Certificate = proxyCert.Current,
+            UserVerifier = service.UserVerifier,
+            HostVerifier = service.HostVerifier,
+            Audit = audit,
+            Locks = locks,
+            AuthApiEndPoint = server.Endpoint,
+        }, _loops).ConfigureAwait(false));
+        server.Web?.UseLocalProxy(proxy.EndPoint);
+        // The in-process proxy reports every inventory change straight to the auth service (no TTL needed).
+        void ReportInventory() => service.Inventory.Report(proxyOptions.HostId, InventoryEntries.From(proxy.Context.Agents), TimeSpan.FromDays(3650));
+        proxy.Context.Agents.Changed += ReportInventory;
+        ReportInventory();
+        return proxy;
     }
 
     /// <summary>The web UI's options from <c>web:</c> (served unless <c>web.enabled: false</c>).</summary>

@@ -72,6 +72,12 @@ public static class FerryMetrics
     private static readonly Counter<long> AuthFailoversTotal = Meter.CreateCounter<long>(
         "ferry_auth_failovers_total", "{failover}", "Connections to the auth API that went to another of its addresses because the preferred one refused or timed out, by role of the caller (proxy, agent).");
 
+    private static readonly UpDownCounter<long> AuthServerInfoGauge = Meter.CreateUpDownCounter<long>(
+        "ferry_auth_server_info", "{server}", "1 for the auth server this process runs, labelled with its server_id (auth.server_id, or auth-MACHINE-PORT): the name its audit events carry.");
+
+    private static readonly Counter<long> TunnelHandshakesShedTotal = Meter.CreateCounter<long>(
+        "ferry_tunnel_handshakes_shed_total", "{connection}", "Agent tunnel connections a proxy closed before TLS because proxy.max_tunnel_handshakes handshakes were already in flight (the agent retries after its backoff).");
+
     private static readonly Counter<long> AuditShippedTotal = Meter.CreateCounter<long>(
         "ferry_audit_events_shipped_total", "{event}", "Audit events the spool shipper delivered to the auth service.");
 
@@ -219,6 +225,12 @@ public static class FerryMetrics
     /// <summary>A connection to the auth API failed over to its next address.</summary>
     public static void AuthFailover(string role) =>
         AuthFailoversTotal.Add(1, new KeyValuePair<string, object?>("role", role));
+
+    /// <summary>Marks the auth server this process runs (one per process).</summary>
+    public static void AuthServerInfo(string serverId) => AuthServerInfoGauge.Add(1, new KeyValuePair<string, object?>("server_id", serverId));
+
+    /// <summary>An agent tunnel connection closed before TLS: too many handshakes in flight.</summary>
+    public static void TunnelHandshakeShed() => TunnelHandshakesShedTotal.Add(1);
 
     public static void AuditShipped(long events) => AuditShippedTotal.Add(events);
 

@@ -45,6 +45,7 @@ public sealed class ProxyRole : IAsyncDisposable
             AuthApiFallbackEndPoints = services.AuthApiFallbackEndPoints,
             HandshakeTimeout = options.HandshakeTimeout,
             Connections = new ConnectionLimiter(options.MaxConnections, options.MaxConnectionsPerSource),
+            MaxTunnelHandshakes = options.MaxTunnelHandshakes,
         };
         ctx.Agents.BoundAgents = services.Locks.BoundAgents;
         services.Locks.HostRemoved += ctx.RemoveAgent;

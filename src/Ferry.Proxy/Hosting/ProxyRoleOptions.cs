@@ -42,6 +42,9 @@ public sealed record ProxyRoleOptions
     /// <summary><c>proxy.max_connections_per_source</c>.</summary>
     public int MaxConnectionsPerSource { get; init; } = ConnectionLimiter.DefaultMaxConnectionsPerSource;
 
+    /// <summary><c>proxy.max_tunnel_handshakes</c>: agent tunnel TLS handshakes in flight at most.</summary>
+    public int MaxTunnelHandshakes { get; init; } = TunnelHandshakeGate.DefaultLimit;
+
     /// <summary>The DNS names of <see cref="PublicNames"/>.</summary>
     public IEnumerable<string> DnsNames => PublicNames.Where(n => !IPAddress.TryParse(n, out _));
 
@@ -69,6 +72,7 @@ public sealed record ProxyRoleOptions
             HandshakeTimeout = proxy.HandshakeTimeout,
             MaxConnections = proxy.MaxConnections,
             MaxConnectionsPerSource = proxy.MaxConnectionsPerSource,
+            MaxTunnelHandshakes = proxy.MaxTunnelHandshakes,
         };
     }
 
