@@ -22,7 +22,7 @@ WORKLOADS = [
     ("mysql_point_select_t8", "sysbench oltp_point_select, 8 threads", "tps"),
     ("mysql_read_write_t8", "sysbench oltp_read_write, 8 threads", "tps"),
 ]
-PATHS = ["direct", "direct_tls", "haproxy", "pgbouncer", "pgbouncer_chain", "ferry", "ferry_pool", "ferry_guarded", "mysql_direct_tls", "mysql_ferry"]
+PATHS = ["direct", "direct_tls", "haproxy", "pgbouncer", "pgbouncer_chain", "ferry", "ferry_b", "ferry_pool", "ferry_guarded", "mysql_direct_tls", "mysql_ferry"]
 METRICS = ["tps", "latency_ms_p50", "latency_ms_p99", "mb_s", "rss_kib_per_conn", "agent_rss_kib_per_conn",
            "cpu_us_per_tx", "second_cpu_us_per_tx", "cpu_us_per_query", "second_cpu_us_per_query"]
 

@@ -227,7 +227,44 @@ EOF
       labels: { env: bench }
 EOF
   fi
+  # ferry_b (--ab-dist / --ab-env): a second ferryd + ferry-agent pair on a copy of this data dir (same CAs, users and
+  # certificates), so one run interleaves two builds or two runtime settings on the same machine state.
+  [ -n "$FERRY_B" ] && cp -a "$f/data" "$BENCH_TMP/ferry-b-data"
   run_ferryd
+  [ -z "$FERRY_B" ] || start_ferry_b
+}
+
+# start_ferry_b: the B pair of an A/B run (split mode): ferryd and ferry-agent from $FERRY_B_DIST with $FERRY_B_ENV.
+start_ferry_b() {
+  local f=$BENCH_TMP/ferry b=$BENCH_TMP/ferry-b token pin i
+  mkdir -p "$b"
+  mv "$BENCH_TMP/ferry-b-data" "$b/data"
+  FERRY_B_PORT=$(free_port)
+  sed -e "s|^data_dir: .*|data_dir: $b/data|" -e "s|127.0.0.1:$FERRY_AUTH_PORT|127.0.0.1:$(free_port)|" \
+    -e "s|127.0.0.1:$FERRY_PORT|127.0.0.1:$FERRY_B_PORT|g" -e "/mysql_listen_addr/d" "$f/ferry.yaml" >"$b/ferry.yaml"
+  step "Ferry B: $FERRY_B_DIST/ferryd + ferry-agent on $FERRY_B_PORT${FERRY_B_ENV:+ with $FERRY_B_ENV}"
+  env ${FERRY_B_ENV:-} "$FERRY_B_DIST/ferryd" --config "$b/ferry.yaml" --all-in-one >"$b/ferryd.log" 2>&1 &
+  FERRYD_B_PID=$!
+  remember_pid ferryd-b "$FERRYD_B_PID"
+  for i in $(seq 1 300); do
+    grep -q "ferryd ready" "$b/ferryd.log" && break
+    kill -0 "$FERRYD_B_PID" 2>/dev/null || { cat "$b/ferryd.log"; echo "error: ferryd B exited" >&2; exit 1; }
+    sleep 0.1
+  done
+  token=$("$FERRYD" admin --data-dir "$b/data" tokens add --role agent --ttl 10m | sed -n 's/^token: \([^ ]*\).*/\1/p')
+  pin=$("$FERRYD" admin --data-dir "$b/data" ca export --type host --fingerprint | head -1)
+  sed -e "s|^data_dir: .*|data_dir: $b/agent-data|" -e "s|127.0.0.1:$FERRY_PORT|127.0.0.1:$FERRY_B_PORT|" \
+    -e "s|^  join_token: .*|  join_token: $token|" -e "s|^  ca_pin: .*|  ca_pin: $pin|" "$f/agent.yaml" >"$b/agent.yaml"
+  env ${FERRY_B_ENV:-} "$FERRY_B_DIST/ferry-agent" --config "$b/agent.yaml" >"$b/ferry-agent.log" 2>&1 &
+  AGENT_B_PID=$!
+  remember_pid ferry-agent-b "$AGENT_B_PID"
+  for i in $(seq 1 150); do
+    "$PG_BIN/psql" "$(conninfo ferry_b)" -X -q -t -c "SELECT 1" >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  cat "$b/ferryd.log" "$b/ferry-agent.log"
+  echo "error: no query went through Ferry B" >&2
+  exit 1
 }
 
 run_ferryd() {
@@ -376,6 +413,7 @@ start_pgbouncer_chain() {
 second_pid() {
   case $1 in
     ferry|ferry_guarded|ferry_pool|mysql_ferry) echo "${AGENT_PID:-}" ;;
+    ferry_b) echo "${AGENT_B_PID:-}" ;;
     pgbouncer_chain) echo "${PGB_CHAIN_B_PID:-}" ;;
     *) echo "" ;;
   esac
@@ -393,6 +431,8 @@ conninfo() {
     pgbouncer_chain) echo "$base port=$PGB_CHAIN_A_PORT $direct_tls" ;;
     ferry) local c=$BENCH_TMP/ferry/client
       echo "$base port=$FERRY_PORT sslmode=verify-full sslrootcert=$c/host-ca.pem sslcert=$c/cert.pem sslkey=$c/key.pem" ;;
+    ferry_b) local c=$BENCH_TMP/ferry/client
+      echo "$base port=$FERRY_B_PORT sslmode=verify-full sslrootcert=$c/host-ca.pem sslcert=$c/cert.pem sslkey=$c/key.pem" ;;
     ferry_pool) local c=$BENCH_TMP/ferry/client-pool
       echo "$base port=$FERRY_PORT sslmode=verify-full sslrootcert=$c/host-ca.pem sslcert=$c/cert.pem sslkey=$c/key.pem" ;;
     ferry_guarded) local c=$BENCH_TMP/ferry/client-guarded
@@ -413,6 +453,8 @@ npgsql_conn() {
     pgbouncer_chain) echo "$base;Port=$PGB_CHAIN_A_PORT;$direct_tls;Server Compatibility Mode=NoTypeLoading" ;;
     ferry) local c=$BENCH_TMP/ferry/client
       echo "$base;Port=$FERRY_PORT;SSL Mode=VerifyFull;Root Certificate=$c/host-ca.pem;SSL Certificate=$c/cert.pem;SSL Key=$c/key.pem" ;;
+    ferry_b) local c=$BENCH_TMP/ferry/client
+      echo "$base;Port=$FERRY_B_PORT;SSL Mode=VerifyFull;Root Certificate=$c/host-ca.pem;SSL Certificate=$c/cert.pem;SSL Key=$c/key.pem" ;;
   esac
 }
 
@@ -423,6 +465,7 @@ proxy_pid() {
     pgbouncer) echo "$PGBOUNCER_PID" ;;
     pgbouncer_chain) echo "$PGB_CHAIN_A_PID" ;;
     ferry|ferry_guarded|ferry_pool|mysql_ferry) echo "$FERRYD_PID" ;;
+    ferry_b) echo "${FERRYD_B_PID:-}" ;;
     *) echo "" ;;
   esac
 }

@@ -43,7 +43,8 @@ public sealed class PrefixedStream(Stream inner, ReadOnlyMemory<byte> prefix, bo
     {
         var n = Math.Min(buffer.Length, _prefix.Length);
         _prefix.Span[..n].CopyTo(buffer);
-        _prefix = _prefix[n..];
+        // Once replayed, the prefix's array is let go (a session holds its stream for its whole life).
+        _prefix = n == _prefix.Length ? default : _prefix[n..];
         return n;
     }
 

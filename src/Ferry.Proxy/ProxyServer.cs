@@ -89,14 +89,74 @@ public sealed class ProxyServer : IAsyncDisposable
         {
             using var handshake = CancellationTokenSource.CreateLinkedTokenSource(_accept.Stopping);
             handshake.CancelAfter(_ctx.HandshakeTimeout);
-            var buffer = new byte[TlsClientHello.MaxRecord];
+            var first = await ReadFirstBytesAsync(net, remote, handshake.Token);
+            switch (first.Route)
+            {
+                case FirstRoute.Tls:
+                    await HandleTlsAsync(net, first.Prefix, first.Alpn, remote, accepted, handshake.Token);
+                    return;
+                case FirstRoute.SslRequest:
+                    var ssl = await AuthenticateAsync(new PrefixedStream(net, first.Prefix), [], handshake.Token, remote);
+                    if (ssl is not null)
+                    {
+                        await new PostgresProxySession(_ctx, ssl, remote, accepted).RunAsync(_accept.Stopping);
+                    }
+                    return;
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or AuthenticationException or SocketException or ObjectDisposedException)
+        {
+            ProxyLog.HandshakeFailed(_ctx.Log, remote.ToString(), e.Message);
+            await net.DisposeAsync();
+        }
+    }
+
+    private enum FirstRoute
+    {
+        /// <summary>Answered (cancel forwarded, refusal sent) or closed: nothing more on this connection.</summary>
+        Done,
+
+        /// <summary>A TLS ClientHello: <see cref="FirstBytes.Prefix"/> holds it, <see cref="FirstBytes.Alpn"/> its protocols.</summary>
+        Tls,
+
+        /// <summary>A PostgreSQL SSLRequest, answered <c>S</c>: <see cref="FirstBytes.Prefix"/> holds what followed it.</summary>
+        SslRequest,
+    }
+
+    private readonly record struct FirstBytes(FirstRoute Route, byte[] Prefix, string[] Alpn);
+
+    /// <summary>
+    /// Reads the connection's first bytes into a pooled buffer until they decide the route, and answers the
+    /// requests that end there (GSSENCRequest, CancelRequest, a plain StartupMessage, garbage). The buffer goes
+    /// back to the pool before the session starts: a session or tunnel keeps only the bytes it still has to replay.
+    /// </summary>
+    private async Task<FirstBytes> ReadFirstBytesAsync(NetworkStream net, IPEndPoint remote, CancellationToken ct)
+    {
+        var done = new FirstBytes(FirstRoute.Done, [], []);
+        var buffer = ArrayPool<byte>.Shared.Rent(TlsClientHello.MaxRecord);
+        try
+        {
+            // Never more than one TLS record, whatever size the pool handed out.
+            var sniff = buffer.AsMemory(0, TlsClientHello.MaxRecord);
             var filled = 0;
             while (true)
             {
                 if (filled > 0 && buffer[0] == TlsClientHello.ContentTypeHandshake)
                 {
-                    await HandleTlsAsync(net, buffer, filled, remote, accepted, handshake.Token);
-                    return;
+                    while (true)
+                    {
+                        if (TlsClientHello.TryParse(buffer.AsSpan(0, filled), out var alpn, out _) != TlsClientHello.Result.NeedMore)
+                        {
+                            return new FirstBytes(FirstRoute.Tls, buffer.AsSpan(0, filled).ToArray(), alpn);
+                        }
+                        var read = await net.ReadAsync(sniff[filled..], ct);
+                        if (read == 0)
+                        {
+                            await net.DisposeAsync();
+                            return done;
+                        }
+                        filled += read;
+                    }
                 }
                 var status = OperationStatus.NeedMoreData;
                 StartupPacketHeader header = default;
@@ -119,15 +179,15 @@ public sealed class ProxyServer : IAsyncDisposable
                         await PostgresProxySession.WriteFatalAsync(net, e.SqlState,
                             $"ferry: invalid startup packet ({e.Message}): connect with a PostgreSQL client, sslmode=verify-full and the certificate from `ferry db login`");
                     }
-                    return;
+                    return done;
                 }
                 if (status == OperationStatus.NeedMoreData)
                 {
-                    var n = await net.ReadAsync(buffer.AsMemory(filled), handshake.Token);
+                    var n = await net.ReadAsync(sniff[filled..], ct);
                     if (n == 0)
                     {
                         await net.DisposeAsync();
-                        return;
+                        return done;
                     }
                     filled += n;
                     continue;
@@ -136,58 +196,34 @@ public sealed class ProxyServer : IAsyncDisposable
                 {
                     case StartupPacketKind.SslRequest:
                         // Answer S, then TLS on the same connection.
-                        await net.WriteAsync(EncryptionRequest.Accept.ToArray(), handshake.Token);
-                        var rest = buffer.AsMemory(header.Length, filled - header.Length).ToArray();
-                        var ssl = await AuthenticateAsync(new PrefixedStream(net, rest), [], handshake.Token, remote);
-                        if (ssl is not null)
-                        {
-                            await new PostgresProxySession(_ctx, ssl, remote, accepted).RunAsync(_accept.Stopping);
-                        }
-                        return;
+                        await net.WriteAsync(EncryptionRequest.Accept.ToArray(), ct);
+                        return new FirstBytes(FirstRoute.SslRequest, buffer.AsSpan(header.Length, filled - header.Length).ToArray(), []);
                     case StartupPacketKind.GssEncRequest:
                         // Not supported: the client falls back to SSLRequest.
-                        await net.WriteAsync(EncryptionRequest.Refuse.ToArray(), handshake.Token);
+                        await net.WriteAsync(EncryptionRequest.Refuse.ToArray(), ct);
                         Buffer.BlockCopy(buffer, header.Length, buffer, 0, filled - header.Length);
                         filled -= header.Length;
                         continue;
                     case StartupPacketKind.CancelRequest:
                         await PostgresCancel.ForwardAsync(_ctx, cancel, remote, _accept.Stopping);
                         await net.DisposeAsync();
-                        return;
+                        return done;
                     default:
                         // A StartupMessage without TLS.
                         Refusals.Record(_ctx, "postgres", remote, Refusals.TlsRequired, "a StartupMessage without TLS (sslmode=disable or allow)");
                         await PostgresProxySession.RefusePlainAsync(net);
-                        return;
+                        return done;
                 }
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or IOException or AuthenticationException or SocketException or ObjectDisposedException)
+        finally
         {
-            ProxyLog.HandshakeFailed(_ctx.Log, remote.ToString(), e.Message);
-            await net.DisposeAsync();
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
-    private async Task HandleTlsAsync(NetworkStream net, byte[] buffer, int filled, IPEndPoint remote, long accepted, CancellationToken ct)
+    private async Task HandleTlsAsync(NetworkStream net, byte[] prefix, string[] alpn, IPEndPoint remote, long accepted, CancellationToken ct)
     {
-        string[] alpn;
-        while (true)
-        {
-            var status = TlsClientHello.TryParse(buffer.AsSpan(0, filled), out alpn, out _);
-            if (status != TlsClientHello.Result.NeedMore)
-            {
-                break;
-            }
-            var n = await net.ReadAsync(buffer.AsMemory(filled), ct);
-            if (n == 0)
-            {
-                await net.DisposeAsync();
-                return;
-            }
-            filled += n;
-        }
-        var prefix = buffer.AsSpan(0, filled).ToArray();
         // HTTPS for the API: ALPN h2/http/1.1, or no ALPN at all (.NET's HttpClient sends none for HTTP/1.1;
         // PostgreSQL 17 direct SSL always sends "postgresql", and PostgreSQL clients otherwise start with SSLRequest).
         if (_ctx.AuthApiEndPoint is not null && (alpn.Length == 0 || alpn.Any(a => a is Alpn.Http2 or Alpn.Http11)) && !alpn.Contains(Alpn.Tunnel) && !alpn.Contains(Alpn.Postgres) && !alpn.Contains(Alpn.MySql))

@@ -1,3 +1,5 @@
+using System.IO.Pipelines;
+
 namespace Ferry.Proxy;
 
 /// <summary>Raw byte copy between two streams, both directions, ending when either side ends.</summary>
@@ -24,6 +26,10 @@ internal static class Pump
     /// </remarks>
     public static async Task<long> CopyAsync(Stream from, Stream to, CancellationToken ct)
     {
+        if (from is IDuplexPipe pipe)
+        {
+            return await CopyAsync(pipe.Input, to, ct);
+        }
         long total = 0;
         try
         {
@@ -49,10 +55,46 @@ internal static class Pump
             }
             await to.FlushAsync(ct);
         }
-        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception e) when (IsRelayEnd(e))
         {
             // The normal end of a relay: a side closed or reset, or the other direction ended first and cancelled
             // this one. The caller learns the end from the return value; the metrics count the bytes.
+        }
+        return total;
+    }
+
+    private static bool IsRelayEnd(Exception e) =>
+        e is IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException;
+
+    /// <summary>
+    /// The same from a stream that is already a pipe (a tunnel stream): its buffered bytes are written from where they
+    /// lie, without a copy buffer, and given back to the pipe once written.
+    /// </summary>
+    private static async Task<long> CopyAsync(PipeReader from, Stream to, CancellationToken ct)
+    {
+        long total = 0;
+        try
+        {
+            while (true)
+            {
+                var result = await from.ReadAsync(ct);
+                var buffer = result.Buffer;
+                foreach (var segment in buffer)
+                {
+                    await to.WriteAsync(segment, ct);
+                }
+                total += buffer.Length;
+                from.AdvanceTo(buffer.End);
+                if (result.IsCompleted)
+                {
+                    break;
+                }
+            }
+            await to.FlushAsync(ct);
+        }
+        catch (Exception e) when (IsRelayEnd(e))
+        {
+            // As above: the normal end of a relay.
         }
         return total;
     }

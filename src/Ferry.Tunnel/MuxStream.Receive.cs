@@ -80,7 +80,7 @@ public sealed partial class MuxStream
         }
     }
 
-    /// <summary>The application consumed <paramref name="bytes"/> (from <see cref="MuxStreamReader"/>).</summary>
+    /// <summary>The application consumed, or holds while it waits for more, <paramref name="bytes"/> (from <see cref="MuxStreamReader"/>).</summary>
     internal void OnConsumed(long bytes)
     {
         if (bytes <= 0)

@@ -62,7 +62,7 @@ public sealed partial class MuxStream : Stream, IDuplexPipe
     /// <summary>True while the stream sits in the writer's round-robin queue (session lock).</summary>
     internal bool InReadyQueue { get; set; }
 
-    /// <summary>Bytes received and not yet consumed by the application (bounded by the receive window).</summary>
+    /// <summary>Bytes received and not yet credited to the peer: neither consumed nor held by the application (bounded by the receive window).</summary>
     internal long BufferedUnsynchronized => _buffered;
 
     internal long SendWindowUnsynchronized => _sendWindow.Available;

@@ -6,12 +6,21 @@ namespace Ferry.Tunnel;
 
 /// <summary>
 /// The stream's <see cref="PipeReader"/>: the receive pipe's reader, crediting the peer's window
-/// with every byte the application consumes.
+/// with every byte the application consumes, and with the bytes it holds while it waits for more.
 /// </summary>
+/// <remarks>
+/// An application that examined everything and waits for more (a message longer than what arrived, such as a
+/// statement it inspects whole) holds the unconsumed bytes: they are credited then, or a message longer than the
+/// receive window would never complete. The application's own message limit bounds what it buffers, as it would
+/// behind a copying reader. Credited bytes are not credited again when the application consumes them.
+/// </remarks>
 internal sealed class MuxStreamReader(MuxStream stream, PipeReader inner) : PipeReader
 {
     private ReadOnlySequence<byte> _lastBuffer;
     private bool _completed;
+
+    // Bytes at the start of the unconsumed data that were already credited (held while waiting for more).
+    private long _creditedAhead;
 
     public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
     {
@@ -49,10 +58,13 @@ internal sealed class MuxStreamReader(MuxStream stream, PipeReader inner) : Pipe
 
     public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
     {
-        long bytes = _lastBuffer.Slice(_lastBuffer.Start, consumed).Length;
+        long consumedBytes = _lastBuffer.Slice(_lastBuffer.Start, consumed).Length;
+        long settled = examined.Equals(_lastBuffer.End) ? _lastBuffer.Length : consumedBytes;
+        long credit = Math.Max(0, settled - _creditedAhead);
+        _creditedAhead = Math.Max(settled, _creditedAhead) - consumedBytes;
         _lastBuffer = default;
         inner.AdvanceTo(consumed, examined);
-        stream.OnConsumed(bytes);
+        stream.OnConsumed(credit);
     }
 
     public override void CancelPendingRead() => inner.CancelPendingRead();

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.IO.Pipelines;
 using Ferry.Tunnel;
 
 namespace Ferry.Tunnel.Tests;
@@ -149,6 +151,37 @@ public sealed class BackpressureTests
         Assert.True(error.ByPeer);
         Assert.Equal(opened[0].Id, (await pair.Server.AcceptStreamAsync(ct)).Id);
         Assert.Equal(opened[1].Id, (await pair.Server.AcceptStreamAsync(ct)).Id);
+    }
+
+    [Fact]
+    public async Task PipeReaderWaitingForAMessageLongerThanTheWindow_GetsItWhole_AndNothingIsCreditedTwice()
+    {
+        await using var pair = MuxPair.Create();
+        CancellationToken ct = Timeouts.Token();
+        byte[] message = StreamExtensions.RandomBytes(1024 * 1024, seed: 11);
+
+        MuxStream client = await pair.Client.OpenStreamAsync(ct);
+        Task write = client.WriteAsync(message, ct).AsTask();
+        MuxStream server = await pair.Server.AcceptStreamAsync(ct);
+
+        // As a relay that inspects a statement whole: examine everything, consume nothing until all of it is there.
+        PipeReader input = server.Input;
+        ReadResult result = await input.ReadAsync(ct);
+        while (result.Buffer.Length < message.Length && !result.IsCompleted)
+        {
+            input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+            result = await input.ReadAsync(ct);
+        }
+
+        Assert.Equal(message, result.Buffer.ToArray());
+        input.AdvanceTo(result.Buffer.End);
+        await write;
+
+        // Every byte was credited once: while held, or when consumed, never both.
+        Assert.Equal(0, Locked(pair.Server, () => server.BufferedUnsynchronized));
+        await client.WriteAsync("tail"u8.ToArray(), ct);
+        client.CompleteWrites();
+        Assert.Equal("tail"u8.ToArray(), await server.ReadToEndAsync(ct));
     }
 
     private static T Locked<T>(MuxSession session, Func<T> read)

@@ -51,9 +51,8 @@ internal abstract partial class AgentSession(AgentContext ctx, AgentDatabase db,
     /// <summary>What the protocol calls the name RBAC checks besides the db user: "db name" (PostgreSQL), "schema" (MySQL).</summary>
     protected abstract string DbNameNoun { get; }
 
-    /// <summary>Reads a client or server stream without holding a buffer while it is idle.</summary>
-    protected static PipeReader ReaderFor(Stream stream) =>
-        PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true, useZeroByteReads: true));
+    /// <summary>Reads a client or server stream without holding a buffer while it is idle (<see cref="RelayIo.ReaderFor"/>).</summary>
+    protected static PipeReader ReaderFor(Stream stream) => RelayIo.ReaderFor(stream);
 
     /// <summary>Null when no lock covers the session and RBAC lets the db user open <see cref="SessionAudit.DbName"/>; else why not.</summary>
     protected async Task<string?> CheckAccessAsync(CancellationToken ct)

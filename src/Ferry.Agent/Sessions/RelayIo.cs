@@ -9,6 +9,13 @@ namespace Ferry.Agent;
 internal static class RelayIo
 {
     /// <summary>
+    /// Reads a client or server stream without holding a buffer while it is idle. A tunnel stream is already a pipe:
+    /// its own reader is used, without a stream and a second pipe (and a copy) in between.
+    /// </summary>
+    public static PipeReader ReaderFor(Stream stream) => stream is IDuplexPipe pipe ? pipe.Input :
+        PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true, useZeroByteReads: true));
+
+    /// <summary>
     /// Runs one direction: hands each read to <paramref name="forward"/>, which forwards what it can and
     /// says how much it consumed and whether the direction ends there. A cancelled read ends it as
     /// <see cref="RelayEnd.Terminated"/>, a failed or completed one as <see cref="RelayEnd.SourceClosed"/>.
