@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
+using Ferry.Audit;
 using Ferry.Protocol.Postgres;
 
 namespace Ferry.Agent.Postgres;
@@ -94,6 +95,12 @@ internal sealed class PostgresRelay(PipeReader source, Stream destination, int m
             Error = e.Message;
             return RelayEnd.ProtocolError;
         }
+        catch (AuditSpoolUnavailableException e)
+        {
+            // Nothing of the pass whose events could not be written was forwarded: the session ends with this error.
+            Error = $"statement refused, not run: {e.Message}";
+            return RelayEnd.ProtocolError;
+        }
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -123,7 +130,18 @@ internal sealed class PostgresRelay(PipeReader source, Stream destination, int m
                 done?.Complete();
             }
             var rest = buffer.Slice(consumed);
-            var forward = Scan(rest);
+            // The events the scan emits are in the audit spool file before any byte it lets through is forwarded:
+            // one write for all of them, on this thread (a kill -9 after forwarding cannot lose them).
+            long forward;
+            AuditPass.Begin();
+            try
+            {
+                forward = Scan(rest);
+            }
+            finally
+            {
+                AuditPass.End();
+            }
             if (forward > 0)
             {
                 if (!await RelayIo.TryWriteAsync(destination, rest.Slice(0, forward)))

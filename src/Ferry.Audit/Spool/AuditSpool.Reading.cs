@@ -107,6 +107,7 @@ public sealed partial class AuditSpool
                 return Task.CompletedTask;
             }
 
+            _dataAwaited = true;
             return _dataSignal.Task.WaitAsync(ct);
         }
     }

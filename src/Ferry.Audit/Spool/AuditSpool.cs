@@ -24,15 +24,16 @@ public sealed partial class AuditSpool : IDisposable
     private readonly Lock _ackLock = new();
     private readonly SortedSet<long> _segments = [];
     private readonly ArrayBufferWriter<byte> _buffer = new(64 * 1024);
-    private readonly Utf8JsonWriter _json;
     private FileStream _active;
     private long _activeSegment;
     private long _activeLength;
     private SpoolPosition _acked;
     private TaskCompletionSource _dataSignal = NewSignal();
+    private bool _dataAwaited;
     private long _corruptSkipped;
     // Delivery identity of what this opening writes: a fresh random source, and the last sequence number given.
     private readonly string _source = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+    private readonly byte[] _deliveryPrefix;
     private long _seq;
     private bool _disposed;
 
@@ -40,7 +41,7 @@ public sealed partial class AuditSpool : IDisposable
     {
         _directory = directory;
         _options = options;
-        _json = new Utf8JsonWriter(_buffer, new JsonWriterOptions { SkipValidation = true });
+        _deliveryPrefix = SerializedEvents.DeliveryPrefix(_source);
         _active = null!;
     }
 
@@ -65,6 +66,9 @@ public sealed partial class AuditSpool : IDisposable
     /// <summary>The <see cref="AuditEvent.Source"/> this opening of the spool stamps on what it writes.</summary>
     public string Source => _source;
 
+    /// <summary>See <see cref="AuditSpoolOptions.StallTimeout"/>.</summary>
+    public TimeSpan StallTimeout => _options.StallTimeout;
+
     /// <summary>The spool directory.</summary>
     public string Directory => _directory;
 
@@ -86,9 +90,12 @@ public sealed partial class AuditSpool : IDisposable
     public void AppendDurable(IReadOnlyList<AuditEvent> events) => Append(events, sync: true);
 
     /// <summary>
-    /// Writes <paramref name="events"/> as one batch into the file (a process crash no longer loses them);
-    /// with <paramref name="sync"/> also fsyncs it (a machine crash neither). Without, call <see cref="Sync"/>.
+    /// Writes <paramref name="events"/> as one batch into the file with one <c>write</c> (once it returns, a killed
+    /// process no longer loses them); with <paramref name="sync"/> also fsyncs it (a machine crash neither). Without,
+    /// call <see cref="Sync"/>. The events are serialised and checksummed on the caller's thread before the spool's
+    /// lock is taken; under it only their delivery numbers are added and the bytes written.
     /// </summary>
+    /// <exception cref="AuditSpoolUnavailableException">Another append has been stuck on the disk for <see cref="AuditSpoolOptions.StallTimeout"/>.</exception>
     public void Append(IReadOnlyList<AuditEvent> events, bool sync)
     {
         ArgumentNullException.ThrowIfNull(events);
@@ -97,19 +104,25 @@ public sealed partial class AuditSpool : IDisposable
             return;
         }
 
-        TaskCompletionSource signal;
-        lock (_lock)
+        SerializedEvents serialized = SerializedEvents.Of(events);
+        if (!_lock.TryEnter(_options.StallTimeout))
+        {
+            throw new AuditSpoolUnavailableException($"audit spool {_directory}: no write completed for {_options.StallTimeout.TotalSeconds:0} s (the disk is stalled)");
+        }
+
+        TaskCompletionSource? signal = null;
+        try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             _buffer.ResetWrittenCount();
-            foreach (AuditEvent e in events)
+            for (int i = 0; i < events.Count; i++)
             {
                 // Numbered in file order under the lock: the shipper sends them in this order, so the store needs
                 // only the highest number per source to know which ones it already has.
-                e.Source = _source;
-                e.Seq = ++_seq;
-                int payload = RecordFraming.WriteEvent(_buffer, _json, e, 0, out int start);
-                RecordFraming.WriteHeader(_buffer.GetSpanAt(start), payload);
+                long seq = ++_seq;
+                serialized.Frame(i, _buffer, _deliveryPrefix, seq);
+                events[i].Source = _source;
+                events[i].Seq = seq;
             }
 
             _active.Write(_buffer.WrittenSpan);
@@ -124,23 +137,47 @@ public sealed partial class AuditSpool : IDisposable
                 StartSegmentUnsynchronized(_activeSegment + 1);
             }
 
-            signal = _dataSignal;
-            _dataSignal = NewSignal();
+            // Only when the shipper waits for data: no allocation or wake-up per append otherwise.
+            if (_dataAwaited)
+            {
+                _dataAwaited = false;
+                signal = _dataSignal;
+                _dataSignal = NewSignal();
+            }
+        }
+        finally
+        {
+            _lock.Exit();
         }
 
-        signal.TrySetResult();
+        signal?.TrySetResult();
     }
 
-    /// <summary>fsyncs what <see cref="Append"/> wrote without syncing.</summary>
+    /// <summary>
+    /// fsyncs what <see cref="Append"/> wrote without syncing. The fsync runs outside the spool's lock: appends go on
+    /// meanwhile (a segment closed meanwhile was synced when it was closed).
+    /// </summary>
     public void Sync()
     {
+        FileStream active;
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_options.Fsync)
+            if (!_options.Fsync)
             {
-                _active.Flush(flushToDisk: true);
+                return;
             }
+
+            active = _active;
+        }
+
+        try
+        {
+            active.Flush(flushToDisk: true);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closed by a segment switch (synced first) or by Dispose.
         }
     }
 
@@ -156,7 +193,6 @@ public sealed partial class AuditSpool : IDisposable
 
             _disposed = true;
             _active.Dispose();
-            _json.Dispose();
         }
 
         _dataSignal.TrySetCanceled();

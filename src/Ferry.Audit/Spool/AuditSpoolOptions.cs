@@ -11,4 +11,11 @@ public sealed class AuditSpoolOptions
     /// Default true.
     /// </summary>
     public bool Fsync { get; init; } = true;
+
+    /// <summary>
+    /// How long an append waits for the spool while another one is stuck writing (a stalled disk) before it fails
+    /// with <see cref="AuditSpoolUnavailableException"/>, and how long a failing write (disk full) is retried by
+    /// <see cref="SpoolingAuditSink"/>. Default 10 s.
+    /// </summary>
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }

@@ -6,9 +6,14 @@ namespace Ferry.Audit;
 /// <summary>CRC-32C (Castagnoli) over a span, hardware accelerated where the CPU has it.</summary>
 internal static class Crc32C
 {
-    public static uint Compute(ReadOnlySpan<byte> data)
+    /// <summary>The state before any byte (<see cref="Update"/> it, then <see cref="Finish"/> it).</summary>
+    public const uint Initial = 0xFFFFFFFFu;
+
+    public static uint Compute(ReadOnlySpan<byte> data) => Finish(Update(Initial, data));
+
+    /// <summary>Continues <paramref name="crc"/> over <paramref name="data"/>: a record's CRC can be started outside a lock and ended inside.</summary>
+    public static uint Update(uint crc, ReadOnlySpan<byte> data)
     {
-        uint crc = 0xFFFFFFFFu;
         while (data.Length >= 8)
         {
             crc = BitOperations.Crc32C(crc, BinaryPrimitives.ReadUInt64LittleEndian(data));
@@ -20,6 +25,8 @@ internal static class Crc32C
             crc = BitOperations.Crc32C(crc, b);
         }
 
-        return ~crc;
+        return crc;
     }
+
+    public static uint Finish(uint crc) => ~crc;
 }

@@ -27,11 +27,15 @@ internal static class RecordFraming
     /// an event, and should an event still serialise larger (a bug), its bulky fields are replaced by a note of
     /// the size they had, so the event is written (and readable) instead of dropped.
     /// </remarks>
-    public static int WriteEvent(ArrayBufferWriter<byte> buffer, Utf8JsonWriter json, AuditEvent e, int prefixBytes, out int recordStart)
+    public static int WriteEvent(ArrayBufferWriter<byte> buffer, Utf8JsonWriter json, AuditEvent e, int prefixBytes, out int recordStart) =>
+        WriteEvent(buffer, json, e, prefixBytes, 0, out recordStart);
+
+    /// <summary>As <see cref="WriteEvent(ArrayBufferWriter{byte}, Utf8JsonWriter, AuditEvent, int, out int)"/>, keeping <paramref name="reserve"/> payload bytes under the limit for what is appended later.</summary>
+    public static int WriteEvent(ArrayBufferWriter<byte> buffer, Utf8JsonWriter json, AuditEvent e, int prefixBytes, int reserve, out int recordStart)
     {
         recordStart = buffer.WrittenCount;
         var payload = Serialize(buffer, json, e, prefixBytes, recordStart);
-        if (payload > MaxPayload)
+        if (payload > MaxPayload - reserve)
         {
             buffer.Rewind(recordStart);
             payload = Serialize(buffer, json, Shrunk(e, payload), prefixBytes, recordStart);

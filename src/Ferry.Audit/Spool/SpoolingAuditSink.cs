@@ -1,100 +1,104 @@
-using System.Collections.Concurrent;
-using System.Threading.Channels;
-
 namespace Ferry.Audit;
 
 /// <summary>
-/// The audit sink for relays: <see cref="Emit"/> puts the event in a bounded in-memory channel and
-/// returns. One writer thread drains the channel in batches into the <see cref="AuditSpool"/> file at
-/// once, and fsyncs at most once per commit interval (group commit). Overflow policy: when the channel is full the event is neither dropped nor
-/// waited for; it goes to an overflow queue that a background spill worker writes straight to
-/// the spool. Memory is therefore bounded by the channel plus whatever the disk has not yet
-/// absorbed; <see cref="Spilled"/> counts how often that happened.
+/// The audit sink for relays: <see cref="Emit"/> returns once the event is in the <see cref="AuditSpool"/> file (a
+/// <c>write</c> that returned: a <c>kill -9</c> of the process no longer loses it), so a relay that emits a
+/// statement's event before forwarding the statement never runs one unaudited. Inside an <see cref="AuditPass"/> the
+/// events of the pass are written together with one <c>write</c> when it ends, before the relay forwards. Serialising
+/// happens on the emitting thread; no other thread is woken per event. One background thread only fsyncs, at most once
+/// per commit interval (group commit), so a machine crash loses at most that interval.
+/// Memory is bounded by what one pass emits. A disk that fails writes is retried for
+/// <see cref="AuditSpoolOptions.StallTimeout"/>, then the event is refused with <see cref="AuditSpoolUnavailableException"/>
+/// (and the relay refuses the statement): never dropped silently.
 /// </summary>
 public sealed class SpoolingAuditSink : IAuditSink, IAsyncDisposable
 {
+    [ThreadStatic]
+    private static AuditEvent[]? t_one;
+
     private readonly AuditSpool _spool;
-    private readonly Channel<AuditEvent> _channel;
-    private readonly ConcurrentQueue<AuditEvent> _overflow = new();
-    private readonly int _maxBatch;
     private readonly TimeSpan _commitInterval;
-    private readonly Thread _writer;
+    private readonly Thread _syncer;
     private readonly ManualResetEventSlim _wake = new(false, spinCount: 1);
-    private readonly TaskCompletionSource _writerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private int _writerIdle;
+    private readonly TaskCompletionSource _syncerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _waitersLock = new();
     private readonly List<(long Target, TaskCompletionSource Done)> _waiters = [];
-    private long _emitted;
+    private int _syncerIdle;
+    private volatile bool _stopping;
+    private long _written;
     private long _durable;
-    private long _spilled;
-    private int _spillRunning;
 
-    /// <summary>Creates the sink and starts its writer thread.</summary>
+    /// <summary>Creates the sink and starts its fsync thread.</summary>
     /// <param name="spool">The spool to write to (owned by the caller).</param>
-    /// <param name="capacity">Channel capacity before events spill. Default 8192.</param>
-    /// <param name="maxBatch">Most events per fsync. Default 1024.</param>
     /// <param name="commitInterval">
-    /// Shortest time between two fsyncs (group commit). Events are written into the spool file as soon as the
-    /// writer sees them, so a killed process loses none of them; while events keep coming, one fsync per
-    /// interval makes all of them survive a machine crash, instead of one fsync per query. Default 5 ms; zero
-    /// fsyncs every write.
+    /// Shortest time between two fsyncs (group commit). Events are in the spool file when <see cref="Emit"/> returns,
+    /// so a killed process loses none of them; while events keep coming, one fsync per interval makes all of them
+    /// survive a machine crash, instead of one fsync per query. Default 5 ms; zero fsyncs as soon as the thread sees
+    /// a write.
     /// </param>
-    public SpoolingAuditSink(AuditSpool spool, int capacity = 8192, int maxBatch = 1024, TimeSpan? commitInterval = null)
+    public SpoolingAuditSink(AuditSpool spool, TimeSpan? commitInterval = null)
     {
+        ArgumentNullException.ThrowIfNull(spool);
         _spool = spool;
-        _maxBatch = maxBatch;
         _commitInterval = commitInterval ?? TimeSpan.FromMilliseconds(5);
-        _channel = Channel.CreateBounded<AuditEvent>(new BoundedChannelOptions(capacity)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
-        _writer = new Thread(WriterThread) { IsBackground = true, Name = "ferry audit spool" };
-        _writer.Start();
+        _syncer = new Thread(SyncerThread) { IsBackground = true, Name = "ferry audit fsync" };
+        _syncer.Start();
     }
 
-    /// <summary>Events accepted by <see cref="Emit"/>.</summary>
-    public long Emitted => Interlocked.Read(ref _emitted);
+    /// <summary>Events written into the spool file.</summary>
+    public long Emitted => Interlocked.Read(ref _written);
 
     /// <summary>Events written and fsync'd to the spool.</summary>
     public long Durable => Interlocked.Read(ref _durable);
 
-    /// <summary>Events that found the channel full and went through the spill path.</summary>
-    public long Spilled => Interlocked.Read(ref _spilled);
-
-    /// <summary>The last error writing to the spool (the batch is retried), or null.</summary>
+    /// <summary>The last error writing to or syncing the spool (retried), or null.</summary>
     public Exception? LastError { get; private set; }
 
+    /// <summary>Writes <paramref name="e"/> into the spool file (or into the current <see cref="AuditPass"/>) and returns.</summary>
+    /// <exception cref="AuditSpoolUnavailableException">The spool could not be written: what the event records must not happen.</exception>
     public void Emit(AuditEvent e)
     {
         ArgumentNullException.ThrowIfNull(e);
-        Interlocked.Increment(ref _emitted);
-        if (_channel.Writer.TryWrite(e))
+        if (AuditPass.Defer(this, e))
         {
-            Interlocked.MemoryBarrier(); // pairs with the writer's flag exchange: no lost wake-up
-            if (Volatile.Read(ref _writerIdle) != 0)
-            {
-                _wake.Set();
-            }
-
             return;
         }
 
-        _overflow.Enqueue(e);
-        Interlocked.Increment(ref _spilled);
-        if (Interlocked.CompareExchange(ref _spillRunning, 1, 0) == 0)
+        AuditEvent[] one = t_one ??= new AuditEvent[1];
+        one[0] = e;
+        try
         {
-            ThreadPool.UnsafeQueueUserWorkItem(static s => s.Spill(), this, preferLocal: false);
+            Write(one);
+        }
+        finally
+        {
+            one[0] = null!;
         }
     }
 
-    /// <summary>
-    /// Completes once at least as many events as had been emitted when it was called are durable
-    /// (exact when no event spilled, since the channel path is FIFO).
-    /// </summary>
+    /// <summary>Writes <paramref name="events"/> with one <c>write</c>, retrying a failing disk for the stall timeout.</summary>
+    internal void Write(IReadOnlyList<AuditEvent> events)
+    {
+        bool stopping = _stopping; // after Dispose nobody fsyncs later: sync with the write
+        Retry(static s => s.Spool.Append(s.Events, s.Sync), (Spool: _spool, Events: events, Sync: stopping));
+        long written = Interlocked.Add(ref _written, events.Count);
+        if (stopping)
+        {
+            MarkDurable(written);
+            return;
+        }
+
+        Interlocked.MemoryBarrier(); // pairs with the fsync thread's flag exchange: no lost wake-up
+        if (Volatile.Read(ref _syncerIdle) != 0)
+        {
+            _wake.Set(); // once per idle period, not per event: a busy fsync thread is not asleep on it
+        }
+    }
+
+    /// <summary>Completes once every event written when it was called is fsync'd.</summary>
     public Task FlushAsync(CancellationToken ct = default)
     {
-        long target = Interlocked.Read(ref _emitted);
+        long target = Interlocked.Read(ref _written);
         lock (_waitersLock)
         {
             if (Interlocked.Read(ref _durable) >= target)
@@ -108,111 +112,71 @@ public sealed class SpoolingAuditSink : IAuditSink, IAsyncDisposable
         }
     }
 
-    /// <summary>Stops accepting events into the channel, writes everything pending, then returns.</summary>
+    /// <summary>fsyncs what was written and stops the fsync thread; later events are written and fsync'd by their emitter.</summary>
     public async ValueTask DisposeAsync()
     {
-        _channel.Writer.TryComplete();
+        _stopping = true;
         _wake.Set();
-        await _writerDone.Task.ConfigureAwait(false);
-        while (!_overflow.IsEmpty || Volatile.Read(ref _spillRunning) != 0)
-        {
-            await Task.Delay(1).ConfigureAwait(false);
-        }
+        await _syncerDone.Task.ConfigureAwait(false);
     }
 
     /// <summary>
-    /// The writer thread. Every event is written into the spool file as soon as the thread sees it, so a
-    /// killed process loses nothing it emitted before the last write; the fsync that also protects against a
-    /// machine crash happens at most once per commit interval and covers every write since the last one.
-    /// A dedicated thread rather than a pool loop: writes and fsyncs block, and a timer plus a pool wake-up per
-    /// batch would cost the relays' CPU.
+    /// The fsync thread: after a write it waits out the rest of the commit interval since its last fsync (writes that
+    /// come meanwhile share the fsync), fsyncs, and goes back to sleep when nothing new was written.
     /// </summary>
-    private void WriterThread()
+    private void SyncerThread()
     {
-        var batch = new List<AuditEvent>(_maxBatch);
-        ChannelReader<AuditEvent> reader = _channel.Reader;
+        long synced = 0;
         long lastSync = 0;
-        long unsynced = 0;
         try
         {
             while (true)
             {
-                if (!reader.TryPeek(out _))
+                if (Interlocked.Read(ref _written) == synced && !WaitForWrites(synced))
                 {
-                    if (unsynced > 0)
-                    {
-                        TimeSpan wait = _commitInterval - System.Diagnostics.Stopwatch.GetElapsedTime(lastSync);
-                        if (wait > TimeSpan.Zero && WaitForEvents(reader, wait))
-                        {
-                            continue; // write the newcomers first; the fsync covers them too
-                        }
-
-                        SyncWithRetry(ref unsynced);
-                        lastSync = System.Diagnostics.Stopwatch.GetTimestamp();
-                        continue;
-                    }
-
-                    if (!WaitForEvents(reader, Timeout.InfiniteTimeSpan))
-                    {
-                        return; // completed and drained
-                    }
+                    return;
                 }
 
-                while (batch.Count < _maxBatch && reader.TryRead(out AuditEvent? e))
+                TimeSpan wait = _commitInterval - System.Diagnostics.Stopwatch.GetElapsedTime(lastSync);
+                if (wait > TimeSpan.Zero && !_stopping)
                 {
-                    batch.Add(e);
+                    Thread.Sleep(wait);
                 }
 
-                AppendWithRetry(batch);
-                unsynced += batch.Count;
-                batch.Clear();
-                if (System.Diagnostics.Stopwatch.GetElapsedTime(lastSync) >= _commitInterval)
-                {
-                    SyncWithRetry(ref unsynced);
-                    lastSync = System.Diagnostics.Stopwatch.GetTimestamp();
-                }
+                long target = Interlocked.Read(ref _written);
+                Retry(static spool => spool.Sync(), _spool, giveUp: false);
+                lastSync = System.Diagnostics.Stopwatch.GetTimestamp();
+                synced = target;
+                MarkDurable(target);
             }
         }
         finally
         {
-            if (unsynced > 0)
+            long target = Interlocked.Read(ref _written);
+            if (target != synced)
             {
-                SyncWithRetry(ref unsynced);
+                Retry(static spool => spool.Sync(), _spool, giveUp: false);
+                MarkDurable(target);
             }
 
-            _writerDone.TrySetResult();
+            _syncerDone.TrySetResult();
         }
     }
 
-    /// <summary>Sleeps until an event is queued (true), or the timeout passes or the channel completes empty (false).</summary>
-    private bool WaitForEvents(ChannelReader<AuditEvent> reader, TimeSpan timeout)
+    /// <summary>Sleeps until something past <paramref name="synced"/> is written (true) or the sink stops (false).</summary>
+    private bool WaitForWrites(long synced)
     {
-        long start = System.Diagnostics.Stopwatch.GetTimestamp();
-        Interlocked.Exchange(ref _writerIdle, 1); // pairs with the barrier in Emit: no lost wake-up
+        Interlocked.Exchange(ref _syncerIdle, 1); // pairs with the barrier in Write: no lost wake-up
         try
         {
-            while (!reader.TryPeek(out _))
+            while (Interlocked.Read(ref _written) == synced)
             {
-                if (reader.Completion.IsCompleted)
+                if (_stopping)
                 {
                     return false;
                 }
 
-                int waitMs = Timeout.Infinite;
-                if (timeout != Timeout.InfiniteTimeSpan)
-                {
-                    TimeSpan left = timeout - System.Diagnostics.Stopwatch.GetElapsedTime(start);
-                    if (left <= TimeSpan.Zero)
-                    {
-                        return false;
-                    }
-
-                    // Whole milliseconds, rounded up: a wait of less than 1 ms truncated to Wait(0) returns at
-                    // once, and the loop would spin on the clock until the commit interval ran out.
-                    waitMs = (int)Math.Ceiling(left.TotalMilliseconds);
-                }
-
-                _wake.Wait(waitMs);
+                _wake.Wait();
                 _wake.Reset();
             }
 
@@ -220,51 +184,35 @@ public sealed class SpoolingAuditSink : IAuditSink, IAsyncDisposable
         }
         finally
         {
-            Interlocked.Exchange(ref _writerIdle, 0);
+            Interlocked.Exchange(ref _syncerIdle, 0);
         }
     }
 
-    private void Spill()
+    private void MarkDurable(long written)
     {
-        while (true)
+        long durable = Interlocked.Read(ref _durable);
+        while (written > durable)
         {
-            var batch = new List<AuditEvent>(_maxBatch);
-            while (batch.Count < _maxBatch && _overflow.TryDequeue(out AuditEvent? e))
+            long seen = Interlocked.CompareExchange(ref _durable, written, durable);
+            if (seen == durable)
             {
-                batch.Add(e);
+                break;
             }
 
-            if (batch.Count > 0)
-            {
-                AppendWithRetry(batch, sync: true);
-                MarkDurable(batch.Count);
-                continue;
-            }
-
-            Volatile.Write(ref _spillRunning, 0);
-            if (_overflow.IsEmpty || Interlocked.CompareExchange(ref _spillRunning, 1, 0) != 0)
-            {
-                return;
-            }
+            durable = seen;
         }
+
+        ReleaseWaiters(Interlocked.Read(ref _durable));
     }
 
-    private void AppendWithRetry(List<AuditEvent> batch, bool sync = false) =>
-        Retry(static s => s.Spool.Append(s.Batch, s.Sync), (Spool: _spool, Batch: batch, Sync: sync));
-
-    private void SyncWithRetry(ref long unsynced)
-    {
-        Retry(static spool => spool.Sync(), _spool);
-        MarkDurable(unsynced);
-        unsynced = 0;
-    }
-
-    private void MarkDurable(long count) => ReleaseWaiters(Interlocked.Add(ref _durable, count));
-
-    /// <summary>Disk full or similar: keep the events in memory and try again with backoff; never drop (no closure per write: this runs for every batch).</summary>
-    private void Retry<TState>(Action<TState> io, TState state)
+    /// <summary>
+    /// Disk full or similar: try again with backoff (no closure per write: this runs for every pass). A write gives up
+    /// after the spool's stall timeout with <see cref="AuditSpoolUnavailableException"/>; the fsync thread never does.
+    /// </summary>
+    private void Retry<TState>(Action<TState> io, TState state, bool giveUp = true)
     {
         int delayMs = 10;
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         while (true)
         {
             try
@@ -272,9 +220,14 @@ public sealed class SpoolingAuditSink : IAuditSink, IAsyncDisposable
                 io(state);
                 return;
             }
-            catch (IOException ex)
+            catch (IOException ex) when (ex is not AuditSpoolUnavailableException)
             {
                 LastError = ex;
+                if (giveUp && System.Diagnostics.Stopwatch.GetElapsedTime(started) >= _spool.StallTimeout)
+                {
+                    throw new AuditSpoolUnavailableException($"audit spool {_spool.Directory} cannot be written: {ex.Message}", ex);
+                }
+
                 Thread.Sleep(delayMs);
                 delayMs = Math.Min(delayMs * 2, 1000);
             }
