@@ -24,7 +24,7 @@ public class AuditSpoolAppendBenchmarks
     {
         _directory = Path.Combine(Path.GetTempPath(), "ferry-bench-spool-" + Guid.NewGuid().ToString("N"));
         _spool = AuditSpool.Open(_directory);
-        _sink = new SpoolingAuditSink(_spool, capacity: 1 << 20);
+        _sink = new SpoolingAuditSink(_spool);
         _one = AuditBenchEvents.Make(1)[0];
         _burst = AuditBenchEvents.Make(Burst);
     }
