@@ -140,7 +140,13 @@ public sealed class SpoolingAuditSink : IAuditSink, IAsyncDisposable
                 TimeSpan wait = _commitInterval - System.Diagnostics.Stopwatch.GetElapsedTime(lastSync);
                 if (wait > TimeSpan.Zero && !_stopping)
                 {
-                    Thread.Sleep(wait);
+                    // Not Thread.Sleep: Dispose must not wait out a long commit interval. Reset, then look at the flag
+                    // (Dispose sets it before it signals), so a stop is never missed.
+                    _wake.Reset();
+                    if (!_stopping)
+                    {
+                        _wake.Wait(wait);
+                    }
                 }
 
                 long target = Interlocked.Read(ref _written);
