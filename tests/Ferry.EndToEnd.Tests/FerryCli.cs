@@ -54,6 +54,22 @@ internal sealed class FerryCli : IDisposable
     public Task<(int ExitCode, string Output)> LoginAsync(FerryCluster.UserSecrets user, params string[] extra) =>
         LoginAtAsync(user, DateTimeOffset.UtcNow, extra);
 
+    /// <summary>
+    /// Logs in with the previous 30 s step's code (so a later login of the same user with the current code is not a
+    /// reused step). Near the end of a step it first waits for the next one: the server accepts one step of skew, and
+    /// a code computed just before a boundary and checked just after it would be two steps old.
+    /// </summary>
+    public async Task<(int ExitCode, string Output)> LoginWithPreviousCodeAsync(FerryCluster.UserSecrets user, params string[] extra)
+    {
+        var intoStep = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() % 30_000;
+        if (intoStep > 20_000)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(30_000 - intoStep + 200));
+        }
+
+        return await LoginAtAsync(user, DateTimeOffset.UtcNow.AddSeconds(-30), extra);
+    }
+
     /// <summary>Logs in with the TOTP code of <paramref name="codeTime"/> (the server accepts one step of skew and refuses a reused step).</summary>
     public Task<(int ExitCode, string Output)> LoginAtAsync(FerryCluster.UserSecrets user, DateTimeOffset codeTime, params string[] extra) =>
         RunAsync(["login", "--proxy", Proxy, "--user", user.User, "--password-stdin", "--otp", Totp.Code(user.TotpSecret, codeTime), "--mysql-proxy", MySqlProxy, .. extra], user.Password + "\n");

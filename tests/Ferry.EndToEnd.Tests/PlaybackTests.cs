@@ -57,7 +57,7 @@ public sealed class PlaybackTests(ClusterFixture fixture) : IClassFixture<Cluste
 
         var admin = await Cluster.AddUserAsync("pa" + Guid.NewGuid().ToString("N")[..9], "admin");
         using var cli = new FerryCli(Cluster);
-        Assert.Equal(0, (await cli.LoginAtAsync(admin, DateTimeOffset.UtcNow.AddSeconds(-30))).ExitCode);
+        Assert.Equal(0, (await cli.LoginWithPreviousCodeAsync(admin)).ExitCode);
         using var api = Cluster.Api((await Cluster.LoginAsync(admin)).Certificate);
         var sessionId = await EndedSessionIdAsync(Cluster, api, user.User);
 
@@ -110,7 +110,7 @@ public sealed class PlaybackTests(ClusterFixture fixture) : IClassFixture<Cluste
 
         var admin = await Cluster.AddUserAsync("pb" + Guid.NewGuid().ToString("N")[..9], "admin");
         using var cli = new FerryCli(Cluster);
-        Assert.Equal(0, (await cli.LoginAtAsync(admin, DateTimeOffset.UtcNow.AddSeconds(-30))).ExitCode);
+        Assert.Equal(0, (await cli.LoginWithPreviousCodeAsync(admin)).ExitCode);
         using var api = Cluster.Api((await Cluster.LoginAsync(admin)).Certificate);
         var sessionId = await EndedSessionIdAsync(Cluster, api, user.User);
 
@@ -129,7 +129,7 @@ public sealed class PlaybackTests(ClusterFixture fixture) : IClassFixture<Cluste
     {
         var user = await Cluster.AddUserAsync("pn" + Guid.NewGuid().ToString("N")[..9], "developer", "db_users=alice");
         using var cli = new FerryCli(Cluster);
-        Assert.Equal(0, (await cli.LoginAtAsync(user, DateTimeOffset.UtcNow.AddSeconds(-30))).ExitCode);
+        Assert.Equal(0, (await cli.LoginWithPreviousCodeAsync(user)).ExitCode);
 
         var (code, output) = await cli.RunAsync(["play", "01JD3Z8Y6X4T2W0V9R7Q5P3N1M", "--speed", "0"]);
 

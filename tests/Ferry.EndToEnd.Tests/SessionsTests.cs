@@ -37,9 +37,9 @@ public sealed class SessionsTests(ClusterFixture fixture) : IClassFixture<Cluste
         using var ownerCli = new FerryCli(Cluster);
         using var otherCli = new FerryCli(Cluster);
         using var adminCli = new FerryCli(Cluster);
-        Assert.Equal(0, (await ownerCli.LoginAtAsync(owner, DateTimeOffset.UtcNow.AddSeconds(-30))).ExitCode);
-        Assert.Equal(0, (await otherCli.LoginAtAsync(other, DateTimeOffset.UtcNow.AddSeconds(-30))).ExitCode);
-        Assert.Equal(0, (await adminCli.LoginAtAsync(admin, DateTimeOffset.UtcNow.AddSeconds(-30))).ExitCode);
+        Assert.Equal(0, (await ownerCli.LoginWithPreviousCodeAsync(owner)).ExitCode);
+        Assert.Equal(0, (await otherCli.LoginWithPreviousCodeAsync(other)).ExitCode);
+        Assert.Equal(0, (await adminCli.LoginWithPreviousCodeAsync(admin)).ExitCode);
 
         var creds = await Cluster.LoginAsync(owner, "pg1", "alice", "app");
         await using var conn = new NpgsqlConnection(Cluster.NpgsqlConnectionString(creds) + ";Pooling=false");
@@ -124,8 +124,8 @@ public sealed class SessionsTests(ClusterFixture fixture) : IClassFixture<Cluste
         var auditor = await Cluster.AddUserAsync("sv" + Guid.NewGuid().ToString("N")[..9], "admin");
         using var ownerCli = new FerryCli(Cluster);
         using var auditorCli = new FerryCli(Cluster);
-        Assert.Equal(0, (await ownerCli.LoginAtAsync(owner, DateTimeOffset.UtcNow.AddSeconds(-30))).ExitCode);
-        Assert.Equal(0, (await auditorCli.LoginAtAsync(auditor, DateTimeOffset.UtcNow.AddSeconds(-30))).ExitCode);
+        Assert.Equal(0, (await ownerCli.LoginWithPreviousCodeAsync(owner)).ExitCode);
+        Assert.Equal(0, (await auditorCli.LoginWithPreviousCodeAsync(auditor)).ExitCode);
 
         var creds = await Cluster.LoginAsync(owner, "pg1", "alice", "app");
         var conn = new NpgsqlConnection(Cluster.NpgsqlConnectionString(creds) + ";Pooling=false;Server Compatibility Mode=NoTypeLoading");
@@ -200,7 +200,7 @@ public sealed class SessionsTests(ClusterFixture fixture) : IClassFixture<Cluste
     {
         var admin = await Cluster.AddUserAsync("su" + Guid.NewGuid().ToString("N")[..9], "admin");
         using var cli = new FerryCli(Cluster);
-        Assert.Equal(0, (await cli.LoginAtAsync(admin, DateTimeOffset.UtcNow.AddSeconds(-30))).ExitCode);
+        Assert.Equal(0, (await cli.LoginWithPreviousCodeAsync(admin)).ExitCode);
 
         var (code, output) = await cli.RunAsync(["sessions", "end", "no-such-session-42", "--reason", "test"]);
 
