@@ -10,6 +10,7 @@ public sealed partial class AuthService
     private CancellationTokenSource? _caWatchStop;
     private Task? _caWatch;
     private CaKeyEncryptionKey? _caEncryption;
+    private Func<CancellationToken, Task>? _afterSharedCaSnapshot;
 
     /// <summary>Opens the shared CAs; imports the CA files of <paramref name="options"/>' data directory when the backend has none yet.</summary>
     private static async Task<(CertificateAuthorityStore Store, CaKeyEncryptionKey Key)> OpenSharedAuthorityAsync(AuthServiceOptions options, IBackend backend, CancellationToken ct)
@@ -35,6 +36,7 @@ public sealed partial class AuthService
         }
 
         AuthLog.SharedCaOpened(_log, _caEncryption?.Source ?? "?");
+        _afterSharedCaSnapshot = _options.AfterSharedCaSnapshot;
         _caWatchStop = new CancellationTokenSource();
         var stop = _caWatchStop.Token;
         _caWatch = Task.Run(() => FollowSharedCaAsync(stop));
@@ -48,13 +50,22 @@ public sealed partial class AuthService
         {
             try
             {
-                var watch = Backend.WatchAsync(BackendKeys.CertificateAuthorities, -1, stop).GetAsyncEnumerator(stop);
+                // The position first, then the snapshot: a change committed in between is both reread and watched,
+                // never neither. (The watch's own position is taken lazily, at its first MoveNext: too late.)
+                var from = await Backend.CurrentRevisionAsync(stop).ConfigureAwait(false);
+                foreach (var kind in (CaKind[])[CaKind.User, CaKind.Host, CaKind.DbClient])
+                {
+                    await ReloadSharedCaAsync(kind, stop).ConfigureAwait(false);
+                }
+
+                if (Interlocked.Exchange(ref _afterSharedCaSnapshot, null) is { } hook)
+                {
+                    await hook(stop).ConfigureAwait(false);
+                }
+
+                var watch = Backend.WatchAsync(BackendKeys.CertificateAuthorities, from, stop).GetAsyncEnumerator(stop);
                 await using (watch.ConfigureAwait(false))
                 {
-                    foreach (var kind in (CaKind[])[CaKind.User, CaKind.Host, CaKind.DbClient])
-                    {
-                        await ReloadSharedCaAsync(kind, stop).ConfigureAwait(false); // changes made before the watch started
-                    }
 
                     while (await watch.MoveNextAsync().ConfigureAwait(false))
                     {

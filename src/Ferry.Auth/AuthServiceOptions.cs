@@ -66,4 +66,7 @@ public sealed class AuthServiceOptions
 
     /// <summary>Whether to run the background sweep that expires access requests (off for short-lived admin commands).</summary>
     public bool SweepAccessRequests { get; init; } = true;
+
+    /// <summary>Tests: runs once after the shared CAs' first reread, before their changes are followed (a change made here must still be seen).</summary>
+    internal Func<CancellationToken, Task>? AfterSharedCaSnapshot { get; init; }
 }

@@ -145,6 +145,36 @@ public sealed class SharedCaTests(PostgresBackendServer pg) : IClassFixture<Post
         Assert.True(a.UserVerifier.VerifyUser(fromB).IsValid);
     }
 
+    [Fact]
+    public async Task ChangeMadeRightAfterTheFirstReread_IsStillFollowed()
+    {
+        var conn = await pg.NewDatabaseAsync();
+        var key = KeyFile("ca.key");
+        await using var a = await AuthService.OpenAsync(Options(DataDir("a"), "auth-a", conn, key), new CapturingAuditSink());
+        var madeOnA = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var options = Options(DataDir("b"), "auth-b", conn, key);
+        var withHook = new AuthServiceOptions
+        {
+            DataDir = options.DataDir,
+            ClusterName = options.ClusterName,
+            ServerId = options.ServerId,
+            SweepAccessRequests = false,
+            Backend = options.Backend,
+            AfterSharedCaSnapshot = async ct =>
+            {
+                // B has reread the CAs but not yet begun to follow: the rotation step lands in exactly that gap.
+                var added = await a.Authority.AddKeyAsync(CaKind.User, ct);
+                madeOnA.SetResult(added.Id);
+            },
+        };
+
+        await using var b = await AuthService.OpenAsync(withHook, new CapturingAuditSink());
+        var id = await madeOnA.Task.WaitAsync(TimeSpan.FromSeconds(60));
+
+        await WaitForPhaseAsync(b, CaRotationPhase.Added);
+        Assert.Contains(b.Authority.GetKeys(CaKind.User), k => k.Id == id && k.Status == CaKeyStatus.Pending);
+    }
+
     private static async Task WaitForPhaseAsync(AuthService service, CaRotationPhase phase)
     {
         // Bounded wait for the watch to deliver the change (not a timing assertion: the change must arrive).
