@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 
 namespace Ferry.Proxy;
@@ -67,6 +68,36 @@ internal static class Pump
         e is IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException;
 
     /// <summary>
+    /// Writes what a pipe read returned with as few writes as possible: one segment as it lies; several (frames that
+    /// arrived while the last write was under way) gathered into one pooled buffer of up to <see cref="BufferSize"/>,
+    /// so a TLS stream makes one record and one <c>send</c> of them, not one per segment.
+    /// </summary>
+    private static async ValueTask WriteAsync(System.Buffers.ReadOnlySequence<byte> buffer, Stream to, CancellationToken ct)
+    {
+        if (buffer.IsSingleSegment)
+        {
+            await to.WriteAsync(buffer.First, ct);
+            return;
+        }
+
+        var gather = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Min(buffer.Length, BufferSize));
+        try
+        {
+            while (!buffer.IsEmpty)
+            {
+                var n = (int)Math.Min(buffer.Length, gather.Length);
+                buffer.Slice(0, n).CopyTo(gather.AsSpan());
+                await to.WriteAsync(gather.AsMemory(0, n), ct);
+                buffer = buffer.Slice(n);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(gather);
+        }
+    }
+
+    /// <summary>
     /// The same from a stream that is already a pipe (a tunnel stream): its buffered bytes are written from where they
     /// lie, without a copy buffer, and given back to the pipe once written.
     /// </summary>
@@ -79,10 +110,7 @@ internal static class Pump
             {
                 var result = await from.ReadAsync(ct);
                 var buffer = result.Buffer;
-                foreach (var segment in buffer)
-                {
-                    await to.WriteAsync(segment, ct);
-                }
+                await WriteAsync(buffer, to, ct);
                 total += buffer.Length;
                 from.AdvanceTo(buffer.End);
                 if (result.IsCompleted)
