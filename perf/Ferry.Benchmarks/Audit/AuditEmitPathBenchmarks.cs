@@ -1,0 +1,107 @@
+using System.Buffers;
+using System.Text;
+using BenchmarkDotNet.Attributes;
+using Ferry.Audit;
+
+namespace Ferry.Benchmarks.Audit;
+
+/// <summary>
+/// What the PostgreSQL relay of the agent pays per statement on its own thread, as it does it: an
+/// <see cref="AuditPass"/> around the scan, the event made by the agent's <see cref="AuditEventFactory"/> for the
+/// session's <see cref="DbSessionSubject"/>, the statement described (text, length, SHA-256), emitted into the pass,
+/// and at the end of the pass serialised, CRC'd, framed and written into the spool file (no fsync: that is the
+/// background thread's, not the relay's). <see cref="QueryMessage"/> is one simple-protocol Query per pass (pgbench
+/// <c>-S</c>); <see cref="ExtendedMessages"/> is Parse + Bind + Execute in one pass (pgbench <c>-M extended</c>);
+/// <see cref="EventId"/> is the id alone. One operation = one pass.
+/// </summary>
+[MemoryDiagnoser]
+public class AuditEmitPathBenchmarks
+{
+    private const int MaxStatementBytes = 4096;
+    private static readonly byte[] Sql = Encoding.UTF8.GetBytes("SELECT abalance FROM pgbench_accounts WHERE aid = $1;");
+    private readonly ReadOnlySequence<byte> _sql = new(Sql);
+    private string _directory = "";
+    private AuditSpool _spool = null!;
+    private SpoolingAuditSink _sink = null!;
+    private AuditEventFactory _factory = null!;
+    private DbSessionSubject _subject = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _directory = Path.Combine(Path.GetTempPath(), "ferry-bench-emit-" + Guid.NewGuid().ToString("N"));
+        // Small segments, acked as they fill (see Ack): the benchmark's disk use stays bounded.
+        _spool = AuditSpool.Open(_directory, new AuditSpoolOptions { Fsync = false, MaxSegmentBytes = 4 * 1024 * 1024 });
+        _sink = new SpoolingAuditSink(_spool, TimeSpan.FromMilliseconds(5));
+        _factory = new AuditEventFactory(AuditOrigin.Agent("bench", "agent-eu-1"), TimeProvider.System);
+        _subject = new DbSessionSubject("alice@example.com", ["developer"], "10.1.2.3:51234", Guid.CreateVersion7().ToString(),
+            "pg-main", "postgres", "bench", "bench", new Dictionary<string, string> { ["env"] = "prod" });
+    }
+
+    [Benchmark]
+    public string EventId() => AuditEventId.New();
+
+    [Benchmark(Baseline = true)]
+    public void QueryMessage()
+    {
+        AuditPass.Begin();
+        try
+        {
+            AuditEvent e = _factory.Create(AuditEventKinds.DbSessionQuery, _subject);
+            StatementCapture.Describe(e, _sql, MaxStatementBytes);
+            _sink.Emit(e);
+        }
+        finally
+        {
+            AuditPass.End();
+        }
+    }
+
+    [Benchmark]
+    public void ExtendedMessages()
+    {
+        AuditPass.Begin();
+        try
+        {
+            AuditEvent parse = _factory.Create(AuditEventKinds.DbSessionParse, _subject);
+            parse.StatementName = "";
+            StatementCapture.Describe(parse, _sql, MaxStatementBytes);
+            _sink.Emit(parse);
+
+            AuditEvent bind = _factory.Create(AuditEventKinds.DbSessionBind, _subject);
+            bind.StatementName = "";
+            bind.Details = new Dictionary<string, string> { ["portal"] = "" };
+            bind.Parameters = new List<string?>(1) { "4711" };
+            _sink.Emit(bind);
+
+            AuditEvent execute = _factory.Create(AuditEventKinds.DbSessionExecute, _subject);
+            execute.Details = new Dictionary<string, string> { ["portal"] = "" };
+            _sink.Emit(execute);
+        }
+        finally
+        {
+            AuditPass.End();
+        }
+    }
+
+    /// <summary>Acknowledges what was written, so the spool deletes its full segments between iterations.</summary>
+    [IterationCleanup]
+    public void Ack()
+    {
+        _sink.FlushAsync().GetAwaiter().GetResult();
+        SpoolPosition at = _spool.AckedPosition;
+        while (_spool.Read(at, 10_000) is { Count: > 0 } batch)
+        {
+            at = batch.Next;
+            _spool.Ack(at);
+        }
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _sink.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _spool.Dispose();
+        Directory.Delete(_directory, recursive: true);
+    }
+}
