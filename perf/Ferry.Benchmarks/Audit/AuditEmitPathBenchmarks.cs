@@ -12,7 +12,8 @@ namespace Ferry.Benchmarks.Audit;
 /// and at the end of the pass serialised, CRC'd, framed and written into the spool file (no fsync: that is the
 /// background thread's, not the relay's). <see cref="QueryMessage"/> is one simple-protocol Query per pass (pgbench
 /// <c>-S</c>); <see cref="ExtendedMessages"/> is Parse + Bind + Execute in one pass (pgbench <c>-M extended</c>);
-/// <see cref="EventId"/> is the id alone. One operation = one pass; an invocation runs <see cref="Passes"/> of them
+/// <see cref="EventId"/> is the id alone; <see cref="QueryEventOnly"/> makes and describes the Query's event without
+/// emitting it (the rest of <see cref="QueryMessage"/> is the pass, serialising, CRC and the <c>write</c>). One operation = one pass; an invocation runs <see cref="Passes"/> of them
 /// (the spool is acknowledged between iterations, so the disk it takes stays bounded).
 /// </summary>
 [MemoryDiagnoser]
@@ -50,6 +51,19 @@ public class AuditEmitPathBenchmarks
         }
 
         return id;
+    }
+
+    [Benchmark(OperationsPerInvoke = Passes)]
+    public AuditEvent QueryEventOnly()
+    {
+        AuditEvent e = null!;
+        for (int i = 0; i < Passes; i++)
+        {
+            e = _factory.Create(AuditEventKinds.DbSessionQuery, _subject);
+            StatementCapture.Describe(e, _sql, MaxStatementBytes);
+        }
+
+        return e;
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Passes)]
