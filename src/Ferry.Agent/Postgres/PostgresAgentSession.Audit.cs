@@ -57,7 +57,7 @@ internal sealed partial class PostgresAgentSession
                 var bind = Bind.Read(frame);
                 e = Audit.NewEvent(AuditEventKinds.DbSessionBind);
                 e.StatementName = PgWire.Text(bind.Statement);
-                e.Details = new Dictionary<string, string> { ["portal"] = PgWire.Text(bind.Portal) };
+                e.Details = AuditDetails.Portal(PgWire.Text(bind.Portal));
                 var values = new List<string?>(bind.ParameterCount);
                 List<AuditTruncatedValue>? cut = null;
                 var budget = Ctx.MaxStatementBytes;
@@ -71,7 +71,7 @@ internal sealed partial class PostgresAgentSession
             case FrontendMessageCode.Execute:
                 var execute = Execute.Read(frame);
                 e = Audit.NewEvent(AuditEventKinds.DbSessionExecute);
-                e.Details = new Dictionary<string, string> { ["portal"] = PgWire.Text(execute.Portal) };
+                e.Details = AuditDetails.Portal(PgWire.Text(execute.Portal));
                 break;
             case FrontendMessageCode.FunctionCall:
                 var call = FunctionCall.Read(frame);

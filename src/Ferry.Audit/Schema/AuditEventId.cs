@@ -2,30 +2,26 @@ using System.Security.Cryptography;
 
 namespace Ferry.Audit;
 
-/// <summary>ULID ids: 48-bit Unix milliseconds + 80 random bits, Crockford base32 (26 chars, sortable by time).</summary>
+/// <summary>
+/// ULID ids: 48-bit Unix milliseconds + 80 bits, Crockford base32 (26 chars, sortable by time). The 80 bits are a
+/// per-process value drawn once from the crypto RNG plus a counter (see <see cref="AuditEventIdGenerator"/>): no
+/// system call per event.
+/// </summary>
 public static class AuditEventId
 {
-    private const string Alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    internal const string Alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+    private static readonly AuditEventIdGenerator Shared = new();
 
     /// <summary>A new ULID for the current time.</summary>
     public static string New() => New(DateTimeOffset.UtcNow);
 
     /// <summary>A new ULID for <paramref name="time"/>.</summary>
-    public static string New(DateTimeOffset time)
-    {
-        Span<byte> bytes = stackalloc byte[16];
-        long ms = time.ToUnixTimeMilliseconds();
-        for (int i = 5; i >= 0; i--)
-        {
-            bytes[i] = (byte)(ms & 0xFF);
-            ms >>= 8;
-        }
+    public static string New(DateTimeOffset time) => Shared.New(time);
 
-        RandomNumberGenerator.Fill(bytes[6..]);
-        return Encode(new UInt128(
-            System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(bytes),
-            System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(bytes[8..])));
-    }
+    /// <summary>The ULID of <paramref name="ms"/> (Unix milliseconds, 48 bits kept) and 80 further bits.</summary>
+    internal static string Encode(long ms, ushort high, ulong low) =>
+        Encode(((UInt128)(ulong)(ms & 0xFFFF_FFFF_FFFF) << 80) | ((UInt128)high << 64) | low);
 
     private static string Encode(UInt128 value)
     {
