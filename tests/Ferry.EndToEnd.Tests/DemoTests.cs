@@ -53,7 +53,9 @@ public sealed class DemoTests(ITestOutputHelper output)
     {
         var repo = Binaries.RepositoryRoot;
         var dir = Path.Combine(Path.GetTempPath(), "ferry-demo-ha-" + Guid.NewGuid().ToString("N")[..8]);
-        using var demo = ManagedServerProcess.Start("/usr/bin/env", ["FERRY_DEMO_DIR=" + dir, "bash", Path.Combine(repo, "scripts", "demo"), "--ha"]);
+        // SIGINT at its default, as in a terminal: a test runner started in the background (`cmd &` ignores SIGINT)
+        // passes the ignored signal on, and bash can neither trap nor reset a signal ignored when it starts.
+        using var demo = ManagedServerProcess.Start("/usr/bin/env", ["--default-signal=INT", "FERRY_DEMO_DIR=" + dir, "bash", Path.Combine(repo, "scripts", "demo"), "--ha"]);
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(8);
         while (!demo.Log.Contains("Press Ctrl-C", StringComparison.Ordinal))
         {

@@ -161,10 +161,14 @@ public sealed partial class FerryBenchTests(ClusterFixture fixture, ITestOutputH
     {
         using var cli = new FerryCli(Cluster);
         var conn = $"host={Cluster.Postgres.SocketDirectory} port={Cluster.Postgres.Port} user=postgres dbname=postgres";
-        using var running = await cli.StartAsync(["bench", "direct", conn, "--clients", "2", "--duration", "1h"], "Ctrl+C stops and reports");
-        for (var i = 0; i < 100 && !running.Process.HasExited; i++)
+        const string Query = "SELECT 1 AS ctrl_c_bench";
+        using var running = await cli.StartAsync(["bench", "direct", conn, "--clients", "2", "--duration", "1h", "--query", Query], "Ctrl+C stops and reports");
+        // Let it measure a little: until PostgreSQL has run its statement (a fixed pause may end before the first one
+        // on a loaded machine, and the report would rightly show 0 transactions).
+        for (var i = 0; i < 300 && !running.Process.HasExited
+            && (await Cluster.Postgres.PsqlAsync($"SELECT count(*) FROM pg_stat_activity WHERE query LIKE '{Query}%'")).Trim() == "0"; i++)
         {
-            await Task.Delay(20); // let it measure a little
+            await Task.Delay(100);
         }
 
         await ProcessRunner.RunCheckedAsync("kill", ["-INT", running.Process.Id.ToString(CultureInfo.InvariantCulture)]);

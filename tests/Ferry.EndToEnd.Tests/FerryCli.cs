@@ -95,7 +95,12 @@ internal sealed class FerryCli : IDisposable
     /// <param name="redirectStdin">Give the process a standard input the test writes to (<see cref="Running.Process"/>'s StandardInput).</param>
     public async Task<Running> StartAsync(string[] args, string ready, bool redirectStdin = false)
     {
-        var psi = new ProcessStartInfo(Binaries.Ferry) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = redirectStdin, UseShellExecute = false };
+        // Through `env --default-signal=INT` (which execs ferry: same pid), so SIGINT is at its default as in a terminal:
+        // a test run started in the background ignores SIGINT, its children inherit that, and .NET then installs no
+        // handler for it, so the Ctrl-C a test sends would be dropped.
+        var psi = new ProcessStartInfo("/usr/bin/env") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = redirectStdin, UseShellExecute = false };
+        psi.ArgumentList.Add("--default-signal=INT");
+        psi.ArgumentList.Add(Binaries.Ferry);
         foreach (var a in args)
         {
             psi.ArgumentList.Add(a);

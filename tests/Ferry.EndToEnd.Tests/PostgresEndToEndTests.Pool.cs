@@ -24,20 +24,26 @@ public sealed partial class PostgresEndToEndTests
     }
 
     /// <summary>Waits until the server process is idle after the agent's reset (pooled), as PostgreSQL itself reports it.</summary>
-    private async Task WaitPooledAsync(int pid)
+    private Task WaitPooledAsync(int pid) => WaitActivityAsync(pid, "idle|DISCARD ALL", "was not reset for reuse");
+
+    /// <summary>Waits until server process <paramref name="pid"/> runs <paramref name="sql"/> (a cancel that arrives before the statement is a no-op).</summary>
+    private Task WaitRunningAsync(int pid, string sql) => WaitActivityAsync(pid, "active|" + sql, "never ran " + sql);
+
+    /// <summary>Waits until pg_stat_activity shows <c>state|query</c> <paramref name="expected"/> for server process <paramref name="pid"/>.</summary>
+    private async Task WaitActivityAsync(int pid, string expected, string failure)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         var seen = "";
         while (DateTime.UtcNow < deadline)
         {
             seen = (await Cluster.Postgres.PsqlAsync($"SELECT state || '|' || query FROM pg_stat_activity WHERE pid = {pid}")).Trim();
-            if (seen == "idle|DISCARD ALL")
+            if (seen == expected)
             {
                 return;
             }
             await Task.Delay(50);
         }
-        Assert.Fail($"backend {pid} was not reset for reuse: pg_stat_activity says '{seen}'");
+        Assert.Fail($"backend {pid} {failure}: pg_stat_activity says '{seen}'");
     }
 
     private async Task WaitGoneAsync(int pid)
@@ -136,7 +142,7 @@ public sealed partial class PostgresEndToEndTests
             Assert.Equal(pid2, pid3);
             await using var sleep = new NpgsqlCommand("SELECT pg_sleep(60)", third);
             var running = sleep.ExecuteScalarAsync();
-            await Task.Delay(500);
+            await WaitRunningAsync(pid3, "SELECT pg_sleep(60)");
             sleep.Cancel();
             var ex = await Assert.ThrowsAnyAsync<Exception>(() => running);
             var pg = ex as PostgresException ?? ex.InnerException as PostgresException;

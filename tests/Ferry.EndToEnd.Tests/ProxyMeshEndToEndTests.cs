@@ -61,7 +61,11 @@ public sealed class ProxyMeshEndToEndTests(ProxyMeshFixture fixture) : IClassFix
             await using var pg = await RawPostgres.StartAsync(p1.Port, creds.Certificate, [("user", "alice"), ("database", "app")], timeout.Token);
             Assert.Null(pg.StartupError);
             var sleeping = pg.ScalarAsync("SELECT pg_sleep(30)", timeout.Token);
-            await Task.Delay(1000);
+            // Cancel only once PostgreSQL runs the statement: a cancel that arrives before it is a no-op, and the
+            // statement would then run its 30 s to the end (a fixed pause was not enough on a loaded machine).
+            Assert.True(await EventuallyAsync(async () => (await Cluster.Postgres.PsqlAsync(
+                    "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'SELECT pg_sleep(30)%'")).Trim() == "1", TimeSpan.FromSeconds(30)),
+                "the pg_sleep(30) never started in PostgreSQL" + Logs());
             var clock = Stopwatch.StartNew();
             await RawPostgres.CancelAsync(p2.Port, pg.ProcessId, pg.SecretKey, timeout.Token);
             var error = await Assert.ThrowsAsync<IOException>(() => sleeping);

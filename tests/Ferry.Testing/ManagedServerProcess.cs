@@ -11,6 +11,8 @@ public sealed class ManagedServerProcess : IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _log = new();
+    private readonly TaskCompletionSource _outputEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _openStreams = 2; // standard output and standard error, until each reaches its end
 
     private ManagedServerProcess(Process process)
     {
@@ -48,6 +50,8 @@ public sealed class ManagedServerProcess : IDisposable
         var managed = new ManagedServerProcess(p);
         p.OutputDataReceived += (_, e) => managed.Append(e.Data);
         p.ErrorDataReceived += (_, e) => managed.Append(e.Data);
+        // Only the output streams' end says the last lines are in Log: the process exiting does not (the readers
+        // run on their own, and Process.WaitForExit with a timeout does not wait for them).
         if (!p.Start())
         {
             throw new InvalidOperationException($"cannot start {file}");
@@ -61,6 +65,10 @@ public sealed class ManagedServerProcess : IDisposable
     {
         if (line is null)
         {
+            if (Interlocked.Decrement(ref _openStreams) == 0)
+            {
+                _outputEnded.TrySetResult();
+            }
             return;
         }
         lock (_log)
@@ -75,16 +83,19 @@ public sealed class ManagedServerProcess : IDisposable
     /// <summary>Sends a signal to our own pid and waits; escalates to SIGKILL after the grace period.</summary>
     public void Stop(int signal, TimeSpan grace)
     {
-        if (_process.HasExited)
+        if (!_process.HasExited)
         {
-            return;
+            _ = ProcessRunner.RunAsync("kill", [$"-{signal}", Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]).GetAwaiter().GetResult();
+            if (!_process.WaitForExit(grace))
+            {
+                _process.Kill();
+                _process.WaitForExit(TimeSpan.FromSeconds(10));
+            }
         }
-        _ = ProcessRunner.RunAsync("kill", [$"-{signal}", Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]).GetAwaiter().GetResult();
-        if (!_process.WaitForExit(grace))
-        {
-            _process.Kill();
-            _process.WaitForExit(TimeSpan.FromSeconds(10));
-        }
+
+        // Everything it wrote before it exited is in Log once this returns (bounded: a child it left behind may
+        // still hold the pipes open).
+        _outputEnded.Task.Wait(TimeSpan.FromSeconds(10));
     }
 
     public void Dispose()

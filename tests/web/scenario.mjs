@@ -548,6 +548,9 @@ async function adminScenario() {
     await page.getByRole('button', { name: 'Save role' }).click();
     await page.locator('.tabpanel form .msg-ok').waitFor();
     result.good_role = await text(page.locator('.tabpanel form .msg').first());
+    // The message shows before the list is reloaded: wait for the saved role's row before reading the list.
+    const saved = /^name:\s*(\S+)/m.exec(params.good_role_yaml)?.[1] ?? '';
+    await page.locator('.tabpanel table tbody tr td:first-child', { hasText: saved }).first().waitFor();
     result.roles = await page.locator('.tabpanel table tbody tr').evaluateAll((trs) => trs.map((tr) => tr.querySelector('td')?.textContent));
     if (typeof params.screenshots_prefix === 'string') await shot(page, `${params.screenshots_prefix}admin-roles`);
   }
@@ -573,10 +576,15 @@ async function adminScenario() {
     await page.locator('.tabpanel form .msg').first().waitFor();
     result.token_message = await text(page.locator('.tabpanel form .msg').first());
     result.token_secret = await text(page.locator('.tabpanel code.secret')).catch(() => '');
+    // The list is reloaded after the message shows: wait for the new token's row (its id is in the message).
+    const id = /\(id ([^)]+)\)/.exec(result.token_message)?.[1];
+    if (id) await page.locator('.tabpanel table tbody tr td:first-child', { hasText: id }).first().waitFor();
     result.tokens = await page.locator('.tabpanel table tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent)));
   }
   if (params.visit_hosts) {
     await page.getByRole('tab', { name: 'Hosts' }).click();
+    // The click changes the route; until it re-renders, .tabpanel is still the join tokens tab (with a table).
+    await page.locator('[role="tab"][aria-selected="true"]', { hasText: 'Hosts' }).waitFor();
     await page.locator('.tabpanel table, .tabpanel .msg, .tabpanel p').first().waitFor();
     result.hosts = await page.locator('.tabpanel table tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent)));
   }
