@@ -3,7 +3,7 @@ using System.Text;
 namespace Ferry.Agent.Tests;
 
 /// <summary>A database connection that notes every statement it receives whose event the spool file does not hold yet.</summary>
-internal sealed class SpoolCheckingStream(string spoolDirectory) : Stream
+internal sealed class SpoolCheckingStream(string spoolDirectory) : Ferry.Testing.OneWayStream(reads: false)
 {
     private readonly MemoryStream _received = new();
     private readonly SemaphoreSlim _wrote = new(0);
@@ -64,14 +64,4 @@ internal sealed class SpoolCheckingStream(string spoolDirectory) : Stream
         }
         return all.ToString();
     }
-
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

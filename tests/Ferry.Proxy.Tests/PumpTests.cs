@@ -45,36 +45,17 @@ public sealed class PumpTests
     }
 
     /// <summary>A stream that is a pipe, as a tunnel stream is.</summary>
-    private sealed class PipeStream : Stream, IDuplexPipe
+    private sealed class PipeStream() : Ferry.Testing.OneWayStream(reads: true), IDuplexPipe
     {
         public Pipe Pipe { get; } = new(new PipeOptions(minimumSegmentSize: 4096, pauseWriterThreshold: 0));
         public PipeReader Input => Pipe.Reader;
         public PipeWriter Output => throw new NotSupportedException();
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
-    private sealed class RecordingStream : Stream
+    private sealed class RecordingStream() : Ferry.Testing.OneWayStream(reads: false)
     {
         public List<int> Writes { get; } = [];
         public MemoryStream Received { get; } = new();
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
         public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
         public override void Write(ReadOnlySpan<byte> buffer)
