@@ -5,7 +5,8 @@ namespace Ferry.Agent.Tests;
 /// <summary>A database connection that notes every statement it receives whose event the spool file does not hold yet.</summary>
 internal sealed class SpoolCheckingStream(string spoolDirectory) : Ferry.Testing.OneWayStream(reads: false)
 {
-    private readonly MemoryStream _received = new();
+    private long _receivedBytes;
+    private long _expected;
     private readonly SemaphoreSlim _wrote = new(0);
 
     public List<string> Unaudited { get; } = [];
@@ -29,7 +30,7 @@ internal sealed class SpoolCheckingStream(string spoolDirectory) : Ferry.Testing
             }
             at = end;
         }
-        _received.Write(buffer);
+        Interlocked.Add(ref _receivedBytes, buffer.Length);
         _wrote.Release();
     }
 
@@ -43,14 +44,19 @@ internal sealed class SpoolCheckingStream(string spoolDirectory) : Ferry.Testing
 
     public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>
+    /// Waits until the relay has forwarded <paramref name="bytes"/> more than all earlier calls asked for. The target
+    /// counts what the test sent, not what had arrived when the call began: the relay may forward before this runs.
+    /// </summary>
     public async Task WaitForAsync(int bytes)
     {
-        var target = _received.Length + bytes;
-        for (var i = 0; i < 1000 && _received.Length < target; i++)
+        _expected += bytes;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (Interlocked.Read(ref _receivedBytes) < _expected && DateTime.UtcNow < deadline)
         {
-            await _wrote.WaitAsync(TimeSpan.FromSeconds(10));
+            await _wrote.WaitAsync(TimeSpan.FromMilliseconds(200));
         }
-        Assert.True(_received.Length >= target, "the relay did not forward the statements");
+        Assert.True(Interlocked.Read(ref _receivedBytes) >= _expected, "the relay did not forward the statements");
     }
 
     private string ReadSpool()
