@@ -1,3 +1,5 @@
+using Ferry.Testing;
+
 namespace Ferry.EndToEnd.Tests;
 
 /// <summary>
@@ -59,6 +61,29 @@ public sealed class PostgresBackendEndToEndTests
         var (refused, refusal) = await cluster.PsqlAsync(again, "SELECT 1");
         Assert.NotEqual(0, refused);
         Assert.Contains("lock", refusal, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>
+    /// One-shot admin commands on the PostgreSQL backend with a single socket event thread (the default on 2 CPUs)
+    /// each end promptly. Before <c>PgCommand</c>, closing the backend at exit cancelled its LISTEN while it ran;
+    /// Npgsql then sent PostgreSQL a cancel request with blocking I/O on that one event thread, which had to complete
+    /// the I/O itself, and about half the commands hung for a minute.
+    /// </summary>
+    [Fact]
+    public async Task AdminCommands_OnAPostgresBackend_EndWithOneSocketEventThread()
+    {
+        await using var cluster = await FerryCluster.StartAsync(authOptions: MigrateToPostgresBackendAsync);
+        var oneThread = new Dictionary<string, string> { ["DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT"] = "1" };
+        for (var i = 0; i < 8; i++)
+        {
+            var (code, output) = await ProcessRunner.RunAsync(
+                Binaries.Ferryd, ["admin", "--config", cluster.AdminConfig!, "users", "add", $"user{i}", "--data-dir", cluster.DataDir],
+                TimeSpan.FromSeconds(30), environment: oneThread);
+            Assert.True(code == 0, $"ferryd admin users add user{i} ({code}): {output}");
+        }
+
+        var rows = await cluster.Postgres.PsqlAsync("SELECT count(*) FROM ferry_kv WHERE key LIKE '/users/user%'", "ferry_backend");
+        Assert.NotEqual("0", rows.Trim());
     }
 
     /// <summary>

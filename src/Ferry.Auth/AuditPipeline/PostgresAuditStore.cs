@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Ferry.Audit;
+using Ferry.Auth.Backend;
 using Ferry.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -119,6 +120,7 @@ public sealed class PostgresAuditStore : IAuditStore
         ArgumentException.ThrowIfNullOrEmpty(connectionString);
         var builder = new NpgsqlSlimDataSourceBuilder(connectionString);
         builder.EnableTransportSecurity();
+        PgCommand.ConfigureTimeouts(builder);
         return builder.Build();
     }
 
@@ -218,7 +220,7 @@ public sealed class PostgresAuditStore : IAuditStore
             await using var connection = await _source.OpenConnectionAsync(deadline.Token).ConfigureAwait(false);
             await using var tx = await BeginLockedAsync(connection, deadline.Token).ConfigureAwait(false);
             var stored = await AppendLockedAsync(connection, tx, events, deadline.Token).ConfigureAwait(false);
-            await tx.CommitAsync(deadline.Token).ConfigureAwait(false);
+            await tx.CommitAsync(CancellationToken.None).ConfigureAwait(false);
             return stored;
         }
         catch (Exception e) when (TimedOut(e, deadline, ct) is { } failure)
@@ -263,7 +265,7 @@ public sealed class PostgresAuditStore : IAuditStore
     /// <summary>Opens a transaction holding the append lock (bounded by <see cref="LockSettings"/>).</summary>
     private async Task<NpgsqlTransaction> BeginLockedAsync(NpgsqlConnection connection, CancellationToken ct)
     {
-        var tx = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
+        var tx = await connection.BeginTransactionAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
             await ExecuteAsync(connection, tx, _lockSettings, ct).ConfigureAwait(false);
@@ -331,7 +333,7 @@ public sealed class PostgresAuditStore : IAuditStore
         head.Parameters.Add(new NpgsqlParameter<long> { TypedValue = seq });
         head.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = hash });
         batch.BatchCommands.Add(head);
-        await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        await PgCommand.NonQueryAsync(batch, ct).ConfigureAwait(false);
         return fresh.Count;
     }
 
@@ -351,11 +353,15 @@ public sealed class PostgresAuditStore : IAuditStore
             }
 
             cmd.CommandText = sql.Append(')').ToString();
-            await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            await PgCommand.ReadAsync(cmd, async reader =>
             {
-                existing.Add(reader.GetString(0));
-            }
+                while (await reader.ReadAsync().ConfigureAwait(false))
+                {
+                    existing.Add(reader.GetString(0));
+                }
+
+                return existing.Count;
+            }, ct).ConfigureAwait(false);
         }
 
         return existing;
@@ -364,13 +370,15 @@ public sealed class PostgresAuditStore : IAuditStore
     private static async Task<(long Seq, byte[] Hash)> ReadHeadAsync(NpgsqlConnection connection, NpgsqlTransaction tx, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand("SELECT head_seq, head_hash FROM ferry_audit_chain", connection, tx);
-        await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        if (!await reader.ReadAsync(ct).ConfigureAwait(false))
+        return await PgCommand.ReadAsync(cmd, static async reader =>
         {
-            throw new InvalidOperationException("ferry_audit_chain has no row: the audit tables were damaged (restore them or verify with `ferryd audit verify`)");
-        }
+            if (!await reader.ReadAsync().ConfigureAwait(false))
+            {
+                throw new InvalidOperationException("ferry_audit_chain has no row: the audit tables were damaged (restore them or verify with `ferryd audit verify`)");
+            }
 
-        return (reader.GetInt64(0), (byte[])reader[1]);
+            return (reader.GetInt64(0), (byte[])reader[1]);
+        }, ct).ConfigureAwait(false);
     }
 
     /// <summary>Blocking form (tools, tests); the server calls <see cref="SearchAsync"/>.</summary>
@@ -452,9 +460,9 @@ public sealed class PostgresAuditStore : IAuditStore
 
             cmd.CommandText = $"SELECT time_ticks, seq, event FROM ferry_audit WHERE {where} ORDER BY time_ticks, seq LIMIT {SearchPage}";
             var rows = 0;
-            await using (var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+            var full = await PgCommand.ReadAsync(cmd, async reader =>
             {
-                while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                while (await reader.ReadAsync().ConfigureAwait(false))
                 {
                     rows++;
                     afterTicks = reader.GetInt64(0);
@@ -465,10 +473,16 @@ public sealed class PostgresAuditStore : IAuditStore
                         results.Add(e);
                         if (query.Limit > 0 && results.Count >= query.Limit)
                         {
-                            return results;
+                            return true;
                         }
                     }
                 }
+
+                return false;
+            }, ct).ConfigureAwait(false);
+            if (full)
+            {
+                return results;
             }
 
             if (rows < SearchPage)
@@ -513,7 +527,7 @@ public sealed class PostgresAuditStore : IAuditStore
         long anchor;
         await using (var cmd = new NpgsqlCommand("SELECT anchor_seq FROM ferry_audit_chain", connection, tx))
         {
-            anchor = (long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+            anchor = (long)(await PgCommand.ScalarAsync(cmd, ct).ConfigureAwait(false))!;
         }
 
         // The first event to keep: the first one (from the anchor on) that is recent enough, or the end.
@@ -525,12 +539,12 @@ public sealed class PostgresAuditStore : IAuditStore
         {
             cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = anchor });
             cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = cutoff });
-            firstKept = Math.Min((long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!, anchor + MaxRetentionBatch);
+            firstKept = Math.Min((long)(await PgCommand.ScalarAsync(cmd, ct).ConfigureAwait(false))!, anchor + MaxRetentionBatch);
         }
 
         if (firstKept <= anchor)
         {
-            await tx.RollbackAsync(ct).ConfigureAwait(false);
+            await tx.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
             return;
         }
 
@@ -538,7 +552,7 @@ public sealed class PostgresAuditStore : IAuditStore
         await using (var cmd = new NpgsqlCommand("SELECT hash FROM ferry_audit WHERE seq = $1", connection, tx))
         {
             cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = firstKept - 1 });
-            cutHash = await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) as byte[]
+            cutHash = await PgCommand.ScalarAsync(cmd, ct).ConfigureAwait(false) as byte[]
                 ?? throw new InvalidOperationException($"audit event seq {firstKept - 1} is missing: retention stops; run `ferryd audit verify`");
         }
 
@@ -547,7 +561,7 @@ public sealed class PostgresAuditStore : IAuditStore
         await using (var cmd = new NpgsqlCommand("DELETE FROM ferry_audit WHERE seq < $1", connection, tx))
         {
             cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = firstKept });
-            removed = await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            removed = await PgCommand.NonQueryAsync(cmd, ct).ConfigureAwait(false);
         }
 
         await ExecuteAsync(connection, tx, "SELECT set_config('ferry.audit_retention', 'off', true)", ct).ConfigureAwait(false);
@@ -556,7 +570,7 @@ public sealed class PostgresAuditStore : IAuditStore
             cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = firstKept });
             cmd.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = cutHash });
             cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = removed });
-            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            await PgCommand.NonQueryAsync(cmd, ct).ConfigureAwait(false);
         }
 
         var note = AuditEventKinds.AuditRetention.NewEvent(now);
@@ -568,7 +582,7 @@ public sealed class PostgresAuditStore : IAuditStore
             ["anchor_hash"] = Convert.ToHexStringLower(cutHash),
         };
         await AppendLockedAsync(connection, tx, [note], ct).ConfigureAwait(false);
-        await tx.CommitAsync(ct).ConfigureAwait(false);
+        await tx.CommitAsync(CancellationToken.None).ConfigureAwait(false);
         AuthLog.AuditRetentionApplied(_log, removed, firstKept);
     }
 
@@ -739,7 +753,7 @@ public sealed class PostgresAuditStore : IAuditStore
     private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string sql, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(sql, connection, tx);
-        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        await PgCommand.NonQueryAsync(cmd, ct).ConfigureAwait(false);
     }
 
     public void Dispose()

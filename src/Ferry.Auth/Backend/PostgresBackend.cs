@@ -66,6 +66,7 @@ public sealed class PostgresBackend : IBackend
         ArgumentException.ThrowIfNullOrEmpty(connectionString);
         var builder = new NpgsqlSlimDataSourceBuilder(connectionString);
         builder.EnableTransportSecurity();
+        PgCommand.ConfigureTimeouts(builder);
         var source = builder.Build();
         try
         {
@@ -83,13 +84,13 @@ public sealed class PostgresBackend : IBackend
     private static async Task MigrateAsync(NpgsqlDataSource source, CancellationToken ct)
     {
         await using var connection = await source.OpenConnectionAsync(ct).ConfigureAwait(false);
-        await using var tx = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync(CancellationToken.None).ConfigureAwait(false);
         await ExecuteAsync(connection, tx, $"SELECT pg_advisory_xact_lock({WriteLockKey})", ct).ConfigureAwait(false);
         await ExecuteAsync(connection, tx, "CREATE TABLE IF NOT EXISTS ferry_schema(version integer NOT NULL)", ct).ConfigureAwait(false);
         int version;
         await using (var cmd = new NpgsqlCommand("SELECT max(version) FROM ferry_schema", connection, tx))
         {
-            version = await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is int v ? v : 0;
+            version = await PgCommand.ScalarAsync(cmd, ct).ConfigureAwait(false) is int v ? v : 0;
         }
 
         if (version > SchemaVersion)
@@ -118,7 +119,7 @@ public sealed class PostgresBackend : IBackend
                 """, ct).ConfigureAwait(false);
         }
 
-        await tx.CommitAsync(ct).ConfigureAwait(false);
+        await tx.CommitAsync(CancellationToken.None).ConfigureAwait(false);
     }
 
     public async ValueTask<BackendItem?> GetAsync(string key, CancellationToken cancellationToken = default)
@@ -126,8 +127,7 @@ public sealed class PostgresBackend : IBackend
         await using var cmd = _source.CreateCommand("SELECT key, value, revision, expires FROM ferry_kv WHERE key = $1 AND (expires IS NULL OR expires > $2)");
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = NowMs() });
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadItem(reader) : null;
+        return await PgCommand.ReadAsync(cmd, static async reader => await reader.ReadAsync().ConfigureAwait(false) ? ReadItem(reader) : null, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask<IReadOnlyList<BackendItem>> RangeAsync(string prefix, CancellationToken cancellationToken = default)
@@ -140,14 +140,16 @@ public sealed class PostgresBackend : IBackend
             """);
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = prefix });
         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = NowMs() });
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var items = new List<BackendItem>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        return await PgCommand.ReadAsync(cmd, static async reader =>
         {
-            items.Add(ReadItem(reader));
-        }
+            var items = new List<BackendItem>();
+            while (await reader.ReadAsync().ConfigureAwait(false))
+            {
+                items.Add(ReadItem(reader));
+            }
 
-        return items;
+            return (IReadOnlyList<BackendItem>)items;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask<long> PutAsync(string key, ReadOnlyMemory<byte> value, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
@@ -168,13 +170,13 @@ public sealed class PostgresBackend : IBackend
         var current = await KeyRevisionAsync(connection, tx, key, now, cancellationToken).ConfigureAwait(false);
         if (current is null)
         {
-            await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
+            await tx.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
             return false;
         }
 
         await DeleteRowAsync(connection, tx, key, cancellationToken).ConfigureAwait(false);
         await AppendEventAsync(connection, tx, key, BackendEventKind.Delete, null, now, cancellationToken).ConfigureAwait(false);
-        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await tx.CommitAsync(CancellationToken.None).ConfigureAwait(false);
         Pulse();
         return true;
     }
@@ -182,7 +184,7 @@ public sealed class PostgresBackend : IBackend
     public async ValueTask<long> CurrentRevisionAsync(CancellationToken cancellationToken = default)
     {
         await using var cmd = _source.CreateCommand("SELECT COALESCE(max(revision), 0) FROM ferry_events");
-        return (long)(await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        return (long)(await PgCommand.ScalarAsync(cmd, cancellationToken).ConfigureAwait(false))!;
     }
 
     public async IAsyncEnumerable<BackendEvent> WatchAsync(string prefix, long afterRevision = -1, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -246,11 +248,15 @@ public sealed class PostgresBackend : IBackend
         await using (var cmd = new NpgsqlCommand("DELETE FROM ferry_kv WHERE expires IS NOT NULL AND expires <= $1 RETURNING key", connection, tx))
         {
             cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = now });
-            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            await PgCommand.ReadAsync(cmd, async reader =>
             {
-                expired.Add(reader.GetString(0));
-            }
+                while (await reader.ReadAsync().ConfigureAwait(false))
+                {
+                    expired.Add(reader.GetString(0));
+                }
+
+                return expired.Count;
+            }, cancellationToken).ConfigureAwait(false);
         }
 
         foreach (var key in expired)
@@ -261,10 +267,10 @@ public sealed class PostgresBackend : IBackend
         await using (var prune = new NpgsqlCommand("DELETE FROM ferry_events WHERE time < $1 AND revision < (SELECT max(revision) FROM ferry_events)", connection, tx))
         {
             prune.Parameters.Add(new NpgsqlParameter<long> { TypedValue = now - (long)EventRetention.TotalMilliseconds });
-            await prune.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await PgCommand.NonQueryAsync(prune, cancellationToken).ConfigureAwait(false);
         }
 
-        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await tx.CommitAsync(CancellationToken.None).ConfigureAwait(false);
         if (expired.Count > 0)
         {
             Pulse();
@@ -292,7 +298,7 @@ public sealed class PostgresBackend : IBackend
             var current = await KeyRevisionAsync(connection, tx, key, now, cancellationToken).ConfigureAwait(false) ?? 0;
             if (current != expected)
             {
-                await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                await tx.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
                 return null;
             }
         }
@@ -310,10 +316,10 @@ public sealed class PostgresBackend : IBackend
             cmd.Parameters.Add(ttl is { } lease
                 ? new NpgsqlParameter<long> { TypedValue = now + (long)lease.TotalMilliseconds }
                 : new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
-            await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await PgCommand.NonQueryAsync(cmd, cancellationToken).ConfigureAwait(false);
         }
 
-        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await tx.CommitAsync(CancellationToken.None).ConfigureAwait(false);
         Pulse();
         return revision;
     }
@@ -321,7 +327,7 @@ public sealed class PostgresBackend : IBackend
     /// <summary>A transaction holding the writers' advisory lock until it ends.</summary>
     private static async Task<NpgsqlTransaction> BeginWriteAsync(NpgsqlConnection connection, CancellationToken ct)
     {
-        var tx = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
+        var tx = await connection.BeginTransactionAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
             await ExecuteAsync(connection, tx, $"SELECT pg_advisory_xact_lock({WriteLockKey})", ct).ConfigureAwait(false);
@@ -343,18 +349,20 @@ public sealed class PostgresBackend : IBackend
             """);
         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after });
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = prefix });
-        await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        var list = new List<BackendEvent>();
-        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+        return await PgCommand.ReadAsync(cmd, static async reader =>
         {
-            list.Add(new BackendEvent(
-                (BackendEventKind)reader.GetInt32(2),
-                reader.GetString(1),
-                reader.IsDBNull(3) ? null : reader.GetFieldValue<byte[]>(3),
-                reader.GetInt64(0)));
-        }
+            var list = new List<BackendEvent>();
+            while (await reader.ReadAsync().ConfigureAwait(false))
+            {
+                list.Add(new BackendEvent(
+                    (BackendEventKind)reader.GetInt32(2),
+                    reader.GetString(1),
+                    reader.IsDBNull(3) ? null : reader.GetFieldValue<byte[]>(3),
+                    reader.GetInt64(0)));
+            }
 
-        return list;
+            return list;
+        }, ct).ConfigureAwait(false);
     }
 
     private static async Task<long?> KeyRevisionAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string key, long now, CancellationToken ct)
@@ -362,14 +370,14 @@ public sealed class PostgresBackend : IBackend
         await using var cmd = new NpgsqlCommand("SELECT revision FROM ferry_kv WHERE key = $1 AND (expires IS NULL OR expires > $2)", connection, tx);
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = now });
-        return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is long r ? r : null;
+        return await PgCommand.ScalarAsync(cmd, ct).ConfigureAwait(false) is long r ? r : null;
     }
 
     private static async Task DeleteRowAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string key, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand("DELETE FROM ferry_kv WHERE key = $1", connection, tx);
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
-        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        await PgCommand.NonQueryAsync(cmd, ct).ConfigureAwait(false);
     }
 
     /// <summary>Appends the change and notifies listeners (delivered when the transaction commits). Returns its revision.</summary>
@@ -385,7 +393,7 @@ public sealed class PostgresBackend : IBackend
             ? new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bytea }
             : new NpgsqlParameter<byte[]> { TypedValue = value });
         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = now });
-        return (long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+        return (long)(await PgCommand.ScalarAsync(cmd, ct).ConfigureAwait(false))!;
     }
 
     private async Task SweepLoopAsync()
@@ -428,7 +436,7 @@ public sealed class PostgresBackend : IBackend
                 connection.Notification += (_, _) => Pulse();
                 await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
                 {
-                    await listen.ExecuteNonQueryAsync(_stopping.Token).ConfigureAwait(false);
+                    await PgCommand.NonQueryAsync(listen, _stopping.Token).ConfigureAwait(false);
                 }
 
                 if (!first)
@@ -492,6 +500,6 @@ public sealed class PostgresBackend : IBackend
     private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string sql, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(sql, connection, tx);
-        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        await PgCommand.NonQueryAsync(cmd, ct).ConfigureAwait(false);
     }
 }
