@@ -102,9 +102,11 @@ internal static class PgCommand
             {
                 cancel(command);
             }
-            catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException or NotSupportedException)
+            catch (Exception)
             {
-                // The command ended (and may be disposed) before the cancel ran: nothing left to cancel.
+                // The command ended (and may be disposed) before the cancel ran, or the cancel request failed: the
+                // statement then ends by itself or by the data source's timeout. Npgsql documents Cancel as not
+                // throwing; whatever it does, a failed attempt must not end the process from a pool thread.
             }
         }
     }
