@@ -12,6 +12,7 @@ namespace Ferry.Web.Consoles;
 internal abstract class DatabaseConsole : IAsyncDisposable
 {
     private readonly SemaphoreSlim _busy = new(1, 1);
+    private int _userStatementRunning;
     private readonly CancellationTokenSource _closed = new();
     private string? _closeReason;
     private int _closedFlag;
@@ -51,11 +52,16 @@ internal abstract class DatabaseConsole : IAsyncDisposable
     public async Task<ConsoleResult> QueryAsync(string sql, bool keep = true)
     {
         ThrowIfClosed();
-        if (!await _busy.WaitAsync(0).ConfigureAwait(false))
+        // A statement of the user's own is never queued behind another (the first can be cancelled from the page), but
+        // the page's schema reads (keep: false) are short and start as the console opens: a statement typed meanwhile
+        // waits for them instead of failing as busy.
+        if (!await _busy.WaitAsync(0).ConfigureAwait(false)
+            && (Volatile.Read(ref _userStatementRunning) != 0 || !await _busy.WaitAsync(Options.StatementTimeout).ConfigureAwait(false)))
         {
             throw new WebApiException(409, "busy", "a statement is still running in this console: wait for it or cancel it");
         }
 
+        Volatile.Write(ref _userStatementRunning, keep ? 1 : 0);
         try
         {
             ThrowIfClosed();
@@ -86,6 +92,7 @@ internal abstract class DatabaseConsole : IAsyncDisposable
         }
         finally
         {
+            Volatile.Write(ref _userStatementRunning, 0);
             _busy.Release();
         }
     }
