@@ -82,6 +82,31 @@ public sealed class StoreTests
     }
 
     [Fact]
+    public void Seal_StreamsTheSegment_IntoOneFrameThatDeclaresItsSize_AndReadsBackTheSameBytes()
+    {
+        using var dir = new TempDirectory();
+        using var store = AuditStore.Open(dir.Path, new AuditStoreOptions { Fsync = false, MaxSegmentBytes = 64L * 1024 * 1024 });
+        for (int i = 0; i < 20; i++)
+        {
+            store.Append(Events.Many(1000, from: i * 1000)); // several MiB: more than one buffer of the streaming copy
+        }
+
+        string log = Directory.GetFiles(dir.Path, "seg-*.log").Single();
+        long segment = long.Parse(Path.GetFileNameWithoutExtension(log)["seg-".Length..], System.Globalization.CultureInfo.InvariantCulture);
+        byte[] before = File.ReadAllBytes(log);
+        Assert.True(before.Length > 2 * 1024 * 1024, $"segment of {before.Length} bytes");
+
+        store.Seal();
+
+        byte[] compressed = File.ReadAllBytes(Path.Combine(dir.Path, $"seg-{segment:D10}.zst"));
+        Assert.Equal((ulong)before.Length, ZstdSharp.Decompressor.GetDecompressedSize(compressed));
+        Assert.Equal(before, StoreFiles.ReadSegment(dir.Path, segment, isSealed: true));
+        Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp"));
+        Assert.Equal(20_000, store.Search(new AuditQuery { Limit = 50_000 }).Count);
+        Assert.True(store.Verify().Ok);
+    }
+
+    [Fact]
     public void Maintain_SealsTheActiveSegmentOnceItIsOldEnough()
     {
         using var dir = new TempDirectory();

@@ -104,6 +104,44 @@ public sealed class UserCertificateAndAuditTests : IDisposable
         Assert.Equal("DELETE FROM t", found.Single().Query);
     }
 
+    [Fact]
+    public async Task AuditUpload_FromAHost_RefusesABodyThatIsNotOneJsonArray_AndStoresNothingOfIt()
+    {
+        var (password, secret, _) = await AdminRunner.AddUserAsync(_dir.Path, "alice", "admin");
+        await using var server = await AuthTestHost.StartAsync(_dir.Path);
+        using var agentCert = await AuthTestHost.JoinAsync(server, "agent1", "agent");
+        using var agent = AuthTestHost.Client(server, agentCert);
+        await HostScope.RegisterAsync(agent, ("pg1", "dev"));
+        var now = DateTimeOffset.UtcNow;
+        var one = JsonSerializer.Serialize(
+            new List<AuditEvent> { new() { Id = AuditEventId.New(now), Time = now, Type = AuditEventTypes.DbSessionQuery, Code = AuditEventKinds.DbSessionQuery.Code, User = "alice", DbService = "pg1", Query = "SELECT 'trailing'" } },
+            AuditJsonContext.Default.ListAuditEvent);
+
+        foreach (var (body, chunked) in new[] { (one + " []", false), (one + "x", true), (one[..^2], false), ("", false), ("{}", true) })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/audit/events") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+            request.Headers.TransferEncodingChunked = chunked;
+            using var response = await agent.SendAsync(request);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Contains("body must be a JSON array of audit events", await AuthTestHost.ErrorAsync(response), StringComparison.Ordinal);
+        }
+
+        // A streamed body over the endpoint's limit is cut off while it is read: 413, nothing buffered past the limit.
+        using var huge = new HttpRequestMessage(HttpMethod.Post, "/v1/audit/events") { Content = new StreamContent(new MemoryStream(new byte[17 * 1024 * 1024])) };
+        huge.Headers.TransferEncodingChunked = true;
+        using var tooLarge = await agent.SendAsync(huge);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge.StatusCode);
+
+        // The connection's next upload still works, and none of the refused bodies' events was stored.
+        using var fresh = AuthTestHost.Client(server, agentCert);
+        var ok = await AuthTestHost.ReadAsync(await fresh.PostAsync("/v1/audit/events", new StringContent(one, System.Text.Encoding.UTF8, "application/json")), AuthApiJsonContext.Default.AuditUploadResponse);
+        Assert.Equal((1, 1), (ok.Received, ok.Stored));
+        using var adminCert = await LoginAsync(server, "alice", password, secret);
+        using var admin = AuthTestHost.Client(server, adminCert);
+        var found = await SearchUntilAsync(admin, "/v1/audit/search?db=pg1&contains=trailing", list => list.Count >= 1);
+        Assert.Single(found);
+    }
+
     private static async Task<List<AuditEvent>> SearchUntilAsync(HttpClient client, string url, Func<List<AuditEvent>, bool> done)
     {
         List<AuditEvent> list = [];

@@ -1,5 +1,3 @@
-using ZstdSharp;
-
 namespace Ferry.Audit;
 
 public sealed partial class AuditStore
@@ -18,11 +16,7 @@ public sealed partial class AuditStore
 
         long n = _builder.Segment;
         _active.Dispose();
-        byte[] raw = File.ReadAllBytes(StoreFiles.Log(_dir, n));
-        using (var compressor = new Compressor(_options.CompressionLevel))
-        {
-            StoreFiles.WriteAtomic(StoreFiles.Sealed(_dir, n), compressor.Wrap(raw), _options.Fsync);
-        }
+        StoreFiles.CompressAtomic(StoreFiles.Log(_dir, n), StoreFiles.Sealed(_dir, n), _options.CompressionLevel, _options.Fsync);
 
         SegmentIndex idx = _builder.Build(now);
         StoreFiles.WriteIndex(_dir, idx, _options.Fsync);

@@ -54,7 +54,43 @@ internal static class StoreFiles
 
         byte[] compressed = File.ReadAllBytes(Sealed(dir, n));
         using var d = new Decompressor();
-        return d.Unwrap(compressed).ToArray();
+        // Into an array of the frame's own size: Unwrap's span is over an array of its own, and copying it out would
+        // allocate the whole segment twice.
+        ulong size = Decompressor.GetDecompressedSize(compressed);
+        if (size > (ulong)Array.MaxLength)
+        {
+            throw new InvalidDataException($"sealed segment {n} declares {size} bytes, more than one segment can hold");
+        }
+
+        byte[] segment = new byte[size];
+        int written = d.Unwrap(compressed, segment, 0);
+        return written == segment.Length ? segment : throw new InvalidDataException($"sealed segment {n} decompressed to {written} bytes, not the {size} its frame declares");
+    }
+
+    /// <summary>
+    /// Compresses the file at <paramref name="source"/> into <paramref name="path"/> (atomically, as
+    /// <see cref="WriteAtomic"/>) as one zstd frame that declares its size, streaming: neither the segment nor its
+    /// compressed form is ever whole in memory.
+    /// </summary>
+    public static void CompressAtomic(string source, string path, int level, bool fsync)
+    {
+        string tmp = path + ".tmp";
+        using (var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0))
+        using (var f = Ferry.Text.OwnerOnlyFiles.Open(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            using (var z = new CompressionStream(f, level, leaveOpen: true))
+            {
+                z.SetPledgedSrcSize((ulong)input.Length);
+                input.CopyTo(z, 1 << 20);
+            }
+
+            if (fsync)
+            {
+                f.Flush(flushToDisk: true);
+            }
+        }
+
+        File.Move(tmp, path, overwrite: true);
     }
 
     /// <summary>Writes a file atomically: temp file, fsync, rename.</summary>

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using System.IO.Pipelines;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Ferry.Contracts;
@@ -24,6 +26,54 @@ internal static class ApiResponses
         }
 
         return WriteAsync(context, new ErrorResponse { Error = message }, AuthApiJsonContext.Default.ErrorResponse, status);
+    }
+
+    /// <summary>
+    /// Reads the whole body, then deserialises it in one synchronous pass: cheaper than the resumable async path for a
+    /// body that ends up whole in memory anyway (audit uploads). The endpoint's body limit bounds what is buffered:
+    /// Kestrel refuses a longer body while it is read. Anything after the one JSON value is an error, as it is for
+    /// <see cref="JsonSerializer.DeserializeAsync{TValue}(Stream, JsonTypeInfo{TValue}, CancellationToken)"/>.
+    /// </summary>
+    /// <exception cref="JsonException">The body is not one JSON value of <typeparamref name="T"/>.</exception>
+    public static async Task<T?> ReadWholeAsync<T>(HttpContext context, JsonTypeInfo<T> type)
+    {
+        PipeReader body = context.Request.BodyReader;
+        while (true)
+        {
+            ReadResult read = await body.ReadAsync(context.RequestAborted).ConfigureAwait(false);
+            if (!read.IsCompleted)
+            {
+                body.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+                continue;
+            }
+
+            try
+            {
+                return DeserializeOne(read.Buffer, type);
+            }
+            finally
+            {
+                body.AdvanceTo(read.Buffer.End);
+            }
+        }
+    }
+
+    private static T? DeserializeOne<T>(in ReadOnlySequence<byte> json, JsonTypeInfo<T> type)
+    {
+        JsonSerializerOptions options = type.Options;
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions
+        {
+            AllowTrailingCommas = options.AllowTrailingCommas,
+            CommentHandling = options.ReadCommentHandling,
+            MaxDepth = options.MaxDepth,
+        });
+        T? value = JsonSerializer.Deserialize(ref reader, type);
+        if (reader.Read())
+        {
+            throw new JsonException("unexpected data after the JSON value");
+        }
+
+        return value;
     }
 
     public static async Task<T> ReadAsync<T>(HttpContext context, JsonTypeInfo<T> type)

@@ -250,7 +250,7 @@ internal sealed partial class AuthEndpoints(AuthService service, ServerAuditPipe
         List<AuditEvent>? events;
         try
         {
-            events = await JsonSerializer.DeserializeAsync(context.Request.Body, AuditJsonContext.Default.ListAuditEvent, context.RequestAborted).ConfigureAwait(false);
+            events = await ApiResponses.ReadWholeAsync(context, AuditJsonContext.Default.ListAuditEvent).ConfigureAwait(false);
         }
         catch (JsonException e)
         {
