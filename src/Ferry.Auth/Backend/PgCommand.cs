@@ -64,10 +64,9 @@ internal static class PgCommand
         where TCommand : class
     {
         ct.ThrowIfCancellationRequested();
-        using var bound = new CancellationTokenSource(timeout);
-        var canceller = new Canceller<TCommand>(command, cancel);
-        using var byCaller = ct.UnsafeRegister(static s => ((Canceller<TCommand>)s!).Queue(), canceller);
-        using var byBound = bound.Token.UnsafeRegister(static s => ((Canceller<TCommand>)s!).Queue(), canceller);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        stop.CancelAfter(timeout);
+        using var registration = stop.Token.UnsafeRegister(static s => ((Canceller<TCommand>)s!).Queue(), new Canceller<TCommand>(command, cancel));
         try
         {
             return await run(command).ConfigureAwait(false);
@@ -76,25 +75,17 @@ internal static class PgCommand
         {
             throw new OperationCanceledException("the PostgreSQL command was cancelled", e, ct);
         }
-        catch (Exception e) when (bound.IsCancellationRequested)
+        catch (Exception e) when (stop.IsCancellationRequested)
         {
             throw new TimeoutException($"PostgreSQL did not answer a command within {timeout.TotalSeconds:0.#} s", e);
         }
     }
 
-    /// <summary>Cancels a command once, from the thread pool (the registration's callback may run on any thread).</summary>
+    /// <summary>Cancels a command from the thread pool (the registration's callback, which runs once, may run on any thread).</summary>
     private sealed class Canceller<TCommand>(TCommand command, Action<TCommand> cancel)
         where TCommand : class
     {
-        private int _queued;
-
-        public void Queue()
-        {
-            if (Interlocked.Exchange(ref _queued, 1) == 0)
-            {
-                ThreadPool.UnsafeQueueUserWorkItem(static s => s.Run(), this, preferLocal: false);
-            }
-        }
+        public void Queue() => ThreadPool.UnsafeQueueUserWorkItem(static s => s.Run(), this, preferLocal: false);
 
         private void Run()
         {

@@ -12,7 +12,8 @@ namespace Ferry.Web.Consoles;
 internal abstract class DatabaseConsole : IAsyncDisposable
 {
     private readonly SemaphoreSlim _busy = new(1, 1);
-    private int _userStatementRunning;
+    // 1 while a statement of the user's own waits for the console or runs on it.
+    private int _userStatement;
     private readonly CancellationTokenSource _closed = new();
     private string? _closeReason;
     private int _closedFlag;
@@ -48,20 +49,44 @@ internal abstract class DatabaseConsole : IAsyncDisposable
 
     public string CloseReason => _closeReason ?? "closed";
 
-    /// <summary>Runs <paramref name="sql"/> and keeps its result as the last one; a database error is a result too.</summary>
+    /// <summary>
+    /// Runs <paramref name="sql"/> and keeps its result as the last one; a database error is a result too. A statement of
+    /// the user's own (<paramref name="keep"/>) is never queued behind another one of theirs, waiting or running: that one
+    /// can be cancelled from the page, so a second is refused as busy. The page's own schema reads (keep: false) are short
+    /// and start as the console opens: a user statement typed meanwhile waits for them (up to the statement timeout)
+    /// instead of failing, and a schema read while a user statement waits or runs is refused as busy.
+    /// </summary>
     public async Task<ConsoleResult> QueryAsync(string sql, bool keep = true)
     {
         ThrowIfClosed();
-        // A statement of the user's own is never queued behind another (the first can be cancelled from the page), but
-        // the page's schema reads (keep: false) are short and start as the console opens: a statement typed meanwhile
-        // waits for them instead of failing as busy.
-        if (!await _busy.WaitAsync(0).ConfigureAwait(false)
-            && (Volatile.Read(ref _userStatementRunning) != 0 || !await _busy.WaitAsync(Options.StatementTimeout).ConfigureAwait(false)))
+        if (keep ? Interlocked.CompareExchange(ref _userStatement, 1, 0) != 0 : Volatile.Read(ref _userStatement) != 0)
         {
-            throw new WebApiException(409, "busy", "a statement is still running in this console: wait for it or cancel it");
+            throw Busy();
         }
 
-        Volatile.Write(ref _userStatementRunning, keep ? 1 : 0);
+        bool entered = false;
+        try
+        {
+            entered = await _busy.WaitAsync(Options.StatementTimeout, _closed.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Closed while waiting: said below.
+        }
+        finally
+        {
+            if (!entered && keep)
+            {
+                Volatile.Write(ref _userStatement, 0);
+            }
+        }
+
+        if (!entered)
+        {
+            ThrowIfClosed();
+            throw Busy();
+        }
+
         try
         {
             ThrowIfClosed();
@@ -92,10 +117,16 @@ internal abstract class DatabaseConsole : IAsyncDisposable
         }
         finally
         {
-            Volatile.Write(ref _userStatementRunning, 0);
             _busy.Release();
+            if (keep)
+            {
+                Volatile.Write(ref _userStatement, 0);
+            }
         }
     }
+
+    private static WebApiException Busy() =>
+        new(409, "busy", "a statement is still running in this console: wait for it or cancel it");
 
     /// <summary>A FATAL/ERR the server sent before closing, to say why the console ended.</summary>
     protected string? LastServerMessage { get; set; }
