@@ -79,11 +79,8 @@ public sealed class UserCertificateAndAuditTests : IDisposable
     [Fact]
     public async Task AuditUpload_FromAHost_StoresEventsOnceById()
     {
-        var (password, secret, _) = await AdminRunner.AddUserAsync(_dir.Path, "alice", "admin");
-        await using var server = await AuthTestHost.StartAsync(_dir.Path);
-        using var agentCert = await AuthTestHost.JoinAsync(server, "agent1", "agent");
-        using var agent = AuthTestHost.Client(server, agentCert);
-        await HostScope.RegisterAsync(agent, ("pg1", "dev"));
+        await using var host = await UploadingAgent.StartAsync(_dir.Path);
+        var (server, agent, password, secret) = (host.Server, host.Agent, host.Password, host.Secret);
         var now = DateTimeOffset.UtcNow;
         List<AuditEvent> batch =
         [
@@ -107,11 +104,8 @@ public sealed class UserCertificateAndAuditTests : IDisposable
     [Fact]
     public async Task AuditUpload_FromAHost_RefusesABodyThatIsNotOneJsonArray_AndStoresNothingOfIt()
     {
-        var (password, secret, _) = await AdminRunner.AddUserAsync(_dir.Path, "alice", "admin");
-        await using var server = await AuthTestHost.StartAsync(_dir.Path);
-        using var agentCert = await AuthTestHost.JoinAsync(server, "agent1", "agent");
-        using var agent = AuthTestHost.Client(server, agentCert);
-        await HostScope.RegisterAsync(agent, ("pg1", "dev"));
+        await using var host = await UploadingAgent.StartAsync(_dir.Path);
+        var (server, agent, password, secret) = (host.Server, host.Agent, host.Password, host.Secret);
         var now = DateTimeOffset.UtcNow;
         var one = JsonSerializer.Serialize(
             new List<AuditEvent> { new() { Id = AuditEventId.New(now), Time = now, Type = AuditEventTypes.DbSessionQuery, Code = AuditEventKinds.DbSessionQuery.Code, User = "alice", DbService = "pg1", Query = "SELECT 'trailing'" } },
@@ -133,13 +127,44 @@ public sealed class UserCertificateAndAuditTests : IDisposable
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge.StatusCode);
 
         // The connection's next upload still works, and none of the refused bodies' events was stored.
-        using var fresh = AuthTestHost.Client(server, agentCert);
+        using var fresh = AuthTestHost.Client(server, host.Certificate);
         var ok = await AuthTestHost.ReadAsync(await fresh.PostAsync("/v1/audit/events", new StringContent(one, System.Text.Encoding.UTF8, "application/json")), AuthApiJsonContext.Default.AuditUploadResponse);
         Assert.Equal((1, 1), (ok.Received, ok.Stored));
         using var adminCert = await LoginAsync(server, "alice", password, secret);
         using var admin = AuthTestHost.Client(server, adminCert);
         var found = await SearchUntilAsync(admin, "/v1/audit/search?db=pg1&contains=trailing", list => list.Count >= 1);
         Assert.Single(found);
+    }
+
+    /// <summary>An auth server with admin alice and a joined agent that registered database pg1.</summary>
+    private sealed class UploadingAgent : IAsyncDisposable
+    {
+        public required Ferry.Auth.Server.AuthServer Server { get; init; }
+
+        public required X509Certificate2 Certificate { get; init; }
+
+        public required HttpClient Agent { get; init; }
+
+        public required string Password { get; init; }
+
+        public required string Secret { get; init; }
+
+        public static async Task<UploadingAgent> StartAsync(string dir)
+        {
+            var (password, secret, _) = await AdminRunner.AddUserAsync(dir, "alice", "admin");
+            var server = await AuthTestHost.StartAsync(dir);
+            var certificate = await AuthTestHost.JoinAsync(server, "agent1", "agent");
+            var agent = AuthTestHost.Client(server, certificate);
+            await HostScope.RegisterAsync(agent, ("pg1", "dev"));
+            return new UploadingAgent { Server = server, Certificate = certificate, Agent = agent, Password = password, Secret = secret };
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            Agent.Dispose();
+            Certificate.Dispose();
+            await Server.DisposeAsync();
+        }
     }
 
     private static async Task<List<AuditEvent>> SearchUntilAsync(HttpClient client, string url, Func<List<AuditEvent>, bool> done)
