@@ -38,7 +38,7 @@ public class AuditSealBenchmarks
     {
         byte[] raw = File.ReadAllBytes(_log);
         using var compressor = new Compressor(3);
-        Span<byte> sealedBytes = compressor.Wrap(raw);
+        byte[] sealedBytes = compressor.Wrap(raw).ToArray();
         StoreFiles.WriteAtomic(_log + ".zst", sealedBytes, fsync: false);
         return sealedBytes.Length;
     }

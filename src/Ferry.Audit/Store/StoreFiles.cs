@@ -69,37 +69,29 @@ internal static class StoreFiles
 
     /// <summary>
     /// Compresses the file at <paramref name="source"/> into <paramref name="path"/> (atomically, as
-    /// <see cref="WriteAtomic"/>) as one zstd frame that declares its size, streaming: neither the segment nor its
-    /// compressed form is ever whole in memory.
+    /// <see cref="WriteAtomic(string, byte[], bool)"/>) as one zstd frame that declares its size, streaming: neither
+    /// the segment nor its compressed form is ever whole in memory.
     /// </summary>
     public static void CompressAtomic(string source, string path, int level, bool fsync)
     {
-        string tmp = path + ".tmp";
-        using (var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0))
-        using (var f = Ferry.Text.OwnerOnlyFiles.Open(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
+        using var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
+        WriteAtomic(path, fsync, f =>
         {
-            using (var z = new CompressionStream(f, level, leaveOpen: true))
-            {
-                z.SetPledgedSrcSize((ulong)input.Length);
-                input.CopyTo(z, 1 << 20);
-            }
-
-            if (fsync)
-            {
-                f.Flush(flushToDisk: true);
-            }
-        }
-
-        File.Move(tmp, path, overwrite: true);
+            using var z = new CompressionStream(f, level, leaveOpen: true);
+            z.SetPledgedSrcSize((ulong)input.Length);
+            input.CopyTo(z, 1 << 20);
+        });
     }
 
     /// <summary>Writes a file atomically: temp file, fsync, rename.</summary>
-    public static void WriteAtomic(string path, ReadOnlySpan<byte> data, bool fsync)
+    public static void WriteAtomic(string path, byte[] data, bool fsync) => WriteAtomic(path, fsync, f => f.Write(data));
+
+    private static void WriteAtomic(string path, bool fsync, Action<FileStream> write)
     {
         string tmp = path + ".tmp";
         using (var f = Ferry.Text.OwnerOnlyFiles.Open(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
-            f.Write(data);
+            write(f);
             if (fsync)
             {
                 f.Flush(flushToDisk: true);

@@ -30,7 +30,7 @@ internal static class ApiResponses
 
     /// <summary>
     /// Reads the whole body, then deserialises it in one synchronous pass: cheaper than the resumable async path for a
-    /// body that ends up whole in memory anyway (audit uploads). The endpoint's body limit bounds what is buffered:
+    /// body that ends up whole in memory anyway (every API body; audit uploads are the large ones). The endpoint's body limit bounds what is buffered:
     /// Kestrel refuses a longer body while it is read. Anything after the one JSON value is an error, as it is for
     /// <see cref="JsonSerializer.DeserializeAsync{TValue}(Stream, JsonTypeInfo{TValue}, CancellationToken)"/>.
     /// </summary>
@@ -81,7 +81,7 @@ internal static class ApiResponses
     {
         try
         {
-            return await JsonSerializer.DeserializeAsync(context.Request.Body, type, context.RequestAborted).ConfigureAwait(false)
+            return await ReadWholeAsync(context, type).ConfigureAwait(false)
                 ?? throw AuthException.BadRequest("request body is empty: send a JSON object");
         }
         catch (JsonException e)
