@@ -17,12 +17,14 @@ public sealed partial class AuditSpool
         long activeSegment;
         long activeLength;
         long[] segments;
+        TailView[] tail;
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             activeSegment = _activeSegment;
             activeLength = _activeLength;
             segments = [.. _segments];
+            tail = SnapshotTailUnsynchronized();
         }
 
         var events = new EventArray();
@@ -39,6 +41,12 @@ public sealed partial class AuditSpool
                 }
 
                 pos = NextSegment(pos.Segment, segments);
+                continue;
+            }
+
+            if (isActive && tail.Length > 0 && ReadTail(tail, pos.Offset, maxEvents, events) is var next and >= 0)
+            {
+                pos = pos with { Offset = next };
                 continue;
             }
 
@@ -82,6 +90,7 @@ public sealed partial class AuditSpool
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
                 _acked = upTo;
+                ReleaseTailUnsynchronized(upTo);
                 while (_segments.Count > 0 && _segments.Min < upTo.Segment && _segments.Min != _activeSegment)
                 {
                     long old = _segments.Min;
@@ -116,9 +125,20 @@ public sealed partial class AuditSpool
     {
         using var file = new FileStream(SegmentPath(pos.Segment), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
         int want = (int)Math.Min(limit - pos.Offset, ReadChunk);
-        byte[] buf = new byte[want];
-        int got = RandomAccess.Read(file.SafeFileHandle, buf, pos.Offset);
-        ReadOnlySpan<byte> span = buf.AsSpan(0, got);
+        byte[] buf = ArrayPool<byte>.Shared.Rent(want);
+        try
+        {
+            int got = RandomAccess.Read(file.SafeFileHandle, buf.AsSpan(0, want), pos.Offset);
+            return ReadRecordsOf(file, pos, limit, isActive, maxEvents, events, segments, buf.AsSpan(0, got));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buf);
+        }
+    }
+
+    private SpoolPosition ReadRecordsOf(FileStream file, SpoolPosition pos, long limit, bool isActive, int maxEvents, EventArray events, long[] segments, ReadOnlySpan<byte> span)
+    {
         int consumed = 0;
         while (events.Count < maxEvents)
         {
@@ -260,13 +280,19 @@ public sealed partial class AuditSpool
                 return false;
             }
 
+            AddTrusted(payload);
+            return true;
+        }
+
+        /// <summary>Adds a payload known to be one serialised event: one this opening of the spool framed itself.</summary>
+        public void AddTrusted(ReadOnlySpan<byte> payload)
+        {
             _json ??= new ArrayBufferWriter<byte>(16 * 1024);
             Span<byte> span = _json.GetSpan(payload.Length + 1);
             span[0] = Count == 0 ? (byte)'[' : (byte)',';
             payload.CopyTo(span[1..]);
             _json.Advance(payload.Length + 1);
             Count++;
-            return true;
         }
 
         public AuditBatch ToBatch()

@@ -125,7 +125,17 @@ public sealed partial class AuditSpool : IDisposable
                 events[i].Seq = seq;
             }
 
-            _active.Write(_buffer.WrittenSpan);
+            try
+            {
+                _active.Write(_buffer.WrittenSpan);
+            }
+            catch
+            {
+                ForgetTailUnsynchronized(); // what reached the file is unknown: the shipper reads it from there
+                throw;
+            }
+
+            RememberUnsynchronized(_activeLength, _buffer.WrittenSpan);
             _activeLength += _buffer.WrittenCount;
             if (_options.Fsync && (sync || _activeLength >= _options.MaxSegmentBytes))
             {
@@ -193,6 +203,7 @@ public sealed partial class AuditSpool : IDisposable
 
             _disposed = true;
             _active.Dispose();
+            ForgetTailUnsynchronized();
         }
 
         _dataSignal.TrySetCanceled();

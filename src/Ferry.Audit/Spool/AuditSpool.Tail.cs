@@ -1,0 +1,149 @@
+namespace Ferry.Audit;
+
+/// <summary>
+/// The tail cache: a copy, in memory, of the records this opening appended to the active segment and the shipper has
+/// not acknowledged yet, so the shipper reads what was just written without a file open, a read and a second pass
+/// over every record. What this process framed itself from serialised events needs no check that it is one JSON
+/// object (records read from the file still get it: the file may hold a crash's leftovers or an edit). Bounded by
+/// <see cref="TailMaxBytes"/>: when the shipper falls behind further, the oldest slabs are dropped and read from the
+/// file; on a segment switch and on a failed write the cache starts again empty. An idle spool holds none.
+/// </summary>
+public sealed partial class AuditSpool
+{
+    private const int TailSlabBytes = 64 * 1024;
+    internal const long TailMaxBytes = 4 * 1024 * 1024;
+
+    // Slabs of the active segment in file order, each holding whole appends (a record never spans two slabs), and
+    // together exactly the bytes from the first slab's start to _activeLength. Guarded by _lock. A slab's bytes up to
+    // its Length never change: readers use them outside the lock while appends fill the space after them.
+    private readonly List<TailSlab> _tail = [];
+    private long _tailBytes;
+
+    /// <summary>Bytes the tail cache holds now (slab capacity).</summary>
+    internal long TailCacheBytes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _tailBytes;
+            }
+        }
+    }
+
+    /// <summary>Copies what one append wrote at <paramref name="offset"/> of the active segment. Under <see cref="_lock"/>.</summary>
+    private void RememberUnsynchronized(long offset, ReadOnlySpan<byte> written)
+    {
+        TailSlab? last = _tail.Count > 0 ? _tail[^1] : null;
+        if (last is not null && last.Start + last.Length != offset)
+        {
+            ForgetTailUnsynchronized();
+            last = null;
+        }
+
+        if (last is null || last.Bytes.Length - last.Length < written.Length)
+        {
+            last = new TailSlab(offset, new byte[Math.Max(TailSlabBytes, written.Length)]);
+            _tail.Add(last);
+            _tailBytes += last.Bytes.Length;
+        }
+
+        written.CopyTo(last.Bytes.AsSpan(last.Length));
+        last.Length += written.Length;
+        while (_tailBytes > TailMaxBytes && _tail.Count > 1)
+        {
+            _tailBytes -= _tail[0].Bytes.Length;
+            _tail.RemoveAt(0);
+        }
+    }
+
+    /// <summary>Drops the slabs wholly before <paramref name="acked"/>. Under <see cref="_lock"/>.</summary>
+    private void ReleaseTailUnsynchronized(SpoolPosition acked)
+    {
+        if (acked.Segment > _activeSegment)
+        {
+            ForgetTailUnsynchronized();
+            return;
+        }
+
+        while (_tail.Count > 0 && acked.Segment == _activeSegment && _tail[0].Start + _tail[0].Length <= acked.Offset)
+        {
+            _tailBytes -= _tail[0].Bytes.Length;
+            _tail.RemoveAt(0);
+        }
+    }
+
+    private void ForgetTailUnsynchronized()
+    {
+        _tail.Clear();
+        _tailBytes = 0;
+    }
+
+    /// <summary>The cached slabs as they are now (their lengths frozen). Under <see cref="_lock"/>.</summary>
+    private TailView[] SnapshotTailUnsynchronized()
+    {
+        if (_tail.Count == 0)
+        {
+            return [];
+        }
+
+        var view = new TailView[_tail.Count];
+        for (int i = 0; i < view.Length; i++)
+        {
+            view[i] = new TailView(_tail[i].Start, _tail[i].Bytes, _tail[i].Length);
+        }
+
+        return view;
+    }
+
+    /// <summary>
+    /// Reads records from the cached slabs starting at <paramref name="offset"/> of the active segment, up to
+    /// <paramref name="maxEvents"/>; returns the offset after the last one read, or -1 when the cache does not hold
+    /// <paramref name="offset"/> as a record boundary (the caller reads the file instead).
+    /// </summary>
+    private static long ReadTail(TailView[] tail, long offset, int maxEvents, EventArray events)
+    {
+        int i = 0;
+        while (i < tail.Length && tail[i].Start + tail[i].Length <= offset)
+        {
+            i++;
+        }
+
+        if (i == tail.Length || tail[i].Start > offset)
+        {
+            return -1;
+        }
+
+        long start = offset;
+        for (; i < tail.Length && events.Count < maxEvents && offset >= tail[i].Start; i++)
+        {
+            ReadOnlySpan<byte> span = tail[i].Bytes.AsSpan(0, tail[i].Length)[(int)(offset - tail[i].Start)..];
+            while (span.Length > 0 && events.Count < maxEvents)
+            {
+                if (!RecordFraming.TryRead(span, out ReadOnlySpan<byte> payload, out _))
+                {
+                    // Not a record boundary (or a bug): the file reader, with its resynchronisation, takes over.
+                    return offset == start ? -1 : offset;
+                }
+
+                events.AddTrusted(payload);
+                int size = RecordFraming.HeaderSize + payload.Length;
+                span = span[size..];
+                offset += size;
+            }
+        }
+
+        return offset == start ? -1 : offset;
+    }
+
+    private sealed class TailSlab(long start, byte[] bytes)
+    {
+        public long Start { get; } = start;
+
+        public byte[] Bytes { get; } = bytes;
+
+        public int Length { get; set; }
+    }
+
+    private readonly record struct TailView(long Start, byte[] Bytes, int Length);
+}
