@@ -38,6 +38,8 @@ internal static partial class FuzzTargets
         ["wire-postgres"] = data => Guard(data, WirePostgres),
         ["wire-mysql"] = data => Guard(data, WireMySql),
         ["webauthn"] = data => Guard(data, WebAuthn),
+        ["audit-upload"] = AuditUpload,
+        ["audit-spool"] = AuditSpoolSegment,
     };
 
     private static void Guard(byte[] data, Action<ReadOnlySequence<byte>> target)

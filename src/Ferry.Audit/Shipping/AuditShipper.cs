@@ -107,10 +107,10 @@ public sealed class AuditShipper
     /// <summary>One round: waits for events or ships one batch. Returns the next position, or null when cancelled.</summary>
     private async Task<SpoolPosition?> StepAsync(SpoolPosition pos, CancellationToken ct)
     {
-        SpoolBatch batch = _spool.Read(pos, _options.MaxBatch);
+        SpoolBatch batch = _spool.Read(pos, _options.MaxBatch, _options.MaxBatchBytes);
         NoteBacklog(batch.Count);
         TimeSpan sinceUpload = System.Diagnostics.Stopwatch.GetElapsedTime(_lastUpload);
-        if (batch.Count > 0 && batch.Count < _options.MaxBatch && _lastUpload != 0 && sinceUpload < _options.Linger)
+        if (batch.Count > 0 && !batch.Full && _lastUpload != 0 && sinceUpload < _options.Linger)
         {
             // Events are trickling in: let them gather into one upload.
             try
@@ -122,7 +122,7 @@ public sealed class AuditShipper
                 return null;
             }
 
-            batch = _spool.Read(pos, _options.MaxBatch);
+            batch = _spool.Read(pos, _options.MaxBatch, _options.MaxBatchBytes);
         }
 
         if (batch.Count == 0)
@@ -171,7 +171,7 @@ public sealed class AuditShipper
         SpoolPosition pos = _spool.AckedPosition;
         while (true)
         {
-            SpoolBatch batch = _spool.Read(pos, _options.MaxBatch);
+            SpoolBatch batch = _spool.Read(pos, _options.MaxBatch, _options.MaxBatchBytes);
             if (batch.Count == 0 && batch.Next <= pos)
             {
                 return sent;

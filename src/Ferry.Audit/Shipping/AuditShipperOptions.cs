@@ -9,6 +9,13 @@ public sealed class AuditShipperOptions
     /// <summary>Most events per upload. Default 1000.</summary>
     public int MaxBatch { get; init; } = 1000;
 
+    /// <summary>
+    /// Most bytes of JSON per upload (one event larger than this still goes alone). Default 4 MiB, a quarter of the
+    /// auth service's default upload limit (<c>MaxAuditUploadBytes</c>, 16 MiB): a thousand events with statements of
+    /// up to <c>agent.max_statement_bytes</c> would be refused, and a refused upload is retried, not skipped.
+    /// </summary>
+    public int MaxBatchBytes { get; init; } = AuditSpool.DefaultMaxBatchBytes;
+
     /// <summary>First wait after a failed upload. Default 200 ms.</summary>
     public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromMilliseconds(200);
 

@@ -8,11 +8,14 @@ public sealed partial class AuditSpool
 {
     private const int ReadChunk = 1024 * 1024;
 
+    /// <summary>Bytes of JSON one read returns at most (unless its first event alone is larger): well under the auth service's upload limit.</summary>
+    internal const int DefaultMaxBatchBytes = 4 * 1024 * 1024;
+
     /// <summary>
-    /// Reads up to <paramref name="maxEvents"/> durable events starting at <paramref name="from"/>.
-    /// Only the shipper calls this (a single reader).
+    /// Reads up to <paramref name="maxEvents"/> durable events starting at <paramref name="from"/>, and no more than
+    /// <paramref name="maxBytes"/> of JSON (at least one event). Only the shipper calls this (a single reader).
     /// </summary>
-    internal SpoolBatch Read(SpoolPosition from, int maxEvents)
+    internal SpoolBatch Read(SpoolPosition from, int maxEvents, int maxBytes = DefaultMaxBatchBytes)
     {
         long activeSegment;
         long activeLength;
@@ -27,9 +30,9 @@ public sealed partial class AuditSpool
             tail = SnapshotTailUnsynchronized();
         }
 
-        var events = new EventArray();
+        var events = new EventArray(maxEvents, maxBytes);
         SpoolPosition pos = Normalize(from, segments);
-        while (events.Count < maxEvents && pos.Segment <= activeSegment)
+        while (!events.IsFull && pos.Segment <= activeSegment)
         {
             bool isActive = pos.Segment == activeSegment;
             long limit = isActive ? activeLength : new FileInfo(SegmentPath(pos.Segment)).Length;
@@ -44,16 +47,16 @@ public sealed partial class AuditSpool
                 continue;
             }
 
-            if (isActive && tail.Length > 0 && ReadTail(tail, pos.Offset, maxEvents, events) is var next and >= 0)
+            if (isActive && tail.Length > 0 && ReadTail(tail, pos.Offset, events) is var next and >= 0)
             {
                 pos = pos with { Offset = next };
                 continue;
             }
 
-            pos = ReadChunkOf(pos, limit, isActive, maxEvents, events, segments);
+            pos = ReadChunkOf(pos, limit, isActive, events, segments);
         }
 
-        return new SpoolBatch(events.ToBatch(), pos);
+        return new SpoolBatch(events.ToBatch(), pos, events.IsFull);
     }
 
     /// <summary>
@@ -121,7 +124,7 @@ public sealed partial class AuditSpool
         }
     }
 
-    private SpoolPosition ReadChunkOf(SpoolPosition pos, long limit, bool isActive, int maxEvents, EventArray events, long[] segments)
+    private SpoolPosition ReadChunkOf(SpoolPosition pos, long limit, bool isActive, EventArray events, long[] segments)
     {
         using var file = new FileStream(SegmentPath(pos.Segment), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
         int want = (int)Math.Min(limit - pos.Offset, ReadChunk);
@@ -129,7 +132,7 @@ public sealed partial class AuditSpool
         try
         {
             int got = RandomAccess.Read(file.SafeFileHandle, buf.AsSpan(0, want), pos.Offset);
-            return ReadRecordsOf(file, pos, limit, isActive, maxEvents, events, segments, buf.AsSpan(0, got));
+            return ReadRecordsOf(file, pos, limit, isActive, events, segments, buf.AsSpan(0, got));
         }
         finally
         {
@@ -137,13 +140,18 @@ public sealed partial class AuditSpool
         }
     }
 
-    private SpoolPosition ReadRecordsOf(FileStream file, SpoolPosition pos, long limit, bool isActive, int maxEvents, EventArray events, long[] segments, ReadOnlySpan<byte> span)
+    private SpoolPosition ReadRecordsOf(FileStream file, SpoolPosition pos, long limit, bool isActive, EventArray events, long[] segments, ReadOnlySpan<byte> span)
     {
         int consumed = 0;
-        while (events.Count < maxEvents)
+        while (!events.IsFull)
         {
             if (RecordFraming.TryRead(span[consumed..], out ReadOnlySpan<byte> payload, out RecordStatus status))
             {
+                if (!events.HasRoomFor(payload.Length))
+                {
+                    break; // the next read starts at this record
+                }
+
                 if (!events.TryAdd(payload))
                 {
                     CountCorrupt(pos with { Offset = pos.Offset + consumed });
@@ -212,6 +220,11 @@ public sealed partial class AuditSpool
             return pos with { Offset = pos.Offset + 1 };
         }
 
+        if (!events.HasRoomFor(payload.Length))
+        {
+            return pos; // the next read starts with it
+        }
+
         if (!events.TryAdd(payload))
         {
             CountCorrupt(pos);
@@ -261,21 +274,37 @@ public sealed partial class AuditSpool
     }
 
     /// <summary>
-    /// The records read so far, spliced into one JSON array as they are on disk. A record whose CRC holds but
-    /// whose payload is not one JSON object (a bug, or an edited file) is left out and counted as corrupt, so it
-    /// cannot make the auth service refuse every later upload.
+    /// The records read so far, spliced into one JSON array as they are on disk, up to a number of events and of bytes
+    /// (the auth service refuses a larger upload, and a refused upload is retried, not skipped). A record from the
+    /// file whose CRC holds but whose payload is not an event the auth service accepts (a bug, or an edited file) is
+    /// left out and counted as corrupt, so it cannot make the auth service refuse every later upload.
     /// </summary>
-    private sealed class EventArray
+    private sealed class EventArray(int maxEvents, int maxBytes)
     {
         private static readonly byte[] Empty = "[]"u8.ToArray();
 
         private ArrayBufferWriter<byte>? _json; // created by the first record: the shipper's polls mostly find none
+        private bool _noRoom;
 
         public int Count { get; private set; }
 
+        /// <summary>No further event may be added: the count is reached, or the last one offered did not fit.</summary>
+        public bool IsFull => _noRoom || Count >= maxEvents;
+
+        /// <summary>Whether a payload of <paramref name="length"/> bytes fits the byte budget (the first always does); marks the array full when not.</summary>
+        public bool HasRoomFor(int length)
+        {
+            if (Count > 0 && (long)(_json?.WrittenCount ?? 0) + length + 2 > maxBytes)
+            {
+                _noRoom = true;
+            }
+
+            return !_noRoom;
+        }
+
         public bool TryAdd(ReadOnlySpan<byte> payload)
         {
-            if (!IsOneObject(payload))
+            if (!IsAcceptableEvent(payload))
             {
                 return false;
             }
@@ -306,13 +335,16 @@ public sealed partial class AuditSpool
             return new AuditBatch(_json.WrittenMemory, Count);
         }
 
-        /// <summary>A tokenizer pass (no allocation, no parse into objects): exactly one well-formed JSON object.</summary>
-        private static bool IsOneObject(ReadOnlySpan<byte> payload)
+        /// <summary>
+        /// Exactly one JSON value that reads as an audit event with an id and a type: what the auth service's
+        /// <c>POST /v1/audit/events</c> accepts. A full parse, paid only for records read back from the file (what
+        /// this opening appended comes from the tail cache, and is its own serialiser's output).
+        /// </summary>
+        private static bool IsAcceptableEvent(ReadOnlySpan<byte> payload)
         {
-            var reader = new Utf8JsonReader(payload);
             try
             {
-                return reader.Read() && reader.TokenType == JsonTokenType.StartObject && reader.TrySkip() && !reader.Read();
+                return JsonSerializer.Deserialize(payload, AuditJsonContext.Default.AuditEvent) is { Id.Length: > 0, Type.Length: > 0 };
             }
             catch (JsonException)
             {

@@ -2,9 +2,9 @@ namespace Ferry.Audit;
 
 /// <summary>
 /// The tail cache: a copy, in memory, of the records this opening appended to the active segment and the shipper has
-/// not acknowledged yet, so the shipper reads what was just written without a file open, a read and a second pass
-/// over every record. What this process framed itself from serialised events needs no check that it is one JSON
-/// object (records read from the file still get it: the file may hold a crash's leftovers or an edit). Bounded by
+/// not acknowledged yet, so the shipper reads what was just written without a file open, a read and a parse of
+/// every record. What this process framed itself from serialised events needs no check that the auth service will
+/// accept it (records read from the file still get one: the file may hold a crash's leftovers or an edit). Bounded by
 /// <see cref="TailMaxBytes"/>: when the shipper falls behind further, the oldest slabs are dropped and read from the
 /// file; on a segment switch and on a failed write the cache starts again empty. An idle spool holds none.
 /// </summary>
@@ -97,11 +97,11 @@ public sealed partial class AuditSpool
     }
 
     /// <summary>
-    /// Reads records from the cached slabs starting at <paramref name="offset"/> of the active segment, up to
-    /// <paramref name="maxEvents"/>; returns the offset after the last one read, or -1 when the cache does not hold
-    /// <paramref name="offset"/> as a record boundary (the caller reads the file instead).
+    /// Reads records from the cached slabs starting at <paramref name="offset"/> of the active segment until
+    /// <paramref name="events"/> is full; returns the offset after the last one read, or -1 when the cache does not
+    /// hold <paramref name="offset"/> as a record boundary (the caller reads the file instead).
     /// </summary>
-    private static long ReadTail(TailView[] tail, long offset, int maxEvents, EventArray events)
+    private static long ReadTail(TailView[] tail, long offset, EventArray events)
     {
         int i = 0;
         while (i < tail.Length && tail[i].Start + tail[i].Length <= offset)
@@ -115,15 +115,20 @@ public sealed partial class AuditSpool
         }
 
         long start = offset;
-        for (; i < tail.Length && events.Count < maxEvents && offset >= tail[i].Start; i++)
+        for (; i < tail.Length && !events.IsFull && offset >= tail[i].Start; i++)
         {
             ReadOnlySpan<byte> span = tail[i].Bytes.AsSpan(0, tail[i].Length)[(int)(offset - tail[i].Start)..];
-            while (span.Length > 0 && events.Count < maxEvents)
+            while (span.Length > 0 && !events.IsFull)
             {
                 if (!RecordFraming.TryRead(span, out ReadOnlySpan<byte> payload, out _))
                 {
                     // Not a record boundary (or a bug): the file reader, with its resynchronisation, takes over.
                     return offset == start ? -1 : offset;
+                }
+
+                if (!events.HasRoomFor(payload.Length))
+                {
+                    return offset; // full: the next read starts at this record
                 }
 
                 events.AddTrusted(payload);
@@ -133,7 +138,7 @@ public sealed partial class AuditSpool
             }
         }
 
-        return offset == start ? -1 : offset;
+        return offset == start && !events.IsFull ? -1 : offset;
     }
 
     private sealed class TailSlab(long start, byte[] bytes)

@@ -1,7 +1,10 @@
 namespace Ferry.Audit;
 
-/// <summary>Events read from the spool (as the upload's JSON array) and the position just after the last one.</summary>
-internal sealed record SpoolBatch(AuditBatch Batch, SpoolPosition Next)
+/// <summary>
+/// Events read from the spool (as the upload's JSON array) and the position just after the last one; <paramref name="Full"/>
+/// when the read stopped at its event or byte budget (more may follow at once).
+/// </summary>
+internal sealed record SpoolBatch(AuditBatch Batch, SpoolPosition Next, bool Full = false)
 {
     /// <summary>Number of events read.</summary>
     public int Count => Batch.Count;

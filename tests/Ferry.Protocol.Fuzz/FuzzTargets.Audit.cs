@@ -1,0 +1,158 @@
+using System.Buffers;
+using System.Text.Json;
+using Ferry.Audit;
+
+namespace Ferry.Protocol.Fuzz;
+
+/// <summary>
+/// The audit pipeline's two readers of bytes that can be hostile or damaged: the auth service's parse and store of an
+/// upload (<c>POST /v1/audit/events</c>, sent by any agent or proxy host), and the agent spool's recovery and read of a
+/// segment file (a crash's leftovers, a bad disk, an edit). Refusals are fine; a crash, a broken chain, or an upload
+/// built by the spool that the auth service would refuse (it is retried for ever, stopping that agent's audit) is a bug.
+/// </summary>
+internal static partial class FuzzTargets
+{
+    private static readonly byte[] SpoolMagic = "FRYSPL01"u8.ToArray();
+
+    /// <summary>The body as the auth service reads it, then into a store, searched back and verified.</summary>
+    private static void AuditUpload(byte[] body)
+    {
+        List<AuditEvent>? events = ReadUpload(body);
+        if (events is null || events.Count == 0)
+        {
+            return;
+        }
+
+        string dir = NewTempDirectory();
+        try
+        {
+            using var store = AuditStore.Open(dir, new AuditStoreOptions { Fsync = false });
+            store.Append(events);
+            _ = store.Search(new AuditQuery { Limit = 0 }).Count;
+            store.Seal();
+            AuditVerifyResult verified = store.Verify();
+            if (!verified.Ok)
+            {
+                throw new InvalidOperationException("the stored chain does not verify: " + verified);
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// A spool segment: the input after the file's magic, as it is (even first byte) or as records framed correctly
+    /// around each line of it (odd first byte: CRC-valid payloads of any content). Opened (recovery), drained, then one
+    /// more event appended and drained: every upload must be one the auth service accepts, and the new event must arrive.
+    /// </summary>
+    private static void AuditSpoolSegment(byte[] data)
+    {
+        byte[] segment;
+        if (data.Length > 0 && (data[0] & 1) == 1)
+        {
+            var framed = new ArrayBufferWriter<byte>();
+            framed.Write(SpoolMagic);
+            foreach (ReadOnlyMemory<byte> line in Lines(data.AsMemory(1)))
+            {
+                RecordFraming.Append(framed, line.Span);
+            }
+
+            segment = framed.WrittenSpan.ToArray();
+        }
+        else
+        {
+            segment = [.. SpoolMagic, .. data.AsSpan(Math.Min(1, data.Length))];
+        }
+
+        string dir = NewTempDirectory();
+        try
+        {
+            string path = Path.Combine(dir, "spool-000000000001.log");
+            File.WriteAllBytes(path, segment);
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            using var spool = AuditSpool.Open(dir, new AuditSpoolOptions { Fsync = false });
+            var uploader = new CheckingUploader();
+            var shipper = new AuditShipper(spool, uploader);
+            shipper.DrainAsync(CancellationToken.None).GetAwaiter().GetResult();
+            var marker = new AuditEvent { Id = AuditEventId.New(DateTimeOffset.UnixEpoch), Type = AuditEventTypes.DbSessionQuery, Time = DateTimeOffset.UnixEpoch };
+            spool.AppendDurable([marker]);
+            shipper.DrainAsync(CancellationToken.None).GetAwaiter().GetResult();
+            if (uploader.Problem is { } problem)
+            {
+                throw new InvalidOperationException(problem);
+            }
+
+            if (!uploader.Ids.Contains(marker.Id))
+            {
+                throw new InvalidOperationException("an event appended after recovery was not shipped");
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>As <c>POST /v1/audit/events</c> reads a body: one JSON array of events, nothing after it, each with an id and a type.</summary>
+    private static List<AuditEvent>? ReadUpload(ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(body);
+            List<AuditEvent>? events = JsonSerializer.Deserialize(ref reader, AuditJsonContext.Default.ListAuditEvent);
+            if (reader.Read())
+            {
+                return null;
+            }
+
+            return events is not null && events.TrueForAll(e => !string.IsNullOrEmpty(e.Id) && !string.IsNullOrEmpty(e.Type)) ? events : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static IEnumerable<ReadOnlyMemory<byte>> Lines(ReadOnlyMemory<byte> data)
+    {
+        while (data.Length > 0)
+        {
+            int nl = data.Span.IndexOf((byte)'\n');
+            yield return nl < 0 ? data : data[..nl];
+            data = nl < 0 ? ReadOnlyMemory<byte>.Empty : data[(nl + 1)..];
+        }
+    }
+
+    private static string NewTempDirectory()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "ferry-fuzz-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute); // the stores refuse a directory others can read
+        return dir;
+    }
+
+    /// <summary>Records what the auth service would refuse instead of throwing (a throw is retried for ever).</summary>
+    private sealed class CheckingUploader : IAuditUploader
+    {
+        public HashSet<string> Ids { get; } = [];
+
+        public string? Problem { get; private set; }
+
+        public Task UploadAsync(AuditBatch batch, CancellationToken ct)
+        {
+            if (ReadUpload(batch.Json.Span) is not { } events || events.Count != batch.Count)
+            {
+                Problem ??= "the spool built an upload the auth service refuses: " + System.Text.Encoding.UTF8.GetString(batch.Json.Span[..Math.Min(batch.Json.Length, 300)]);
+                return Task.CompletedTask;
+            }
+
+            foreach (AuditEvent e in events)
+            {
+                Ids.Add(e.Id);
+            }
+
+            return Task.CompletedTask;
+        }
+    }
+}
