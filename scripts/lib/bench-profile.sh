@@ -6,9 +6,10 @@ perf_section() {
   { perf report --stdio "$@" 2>/dev/null | grep -v '^#' | grep -v '^$' | sed 's/[[:space:]-]*$//' | head -"$max"; } || true
 }
 
-# profile_slowest LATEST_JSON OUT_TXT
+# profile_slowest LATEST_JSON OUT_TXT [REPORT_MD]: profiles the Ferry path's worst PostgreSQL throughput workload (lowest
+# ratio to the chain when the run has it, else to HAProxy); with REPORT_MD, appends the per-process cost breakdown to it.
 profile_slowest() {
-  local json=$1 out=$2
+  local json=$1 out=$2 report=${3:-}
   if ! command -v perf >/dev/null 2>&1; then
     echo "warning: perf not available (apt-get install linux-perf): no profile" >&2
     return 0
@@ -21,7 +22,8 @@ worst = None
 for k, w in d["workloads"].items():
     if w["primary_metric"] not in ("tps", "mb_s") or k.startswith("mysql"):
         continue
-    r = w["paths"].get("ferry", {}).get("vs_haproxy")
+    p = w["paths"].get("ferry", {})
+    r = p.get("vs_chain", p.get("vs_haproxy"))
     if r is not None and (worst is None or r < worst[1]):
         worst = (k, r)
 print(worst[0] if worst else "")
@@ -92,9 +94,17 @@ PY
     # perf does not read the AOT binaries' separate .dbg files, so the frames above show as addresses;
     # these sections resolve them against the .dbg symbol tables.
     echo "## AOT frames resolved from the .dbg symbol tables: self time, then inclusive (user-space frames)"
-    perf script -i "$data" -F comm,pid,ip,sym,dso 2>/dev/null | resolve_aot_frames $symtabs || true
+    # CPU per transaction of each process in the profiled run (perf's sampling included), from its results line.
+    local us_per_tx
+    us_per_tx=$(tail -1 "$BENCH_TMP/results.jsonl" | python3 -c 'import json, sys
+d = json.loads(sys.stdin.read() or "{}")
+print(" ".join(f"{n}={d[k]}" for n, k in (("ferryd", "cpu_us_per_tx"), ("ferry-agent", "second_cpu_us_per_tx")) if k in d))' 2>/dev/null || true)
+    perf script -i "$data" -F comm,pid,ip,sym,dso 2>/dev/null |
+      PROFILE_PIDS="$FERRYD_PID=ferryd ${AGENT_PID:+$AGENT_PID=ferry-agent}" PROFILE_US_PER_TX="$us_per_tx" resolve_aot_frames $symtabs || true
   } >"$out"
   echo "wrote $out"
+  [ -n "$report" ] && [ -f "$report" ] && append_breakdown "$out" "$report" "$json" "$workload"
+  return 0
 }
 
 # resolve_aot_frames NAME=DBG...: reads `perf script -F comm,pid,ip,sym,dso` on stdin; prints the top self and
@@ -108,7 +118,7 @@ resolve_aot_frames() {
     nm -n --defined-only "${arg#*=}" >"${tabs[-1]#*=}" 2>/dev/null || true
   done
   python3 - "$input" "${tabs[@]}" <<'PY'
-import bisect, collections, re, sys
+import bisect, collections, os, re, sys
 tables = {}
 for arg in sys.argv[2:]:
     name, path = arg.split("=", 1)
@@ -123,21 +133,59 @@ def resolve(addr, dso, sym):
     return sym if sym and sym != "[unknown]" else base
 self_c, incl_c, total = collections.Counter(), collections.Counter(), 0
 frame = re.compile(r"\s*([0-9a-f]+)\s+(.*?)\s+\((.*)\)\s*$")
+# Where the time goes: each sample goes to the first category whose pattern matches a frame of its stack (audit
+# first: its writes and parses are audit's cost, whichever library runs them), else to the library of its leaf.
+categories = [
+    ("audit: ingest on the auth service (parse, check, store)", re.compile(r"AuditUpload|AuditStore|IAuditStore|FilterHostEvents")),
+    ("audit: fsync thread", re.compile(r"SyncerThread")),
+    ("audit: shipping (spool read, upload)", re.compile(r"AuditShipper|AuditSpool__Read|UploadAudit")),
+    ("audit: emit (events, serialise, spool write)", re.compile(r"SpoolingAuditSink|AuditPass|AuditSpool__Append|AuditEventFactory|StatementCapture|SessionAudit|EmitResult|AuditEventKind__NewEvent")),
+    ("HTTP (Kestrel, HttpClient): requests outside the audit frames (upload reads, heartbeats)", re.compile(r"Kestrel|AspNetCore|System_Net_Http")),
+    ("GC", re.compile(r"gc_heap|WKS::|SVR::|GCHeap|RhpGcAlloc")),
+]
+by_process, process_total = collections.defaultdict(collections.Counter), collections.Counter()
+header = re.compile(r"^\s*(\S.*?)\s+(\d+)\s*$")
 for block in open(sys.argv[1]).read().split("\n\n"):
     lines = [l for l in block.split("\n") if l.strip()]
-    frames = []
+    frames, dsos = [], []
     for l in lines[1:]:
         m = frame.match(l)
         if m:
             frames.append(resolve(int(m.group(1), 16), m.group(3), m.group(2)))
+            dsos.append(m.group(3).rsplit("/", 1)[-1])
     if not frames:
         continue
     total += 1
     self_c[frames[0]] += 1
     for f in set(frames):
         incl_c[f] += 1
+    h = header.match(lines[0])
+    pid = h.group(2) if h else "?"
+    category = next((name for name, rx in categories if any(rx.search(f) for f in frames)), None)
+    if category is None:
+        leaf = dsos[0]
+        category = ("kernel (syscalls, TCP, scheduler)" if "kernel" in leaf else
+                    "OpenSSL (TLS records)" if leaf.startswith(("libssl", "libcrypto")) else
+                    "libc (copies, malloc, syscall wrappers)" if leaf.startswith("libc") else
+                    "relay and runtime (managed, incl. SslStream, pipes, mux, sockets)")
+    by_process[pid][category] += 1
+    process_total[pid] += 1
 if total == 0:
     sys.exit(0)
+names = dict(p.split("=", 1) for p in os.environ.get("PROFILE_PIDS", "").split() if "=" in p)
+us_per_tx = dict(p.split("=", 1) for p in os.environ.get("PROFILE_US_PER_TX", "").split() if "=" in p)
+print("### where the time goes, per process (share of its samples; x its CPU us per transaction in this run)")
+print("Stacks break inside libc and OpenSSL (no frame pointers), so a syscall made there shows as kernel, not")
+print("under the managed caller; audit categories count what runs under audit frames, kernel time included.")
+for pid, n in process_total.most_common():
+    name = names.get(pid, pid)
+    us = us_per_tx.get(name)
+    print()
+    print(f"{name} (pid {pid}), {n} samples" + (f", {us} us CPU per transaction" if us else ""))
+    for category, c in by_process[pid].most_common():
+        share = c / n
+        print(f"  {100 * share:5.1f}%" + (f"  {share * float(us):6.1f} us/tx" if us else "") + f"  {category}")
+print()
 kernel = re.compile(r"^(_|tcp|ip|do_|entry|x64|sock|net|skb|ksys|schedule|finish_task|handle_|process_backlog|exit_to|irq|ThreadEntryPoint|\[)")
 print("### self time, top 30")
 for name, n in self_c.most_common(30):
@@ -152,4 +200,31 @@ for name, n in incl_c.most_common(400):
 PY
   for arg in "${tabs[@]}"; do rm -f "${arg#*=}"; done
   rm -f "$input"
+}
+
+# append_breakdown PROFILE_TXT REPORT_MD LATEST_JSON WORKLOAD: the profile's "where the time goes" section, under the
+# report's goals, next to the chain's CPU per transaction per hop in the same workload (what each cost is up against).
+append_breakdown() {
+  local profile=$1 report=$2 json=$3 workload=$4
+  python3 - "$profile" "$report" "$json" "$workload" <<'PY'
+import json, sys
+profile, report, latest, workload = sys.argv[1:]
+text = open(profile).read()
+start = text.find("### where the time goes")
+if start < 0:
+    sys.exit(0)
+end = text.find("\n###", start + 1)
+section = text[start:end if end > 0 else len(text)].strip().split("\n")[3:]   # the body, without its caveat lines
+chain = json.load(open(latest))["workloads"].get(workload, {}).get("paths", {}).get("pgbouncer_chain", {})
+hops = [chain.get(k) for k in ("cpu_us_per_tx", "second_cpu_us_per_tx")]
+lines = ["", f"## Where Ferry's CPU goes ({workload}, profiled after the runs)", "",
+         "Each process's samples by what ran them (perf record -g; audit categories first, then the leaf's library); "
+         "`us/tx` = share x the process's CPU per transaction in the profiled run. Stacks break inside libc and OpenSSL, so "
+         "a syscall made there counts as kernel. Full profile: `" + profile.rsplit("/", 1)[-1] + "`."]
+if all(h is not None for h in hops):
+    lines.append(f"The PgBouncer chain in the same workload: {hops[0]} us/tx in PgBouncer A, {hops[1]} in B (TLS on all legs, no audit).")
+lines += ["", "```"] + section + ["```", ""]
+with open(report, "a") as f:
+    f.write("\n".join(lines))
+PY
 }

@@ -30,8 +30,8 @@ public sealed partial class AuditSpool
             tail = SnapshotTailUnsynchronized();
         }
 
-        var events = new EventArray(maxEvents, maxBytes);
         SpoolPosition pos = Normalize(from, segments);
+        var events = new EventArray(maxEvents, maxBytes, TailBytesFrom(tail, pos.Segment == activeSegment ? pos.Offset : long.MaxValue));
         while (!events.IsFull && pos.Segment <= activeSegment)
         {
             bool isActive = pos.Segment == activeSegment;
@@ -279,7 +279,7 @@ public sealed partial class AuditSpool
     /// file whose CRC holds but whose payload is not an event the auth service accepts (a bug, or an edited file) is
     /// left out and counted as corrupt, so it cannot make the auth service refuse every later upload.
     /// </summary>
-    private sealed class EventArray(int maxEvents, int maxBytes)
+    private sealed class EventArray(int maxEvents, int maxBytes, long expectedBytes)
     {
         private static readonly byte[] Empty = "[]"u8.ToArray();
 
@@ -316,7 +316,9 @@ public sealed partial class AuditSpool
         /// <summary>Adds a payload known to be one serialised event: one this opening of the spool framed itself.</summary>
         public void AddTrusted(ReadOnlySpan<byte> payload)
         {
-            _json ??= new ArrayBufferWriter<byte>(16 * 1024);
+            // Sized for what the tail cache holds past the read position (the common case: the whole batch comes from
+            // there), so a batch of megabytes is not built by doubling and copying.
+            _json ??= new ArrayBufferWriter<byte>((int)Math.Min(Math.Max(expectedBytes + 2, 16 * 1024), Math.Max(maxBytes + 2L, 16 * 1024)));
             Span<byte> span = _json.GetSpan(payload.Length + 1);
             span[0] = Count == 0 ? (byte)'[' : (byte)',';
             payload.CopyTo(span[1..]);

@@ -101,6 +101,18 @@ public sealed partial class AuditSpool
     /// <paramref name="events"/> is full; returns the offset after the last one read, or -1 when the cache does not
     /// hold <paramref name="offset"/> as a record boundary (the caller reads the file instead).
     /// </summary>
+    /// <summary>Bytes the tail snapshot holds at or past <paramref name="offset"/> of the active segment (framing included).</summary>
+    private static long TailBytesFrom(TailView[] tail, long offset)
+    {
+        long bytes = 0;
+        foreach (TailView t in tail)
+        {
+            bytes += Math.Clamp(t.Start + t.Length - offset, 0, t.Length);
+        }
+
+        return bytes;
+    }
+
     private static long ReadTail(TailView[] tail, long offset, EventArray events)
     {
         int i = 0;
