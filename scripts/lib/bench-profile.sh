@@ -136,7 +136,8 @@ frame = re.compile(r"\s*([0-9a-f]+)\s+(.*?)\s+\((.*)\)\s*$")
 # Where the time goes: each sample goes to the first category whose pattern matches a frame of its stack (audit
 # first: its writes and parses are audit's cost, whichever library runs them), else to the library of its leaf.
 categories = [
-    ("audit: ingest on the auth service (parse, check, store)", re.compile(r"AuditUpload|AuditStore|IAuditStore|FilterHostEvents")),
+    # The upload's parse resumes from Kestrel's body read, under ApiResponses' frames rather than the endpoint's.
+    ("audit: ingest on the auth service (parse, check, store)", re.compile(r"AuditUpload|AuditStore|IAuditStore|FilterHostEvents|ApiResponses__ReadWholeAsync|ApiResponses__DeserializeOne|ListAuditEvent|AuditEvent")),
     ("audit: fsync thread", re.compile(r"SyncerThread")),
     ("audit: shipping (spool read, upload)", re.compile(r"AuditShipper|AuditSpool__Read|UploadAudit")),
     ("audit: emit (events, serialise, spool write)", re.compile(r"SpoolingAuditSink|AuditPass|AuditSpool__Append|AuditEventFactory|StatementCapture|SessionAudit|EmitResult|AuditEventKind__NewEvent")),
@@ -215,6 +216,8 @@ if start < 0:
     sys.exit(0)
 end = text.find("\n###", start + 1)
 section = text[start:end if end > 0 else len(text)].strip().split("\n")[3:]   # the body, without its caveat lines
+while section and not section[0].strip():
+    section.pop(0)
 chain = json.load(open(latest))["workloads"].get(workload, {}).get("paths", {}).get("pgbouncer_chain", {})
 hops = [chain.get(k) for k in ("cpu_us_per_tx", "second_cpu_us_per_tx")]
 lines = ["", f"## Where Ferry's CPU goes ({workload}, profiled after the runs)", "",

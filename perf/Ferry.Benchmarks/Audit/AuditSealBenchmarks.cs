@@ -46,6 +46,26 @@ public class AuditSealBenchmarks
     [Benchmark]
     public void Streamed() => StoreFiles.CompressAtomic(_log, _log + ".zst", 3, fsync: false);
 
+    /// <summary>The streamed seal at other levels (negative: zstd's fast modes); the sizes are printed once per level.</summary>
+    [Benchmark]
+    [Arguments(1)]
+    [Arguments(-1)]
+    [Arguments(-3)]
+    [Arguments(-7)]
+    public long StreamedAtLevel(int level)
+    {
+        StoreFiles.CompressAtomic(_log, _log + ".zst", level, fsync: false);
+        long size = new FileInfo(_log + ".zst").Length;
+        if (_printed.Add(level))
+        {
+            Console.WriteLine($"// level {level}: {new FileInfo(_log).Length} -> {size} bytes");
+        }
+
+        return size;
+    }
+
+    private readonly HashSet<int> _printed = [];
+
     [GlobalCleanup]
     public void Cleanup() => Directory.Delete(_dir, recursive: true);
 }
