@@ -111,7 +111,10 @@ public sealed class UserCertificateAndAuditTests : IDisposable
             new List<AuditEvent> { new() { Id = AuditEventId.New(now), Time = now, Type = AuditEventTypes.DbSessionQuery, Code = AuditEventKinds.DbSessionQuery.Code, User = "alice", DbService = "pg1", Query = "SELECT 'trailing'" } },
             AuditJsonContext.Default.ListAuditEvent);
 
-        foreach (var (body, chunked) in new[] { (one + " []", false), (one + "x", true), (one[..^2], false), ("", false), ("{}", true) })
+        // ... also an array with a null event, and an event with a field of the wrong type.
+        var withNull = one[..^1] + ",null]";
+        var wrongType = one[..^2] + ",\"rows\":\"12\"}]";
+        foreach (var (body, chunked) in new[] { (one + " []", false), (one + "x", true), (one[..^2], false), ("", false), ("{}", true), (withNull, false), (wrongType, true) })
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/audit/events") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
             request.Headers.TransferEncodingChunked = chunked;

@@ -95,24 +95,73 @@ internal static partial class FuzzTargets
         }
     }
 
-    /// <summary>As <c>POST /v1/audit/events</c> reads a body: one JSON array of events, nothing after it, each with an id and a type.</summary>
-    private static List<AuditEvent>? ReadUpload(ReadOnlySpan<byte> body)
+    /// <summary>
+    /// As <c>POST /v1/audit/events</c> reads a body (<see cref="AuditEventReader.ReadUpload"/>): one JSON array of
+    /// events, nothing after it, each with an id and a type. The serializer's contract (<see cref="AuditJsonContext"/>)
+    /// must read the same body to the same events, or refuse it too: the hand-written reader is a cost saving, never a
+    /// difference in what the auth service accepts or stores.
+    /// </summary>
+    private static List<AuditEvent>? ReadUpload(byte[] body)
+    {
+        List<AuditEvent>? events = Accepted(() => AuditEventReader.ReadUpload(new ReadOnlySequence<byte>(body)));
+        List<AuditEvent>? contract = Accepted(() => DeserializeOne(body));
+        if ((events is null) != (contract is null))
+        {
+            throw new InvalidOperationException($"the upload reader {(events is null ? "refused" : "accepted")} a body the serializer {(contract is null ? "refused" : "accepted")}");
+        }
+
+        if (events is not null && !JsonSerializer.SerializeToUtf8Bytes(events, AuditJsonContext.Default.ListAuditEvent).AsSpan()
+                .SequenceEqual(JsonSerializer.SerializeToUtf8Bytes(contract!, AuditJsonContext.Default.ListAuditEvent)))
+        {
+            throw new InvalidOperationException("the upload reader read other events than the serializer");
+        }
+
+        // The same body split into small buffers, as Kestrel hands it over: names and values across the cuts.
+        if (events is not null && body.Length > 1)
+        {
+            List<AuditEvent>? split = Accepted(() => AuditEventReader.ReadUpload(Chunks(body, 1 + body[0] % 7)));
+            if (split is null || !JsonSerializer.SerializeToUtf8Bytes(split, AuditJsonContext.Default.ListAuditEvent).AsSpan()
+                    .SequenceEqual(JsonSerializer.SerializeToUtf8Bytes(events, AuditJsonContext.Default.ListAuditEvent)))
+            {
+                throw new InvalidOperationException("the upload reader read a body split into buffers differently");
+            }
+        }
+
+        return events;
+    }
+
+    private static List<AuditEvent>? DeserializeOne(byte[] body)
+    {
+        var reader = new Utf8JsonReader(body);
+        List<AuditEvent>? events = JsonSerializer.Deserialize(ref reader, AuditJsonContext.Default.ListAuditEvent);
+        return reader.Read() ? throw new JsonException("unexpected data after the JSON value") : events;
+    }
+
+    /// <summary>The events when the body is one the endpoint accepts: read, not null, every event with an id and a type.</summary>
+    private static List<AuditEvent>? Accepted(Func<List<AuditEvent>?> read)
     {
         try
         {
-            var reader = new Utf8JsonReader(body);
-            List<AuditEvent>? events = JsonSerializer.Deserialize(ref reader, AuditJsonContext.Default.ListAuditEvent);
-            if (reader.Read())
-            {
-                return null;
-            }
-
-            return events is not null && events.TrueForAll(e => !string.IsNullOrEmpty(e.Id) && !string.IsNullOrEmpty(e.Type)) ? events : null;
+            List<AuditEvent>? events = read();
+            return events is not null && events.TrueForAll(e => e is not null && !string.IsNullOrEmpty(e.Id) && !string.IsNullOrEmpty(e.Type)) ? events : null;
         }
         catch (JsonException)
         {
             return null;
         }
+    }
+
+    /// <summary><paramref name="bytes"/> as a sequence of buffers of <paramref name="size"/> bytes.</summary>
+    private static ReadOnlySequence<byte> Chunks(byte[] bytes, int size)
+    {
+        var first = new Segment(bytes.AsMemory(0, Math.Min(size, bytes.Length)), 0);
+        Segment last = first;
+        for (int i = size; i < bytes.Length; i += size)
+        {
+            last = last.Append(bytes.AsMemory(i, Math.Min(size, bytes.Length - i)));
+        }
+
+        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
     }
 
     private static IEnumerable<ReadOnlyMemory<byte>> Lines(ReadOnlyMemory<byte> data)
@@ -141,7 +190,7 @@ internal static partial class FuzzTargets
 
         public Task UploadAsync(AuditBatch batch, CancellationToken ct)
         {
-            if (ReadUpload(batch.Json.Span) is not { } events || events.Count != batch.Count)
+            if (ReadUpload(batch.Json.ToArray()) is not { } events || events.Count != batch.Count)
             {
                 Problem ??= "the spool built an upload the auth service refuses: " + System.Text.Encoding.UTF8.GetString(batch.Json.Span[..Math.Min(batch.Json.Length, 300)]);
                 return Task.CompletedTask;

@@ -35,7 +35,11 @@ internal static class ApiResponses
     /// <see cref="JsonSerializer.DeserializeAsync{TValue}(Stream, JsonTypeInfo{TValue}, CancellationToken)"/>.
     /// </summary>
     /// <exception cref="JsonException">The body is not one JSON value of <typeparamref name="T"/>.</exception>
-    public static async Task<T?> ReadWholeAsync<T>(HttpContext context, JsonTypeInfo<T> type)
+    public static Task<T?> ReadWholeAsync<T>(HttpContext context, JsonTypeInfo<T> type) =>
+        ReadWholeAsync(context, body => DeserializeOne(body, type));
+
+    /// <summary>Reads the whole body, then hands it to <paramref name="parse"/> (which throws <see cref="JsonException"/> on a bad one).</summary>
+    public static async Task<T?> ReadWholeAsync<T>(HttpContext context, Func<ReadOnlySequence<byte>, T?> parse)
     {
         PipeReader body = context.Request.BodyReader;
         while (true)
@@ -49,7 +53,7 @@ internal static class ApiResponses
 
             try
             {
-                return DeserializeOne(read.Buffer, type);
+                return parse(read.Buffer);
             }
             finally
             {
