@@ -41,7 +41,7 @@ public static class AuditEventReader
     }
 
     /// <summary>Reads the next value: an array of events, or null.</summary>
-    public static List<AuditEvent>? ReadArray(ref Utf8JsonReader reader)
+    private static List<AuditEvent>? ReadArray(ref Utf8JsonReader reader)
     {
         Next(ref reader);
         if (reader.TokenType == JsonTokenType.Null)
@@ -70,7 +70,7 @@ public static class AuditEventReader
     }
 
     /// <summary>Reads one event; the reader is on its <c>{</c>, and is left on its <c>}</c>.</summary>
-    public static AuditEvent ReadObject(ref Utf8JsonReader reader)
+    private static AuditEvent ReadObject(ref Utf8JsonReader reader)
     {
         Expect(ref reader, JsonTokenType.StartObject);
         var e = new AuditEvent();

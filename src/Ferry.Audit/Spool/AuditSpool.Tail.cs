@@ -96,11 +96,6 @@ public sealed partial class AuditSpool
         return view;
     }
 
-    /// <summary>
-    /// Reads records from the cached slabs starting at <paramref name="offset"/> of the active segment until
-    /// <paramref name="events"/> is full; returns the offset after the last one read, or -1 when the cache does not
-    /// hold <paramref name="offset"/> as a record boundary (the caller reads the file instead).
-    /// </summary>
     /// <summary>Bytes the tail snapshot holds at or past <paramref name="offset"/> of the active segment (framing included).</summary>
     private static long TailBytesFrom(TailView[] tail, long offset)
     {
@@ -113,6 +108,11 @@ public sealed partial class AuditSpool
         return bytes;
     }
 
+    /// <summary>
+    /// Reads records from the cached slabs starting at <paramref name="offset"/> of the active segment until
+    /// <paramref name="events"/> is full; returns the offset after the last one read, or -1 when the cache does not
+    /// hold <paramref name="offset"/> as a record boundary (the caller reads the file instead).
+    /// </summary>
     private static long ReadTail(TailView[] tail, long offset, EventArray events)
     {
         int i = 0;
