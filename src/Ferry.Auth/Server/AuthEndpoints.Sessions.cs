@@ -55,6 +55,7 @@ internal sealed partial class AuthEndpoints
     {
         var agent = await CallerIdentity.RequireHostAsync(context, service, HostRole.Agent).ConfigureAwait(false);
         var report = await ApiResponses.ReadAsync(context, AuthApiJsonContext.Default.LiveSessionsReport).ConfigureAwait(false);
+        ReportShape.Entries(report.Sessions, "sessions");
         var address = await CallerIdentity.ClientAddressAsync(context, service).ConfigureAwait(false);
         await service.ReportLiveSessionsAsync(agent, report, address, context.RequestAborted).ConfigureAwait(false);
         context.Response.StatusCode = StatusCodes.Status204NoContent;
@@ -64,6 +65,7 @@ internal sealed partial class AuthEndpoints
     {
         var agent = await CallerIdentity.RequireHostAsync(context, service, HostRole.Agent).ConfigureAwait(false);
         var report = await ApiResponses.ReadAsync(context, AuthApiJsonContext.Default.EgressReport).ConfigureAwait(false);
+        ReportShape.Entries(report.Usage, "usage");
         var address = await CallerIdentity.ClientAddressAsync(context, service).ConfigureAwait(false);
         var response = await service.ReportEgressAsync(agent, report, address, context.RequestAborted).ConfigureAwait(false);
         await ApiResponses.WriteAsync(context, response, AuthApiJsonContext.Default.EgressReportResponse).ConfigureAwait(false);

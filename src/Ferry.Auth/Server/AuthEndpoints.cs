@@ -162,6 +162,7 @@ internal sealed partial class AuthEndpoints(AuthService service, ServerAuditPipe
     {
         var proxy = await CallerIdentity.RequireHostAsync(context, service, HostRole.Proxy).ConfigureAwait(false);
         var report = await ApiResponses.ReadAsync(context, AuthApiJsonContext.Default.InventoryReport).ConfigureAwait(false);
+        ReportShape.Entries(report.Databases, "databases");
         var address = await CallerIdentity.ClientAddressAsync(context, service).ConfigureAwait(false);
         service.ReportProxyInventory(proxy, report, address);
         await service.NoteProxyTunnelAddressAsync(proxy.HostId, report.TunnelAddr, address, context.RequestAborted).ConfigureAwait(false);
@@ -172,6 +173,7 @@ internal sealed partial class AuthEndpoints(AuthService service, ServerAuditPipe
     {
         var agent = await CallerIdentity.RequireHostAsync(context, service, HostRole.Agent).ConfigureAwait(false);
         var report = await ApiResponses.ReadAsync(context, AuthApiJsonContext.Default.AgentDatabasesReport).ConfigureAwait(false);
+        ReportShape.Entries(report.Databases, "databases");
         var address = await CallerIdentity.ClientAddressAsync(context, service).ConfigureAwait(false);
         var response = await service.RegisterAgentDatabasesAsync(agent, report, address, context.RequestAborted).ConfigureAwait(false);
         await ApiResponses.WriteAsync(context, response, AuthApiJsonContext.Default.AgentDatabasesResponse).ConfigureAwait(false);

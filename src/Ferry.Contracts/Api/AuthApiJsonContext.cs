@@ -2,10 +2,17 @@ using System.Text.Json.Serialization;
 
 namespace Ferry.Contracts;
 
-/// <summary>Source-generated JSON for every API payload (snake_case, nulls omitted). Clients, proxies and agents use it too.</summary>
+/// <summary>
+/// Source-generated JSON for every API payload (snake_case, nulls omitted). Clients, proxies and agents use it too.
+/// A JSON <c>null</c> where the contract has a value is refused on reading (a 400 naming it, never a 500 further on):
+/// a non-nullable property (<c>RespectNullableAnnotations</c>), an entry of a list of strings or a value of a map of
+/// strings (the converters); entries of lists of objects are checked by the endpoints that take them.
+/// </summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
-    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    RespectNullableAnnotations = true,
+    Converters = [typeof(NoNullStringListConverter), typeof(NoNullStringMapConverter)])]
 [JsonSerializable(typeof(LoginRequest))]
 [JsonSerializable(typeof(UserCertificateRequest))]
 [JsonSerializable(typeof(UserCertificateResponse))]
