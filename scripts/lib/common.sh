@@ -85,6 +85,8 @@ ensure_test_dependencies() {
   ensure_arm64_cross_tools
   ensure_arm64_runtime
   apt_install umoci tar gzip
+  # gdb: a helper process that does not end in time has its threads' stacks put in the failure (ProcessRunner).
+  apt_install gdb
   ensure_oidc_dependencies
   ensure_web_test_dependencies
 }

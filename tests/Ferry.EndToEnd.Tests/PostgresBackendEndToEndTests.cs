@@ -78,7 +78,9 @@ public sealed class PostgresBackendEndToEndTests
         {
             var (code, output) = await ProcessRunner.RunAsync(
                 Binaries.Ferryd, ["admin", "--config", cluster.AdminConfig!, "users", "add", $"user{i}", "--data-dir", cluster.DataDir],
-                TimeSpan.FromSeconds(30), environment: oneThread);
+                // Longer than PgCommand's 30 s bound on one statement, shorter than the minute-long hang: a statement
+                // that waits that long fails the command with its own message instead of being mistaken for the hang.
+                TimeSpan.FromSeconds(45), environment: oneThread);
             Assert.True(code == 0, $"ferryd admin users add user{i} ({code}): {output}");
         }
 
