@@ -32,7 +32,16 @@ public sealed class AuthException : Exception
     /// <summary>For 429: when to try again.</summary>
     public TimeSpan? RetryAfter { get; }
 
+    /// <summary>
+    /// True for a body that is not what the endpoint takes (not JSON, a null where a value must be): the API logs and
+    /// counts it as a refusal (<c>bad_request</c>), as it does a malformed HTTP request. Other 400s are answers about
+    /// the request's meaning, which the service records where it decides them.
+    /// </summary>
+    public bool MalformedInput { get; private init; }
+
     internal static AuthException BadRequest(string message) => new(400, message);
+
+    internal static AuthException Malformed(string message) => new(400, message) { MalformedInput = true };
 
     internal static AuthException NotFound(string message) => new(404, message);
 

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Collections.Concurrent;
+using System.IO.Pipelines;
 using System.Net;
 using System.Net.Security;
 using System.Text.Json;
@@ -103,6 +105,9 @@ internal sealed class TunnelAcceptor : IAsyncDisposable
         }
     }
 
+    /// <summary>The longest heartbeat line taken (a heartbeat of thousands of databases is far below it).</summary>
+    internal const int MaxHeartbeatBytes = 1024 * 1024;
+
     private async Task HeartbeatsAsync(MuxAgentTunnel tunnel, MuxStream stream, CancellationToken ct)
     {
         await using var _ = stream;
@@ -113,30 +118,96 @@ internal sealed class TunnelAcceptor : IAsyncDisposable
             {
                 return;
             }
-            using var reader = new StreamReader(stream);
-            while (await reader.ReadLineAsync(ct) is { } line)
+            var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true));
+            try
             {
-                if (line.Length > 1024 * 1024)
-                {
-                    return;
-                }
-                var hb = JsonSerializer.Deserialize(line, TransportJsonContext.Default.AgentHeartbeat);
-                if (hb is not null)
+                while (await ReadHeartbeatAsync(reader, ct) is { } hb)
                 {
                     _ctx.Agents.Register(tunnel, hb with { AgentId = tunnel.AgentId });
                 }
             }
+            finally
+            {
+                await reader.CompleteAsync();
+            }
         }
-        catch (Exception e) when (e is TunnelException or IOException or JsonException or InvalidDataException or OperationCanceledException or EndOfStreamException)
+        catch (Exception e) when (e is JsonException or InvalidDataException)
         {
-            // The heartbeat stream ends with its tunnel (or sent garbage): the agent is unregistered below and the
-            // tunnel's own end is logged by RunAsync.
+            // An agent that sends what is not a heartbeat loses its place in the inventory until its tunnel
+            // reconnects; its host certificate is valid, so this is a broken or hostile agent: said at warning.
+            FerryMetrics.Refused(FerryMetrics.Sides.Proxy, "heartbeat");
+            TunnelLog.HeartbeatRefused(_ctx.Log, tunnel.AgentId, e.Message);
+        }
+        catch (Exception e) when (e is TunnelException or IOException or OperationCanceledException or EndOfStreamException)
+        {
+            // The heartbeat stream ends with its tunnel: the agent is unregistered below and the tunnel's own end is
+            // logged by RunAsync.
             TunnelLog.HeartbeatsEnded(_ctx.Log, tunnel.AgentId, e.Message);
         }
         finally
         {
             _ctx.Agents.Unregister(tunnel);
         }
+    }
+
+    /// <summary>
+    /// The next heartbeat (one JSON line), or null at the end of the stream. A line longer than
+    /// <see cref="MaxHeartbeatBytes"/> is refused before more of it is buffered; a line that is not a heartbeat, or
+    /// has a null where one has a value, throws <see cref="JsonException"/>.
+    /// </summary>
+    internal static async ValueTask<AgentHeartbeat?> ReadHeartbeatAsync(PipeReader reader, CancellationToken ct)
+    {
+        while (true)
+        {
+            var read = await reader.ReadAsync(ct);
+            var buffer = read.Buffer;
+            if (buffer.PositionOf((byte)'\n') is { } end)
+            {
+                var line = buffer.Slice(0, end);
+                try
+                {
+                    if (line.Length > MaxHeartbeatBytes)
+                    {
+                        throw new InvalidDataException($"heartbeat longer than {MaxHeartbeatBytes} bytes");
+                    }
+
+                    return ParseHeartbeat(line);
+                }
+                finally
+                {
+                    reader.AdvanceTo(buffer.GetPosition(1, end));
+                }
+            }
+
+            if (buffer.Length > MaxHeartbeatBytes)
+            {
+                throw new InvalidDataException($"heartbeat longer than {MaxHeartbeatBytes} bytes");
+            }
+
+            if (read.IsCompleted)
+            {
+                return null; // a partial last line is not a heartbeat: the agent went away mid-write
+            }
+
+            reader.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    /// <summary>One heartbeat line: refused (<see cref="JsonException"/>) unless it is an object with no null database.</summary>
+    internal static AgentHeartbeat ParseHeartbeat(ReadOnlySequence<byte> line)
+    {
+        var json = new Utf8JsonReader(line);
+        var hb = JsonSerializer.Deserialize(ref json, TransportJsonContext.Default.AgentHeartbeat)
+            ?? throw new JsonException("a heartbeat is an object, not null");
+        for (var i = 0; i < hb.Databases.Count; i++)
+        {
+            if (hb.Databases[i] is null)
+            {
+                throw new JsonException($"databases[{i}] is null");
+            }
+        }
+
+        return hb;
     }
 
     public async ValueTask DisposeAsync()

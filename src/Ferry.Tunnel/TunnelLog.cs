@@ -32,6 +32,10 @@ public static partial class TunnelLog
         Message = "heartbeat stream of agent {AgentId} ended: {Reason}")]
     public static partial void HeartbeatsEnded(ILogger logger, string agentId, string reason);
 
+    [LoggerMessage(EventId = 2007, EventName = "TunnelHeartbeatRefused", Level = LogLevel.Warning,
+        Message = "heartbeat of agent {AgentId} refused, the agent is out of the inventory until its tunnel reconnects: {Reason}")]
+    public static partial void HeartbeatRefused(ILogger logger, string agentId, string reason);
+
     [LoggerMessage(EventId = 2006, EventName = "TunnelOfRemovedAgentClosed", Level = LogLevel.Warning,
         Message = "closed {Count} tunnel(s) of agent {AgentId}: its host was removed (ferryd admin hosts rm); its sessions end")]
     public static partial void RemovedAgentClosed(ILogger logger, string agentId, int count);

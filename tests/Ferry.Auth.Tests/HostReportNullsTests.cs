@@ -54,10 +54,12 @@ public sealed class HostReportNullsTests : IDisposable
         using var proxy = AuthTestHost.Client(server, proxyCert);
         HttpClient host = role == "agent" ? agent : proxy;
 
+        using var refusals = new RefusalCounter("auth", "bad_request");
         using var response = await host.PostAsync(path, new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("null", await AuthTestHost.ErrorAsync(response), StringComparison.Ordinal);
+        Assert.True(refusals.Count >= 1, "the refusal is counted (ferry_refusals_total{side=auth,reason=bad_request}) and logged");
 
         // The same host's well-formed report is still taken, and what was registered before is unchanged.
         Assert.Equal(["pg1"], (await HostScope.RegisterAsync(agent, ("pg1", "dev"))).Accepted);
@@ -65,6 +67,33 @@ public sealed class HostReportNullsTests : IDisposable
         Assert.True(inventory.IsSuccessStatusCode, $"{(int)inventory.StatusCode}");
         using var sessions = await agent.PostAsJsonAsync("/v1/agents/sessions", new LiveSessionsReport(), AuthApiJsonContext.Default.LiveSessionsReport);
         Assert.True(sessions.IsSuccessStatusCode, $"{(int)sessions.StatusCode}");
+    }
+
+    /// <summary>
+    /// Fields a report leaves out take their defaults (no labels, an empty description, healthy): before, the reader
+    /// left them null and the registration answered 500. An entry without a protocol is refused by name.
+    /// </summary>
+    [Fact]
+    public async Task AReportWithFieldsLeftOut_IsTakenWithTheDefaults_AndAnEntryWithoutAProtocolIsRefusedByName()
+    {
+        await using var server = await AuthTestHost.StartAsync(_dir.Path);
+        using var agentCert = await AuthTestHost.JoinAsync(server, "agent1", "agent");
+        using var agent = AuthTestHost.Client(server, agentCert);
+        using var proxyCert = await AuthTestHost.JoinAsync(server, "proxy1", "proxy");
+        using var proxy = AuthTestHost.Client(server, proxyCert);
+
+        using var minimal = await agent.PostAsync("/v1/agents/databases", new StringContent(
+            """{"databases":[{"name":"pg1","protocol":"postgres"},{"name":"pg2"}]}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, minimal.StatusCode);
+        var answer = (await minimal.Content.ReadFromJsonAsync(AuthApiJsonContext.Default.AgentDatabasesResponse))!;
+        Assert.Equal(["pg1"], answer.Accepted);
+        Assert.Contains("protocol", answer.Refused["pg2"], StringComparison.Ordinal);
+
+        using var inventory = await proxy.PostAsync("/v1/inventory", new StringContent(
+            """{"databases":[{"name":"pg1","protocol":"postgres"}]}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.True(inventory.IsSuccessStatusCode, $"{(int)inventory.StatusCode}: {await inventory.Content.ReadAsStringAsync()}");
+        var registered = Assert.Single(server.Service.Inventory.Current(), d => d.Name == "pg1");
+        Assert.Equal(("", 0, true), (registered.Description, registered.Labels.Count, registered.Healthy));
     }
 
     [Theory]
@@ -108,5 +137,48 @@ public sealed class HostReportNullsTests : IDisposable
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("null", await AuthTestHost.ErrorAsync(response), StringComparison.Ordinal);
+    }
+
+    /// <summary>Counts <c>ferry_refusals_total</c> measurements with one side and reason while it lives.</summary>
+    private sealed class RefusalCounter : IDisposable
+    {
+        private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
+        private long _count;
+
+        public RefusalCounter(string side, string reason)
+        {
+            _listener.InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == Ferry.Diagnostics.FerryMetrics.MeterName && instrument.Name == "ferry_refusals_total")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+            {
+                string? s = null, r = null;
+                foreach (var tag in tags)
+                {
+                    if (tag.Key == "side")
+                    {
+                        s = tag.Value as string;
+                    }
+                    else if (tag.Key == "reason")
+                    {
+                        r = tag.Value as string;
+                    }
+                }
+
+                if (s == side && r == reason)
+                {
+                    Interlocked.Add(ref _count, value);
+                }
+            });
+            _listener.Start();
+        }
+
+        public long Count => Interlocked.Read(ref _count);
+
+        public void Dispose() => _listener.Dispose();
     }
 }

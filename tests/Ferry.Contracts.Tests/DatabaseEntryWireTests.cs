@@ -60,3 +60,36 @@ public sealed class DatabaseEntryWireTests
             json);
     }
 }
+
+/// <summary>
+/// A field a sender leaves out keeps the record's default when read (the source-generated reader would otherwise set
+/// every init-only property it did not see to its type's default: a null <c>labels</c> map and <c>healthy: false</c>).
+/// </summary>
+public sealed class DatabaseEntryDefaultsTests
+{
+    [Fact]
+    public void AnEntryWithOnlyAName_ReadsWithTheDefaults_InTheHeartbeatAndTheApi()
+    {
+        var fromHeartbeat = Assert.Single(JsonSerializer.Deserialize("""{"agent_id":"a1","databases":[{"name":"pg1"}]}""", TransportJsonContext.Default.AgentHeartbeat)!.Databases);
+        var fromApi = Assert.Single(JsonSerializer.Deserialize("""{"databases":[{"name":"pg1"}]}""", AuthApiJsonContext.Default.AgentDatabasesReport)!.Databases);
+
+        foreach (var db in new[] { fromHeartbeat, fromApi })
+        {
+            Assert.Equal("", db.Protocol);
+            Assert.Equal("", db.Description);
+            Assert.NotNull(db.Labels);
+            Assert.Empty(db.Labels);
+            Assert.True(db.Healthy);
+        }
+    }
+
+    [Fact]
+    public void AHeartbeatWithOnlyTheAgentId_ReadsWithTheDefaults()
+    {
+        var heartbeat = JsonSerializer.Deserialize("""{"agent_id":"a1"}""", TransportJsonContext.Default.AgentHeartbeat)!;
+
+        Assert.Equal("", heartbeat.Version);
+        Assert.NotNull(heartbeat.Databases);
+        Assert.Empty(heartbeat.Databases);
+    }
+}

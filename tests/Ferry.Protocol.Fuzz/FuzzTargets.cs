@@ -40,6 +40,7 @@ internal static partial class FuzzTargets
         ["webauthn"] = data => Guard(data, WebAuthn),
         ["audit-upload"] = AuditUpload,
         ["audit-spool"] = AuditSpoolSegment,
+        ["heartbeat"] = Heartbeat,
     };
 
     private static void Guard(byte[] data, Action<ReadOnlySequence<byte>> target)

@@ -86,11 +86,11 @@ internal static class ApiResponses
         try
         {
             return await ReadWholeAsync(context, type).ConfigureAwait(false)
-                ?? throw AuthException.BadRequest("request body is empty: send a JSON object");
+                ?? throw AuthException.Malformed("request body is empty: send a JSON object");
         }
         catch (JsonException e)
         {
-            throw AuthException.BadRequest("request body is not valid JSON for this endpoint: " + e.Message);
+            throw AuthException.Malformed("request body is not valid JSON for this endpoint: " + e.Message);
         }
     }
 }

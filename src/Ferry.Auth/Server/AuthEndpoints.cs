@@ -83,6 +83,11 @@ internal sealed partial class AuthEndpoints(AuthService service, ServerAuditPipe
         }
         catch (AuthException e) when (!context.Response.HasStarted)
         {
+            if (e.MalformedInput)
+            {
+                Refused(context, "bad_request", e.Message);
+            }
+
             await ApiResponses.ErrorAsync(context, e.StatusCode, e.Message, e.RetryAfter).ConfigureAwait(false);
         }
         catch (RoleValidationException e) when (!context.Response.HasStarted)
@@ -258,13 +263,13 @@ internal sealed partial class AuthEndpoints(AuthService service, ServerAuditPipe
         }
         catch (JsonException e)
         {
-            throw AuthException.BadRequest("body must be a JSON array of audit events: " + e.Message);
+            throw AuthException.Malformed("body must be a JSON array of audit events: " + e.Message);
         }
 
         events ??= [];
         if (events.Any(e => string.IsNullOrEmpty(e.Id) || string.IsNullOrEmpty(e.Type)))
         {
-            throw AuthException.BadRequest("every audit event needs an id and a type");
+            throw AuthException.Malformed("every audit event needs an id and a type");
         }
 
         // Only what this host may report, with its own id as the source (never the one in the body).

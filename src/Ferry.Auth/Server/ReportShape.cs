@@ -14,7 +14,7 @@ internal static class ReportShape
         int at = list.IndexOf(null!);
         if (at >= 0)
         {
-            throw AuthException.BadRequest($"{name}[{at}] is null: each entry is an object");
+            throw AuthException.Malformed($"{name}[{at}] is null: each entry is an object");
         }
     }
 }

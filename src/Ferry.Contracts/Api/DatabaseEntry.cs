@@ -8,6 +8,11 @@ namespace Ferry.Contracts;
 /// on <c>GET /v1/databases</c>, where <see cref="DbUsers"/> and <see cref="DbNames"/> hold what the caller's
 /// roles allow (templates expanded; <c>*</c> means any). Fields left null are not written.
 /// </summary>
+/// <remarks>
+/// Properties with a default have <c>set</c>, not <c>init</c>: for a record with <c>required</c> members the
+/// source-generated reader sets every init-only property in one object initializer, so one absent from the JSON got
+/// its type's default (a null <c>labels</c>, <c>healthy: false</c>) instead of the default written here.
+/// </remarks>
 public sealed record DatabaseEntry
 {
     [JsonPropertyName("name")]
@@ -15,13 +20,13 @@ public sealed record DatabaseEntry
 
     /// <summary><c>postgres</c> or <c>mysql</c>.</summary>
     [JsonPropertyName("protocol")]
-    public string Protocol { get; init; } = "";
+    public string Protocol { get; set; } = "";
 
     [JsonPropertyName("description")]
-    public string Description { get; init; } = "";
+    public string Description { get; set; } = "";
 
     [JsonPropertyName("labels")]
-    public Dictionary<string, string> Labels { get; init; } = [];
+    public Dictionary<string, string> Labels { get; set; } = [];
 
     [JsonPropertyName("db_users")]
     public List<string>? DbUsers { get; init; }
@@ -41,7 +46,7 @@ public sealed record DatabaseEntry
     public int? Collation { get; init; }
 
     [JsonPropertyName("healthy")]
-    public bool Healthy { get; init; } = true;
+    public bool Healthy { get; set; } = true;
 
     [JsonPropertyName("health_error")]
     public string? HealthError { get; init; }
