@@ -110,3 +110,33 @@ public sealed class ApiBodySweepTests : IDisposable
     }
 
 }
+
+/// <summary>A flood of malformed requests writes a bounded number of audit events whose counts add up.</summary>
+public sealed class MalformedRequestAuditTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task AFloodOfMalformedBodies_IsAuditedOnceAtOnce_AndOnceAsASummaryPerWindow()
+    {
+        await using var server = await AuthTestHost.StartAsync(_dir.Path);
+        using var anyone = AuthTestHost.Client(server);
+
+        for (var i = 0; i < 25; i++)
+        {
+            using var response = await anyone.PostAsync("/v1/join", new StringContent("{\"token\":", Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        }
+
+        Assert.Equal(1, server.ClientAddress!.RequestRefusalAudit.Flush());
+        await server.FlushAuditAsync();
+        var events = server.AuditStore.Search(new AuditQuery { Type = AuditEventTypes.ApiRequest }).ToList();
+        Assert.Equal(2, events.Count);
+        Assert.All(events, e => Assert.Equal(("TJ006W", "127.0.0.1", "bad_request"), (e.Code, e.ClientAddr, e.Details!["reason"])));
+        Assert.Equal(25, events.Sum(e => long.Parse(e.Details!["count"], System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Single(events, e => e.Details!.ContainsKey("summary"));
+        Assert.All(events, e => Assert.Contains("POST /v1/join", e.Error, StringComparison.Ordinal));
+    }
+}

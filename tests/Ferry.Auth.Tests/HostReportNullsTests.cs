@@ -60,6 +60,10 @@ public sealed class HostReportNullsTests : IDisposable
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("null", await AuthTestHost.ErrorAsync(response), StringComparison.Ordinal);
         Assert.True(refusals.Count >= 1, "the refusal is counted (ferry_refusals_total{side=auth,reason=bad_request}) and logged");
+        await server.FlushAuditAsync();
+        var audited = Assert.Single(server.AuditStore.Search(new Ferry.Audit.AuditQuery { Type = Ferry.Audit.AuditEventTypes.ApiRequest }));
+        Assert.Equal(("TJ006W", false, "127.0.0.1", "bad_request"), (audited.Code, audited.Success, audited.ClientAddr, audited.Details!["reason"]));
+        Assert.Contains("POST " + path, audited.Error, StringComparison.Ordinal);
 
         // The same host's well-formed report is still taken, and what was registered before is unchanged.
         Assert.Equal(["pg1"], (await HostScope.RegisterAsync(agent, ("pg1", "dev"))).Accepted);

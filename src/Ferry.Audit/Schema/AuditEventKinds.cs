@@ -151,6 +151,8 @@ public static class AuditEventKinds
 
     public static readonly AuditEventKind ApiConnectionRefused = new(AuditEventTypes.ApiConnection, "TJ004W", "Connections to the auth API were refused before TLS (details: reason proxy_header_invalid or api_connections_per_source, count, window), aggregated per reason and source address.");
 
+    public static readonly AuditEventKind ApiRequestRefused = new(AuditEventTypes.ApiRequest, "TJ006W", "Requests to the auth API were refused as malformed (details: reason bad_request or request_too_large, count, window; error: the path and what was wrong), aggregated per reason and source address.");
+
     public static readonly AuditEventKind WebRequestRefused = new(AuditEventTypes.WebRequest, "TWB00W", "Web UI requests were refused (details: reason csrf or forbidden, count, window), aggregated per reason and source address.");
 
     public static readonly AuditEventKind AccessRequestCreate = new(AuditEventTypes.AccessRequestCreate, "T5000I", "An access request was created (details: id, requester, requested_roles, resources, reason, duration, pending_expires, reviewers).");
@@ -247,6 +249,7 @@ public static class AuditEventKinds
         HostShare,
         HostReportRefused,
         ApiConnectionRefused,
+        ApiRequestRefused,
         WebRequestRefused,
         AccessRequestCreate,
         AccessRequestCreateRefused,

@@ -58,6 +58,7 @@ public static class AuditEventTypes
     public const string HostReport = "host.report";
     public const string HostShare = "host.share";
     public const string ApiConnection = "api.connection";
+    public const string ApiRequest = "api.request";
     public const string WebRequest = "web.request";
     public const string CertIssue = "cert.issue";
     public const string SessionMfa = "session.mfa";

@@ -15,7 +15,7 @@ using Microsoft.Extensions.Logging;
 namespace Ferry.Auth.Server;
 
 /// <summary>The HTTPS API routes. Every handler is a plain <see cref="RequestDelegate"/> (no reflection).</summary>
-internal sealed partial class AuthEndpoints(AuthService service, ServerAuditPipeline audit, AuthServerOptions options, CancellationToken stopping)
+internal sealed partial class AuthEndpoints(AuthService service, ServerAuditPipeline audit, AuthServerOptions options, CancellationToken stopping, ConnectionRefusalAudit? requestAudit = null)
 {
     private readonly ILogger _log = FerryLogging.Factory.CreateLogger("Ferry.Auth");
     private static readonly ReadOnlyMemory<byte> NewLine = "\n"u8.ToArray();
@@ -71,7 +71,8 @@ internal sealed partial class AuthEndpoints(AuthService service, ServerAuditPipe
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge && !context.Response.HasStarted)
         {
             onTooLarge?.Invoke(context);
-            Refused(context, AuthService.LoginRefusal.RequestTooLarge, $"body over {limit} bytes");
+            // A login's is audited as a refused login (onTooLarge); any other as a refused request.
+            Refused(context, AuthService.LoginRefusal.RequestTooLarge, $"body over {limit} bytes", audited: onTooLarge is null);
             context.Response.Headers.Connection = "close";
             await ApiResponses.ErrorAsync(context, StatusCodes.Status413PayloadTooLarge,
                 string.Create(CultureInfo.InvariantCulture, $"request body is larger than this endpoint accepts ({limit} bytes)")).ConfigureAwait(false);
@@ -107,10 +108,17 @@ internal sealed partial class AuthEndpoints(AuthService service, ServerAuditPipe
     private void LoginTooLarge(HttpContext context) =>
         service.RecordLoginRefusal("", context.Connection.RemoteIpAddress?.ToString() ?? "unknown", AuthService.LoginRefusal.RequestTooLarge, "request body too large");
 
-    private void Refused(HttpContext context, string reason, string detail)
+    /// <summary>A malformed request: counted, logged, and audited (aggregated per reason and source address) unless <paramref name="audited"/> is false.</summary>
+    private void Refused(HttpContext context, string reason, string detail, bool audited = true)
     {
+        var path = AuthService.Bounded(context.Request.Path.Value ?? "");
+        var source = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
         FerryMetrics.Refused(FerryMetrics.Sides.Auth, reason);
-        AuthLog.RequestRefused(_log, AuthService.Bounded(context.Request.Path.Value ?? ""), context.Connection.RemoteIpAddress?.ToString() ?? "unknown", reason, detail);
+        AuthLog.RequestRefused(_log, path, source, reason, detail);
+        if (audited)
+        {
+            requestAudit?.Refused(reason, source, $"{context.Request.Method} {path}: {detail}");
+        }
     }
 
     private async Task LoginAsync(HttpContext context)

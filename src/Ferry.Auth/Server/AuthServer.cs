@@ -154,7 +154,7 @@ public sealed class AuthServer : IAsyncDisposable
                 web.Map(app);
             }
 
-            new AuthEndpoints(service, audit, options, stopping.Token).Map(app);
+            new AuthEndpoints(service, audit, options, stopping.Token, clientAddress.RequestRefusalAudit).Map(app);
             await app.StartAsync(ct).ConfigureAwait(false);
             var bound = BoundEndpoint(app, listen);
             return new AuthServer(app, service, audit, certificate, bound, stopping, web) { ClientAddress = clientAddress };

@@ -35,10 +35,14 @@ internal sealed class ClientAddressMiddleware(AuthService service, AuthServerOpt
     /// <summary>The aggregated audit of refused connections (its <see cref="ConnectionRefusalAudit.Flush"/> runs every window once <see cref="Start"/> is called).</summary>
     internal ConnectionRefusalAudit RefusalAudit { get; } = new(service, options.ConnectionRefusalAuditWindow, FerryLogging.Factory.CreateLogger("Ferry.Auth"));
 
-    /// <summary>Starts the window timer of <see cref="RefusalAudit"/>.</summary>
+    /// <summary>The aggregated audit of malformed API requests (<c>api.request</c> <c>TJ006W</c>), flushed with <see cref="RefusalAudit"/>.</summary>
+    internal ConnectionRefusalAudit RequestRefusalAudit { get; } = new(service, options.ConnectionRefusalAuditWindow, FerryLogging.Factory.CreateLogger("Ferry.Auth"),
+        Ferry.Audit.AuditEventKinds.ApiRequestRefused, "requests");
+
+    /// <summary>Starts the window timer of <see cref="RefusalAudit"/> and <see cref="RequestRefusalAudit"/>.</summary>
     public ClientAddressMiddleware Start()
     {
-        _flush ??= options.Time.CreateTimer(static s => ((ConnectionRefusalAudit)s!).Flush(), RefusalAudit,
+        _flush ??= options.Time.CreateTimer(static s => ((ClientAddressMiddleware)s!).FlushRefusals(), this,
             options.ConnectionRefusalAuditWindow, options.ConnectionRefusalAuditWindow);
         return this;
     }
@@ -47,7 +51,13 @@ internal sealed class ClientAddressMiddleware(AuthService service, AuthServerOpt
     public void Dispose()
     {
         _flush?.Dispose();
+        FlushRefusals();
+    }
+
+    private void FlushRefusals()
+    {
         RefusalAudit.Flush();
+        RequestRefusalAudit.Flush();
     }
 
     public async Task OnConnectionAsync(ConnectionContext connection, Func<Task> next)

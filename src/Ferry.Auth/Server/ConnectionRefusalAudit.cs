@@ -5,14 +5,15 @@ using Microsoft.Extensions.Logging;
 namespace Ferry.Auth.Server;
 
 /// <summary>
-/// Keeps a flood of refused API connections (bad PROXY header, too many from one address) from flooding the
-/// audit log, in the manner of the proxy's refusal aggregation: the first refusal of a (reason, source address)
-/// in a window is audited at once, up to <see cref="MaxImmediatePerWindow"/> of them per window; the rest are
-/// counted, and <see cref="Flush"/> (called every window) writes one <c>api.connection</c> <c>TJ004W</c> summary per
-/// key with its count. At most <see cref="MaxKeys"/> keys are tracked per window; beyond, refusals count on one
-/// overflow key with source <c>*</c>. Memory and events per window are bounded whatever the connection rate.
+/// Keeps a flood of refused API connections (bad PROXY header, too many from one address) or malformed API requests
+/// from flooding the audit log, in the manner of the proxy's refusal aggregation: the first refusal of a (reason,
+/// source address) in a window is audited at once, up to <see cref="MaxImmediatePerWindow"/> of them per window; the
+/// rest are counted, and <see cref="Flush"/> (called every window) writes one summary per key with its count (as
+/// <c>api.connection</c> <c>TJ004W</c>, or the kind given). At most <see cref="MaxKeys"/> keys are tracked per window;
+/// beyond, refusals count on one overflow key with source <c>*</c>. Memory and events per window are bounded
+/// whatever the rate.
 /// </summary>
-internal sealed class ConnectionRefusalAudit(AuthService service, TimeSpan window, ILogger log)
+internal sealed class ConnectionRefusalAudit(AuthService service, TimeSpan window, ILogger log, AuditEventKind? kind = null, string refused = "connections")
 {
     public const int MaxKeys = 10_000;
 
@@ -89,7 +90,7 @@ internal sealed class ConnectionRefusalAudit(AuthService service, TimeSpan windo
             details["window"] = ((long)window.TotalSeconds).ToString(CultureInfo.InvariantCulture) + "s";
         }
 
-        var error = summary ? $"{count} more connections refused ({reason}) from {source} in the last {(long)window.TotalSeconds}s; the last: {detail}" : detail;
-        service.Emit(AuditEventKinds.ApiConnectionRefused, null, success: false, error: error.Length <= MaxError ? error : error[..MaxError] + "…", clientAddr: source, details: details);
+        var error = summary ? $"{count} more {refused} refused ({reason}) from {source} in the last {(long)window.TotalSeconds}s; the last: {detail}" : detail;
+        service.Emit(kind ?? AuditEventKinds.ApiConnectionRefused, null, success: false, error: error.Length <= MaxError ? error : error[..MaxError] + "…", clientAddr: source, details: details);
     }
 }
