@@ -140,3 +140,56 @@ public sealed class MalformedRequestAuditTests : IDisposable
         Assert.All(events, e => Assert.Contains("POST /v1/join", e.Error, StringComparison.Ordinal));
     }
 }
+
+/// <summary>
+/// Every query parameter the API reads, each given odd values (empty, huge, negative, far past and future, very long,
+/// control characters, repeated): never a 500.
+/// </summary>
+public sealed class ApiQuerySweepTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task NoOddQueryValue_IsAnswered500()
+    {
+        var (password, secret, _) = await AdminRunner.AddUserAsync(_dir.Path, "alice", "admin");
+        await using var server = await AuthTestHost.StartAsync(_dir.Path);
+        using var userCert = await HostScope.LoginAsync(server, "alice", password, secret);
+        using var user = AuthTestHost.Client(server, userCert);
+        using var agentCert = await AuthTestHost.JoinAsync(server, "agent1", "agent");
+        using var agent = AuthTestHost.Client(server, agentCert);
+
+        var endpoints = new (HttpClient Caller, string Path, string[] Parameters)[]
+        {
+            (user, "/v1/audit/search", ["since", "until", "user", "db", "type", "contains", "session_id", "limit"]),
+            (user, "/v1/audit/sessions/s1", ["since", "until", "limit"]),
+            (user, "/v1/access-requests", ["state"]),
+            (user, "/v1/databases", ["labels"]),
+            (user, "/v1/sso/callback", ["state", "code", "error", "error_description"]),
+            (agent, "/v1/locks", ["since"]),
+        };
+
+        var failures = new List<string>();
+        foreach (var (caller, path, parameters) in endpoints)
+        {
+            foreach (var name in parameters)
+            {
+                foreach (var value in JsonBodyVariants.OddQueryValues)
+                {
+                    foreach (var query in new[] { $"{name}={value}", $"{name}={value}&{name}={value}" })
+                    {
+                        using var response = await caller.GetAsync($"{path}?{query}");
+                        if ((int)response.StatusCode >= 500)
+                        {
+                            failures.Add($"{path}?{JsonBodyVariants.Shorten(query)}: {(int)response.StatusCode} {JsonBodyVariants.Shorten(await response.Content.ReadAsStringAsync())}");
+                        }
+                    }
+                }
+            }
+        }
+
+        Assert.True(failures.Count == 0, $"{failures.Count} answered 5xx:\n{string.Join('\n', failures.Take(40))}");
+    }
+}

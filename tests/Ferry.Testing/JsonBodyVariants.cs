@@ -47,6 +47,13 @@ public static class JsonBodyVariants
         return (failures, statuses);
     }
 
+    /// <summary>Odd values for a query parameter: empty, huge, negative, far past and future, very long, escapes, control characters.</summary>
+    public static readonly string[] OddQueryValues =
+    [
+        "", "x", "-1", "0", "1", "99999999999999999999", "1e308", "NaN", "-5m", "5000000d", "100000000h", "292000y",
+        "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "0000-00-00", "%00", "%FF%FE", "a%0Ab", new string('a', 3000), "*", "..%2F..",
+    ];
+
     public static string Shorten(string s) => s.Length <= 300 ? s : s[..300] + "…";
 
     /// <summary>A body with every property set to a plausible value of its type (lists with one entry, maps with one key).</summary>

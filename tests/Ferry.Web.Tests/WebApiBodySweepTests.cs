@@ -57,3 +57,48 @@ public sealed class WebApiBodySweepTests
         Assert.Equal(System.Net.HttpStatusCode.OK, session.StatusCode);
     }
 }
+
+/// <summary>Every query parameter the web API reads (without an open console), each given odd values and repeated: never a 500.</summary>
+public sealed class WebApiQuerySweepTests
+{
+    [Fact]
+    public async Task NoOddQueryValue_IsAnswered500_AndTheSessionCarriesOn()
+    {
+        await using var host = await WebTestHost.StartAsync();
+        var alice = await host.AddUserAsync("alice");
+        using var browser = host.Browser();
+        (await browser.LoginAsync(alice, host.Otp(alice))).Dispose();
+
+        var endpoints = new (string Path, string[] Parameters)[]
+        {
+            ("/web/api/audit/events", ["limit", "database", "from", "to", "text", "user"]),
+            ("/web/api/databases", ["labels"]),
+            ("/web/api/requests", ["review"]),
+            ("/web/api/sso/start", ["connector", "reauth"]),
+            ("/web/api/sso/finish", ["request_id"]),
+        };
+
+        var failures = new List<string>();
+        foreach (var (path, parameters) in endpoints)
+        {
+            foreach (var name in parameters)
+            {
+                foreach (var value in JsonBodyVariants.OddQueryValues)
+                {
+                    foreach (var query in new[] { $"{name}={value}", $"{name}={value}&{name}={value}" })
+                    {
+                        using var response = await browser.GetAsync($"{path}?{query}");
+                        if ((int)response.StatusCode >= 500)
+                        {
+                            failures.Add($"{path}?{JsonBodyVariants.Shorten(query)}: {(int)response.StatusCode} {JsonBodyVariants.Shorten(await response.Content.ReadAsStringAsync())}");
+                        }
+                    }
+                }
+            }
+        }
+
+        Assert.True(failures.Count == 0, $"{failures.Count} answered 5xx:\n{string.Join('\n', failures.Take(40))}");
+        using var session = await browser.GetAsync("/web/api/session");
+        Assert.Equal(System.Net.HttpStatusCode.OK, session.StatusCode);
+    }
+}
