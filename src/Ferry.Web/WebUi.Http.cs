@@ -16,18 +16,34 @@ public sealed partial class WebUi
     /// stack trace. With <paramref name="session"/> the request needs a live web session (401) and, unless GET/HEAD,
     /// the CSRF header (403 <c>csrf</c>).
     /// </summary>
+    /// <summary>The largest refused body the server still reads (and drops) so that the client gets its 413 answer.</summary>
+    private const long DrainBytes = 1024 * 1024;
+
     private RequestDelegate Api(Func<HttpContext, WebSession?, Task> handler, bool session = true, long? maxBody = null) => async context =>
     {
         var limit = maxBody ?? 64 * 1024;
         try
         {
-            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+            var size = context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature ? feature : null;
+            if (size is not null)
             {
                 size.MaxRequestBodySize = limit;
             }
 
-            if (context.Request.ContentLength > limit)
+            if (context.Request.ContentLength is { } length && length > limit)
             {
+                // The body is never read. Up to DrainBytes the server reads and drops it after the answer, keeping the
+                // connection; closed with the body unread, the socket would be reset at once, and the reset can
+                // overtake the 413 (the browser then sees a network error, not what was wrong). Beyond, it closes.
+                if (size is not null && length <= DrainBytes)
+                {
+                    size.MaxRequestBodySize = length;
+                }
+                else
+                {
+                    context.Response.Headers.Connection = "close";
+                }
+
                 throw new WebApiException(413, "too_large", $"request body is larger than this endpoint accepts ({limit} bytes)");
             }
 

@@ -256,4 +256,21 @@ public sealed class WebSessionTests
         using var huge = await browser.SendAsync(HttpMethod.Post, "/web/api/login", "{\"user\":\"" + new string('a', 200_000) + "\"}", csrf: false);
         Assert.Equal("too_large", (await JsonAsync(huge, HttpStatusCode.RequestEntityTooLarge))["code"]!.GetValue<string>());
     }
+
+    /// <summary>A body a little over an endpoint's limit, sent whole before the answer: the browser reads the 413 every time, not a reset.</summary>
+    [Fact]
+    public async Task ABodyALittleOverTheLimit_AlwaysReachesTheBrowserAs413()
+    {
+        await using var host = await WebTestHost.StartAsync();
+        var alice = await host.AddUserAsync("alice");
+        using var browser = host.Browser();
+        (await browser.LoginAsync(alice, host.Otp(alice))).Dispose();
+        var body = "{\"name\":\"" + new string('a', 200_000) + "\"}";
+
+        for (var i = 0; i < 30; i++)
+        {
+            using var response = await browser.SendAsync(HttpMethod.Post, "/web/api/admin/users", body);
+            Assert.Equal("too_large", (await JsonAsync(response, HttpStatusCode.RequestEntityTooLarge))["code"]!.GetValue<string>());
+        }
+    }
 }
