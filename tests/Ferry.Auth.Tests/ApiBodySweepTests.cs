@@ -3,6 +3,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Ferry.Audit;
+using System.Security.Cryptography.X509Certificates;
+using Ferry.Auth.Server;
 using Ferry.Contracts;
 
 namespace Ferry.Auth.Tests;
@@ -23,12 +25,8 @@ public sealed class ApiBodySweepTests : IDisposable
     [Fact]
     public async Task NoVariationOfAnyRequestBody_IsAnswered500()
     {
-        var (password, secret, _) = await AdminRunner.AddUserAsync(_dir.Path, "alice", "admin");
-        await using var server = await AuthTestHost.StartAsync(_dir.Path);
-        using var userCert = await HostScope.LoginAsync(server, "alice", password, secret);
-        using var user = AuthTestHost.Client(server, userCert);
-        using var agentCert = await AuthTestHost.JoinAsync(server, "agent1", "agent");
-        using var agent = AuthTestHost.Client(server, agentCert);
+        await using var callers = await Callers.StartAsync(_dir.Path);
+        var (server, user, agent) = (callers.Server, callers.User, callers.Agent);
         using var proxyCert = await AuthTestHost.JoinAsync(server, "proxy1", "proxy");
         using var proxy = AuthTestHost.Client(server, proxyCert);
         using var anyone = AuthTestHost.Client(server);
@@ -109,57 +107,15 @@ public sealed class ApiBodySweepTests : IDisposable
         Assert.Equal(["pg1"], (await HostScope.RegisterAsync(agent, ("pg1", "dev"))).Accepted);
     }
 
-}
-
-/// <summary>A flood of malformed requests writes a bounded number of audit events whose counts add up.</summary>
-public sealed class MalformedRequestAuditTests : IDisposable
-{
-    private readonly TempDirectory _dir = new();
-
-    public void Dispose() => _dir.Dispose();
-
-    [Fact]
-    public async Task AFloodOfMalformedBodies_IsAuditedOnceAtOnce_AndOnceAsASummaryPerWindow()
-    {
-        await using var server = await AuthTestHost.StartAsync(_dir.Path);
-        using var anyone = AuthTestHost.Client(server);
-
-        for (var i = 0; i < 25; i++)
-        {
-            using var response = await anyone.PostAsync("/v1/join", new StringContent("{\"token\":", Encoding.UTF8, "application/json"));
-            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        }
-
-        Assert.Equal(1, server.ClientAddress!.RequestRefusalAudit.Flush());
-        await server.FlushAuditAsync();
-        var events = server.AuditStore.Search(new AuditQuery { Type = AuditEventTypes.ApiRequest }).ToList();
-        Assert.Equal(2, events.Count);
-        Assert.All(events, e => Assert.Equal(("TJ006W", "127.0.0.1", "bad_request"), (e.Code, e.ClientAddr, e.Details!["reason"])));
-        Assert.Equal(25, events.Sum(e => long.Parse(e.Details!["count"], System.Globalization.CultureInfo.InvariantCulture)));
-        Assert.Single(events, e => e.Details!.ContainsKey("summary"));
-        Assert.All(events, e => Assert.Contains("POST /v1/join", e.Error, StringComparison.Ordinal));
-    }
-}
-
-/// <summary>
-/// Every query parameter the API reads, each given odd values (empty, huge, negative, far past and future, very long,
-/// control characters, repeated): never a 500.
-/// </summary>
-public sealed class ApiQuerySweepTests : IDisposable
-{
-    private readonly TempDirectory _dir = new();
-
-    public void Dispose() => _dir.Dispose();
-
+    /// <summary>
+    /// Every query parameter the API reads, each given odd values (empty, huge, negative, far past and future, very
+    /// long, control characters, repeated): never a 500.
+    /// </summary>
     [Fact]
     public async Task NoOddQueryValue_IsAnswered500()
     {
-        var (password, secret, _) = await AdminRunner.AddUserAsync(_dir.Path, "alice", "admin");
-        await using var server = await AuthTestHost.StartAsync(_dir.Path);
-        using var userCert = await HostScope.LoginAsync(server, "alice", password, secret);
-        using var user = AuthTestHost.Client(server, userCert);
-        using var agentCert = await AuthTestHost.JoinAsync(server, "agent1", "agent");
-        using var agent = AuthTestHost.Client(server, agentCert);
+        await using var callers = await Callers.StartAsync(_dir.Path);
+        var (user, agent) = (callers.User, callers.Agent);
 
         var endpoints = new (HttpClient Caller, string Path, string[] Parameters)[]
         {
@@ -191,5 +147,75 @@ public sealed class ApiQuerySweepTests : IDisposable
         }
 
         Assert.True(failures.Count == 0, $"{failures.Count} answered 5xx:\n{string.Join('\n', failures.Take(40))}");
+    }
+
+    /// <summary>A started auth server with a signed-in admin user (alice) and a joined agent, each with its HTTPS client.</summary>
+    private sealed class Callers : IAsyncDisposable
+    {
+        private Callers(AuthServer server, X509Certificate2 userCert, X509Certificate2 agentCert)
+        {
+            Server = server;
+            _userCert = userCert;
+            _agentCert = agentCert;
+            User = AuthTestHost.Client(server, userCert);
+            Agent = AuthTestHost.Client(server, agentCert);
+        }
+
+        private readonly X509Certificate2 _userCert;
+        private readonly X509Certificate2 _agentCert;
+
+        public AuthServer Server { get; }
+
+        public HttpClient User { get; }
+
+        public HttpClient Agent { get; }
+
+        public static async Task<Callers> StartAsync(string dataDir)
+        {
+            var (password, secret, _) = await AdminRunner.AddUserAsync(dataDir, "alice", "admin");
+            var server = await AuthTestHost.StartAsync(dataDir);
+            var userCert = await HostScope.LoginAsync(server, "alice", password, secret);
+            var agentCert = await AuthTestHost.JoinAsync(server, "agent1", "agent");
+            return new Callers(server, userCert, agentCert);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            User.Dispose();
+            Agent.Dispose();
+            _userCert.Dispose();
+            _agentCert.Dispose();
+            await Server.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>A flood of malformed requests writes a bounded number of audit events whose counts add up.</summary>
+public sealed class MalformedRequestAuditTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task AFloodOfMalformedBodies_IsAuditedOnceAtOnce_AndOnceAsASummaryPerWindow()
+    {
+        await using var server = await AuthTestHost.StartAsync(_dir.Path);
+        using var anyone = AuthTestHost.Client(server);
+
+        for (var i = 0; i < 25; i++)
+        {
+            using var response = await anyone.PostAsync("/v1/join", new StringContent("{\"token\":", Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        }
+
+        Assert.Equal(1, server.ClientAddress!.RequestRefusalAudit.Flush());
+        await server.FlushAuditAsync();
+        var events = server.AuditStore.Search(new AuditQuery { Type = AuditEventTypes.ApiRequest }).ToList();
+        Assert.Equal(2, events.Count);
+        Assert.All(events, e => Assert.Equal(("TJ006W", "127.0.0.1", "bad_request"), (e.Code, e.ClientAddr, e.Details!["reason"])));
+        Assert.Equal(25, events.Sum(e => long.Parse(e.Details!["count"], System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Single(events, e => e.Details!.ContainsKey("summary"));
+        Assert.All(events, e => Assert.Contains("POST /v1/join", e.Error, StringComparison.Ordinal));
     }
 }
