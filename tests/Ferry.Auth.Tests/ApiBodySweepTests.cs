@@ -130,20 +130,7 @@ public sealed class ApiBodySweepTests : IDisposable
         var failures = new List<string>();
         foreach (var (caller, path, parameters) in endpoints)
         {
-            foreach (var name in parameters)
-            {
-                foreach (var value in JsonBodyVariants.OddQueryValues)
-                {
-                    foreach (var query in new[] { $"{name}={value}", $"{name}={value}&{name}={value}" })
-                    {
-                        using var response = await caller.GetAsync($"{path}?{query}");
-                        if ((int)response.StatusCode >= 500)
-                        {
-                            failures.Add($"{path}?{JsonBodyVariants.Shorten(query)}: {(int)response.StatusCode} {JsonBodyVariants.Shorten(await response.Content.ReadAsStringAsync())}");
-                        }
-                    }
-                }
-            }
+            failures.AddRange(await JsonBodyVariants.QuerySweepAsync(path, parameters, caller.GetAsync));
         }
 
         Assert.True(failures.Count == 0, $"{failures.Count} answered 5xx:\n{string.Join('\n', failures.Take(40))}");

@@ -47,6 +47,31 @@ public static class JsonBodyVariants
         return (failures, statuses);
     }
 
+    /// <summary>
+    /// Gets <paramref name="path"/> with each of <paramref name="parameters"/> set to each of <see cref="OddQueryValues"/>,
+    /// alone and repeated; returns each 5xx answer (what was sent and what came back).
+    /// </summary>
+    public static async Task<List<string>> QuerySweepAsync(string path, IEnumerable<string> parameters, Func<string, Task<HttpResponseMessage>> get)
+    {
+        var failures = new List<string>();
+        foreach (var name in parameters)
+        {
+            foreach (var value in OddQueryValues)
+            {
+                foreach (var query in new[] { $"{name}={value}", $"{name}={value}&{name}={value}" })
+                {
+                    using var response = await get($"{path}?{query}");
+                    if ((int)response.StatusCode >= 500)
+                    {
+                        failures.Add($"{path}?{Shorten(query)}: {(int)response.StatusCode} {Shorten(await response.Content.ReadAsStringAsync())}");
+                    }
+                }
+            }
+        }
+
+        return failures;
+    }
+
     /// <summary>Odd values for a query parameter: empty, huge, negative, far past and future, very long, escapes, control characters.</summary>
     public static readonly string[] OddQueryValues =
     [
