@@ -238,6 +238,40 @@ public sealed class HostScopeTests : IDisposable
     }
 
     [Fact]
+    public async Task AuditUpload_StoresCanonicalEventsAsTheyCame_ButEveryStampedOneAsStamped()
+    {
+        // Plain text, so each event's bytes are its canonical JSON: the store keeps those bytes only where the host stamp
+        // (cluster, agent id, no server id) changed nothing; the others must be stored with the stamp, not as they came.
+        var (adminPassword, adminSecret, _) = await AdminRunner.AddUserAsync(_dir.Path, "alice", "admin");
+        await using var server = await AuthTestHost.StartAsync(_dir.Path);
+        using var agentCert = await AuthTestHost.JoinAsync(server, "agent1", "agent");
+        using var agent = AuthTestHost.Client(server, agentCert);
+        await HostScope.RegisterAsync(agent, ("pg1", "dev"));
+        var now = DateTimeOffset.UtcNow;
+        AuditEvent Query(string text, string? cluster, string? agentId) => new()
+        {
+            Id = AuditEventId.New(now), Time = now, Type = AuditEventTypes.DbSessionQuery, Code = AuditEventKinds.DbSessionQuery.Code,
+            User = "alice", DbService = "pg1", Query = text, Cluster = cluster, AgentId = agentId,
+        };
+
+        var upload = await AuthTestHost.ReadAsync(await agent.PostAsJsonAsync("/v1/audit/events", new List<AuditEvent>
+        {
+            Query("SELECT 1", "test", "agent1"),
+            Query("SELECT 2", null, null),
+            Query("SELECT 3", "elsewhere", "agent1"),
+            Query("SELECT 4", "test", null),
+        }, AuditJsonContext.Default.ListAuditEvent), AuthApiJsonContext.Default.AuditUploadResponse);
+
+        Assert.Equal((4, 4, 0), (upload.Received, upload.Stored, upload.Refused));
+        using var adminCert = await HostScope.LoginAsync(server, "alice", adminPassword, adminSecret);
+        using var admin = AuthTestHost.Client(server, adminCert);
+        var queries = await SearchUntilAsync(admin, "/v1/audit/search?since=1h&type=db.session.query", l => l.Count >= 4);
+        Assert.Equal(
+            [("SELECT 1", "test", "agent1"), ("SELECT 2", "test", "agent1"), ("SELECT 3", "test", "agent1"), ("SELECT 4", "test", "agent1")],
+            queries.Select(q => (q.Query, q.Cluster, q.AgentId)).OrderBy(q => q.Query));
+    }
+
+    [Fact]
     public async Task HostsRm_MakesTheHostCertificateStopWorkingOnEveryHostEndpoint_AndHostsLsShowsIt()
     {
         await using var server = await AuthTestHost.StartAsync(_dir.Path);

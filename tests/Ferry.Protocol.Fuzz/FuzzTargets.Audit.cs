@@ -17,7 +17,7 @@ internal static partial class FuzzTargets
     /// <summary>The body as the auth service reads it, then into a store, searched back and verified.</summary>
     private static void AuditUpload(byte[] body)
     {
-        List<AuditEvent>? events = ReadUpload(body);
+        List<AuditEvent>? events = ReadUpload(body, out List<ReadOnlyMemory<byte>> canonical);
         if (events is null || events.Count == 0)
         {
             return;
@@ -27,7 +27,8 @@ internal static partial class FuzzTargets
         try
         {
             using var store = AuditStore.Open(dir, new AuditStoreOptions { Fsync = false });
-            store.Append(events);
+            // As the endpoint stores them: the bytes the reader vouched for as they came, the others written again.
+            store.Append(events, canonical);
             _ = store.Search(new AuditQuery { Limit = 0 }).Count;
             store.Seal();
             AuditVerifyResult verified = store.Verify();
@@ -101,9 +102,27 @@ internal static partial class FuzzTargets
     /// must read the same body to the same events, or refuse it too: the hand-written reader is a cost saving, never a
     /// difference in what the auth service accepts or stores.
     /// </summary>
-    private static List<AuditEvent>? ReadUpload(byte[] body)
+    private static List<AuditEvent>? ReadUpload(byte[] body, out List<ReadOnlyMemory<byte>> canonical)
     {
         List<AuditEvent>? events = Accepted(() => AuditEventReader.ReadUpload(new ReadOnlySequence<byte>(body)));
+        var vouched = new List<ReadOnlyMemory<byte>>();
+        List<AuditEvent>? whole = Accepted(() => AuditEventReader.ReadUpload(body, vouched));
+        canonical = vouched;
+        if ((events is null) != (whole is null) || (events is not null && !JsonSerializer.SerializeToUtf8Bytes(events, AuditJsonContext.Default.ListAuditEvent).AsSpan()
+                .SequenceEqual(JsonSerializer.SerializeToUtf8Bytes(whole!, AuditJsonContext.Default.ListAuditEvent))))
+        {
+            throw new InvalidOperationException("the upload reader read a body in one piece differently from the same body as a sequence");
+        }
+
+        // Bytes the reader vouches for must be exactly what the writer makes of the event read: they are stored as they are.
+        for (int i = 0; whole is not null && i < whole.Count; i++)
+        {
+            if (!vouched[i].IsEmpty && !vouched[i].Span.SequenceEqual(AuditChain.CanonicalJson(whole[i])))
+            {
+                throw new InvalidOperationException("the upload reader vouched for bytes that are not the event's canonical JSON");
+            }
+        }
+
         List<AuditEvent>? contract = Accepted(() => DeserializeOne(body));
         if ((events is null) != (contract is null))
         {
@@ -190,7 +209,7 @@ internal static partial class FuzzTargets
 
         public Task UploadAsync(AuditBatch batch, CancellationToken ct)
         {
-            if (ReadUpload(batch.Json.ToArray()) is not { } events || events.Count != batch.Count)
+            if (ReadUpload(batch.Json.ToArray(), out _) is not { } events || events.Count != batch.Count)
             {
                 Problem ??= "the spool built an upload the auth service refuses: " + System.Text.Encoding.UTF8.GetString(batch.Json.Span[..Math.Min(batch.Json.Length, 300)]);
                 return Task.CompletedTask;

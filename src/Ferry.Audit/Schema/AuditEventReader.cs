@@ -40,8 +40,37 @@ public static class AuditEventReader
         }
     }
 
+    /// <summary>
+    /// <see cref="ReadUpload(in ReadOnlySequence{byte})"/> over a body in one piece, also naming each event's bytes when
+    /// they are its canonical JSON: exactly what <see cref="AuditJsonContext"/> writes for the event read (properties in
+    /// declaration order, nulls left out, compact, strings escaped as the writer escapes them, times in its form). One
+    /// entry per event in <paramref name="canonical"/>: the event's slice of <paramref name="body"/>, or empty when the
+    /// bytes are anything else (valid, read the same, but written otherwise). A store can keep such bytes as they are
+    /// instead of writing the event again; anything in doubt is reported as not canonical.
+    /// </summary>
+    /// <exception cref="JsonException">The body is not an upload.</exception>
+    public static List<AuditEvent>? ReadUpload(ReadOnlyMemory<byte> body, List<ReadOnlyMemory<byte>> canonical)
+    {
+        ArgumentNullException.ThrowIfNull(canonical);
+        var reader = new Utf8JsonReader(body.Span);
+        try
+        {
+            List<AuditEvent>? events = ReadArray(ref reader, body, canonical);
+            if (reader.Read())
+            {
+                throw new JsonException("unexpected data after the JSON value");
+            }
+
+            return events;
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new JsonException(e.Message, e);
+        }
+    }
+
     /// <summary>Reads the next value: an array of events, or null.</summary>
-    private static List<AuditEvent>? ReadArray(ref Utf8JsonReader reader)
+    private static List<AuditEvent>? ReadArray(ref Utf8JsonReader reader, ReadOnlyMemory<byte> body = default, List<ReadOnlyMemory<byte>>? canonical = null)
     {
         Next(ref reader);
         if (reader.TokenType == JsonTokenType.Null)
@@ -61,7 +90,14 @@ public static class AuditEventReader
                 case JsonTokenType.Null:
                     throw new JsonException("an audit event is null");
                 case JsonTokenType.StartObject:
-                    events.Add(ReadObject(ref reader));
+                    int start = (int)reader.TokenStartIndex;
+                    bool exact = canonical is not null;
+                    events.Add(ReadObject(ref reader, ref exact));
+                    if (canonical is not null)
+                    {
+                        canonical.Add(exact ? body[start..(int)reader.BytesConsumed] : default);
+                    }
+
                     break;
                 default:
                     throw Unexpected(reader.TokenType, "an audit event");
@@ -69,24 +105,50 @@ public static class AuditEventReader
         }
     }
 
-    /// <summary>Reads one event; the reader is on its <c>{</c>, and is left on its <c>}</c>.</summary>
-    private static AuditEvent ReadObject(ref Utf8JsonReader reader)
+    /// <summary>
+    /// Reads one event; the reader is on its <c>{</c>, and is left on its <c>}</c>. While <paramref name="exact"/> is
+    /// true on entry, it stays true only if the bytes are the event's canonical JSON (see
+    /// <see cref="ReadUpload(ReadOnlyMemory{byte}, List{ReadOnlyMemory{byte}})"/>).
+    /// </summary>
+    private static AuditEvent ReadObject(ref Utf8JsonReader reader, ref bool exact)
     {
         Expect(ref reader, JsonTokenType.StartObject);
         var e = new AuditEvent();
+        int last = -1;
+        long seen = 0;
         while (true)
         {
-            Next(ref reader);
+            Next(ref reader, ref exact);
             if (reader.TokenType == JsonTokenType.EndObject)
             {
+                // The writer always writes the properties that cannot be null.
+                exact &= (seen & AlwaysWritten) == AlwaysWritten;
                 return e;
             }
 
+            exact &= !reader.ValueIsEscaped;
             ReadOnlySpan<byte> name = PropertyName(ref reader);
-            Next(ref reader);
-            ReadProperty(ref reader, e, name);
+            Next(ref reader, ref exact);
+            int field = ReadProperty(ref reader, e, name, ref exact);
+            // In declaration order, each once (so no unknown, repeated or reordered property).
+            exact &= field > last;
+            last = field;
+            if (field >= 0)
+            {
+                seen |= 1L << field;
+            }
         }
     }
+
+    // Declaration order of AuditEvent's properties: the order the writer writes them in.
+    private const int FId = 0, FTime = 1, FCode = 2, FType = 3, FCluster = 4, FUser = 5, FRoles = 6, FClientAddr = 7,
+        FSessionId = 8, FServerId = 9, FAgentId = 10, FSuccess = 11, FError = 12, FDbService = 13, FDbProtocol = 14,
+        FDbUser = 15, FDbName = 16, FDbLabels = 17, FAccessRequestIds = 18, FQuery = 19, FQueryLength = 20,
+        FQuerySha256 = 21, FTruncated = 22, FStatementName = 23, FStatementId = 24, FParameters = 25,
+        FTruncatedParameters = 26, FRows = 27, FBytesIn = 28, FBytesOut = 29, FDurationUs = 30, FEndReason = 31,
+        FDetails = 32, FSource = 33, FSeq = 34;
+
+    private const long AlwaysWritten = (1L << FId) | (1L << FTime) | (1L << FCode) | (1L << FType) | (1L << FSuccess);
 
     // Longest property name of an event (truncated_parameters, access_request_ids, ...) with room to spare; a longer
     // name is not one of them and is skipped.
@@ -172,97 +234,126 @@ public static class AuditEventReader
 
     private static ReadOnlySpan<byte> Unknown => "\0"u8;
 
-    private static void ReadProperty(ref Utf8JsonReader reader, AuditEvent e, scoped ReadOnlySpan<byte> name)
+    /// <summary>Reads the value of property <paramref name="name"/> into <paramref name="e"/>; returns its declaration index, or -1 when it is none of the event's (skipped).</summary>
+    private static int ReadProperty(ref Utf8JsonReader reader, AuditEvent e, scoped ReadOnlySpan<byte> name, ref bool exact)
     {
+        // A null is never written: the writer leaves the property out.
+        exact &= reader.TokenType != JsonTokenType.Null;
         switch (name.Length)
         {
             case 2:
-                if (name.SequenceEqual("id"u8)) { e.Id = String(ref reader)!; return; }
+                if (name.SequenceEqual("id"u8)) { e.Id = String(ref reader, ref exact)!; return FId; }
                 break;
             case 3:
-                if (name.SequenceEqual("seq"u8)) { e.Seq = Int64(ref reader); return; }
+                if (name.SequenceEqual("seq"u8)) { e.Seq = Int64(ref reader, ref exact); return FSeq; }
                 break;
             case 4:
-                if (name.SequenceEqual("time"u8)) { e.Time = Time(ref reader); return; }
-                if (name.SequenceEqual("code"u8)) { e.Code = String(ref reader)!; return; }
-                if (name.SequenceEqual("type"u8)) { e.Type = String(ref reader)!; return; }
-                if (name.SequenceEqual("user"u8)) { e.User = String(ref reader); return; }
-                if (name.SequenceEqual("rows"u8)) { e.Rows = Int64(ref reader); return; }
+                if (name.SequenceEqual("time"u8)) { e.Time = Time(ref reader, ref exact); return FTime; }
+                if (name.SequenceEqual("code"u8)) { e.Code = String(ref reader, ref exact)!; return FCode; }
+                if (name.SequenceEqual("type"u8)) { e.Type = String(ref reader, ref exact)!; return FType; }
+                if (name.SequenceEqual("user"u8)) { e.User = String(ref reader, ref exact); return FUser; }
+                if (name.SequenceEqual("rows"u8)) { e.Rows = Int64(ref reader, ref exact); return FRows; }
                 break;
             case 5:
-                if (name.SequenceEqual("roles"u8)) { e.Roles = Strings(ref reader); return; }
-                if (name.SequenceEqual("error"u8)) { e.Error = String(ref reader); return; }
-                if (name.SequenceEqual("query"u8)) { e.Query = String(ref reader); return; }
+                if (name.SequenceEqual("roles"u8)) { e.Roles = Strings(ref reader, ref exact); return FRoles; }
+                if (name.SequenceEqual("error"u8)) { e.Error = String(ref reader, ref exact); return FError; }
+                if (name.SequenceEqual("query"u8)) { e.Query = String(ref reader, ref exact); return FQuery; }
                 break;
             case 6:
-                if (name.SequenceEqual("source"u8)) { e.Source = String(ref reader); return; }
+                if (name.SequenceEqual("source"u8)) { e.Source = String(ref reader, ref exact); return FSource; }
                 break;
             case 7:
-                if (name.SequenceEqual("cluster"u8)) { e.Cluster = String(ref reader); return; }
-                if (name.SequenceEqual("success"u8)) { e.Success = Bool(ref reader); return; }
-                if (name.SequenceEqual("db_user"u8)) { e.DbUser = String(ref reader); return; }
-                if (name.SequenceEqual("db_name"u8)) { e.DbName = String(ref reader); return; }
-                if (name.SequenceEqual("details"u8)) { e.Details = Map(ref reader); return; }
+                if (name.SequenceEqual("cluster"u8)) { e.Cluster = String(ref reader, ref exact); return FCluster; }
+                if (name.SequenceEqual("success"u8)) { e.Success = Bool(ref reader); return FSuccess; }
+                if (name.SequenceEqual("db_user"u8)) { e.DbUser = String(ref reader, ref exact); return FDbUser; }
+                if (name.SequenceEqual("db_name"u8)) { e.DbName = String(ref reader, ref exact); return FDbName; }
+                if (name.SequenceEqual("details"u8)) { e.Details = Map(ref reader, ref exact); return FDetails; }
                 break;
             case 8:
-                if (name.SequenceEqual("agent_id"u8)) { e.AgentId = String(ref reader); return; }
-                if (name.SequenceEqual("bytes_in"u8)) { e.BytesIn = Int64(ref reader); return; }
+                if (name.SequenceEqual("agent_id"u8)) { e.AgentId = String(ref reader, ref exact); return FAgentId; }
+                if (name.SequenceEqual("bytes_in"u8)) { e.BytesIn = Int64(ref reader, ref exact); return FBytesIn; }
                 break;
             case 9:
-                if (name.SequenceEqual("server_id"u8)) { e.ServerId = String(ref reader); return; }
-                if (name.SequenceEqual("db_labels"u8)) { e.DbLabels = Map(ref reader); return; }
-                if (name.SequenceEqual("truncated"u8)) { e.Truncated = NullableBool(ref reader); return; }
-                if (name.SequenceEqual("bytes_out"u8)) { e.BytesOut = Int64(ref reader); return; }
+                if (name.SequenceEqual("server_id"u8)) { e.ServerId = String(ref reader, ref exact); return FServerId; }
+                if (name.SequenceEqual("db_labels"u8)) { e.DbLabels = Map(ref reader, ref exact); return FDbLabels; }
+                if (name.SequenceEqual("truncated"u8)) { e.Truncated = NullableBool(ref reader); return FTruncated; }
+                if (name.SequenceEqual("bytes_out"u8)) { e.BytesOut = Int64(ref reader, ref exact); return FBytesOut; }
                 break;
             case 10:
-                if (name.SequenceEqual("session_id"u8)) { e.SessionId = String(ref reader); return; }
-                if (name.SequenceEqual("db_service"u8)) { e.DbService = String(ref reader); return; }
-                if (name.SequenceEqual("parameters"u8)) { e.Parameters = Strings(ref reader); return; }
-                if (name.SequenceEqual("end_reason"u8)) { e.EndReason = String(ref reader); return; }
+                if (name.SequenceEqual("session_id"u8)) { e.SessionId = String(ref reader, ref exact); return FSessionId; }
+                if (name.SequenceEqual("db_service"u8)) { e.DbService = String(ref reader, ref exact); return FDbService; }
+                if (name.SequenceEqual("parameters"u8)) { e.Parameters = Strings(ref reader, ref exact); return FParameters; }
+                if (name.SequenceEqual("end_reason"u8)) { e.EndReason = String(ref reader, ref exact); return FEndReason; }
                 break;
             case 11:
-                if (name.SequenceEqual("client_addr"u8)) { e.ClientAddr = String(ref reader); return; }
-                if (name.SequenceEqual("db_protocol"u8)) { e.DbProtocol = String(ref reader); return; }
-                if (name.SequenceEqual("duration_us"u8)) { e.DurationUs = Int64(ref reader); return; }
+                if (name.SequenceEqual("client_addr"u8)) { e.ClientAddr = String(ref reader, ref exact); return FClientAddr; }
+                if (name.SequenceEqual("db_protocol"u8)) { e.DbProtocol = String(ref reader, ref exact); return FDbProtocol; }
+                if (name.SequenceEqual("duration_us"u8)) { e.DurationUs = Int64(ref reader, ref exact); return FDurationUs; }
                 break;
             case 12:
-                if (name.SequenceEqual("query_length"u8)) { e.QueryLength = Int64(ref reader); return; }
-                if (name.SequenceEqual("statement_id"u8)) { e.StatementId = Int64(ref reader); return; }
-                if (name.SequenceEqual("query_sha256"u8)) { e.QuerySha256 = String(ref reader); return; }
+                if (name.SequenceEqual("query_length"u8)) { e.QueryLength = Int64(ref reader, ref exact); return FQueryLength; }
+                if (name.SequenceEqual("statement_id"u8)) { e.StatementId = Int64(ref reader, ref exact); return FStatementId; }
+                if (name.SequenceEqual("query_sha256"u8)) { e.QuerySha256 = String(ref reader, ref exact); return FQuerySha256; }
                 break;
             case 14:
-                if (name.SequenceEqual("statement_name"u8)) { e.StatementName = String(ref reader); return; }
+                if (name.SequenceEqual("statement_name"u8)) { e.StatementName = String(ref reader, ref exact); return FStatementName; }
                 break;
             case 18:
-                if (name.SequenceEqual("access_request_ids"u8)) { e.AccessRequestIds = Strings(ref reader); return; }
+                if (name.SequenceEqual("access_request_ids"u8)) { e.AccessRequestIds = Strings(ref reader, ref exact); return FAccessRequestIds; }
                 break;
             case 20:
                 if (name.SequenceEqual("truncated_parameters"u8))
                 {
                     // Rare (parameters cut to their limit) and a record with a constructor: the serializer's own reader.
+                    // Not checked for its form: taken as not canonical.
                     e.TruncatedParameters = JsonSerializer.Deserialize(ref reader, AuditJsonContext.Default.IReadOnlyListAuditTruncatedValue);
-                    return;
+                    exact = false;
+                    return FTruncatedParameters;
                 }
 
                 break;
         }
 
         reader.Skip(); // not a field of an event: ignored, as the serializer ignores it
+        return -1;
     }
 
-    private static string? String(ref Utf8JsonReader reader) => reader.TokenType switch
+    private static string? String(ref Utf8JsonReader reader, ref bool exact)
     {
-        JsonTokenType.String => reader.GetString(),
-        JsonTokenType.Null => null,
-        _ => throw Unexpected(reader.TokenType, "a string"),
-    };
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.String:
+                exact = exact && IsWrittenAsIs(ref reader);
+                return reader.GetString();
+            case JsonTokenType.Null:
+                return null;
+            default:
+                throw Unexpected(reader.TokenType, "a string");
+        }
+    }
 
-    private static long? Int64(ref Utf8JsonReader reader) => reader.TokenType switch
+    /// <summary>
+    /// Whether the string token's bytes are what the writer makes of its value: not escaped, and nothing in it that the
+    /// writer escapes (its default encoder's rule: control characters, non-ASCII, and the HTML-sensitive ASCII).
+    /// </summary>
+    private static bool IsWrittenAsIs(ref Utf8JsonReader reader) =>
+        !reader.ValueIsEscaped && !reader.HasValueSequence &&
+        System.Text.Encodings.Web.JavaScriptEncoder.Default.FindFirstCharacterToEncodeUtf8(reader.ValueSpan) < 0;
+
+    private static long? Int64(ref Utf8JsonReader reader, ref bool exact)
     {
-        JsonTokenType.Number when reader.TryGetInt64(out long value) => value,
-        JsonTokenType.Null => null,
-        _ => throw Unexpected(reader.TokenType, "a 64-bit integer"),
-    };
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Number when reader.TryGetInt64(out long value):
+                // The only other spelling of an integer the reader takes as one is -0 (written 0).
+                exact &= !reader.HasValueSequence && !reader.ValueSpan.StartsWith("-0"u8);
+                return value;
+            case JsonTokenType.Null:
+                return null;
+            default:
+                throw Unexpected(reader.TokenType, "a 64-bit integer");
+        }
+    }
 
     private static bool Bool(ref Utf8JsonReader reader) => reader.TokenType switch
     {
@@ -274,13 +365,55 @@ public static class AuditEventReader
     private static bool? NullableBool(ref Utf8JsonReader reader) =>
         reader.TokenType == JsonTokenType.Null ? null : Bool(ref reader);
 
-    private static DateTimeOffset Time(ref Utf8JsonReader reader) =>
-        reader.TokenType == JsonTokenType.String && reader.TryGetDateTimeOffset(out DateTimeOffset value)
-            ? value
-            : throw Unexpected(reader.TokenType, "an ISO 8601 time");
+    private static DateTimeOffset Time(ref Utf8JsonReader reader, ref bool exact)
+    {
+        if (reader.TokenType != JsonTokenType.String || !reader.TryGetDateTimeOffset(out DateTimeOffset value))
+        {
+            throw Unexpected(reader.TokenType, "an ISO 8601 time");
+        }
+
+        if (exact)
+        {
+            Span<byte> written = stackalloc byte[MaxTimeBytes];
+            exact = !reader.ValueIsEscaped && !reader.HasValueSequence && reader.ValueSpan.SequenceEqual(written[..WriteTime(value, written)]);
+        }
+
+        return value;
+    }
+
+    private const int MaxTimeBytes = 40;
+
+    /// <summary>
+    /// A time as the writer writes it: ISO 8601 round-trip form (<c>O</c>) with the fraction's trailing zeros cut, and
+    /// the fraction left out when it is zero.
+    /// </summary>
+    internal static int WriteTime(DateTimeOffset value, Span<byte> destination)
+    {
+        if (!System.Buffers.Text.Utf8Formatter.TryFormat(value, destination, out int length, new StandardFormat('O')))
+        {
+            return 0;
+        }
+
+        // yyyy-MM-ddTHH:mm:ss.fffffff then the offset: the fraction is bytes 20..26.
+        const int Dot = 19, Fraction = 7;
+        int keep = Fraction;
+        while (keep > 0 && destination[Dot + keep] == (byte)'0')
+        {
+            keep--;
+        }
+
+        int cut = keep == 0 ? Fraction + 1 : Fraction - keep;
+        if (cut > 0)
+        {
+            destination[(Dot + 1 + Fraction)..length].CopyTo(destination[(Dot + 1 + Fraction - cut)..]);
+            length -= cut;
+        }
+
+        return length;
+    }
 
     // Elements may be null, as the serializer reads them (roles are never null in practice, parameters often are).
-    private static List<string>? Strings(ref Utf8JsonReader reader)
+    private static List<string>? Strings(ref Utf8JsonReader reader, ref bool exact)
     {
         if (reader.TokenType == JsonTokenType.Null)
         {
@@ -291,17 +424,17 @@ public static class AuditEventReader
         var list = new List<string>();
         while (true)
         {
-            Next(ref reader);
+            Next(ref reader, ref exact);
             if (reader.TokenType == JsonTokenType.EndArray)
             {
                 return list;
             }
 
-            list.Add(String(ref reader)!);
+            list.Add(String(ref reader, ref exact)!);
         }
     }
 
-    private static Dictionary<string, string>? Map(ref Utf8JsonReader reader)
+    private static Dictionary<string, string>? Map(ref Utf8JsonReader reader, ref bool exact)
     {
         if (reader.TokenType == JsonTokenType.Null)
         {
@@ -312,15 +445,19 @@ public static class AuditEventReader
         var map = new Dictionary<string, string>();
         while (true)
         {
-            Next(ref reader);
+            Next(ref reader, ref exact);
             if (reader.TokenType == JsonTokenType.EndObject)
             {
                 return map;
             }
 
+            exact = exact && IsWrittenAsIs(ref reader);
             string key = reader.GetString()!;
-            Next(ref reader);
-            map[key] = String(ref reader)!; // a repeated key keeps its last value, as the serializer does
+            Next(ref reader, ref exact);
+            string value = String(ref reader, ref exact)!;
+            // A repeated key keeps its last value, as the serializer does (written once, so not canonical).
+            exact = map.TryAdd(key, value) && exact;
+            map[key] = value;
         }
     }
 
@@ -329,6 +466,26 @@ public static class AuditEventReader
         if (!reader.Read())
         {
             throw new JsonException("the JSON ends early");
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Next(ref Utf8JsonReader)"/>, and while <paramref name="exact"/> holds, checks that nothing but the one
+    /// separator the writer puts there (<c>:</c> right after a name, <c>,</c> between values, none after an opening or
+    /// before a closing bracket) stands between the last token and this one: compact, as the writer writes.
+    /// </summary>
+    private static void Next(ref Utf8JsonReader reader, ref bool exact)
+    {
+        JsonTokenType previous = reader.TokenType;
+        long end = reader.BytesConsumed;
+        Next(ref reader);
+        if (exact)
+        {
+            // A name's token takes in its colon (and any space before it): there, the token's length says.
+            int separator = previous is JsonTokenType.StartObject or JsonTokenType.StartArray or JsonTokenType.PropertyName ? 0
+                : reader.TokenType is JsonTokenType.EndObject or JsonTokenType.EndArray ? 0 : 1;
+            exact = reader.TokenStartIndex - end == separator &&
+                (reader.TokenType != JsonTokenType.PropertyName || reader.BytesConsumed - reader.TokenStartIndex == reader.ValueSpan.Length + 3);
         }
     }
 

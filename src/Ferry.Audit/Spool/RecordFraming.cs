@@ -43,6 +43,21 @@ internal static class RecordFraming
         return payload;
     }
 
+    /// <summary>
+    /// Appends one framed record whose payload is <paramref name="prefixBytes"/> (filled in later) and then
+    /// <paramref name="json"/> as it is; returns the payload length. The header is written by the caller
+    /// (<see cref="WriteHeader"/>), as after <see cref="WriteEvent(ArrayBufferWriter{byte}, Utf8JsonWriter, AuditEvent, int, out int)"/>.
+    /// </summary>
+    public static int WriteBytes(ArrayBufferWriter<byte> buffer, ReadOnlySpan<byte> json, int prefixBytes, out int recordStart)
+    {
+        recordStart = buffer.WrittenCount;
+        int payload = prefixBytes + json.Length;
+        Span<byte> record = buffer.GetSpan(HeaderSize + payload);
+        json.CopyTo(record[(HeaderSize + prefixBytes)..]);
+        buffer.Advance(HeaderSize + payload);
+        return payload;
+    }
+
     private static int Serialize(ArrayBufferWriter<byte> buffer, Utf8JsonWriter json, AuditEvent e, int prefixBytes, int recordStart)
     {
         buffer.GetSpan(HeaderSize + prefixBytes);

@@ -85,7 +85,7 @@ public sealed partial class AuditStore
             ["anchor_segment"] = _checkpoint.AnchorSegment.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["anchor_hash"] = last.LastHash,
         };
-        AppendUnsynchronized([removed], now);
+        AppendUnsynchronized([removed], null, now);
         return dropped.Count;
     }
 }

@@ -47,6 +47,9 @@ public sealed partial class AuditStore : IAuditStore
     /// <summary>The store directory.</summary>
     public string Directory => _dir;
 
+    /// <summary>Events stored from the canonical JSON they came with, not written again (since the store opened).</summary>
+    public long CanonicalKept { get; private set; }
+
     /// <summary>Bytes of a torn tail cut from the active segment when the store was opened.</summary>
     public long RecoveredTornBytes { get; private set; }
 
@@ -110,9 +113,26 @@ public sealed partial class AuditStore : IAuditStore
     /// the batch (group commit). Returns the number of events stored. Throws
     /// <see cref="ArgumentException"/> for an event without id.
     /// </summary>
-    public int Append(IReadOnlyList<AuditEvent> events)
+    public int Append(IReadOnlyList<AuditEvent> events) => Append(events, null);
+
+    /// <inheritdoc cref="IAuditStore.AppendAsync(IReadOnlyList{AuditEvent}, IReadOnlyList{ReadOnlyMemory{byte}}, CancellationToken)"/>
+    public Task<int> AppendAsync(IReadOnlyList<AuditEvent> events, IReadOnlyList<ReadOnlyMemory<byte>> canonicalJson, CancellationToken ct) =>
+        ct.IsCancellationRequested ? Task.FromCanceled<int>(ct) : Task.FromResult(Append(events, canonicalJson));
+
+    /// <summary>
+    /// <see cref="Append(IReadOnlyList{AuditEvent})"/>, keeping the bytes of <paramref name="canonicalJson"/>[i] as the
+    /// record of event i where that entry is not empty: the caller vouches they are the event's canonical JSON (see
+    /// <see cref="AuditEventReader.ReadUpload(ReadOnlyMemory{byte}, List{ReadOnlyMemory{byte}})"/>), so the store
+    /// does not write the event again.
+    /// </summary>
+    public int Append(IReadOnlyList<AuditEvent> events, IReadOnlyList<ReadOnlyMemory<byte>>? canonicalJson)
     {
         ArgumentNullException.ThrowIfNull(events);
+        if (canonicalJson is not null && canonicalJson.Count != events.Count)
+        {
+            throw new ArgumentException("one entry of canonical JSON per event", nameof(canonicalJson));
+        }
+
         foreach (AuditEvent e in events)
         {
             if (string.IsNullOrEmpty(e.Id) || string.IsNullOrEmpty(e.Type))
@@ -130,7 +150,7 @@ public sealed partial class AuditStore : IAuditStore
             }
 
             DateTimeOffset now = _options.Time.GetUtcNow();
-            int stored = AppendUnsynchronized(events, now);
+            int stored = AppendUnsynchronized(events, canonicalJson, now);
             if (_activeLength >= _options.MaxSegmentBytes || (now - _activeOpenedAt >= _options.MaxSegmentAge && _builder.Count > 0))
             {
                 SealUnsynchronized(now);
@@ -208,21 +228,33 @@ public sealed partial class AuditStore : IAuditStore
         AuditShipLog.StoreReopened(Ferry.Diagnostics.FerryLogging.Factory.CreateLogger("Ferry.Audit"), _dir, RecoveredTornBytes - tornBefore);
     }
 
-    private int AppendUnsynchronized(IReadOnlyList<AuditEvent> events, DateTimeOffset now)
+    private int AppendUnsynchronized(IReadOnlyList<AuditEvent> events, IReadOnlyList<ReadOnlyMemory<byte>>? canonicalJson, DateTimeOffset now)
     {
         _buffer.ResetWrittenCount();
-        int stored = 0;
+        int stored = 0, kept = 0;
         try
         {
-            foreach (AuditEvent e in events)
+            for (int i = 0; i < events.Count; i++)
             {
+                AuditEvent e = events[i];
                 if (!_dedupe.TryAccept(e, now))
                 {
                     DuplicatesDropped++;
                     continue;
                 }
 
-                int payload = RecordFraming.WriteEvent(_buffer, _json, e, StoreFiles.HashSize, out int start);
+                ReadOnlySpan<byte> given = canonicalJson is null ? default : canonicalJson[i].Span;
+                int start, payload;
+                if (given.Length > 0 && given.Length <= RecordFraming.MaxPayload - StoreFiles.HashSize)
+                {
+                    payload = RecordFraming.WriteBytes(_buffer, given, StoreFiles.HashSize, out start);
+                    kept++;
+                }
+                else
+                {
+                    payload = RecordFraming.WriteEvent(_buffer, _json, e, StoreFiles.HashSize, out start);
+                }
+
                 Span<byte> record = _buffer.GetSpanAt(start);
                 Span<byte> hash = record.Slice(RecordFraming.HeaderSize, StoreFiles.HashSize);
                 StoreFiles.ChainHash(_sha, _prev, record[(RecordFraming.HeaderSize + StoreFiles.HashSize)..(RecordFraming.HeaderSize + payload)], hash);
@@ -242,6 +274,8 @@ public sealed partial class AuditStore : IAuditStore
 
                 _activeLength += _buffer.WrittenCount;
                 _builder.LastHash = (byte[])_prev.Clone();
+                CanonicalKept += kept;
+                Ferry.Diagnostics.FerryMetrics.AuditStored(kept, stored - kept);
             }
         }
         catch

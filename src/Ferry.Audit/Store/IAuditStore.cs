@@ -32,6 +32,16 @@ public interface IAuditStore : IDisposable
     Task<int> AppendAsync(IReadOnlyList<AuditEvent> events, CancellationToken ct) =>
         ct.IsCancellationRequested ? Task.FromCanceled<int>(ct) : Task.FromResult(Append(events));
 
+    /// <summary>
+    /// <see cref="AppendAsync(IReadOnlyList{AuditEvent}, CancellationToken)"/> with the events' canonical JSON where the
+    /// caller has it (an upload read by <see cref="AuditEventReader.ReadUpload(ReadOnlyMemory{byte}, List{ReadOnlyMemory{byte}})"/>):
+    /// <paramref name="canonicalJson"/>[i] is empty or exactly what <see cref="AuditChain.CanonicalJson"/> makes of
+    /// <paramref name="events"/>[i] now, so a store may keep those bytes instead of writing the event again. The
+    /// default ignores them.
+    /// </summary>
+    Task<int> AppendAsync(IReadOnlyList<AuditEvent> events, IReadOnlyList<ReadOnlyMemory<byte>> canonicalJson, CancellationToken ct) =>
+        AppendAsync(events, ct);
+
     /// <summary><see cref="Search"/> for callers on the thread pool (the search API, session playback).</summary>
     Task<IReadOnlyList<AuditEvent>> SearchAsync(AuditQuery query, CancellationToken ct) =>
         ct.IsCancellationRequested ? Task.FromCanceled<IReadOnlyList<AuditEvent>>(ct) : Task.FromResult(Search(query));

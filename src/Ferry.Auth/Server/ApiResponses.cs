@@ -62,6 +62,32 @@ internal static class ApiResponses
         }
     }
 
+    /// <summary>
+    /// Reads the whole body (bounded by the endpoint's limit) into one pooled array, returned to the pool on dispose.
+    /// </summary>
+    public static async Task<PooledBody> ReadWholeBodyAsync(HttpContext context)
+    {
+        PipeReader body = context.Request.BodyReader;
+        while (true)
+        {
+            ReadResult read = await body.ReadAsync(context.RequestAborted).ConfigureAwait(false);
+            if (!read.IsCompleted)
+            {
+                body.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+                continue;
+            }
+
+            try
+            {
+                return PooledBody.CopyOf(read.Buffer);
+            }
+            finally
+            {
+                body.AdvanceTo(read.Buffer.End);
+            }
+        }
+    }
+
     private static T? DeserializeOne<T>(in ReadOnlySequence<byte> json, JsonTypeInfo<T> type)
     {
         JsonSerializerOptions options = type.Options;
@@ -91,6 +117,38 @@ internal static class ApiResponses
         catch (JsonException e)
         {
             throw AuthException.Malformed("request body is not valid JSON for this endpoint: " + e.Message);
+        }
+    }
+}
+
+/// <summary>A request body copied whole into an array rented from the shared pool; <see cref="Dispose"/> returns it.</summary>
+internal sealed class PooledBody : IDisposable
+{
+    private byte[]? _array;
+    private readonly int _length;
+
+    private PooledBody(byte[] array, int length)
+    {
+        _array = array;
+        _length = length;
+    }
+
+    /// <summary>The body's bytes (valid until disposed).</summary>
+    public ReadOnlyMemory<byte> Memory => _array is { } a ? a.AsMemory(0, _length) : throw new ObjectDisposedException(nameof(PooledBody));
+
+    public static PooledBody CopyOf(in ReadOnlySequence<byte> bytes)
+    {
+        int length = checked((int)bytes.Length);
+        byte[] array = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+        bytes.CopyTo(array);
+        return new PooledBody(array, length);
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _array, null) is { } a)
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(a);
         }
     }
 }

@@ -262,12 +262,16 @@ internal sealed partial class AuthEndpoints(AuthService service, ServerAuditPipe
     private async Task AuditUploadAsync(HttpContext context)
     {
         var host = await CallerIdentity.RequireHostAsync(context, service).ConfigureAwait(false);
+        // The body in one piece (bounded by the endpoint's limit): the reader's fast path, and the events' canonical
+        // bytes can be stored as they came.
+        using var body = await ApiResponses.ReadWholeBodyAsync(context).ConfigureAwait(false);
         List<AuditEvent>? events;
+        var canonical = new List<ReadOnlyMemory<byte>>();
         try
         {
             // The hand-written reader: what the serializer's contract reads, at a fraction of its cost (the auth service
             // parses every statement of every agent). A null element is refused here (the contract reads it as null).
-            events = await ApiResponses.ReadWholeAsync(context, static body => AuditEventReader.ReadUpload(body)).ConfigureAwait(false);
+            events = AuditEventReader.ReadUpload(body.Memory, canonical);
         }
         catch (JsonException e)
         {
@@ -280,11 +284,44 @@ internal sealed partial class AuthEndpoints(AuthService service, ServerAuditPipe
             throw AuthException.Malformed("every audit event needs an id and a type");
         }
 
+        // The fields the filter stamps, as they came: an event's bytes stay canonical only if the stamp changed nothing.
+        var origin = new (string? Cluster, string? ServerId, string? AgentId)[events.Count];
+        for (int i = 0; i < events.Count; i++)
+        {
+            origin[i] = (events[i].Cluster, events[i].ServerId, events[i].AgentId);
+        }
+
         // Only what this host may report, with its own id as the source (never the one in the body).
         var address = await CallerIdentity.ClientAddressAsync(context, service).ConfigureAwait(false);
         var (accepted, refused) = await service.FilterHostEventsAsync(host, events, address, context.RequestAborted).ConfigureAwait(false);
-        var stored = accepted.Count == 0 ? 0 : await audit.Store.AppendAsync(accepted, context.RequestAborted).ConfigureAwait(false);
+        var stored = accepted.Count == 0 ? 0 : await audit.Store.AppendAsync(accepted, KeptCanonical(events, canonical, origin, accepted), context.RequestAborted).ConfigureAwait(false);
         await ApiResponses.WriteAsync(context, new AuditUploadResponse { Received = events.Count, Stored = stored, Refused = refused }, AuthApiJsonContext.Default.AuditUploadResponse).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The canonical bytes of each accepted event (an ordered subset of <paramref name="events"/>, the same objects)
+    /// that the filter left as it was read; empty for the others, which the store writes again.
+    /// </summary>
+    internal static ReadOnlyMemory<byte>[] KeptCanonical(List<AuditEvent> events, List<ReadOnlyMemory<byte>> canonical,
+        (string? Cluster, string? ServerId, string? AgentId)[] origin, List<AuditEvent> accepted)
+    {
+        var kept = new ReadOnlyMemory<byte>[accepted.Count];
+        int i = 0;
+        for (int a = 0; a < accepted.Count; a++)
+        {
+            while (!ReferenceEquals(events[i], accepted[a]))
+            {
+                i++;
+            }
+
+            AuditEvent e = accepted[a];
+            if (origin[i] == (e.Cluster, e.ServerId, e.AgentId))
+            {
+                kept[a] = canonical[i];
+            }
+        }
+
+        return kept;
     }
 
     private async Task AuditSearchAsync(HttpContext context)

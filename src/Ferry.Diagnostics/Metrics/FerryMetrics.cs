@@ -81,6 +81,9 @@ public static class FerryMetrics
     private static readonly Counter<long> AuditShippedTotal = Meter.CreateCounter<long>(
         "ferry_audit_events_shipped_total", "{event}", "Audit events the spool shipper delivered to the auth service.");
 
+    private static readonly Counter<long> AuditStoredTotal = Meter.CreateCounter<long>(
+        "ferry_audit_events_stored_total", "{event}", "Audit events the auth service's segment store appended, by json: kept (uploaded as its canonical JSON, stored as it came) or written (serialised again).");
+
     private static readonly Counter<long> AuditSpoolCorruptRecordsTotal = Meter.CreateCounter<long>(
         "ferry_audit_spool_corrupt_records_total", "{record}", "Records of the local audit spool that failed their checksum or framing and were skipped (reading resumes at the next valid record).");
 
@@ -233,6 +236,20 @@ public static class FerryMetrics
     public static void TunnelHandshakeShed() => TunnelHandshakesShedTotal.Add(1);
 
     public static void AuditShipped(long events) => AuditShippedTotal.Add(events);
+
+    /// <summary>Events the segment store appended: <paramref name="kept"/> stored as uploaded, <paramref name="written"/> serialised again.</summary>
+    public static void AuditStored(long kept, long written)
+    {
+        if (kept > 0)
+        {
+            AuditStoredTotal.Add(kept, new KeyValuePair<string, object?>("json", "kept"));
+        }
+
+        if (written > 0)
+        {
+            AuditStoredTotal.Add(written, new KeyValuePair<string, object?>("json", "written"));
+        }
+    }
 
     /// <summary>One access request event (create, review, grant, deny, expire, drop, refused_REASON).</summary>
     public static void AccessRequest(string @event) =>
