@@ -145,6 +145,77 @@ public sealed class SpoolTests
     }
 
     [Fact]
+    public void Ack_WithinTheInterval_StaysInMemory_ACrashSendsItAgain_AndACloseWritesIt()
+    {
+        using var dir = new TempDirectory();
+        var options = new AuditSpoolOptions { AckPersistInterval = TimeSpan.FromHours(1) };
+        string cursor = Path.Combine(dir.Path, "cursor.json");
+        SpoolPosition second;
+        using (var spool = AuditSpool.Open(dir.Path, options))
+        {
+            spool.AppendDurable(Events.Many(30));
+            SpoolBatch first = spool.Read(spool.AckedPosition, 10);
+            spool.Ack(first.Next); // the first acknowledgement of an opening is written
+            byte[] written = File.ReadAllBytes(cursor);
+            SpoolBatch next = spool.Read(first.Next, 10);
+            spool.Ack(next.Next);
+            second = next.Next;
+
+            // In memory: the shipper carries on from it, the file still names the first position.
+            Assert.Equal(second, spool.AckedPosition);
+            Assert.Equal(written, File.ReadAllBytes(cursor));
+
+            // A crash now (the files as they are, copied before the close): reopening sends the second ten again.
+            using var crashDir = new TempDirectory();
+            string crashed = crashDir.Sub("spool");
+            Directory.CreateDirectory(crashed, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            foreach (string f in Directory.GetFiles(dir.Path))
+            {
+                File.Copy(f, Path.Combine(crashed, Path.GetFileName(f)));
+            }
+
+            using var afterCrash = AuditSpool.Open(crashed, options);
+            Assert.Equal(first.Next, afterCrash.AckedPosition);
+            Assert.Equal(Enumerable.Range(10, 20).Select(i => Events.Query(i).Query), afterCrash.Read(afterCrash.AckedPosition, 100).Events.Select(e => e.Query));
+        }
+
+        // A close writes what was acknowledged: nothing is sent twice after a clean restart.
+        using var reopened = AuditSpool.Open(dir.Path, options);
+        Assert.Equal(second, reopened.AckedPosition);
+        Assert.Equal(Enumerable.Range(20, 10).Select(i => Events.Query(i).Query), reopened.Read(reopened.AckedPosition, 100).Events.Select(e => e.Query));
+    }
+
+    [Fact]
+    public void Read_BuildsTheNextBatchInTheBufferHandedBack_AndAnIdleReadLetsItGo()
+    {
+        using var dir = new TempDirectory();
+        using var spool = AuditSpool.Open(dir.Path);
+        spool.AppendDurable(Events.Many(20));
+        SpoolBatch first = spool.Read(spool.AckedPosition, 10);
+        string firstJson = System.Text.Encoding.UTF8.GetString(first.Batch.Json.Span);
+        spool.Ack(first.Next);
+        spool.Recycle(first);
+
+        SpoolBatch second = spool.Read(first.Next, 10);
+        Assert.Same(first.Buffer, second.Buffer);
+        Assert.Equal(Enumerable.Range(10, 10).Select(i => Events.Query(i).Query), second.Events.Select(e => e.Query));
+        Assert.NotEqual(firstJson, System.Text.Encoding.UTF8.GetString(second.Batch.Json.Span));
+
+        // Not handed back: the next read has a buffer of its own.
+        spool.AppendDurable(Events.Many(5, 20));
+        SpoolBatch third = spool.Read(second.Next, 10);
+        Assert.NotSame(second.Buffer, third.Buffer);
+        Assert.Equal(5, third.Count);
+
+        // Handed back, then a read that finds nothing: the buffer is dropped, not kept for an idle spool.
+        spool.Recycle(third);
+        SpoolBatch empty = spool.Read(third.Next, 10);
+        Assert.Equal(0, empty.Count);
+        spool.AppendDurable(Events.Many(1, 25));
+        Assert.NotSame(third.Buffer, spool.Read(third.Next, 10).Buffer);
+    }
+
+    [Fact]
     public async Task Sink_EmitThenFlush_MakesEveryEventDurable()
     {
         using var dir = new TempDirectory();

@@ -122,6 +122,7 @@ public sealed class AuditShipper
                 return null;
             }
 
+            _spool.Recycle(batch);
             batch = _spool.Read(pos, _options.MaxBatch, _options.MaxBatchBytes);
         }
 
@@ -158,6 +159,7 @@ public sealed class AuditShipper
 
         _lastUpload = System.Diagnostics.Stopwatch.GetTimestamp();
         _spool.Ack(batch.Next);
+        _spool.Recycle(batch);
         Interlocked.Add(ref _delivered, batch.Count);
         FerryMetrics.AuditShipped(batch.Count);
         NoteBacklog(0);
@@ -183,6 +185,7 @@ public sealed class AuditShipper
             }
 
             _spool.Ack(batch.Next);
+            _spool.Recycle(batch);
             pos = batch.Next;
             sent += batch.Count;
             Interlocked.Add(ref _delivered, batch.Count);

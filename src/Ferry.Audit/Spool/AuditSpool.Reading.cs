@@ -31,7 +31,10 @@ public sealed partial class AuditSpool
         }
 
         SpoolPosition pos = Normalize(from, segments);
-        var events = new EventArray(maxEvents, maxBytes, TailBytesFrom(tail, pos.Segment == activeSegment ? pos.Offset : long.MaxValue));
+        // The last batch's buffer, if the shipper handed it back: a busy spool builds its uploads in one buffer instead
+        // of a fresh one of megabytes each time (zeroed, faulted in, collected); a read that finds nothing lets it go.
+        var events = new EventArray(maxEvents, maxBytes, TailBytesFrom(tail, pos.Segment == activeSegment ? pos.Offset : long.MaxValue),
+            Interlocked.Exchange(ref _spareBatchBuffer, null));
         while (!events.IsFull && pos.Segment <= activeSegment)
         {
             bool isActive = pos.Segment == activeSegment;
@@ -56,18 +59,35 @@ public sealed partial class AuditSpool
             pos = ReadChunkOf(pos, limit, isActive, events, segments);
         }
 
-        return new SpoolBatch(events.ToBatch(), pos, events.IsFull);
+        return new SpoolBatch(events.ToBatch(), pos, events.IsFull) { Buffer = events.Buffer };
     }
 
     /// <summary>
-    /// Persists the ack cursor (write, fsync, rename) and deletes fully acked segments. The cursor file is written and
-    /// fsync'd outside the spool's lock: the writer that appends the relays' events never waits behind this fsync
+    /// Hands back the buffer of <paramref name="batch"/>, which its reader no longer uses (uploaded, or dropped for a newer
+    /// read): the next <see cref="Read"/> builds its batch in it. The batch's JSON must not be used after this.
+    /// </summary>
+    internal void Recycle(SpoolBatch batch)
+    {
+        if (batch.Buffer is { } buffer)
+        {
+            buffer.ResetWrittenCount();
+            Volatile.Write(ref _spareBatchBuffer, buffer);
+        }
+    }
+
+    /// <summary>
+    /// Acknowledges everything before <paramref name="upTo"/>: the tail cache lets go of it at once, and the ack cursor
+    /// file is written (write, fsync, rename) at most every <see cref="AuditSpoolOptions.AckPersistInterval"/>, at once
+    /// when the acknowledgement leaves a segment behind (which is then deleted), and on close. The cursor file is written
+    /// and fsync'd outside the spool's lock: the writer that appends the relays' events never waits behind this fsync
     /// (on a busy disk it can take long, and an event not yet in the file is what a kill -9 would lose).
     /// </summary>
     internal void Ack(SpoolPosition upTo)
     {
         lock (_ackLock)
         {
+            bool persist;
+            SpoolPosition previous;
             lock (_lock)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
@@ -75,31 +95,83 @@ public sealed partial class AuditSpool
                 {
                     return;
                 }
-            }
 
-            string path = Path.Combine(_directory, CursorFile);
-            string tmp = path + ".tmp";
-            using (var f = Ferry.Text.OwnerOnlyFiles.Open(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                f.Write(JsonSerializer.SerializeToUtf8Bytes(new SpoolCursor { Segment = upTo.Segment, Offset = upTo.Offset }, InternalJsonContext.Default.SpoolCursor));
-                if (_options.Fsync)
-                {
-                    f.Flush(flushToDisk: true);
-                }
-            }
-
-            File.Move(tmp, path, overwrite: true);
-            lock (_lock)
-            {
-                ObjectDisposedException.ThrowIf(_disposed, this);
+                previous = _acked;
                 _acked = upTo;
                 ReleaseTailUnsynchronized(upTo);
-                while (_segments.Count > 0 && _segments.Min < upTo.Segment && _segments.Min != _activeSegment)
+                persist = upTo.Segment != _persistedAck.Segment || _options.AckPersistInterval <= TimeSpan.Zero ||
+                    System.Diagnostics.Stopwatch.GetElapsedTime(_persistedAckAt) >= _options.AckPersistInterval;
+            }
+
+            if (!persist)
+            {
+                return;
+            }
+
+            try
+            {
+                PersistAckUnsynchronized(upTo);
+            }
+            catch
+            {
+                // As if not acknowledged: the shipper reads from the last position again (the store drops what it
+                // already has) and the next acknowledgement tries the file at once.
+                lock (_lock)
                 {
-                    long old = _segments.Min;
-                    _segments.Remove(old);
-                    File.Delete(SegmentPath(old));
+                    if (_acked == upTo)
+                    {
+                        _acked = previous;
+                    }
                 }
+
+                _persistedAckAt = 0;
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Writes the ack cursor for <paramref name="upTo"/> and deletes the segments wholly before it. Under <see cref="_ackLock"/>.</summary>
+    private void PersistAckUnsynchronized(SpoolPosition upTo)
+    {
+        string path = Path.Combine(_directory, CursorFile);
+        string tmp = path + ".tmp";
+        using (var f = Ferry.Text.OwnerOnlyFiles.Open(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            f.Write(JsonSerializer.SerializeToUtf8Bytes(new SpoolCursor { Segment = upTo.Segment, Offset = upTo.Offset }, InternalJsonContext.Default.SpoolCursor));
+            if (_options.Fsync)
+            {
+                f.Flush(flushToDisk: true);
+            }
+        }
+
+        File.Move(tmp, path, overwrite: true);
+        _persistedAck = upTo;
+        _persistedAckAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        lock (_lock)
+        {
+            while (_segments.Count > 0 && _segments.Min < upTo.Segment && _segments.Min != _activeSegment)
+            {
+                long old = _segments.Min;
+                _segments.Remove(old);
+                File.Delete(SegmentPath(old));
+            }
+        }
+    }
+
+    /// <summary>On close: writes the ack cursor if an acknowledgement is still in memory only.</summary>
+    private void PersistPendingAck()
+    {
+        lock (_ackLock)
+        {
+            SpoolPosition acked;
+            lock (_lock)
+            {
+                acked = _acked;
+            }
+
+            if (acked > _persistedAck)
+            {
+                PersistAckUnsynchronized(acked);
             }
         }
     }
@@ -279,7 +351,7 @@ public sealed partial class AuditSpool
     /// file whose CRC holds but whose payload is not an event the auth service accepts (a bug, or an edited file) is
     /// left out and counted as corrupt, so it cannot make the auth service refuse every later upload.
     /// </summary>
-    private sealed class EventArray(int maxEvents, int maxBytes, long expectedBytes)
+    private sealed class EventArray(int maxEvents, int maxBytes, long expectedBytes, ArrayBufferWriter<byte>? spare)
     {
         private static readonly byte[] Empty = "[]"u8.ToArray();
 
@@ -287,6 +359,9 @@ public sealed partial class AuditSpool
         private bool _noRoom;
 
         public int Count { get; private set; }
+
+        /// <summary>The buffer the batch was built in (null when it holds no event).</summary>
+        public ArrayBufferWriter<byte>? Buffer => _json;
 
         /// <summary>No further event may be added: the count is reached, or the last one offered did not fit.</summary>
         public bool IsFull => _noRoom || Count >= maxEvents;
@@ -318,7 +393,12 @@ public sealed partial class AuditSpool
         {
             // Sized for what the tail cache holds past the read position (the common case: the whole batch comes from
             // there), so a batch of megabytes is not built by doubling and copying.
-            _json ??= new ArrayBufferWriter<byte>((int)Math.Min(Math.Max(expectedBytes + 2, 16 * 1024), Math.Max(maxBytes + 2L, 16 * 1024)));
+            if (_json is null)
+            {
+                int size = (int)Math.Min(Math.Max(expectedBytes + 2, 16 * 1024), Math.Max(maxBytes + 2L, 16 * 1024));
+                _json = spare is not null && spare.Capacity >= size ? spare : new ArrayBufferWriter<byte>(size);
+            }
+
             Span<byte> span = _json.GetSpan(payload.Length + 1);
             span[0] = Count == 0 ? (byte)'[' : (byte)',';
             payload.CopyTo(span[1..]);

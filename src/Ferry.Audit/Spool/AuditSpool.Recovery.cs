@@ -14,6 +14,7 @@ public sealed partial class AuditSpool
             if (cursor is not null)
             {
                 _acked = new SpoolPosition(cursor.Segment, cursor.Offset);
+                _persistedAck = _acked;
             }
         }
 

@@ -28,6 +28,11 @@ public sealed partial class AuditSpool : IDisposable
     private long _activeSegment;
     private long _activeLength;
     private SpoolPosition _acked;
+    // The ack cursor as last written to its file, and when (Stopwatch timestamp). Under _ackLock.
+    private SpoolPosition _persistedAck;
+    private long _persistedAckAt;
+    // The last batch's buffer, handed back by the shipper (Recycle) for the next Read; null while idle.
+    private System.Buffers.ArrayBufferWriter<byte>? _spareBatchBuffer;
     private TaskCompletionSource _dataSignal = NewSignal();
     private bool _dataAwaited;
     private long _corruptSkipped;
@@ -194,6 +199,27 @@ public sealed partial class AuditSpool : IDisposable
     public void Dispose()
     {
         _depthMetric?.Dispose();
+        bool open;
+        lock (_lock)
+        {
+            open = !_disposed;
+        }
+
+        try
+        {
+            if (open)
+            {
+                PersistPendingAck();
+            }
+        }
+        catch (IOException)
+        {
+            // The cursor stays where it was last written: what was acknowledged since is sent again and dropped as duplicates.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+
         lock (_lock)
         {
             if (_disposed)

@@ -18,4 +18,12 @@ public sealed class AuditSpoolOptions
     /// <see cref="SpoolingAuditSink"/>. Default 10 s.
     /// </summary>
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Longest time an acknowledged position stays in memory only: the ack cursor file is written (and fsync'd) at most
+    /// this often, and at once when a whole segment is acknowledged (so it can be deleted) and when the spool closes.
+    /// A crash in between re-sends what was acknowledged since the last write, which the store drops as duplicates;
+    /// nothing is lost. Zero writes the cursor on every acknowledgement. Default 1 s.
+    /// </summary>
+    public TimeSpan AckPersistInterval { get; init; } = TimeSpan.FromSeconds(1);
 }

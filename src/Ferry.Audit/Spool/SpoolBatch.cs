@@ -11,4 +11,7 @@ internal sealed record SpoolBatch(AuditBatch Batch, SpoolPosition Next, bool Ful
 
     /// <summary>The events, parsed (tests; the shipper sends <see cref="AuditBatch.Json"/> as it is).</summary>
     public IReadOnlyList<AuditEvent> Events => Batch.Events;
+
+    /// <summary>The buffer <see cref="AuditBatch.Json"/> lives in: handed back by <see cref="AuditSpool.Recycle"/> once the batch is done with.</summary>
+    internal System.Buffers.ArrayBufferWriter<byte>? Buffer { get; init; }
 }
