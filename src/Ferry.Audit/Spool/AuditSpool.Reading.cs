@@ -33,7 +33,7 @@ public sealed partial class AuditSpool
         SpoolPosition pos = Normalize(from, segments);
         // The last batch's buffer, if the shipper handed it back: a busy spool builds its uploads in one buffer instead
         // of a fresh one of megabytes each time (zeroed, faulted in, collected); a read that finds nothing lets it go.
-        var events = new EventArray(maxEvents, maxBytes, TailBytesFrom(tail, pos.Segment == activeSegment ? pos.Offset : long.MaxValue),
+        var events = new EventArray(maxEvents, maxBytes, TailBytesFrom(tail, pos),
             Interlocked.Exchange(ref _spareBatchBuffer, null));
         while (!events.IsFull && pos.Segment <= activeSegment)
         {
@@ -50,7 +50,7 @@ public sealed partial class AuditSpool
                 continue;
             }
 
-            if (isActive && tail.Length > 0 && ReadTail(tail, pos.Offset, events) is var next and >= 0)
+            if (tail.Length > 0 && ReadTail(tail, pos.Segment, pos.Offset, events) is var next and >= 0)
             {
                 pos = pos with { Offset = next };
                 continue;

@@ -118,7 +118,6 @@ public sealed partial class AuditSpool
     private void StartSegmentUnsynchronized(long segment)
     {
         _active?.Dispose();
-        ForgetTailUnsynchronized();
         var stream = Ferry.Text.OwnerOnlyFiles.Open(SegmentPath(segment), FileMode.Create, FileAccess.Write, FileShare.Read);
         stream.Write(Magic);
         if (_options.Fsync)
