@@ -47,21 +47,15 @@ public static class AuditEventReader
     /// entry per event in <paramref name="canonical"/>: the event's slice of <paramref name="body"/>, or empty when the
     /// bytes are anything else (valid, read the same, but written otherwise). A store can keep such bytes as they are
     /// instead of writing the event again; anything in doubt is reported as not canonical.
-    /// <para>
-    /// <paramref name="lean"/>: an event whose bytes are canonical is read without what only writing it again needs
-    /// (<see cref="LeftOutWhenLean"/>: the statement, its parameters, roles, error, ...), for a store that keeps those
-    /// bytes; such an event must not be written or stored any other way (<see cref="ReadEvent"/> reads it whole from its
-    /// bytes). Every other event is read whole, and the same bodies are accepted and refused either way.
-    /// </para>
     /// </summary>
     /// <exception cref="JsonException">The body is not an upload.</exception>
-    public static List<AuditEvent>? ReadUpload(ReadOnlyMemory<byte> body, List<ReadOnlyMemory<byte>> canonical, bool lean = false)
+    public static List<AuditEvent>? ReadUpload(ReadOnlyMemory<byte> body, List<ReadOnlyMemory<byte>> canonical)
     {
         ArgumentNullException.ThrowIfNull(canonical);
         var reader = new Utf8JsonReader(body.Span);
         try
         {
-            List<AuditEvent>? events = ReadArray(ref reader, body, canonical, lean);
+            List<AuditEvent>? events = ReadArray(ref reader, body, canonical);
             if (reader.Read())
             {
                 throw new JsonException("unexpected data after the JSON value");
@@ -75,30 +69,8 @@ public static class AuditEventReader
         }
     }
 
-    /// <summary>The properties a lean read (<see cref="ReadUpload(ReadOnlyMemory{byte}, List{ReadOnlyMemory{byte}}, bool)"/>) leaves unset.</summary>
-    public static IReadOnlyList<string> LeftOutWhenLean { get; } =
-        ["query", "query_sha256", "statement_name", "error", "client_addr", "end_reason", "roles", "parameters", "access_request_ids"];
-
-    /// <summary>One event, read whole from its JSON (an object, nothing after it).</summary>
-    /// <exception cref="JsonException">The bytes are not one event.</exception>
-    public static AuditEvent ReadEvent(ReadOnlySpan<byte> json)
-    {
-        var reader = new Utf8JsonReader(json);
-        try
-        {
-            Next(ref reader);
-            bool exact = false;
-            AuditEvent e = ReadObject(ref reader, ref exact);
-            return reader.Read() ? throw new JsonException("unexpected data after the JSON value") : e;
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new JsonException(e.Message, e);
-        }
-    }
-
     /// <summary>Reads the next value: an array of events, or null.</summary>
-    private static List<AuditEvent>? ReadArray(ref Utf8JsonReader reader, ReadOnlyMemory<byte> body = default, List<ReadOnlyMemory<byte>>? canonical = null, bool lean = false)
+    private static List<AuditEvent>? ReadArray(ref Utf8JsonReader reader, ReadOnlyMemory<byte> body = default, List<ReadOnlyMemory<byte>>? canonical = null)
     {
         Next(ref reader);
         if (reader.TokenType == JsonTokenType.Null)
@@ -120,19 +92,11 @@ public static class AuditEventReader
                 case JsonTokenType.StartObject:
                     int start = (int)reader.TokenStartIndex;
                     bool exact = canonical is not null;
-                    AuditEvent e = ReadObject(ref reader, ref exact, lean);
+                    events.Add(ReadObject(ref reader, ref exact));
                     if (canonical is not null)
                     {
-                        ReadOnlyMemory<byte> json = body[start..(int)reader.BytesConsumed];
-                        canonical.Add(exact ? json : default);
-                        if (lean && !exact)
-                        {
-                            // Read lean but not canonical after all: read whole, as without lean (same refusals).
-                            e = ReadEvent(json.Span);
-                        }
+                        canonical.Add(exact ? body[start..(int)reader.BytesConsumed] : default);
                     }
-
-                    events.Add(e);
 
                     break;
                 default:
@@ -146,7 +110,7 @@ public static class AuditEventReader
     /// true on entry, it stays true only if the bytes are the event's canonical JSON (see
     /// <see cref="ReadUpload(ReadOnlyMemory{byte}, List{ReadOnlyMemory{byte}})"/>).
     /// </summary>
-    private static AuditEvent ReadObject(ref Utf8JsonReader reader, ref bool exact, bool lean = false)
+    private static AuditEvent ReadObject(ref Utf8JsonReader reader, ref bool exact)
     {
         Expect(ref reader, JsonTokenType.StartObject);
         var e = new AuditEvent();
@@ -165,7 +129,7 @@ public static class AuditEventReader
             exact &= !reader.ValueIsEscaped;
             ReadOnlySpan<byte> name = PropertyName(ref reader);
             Next(ref reader, ref exact);
-            int field = ReadProperty(ref reader, e, name, ref exact, lean);
+            int field = ReadProperty(ref reader, e, name, ref exact);
             // In declaration order, each once (so no unknown, repeated or reordered property).
             exact &= field > last;
             last = field;
@@ -271,7 +235,7 @@ public static class AuditEventReader
     private static ReadOnlySpan<byte> Unknown => "\0"u8;
 
     /// <summary>Reads the value of property <paramref name="name"/> into <paramref name="e"/>; returns its declaration index, or -1 when it is none of the event's (skipped).</summary>
-    private static int ReadProperty(ref Utf8JsonReader reader, AuditEvent e, scoped ReadOnlySpan<byte> name, ref bool exact, bool lean)
+    private static int ReadProperty(ref Utf8JsonReader reader, AuditEvent e, scoped ReadOnlySpan<byte> name, ref bool exact)
     {
         // A null is never written: the writer leaves the property out.
         exact &= reader.TokenType != JsonTokenType.Null;
@@ -291,9 +255,9 @@ public static class AuditEventReader
                 if (name.SequenceEqual("rows"u8)) { e.Rows = Int64(ref reader, ref exact); return FRows; }
                 break;
             case 5:
-                if (name.SequenceEqual("roles"u8)) { if (lean) { LeanStrings(ref reader, ref exact); return FRoles; } e.Roles = Strings(ref reader, ref exact); return FRoles; }
-                if (name.SequenceEqual("error"u8)) { if (lean) { LeanString(ref reader, ref exact); return FError; } e.Error = String(ref reader, ref exact); return FError; }
-                if (name.SequenceEqual("query"u8)) { if (lean) { LeanString(ref reader, ref exact); return FQuery; } e.Query = String(ref reader, ref exact); return FQuery; }
+                if (name.SequenceEqual("roles"u8)) { e.Roles = Strings(ref reader, ref exact); return FRoles; }
+                if (name.SequenceEqual("error"u8)) { e.Error = String(ref reader, ref exact); return FError; }
+                if (name.SequenceEqual("query"u8)) { e.Query = String(ref reader, ref exact); return FQuery; }
                 break;
             case 6:
                 if (name.SequenceEqual("source"u8)) { e.Source = String(ref reader, ref exact); return FSource; }
@@ -318,24 +282,24 @@ public static class AuditEventReader
             case 10:
                 if (name.SequenceEqual("session_id"u8)) { e.SessionId = String(ref reader, ref exact); return FSessionId; }
                 if (name.SequenceEqual("db_service"u8)) { e.DbService = String(ref reader, ref exact); return FDbService; }
-                if (name.SequenceEqual("parameters"u8)) { if (lean) { LeanStrings(ref reader, ref exact); return FParameters; } e.Parameters = Strings(ref reader, ref exact); return FParameters; }
-                if (name.SequenceEqual("end_reason"u8)) { if (lean) { LeanString(ref reader, ref exact); return FEndReason; } e.EndReason = String(ref reader, ref exact); return FEndReason; }
+                if (name.SequenceEqual("parameters"u8)) { e.Parameters = Strings(ref reader, ref exact); return FParameters; }
+                if (name.SequenceEqual("end_reason"u8)) { e.EndReason = String(ref reader, ref exact); return FEndReason; }
                 break;
             case 11:
-                if (name.SequenceEqual("client_addr"u8)) { if (lean) { LeanString(ref reader, ref exact); return FClientAddr; } e.ClientAddr = String(ref reader, ref exact); return FClientAddr; }
+                if (name.SequenceEqual("client_addr"u8)) { e.ClientAddr = String(ref reader, ref exact); return FClientAddr; }
                 if (name.SequenceEqual("db_protocol"u8)) { e.DbProtocol = String(ref reader, ref exact); return FDbProtocol; }
                 if (name.SequenceEqual("duration_us"u8)) { e.DurationUs = Int64(ref reader, ref exact); return FDurationUs; }
                 break;
             case 12:
                 if (name.SequenceEqual("query_length"u8)) { e.QueryLength = Int64(ref reader, ref exact); return FQueryLength; }
                 if (name.SequenceEqual("statement_id"u8)) { e.StatementId = Int64(ref reader, ref exact); return FStatementId; }
-                if (name.SequenceEqual("query_sha256"u8)) { if (lean) { LeanString(ref reader, ref exact); return FQuerySha256; } e.QuerySha256 = String(ref reader, ref exact); return FQuerySha256; }
+                if (name.SequenceEqual("query_sha256"u8)) { e.QuerySha256 = String(ref reader, ref exact); return FQuerySha256; }
                 break;
             case 14:
-                if (name.SequenceEqual("statement_name"u8)) { if (lean) { LeanString(ref reader, ref exact); return FStatementName; } e.StatementName = String(ref reader, ref exact); return FStatementName; }
+                if (name.SequenceEqual("statement_name"u8)) { e.StatementName = String(ref reader, ref exact); return FStatementName; }
                 break;
             case 18:
-                if (name.SequenceEqual("access_request_ids"u8)) { if (lean) { LeanStrings(ref reader, ref exact); return FAccessRequestIds; } e.AccessRequestIds = Strings(ref reader, ref exact); return FAccessRequestIds; }
+                if (name.SequenceEqual("access_request_ids"u8)) { e.AccessRequestIds = Strings(ref reader, ref exact); return FAccessRequestIds; }
                 break;
             case 20:
                 if (name.SequenceEqual("truncated_parameters"u8))
@@ -368,63 +332,18 @@ public static class AuditEventReader
         }
     }
 
-    /// <summary>A lean read of a string property: its form checked, its value not read (a string that is not canonical is read again whole).</summary>
-    private static void LeanString(ref Utf8JsonReader reader, ref bool exact)
-    {
-        if (reader.TokenType == JsonTokenType.String)
-        {
-            exact = exact && IsWrittenAsIs(ref reader);
-            return;
-        }
-
-        NotLean(ref reader, ref exact);
-    }
-
-    /// <summary>A lean read of a list of strings (elements may be null, as the writer writes them).</summary>
-    private static void LeanStrings(ref Utf8JsonReader reader, ref bool exact)
-    {
-        if (reader.TokenType != JsonTokenType.StartArray)
-        {
-            NotLean(ref reader, ref exact);
-            return;
-        }
-
-        while (true)
-        {
-            Next(ref reader, ref exact);
-            switch (reader.TokenType)
-            {
-                case JsonTokenType.EndArray:
-                    return;
-                case JsonTokenType.String:
-                    exact = exact && IsWrittenAsIs(ref reader);
-                    break;
-                case JsonTokenType.Null:
-                    break;
-                default:
-                    NotLean(ref reader, ref exact);
-                    break;
-            }
-        }
-    }
-
-    /// <summary>A value a lean read cannot vouch for: passed over here, and the event read again whole (which refuses what is wrong).</summary>
-    private static void NotLean(ref Utf8JsonReader reader, ref bool exact)
-    {
-        exact = false;
-        if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
-        {
-            reader.Skip();
-        }
-    }
-
     /// <summary>
     /// Whether the string token's bytes are what the writer makes of its value: not escaped, and nothing in it that the
     /// writer escapes (its default encoder's rule: control characters, non-ASCII, and the HTML-sensitive ASCII).
     /// </summary>
     private static bool IsWrittenAsIs(ref Utf8JsonReader reader) =>
-        !reader.ValueIsEscaped && !reader.HasValueSequence &&
-        System.Text.Encodings.Web.JavaScriptEncoder.Default.FindFirstCharacterToEncodeUtf8(reader.ValueSpan) < 0;
+        !reader.ValueIsEscaped && !reader.HasValueSequence && reader.ValueSpan.IndexOfAnyExcept(WrittenAsIs) < 0;
+
+    // The bytes the writer leaves as they are in a string: the ASCII its encoder does not escape, asked of the encoder
+    // itself (every non-ASCII byte is escaped).
+    private static readonly SearchValues<byte> WrittenAsIs = SearchValues.Create(
+        Enumerable.Range(0, 128).Select(b => (byte)b)
+            .Where(b => System.Text.Encodings.Web.JavaScriptEncoder.Default.FindFirstCharacterToEncodeUtf8([b]) < 0).ToArray());
 
     private static long? Int64(ref Utf8JsonReader reader, ref bool exact)
     {

@@ -44,9 +44,6 @@ public sealed partial class AuditStore : IAuditStore
 
     public string Kind => "segments";
 
-    /// <inheritdoc/>
-    public bool KeepsCanonicalJson => true;
-
     /// <summary>The store directory.</summary>
     public string Directory => _dir;
 

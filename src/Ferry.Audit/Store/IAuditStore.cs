@@ -42,13 +42,6 @@ public interface IAuditStore : IDisposable
     Task<int> AppendAsync(IReadOnlyList<AuditEvent> events, IReadOnlyList<ReadOnlyMemory<byte>> canonicalJson, CancellationToken ct) =>
         AppendAsync(events, ct);
 
-    /// <summary>
-    /// Whether <see cref="AppendAsync(IReadOnlyList{AuditEvent}, IReadOnlyList{ReadOnlyMemory{byte}}, CancellationToken)"/>
-    /// stores a given canonical JSON as it is and needs of that event only what files it (id, time, type, user,
-    /// databases, source): then an upload may be read lean (<see cref="AuditEventReader.ReadUpload(ReadOnlyMemory{byte}, List{ReadOnlyMemory{byte}}, bool)"/>).
-    /// </summary>
-    bool KeepsCanonicalJson => false;
-
     /// <summary><see cref="Search"/> for callers on the thread pool (the search API, session playback).</summary>
     Task<IReadOnlyList<AuditEvent>> SearchAsync(AuditQuery query, CancellationToken ct) =>
         ct.IsCancellationRequested ? Task.FromCanceled<IReadOnlyList<AuditEvent>>(ct) : Task.FromResult(Search(query));

@@ -271,9 +271,7 @@ internal sealed partial class AuthEndpoints(AuthService service, ServerAuditPipe
         {
             // The hand-written reader: what the serializer's contract reads, at a fraction of its cost (the auth service
             // parses every statement of every agent). A null element is refused here (the contract reads it as null).
-            // Lean where the store keeps canonical bytes: a canonical event's statement and parameters are not read into
-            // strings (an event that still has to be written is read whole again below).
-            events = AuditEventReader.ReadUpload(body.Memory, canonical, lean: audit.Store.KeepsCanonicalJson);
+            events = AuditEventReader.ReadUpload(body.Memory, canonical);
         }
         catch (JsonException e)
         {
@@ -296,16 +294,13 @@ internal sealed partial class AuthEndpoints(AuthService service, ServerAuditPipe
         // Only what this host may report, with its own id as the source (never the one in the body).
         var address = await CallerIdentity.ClientAddressAsync(context, service).ConfigureAwait(false);
         var (accepted, refused) = await service.FilterHostEventsAsync(host, events, address, context.RequestAborted).ConfigureAwait(false);
-        var kept = KeptCanonical(events, canonical, origin, accepted);
-        var stored = accepted.Count == 0 ? 0 : await audit.Store.AppendAsync(accepted, kept, context.RequestAborted).ConfigureAwait(false);
+        var stored = accepted.Count == 0 ? 0 : await audit.Store.AppendAsync(accepted, KeptCanonical(events, canonical, origin, accepted), context.RequestAborted).ConfigureAwait(false);
         await ApiResponses.WriteAsync(context, new AuditUploadResponse { Received = events.Count, Stored = stored, Refused = refused }, AuthApiJsonContext.Default.AuditUploadResponse).ConfigureAwait(false);
     }
 
     /// <summary>
     /// The canonical bytes of each accepted event (an ordered subset of <paramref name="events"/>, the same objects)
-    /// that the filter left as it was read; empty for the others, which the store writes again. An event read lean
-    /// (it had canonical bytes) that the stamp changed is replaced in <paramref name="accepted"/> by the same event read
-    /// whole from its bytes, stamped the same way.
+    /// that the filter left as it was read; empty for the others, which the store writes again.
     /// </summary>
     internal static ReadOnlyMemory<byte>[] KeptCanonical(List<AuditEvent> events, List<ReadOnlyMemory<byte>> canonical,
         (string? Cluster, string? ServerId, string? AgentId)[] origin, List<AuditEvent> accepted)
@@ -323,12 +318,6 @@ internal sealed partial class AuthEndpoints(AuthService service, ServerAuditPipe
             if (origin[i] == (e.Cluster, e.ServerId, e.AgentId))
             {
                 kept[a] = canonical[i];
-            }
-            else if (!canonical[i].IsEmpty)
-            {
-                AuditEvent whole = AuditEventReader.ReadEvent(canonical[i].Span);
-                (whole.Cluster, whole.ServerId, whole.AgentId) = (e.Cluster, e.ServerId, e.AgentId);
-                accepted[a] = whole;
             }
         }
 
