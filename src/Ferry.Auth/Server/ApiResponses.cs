@@ -65,28 +65,8 @@ internal static class ApiResponses
     /// <summary>
     /// Reads the whole body (bounded by the endpoint's limit) into one pooled array, returned to the pool on dispose.
     /// </summary>
-    public static async Task<PooledBody> ReadWholeBodyAsync(HttpContext context)
-    {
-        PipeReader body = context.Request.BodyReader;
-        while (true)
-        {
-            ReadResult read = await body.ReadAsync(context.RequestAborted).ConfigureAwait(false);
-            if (!read.IsCompleted)
-            {
-                body.AdvanceTo(read.Buffer.Start, read.Buffer.End);
-                continue;
-            }
-
-            try
-            {
-                return PooledBody.CopyOf(read.Buffer);
-            }
-            finally
-            {
-                body.AdvanceTo(read.Buffer.End);
-            }
-        }
-    }
+    public static Task<PooledBody> ReadWholeBodyAsync(HttpContext context) =>
+        ReadWholeAsync(context, static body => PooledBody.CopyOf(body))!;
 
     private static T? DeserializeOne<T>(in ReadOnlySequence<byte> json, JsonTypeInfo<T> type)
     {
