@@ -41,6 +41,7 @@ internal static partial class FuzzTargets
         ["audit-upload"] = AuditUpload,
         ["audit-spool"] = AuditSpoolSegment,
         ["heartbeat"] = Heartbeat,
+        ["tls-client-stream"] = TlsClientStream,
     };
 
     private static void Guard(byte[] data, Action<ReadOnlySequence<byte>> target)

@@ -1,0 +1,233 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Ferry.Identity.Tls.OpenSsl;
+
+namespace Ferry.Identity.Tests;
+
+/// <summary>
+/// <see cref="OpenSslStream"/>, the client TLS connection driven through OpenSSL directly, against a real .NET TLS
+/// server on loopback: the handshake both ways round (its certificate to the server, the server's to the check),
+/// data of every size in both directions at once, zero-byte reads, the peer's close, and no buffers held when idle.
+/// </summary>
+public sealed class OpenSslStreamTests
+{
+    private static readonly X509Certificate2 ServerCertificate = SelfSigned("CN=server.test", "server.test", "1.3.6.1.5.5.7.3.1");
+    private static readonly X509Certificate2 ClientCertificate = SelfSigned("CN=app", null, "1.3.6.1.5.5.7.3.2");
+
+    [Theory]
+    [InlineData(SslProtocols.Tls13)]
+    [InlineData(SslProtocols.Tls12)]
+    public async Task Handshake_PresentsTheClientCertificate_AndHandsTheServersToTheCheck(SslProtocols protocol)
+    {
+        X509Certificate2? seenByServer = null;
+        X509Certificate2? seenByClient = null;
+        await using var pair = await Pair.StartAsync(protocol, c => seenByServer = c, (leaf, sent) =>
+        {
+            seenByClient = leaf is null ? null : X509CertificateLoader.LoadCertificate(leaf.RawData);
+            Assert.Single(sent);
+            return null;
+        });
+        Assert.Equal(ClientCertificate.Thumbprint, seenByServer?.Thumbprint);
+        Assert.Equal(ServerCertificate.Thumbprint, seenByClient?.Thumbprint);
+        Assert.Equal(protocol == SslProtocols.Tls13 ? "TLSv1.3" : "TLSv1.2", pair.Client.Protocol);
+    }
+
+    [Fact]
+    public async Task ARefusalOfTheCheck_FailsTheConnection_WithItsMessage_BeforeAnyData()
+    {
+        var e = await Assert.ThrowsAsync<AuthenticationException>(() => Pair.StartAsync(SslProtocols.Tls13, null, (_, _) => "not the server we want"));
+        Assert.Equal("not the server we want", e.Message);
+    }
+
+    [Fact]
+    public async Task AServerWithoutTls_FailsTheHandshake_WithAnAuthenticationError()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var server = Task.Run(async () =>
+        {
+            using var s = await listener.AcceptSocketAsync();
+            await s.SendAsync("HTTP/1.0 400 Bad Request\r\n\r\n"u8.ToArray());
+            s.Shutdown(SocketShutdown.Both);
+        });
+        var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
+        await Assert.ThrowsAsync<AuthenticationException>(() =>
+            OpenSslStream.ConnectAsync(tcp.GetStream(), OpenSslClientContext.For(ClientCertificate), "server.test", (_, _) => null, CancellationToken.None));
+        await server;
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(16 * 1024 - 1)]
+    [InlineData(16 * 1024 + 1)]
+    [InlineData(300 * 1024)]
+    [InlineData(3 * 1024 * 1024 + 7)]
+    public async Task Data_CrossesBothWays_AtOnce_ByteForByte(int size)
+    {
+        await using var pair = await Pair.StartAsync(SslProtocols.Tls13);
+        var up = RandomNumberGenerator.GetBytes(size);
+        var down = RandomNumberGenerator.GetBytes(size);
+        var serverGot = new byte[size];
+        var clientGot = new byte[size];
+        // Both sides write and read at the same time: the client's reads and writes share one SSL object.
+        await Task.WhenAll(
+            Task.Run(async () => await pair.Client.WriteAsync(up)),
+            Task.Run(async () => await ReadInPiecesAsync(pair.Client, clientGot)),
+            Task.Run(async () => await pair.Server.WriteAsync(down)),
+            Task.Run(async () => await pair.Server.ReadExactlyAsync(serverGot)));
+        Assert.Equal(up, serverGot);
+        Assert.Equal(down, clientGot);
+        Assert.Equal(0, pair.Client.BufferBytesHeld);
+    }
+
+    [Fact]
+    public async Task AZeroByteRead_WaitsForData_WithoutHoldingABuffer()
+    {
+        await using var pair = await Pair.StartAsync(SslProtocols.Tls13);
+        var wait = pair.Client.ReadAsync(Memory<byte>.Empty).AsTask();
+        await Task.Delay(50);
+        Assert.False(wait.IsCompleted);
+        Assert.Equal(0, pair.Client.BufferBytesHeld);
+        await pair.Server.WriteAsync("hello"u8.ToArray());
+        Assert.Equal(0, await wait.WaitAsync(TimeSpan.FromSeconds(10)));
+        var got = new byte[5];
+        await pair.Client.ReadExactlyAsync(got);
+        Assert.Equal("hello"u8.ToArray(), got);
+        Assert.Equal(0, pair.Client.BufferBytesHeld);
+    }
+
+    [Fact]
+    public async Task SmallReads_TakeARecordInPieces()
+    {
+        await using var pair = await Pair.StartAsync(SslProtocols.Tls12);
+        var data = RandomNumberGenerator.GetBytes(10_000);
+        await pair.Server.WriteAsync(data);
+        var got = new byte[data.Length];
+        for (var i = 0; i < got.Length; i += 7)
+        {
+            await pair.Client.ReadExactlyAsync(got.AsMemory(i, Math.Min(7, got.Length - i)));
+        }
+        Assert.Equal(data, got);
+    }
+
+    [Fact]
+    public async Task ThePeersClose_EndsTheStream()
+    {
+        await using var pair = await Pair.StartAsync(SslProtocols.Tls13);
+        await pair.Server.WriteAsync("bye"u8.ToArray());
+        await pair.Server.ShutdownAsync();
+        await pair.Server.DisposeAsync();
+        var got = new byte[3];
+        await pair.Client.ReadExactlyAsync(got);
+        Assert.Equal(0, await pair.Client.ReadAsync(new byte[10]));
+    }
+
+    [Fact]
+    public async Task Dispose_SendsCloseNotify_SoThePeerSeesACleanEnd()
+    {
+        var pair = await Pair.StartAsync(SslProtocols.Tls13);
+        await pair.Client.DisposeAsync();
+        Assert.Equal(0, await pair.Server.ReadAsync(new byte[10]).AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+        await pair.DisposeAsync();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => pair.Client.ReadAsync(new byte[1]).AsTask());
+    }
+
+    private static async Task ReadInPiecesAsync(Stream s, byte[] into)
+    {
+        var at = 0;
+        while (at < into.Length)
+        {
+            var n = await s.ReadAsync(into.AsMemory(at, Math.Min(into.Length - at, 5000)));
+            Assert.NotEqual(0, n);
+            at += n;
+        }
+    }
+
+    private static X509Certificate2 SelfSigned(string subject, string? dnsName, string usage)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
+        if (dnsName is not null)
+        {
+            var san = new SubjectAlternativeNameBuilder();
+            san.AddDnsName(dnsName);
+            request.CertificateExtensions.Add(san.Build());
+        }
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(usage)], false));
+        using var cert = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1));
+        return X509CertificateLoader.LoadPkcs12(cert.Export(X509ContentType.Pkcs12), null);
+    }
+
+    private sealed class Pair : IAsyncDisposable
+    {
+        private readonly TcpListener _listener;
+
+        private Pair(TcpListener listener, OpenSslStream client, SslStream server)
+        {
+            _listener = listener;
+            Client = client;
+            Server = server;
+        }
+
+        public OpenSslStream Client { get; }
+
+        public SslStream Server { get; }
+
+        public static async Task<Pair> StartAsync(SslProtocols protocol, Action<X509Certificate2?>? onClientCertificate = null,
+            Func<X509Certificate2?, X509Certificate2Collection, string?>? check = null)
+        {
+            var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            var accept = Task.Run(async () =>
+            {
+                var socket = await listener.AcceptSocketAsync(cts.Token);
+                var ssl = new SslStream(new NetworkStream(socket, ownsSocket: true));
+                await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+                {
+                    ServerCertificate = ServerCertificate,
+                    EnabledSslProtocols = protocol,
+                    ClientCertificateRequired = true,
+                    RemoteCertificateValidationCallback = (_, c, _, _) =>
+                    {
+                        onClientCertificate?.Invoke(c is null ? null : X509CertificateLoader.LoadCertificate(c.GetRawCertData()));
+                        return c is not null;
+                    },
+                }, cts.Token);
+                return ssl;
+            });
+            try
+            {
+                var tcp = new TcpClient { NoDelay = true };
+                await tcp.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port, cts.Token);
+                var client = await OpenSslStream.ConnectAsync(tcp.GetStream(), OpenSslClientContext.For(ClientCertificate), "server.test", check ?? ((_, _) => null), cts.Token);
+                return new Pair(listener, client, await accept);
+            }
+            catch
+            {
+                listener.Stop();
+                try
+                {
+                    (await accept).Dispose();
+                }
+                catch (Exception e) when (e is IOException or AuthenticationException or OperationCanceledException or SocketException)
+                {
+                    // the server side of a failed handshake
+                }
+                throw;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Client.DisposeAsync();
+            await Server.DisposeAsync();
+            _listener.Stop();
+        }
+    }
+}
