@@ -39,6 +39,9 @@ public sealed class OpenSslStream : Stream
     private int _inStart;
     private int _inEnd;
     private bool _eof;
+
+    // OpenSSL may hold plaintext not yet read: the last SSL_read filled all it was given, or a peek found some.
+    private bool _plaintextPending;
     private int _eofReported;
     private byte[]? _out;
     private int _outLength;
@@ -248,6 +251,14 @@ public sealed class OpenSslStream : Stream
             // without application data (TLS 1.3 session tickets after the handshake) are taken in and waited past.
             while (true)
             {
+                if (_in is null && !_plaintextPending && !_eof)
+                {
+                    // Nothing received is left and OpenSSL holds no plaintext: only the socket can bring more.
+                    if (!await ReceiveAsync(cancellationToken))
+                    {
+                        return 0;
+                    }
+                }
                 var (n, error, failure) = TryRead([], peek: true);
                 if (_outLength > 0)
                 {
@@ -318,8 +329,12 @@ public sealed class OpenSslStream : Stream
                 }
                 if (n > 0)
                 {
+                    // SSL_read returns one record's plaintext at most: less than asked for means that record is done,
+                    // and without read-ahead OpenSSL has taken no ciphertext beyond it.
+                    _plaintextPending = peek || n == destination.Length;
                     return (n, LibSsl.SSL_ERROR_NONE, null);
                 }
+                _plaintextPending = false;
                 var error = LibSsl.SSL_get_error(_ssl, n);
                 if (error is LibSsl.SSL_ERROR_WANT_READ or LibSsl.SSL_ERROR_ZERO_RETURN)
                 {
@@ -451,7 +466,10 @@ public sealed class OpenSslStream : Stream
     /// <summary>Sends what OpenSSL wrote, in order; whoever holds the send lock sends everything produced so far.</summary>
     private async ValueTask SendPendingAsync(CancellationToken ct)
     {
-        await _sendLock.WaitAsync(ct);
+        if (!_sendLock.Wait(0))
+        {
+            await _sendLock.WaitAsync(ct);
+        }
         try
         {
             while (true)
