@@ -21,10 +21,10 @@ internal static class DatabaseTls
     public static async Task<Stream> StartAsync(NetworkStream network, AgentDatabase db, X509Certificate2 clientCertificate, X509Certificate2Collection? trustedRoots, CancellationToken ct)
     {
         var serverName = db.TlsServerName ?? db.Host;
-        OpenSslClientContext context;
+        OpenSslContext context;
         try
         {
-            context = OpenSslClientContext.For(clientCertificate);
+            context = OpenSslContext.ForClient(clientCertificate);
         }
         catch (AuthenticationException e)
         {

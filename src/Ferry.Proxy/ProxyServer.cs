@@ -10,6 +10,7 @@ using Ferry.Contracts;
 using Ferry.Diagnostics;
 using Ferry.Protocol.Postgres;
 using Ferry.Protocol.Postgres.Startup;
+using Ferry.Identity.Tls.OpenSsl;
 
 namespace Ferry.Proxy;
 
@@ -96,7 +97,7 @@ public sealed class ProxyServer : IAsyncDisposable
                     await HandleTlsAsync(net, first.Prefix, first.Alpn, remote, accepted, handshake.Token);
                     return;
                 case FirstRoute.SslRequest:
-                    var ssl = await AuthenticateAsync(new PrefixedStream(net, first.Prefix), [], handshake.Token, remote);
+                    var ssl = await AcceptClientAsync(net, first.Prefix, null, handshake.Token, remote);
                     if (ssl is not null)
                     {
                         await new PostgresProxySession(_ctx, ssl, remote, accepted).RunAsync(_accept.Stopping);
@@ -253,27 +254,39 @@ public sealed class ProxyServer : IAsyncDisposable
             await net.DisposeAsync();
             return;
         }
-        SslStream? ssl;
-        try
+        if (tunnel)
         {
-            ssl = await AuthenticateAsync(new PrefixedStream(net, prefix), offered, ct, remote);
-        }
-        finally
-        {
-            if (tunnel)
+            SslStream? tunnelTls;
+            try
+            {
+                tunnelTls = await AuthenticateAsync(new PrefixedStream(net, prefix), offered, ct, remote);
+            }
+            finally
             {
                 _ctx.TunnelHandshakes.Exit();
             }
+            if (tunnelTls is null)
+            {
+                return;
+            }
+            if (tunnelTls.NegotiatedApplicationProtocol != TunnelAlpn)
+            {
+                ProxyLog.HandshakeFailed(_ctx.Log, remote.ToString(), "a client offering the agent tunnel protocol did not take it");
+                await tunnelTls.DisposeAsync();
+                return;
+            }
+            await _tunnels.RunAsync(tunnelTls, remote, _accept.Stopping);
+            return;
         }
+
+        // Database clients: TLS through OpenSSL directly (OpenSslStream: shared context, record buffers released
+        // while the session idles).
+        var ssl = await AcceptClientAsync(net, prefix, offered, ct, remote);
         if (ssl is null)
         {
             return;
         }
-        if (ssl.NegotiatedApplicationProtocol == TunnelAlpn)
-        {
-            await _tunnels.RunAsync(ssl, remote, _accept.Stopping);
-        }
-        else if (ssl.NegotiatedApplicationProtocol == MySqlAlpn)
+        if (ssl.NegotiatedApplicationProtocol == MySqlAlpn)
         {
             // Ferry's local proxy: TLS first, then the MySQL greeting inside it.
             await new MySqlProxySession(_ctx, remote, accepted).RunTlsAsync(ssl, _accept.Stopping);
@@ -282,6 +295,20 @@ public sealed class ProxyServer : IAsyncDisposable
         {
             // Direct SSL (PostgreSQL 17 sslnegotiation=direct), or any TLS client when no auth API is behind this proxy.
             await new PostgresProxySession(_ctx, ssl, remote, accepted).RunAsync(_accept.Stopping);
+        }
+    }
+
+    /// <summary>The server side of a database client's TLS handshake; null (logged, connection closed) when it fails.</summary>
+    private async Task<OpenSslStream?> AcceptClientAsync(NetworkStream net, byte[] prefix, List<SslApplicationProtocol>? alpn, CancellationToken ct, IPEndPoint remote)
+    {
+        try
+        {
+            return await OpenSslStream.AcceptAsync(net, prefix, OpenSslContext.ForServer(_ctx.ServerCertificate), alpn, ct);
+        }
+        catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException)
+        {
+            ProxyLog.HandshakeFailed(_ctx.Log, remote.ToString(), e.Message);
+            return null; // AcceptAsync closed the connection
         }
     }
 

@@ -10,7 +10,7 @@ namespace Ferry.Identity.Tests;
 
 /// <summary>
 /// <see cref="OpenSslStream"/>, the client TLS connection driven through OpenSSL directly, against a real .NET TLS
-/// server on loopback: the handshake both ways round (its certificate to the server, the server's to the check),
+/// server on loopback (and as a server, against .NET's client): the handshake both ways round (its certificate to the server, the server's to the check),
 /// data of every size in both directions at once, zero-byte reads, the peer's close, and no buffers held when idle.
 /// </summary>
 public sealed class OpenSslStreamTests
@@ -57,7 +57,7 @@ public sealed class OpenSslStreamTests
         var tcp = new TcpClient();
         await tcp.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
         await Assert.ThrowsAsync<AuthenticationException>(() =>
-            OpenSslStream.ConnectAsync(tcp.GetStream(), OpenSslClientContext.For(ClientCertificate), "server.test", (_, _) => null, CancellationToken.None));
+            OpenSslStream.ConnectAsync(tcp.GetStream(), OpenSslContext.ForClient(ClientCertificate), "server.test", (_, _) => null, CancellationToken.None));
         await server;
     }
 
@@ -137,6 +137,73 @@ public sealed class OpenSslStreamTests
         await Assert.ThrowsAsync<ObjectDisposedException>(() => pair.Client.ReadAsync(new byte[1]).AsTask());
     }
 
+    [Theory]
+    [InlineData(true, 0)]
+    [InlineData(true, 5)]
+    [InlineData(false, 1)]
+    [InlineData(false, 200)]
+    public async Task Accept_TakesTheBytesAlreadyRead_PicksOurFirstProtocolTheClientOffers_AndReportsItsCertificate(bool clientCertificate, int prefixLength)
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var context = OpenSslContext.ForServer(SslStreamCertificateContext.Create(ServerCertificate, additionalCertificates: null, offline: true));
+        var server = Task.Run(async () =>
+        {
+            var socket = await listener.AcceptSocketAsync();
+            var net = new NetworkStream(socket, ownsSocket: true);
+            var prefix = new byte[prefixLength];
+            await net.ReadExactlyAsync(prefix); // what the proxy's sniffing already took off the socket
+            var tls = await OpenSslStream.AcceptAsync(net, prefix, context, [new SslApplicationProtocol("ferry-mysql"), new SslApplicationProtocol("postgresql")], CancellationToken.None);
+            var got = new byte[4];
+            await tls.ReadExactlyAsync(got);
+            await tls.WriteAsync(got.Reverse().ToArray());
+            return tls;
+        });
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
+        await using var client = new SslStream(tcp.GetStream());
+        await client.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "server.test",
+            ApplicationProtocols = [new SslApplicationProtocol("http/1.1"), new SslApplicationProtocol("postgresql"), new SslApplicationProtocol("ferry-mysql")],
+            ClientCertificates = clientCertificate ? [ClientCertificate] : null,
+            RemoteCertificateValidationCallback = (_, c, _, _) => c?.GetCertHash().AsSpan().SequenceEqual(ServerCertificate.GetCertHash()) == true,
+        });
+        Assert.Equal("ferry-mysql", client.NegotiatedApplicationProtocol.ToString());
+        await client.WriteAsync(new byte[] { 1, 2, 3, 4 });
+        var answer = new byte[4];
+        await client.ReadExactlyAsync(answer);
+        Assert.Equal(new byte[] { 4, 3, 2, 1 }, answer);
+        await using var accepted = await server;
+        Assert.Equal(new SslApplicationProtocol("ferry-mysql"), accepted.NegotiatedApplicationProtocol);
+        Assert.Equal(clientCertificate ? ClientCertificate.Thumbprint : null, accepted.RemoteCertificate?.Thumbprint);
+    }
+
+    [Fact]
+    public async Task Accept_WithoutACommonProtocol_GoesOnWithoutOne()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var context = OpenSslContext.ForServer(SslStreamCertificateContext.Create(ServerCertificate, additionalCertificates: null, offline: true));
+        var server = Task.Run(async () =>
+        {
+            var socket = await listener.AcceptSocketAsync();
+            return await OpenSslStream.AcceptAsync(new NetworkStream(socket, ownsSocket: true), default, context, [new SslApplicationProtocol("postgresql")], CancellationToken.None);
+        });
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
+        await using var client = new SslStream(tcp.GetStream());
+        await client.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "server.test",
+            ApplicationProtocols = [new SslApplicationProtocol("h2")],
+            RemoteCertificateValidationCallback = (_, _, _, _) => true,
+        });
+        await using var accepted = await server;
+        Assert.Equal(default, accepted.NegotiatedApplicationProtocol);
+        Assert.Null(accepted.RemoteCertificate);
+    }
+
     private static async Task ReadInPiecesAsync(Stream s, byte[] into)
     {
         var at = 0;
@@ -205,7 +272,7 @@ public sealed class OpenSslStreamTests
             {
                 var tcp = new TcpClient { NoDelay = true };
                 await tcp.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port, cts.Token);
-                var client = await OpenSslStream.ConnectAsync(tcp.GetStream(), OpenSslClientContext.For(ClientCertificate), "server.test", check ?? ((_, _) => null), cts.Token);
+                var client = await OpenSslStream.ConnectAsync(tcp.GetStream(), OpenSslContext.ForClient(ClientCertificate), "server.test", check ?? ((_, _) => null), cts.Token);
                 return new Pair(listener, client, await accept);
             }
             catch

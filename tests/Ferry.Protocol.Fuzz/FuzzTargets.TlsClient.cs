@@ -84,7 +84,7 @@ internal static partial class FuzzTargets
         try
         {
             await tcp.ConnectAsync((IPEndPoint)relayListener.LocalEndpoint, run.Token);
-            await using var client = await OpenSslStream.ConnectAsync(tcp.GetStream(), OpenSslClientContext.For(TlsFuzzClient), "server.fuzz", (_, _) => null, run.Token);
+            await using var client = await OpenSslStream.ConnectAsync(tcp.GetStream(), OpenSslContext.ForClient(TlsFuzzClient), "server.fuzz", (_, _) => null, run.Token);
             var got = new byte[payload.Length];
             var at = 0;
             while (at < got.Length)
@@ -116,6 +116,110 @@ internal static partial class FuzzTargets
         }
         }
     }
+
+    /// <summary>
+    /// The proxy's side: <see cref="OpenSslStream.AcceptAsync"/> (what every database client on the internet reaches
+    /// first) against either the input itself as a client's first bytes (odd first byte), or a real .NET TLS client
+    /// through the hostile relay, which now edits the client's bytes. The server must end each connection with
+    /// <see cref="AuthenticationException"/>, <see cref="IOException"/> or the run's cancellation, or echo intact data.
+    /// </summary>
+    private static void TlsServerStream(byte[] data) => TlsServerStreamAsync(data).GetAwaiter().GetResult();
+
+    private static async Task TlsServerStreamAsync(byte[] data)
+    {
+        var raw = data.Length > 0 && (data[0] & 1) == 1;
+        var tls12 = data.Length > 0 && (data[0] & 2) == 2;
+        var payload = RandomNumberGenerator.GetBytes(1 + (data.Length > 1 ? data[1] : 7) * 64);
+        var edits = new List<(int Kind, int Offset, byte Value)>();
+        for (var i = 2; !raw && i + 3 < data.Length && edits.Count < 16; i += 4)
+        {
+            edits.Add((data[i] % 3, data[i + 1] | (data[i + 2] << 8), data[i + 3]));
+        }
+
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        using var relayListener = new TcpListener(IPAddress.Loopback, 0);
+        relayListener.Start();
+        using var run = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        var context = OpenSslContext.ForServer(TlsFuzzServerContext);
+
+        var client = Task.Run(async () =>
+        {
+            using var tcp = new TcpClient();
+            await tcp.ConnectAsync((IPEndPoint)relayListener.LocalEndpoint, run.Token);
+            if (raw)
+            {
+                await tcp.Client.SendAsync(data.AsMemory(1), SocketFlags.None, run.Token);
+                tcp.Client.Shutdown(SocketShutdown.Send);
+                await tcp.Client.ReceiveAsync(new byte[64], SocketFlags.None, run.Token);
+                return;
+            }
+            await using var ssl = new SslStream(tcp.GetStream());
+            await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            {
+                TargetHost = "server.fuzz",
+                EnabledSslProtocols = tls12 ? SslProtocols.Tls12 : SslProtocols.Tls13,
+                ApplicationProtocols = [new SslApplicationProtocol("postgresql")],
+                ClientCertificates = [TlsFuzzClient],
+                RemoteCertificateValidationCallback = (_, _, _, _) => true,
+            }, run.Token);
+            await ssl.WriteAsync(payload, run.Token);
+            var echo = new byte[payload.Length];
+            await ssl.ReadExactlyAsync(echo, run.Token);
+        });
+
+        var relay = Task.Run(async () =>
+        {
+            using var fromClient = await relayListener.AcceptSocketAsync(run.Token);
+            using var toServer = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            await toServer.ConnectAsync((IPEndPoint)listener.LocalEndpoint, run.Token);
+            var up = PumpAsync(fromClient, toServer, edits, run.Token);
+            var down = PumpAsync(toServer, fromClient, [], run.Token);
+            await Task.WhenAny(up, down);
+            fromClient.Close();
+            toServer.Close();
+            await Task.WhenAll(Quiet(up), Quiet(down));
+        });
+
+        await ServerAsync().WaitAsync(TimeSpan.FromSeconds(15));
+        listener.Stop();
+        relayListener.Stop();
+        await Task.WhenAny(Task.WhenAll(Quiet(client), Quiet(relay)), Task.Delay(TimeSpan.FromSeconds(5)));
+
+        async Task ServerAsync()
+        {
+            try
+            {
+                var socket = await listener.AcceptSocketAsync(run.Token);
+                await using var tls = await OpenSslStream.AcceptAsync(new NetworkStream(socket, ownsSocket: true), default, context,
+                    [new SslApplicationProtocol("postgresql")], run.Token);
+                var got = new byte[payload.Length];
+                var at = 0;
+                while (at < got.Length)
+                {
+                    _ = await tls.ReadAsync(Memory<byte>.Empty, run.Token);
+                    var n = await tls.ReadAsync(got.AsMemory(at), run.Token);
+                    if (n == 0)
+                    {
+                        throw new IOException("ended early");
+                    }
+                    at += n;
+                }
+                if (!got.AsSpan().SequenceEqual(payload))
+                {
+                    throw new InvalidOperationException("the TLS server delivered data the client did not send");
+                }
+                await tls.WriteAsync(got, run.Token);
+            }
+            catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException)
+            {
+                // a refused or broken connection: what a hostile client should get
+            }
+        }
+    }
+
+    private static readonly SslStreamCertificateContext TlsFuzzServerContext =
+        SslStreamCertificateContext.Create(TlsFuzzServer, additionalCertificates: null, offline: true);
 
     private static async Task PumpAsync(Socket from, Socket to, List<(int Kind, int Offset, byte Value)> edits, CancellationToken ct)
     {

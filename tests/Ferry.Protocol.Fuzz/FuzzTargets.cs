@@ -42,6 +42,7 @@ internal static partial class FuzzTargets
         ["audit-spool"] = AuditSpoolSegment,
         ["heartbeat"] = Heartbeat,
         ["tls-client-stream"] = TlsClientStream,
+        ["tls-server-stream"] = TlsServerStream,
     };
 
     private static void Guard(byte[] data, Action<ReadOnlySequence<byte>> target)

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Security;
+using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
@@ -12,6 +13,7 @@ using Ferry.Protocol.MySql.Packets;
 using Ferry.Protocol.MySql.Responses;
 using Ferry.Contracts;
 using Ferry.Diagnostics;
+using Ferry.Identity.Tls.OpenSsl;
 
 namespace Ferry.Proxy.MySql;
 
@@ -39,10 +41,10 @@ internal sealed class MySqlProxySession(ProxyContext ctx, IPEndPoint remote, lon
     private MySqlCapabilities _clientCaps = MySqlCapabilities.Protocol41;
 
     /// <summary>Runs a session on a plain TCP connection to the MySQL listener (TLS via SSLRequest).</summary>
-    public Task RunPlainAsync(Stream network, CancellationToken ct) => RunAsync(network, tlsAlready: false, ct);
+    public Task RunPlainAsync(NetworkStream network, CancellationToken ct) => RunAsync(network, tlsAlready: false, ct);
 
     /// <summary>Runs a session on a TLS connection that negotiated ALPN <c>ferry-mysql</c> on port 3080.</summary>
-    public Task RunTlsAsync(SslStream tls, CancellationToken ct) => RunAsync(tls, tlsAlready: true, ct);
+    public Task RunTlsAsync(OpenSslStream tls, CancellationToken ct) => RunAsync(tls, tlsAlready: true, ct);
 
     private async Task RunAsync(Stream network, bool tlsAlready, CancellationToken ct)
     {
@@ -82,7 +84,7 @@ internal sealed class MySqlProxySession(ProxyContext ctx, IPEndPoint remote, lon
     {
         var scramble = MySqlGreeting.NewScramble();
         var greeting = new ArrayBufferWriter<byte>(128);
-        var database = tlsAlready && network is SslStream alpnTls ? RoutedService(alpnTls.RemoteCertificate) : null;
+        var database = tlsAlready && network is OpenSslStream alpnTls ? RoutedService(alpnTls.RemoteCertificate) : null;
         var (serverVersion, collation) = MySqlGreeting.Server(ctx.Agents, database);
         MySqlGreeting.Write(greeting, serverVersion, connectionId, scramble, tlsAlready, collation);
         await MySqlPacketStream.WriteFramedAsync(network, greeting, ct);
@@ -103,9 +105,7 @@ internal sealed class MySqlProxySession(ProxyContext ctx, IPEndPoint remote, lon
                     "TLS is required: connect with --ssl-mode=VERIFY_IDENTITY (mariadb: --ssl --ssl-verify-server-cert) and the certificate and key from `ferry db login`");
                 return (client, null);
             }
-            var tls = new SslStream(network, leaveInnerStreamOpen: true);
-            await tls.AuthenticateAsServerAsync(ctx.ClientCertificateTlsOptions(), ct);
-            client = tls;
+            client = await OpenSslStream.AcceptAsync((NetworkStream)network, ReadOnlyMemory<byte>.Empty, OpenSslContext.ForServer(ctx.ServerCertificate), null, ct);
             packet = await ReadAsync(client, 3, ct);
             if (packet is null)
             {
@@ -157,7 +157,7 @@ internal sealed class MySqlProxySession(ProxyContext ctx, IPEndPoint remote, lon
     private async Task RouteAsync(Stream client, ProxyHandshakePrelude prelude, CancellationToken ct)
     {
         var next = prelude.NextSequenceId;
-        var certificate = (client as SslStream)?.RemoteCertificate;
+        var certificate = (client as OpenSslStream)?.RemoteCertificate;
         if (certificate is null)
         {
             await DenyAsync(client, next, null, "", AccessDenied, "28000", "no client certificate: run `ferry db login <database>` and connect with its --ssl-cert/--ssl-key");

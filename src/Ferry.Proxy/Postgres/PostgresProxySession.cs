@@ -7,6 +7,7 @@ using Ferry.Protocol.Postgres.Backend;
 using Ferry.Protocol.Postgres.Startup;
 using Ferry.Contracts;
 using Ferry.Diagnostics;
+using Ferry.Identity.Tls.OpenSsl;
 
 namespace Ferry.Proxy.Postgres;
 
@@ -15,7 +16,7 @@ namespace Ferry.Proxy.Postgres;
 /// serves the database in the certificate's route, opens a tunnel stream carrying the identity
 /// and relays. Notes the BackendKeyData the agent minted so cancels can be routed back.
 /// </summary>
-internal sealed class PostgresProxySession(ProxyContext ctx, SslStream client, IPEndPoint remote, long acceptedAt = 0)
+internal sealed class PostgresProxySession(ProxyContext ctx, OpenSslStream client, IPEndPoint remote, long acceptedAt = 0)
 {
     public static async Task RefusePlainAsync(Stream net)
     {

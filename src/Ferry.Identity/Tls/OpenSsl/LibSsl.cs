@@ -29,6 +29,9 @@ internal static unsafe partial class LibSsl
     public const ulong SSL_OP_IGNORE_UNEXPECTED_EOF = 1UL << 7;
     public const ulong SSL_OP_NO_TICKET = 1UL << 14;
     public const int TLS1_2_VERSION = 0x0303;
+    public const int SSL_VERIFY_PEER = 0x01;
+    public const int SSL_TLSEXT_ERR_OK = 0;
+    public const int SSL_TLSEXT_ERR_NOACK = 3;
     public const int TLSEXT_NAMETYPE_host_name = 0;
 
     public const int BIO_TYPE_SOURCE_SINK = 0x0400;
@@ -44,7 +47,25 @@ internal static unsafe partial class LibSsl
     public static partial nint TLS_client_method();
 
     [LibraryImport(Ssl)]
+    public static partial nint TLS_server_method();
+
+    [LibraryImport(Ssl)]
     public static partial nint SSL_CTX_new(nint method);
+
+    [LibraryImport(Ssl)]
+    public static partial int SSL_CTX_set_num_tickets(nint ctx, nuint count);
+
+    [LibraryImport(Ssl)]
+    public static partial int SSL_CTX_set_session_id_context(nint ctx, byte* id, uint length);
+
+    [LibraryImport(Ssl)]
+    public static partial void SSL_CTX_set_alpn_select_cb(nint ctx, delegate* unmanaged<nint, byte**, byte*, byte*, uint, nint, int> callback, nint arg);
+
+    [LibraryImport(Ssl)]
+    public static partial void SSL_set_accept_state(nint ssl);
+
+    [LibraryImport(Ssl)]
+    public static partial nint SSL_get1_peer_certificate(nint ssl);
 
     [LibraryImport(Ssl)]
     public static partial void SSL_CTX_free(nint ctx);

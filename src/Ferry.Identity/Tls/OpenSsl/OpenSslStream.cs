@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -8,10 +9,10 @@ using System.Security.Cryptography.X509Certificates;
 namespace Ferry.Identity.Tls.OpenSsl;
 
 /// <summary>
-/// A TLS client connection driven through OpenSSL directly, over a connected socket. What it saves against
+/// A TLS connection (client or server side) driven through OpenSSL directly, over a connected socket. What it saves against
 /// <c>SslStream</c>: OpenSSL's two ~16 KiB record buffers are released whenever no record is in flight
 /// (<c>SSL_MODE_RELEASE_BUFFERS</c>, which <c>SslStream</c> cannot set), the SSL_CTX is shared
-/// (<see cref="OpenSslClientContext"/>), and an idle connection holds no receive or send buffer: ciphertext passes
+/// (<see cref="OpenSslContext"/>), and an idle connection holds no receive or send buffer: ciphertext passes
 /// through buffers rented for the read or write at hand. Reads of zero bytes wait for data without a buffer, as
 /// <c>SslStream</c>'s do.
 /// <para>
@@ -46,6 +47,7 @@ public sealed class OpenSslStream : Stream
     private byte[]? _out;
     private int _outLength;
     private int _disposed;
+    private int _receiving;
 
     private OpenSslStream(NetworkStream network, nint ssl)
     {
@@ -85,7 +87,7 @@ public sealed class OpenSslStream : Stream
     /// sent none) before any application data flows; a non-null answer fails the connection with that message.
     /// </summary>
     /// <exception cref="AuthenticationException">The handshake failed or <paramref name="checkServer"/> refused the server.</exception>
-    public static async Task<OpenSslStream> ConnectAsync(NetworkStream network, OpenSslClientContext context, string serverName,
+    public static async Task<OpenSslStream> ConnectAsync(NetworkStream network, OpenSslContext context, string serverName,
         Func<X509Certificate2?, X509Certificate2Collection, string?> checkServer, CancellationToken ct)
     {
         var stream = new OpenSslStream(network, NewSsl(context, serverName));
@@ -116,7 +118,50 @@ public sealed class OpenSslStream : Stream
         }
     }
 
-    private static nint NewSsl(OpenSslClientContext context, string serverName)
+    /// <summary>
+    /// TLS server handshake over <paramref name="network"/> (which the stream then owns), after
+    /// <paramref name="prefix"/>: bytes of the ClientHello already read from it. Asks for a client certificate and
+    /// accepts any or none: <see cref="RemoteCertificate"/> is the caller's to verify before it reads. ALPN: the first of
+    /// <paramref name="applicationProtocols"/> (in that order) that the client offered; none when they share none.
+    /// </summary>
+    /// <exception cref="AuthenticationException">The handshake failed.</exception>
+    public static async Task<OpenSslStream> AcceptAsync(NetworkStream network, ReadOnlyMemory<byte> prefix, OpenSslContext context,
+        IReadOnlyList<SslApplicationProtocol>? applicationProtocols, CancellationToken ct)
+    {
+        if (!context.IsServer)
+        {
+            throw new ArgumentException("a client context", nameof(context));
+        }
+        var stream = new OpenSslStream(network, NewSsl(context, null)) { _applicationProtocols = applicationProtocols };
+        try
+        {
+            if (!prefix.IsEmpty)
+            {
+                var input = stream._in = ArrayPool<byte>.Shared.Rent(Math.Max(ReceiveSize, prefix.Length));
+                prefix.Span.CopyTo(input);
+                stream._inEnd = prefix.Length;
+            }
+            await stream.HandshakeAsync(ct);
+            stream.RemoteCertificate = stream.PeerCertificate();
+            stream._applicationProtocols = null;
+            return stream;
+        }
+        catch
+        {
+            await stream.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Server side: the client's certificate, null when it sent none.</summary>
+    public X509Certificate2? RemoteCertificate { get; private set; }
+
+    /// <summary>Server side: the protocol chosen by ALPN (default when none was).</summary>
+    public SslApplicationProtocol NegotiatedApplicationProtocol { get; private set; }
+
+    private IReadOnlyList<SslApplicationProtocol>? _applicationProtocols;
+
+    private static nint NewSsl(OpenSslContext context, string? serverName)
     {
         var added = false;
         context.DangerousAddRef(ref added);
@@ -135,8 +180,15 @@ public sealed class OpenSslStream : Stream
             }
             LibSsl.BIO_up_ref(bio); // SSL_set_bio takes one reference for each direction
             LibSsl.SSL_set_bio(ssl, bio, bio);
-            LibSsl.SSL_set_connect_state(ssl);
-            if (!System.Net.IPAddress.TryParse(serverName, out _) && serverName.Length is > 0 and < 256)
+            if (context.IsServer)
+            {
+                LibSsl.SSL_set_accept_state(ssl);
+            }
+            else
+            {
+                LibSsl.SSL_set_connect_state(ssl);
+            }
+            if (serverName is not null && !System.Net.IPAddress.TryParse(serverName, out _) && serverName.Length is > 0 and < 256)
             {
                 var name = Marshal.StringToCoTaskMemUTF8(serverName);
                 try
@@ -208,24 +260,85 @@ public sealed class OpenSslStream : Stream
             for (var i = 0; i < count; i++)
             {
                 var x509 = LibSsl.OPENSSL_sk_value(stack, i);
-                var length = LibSsl.i2d_X509(x509, null);
-                if (length is <= 0 or > 1024 * 1024)
-                {
-                    throw new AuthenticationException(LibSsl.TakeErrors("the server's certificate could not be encoded"));
-                }
-                var der = new byte[length];
-                fixed (byte* start = der)
-                {
-                    var cursor = start; // i2d writes at *cursor and moves it on
-                    if (LibSsl.i2d_X509(x509, &cursor) != length)
-                    {
-                        throw new AuthenticationException(LibSsl.TakeErrors("the server's certificate could not be encoded"));
-                    }
-                }
+                var der = Encode(x509);
                 sent.Add(X509CertificateLoader.LoadCertificate(der));
             }
         }
         return (sent.Count > 0 ? sent[0] : null, sent);
+    }
+
+    private unsafe X509Certificate2? PeerCertificate()
+    {
+        lock (_sslLock)
+        {
+            var x509 = LibSsl.SSL_get1_peer_certificate(_ssl);
+            if (x509 == 0)
+            {
+                return null;
+            }
+            try
+            {
+                return X509CertificateLoader.LoadCertificate(Encode(x509));
+            }
+            finally
+            {
+                LibSsl.X509_free(x509);
+            }
+        }
+    }
+
+    private static unsafe byte[] Encode(nint x509)
+    {
+        var length = LibSsl.i2d_X509(x509, null);
+        if (length is <= 0 or > 1024 * 1024)
+        {
+            throw new AuthenticationException(LibSsl.TakeErrors("the peer's certificate could not be encoded"));
+        }
+        var der = new byte[length];
+        fixed (byte* start = der)
+        {
+            var cursor = start; // i2d writes at *cursor and moves it on
+            if (LibSsl.i2d_X509(x509, &cursor) != length)
+            {
+                throw new AuthenticationException(LibSsl.TakeErrors("the peer's certificate could not be encoded"));
+            }
+        }
+        return der;
+    }
+
+    /// <summary>
+    /// OpenSSL's ALPN selection for a server context (called inside the handshake, on the thread of the connection
+    /// whose handshake it is): the connection's first protocol that the client's list names.
+    /// </summary>
+    [UnmanagedCallersOnly]
+    internal static unsafe int SelectApplicationProtocol(nint ssl, byte** selected, byte* selectedLength, byte* offered, uint offeredLength, nint arg)
+    {
+        if (t_current is not { _applicationProtocols: { Count: > 0 } ours } s)
+        {
+            return LibSsl.SSL_TLSEXT_ERR_NOACK;
+        }
+        var client = new ReadOnlySpan<byte>(offered, (int)offeredLength);
+        foreach (var protocol in ours)
+        {
+            var name = protocol.Protocol.Span;
+            for (var i = 0; i < client.Length;)
+            {
+                int length = client[i];
+                if (i + 1 + length > client.Length)
+                {
+                    break; // a malformed list: OpenSSL checked it, but never read past it
+                }
+                if (client.Slice(i + 1, length).SequenceEqual(name))
+                {
+                    *selected = offered + i + 1;
+                    *selectedLength = (byte)length;
+                    s.NegotiatedApplicationProtocol = protocol;
+                    return LibSsl.SSL_TLSEXT_ERR_OK;
+                }
+                i += 1 + length;
+            }
+        }
+        return LibSsl.SSL_TLSEXT_ERR_NOACK;
     }
 
     public override bool CanRead => true;
@@ -389,6 +502,7 @@ public sealed class OpenSslStream : Stream
             }
         }
         int n;
+        Volatile.Write(ref _receiving, 1);
         try
         {
             n = await _socket.ReceiveAsync(input.AsMemory(_inEnd), SocketFlags.None, ct);
@@ -396,6 +510,10 @@ public sealed class OpenSslStream : Stream
         catch (SocketException e)
         {
             throw new IOException(e.Message, e);
+        }
+        finally
+        {
+            Volatile.Write(ref _receiving, 0);
         }
         lock (_sslLock)
         {
@@ -592,7 +710,10 @@ public sealed class OpenSslStream : Stream
             if (_in is { } input)
             {
                 _in = null;
-                ArrayPool<byte>.Shared.Return(input);
+                if (Volatile.Read(ref _receiving) == 0)
+                {
+                    ArrayPool<byte>.Shared.Return(input); // else a receive may still write into it: left to the GC
+                }
             }
             if (_out is { } output)
             {
