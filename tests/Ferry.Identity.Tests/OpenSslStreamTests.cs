@@ -102,6 +102,34 @@ public sealed class OpenSslStreamTests
     }
 
     [Fact]
+    public async Task AConnectionWaitingForItsPeer_HasItsRecordBuffersFreed_AndCarriesOnAfterwards()
+    {
+        await using var pair = await Pair.StartAsync(SslProtocols.Tls13);
+        await pair.Server.WriteAsync("one"u8.ToArray());
+        var got = new byte[3];
+        await pair.Client.ReadExactlyAsync(got);
+        Assert.False(pair.Client.RecordBuffersFreed);
+
+        var wait = pair.Client.ReadAsync(Memory<byte>.Empty).AsTask(); // idle: waiting for the server
+        for (var i = 0; i < 100 && !pair.Client.RecordBuffersFreed; i++)
+        {
+            await Task.Delay(100); // the sweep runs once a second and frees after a full period of waiting
+        }
+        Assert.True(pair.Client.RecordBuffersFreed);
+
+        var data = RandomNumberGenerator.GetBytes(40_000);
+        await pair.Server.WriteAsync(data);
+        Assert.Equal(0, await wait.WaitAsync(TimeSpan.FromSeconds(10)));
+        var back = new byte[data.Length];
+        await pair.Client.ReadExactlyAsync(back);
+        Assert.Equal(data, back);
+        await pair.Client.WriteAsync(data);
+        await pair.Server.ReadExactlyAsync(back);
+        Assert.Equal(data, back);
+        Assert.False(pair.Client.RecordBuffersFreed);
+    }
+
+    [Fact]
     public async Task SmallReads_TakeARecordInPieces()
     {
         await using var pair = await Pair.StartAsync(SslProtocols.Tls12);

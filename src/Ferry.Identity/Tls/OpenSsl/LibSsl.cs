@@ -25,7 +25,6 @@ internal static unsafe partial class LibSsl
     public const int SSL_CTRL_SET_MIN_PROTO_VERSION = 123;
     public const long SSL_MODE_ENABLE_PARTIAL_WRITE = 0x1;
     public const long SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER = 0x2;
-    public const long SSL_MODE_RELEASE_BUFFERS = 0x10;
     public const ulong SSL_OP_IGNORE_UNEXPECTED_EOF = 1UL << 7;
     public const ulong SSL_OP_NO_TICKET = 1UL << 14;
     public const int TLS1_2_VERSION = 0x0303;
@@ -123,6 +122,12 @@ internal static unsafe partial class LibSsl
 
     [LibraryImport(Ssl)]
     public static partial int SSL_shutdown(nint ssl);
+
+    [LibraryImport(Ssl)]
+    public static partial int SSL_free_buffers(nint ssl);
+
+    [LibraryImport("libc.so.6")]
+    public static partial int malloc_trim(nuint pad);
 
     [LibraryImport(Ssl)]
     public static partial nint SSL_get_peer_cert_chain(nint ssl);
