@@ -29,11 +29,7 @@ internal static partial class FuzzTargets
         // The input: [protocol][payload length / 64][then 4-byte edits: kind, offset (u16), value].
         var tls12 = data.Length > 0 && (data[0] & 1) == 1;
         var payload = RandomNumberGenerator.GetBytes(1 + (data.Length > 1 ? data[1] : 7) * 64);
-        var edits = new List<(int Kind, int Offset, byte Value)>();
-        for (var i = 2; i + 3 < data.Length && edits.Count < 16; i += 4)
-        {
-            edits.Add((data[i] % 3, data[i + 1] | (data[i + 2] << 8), data[i + 3]));
-        }
+        var edits = Edits(data);
 
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -57,18 +53,7 @@ internal static partial class FuzzTargets
             await ssl.ReadExactlyAsync(echo, run.Token);
         });
 
-        var relay = Task.Run(async () =>
-        {
-            using var fromClient = await relayListener.AcceptSocketAsync(run.Token);
-            using var toServer = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            await toServer.ConnectAsync((IPEndPoint)listener.LocalEndpoint, run.Token);
-            var up = PumpAsync(fromClient, toServer, [], run.Token);
-            var down = PumpAsync(toServer, fromClient, edits, run.Token);
-            await Task.WhenAny(up, down);
-            fromClient.Close();
-            toServer.Close();
-            await Task.WhenAll(Quiet(up), Quiet(down));
-        });
+        var relay = RelayAsync(relayListener, listener, [], edits, run.Token);
 
         // The client side; a read that does not end by the run's cancellation shows as a TimeoutException (a finding).
         await ClientAsync().WaitAsync(TimeSpan.FromSeconds(15));
@@ -80,40 +65,40 @@ internal static partial class FuzzTargets
 
         async Task ClientAsync()
         {
-        var tcp = new TcpClient();
-        try
-        {
-            await tcp.ConnectAsync((IPEndPoint)relayListener.LocalEndpoint, run.Token);
-            await using var client = await OpenSslStream.ConnectAsync(tcp.GetStream(), OpenSslContext.ForClient(TlsFuzzClient), "server.fuzz", (_, _) => null, run.Token);
-            var got = new byte[payload.Length];
-            var at = 0;
-            while (at < got.Length)
+            var tcp = new TcpClient();
+            try
             {
-                if (at % 2 == 0)
+                await tcp.ConnectAsync((IPEndPoint)relayListener.LocalEndpoint, run.Token);
+                await using var client = await OpenSslStream.ConnectAsync(tcp.GetStream(), OpenSslContext.ForClient(TlsFuzzClient), "server.fuzz", (_, _) => null, run.Token);
+                var got = new byte[payload.Length];
+                var at = 0;
+                while (at < got.Length)
                 {
-                    _ = await client.ReadAsync(Memory<byte>.Empty, run.Token);
+                    if (at % 2 == 0)
+                    {
+                        _ = await client.ReadAsync(Memory<byte>.Empty, run.Token);
+                    }
+                    var n = await client.ReadAsync(got.AsMemory(at, Math.Min(got.Length - at, 1000)), run.Token);
+                    if (n == 0)
+                    {
+                        throw new IOException("ended early");
+                    }
+                    at += n;
                 }
-                var n = await client.ReadAsync(got.AsMemory(at, Math.Min(got.Length - at, 1000)), run.Token);
-                if (n == 0)
+                if (!got.AsSpan().SequenceEqual(payload))
                 {
-                    throw new IOException("ended early");
+                    throw new InvalidOperationException("the TLS client delivered data the server did not send");
                 }
-                at += n;
+                await client.WriteAsync(got, run.Token);
             }
-            if (!got.AsSpan().SequenceEqual(payload))
+            catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException)
             {
-                throw new InvalidOperationException("the TLS client delivered data the server did not send");
+                // a refused or broken connection: what a hostile relay should get
             }
-            await client.WriteAsync(got, run.Token);
-        }
-        catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException)
-        {
-            // a refused or broken connection: what a hostile relay should get
-        }
-        finally
-        {
-            tcp.Dispose();
-        }
+            finally
+            {
+                tcp.Dispose();
+            }
         }
     }
 
@@ -130,11 +115,7 @@ internal static partial class FuzzTargets
         var raw = data.Length > 0 && (data[0] & 1) == 1;
         var tls12 = data.Length > 0 && (data[0] & 2) == 2;
         var payload = RandomNumberGenerator.GetBytes(1 + (data.Length > 1 ? data[1] : 7) * 64);
-        var edits = new List<(int Kind, int Offset, byte Value)>();
-        for (var i = 2; !raw && i + 3 < data.Length && edits.Count < 16; i += 4)
-        {
-            edits.Add((data[i] % 3, data[i + 1] | (data[i + 2] << 8), data[i + 3]));
-        }
+        var edits = raw ? [] : Edits(data);
 
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -168,18 +149,7 @@ internal static partial class FuzzTargets
             await ssl.ReadExactlyAsync(echo, run.Token);
         });
 
-        var relay = Task.Run(async () =>
-        {
-            using var fromClient = await relayListener.AcceptSocketAsync(run.Token);
-            using var toServer = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            await toServer.ConnectAsync((IPEndPoint)listener.LocalEndpoint, run.Token);
-            var up = PumpAsync(fromClient, toServer, edits, run.Token);
-            var down = PumpAsync(toServer, fromClient, [], run.Token);
-            await Task.WhenAny(up, down);
-            fromClient.Close();
-            toServer.Close();
-            await Task.WhenAll(Quiet(up), Quiet(down));
-        });
+        var relay = RelayAsync(relayListener, listener, edits, [], run.Token);
 
         await ServerAsync().WaitAsync(TimeSpan.FromSeconds(15));
         listener.Stop();
@@ -220,6 +190,32 @@ internal static partial class FuzzTargets
 
     private static readonly SslStreamCertificateContext TlsFuzzServerContext =
         SslStreamCertificateContext.Create(TlsFuzzServer, additionalCertificates: null, offline: true);
+
+    /// <summary>The input's edits after its first two bytes: 4 bytes each (kind: flip, split or cut; offset, u16; value), at most 16.</summary>
+    private static List<(int Kind, int Offset, byte Value)> Edits(byte[] data)
+    {
+        var edits = new List<(int Kind, int Offset, byte Value)>();
+        for (var i = 2; i + 3 < data.Length && edits.Count < 16; i += 4)
+        {
+            edits.Add((data[i] % 3, data[i + 1] | (data[i + 2] << 8), data[i + 3]));
+        }
+        return edits;
+    }
+
+    /// <summary>The hostile relay: one connection from the client's side to the server's, each direction with its edits.</summary>
+    private static Task RelayAsync(TcpListener clientSide, TcpListener serverSide, List<(int Kind, int Offset, byte Value)> up,
+        List<(int Kind, int Offset, byte Value)> down, CancellationToken ct) => Task.Run(async () =>
+    {
+        using var fromClient = await clientSide.AcceptSocketAsync(ct);
+        using var toServer = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await toServer.ConnectAsync((IPEndPoint)serverSide.LocalEndpoint, ct);
+        var upward = PumpAsync(fromClient, toServer, up, ct);
+        var downward = PumpAsync(toServer, fromClient, down, ct);
+        await Task.WhenAny(upward, downward);
+        fromClient.Close();
+        toServer.Close();
+        await Task.WhenAll(Quiet(upward), Quiet(downward));
+    });
 
     private static async Task PumpAsync(Socket from, Socket to, List<(int Kind, int Offset, byte Value)> edits, CancellationToken ct)
     {
