@@ -195,9 +195,6 @@ internal static unsafe partial class LibSsl
     [LibraryImport(Crypto)]
     public static partial void BIO_clear_flags(nint bio, int flags);
 
-    [LibraryImport(Crypto)]
-    public static partial int BIO_up_ref(nint bio);
-
     /// <summary>OpenSSL's error queue of this thread as one line (emptied), or <paramref name="otherwise"/> when it is empty.</summary>
     public static string TakeErrors(string otherwise)
     {

@@ -248,8 +248,7 @@ public sealed class OpenSslStream : Stream
                 LibSsl.SSL_free(ssl);
                 throw new AuthenticationException(LibSsl.TakeErrors("BIO_new failed"));
             }
-            LibSsl.BIO_up_ref(bio); // SSL_set_bio takes one reference for each direction
-            LibSsl.SSL_set_bio(ssl, bio, bio);
+            LibSsl.SSL_set_bio(ssl, bio, bio); // one BIO both ways: SSL_set_bio takes the second reference itself
             if (context.IsServer)
             {
                 LibSsl.SSL_set_accept_state(ssl);
