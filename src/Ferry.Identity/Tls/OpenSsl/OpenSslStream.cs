@@ -82,6 +82,22 @@ public sealed class OpenSslStream : Stream
     /// </summary>
     private static void Sweep()
     {
+        try
+        {
+            SweepOnce();
+        }
+        catch (Exception)
+        {
+            // A timer callback must not throw (it would end the process); the next sweep tries again.
+            Interlocked.Increment(ref SweepFailures);
+        }
+    }
+
+    /// <summary>Sweeps that failed (none expected: the calls involved do not fail on a live connection).</summary>
+    internal static long SweepFailures;
+
+    private static void SweepOnce()
+    {
         OpenSslStream[] open;
         lock (s_open)
         {
@@ -543,13 +559,24 @@ public sealed class OpenSslStream : Stream
         {
             return false;
         }
+        lock (_sslLock)
+        {
+            ReleaseDrainedInput();
+        }
         if (_in is null)
         {
             _idleSince = s_sweeps;
             _waiting = true;
             try
             {
+                // A zero-byte receive can complete without data right after a receive that emptied the socket (a
+                // readiness left over from that data): then wait once more, so no buffer is held while nothing comes.
+                // Two wakes without data in a row may be the end of the stream, which the receive then reports.
                 await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, ct);
+                if (_socket.Available == 0)
+                {
+                    await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, ct);
+                }
             }
             catch (SocketException e)
             {
