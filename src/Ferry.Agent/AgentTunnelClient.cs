@@ -4,6 +4,7 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Ferry.Identity;
+using Ferry.Identity.Tls.OpenSsl;
 using Ferry.Contracts;
 using Ferry.Diagnostics;
 using Ferry.Tunnel;
@@ -17,6 +18,8 @@ namespace Ferry.Agent;
 /// </summary>
 public sealed class AgentTunnelClient(AgentContext ctx, string proxyHost, int proxyPort, Func<X509Certificate2> hostCertificate, IdentityVerifier hostVerifier)
 {
+    private static readonly SslApplicationProtocol TunnelAlpn = new(Alpn.Tunnel);
+
     private readonly AgentStreamHandler _handler = new(ctx);
 
     /// <summary>host:port this tunnel dials.</summary>
@@ -103,22 +106,19 @@ public sealed class AgentTunnelClient(AgentContext ctx, string proxyHost, int pr
     {
         using var tcp = new TcpClient { NoDelay = true };
         await tcp.ConnectAsync(proxyHost, proxyPort, ct);
-        var ssl = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: false);
         var certificate = hostCertificate();
-        var options = new SslClientAuthenticationOptions
+        string? peerHostId = null;
+        var ssl = await OpenSslStream.ConnectAsync(tcp.GetStream(), OpenSslContext.ForClient(certificate), proxyHost, (leaf, _) =>
         {
-            TargetHost = proxyHost,
-            ApplicationProtocols = [new SslApplicationProtocol(Alpn.Tunnel)],
-            ClientCertificates = [certificate],
-            LocalCertificateSelectionCallback = (_, _, _, _, _) => certificate,
-            RemoteCertificateValidationCallback = TlsValidation.ForHosts(hostVerifier, HostRole.Proxy),
-            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-        };
-        await ssl.AuthenticateAsClientAsync(options, ct);
-        if (ssl.RemoteCertificate is { } peer && hostVerifier.VerifyHost(peer.GetRawCertData(), HostRole.Proxy) is { IsValid: true } verified)
-        {
-            PeerHostId = verified.Identity.HostId;
-        }
+            if (leaf is null)
+            {
+                return "the proxy presented no certificate";
+            }
+            var verified = hostVerifier.VerifyHost(leaf.RawDataMemory, HostRole.Proxy);
+            peerHostId = verified.IsValid ? verified.Identity.HostId : null;
+            return verified.IsValid ? null : $"the proxy's certificate was refused: {verified.Message}";
+        }, ct, [TunnelAlpn]);
+        PeerHostId = peerHostId;
 
         await using var mux = MuxSession.Client(ssl, new MuxOptions());
         Connects++;

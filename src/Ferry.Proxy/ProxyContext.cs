@@ -23,30 +23,6 @@ public sealed class ProxyContext
 
     public required IdentityVerifier HostVerifier { get; init; }
 
-    /// <summary>
-    /// TLS server options for a client that must present a certificate (PostgreSQL, MySQL, agent tunnels).
-    /// The certificate is verified after the handshake, so the client gets a protocol-level error naming
-    /// the problem ("certificate expired 3m ago: run ferry login") instead of a TLS alert.
-    /// </summary>
-    public SslServerAuthenticationOptions ClientCertificateTlsOptions(List<SslApplicationProtocol>? alpn = null) => new()
-    {
-        ServerCertificateContext = ServerCertificate,
-        ClientCertificateRequired = true,
-        RemoteCertificateValidationCallback = static (_, _, _, _) => true,
-        EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-        ApplicationProtocols = alpn is { Count: > 0 } ? alpn : null,
-        CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-        // The handshake's own chain build decides nothing (the verifiers do, afterwards), but without a policy
-        // naming only the user and host CAs it would search the system trust store for every connection.
-        CertificateChainPolicy = _clientChainPolicy ??= TlsValidation.TrustOnly(UserVerifier.TrustedRoots.Concat(HostVerifier.TrustedRoots)),
-        // No TLS 1.3 session tickets: each ticket copies the session, which re-parses the client's
-        // certificate and decodes its key (a quarter of the proxy's CPU per connection), and a resumed
-        // session would skip the client certificate that every connection must present anyway.
-        AllowTlsResume = false,
-    };
-
-    private X509ChainPolicy? _clientChainPolicy;
-
     public required IAuditSink Audit { get; init; }
 
     /// <summary>Returns the reason text when a lock covers this user or the database; otherwise null.</summary>

@@ -256,10 +256,10 @@ public sealed class ProxyServer : IAsyncDisposable
         }
         if (tunnel)
         {
-            SslStream? tunnelTls;
+            OpenSslStream? tunnelTls;
             try
             {
-                tunnelTls = await AuthenticateAsync(new PrefixedStream(net, prefix), offered, ct, remote);
+                tunnelTls = await AcceptClientAsync(net, prefix, offered, ct, remote);
             }
             finally
             {
@@ -279,8 +279,7 @@ public sealed class ProxyServer : IAsyncDisposable
             return;
         }
 
-        // Database clients: TLS through OpenSSL directly (OpenSslStream: shared context, record buffers released
-        // while the session idles).
+        // Database clients.
         var ssl = await AcceptClientAsync(net, prefix, offered, ct, remote);
         if (ssl is null)
         {
@@ -298,7 +297,10 @@ public sealed class ProxyServer : IAsyncDisposable
         }
     }
 
-    /// <summary>The server side of a database client's TLS handshake; null (logged, connection closed) when it fails.</summary>
+    /// <summary>
+    /// The server side of a client's TLS handshake (database clients and agent tunnels), through OpenSSL directly: one
+    /// shared context, record buffers released while the connection idles. Null (logged, connection closed) when it fails.
+    /// </summary>
     private async Task<OpenSslStream?> AcceptClientAsync(NetworkStream net, byte[] prefix, List<SslApplicationProtocol>? alpn, CancellationToken ct, IPEndPoint remote)
     {
         try
@@ -309,23 +311,6 @@ public sealed class ProxyServer : IAsyncDisposable
         {
             ProxyLog.HandshakeFailed(_ctx.Log, remote.ToString(), e.Message);
             return null; // AcceptAsync closed the connection
-        }
-    }
-
-    private async Task<SslStream?> AuthenticateAsync(Stream inner, List<SslApplicationProtocol> alpn, CancellationToken ct, IPEndPoint? remote = null)
-    {
-        var ssl = new SslStream(inner, leaveInnerStreamOpen: false);
-        var options = _ctx.ClientCertificateTlsOptions(alpn);
-        try
-        {
-            await ssl.AuthenticateAsServerAsync(options, ct);
-            return ssl;
-        }
-        catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException)
-        {
-            ProxyLog.HandshakeFailed(_ctx.Log, remote?.ToString() ?? "", e.Message);
-            await ssl.DisposeAsync();
-            return null;
         }
     }
 

@@ -2,9 +2,9 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Net;
-using System.Net.Security;
 using System.Text.Json;
 using Ferry.Identity;
+using Ferry.Identity.Tls.OpenSsl;
 using Ferry.Contracts;
 using Ferry.Diagnostics;
 using Ferry.Tunnel;
@@ -45,17 +45,17 @@ internal sealed class TunnelAcceptor : IAsyncDisposable
         }
     }
 
-    public async Task RunAsync(SslStream ssl, IPEndPoint remote, CancellationToken ct)
+    public async Task RunAsync(OpenSslStream ssl, IPEndPoint remote, CancellationToken ct)
     {
-        var cert = ssl.RemoteCertificate;
-        if (cert is null)
+        var cert = ssl.RemoteCertificateData;
+        if (cert.IsEmpty)
         {
             TunnelLog.Rejected(_ctx.Log, remote.ToString(), "no client certificate");
             FerryMetrics.Refused(FerryMetrics.Sides.Proxy, "tunnel_certificate");
             await ssl.DisposeAsync();
             return;
         }
-        var verification = _ctx.HostVerifier.VerifyHost(cert.GetRawCertData(), HostRole.Agent);
+        var verification = _ctx.HostVerifier.VerifyHost(cert, HostRole.Agent);
         if (!verification.IsValid)
         {
             TunnelLog.Rejected(_ctx.Log, remote.ToString(), verification.Message);

@@ -204,7 +204,7 @@ public sealed class OpenSslStreamTests
         Assert.Equal(new byte[] { 4, 3, 2, 1 }, answer);
         await using var accepted = await server;
         Assert.Equal(new SslApplicationProtocol("ferry-mysql"), accepted.NegotiatedApplicationProtocol);
-        Assert.Equal(clientCertificate ? ClientCertificate.Thumbprint : null, accepted.RemoteCertificate?.Thumbprint);
+        Assert.Equal(clientCertificate ? ClientCertificate.RawData : [], accepted.RemoteCertificateData.ToArray());
     }
 
     [Fact]
@@ -229,7 +229,94 @@ public sealed class OpenSslStreamTests
         });
         await using var accepted = await server;
         Assert.Equal(default, accepted.NegotiatedApplicationProtocol);
-        Assert.Null(accepted.RemoteCertificate);
+        Assert.True(accepted.RemoteCertificateData.IsEmpty);
+    }
+
+    [Theory]
+    [InlineData(SslProtocols.Tls13)]
+    [InlineData(SslProtocols.Tls12)]
+    public async Task Connect_OffersItsProtocols_AndReportsTheOneTheServerTook(SslProtocols protocol)
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var server = Task.Run(async () =>
+        {
+            var ssl = new SslStream(new NetworkStream(await listener.AcceptSocketAsync(), ownsSocket: true));
+            await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+            {
+                ServerCertificate = ServerCertificate,
+                EnabledSslProtocols = protocol,
+                ApplicationProtocols = [new SslApplicationProtocol("h2"), new SslApplicationProtocol("ferry-tunnel")],
+            });
+            return ssl;
+        });
+        var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
+        await using var client = await OpenSslStream.ConnectAsync(tcp.GetStream(), OpenSslContext.ForClient(ClientCertificate), "server.test",
+            (_, _) => null, CancellationToken.None, [new SslApplicationProtocol("ferry-tunnel"), new SslApplicationProtocol("other")]);
+        await using var accepted = await server;
+        Assert.Equal(new SslApplicationProtocol("ferry-tunnel"), client.NegotiatedApplicationProtocol);
+        Assert.Equal(new SslApplicationProtocol("ferry-tunnel"), accepted.NegotiatedApplicationProtocol);
+    }
+
+    [Fact]
+    public async Task Connect_ToAServerThatTakesNoneOfItsProtocols_Fails()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var server = Task.Run(async () =>
+        {
+            var ssl = new SslStream(new NetworkStream(await listener.AcceptSocketAsync(), ownsSocket: true));
+            try
+            {
+                // A server without ALPN: it answers none, and the handshake itself succeeds.
+                await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = ServerCertificate });
+                var one = new byte[1];
+                return await ssl.ReadAsync(one); // the client closes without sending anything
+            }
+            finally
+            {
+                await ssl.DisposeAsync();
+            }
+        });
+        var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
+        var e = await Assert.ThrowsAsync<AuthenticationException>(() => OpenSslStream.ConnectAsync(tcp.GetStream(), OpenSslContext.ForClient(ClientCertificate),
+            "server.test", (_, _) => null, CancellationToken.None, [new SslApplicationProtocol("ferry-tunnel")]));
+        Assert.Contains("ferry-tunnel", e.Message);
+        Assert.Equal(0, await server);
+    }
+
+    [Fact]
+    public async Task BothSidesOpenSsl_AgreeOnTheProtocol_SeeEachOthersCertificates_AndCarryData()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var context = OpenSslContext.ForServer(SslStreamCertificateContext.Create(ServerCertificate, additionalCertificates: null, offline: true));
+        var server = Task.Run(async () =>
+        {
+            var net = new NetworkStream(await listener.AcceptSocketAsync(), ownsSocket: true);
+            var tls = await OpenSslStream.AcceptAsync(net, default, context, [new SslApplicationProtocol("ferry-tunnel")], CancellationToken.None);
+            var got = new byte[100_000];
+            await tls.ReadExactlyAsync(got);
+            await tls.WriteAsync(got.Reverse().ToArray());
+            return tls;
+        });
+        var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
+        string? serverSeen = null;
+        await using var client = await OpenSslStream.ConnectAsync(tcp.GetStream(), OpenSslContext.ForClient(ClientCertificate), "server.test",
+            (leaf, _) => { serverSeen = leaf?.Thumbprint; return null; }, CancellationToken.None, [new SslApplicationProtocol("ferry-tunnel")]);
+        var sent = RandomNumberGenerator.GetBytes(100_000);
+        await client.WriteAsync(sent);
+        var answer = new byte[sent.Length];
+        await client.ReadExactlyAsync(answer);
+        Assert.Equal(sent.Reverse().ToArray(), answer);
+        await using var accepted = await server;
+        Assert.Equal(ServerCertificate.Thumbprint, serverSeen);
+        Assert.Equal(ClientCertificate.RawData, accepted.RemoteCertificateData.ToArray());
+        Assert.Equal(new SslApplicationProtocol("ferry-tunnel"), client.NegotiatedApplicationProtocol);
+        Assert.Equal(new SslApplicationProtocol("ferry-tunnel"), accepted.NegotiatedApplicationProtocol);
     }
 
     private static async Task ReadInPiecesAsync(Stream s, byte[] into)

@@ -84,7 +84,7 @@ internal sealed class MySqlProxySession(ProxyContext ctx, IPEndPoint remote, lon
     {
         var scramble = MySqlGreeting.NewScramble();
         var greeting = new ArrayBufferWriter<byte>(128);
-        var database = tlsAlready && network is OpenSslStream alpnTls ? RoutedService(alpnTls.RemoteCertificate) : null;
+        var database = tlsAlready && network is OpenSslStream alpnTls ? RoutedService(alpnTls.RemoteCertificateData) : null;
         var (serverVersion, collation) = MySqlGreeting.Server(ctx.Agents, database);
         MySqlGreeting.Write(greeting, serverVersion, connectionId, scramble, tlsAlready, collation);
         await MySqlPacketStream.WriteFramedAsync(network, greeting, ct);
@@ -144,26 +144,25 @@ internal sealed class MySqlProxySession(ProxyContext ctx, IPEndPoint remote, lon
         return (client, new ProxyHandshakePrelude(next, connectionId, payload));
     }
 
-    private string? RoutedService(X509Certificate? certificate)
+    private string? RoutedService(ReadOnlyMemory<byte> certificate)
     {
-        if (certificate is null)
+        if (certificate.IsEmpty)
         {
             return null;
         }
-        var verification = ctx.UserVerifier.VerifyUser(certificate.GetRawCertData());
+        var verification = ctx.UserVerifier.VerifyUser(certificate);
         return verification.IsValid ? verification.Identity.Route?.ServiceName : null;
     }
 
     private async Task RouteAsync(Stream client, ProxyHandshakePrelude prelude, CancellationToken ct)
     {
         var next = prelude.NextSequenceId;
-        var certificate = (client as OpenSslStream)?.RemoteCertificate;
-        if (certificate is null)
+        var der = (client as OpenSslStream)?.RemoteCertificateData ?? default;
+        if (der.IsEmpty)
         {
             await DenyAsync(client, next, null, "", AccessDenied, "28000", "no client certificate: run `ferry db login <database>` and connect with its --ssl-cert/--ssl-key");
             return;
         }
-        var der = certificate.GetRawCertData();
         var verification = ctx.UserVerifier.VerifyUser(der);
         if (!verification.IsValid)
         {
@@ -191,7 +190,7 @@ internal sealed class MySqlProxySession(ProxyContext ctx, IPEndPoint remote, lon
             return;
         }
 
-        var header = new StreamHeader(StreamKind.MySql, remote.ToString(), route.ServiceName, der, prelude.Encode()).Encode();
+        var header = new StreamHeader(StreamKind.MySql, remote.ToString(), route.ServiceName, der.ToArray(), prelude.Encode()).Encode();
         var candidates = ctx.Agents.Find(route.ServiceName);
         if (candidates.Count == 0)
         {

@@ -57,13 +57,12 @@ internal sealed class PostgresProxySession(ProxyContext ctx, OpenSslStream clien
             return;
         }
 
-        var certificate = client.RemoteCertificate;
-        if (certificate is null)
+        var der = client.RemoteCertificateData;
+        if (der.IsEmpty)
         {
             await DenyAsync(null, "", "no client certificate: run `ferry db login <database>` and connect with its sslcert/sslkey");
             return;
         }
-        var der = certificate.GetRawCertData();
         var verification = ctx.UserVerifier.VerifyUser(der);
         if (!verification.IsValid)
         {
@@ -91,7 +90,7 @@ internal sealed class PostgresProxySession(ProxyContext ctx, OpenSslStream clien
             return;
         }
 
-        var header = new StreamHeader(StreamKind.Postgres, remote.ToString(), route.ServiceName, der, []).Encode();
+        var header = new StreamHeader(StreamKind.Postgres, remote.ToString(), route.ServiceName, der.ToArray(), []).Encode();
         var candidates = ctx.Agents.Find(route.ServiceName);
         if (candidates.Count == 0)
         {

@@ -63,6 +63,13 @@ internal static unsafe partial class LibSsl
     [LibraryImport(Ssl)]
     public static partial void SSL_set_accept_state(nint ssl);
 
+    /// <summary>The client's ALPN list (wire format: length-prefixed names); 0 on success.</summary>
+    [LibraryImport(Ssl)]
+    public static partial int SSL_set_alpn_protos(nint ssl, byte* protocols, uint length);
+
+    [LibraryImport(Ssl)]
+    public static partial void SSL_get0_alpn_selected(nint ssl, byte** data, uint* length);
+
     [LibraryImport(Ssl)]
     public static partial nint SSL_get1_peer_certificate(nint ssl);
 

@@ -171,15 +171,32 @@ public sealed class OpenSslStream : Stream
     /// <paramref name="context"/>'s certificate, with SNI <paramref name="serverName"/> unless it is an IP address.
     /// <paramref name="checkServer"/> gets the server's certificate and the chain it sent (leaf first; empty when it
     /// sent none) before any application data flows; a non-null answer fails the connection with that message.
+    /// <para>
+    /// <paramref name="applicationProtocols"/>, when given, are offered by ALPN; a server that takes none of them is
+    /// refused (the connection fails with <see cref="AuthenticationException"/>).
+    /// </para>
     /// </summary>
-    /// <exception cref="AuthenticationException">The handshake failed or <paramref name="checkServer"/> refused the server.</exception>
+    /// <exception cref="AuthenticationException">The handshake failed, <paramref name="checkServer"/> refused the server or it took none of <paramref name="applicationProtocols"/>.</exception>
     public static async Task<OpenSslStream> ConnectAsync(NetworkStream network, OpenSslContext context, string serverName,
-        Func<X509Certificate2?, X509Certificate2Collection, string?> checkServer, CancellationToken ct)
+        Func<X509Certificate2?, X509Certificate2Collection, string?> checkServer, CancellationToken ct,
+        IReadOnlyList<SslApplicationProtocol>? applicationProtocols = null)
     {
+        if (context.IsServer)
+        {
+            throw new ArgumentException("a server context", nameof(context));
+        }
         var stream = new OpenSslStream(network, NewSsl(context, serverName));
         try
         {
+            if (applicationProtocols is { Count: > 0 })
+            {
+                stream.OfferApplicationProtocols(applicationProtocols);
+            }
             await stream.HandshakeAsync(ct);
+            if (applicationProtocols is { Count: > 0 } && !applicationProtocols.Contains(stream.NegotiatedApplicationProtocol))
+            {
+                throw new AuthenticationException($"the server took none of the offered application protocols ({string.Join(", ", applicationProtocols)})");
+            }
             var (leaf, sent) = stream.PeerChain();
             try
             {
@@ -207,7 +224,7 @@ public sealed class OpenSslStream : Stream
     /// <summary>
     /// TLS server handshake over <paramref name="network"/> (which the stream then owns), after
     /// <paramref name="prefix"/>: bytes of the ClientHello already read from it. Asks for a client certificate and
-    /// accepts any or none: <see cref="RemoteCertificate"/> is the caller's to verify before it reads. ALPN: the first of
+    /// accepts any or none: <see cref="RemoteCertificateData"/> is the caller's to verify before it reads. ALPN: the first of
     /// <paramref name="applicationProtocols"/> (in that order) that the client offered; none when they share none.
     /// </summary>
     /// <exception cref="AuthenticationException">The handshake failed.</exception>
@@ -228,7 +245,7 @@ public sealed class OpenSslStream : Stream
                 stream._inEnd = prefix.Length;
             }
             await stream.HandshakeAsync(ct);
-            stream.RemoteCertificate = stream.PeerCertificate();
+            stream.RemoteCertificateData = stream.PeerCertificate();
             stream._applicationProtocols = null;
             return stream;
         }
@@ -239,11 +256,54 @@ public sealed class OpenSslStream : Stream
         }
     }
 
-    /// <summary>Server side: the client's certificate, null when it sent none.</summary>
-    public X509Certificate2? RemoteCertificate { get; private set; }
+    /// <summary>
+    /// Server side: the client's certificate (DER), empty when it sent none. Kept as bytes, not an
+    /// <see cref="X509Certificate2"/>: the session verifies it once, and a parsed certificate held for a connection's life
+    /// costs a few KiB of native memory on top of the copy inside OpenSSL.
+    /// </summary>
+    public ReadOnlyMemory<byte> RemoteCertificateData { get; private set; }
 
-    /// <summary>Server side: the protocol chosen by ALPN (default when none was).</summary>
+    /// <summary>The protocol chosen by ALPN (default when none was).</summary>
     public SslApplicationProtocol NegotiatedApplicationProtocol { get; private set; }
+
+    /// <summary>Client side: the ALPN list to offer (each name 1-255 bytes), set before the handshake.</summary>
+    private unsafe void OfferApplicationProtocols(IReadOnlyList<SslApplicationProtocol> protocols)
+    {
+        var wire = new List<byte>();
+        foreach (var protocol in protocols)
+        {
+            var name = protocol.Protocol.Span;
+            if (name.Length is 0 or > 255)
+            {
+                throw new ArgumentException("an application protocol name of 1-255 bytes", nameof(protocols));
+            }
+            wire.Add((byte)name.Length);
+            wire.AddRange(name);
+        }
+        var bytes = wire.ToArray();
+        lock (_sslLock)
+        {
+            fixed (byte* p = bytes)
+            {
+                if (LibSsl.SSL_set_alpn_protos(_ssl, p, (uint)bytes.Length) != 0)
+                {
+                    throw new AuthenticationException(LibSsl.TakeErrors("the application protocols were not accepted"));
+                }
+            }
+        }
+    }
+
+    /// <summary>After the handshake: the protocol ALPN chose, as the server sent it (client) or picked it (server).</summary>
+    private unsafe SslApplicationProtocol SelectedApplicationProtocol()
+    {
+        lock (_sslLock)
+        {
+            byte* data = null;
+            uint length = 0;
+            LibSsl.SSL_get0_alpn_selected(_ssl, &data, &length);
+            return data == null || length == 0 ? default : new SslApplicationProtocol(new ReadOnlySpan<byte>(data, (int)length).ToArray());
+        }
+    }
 
     private IReadOnlyList<SslApplicationProtocol>? _applicationProtocols;
 
@@ -326,6 +386,7 @@ public sealed class OpenSslStream : Stream
             }
             if (result == 1)
             {
+                NegotiatedApplicationProtocol = SelectedApplicationProtocol();
                 return;
             }
             if (!await ReceiveAsync(ct))
@@ -352,18 +413,18 @@ public sealed class OpenSslStream : Stream
         return (sent.Count > 0 ? sent[0] : null, sent);
     }
 
-    private unsafe X509Certificate2? PeerCertificate()
+    private unsafe byte[] PeerCertificate()
     {
         lock (_sslLock)
         {
             var x509 = LibSsl.SSL_get1_peer_certificate(_ssl);
             if (x509 == 0)
             {
-                return null;
+                return [];
             }
             try
             {
-                return X509CertificateLoader.LoadCertificate(Encode(x509));
+                return Encode(x509);
             }
             finally
             {
@@ -398,7 +459,7 @@ public sealed class OpenSslStream : Stream
     [UnmanagedCallersOnly]
     internal static unsafe int SelectApplicationProtocol(nint ssl, byte** selected, byte* selectedLength, byte* offered, uint offeredLength, nint arg)
     {
-        if (t_current is not { _applicationProtocols: { Count: > 0 } ours } s)
+        if (t_current is not { _applicationProtocols: { Count: > 0 } ours })
         {
             return LibSsl.SSL_TLSEXT_ERR_NOACK;
         }
@@ -417,7 +478,6 @@ public sealed class OpenSslStream : Stream
                 {
                     *selected = offered + i + 1;
                     *selectedLength = (byte)length;
-                    s.NegotiatedApplicationProtocol = protocol;
                     return LibSsl.SSL_TLSEXT_ERR_OK;
                 }
                 i += 1 + length;
@@ -559,9 +619,12 @@ public sealed class OpenSslStream : Stream
         {
             return false;
         }
-        lock (_sslLock)
+        if (_in is not null)
         {
-            ReleaseDrainedInput();
+            lock (_sslLock)
+            {
+                ReleaseDrainedInput(); // the handshake, or a write, took the last of it
+            }
         }
         if (_in is null)
         {
