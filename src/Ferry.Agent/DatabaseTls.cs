@@ -70,7 +70,19 @@ internal static class DatabaseTls
         {
             chain.ChainPolicy.ExtraStore.Add(sent[i]);
         }
-        var errors = chain.Build(leaf) ? SslPolicyErrors.None : SslPolicyErrors.RemoteCertificateChainErrors;
-        return DatabaseCertificateCheck.Check(db, serverName, leaf, chain, errors, trustedRoots);
+        try
+        {
+            var errors = chain.Build(leaf) ? SslPolicyErrors.None : SslPolicyErrors.RemoteCertificateChainErrors;
+            return DatabaseCertificateCheck.Check(db, serverName, leaf, chain, errors, trustedRoots);
+        }
+        finally
+        {
+            // Each element's certificate holds a reference to OpenSSL's copy (the leaf's and the CA's, a few KiB each)
+            // until a collection finalises it, long after the session went idle: let go of them now.
+            foreach (var element in chain.ChainElements)
+            {
+                element.Certificate.Dispose();
+            }
+        }
     }
 }

@@ -118,7 +118,8 @@ internal sealed class TunnelAcceptor : IAsyncDisposable
             {
                 return;
             }
-            var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true));
+            // Zero-byte reads: between heartbeats (seconds apart) the tunnel holds no read buffer.
+            var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true, useZeroByteReads: true));
             try
             {
                 while (await ReadHeartbeatAsync(reader, ct) is { } hb)
