@@ -26,8 +26,10 @@ internal static partial class FuzzTargets
 
     private static async Task TlsClientStreamAsync(byte[] data)
     {
-        // The input: [protocol][payload length / 64][then 4-byte edits: kind, offset (u16), value].
+        // The input: [protocol (bit 0: TLS 1.2, bit 1: ALPN both sides, as agent tunnels use)][payload length / 64]
+        // [then 4-byte edits: kind, offset (u16), value].
         var tls12 = data.Length > 0 && (data[0] & 1) == 1;
+        List<SslApplicationProtocol>? alpn = data.Length > 0 && (data[0] & 2) == 2 ? [new SslApplicationProtocol("ferry-tunnel")] : null;
         var payload = RandomNumberGenerator.GetBytes(1 + (data.Length > 1 ? data[1] : 7) * 64);
         var edits = Edits(data);
 
@@ -47,6 +49,7 @@ internal static partial class FuzzTargets
                 EnabledSslProtocols = tls12 ? SslProtocols.Tls12 : SslProtocols.Tls13,
                 ClientCertificateRequired = true,
                 RemoteCertificateValidationCallback = (_, c, _, _) => c is not null,
+                ApplicationProtocols = alpn,
             }, run.Token);
             await ssl.WriteAsync(payload, run.Token);
             var echo = new byte[payload.Length];
@@ -69,7 +72,11 @@ internal static partial class FuzzTargets
             try
             {
                 await tcp.ConnectAsync((IPEndPoint)relayListener.LocalEndpoint, run.Token);
-                await using var client = await OpenSslStream.ConnectAsync(tcp.GetStream(), OpenSslContext.ForClient(TlsFuzzClient), "server.fuzz", (_, _) => null, run.Token);
+                await using var client = await OpenSslStream.ConnectAsync(tcp.GetStream(), OpenSslContext.ForClient(TlsFuzzClient), "server.fuzz", (_, _) => null, run.Token, alpn);
+                if (alpn is not null && client.NegotiatedApplicationProtocol != alpn[0])
+                {
+                    throw new InvalidOperationException("the TLS client accepted a connection without the protocol it asked for");
+                }
                 var got = new byte[payload.Length];
                 var at = 0;
                 while (at < got.Length)
