@@ -8,6 +8,7 @@ using Ferry.Diagnostics;
 using Ferry.Hosting;
 
 InlineSocketCompletions.Enable();
+TlsIdleSweepReporting.Enable();
 
 var root = new RootCommand("""
     ferry-agent: the Ferry database agent. It dials out to the proxies and serves the databases next to it.

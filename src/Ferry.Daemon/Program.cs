@@ -3,4 +3,5 @@ using Ferry.Daemon;
 using Ferry.Hosting;
 
 InlineSocketCompletions.Enable();
+TlsIdleSweepReporting.Enable();
 return DaemonCommands.Build().Parse(args).Invoke();

@@ -9,4 +9,8 @@ internal static partial class HostLog
         Message = "background task {Task} failed and stopped: {Error}")]
     public static partial void BackgroundTaskFailed(ILogger logger, string task, string error);
 
+    [LoggerMessage(EventId = 6001, EventName = "TlsIdleSweepFailed", Level = LogLevel.Warning,
+        Message = "the TLS idle sweep failed (idle connections keep their record buffers until the next sweep, a second later): {Error}")]
+    public static partial void TlsIdleSweepFailed(ILogger logger, string error);
+
 }

@@ -94,6 +94,30 @@ public sealed class DiagnosticsEndToEndTests(ClusterFixture fixture) : IClassFix
     }
 
     /// <summary>The sum of the samples of <paramref name="name"/> whose label set contains <paramref name="labels"/>.</summary>
+    [Fact]
+    public async Task Metrics_ShowTheTlsIdleSweep_FreeingTheBuffersOfAnIdleTunnel_WithoutFailures()
+    {
+        // The proxy's agent tunnel waits for heartbeats seconds apart: the once-a-second sweep frees its record
+        // buffers in between. Bounded: 30 scrapes, 0.5 s apart.
+        double freed = 0;
+        string body = "";
+        for (var i = 0; i < 30 && freed == 0; i++)
+        {
+            body = (await GetAsync("/metrics")).Body;
+            freed = Single(body, "ferry_tls_idle_buffers_freed_total");
+            if (freed == 0)
+            {
+                await Task.Delay(500);
+            }
+        }
+        Assert.True(freed > 0, body);
+        Assert.Equal(0, Single(body, "ferry_tls_idle_sweep_failures_total"));
+    }
+
+    private static double Single(string exposition, string name) =>
+        exposition.Split('\n').Where(l => l.StartsWith(name + " ", StringComparison.Ordinal))
+            .Select(l => double.Parse(l[(name.Length + 1)..], CultureInfo.InvariantCulture)).DefaultIfEmpty(-1).Single();
+
     private static double Sum(string exposition, string name, string labels) =>
         exposition.Split('\n')
             .Where(l => l.StartsWith(name + "{", StringComparison.Ordinal) && l.Contains(labels, StringComparison.Ordinal))

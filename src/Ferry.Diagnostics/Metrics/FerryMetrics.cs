@@ -119,6 +119,22 @@ public static class FerryMetrics
     private static readonly ObservableGauge<double> ShippingLag = Meter.CreateObservableGauge(
         "ferry_audit_shipping_lag_seconds", ObserveShippingLag, "s", "How long the oldest unshipped audit event has been waiting in the spool (0 when caught up).");
 
+    private static Func<long> s_tlsIdleBuffersFreed = static () => 0;
+    private static Func<long> s_tlsIdleSweepFailures = static () => 0;
+
+    private static readonly ObservableCounter<long> TlsIdleBuffersFreed = Meter.CreateObservableCounter(
+        "ferry_tls_idle_buffers_freed_total", () => s_tlsIdleBuffersFreed(), "{connection}", "Times the TLS idle sweep freed a waiting connection's OpenSSL record buffers.");
+
+    private static readonly ObservableCounter<long> TlsIdleSweepFailures = Meter.CreateObservableCounter(
+        "ferry_tls_idle_sweep_failures_total", () => s_tlsIdleSweepFailures(), "{sweep}", "TLS idle sweeps that failed (each logged; the sweep runs again a second later).");
+
+    /// <summary>Where the TLS idle sweep's two counters are read from (the TLS stream's own totals).</summary>
+    public static void TrackTlsIdleSweep(Func<long> buffersFreed, Func<long> failures)
+    {
+        s_tlsIdleBuffersFreed = buffersFreed;
+        s_tlsIdleSweepFailures = failures;
+    }
+
     public static class Sides
     {
         public const string Proxy = "proxy";

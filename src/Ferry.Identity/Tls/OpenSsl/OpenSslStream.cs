@@ -86,15 +86,32 @@ public sealed class OpenSslStream : Stream
         {
             SweepOnce();
         }
-        catch (Exception)
+        catch (Exception e)
         {
             // A timer callback must not throw (it would end the process); the next sweep tries again.
             Interlocked.Increment(ref SweepFailures);
+            try
+            {
+                IdleSweepFailed?.Invoke(e);
+            }
+            catch (Exception)
+            {
+                // a failing observer must not end the sweep either
+            }
         }
     }
 
     /// <summary>Sweeps that failed (none expected: the calls involved do not fail on a live connection).</summary>
     internal static long SweepFailures;
+
+    /// <summary>Connections whose idle record buffers the sweep has freed, since the process started (for metrics).</summary>
+    public static long IdleBuffersFreed => Interlocked.Read(ref BuffersFreed);
+
+    /// <summary>Idle sweeps that failed, since the process started (for metrics); each failure is also raised as <see cref="IdleSweepFailed"/>.</summary>
+    public static long IdleSweepFailures => Interlocked.Read(ref SweepFailures);
+
+    /// <summary>Raised (on the sweep's timer thread) when an idle sweep fails; the next one runs a second later all the same.</summary>
+    public static event Action<Exception>? IdleSweepFailed;
 
     private static void SweepOnce()
     {
