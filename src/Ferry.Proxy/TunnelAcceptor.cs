@@ -118,18 +118,11 @@ internal sealed class TunnelAcceptor : IAsyncDisposable
             {
                 return;
             }
-            // Zero-byte reads: between heartbeats (seconds apart) the tunnel holds no read buffer.
-            var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true, useZeroByteReads: true));
-            try
+            // The stream's own receive pipe: between heartbeats (seconds apart) it holds no segment, and no second
+            // pipe is layered over the stream.
+            while (await ReadHeartbeatAsync(stream.Input, ct) is { } hb)
             {
-                while (await ReadHeartbeatAsync(reader, ct) is { } hb)
-                {
-                    _ctx.Agents.Register(tunnel, hb with { AgentId = tunnel.AgentId });
-                }
-            }
-            finally
-            {
-                await reader.CompleteAsync();
+                _ctx.Agents.Register(tunnel, hb with { AgentId = tunnel.AgentId });
             }
         }
         catch (Exception e) when (e is JsonException or InvalidDataException)

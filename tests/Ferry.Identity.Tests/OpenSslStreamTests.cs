@@ -113,7 +113,7 @@ public sealed class OpenSslStreamTests
         var wait = pair.Client.ReadAsync(Memory<byte>.Empty).AsTask(); // idle: waiting for the server
         for (var i = 0; i < 100 && !pair.Client.RecordBuffersFreed; i++)
         {
-            await Task.Delay(100); // the sweep runs once a second and frees after a full period of waiting
+            await Task.Delay(100); // the sweep runs once a second and frees a connection that was already waiting
         }
         Assert.True(pair.Client.RecordBuffersFreed);
 
