@@ -152,7 +152,7 @@ lines.append(f"* Machine: {m['cpus']} CPUs ({m['cpu_model']}), {m['mem_gib']} Gi
 lines.append(f"* Load on the machine (shared with other agents' builds/tests): before `{meta['load']['before']}`; after `{meta['load']['after']}`.")
 s = meta["settings"]
 lines.append(f"* Settings: {s['reps']} repetitions per path, interleaved (A B C A B C …), medians reported; pgbench {s['pgbench_seconds']} s per run, scale {s['pgbench_scale']}; "
-             f"COPY of {s['copy_bytes']/1048576:.0f} MiB; {s['idle_conns']} idle sessions per path; PostgreSQL max_connections {s['pg_max_connections']}, fsync off.")
+             f"COPY of {s['copy_bytes']/1048576:.0f} MiB; {s['idle_conns']} idle sessions per path (RSS read {s.get('idle_settle_s', 3)} s after they opened); PostgreSQL max_connections {s['pg_max_connections']}, fsync off.")
 for n in meta.get("notes", []):
     lines.append(f"* {n}")
 lines.append("")

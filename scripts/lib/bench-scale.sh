@@ -51,7 +51,8 @@ run_scale() {
   local t_up
   t_up=$(now_s)
   echo "  all $n agents connected after $(python3 -c "print(round($t_up - $t_start, 1))") s (ramped)"
-  sleep 10
+  # Settled: ferryd compacts its heap in the first quiet 5 s period after a burst (IdleCompaction).
+  sleep "${BENCH_IDLE_SETTLE:-12}"
   local rss1 cpu_a cpu_b ta tb
   rss1=$(rss_kib "$FERRYD_PID")
   cpu_a=$(cpu_ticks "$FERRYD_PID"); ta=$(now_s); sleep 20; cpu_b=$(cpu_ticks "$FERRYD_PID"); tb=$(now_s)
@@ -66,7 +67,7 @@ run_scale() {
   for i in $(seq 1 3000); do grep -q '^opened' "$s/idle.log" && break; kill -0 "$idle_pid" 2>/dev/null || break; sleep 0.1; done
   local opened
   opened=$(awk '/^opened/ {print $2}' "$s/idle.log")
-  sleep 5
+  sleep "${BENCH_IDLE_SETTLE:-12}"
   local rss2 cpu_c cpu_d tc td
   rss2=$(rss_kib "$FERRYD_PID")
   cpu_c=$(cpu_ticks "$FERRYD_PID"); tc=$(now_s); sleep 10; cpu_d=$(cpu_ticks "$FERRYD_PID"); td=$(now_s)

@@ -123,7 +123,9 @@ run_idle() {
     sleep 0.1
   done
   line=$(grep '^opened' "$log" || true)
-  sleep 3
+  # Idle memory is what a process holds once it has settled: ferryd and ferry-agent compact their heap in the first
+  # quiet 5 s period after a burst (IdleCompaction), so the reading waits 12 s (BENCH_IDLE_SETTLE=S changes it).
+  sleep "${BENCH_IDLE_SETTLE:-12}"
   # BENCH_IDLE_HOLD=SECONDS keeps the sessions open that long (to inspect the processes by hand).
   [ -n "${BENCH_IDLE_HOLD:-}" ] && { echo "  holding $path sessions ${BENCH_IDLE_HOLD}s: proxy pid $pid, agent pid ${AGENT_PID:-}"; sleep "$BENCH_IDLE_HOLD"; }
   after=$(rss_kib "$pid")

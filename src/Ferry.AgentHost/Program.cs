@@ -9,6 +9,7 @@ using Ferry.Hosting;
 
 InlineSocketCompletions.Enable();
 TlsIdleSweepReporting.Enable();
+IdleCompaction.Enable();
 
 var root = new RootCommand("""
     ferry-agent: the Ferry database agent. It dials out to the proxies and serves the databases next to it.

@@ -4,4 +4,5 @@ using Ferry.Hosting;
 
 InlineSocketCompletions.Enable();
 TlsIdleSweepReporting.Enable();
+IdleCompaction.Enable();
 return DaemonCommands.Build().Parse(args).Invoke();

@@ -112,6 +112,8 @@ public sealed class DiagnosticsEndToEndTests(ClusterFixture fixture) : IClassFix
         }
         Assert.True(freed > 0, body);
         Assert.Equal(0, Single(body, "ferry_tls_idle_sweep_failures_total"));
+        // The idle compaction is wired up too (whether it has run yet depends on how much the start-up allocated).
+        Assert.True(Single(body, "ferry_gc_idle_compactions_total") >= 0, body);
     }
 
     private static double Single(string exposition, string name) =>

@@ -128,6 +128,14 @@ public static class FerryMetrics
     private static readonly ObservableCounter<long> TlsIdleSweepFailures = Meter.CreateObservableCounter(
         "ferry_tls_idle_sweep_failures_total", () => s_tlsIdleSweepFailures(), "{sweep}", "TLS idle sweeps that failed (each logged; the sweep runs again a second later).");
 
+    private static Func<long> s_idleCompactions = static () => 0;
+
+    private static readonly ObservableCounter<long> IdleCompactions = Meter.CreateObservableCounter(
+        "ferry_gc_idle_compactions_total", () => s_idleCompactions(), "{collection}", "Compacting collections run when the process went quiet after a burst, to give memory back.");
+
+    /// <summary>Where the idle compaction count is read from.</summary>
+    public static void TrackIdleCompactions(Func<long> compactions) => s_idleCompactions = compactions;
+
     /// <summary>Where the TLS idle sweep's two counters are read from (the TLS stream's own totals).</summary>
     public static void TrackTlsIdleSweep(Func<long> buffersFreed, Func<long> failures)
     {
