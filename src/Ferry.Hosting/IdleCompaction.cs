@@ -8,16 +8,16 @@ namespace Ferry.Hosting;
 /// Gives memory back once a burst of work is over. Setting up sessions or tunnels allocates far more than stays
 /// alive; the garbage collector then keeps the regions that burst touched committed (the process's RSS), and an idle
 /// process allocates too little to ever collect again. Every <see cref="Interval"/> this looks at how much the process
-/// allocated and how large it is: when a quiet period follows a burst that grew it (<see cref="IdleCompactionPolicy"/>), it runs one blocking,
-/// compacting, aggressive collection, which decommits what the heap no longer needs, and asks glibc to return free
-/// pages too (<c>malloc_trim</c>). Never while traffic flows (the collection pauses the process for milliseconds), at
+/// allocated and how large it is: when a quiet period follows a burst that grew it (<see cref="IdleCompactionPolicy"/>),
+/// it runs one blocking, compacting, aggressive collection, which decommits what the heap no longer needs, and asks
+/// glibc to return free pages too (<c>malloc_trim</c>). Never while traffic flows (the collection pauses the process for milliseconds), at
 /// most once every 15 s. Visible as <c>ferry_gc_idle_compactions_total</c>; a failure is logged (IdleCompactionFailed)
 /// and counted in <c>ferry_background_task_failures_total{task="idle_compaction"}</c>, and the next period tries again.
 /// <c>FERRY_IDLE_COMPACTION=0</c> in the environment turns it off.
 /// </summary>
 public static partial class IdleCompaction
 {
-    /// <summary>How often the allocation rate is looked at.</summary>
+    /// <summary>How often the allocation rate and the resident size are looked at.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
 
     private static readonly Lock s_gate = new();
