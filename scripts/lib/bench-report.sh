@@ -99,6 +99,12 @@ split = get("idle_sessions", "ferry", "agent_rss_kib_per_conn") is not None
 goal("<= 8 KiB proxy RSS per idle client connection", r, 8, r is not None and r <= 8,
      "RSS growth per idle session of the ferryd process (auth + proxy; the agent runs as its own process)" if split else
      "ferryd --all-in-one RSS growth per idle session: proxy AND agent halves (client TLS, tunnel stream, agent's TLS to PostgreSQL) in one process")
+# Issue 25: <= 32 KiB per idle client session in each of ferryd and ferry-agent (read once settled, BENCH_IDLE_SETTLE).
+if split:
+    for key, proc in (("rss_kib_per_conn", "ferryd"), ("agent_rss_kib_per_conn", "ferry-agent")):
+        r = get("idle_sessions", "ferry", key)
+        goal(f"<= 32 KiB RSS per idle session in {proc}", r, 32, r is not None and r <= 32,
+             f"RSS growth of the {proc} process per idle session, read once the process has settled")
 # Goals of issue 25, against the PgBouncer chain.
 for w, target, what in (("pgbench_select_c1", 1.0, "pgbench -S -c 1"), ("pgbench_select_c8", 1.0, "pgbench -S -c 8"),
                         ("pgbench_extended_c8", 1.0, "pgbench -M extended -S -c 8"), ("pgbench_select_c64", 1.2, "pgbench -S -c 64")):
