@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Ferry.Agent;
+using Ferry.Identity;
 
 namespace Ferry.AgentHost;
 
@@ -27,9 +28,6 @@ internal static partial class StartupPages
     [LibraryImport("libc", SetLastError = true)]
     private static partial int madvise(nint address, nuint length, int advice);
 
-    [LibraryImport("libc")]
-    private static partial int malloc_trim(nuint pad);
-
     /// <summary>Waits for the first of <paramref name="tunnels"/> to be up (at most a minute), then <see cref="Release"/>s once.</summary>
     public static async Task ReleaseAfterFirstTunnelAsync(IReadOnlyList<AgentTunnelClient> tunnels, Action<string> log, CancellationToken ct)
     {
@@ -50,7 +48,7 @@ internal static partial class StartupPages
             var before = VmRssKiB();
             var (mappings, kib) = Release(File.ReadAllText("/proc/self/smaps"));
             var advised = VmRssKiB();
-            malloc_trim(0);
+            NativeHeap.Trim();
             log($"ferry-agent: start-up pages released: {kib} KiB resident in {mappings} read-only file mappings; VmRSS {before} → {advised} KiB, {VmRssKiB()} KiB after malloc_trim");
         }
         catch (OperationCanceledException)

@@ -1,5 +1,5 @@
-using System.Runtime.InteropServices;
 using Ferry.Diagnostics;
+using Ferry.Identity;
 using Microsoft.Extensions.Logging;
 
 namespace Ferry.Hosting;
@@ -10,12 +10,12 @@ namespace Ferry.Hosting;
 /// process allocates too little to ever collect again. Every <see cref="Interval"/> this looks at how much the process
 /// allocated and how large it is: when a quiet period follows a burst that grew it (<see cref="IdleCompactionPolicy"/>),
 /// it runs one blocking, compacting, aggressive collection, which decommits what the heap no longer needs, and asks
-/// glibc to return free pages too (<c>malloc_trim</c>). Never while traffic flows (the collection pauses the process for milliseconds), at
-/// most once every 15 s. Visible as <c>ferry_gc_idle_compactions_total</c>; a failure is logged (IdleCompactionFailed)
+/// glibc to return free pages too (<c>malloc_trim</c>). Never while traffic flows (the collection pauses the process
+/// for milliseconds), at most once every 15 s. Visible as <c>ferry_gc_idle_compactions_total</c>; a failure is logged (IdleCompactionFailed)
 /// and counted in <c>ferry_background_task_failures_total{task="idle_compaction"}</c>, and the next period tries again.
 /// <c>FERRY_IDLE_COMPACTION=0</c> in the environment turns it off.
 /// </summary>
-public static partial class IdleCompaction
+public static class IdleCompaction
 {
     /// <summary>How often the allocation rate and the resident size are looked at.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
@@ -58,7 +58,7 @@ public static partial class IdleCompaction
                     return;
                 }
                 GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-                malloc_trim(0);
+                NativeHeap.Trim();
                 var after = Environment.WorkingSet;
                 s_policy.Compacted(after, Environment.TickCount64);
                 Interlocked.Increment(ref s_compactions);
@@ -75,9 +75,6 @@ public static partial class IdleCompaction
     }
 
     private static ILogger Log => FerryLogging.Factory.CreateLogger("Ferry.Memory");
-
-    [LibraryImport("libc", EntryPoint = "malloc_trim")]
-    private static partial int malloc_trim(nuint pad);
 }
 
 /// <summary>

@@ -133,8 +133,6 @@ internal static unsafe partial class LibSsl
     [LibraryImport(Ssl)]
     public static partial int SSL_free_buffers(nint ssl);
 
-    [LibraryImport("libc.so.6")]
-    public static partial int malloc_trim(nuint pad);
 
     [LibraryImport(Ssl)]
     public static partial nint SSL_get_peer_cert_chain(nint ssl);

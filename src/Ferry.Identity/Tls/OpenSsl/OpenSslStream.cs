@@ -145,7 +145,7 @@ public sealed class OpenSslStream : Stream
         }
         if (freed >= 32)
         {
-            LibSsl.malloc_trim(0);
+            NativeHeap.Trim();
         }
     }
 
