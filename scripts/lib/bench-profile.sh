@@ -8,14 +8,15 @@ perf_section() {
 
 # profile_slowest LATEST_JSON OUT_TXT [REPORT_MD]: profiles the Ferry path's worst PostgreSQL throughput workload (lowest
 # ratio to the chain when the run has it, else to HAProxy); with REPORT_MD, appends the per-process cost breakdown to it.
+# BENCH_PROFILE_WORKLOAD=NAME profiles that workload instead (a mysql_* one runs on the mysql_ferry path).
 profile_slowest() {
   local json=$1 out=$2 report=${3:-}
   if ! command -v perf >/dev/null 2>&1; then
     echo "warning: perf not available (apt-get install linux-perf): no profile" >&2
     return 0
   fi
-  local workload
-  workload=$(python3 - "$json" <<'PY'
+  local workload=${BENCH_PROFILE_WORKLOAD:-}
+  [ -n "$workload" ] || workload=$(python3 - "$json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 worst = None
@@ -66,6 +67,7 @@ PY
   case $workload in
     copy_out) run_copy_out ferry 0 ;;
     copy_in) run_copy_in ferry 0 ;;
+    mysql_*) "$workload" mysql_ferry 0 ;;
     *) "$workload" ferry 0 ;;
   esac
   t1=$(now_s)

@@ -100,6 +100,58 @@ public sealed class CanonicalUploadTests : IDisposable
     }
 
     [Fact]
+    public void AValueRepeatedFromAnEarlierEvent_IsJudgedByItsOwnBytes_AndReadTheSame()
+    {
+        // The reader reuses a value whose bytes it has seen in an earlier event of the upload (sessions repeat their
+        // fields): the same value written differently must not inherit the earlier bytes' verdict, either way.
+        string Canonical(int i) => Encoding.UTF8.GetString(AuditChain.CanonicalJson(Plain(i)));
+        string Spaced(int i) => Canonical(i).Replace("[\"developer\",\"dba\"]", "[ \"developer\",\"dba\"]", StringComparison.Ordinal);
+        string Escaped(int i) => Canonical(i).Replace("\"alice\"", "\"\\u0061lice\"", StringComparison.Ordinal)
+            .Replace("\"prod\",\"region\"", "\"pr\\u006fd\",\"region\"", StringComparison.Ordinal);
+        string[] events = [Canonical(1), Spaced(2), Canonical(4), Spaced(5), Escaped(7), Canonical(8), Escaped(10), Canonical(11)];
+        Assert.All(events.Skip(1), e => Assert.NotEqual(Canonical(1)[40..], e[40..]));
+        byte[] body = Encoding.UTF8.GetBytes("[" + string.Join(",", events) + "]");
+
+        var canonical = new List<ReadOnlyMemory<byte>>();
+        List<AuditEvent> read = AuditEventReader.ReadUpload(body, canonical)!;
+
+        Assert.Equal([true, false, true, false, false, true, false, true], canonical.Select(c => !c.IsEmpty));
+        for (int i = 0; i < events.Length; i++)
+        {
+            Assert.Equal(
+                JsonSerializer.Serialize(JsonSerializer.Deserialize(events[i], AuditJsonContext.Default.AuditEvent), AuditJsonContext.Default.AuditEvent),
+                JsonSerializer.Serialize(read[i], AuditJsonContext.Default.AuditEvent));
+        }
+    }
+
+    [Fact]
+    public void ManyDistinctValuesOfAField_AreEachReadRight()
+    {
+        // More sessions than the reader remembers per field, interleaved as an agent's upload interleaves them.
+        List<AuditEvent> sent = Enumerable.Range(0, 200).Select(i =>
+        {
+            AuditEvent e = Plain(i);
+            e.SessionId = "session-" + (i * 7 % 23).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            e.Roles = [e.SessionId];
+            e.DbLabels = new Dictionary<string, string> { ["s"] = e.SessionId };
+            e.User = i % 11 == 0 ? "zoë" : "user" + (i % 13).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return e;
+        }).ToList();
+        byte[] body = JsonSerializer.SerializeToUtf8Bytes(sent, AuditJsonContext.Default.ListAuditEvent);
+
+        var canonical = new List<ReadOnlyMemory<byte>>();
+        List<AuditEvent> read = AuditEventReader.ReadUpload(body, canonical)!;
+        List<AuditEvent> sequence = AuditEventReader.ReadUpload(new System.Buffers.ReadOnlySequence<byte>(body))!;
+
+        for (int i = 0; i < sent.Count; i++)
+        {
+            Assert.Equal(AuditChain.CanonicalJson(sent[i]), AuditChain.CanonicalJson(read[i]));
+            Assert.Equal(AuditChain.CanonicalJson(sent[i]), AuditChain.CanonicalJson(sequence[i]));
+            Assert.Equal(i % 11 != 0, !canonical[i].IsEmpty); // the writer escapes ë
+        }
+    }
+
+    [Fact]
     public void AStoreGivenTheCanonicalBytes_WritesTheSameSegmentAsOneThatWritesEveryEvent()
     {
         var events = Enumerable.Range(0, 30).Select(i => i % 5 == 0 ? Quoted(i) : Plain(i)).ToList();

@@ -24,7 +24,7 @@ public static class AuditEventReader
         var reader = new Utf8JsonReader(body);
         try
         {
-            List<AuditEvent>? events = ReadArray(ref reader);
+            List<AuditEvent>? events = ReadArray(ref reader, default, null, new ValueMemo());
             if (reader.Read())
             {
                 throw new JsonException("unexpected data after the JSON value");
@@ -55,7 +55,7 @@ public static class AuditEventReader
         var reader = new Utf8JsonReader(body.Span);
         try
         {
-            List<AuditEvent>? events = ReadArray(ref reader, body, canonical);
+            List<AuditEvent>? events = ReadArray(ref reader, body, canonical, new ValueMemo());
             if (reader.Read())
             {
                 throw new JsonException("unexpected data after the JSON value");
@@ -70,7 +70,7 @@ public static class AuditEventReader
     }
 
     /// <summary>Reads the next value: an array of events, or null.</summary>
-    private static List<AuditEvent>? ReadArray(ref Utf8JsonReader reader, ReadOnlyMemory<byte> body = default, List<ReadOnlyMemory<byte>>? canonical = null)
+    private static List<AuditEvent>? ReadArray(ref Utf8JsonReader reader, ReadOnlyMemory<byte> body, List<ReadOnlyMemory<byte>>? canonical, ValueMemo memo)
     {
         Next(ref reader);
         if (reader.TokenType == JsonTokenType.Null)
@@ -92,7 +92,7 @@ public static class AuditEventReader
                 case JsonTokenType.StartObject:
                     int start = (int)reader.TokenStartIndex;
                     bool exact = canonical is not null;
-                    events.Add(ReadObject(ref reader, ref exact));
+                    events.Add(ReadObject(ref reader, ref exact, body.Span, memo));
                     if (canonical is not null)
                     {
                         canonical.Add(exact ? body[start..(int)reader.BytesConsumed] : default);
@@ -110,7 +110,7 @@ public static class AuditEventReader
     /// true on entry, it stays true only if the bytes are the event's canonical JSON (see
     /// <see cref="ReadUpload(ReadOnlyMemory{byte}, List{ReadOnlyMemory{byte}})"/>).
     /// </summary>
-    private static AuditEvent ReadObject(ref Utf8JsonReader reader, ref bool exact)
+    private static AuditEvent ReadObject(ref Utf8JsonReader reader, ref bool exact, ReadOnlySpan<byte> body, ValueMemo memo)
     {
         Expect(ref reader, JsonTokenType.StartObject);
         var e = new AuditEvent();
@@ -129,7 +129,7 @@ public static class AuditEventReader
             exact &= !reader.ValueIsEscaped;
             ReadOnlySpan<byte> name = PropertyName(ref reader);
             Next(ref reader, ref exact);
-            int field = ReadProperty(ref reader, e, name, ref exact);
+            int field = ReadProperty(ref reader, e, name, ref exact, body, memo);
             // In declaration order, each once (so no unknown, repeated or reordered property).
             exact &= field > last;
             last = field;
@@ -235,7 +235,7 @@ public static class AuditEventReader
     private static ReadOnlySpan<byte> Unknown => "\0"u8;
 
     /// <summary>Reads the value of property <paramref name="name"/> into <paramref name="e"/>; returns its declaration index, or -1 when it is none of the event's (skipped).</summary>
-    private static int ReadProperty(ref Utf8JsonReader reader, AuditEvent e, scoped ReadOnlySpan<byte> name, ref bool exact)
+    private static int ReadProperty(ref Utf8JsonReader reader, AuditEvent e, scoped ReadOnlySpan<byte> name, ref bool exact, ReadOnlySpan<byte> body, ValueMemo memo)
     {
         // A null is never written: the writer leaves the property out.
         exact &= reader.TokenType != JsonTokenType.Null;
@@ -249,57 +249,57 @@ public static class AuditEventReader
                 break;
             case 4:
                 if (name.SequenceEqual("time"u8)) { e.Time = Time(ref reader, ref exact); return FTime; }
-                if (name.SequenceEqual("code"u8)) { e.Code = String(ref reader, ref exact)!; return FCode; }
-                if (name.SequenceEqual("type"u8)) { e.Type = String(ref reader, ref exact)!; return FType; }
-                if (name.SequenceEqual("user"u8)) { e.User = String(ref reader, ref exact); return FUser; }
+                if (name.SequenceEqual("code"u8)) { e.Code = Text(ref reader, ref exact, memo, FCode)!; return FCode; }
+                if (name.SequenceEqual("type"u8)) { e.Type = Text(ref reader, ref exact, memo, FType)!; return FType; }
+                if (name.SequenceEqual("user"u8)) { e.User = Text(ref reader, ref exact, memo, FUser); return FUser; }
                 if (name.SequenceEqual("rows"u8)) { e.Rows = Int64(ref reader, ref exact); return FRows; }
                 break;
             case 5:
-                if (name.SequenceEqual("roles"u8)) { e.Roles = Strings(ref reader, ref exact); return FRoles; }
-                if (name.SequenceEqual("error"u8)) { e.Error = String(ref reader, ref exact); return FError; }
-                if (name.SequenceEqual("query"u8)) { e.Query = String(ref reader, ref exact); return FQuery; }
+                if (name.SequenceEqual("roles"u8)) { e.Roles = Strings(ref reader, ref exact, body, memo, FRoles); return FRoles; }
+                if (name.SequenceEqual("error"u8)) { e.Error = Text(ref reader, ref exact, memo, FError); return FError; }
+                if (name.SequenceEqual("query"u8)) { e.Query = Text(ref reader, ref exact, memo, FQuery); return FQuery; }
                 break;
             case 6:
-                if (name.SequenceEqual("source"u8)) { e.Source = String(ref reader, ref exact); return FSource; }
+                if (name.SequenceEqual("source"u8)) { e.Source = Text(ref reader, ref exact, memo, FSource); return FSource; }
                 break;
             case 7:
-                if (name.SequenceEqual("cluster"u8)) { e.Cluster = String(ref reader, ref exact); return FCluster; }
+                if (name.SequenceEqual("cluster"u8)) { e.Cluster = Text(ref reader, ref exact, memo, FCluster); return FCluster; }
                 if (name.SequenceEqual("success"u8)) { e.Success = Bool(ref reader); return FSuccess; }
-                if (name.SequenceEqual("db_user"u8)) { e.DbUser = String(ref reader, ref exact); return FDbUser; }
-                if (name.SequenceEqual("db_name"u8)) { e.DbName = String(ref reader, ref exact); return FDbName; }
-                if (name.SequenceEqual("details"u8)) { e.Details = Map(ref reader, ref exact); return FDetails; }
+                if (name.SequenceEqual("db_user"u8)) { e.DbUser = Text(ref reader, ref exact, memo, FDbUser); return FDbUser; }
+                if (name.SequenceEqual("db_name"u8)) { e.DbName = Text(ref reader, ref exact, memo, FDbName); return FDbName; }
+                if (name.SequenceEqual("details"u8)) { e.Details = Map(ref reader, ref exact, body, memo, FDetails); return FDetails; }
                 break;
             case 8:
-                if (name.SequenceEqual("agent_id"u8)) { e.AgentId = String(ref reader, ref exact); return FAgentId; }
+                if (name.SequenceEqual("agent_id"u8)) { e.AgentId = Text(ref reader, ref exact, memo, FAgentId); return FAgentId; }
                 if (name.SequenceEqual("bytes_in"u8)) { e.BytesIn = Int64(ref reader, ref exact); return FBytesIn; }
                 break;
             case 9:
-                if (name.SequenceEqual("server_id"u8)) { e.ServerId = String(ref reader, ref exact); return FServerId; }
-                if (name.SequenceEqual("db_labels"u8)) { e.DbLabels = Map(ref reader, ref exact); return FDbLabels; }
+                if (name.SequenceEqual("server_id"u8)) { e.ServerId = Text(ref reader, ref exact, memo, FServerId); return FServerId; }
+                if (name.SequenceEqual("db_labels"u8)) { e.DbLabels = Map(ref reader, ref exact, body, memo, FDbLabels); return FDbLabels; }
                 if (name.SequenceEqual("truncated"u8)) { e.Truncated = NullableBool(ref reader); return FTruncated; }
                 if (name.SequenceEqual("bytes_out"u8)) { e.BytesOut = Int64(ref reader, ref exact); return FBytesOut; }
                 break;
             case 10:
-                if (name.SequenceEqual("session_id"u8)) { e.SessionId = String(ref reader, ref exact); return FSessionId; }
-                if (name.SequenceEqual("db_service"u8)) { e.DbService = String(ref reader, ref exact); return FDbService; }
-                if (name.SequenceEqual("parameters"u8)) { e.Parameters = Strings(ref reader, ref exact); return FParameters; }
-                if (name.SequenceEqual("end_reason"u8)) { e.EndReason = String(ref reader, ref exact); return FEndReason; }
+                if (name.SequenceEqual("session_id"u8)) { e.SessionId = Text(ref reader, ref exact, memo, FSessionId); return FSessionId; }
+                if (name.SequenceEqual("db_service"u8)) { e.DbService = Text(ref reader, ref exact, memo, FDbService); return FDbService; }
+                if (name.SequenceEqual("parameters"u8)) { e.Parameters = Strings(ref reader, ref exact, body, memo, FParameters); return FParameters; }
+                if (name.SequenceEqual("end_reason"u8)) { e.EndReason = Text(ref reader, ref exact, memo, FEndReason); return FEndReason; }
                 break;
             case 11:
-                if (name.SequenceEqual("client_addr"u8)) { e.ClientAddr = String(ref reader, ref exact); return FClientAddr; }
-                if (name.SequenceEqual("db_protocol"u8)) { e.DbProtocol = String(ref reader, ref exact); return FDbProtocol; }
+                if (name.SequenceEqual("client_addr"u8)) { e.ClientAddr = Text(ref reader, ref exact, memo, FClientAddr); return FClientAddr; }
+                if (name.SequenceEqual("db_protocol"u8)) { e.DbProtocol = Text(ref reader, ref exact, memo, FDbProtocol); return FDbProtocol; }
                 if (name.SequenceEqual("duration_us"u8)) { e.DurationUs = Int64(ref reader, ref exact); return FDurationUs; }
                 break;
             case 12:
                 if (name.SequenceEqual("query_length"u8)) { e.QueryLength = Int64(ref reader, ref exact); return FQueryLength; }
                 if (name.SequenceEqual("statement_id"u8)) { e.StatementId = Int64(ref reader, ref exact); return FStatementId; }
-                if (name.SequenceEqual("query_sha256"u8)) { e.QuerySha256 = String(ref reader, ref exact); return FQuerySha256; }
+                if (name.SequenceEqual("query_sha256"u8)) { e.QuerySha256 = Text(ref reader, ref exact, memo, FQuerySha256); return FQuerySha256; }
                 break;
             case 14:
-                if (name.SequenceEqual("statement_name"u8)) { e.StatementName = String(ref reader, ref exact); return FStatementName; }
+                if (name.SequenceEqual("statement_name"u8)) { e.StatementName = Text(ref reader, ref exact, memo, FStatementName); return FStatementName; }
                 break;
             case 18:
-                if (name.SequenceEqual("access_request_ids"u8)) { e.AccessRequestIds = Strings(ref reader, ref exact); return FAccessRequestIds; }
+                if (name.SequenceEqual("access_request_ids"u8)) { e.AccessRequestIds = Strings(ref reader, ref exact, body, memo, FAccessRequestIds); return FAccessRequestIds; }
                 break;
             case 20:
                 if (name.SequenceEqual("truncated_parameters"u8))
@@ -316,6 +316,84 @@ public static class AuditEventReader
 
         reader.Skip(); // not a field of an event: ignored, as the serializer ignores it
         return -1;
+    }
+
+    /// <summary>
+    /// <see cref="String"/> of field <paramref name="field"/>, taken from <paramref name="memo"/> when the token's bytes are
+    /// those of a value that field had in an earlier event of the upload: the same bytes read to the same string, and
+    /// are as canonical as they were then.
+    /// </summary>
+    private static string? Text(ref Utf8JsonReader reader, ref bool exact, ValueMemo memo, int field)
+    {
+        if (reader.TokenType != JsonTokenType.String || reader.HasValueSequence)
+        {
+            return String(ref reader, ref exact);
+        }
+
+        ReadOnlySpan<byte> raw = reader.ValueSpan;
+        if (memo.TryGet(field, raw, out object? known, out bool wasExact))
+        {
+            exact &= wasExact;
+            return (string)known!;
+        }
+
+        bool asIs = IsWrittenAsIs(ref reader);
+        string value = reader.GetString()!;
+        memo.Put(field, raw, value, asIs);
+        exact &= asIs;
+        return value;
+    }
+
+    /// <summary>
+    /// <see cref="Strings(ref Utf8JsonReader, ref bool)"/> of field <paramref name="field"/>, the list of an earlier event
+    /// of the upload when the array's bytes in <paramref name="body"/> are the same (the list is shared: events are
+    /// not changed after they are read, only their origin fields are replaced). Without the body (a sequence), read.
+    /// </summary>
+    private static List<string>? Strings(ref Utf8JsonReader reader, ref bool exact, ReadOnlySpan<byte> body, ValueMemo memo, int field)
+    {
+        if (body.IsEmpty || reader.TokenType != JsonTokenType.StartArray)
+        {
+            return Strings(ref reader, ref exact);
+        }
+
+        int start = (int)reader.TokenStartIndex;
+        if (memo.TryGetPrefix(field, body[start..], out object? known, out bool wasExact))
+        {
+            // A complete JSON value ends where its bytes end: the reader lands on its closing bracket, as after reading it.
+            reader.Skip();
+            exact &= wasExact;
+            return (List<string>)known!;
+        }
+
+        bool inner = true;
+        List<string>? list = Strings(ref reader, ref inner);
+        memo.Put(field, body[start..(int)reader.BytesConsumed], list, inner);
+        exact &= inner;
+        return list;
+    }
+
+    /// <summary><see cref="Map(ref Utf8JsonReader, ref bool)"/> of field <paramref name="field"/>, shared as <see cref="Strings(ref Utf8JsonReader, ref bool, ReadOnlySpan{byte}, ValueMemo, int)"/> shares a list.</summary>
+    private static Dictionary<string, string>? Map(ref Utf8JsonReader reader, ref bool exact, ReadOnlySpan<byte> body, ValueMemo memo, int field)
+    {
+        if (body.IsEmpty || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return Map(ref reader, ref exact);
+        }
+
+        int start = (int)reader.TokenStartIndex;
+        if (memo.TryGetPrefix(field, body[start..], out object? known, out bool wasExact))
+        {
+            // A complete JSON value ends where its bytes end: the reader lands on its closing bracket, as after reading it.
+            reader.Skip();
+            exact &= wasExact;
+            return (Dictionary<string, string>)known!;
+        }
+
+        bool inner = true;
+        Dictionary<string, string>? map = Map(ref reader, ref inner);
+        memo.Put(field, body[start..(int)reader.BytesConsumed], map, inner);
+        exact &= inner;
+        return map;
     }
 
     private static string? String(ref Utf8JsonReader reader, ref bool exact)
@@ -504,4 +582,79 @@ public static class AuditEventReader
 
     private static JsonException Unexpected(JsonTokenType found, string expected) =>
         new($"expected {expected}, found {found}");
+
+    /// <summary>
+    /// Values of string, list and map fields seen in one upload, by their JSON bytes: an agent's upload repeats its
+    /// sessions' fields (user, roles, addresses, database, labels) and its statements in event after event, and a value
+    /// found here is not decoded or allocated again. Per field, the last <see cref="Ways"/> distinct values of up to
+    /// <see cref="MaxRawBytes"/> bytes (older ones are replaced in turn), so its memory is bounded whatever the upload.
+    /// </summary>
+    private sealed class ValueMemo
+    {
+        private const int Fields = FSeq + 1;
+        private const int Ways = 8;
+        private const int MaxRawBytes = 256;
+
+        private readonly byte[]?[] _raw = new byte[]?[Fields * Ways];
+        private readonly int[] _length = new int[Fields * Ways];
+        private readonly object?[] _value = new object?[Fields * Ways];
+        private readonly bool[] _exact = new bool[Fields * Ways];
+        private readonly byte[] _next = new byte[Fields];
+
+        /// <summary>The value of <paramref name="field"/> whose bytes are exactly <paramref name="raw"/>.</summary>
+        public bool TryGet(int field, ReadOnlySpan<byte> raw, out object? value, out bool exact)
+        {
+            if (raw.Length <= MaxRawBytes)
+            {
+                for (int i = field * Ways, end = i + Ways; i < end && _raw[i] is { } known; i++)
+                {
+                    if (raw.SequenceEqual(known.AsSpan(0, _length[i])))
+                    {
+                        value = _value[i];
+                        exact = _exact[i];
+                        return true;
+                    }
+                }
+            }
+
+            value = null;
+            exact = false;
+            return false;
+        }
+
+        /// <summary>The value of <paramref name="field"/> whose bytes begin <paramref name="rest"/> (an array or object: a complete value's bytes end it).</summary>
+        public bool TryGetPrefix(int field, ReadOnlySpan<byte> rest, out object? value, out bool exact)
+        {
+            for (int i = field * Ways, end = i + Ways; i < end && _raw[i] is { } known; i++)
+            {
+                if (rest.StartsWith(known.AsSpan(0, _length[i])))
+                {
+                    value = _value[i];
+                    exact = _exact[i];
+                    return true;
+                }
+            }
+
+            value = null;
+            exact = false;
+            return false;
+        }
+
+        public void Put(int field, ReadOnlySpan<byte> raw, object? value, bool exact)
+        {
+            if (raw.Length > MaxRawBytes || raw.IsEmpty)
+            {
+                return;
+            }
+
+            int slot = (field * Ways) + _next[field];
+            _next[field] = (byte)((_next[field] + 1) % Ways);
+            byte[] bytes = _raw[slot] is { } old && old.Length >= raw.Length ? old : new byte[Math.Max(raw.Length, 32)];
+            raw.CopyTo(bytes);
+            _raw[slot] = bytes;
+            _length[slot] = raw.Length;
+            _value[slot] = value;
+            _exact[slot] = exact;
+        }
+    }
 }
