@@ -82,13 +82,13 @@ public sealed class StoreTests
     }
 
     [Fact]
-    public void Seal_StreamsTheSegment_IntoOneFrameThatDeclaresItsSize_AndReadsBackTheSameBytes()
+    public void Seal_CompressesTheSegment_IntoOneFrameThatDeclaresItsSize_AndReadsBackTheSameBytes()
     {
         using var dir = new TempDirectory();
         using var store = AuditStore.Open(dir.Path, new AuditStoreOptions { Fsync = false, MaxSegmentBytes = 64L * 1024 * 1024 });
         for (int i = 0; i < 20; i++)
         {
-            store.Append(Events.Many(1000, from: i * 1000)); // several MiB: more than one buffer of the streaming copy
+            store.Append(Events.Many(1000, from: i * 1000)); // several MiB: more than one zstd block and window
         }
 
         string log = Directory.GetFiles(dir.Path, "seg-*.log").Single();
@@ -104,6 +104,39 @@ public sealed class StoreTests
         Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp"));
         Assert.Equal(20_000, store.Search(new AuditQuery { Limit = 50_000 }).Count);
         Assert.True(store.Verify().Ok);
+    }
+
+    [Fact]
+    public void ASegmentCompressedMapped_OrStreamed_IsOneFrameOfTheSameBytes_AndNothingAfterIt()
+    {
+        using var dir = new TempDirectory();
+        string log = Path.Combine(dir.Path, "segment.log");
+        using (var f = File.Create(log))
+        {
+            for (int i = 0; i < 3000; i++)
+            {
+                f.Write(AuditChain.CanonicalJson(Events.Query(i)));
+            }
+        }
+
+        byte[] raw = File.ReadAllBytes(log);
+        string mapped = Path.Combine(dir.Path, "mapped.zst"), streamed = Path.Combine(dir.Path, "streamed.zst");
+        StoreFiles.CompressAtomic(log, mapped, 1, fsync: true);
+        StoreFiles.CompressAtomic(log, streamed, 1, fsync: true, streamed: true);
+
+        foreach (string path in (string[])[mapped, streamed])
+        {
+            byte[] compressed = File.ReadAllBytes(path);
+            Assert.Equal((ulong)raw.Length, ZstdSharp.Decompressor.GetDecompressedSize(compressed));
+            // One frame and nothing after it (the one-shot frame is written alone, not zstd's whole bound): bytes after the
+            // frame would be read as a next frame and refused, and the file would be larger than the segment.
+            Assert.True(compressed.Length < raw.Length / 4, $"{path}: {compressed.Length} bytes for {raw.Length}");
+            using var d = new ZstdSharp.Decompressor();
+            Assert.Equal(raw, d.Unwrap(compressed).ToArray());
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+        }
+
+        Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp"));
     }
 
     [Fact]

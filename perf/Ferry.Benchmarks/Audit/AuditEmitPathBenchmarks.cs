@@ -66,6 +66,34 @@ public class AuditEmitPathBenchmarks
         return e;
     }
 
+    /// <summary>The Query's event serialised as the spool frames it (<see cref="RecordFraming"/>), nothing else.</summary>
+    [Benchmark(OperationsPerInvoke = Passes)]
+    public int SerializeQueryEvent()
+    {
+        _serializeBuffer ??= new System.Buffers.ArrayBufferWriter<byte>(1 << 20);
+        _serializeJson ??= new System.Text.Json.Utf8JsonWriter(_serializeBuffer, new System.Text.Json.JsonWriterOptions { SkipValidation = true });
+        _queryEvent ??= MakeQueryEvent();
+        int total = 0;
+        for (int i = 0; i < Passes; i++)
+        {
+            _serializeBuffer.ResetWrittenCount();
+            total += RecordFraming.WriteEvent(_serializeBuffer, _serializeJson, _queryEvent, 0, out _);
+        }
+
+        return total;
+    }
+
+    private System.Buffers.ArrayBufferWriter<byte>? _serializeBuffer;
+    private System.Text.Json.Utf8JsonWriter? _serializeJson;
+    private AuditEvent? _queryEvent;
+
+    private AuditEvent MakeQueryEvent()
+    {
+        AuditEvent e = _factory.Create(AuditEventKinds.DbSessionQuery, _subject);
+        StatementCapture.Describe(e, _sql, MaxStatementBytes);
+        return e;
+    }
+
     [Benchmark(Baseline = true, OperationsPerInvoke = Passes)]
     public void QueryMessage()
     {

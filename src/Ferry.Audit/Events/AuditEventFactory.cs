@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Ferry.Audit;
 
 /// <summary>
@@ -19,10 +21,29 @@ public sealed class AuditEventFactory(AuditOrigin origin, TimeProvider time)
         return e;
     }
 
+    // The JSON of each live session's repeated fields, written once (by reference: a session's subject is one object).
+    private readonly ConditionalWeakTable<DbSessionSubject, SessionFragments> _fragments = new();
+
     /// <summary>A new event of <paramref name="kind"/> about <paramref name="session"/>.</summary>
     public AuditEvent Create(AuditEventKind kind, DbSessionSubject session)
     {
-        AuditEvent e = Create(kind);
+        AuditEvent e = kind.NewEvent(time.GetUtcNow());
+        Stamp(e, Origin, session);
+        if (!_fragments.TryGetValue(session, out SessionFragments? fragments))
+        {
+            fragments = _fragments.GetValue(session, s => SessionFragments.For(Origin, s));
+        }
+
+        e.Fragments = fragments;
+        return e;
+    }
+
+    /// <summary>Sets the origin's and the session's fields of <paramref name="e"/>.</summary>
+    internal static void Stamp(AuditEvent e, AuditOrigin origin, DbSessionSubject session)
+    {
+        e.Cluster = origin.Cluster;
+        e.ServerId = origin.ServerId;
+        e.AgentId = origin.AgentId;
         e.User = session.User;
         e.Roles = session.Roles;
         e.ClientAddr = session.ClientAddr;
@@ -32,9 +53,12 @@ public sealed class AuditEventFactory(AuditOrigin origin, TimeProvider time)
         e.DbUser = session.DbUser;
         e.DbName = session.DbName;
         e.DbLabels = session.DbLabels;
-        e.AccessRequestIds = session.AccessRequestIds is { Count: > 0 } ids ? ids : null;
-        return e;
+        e.AccessRequestIds = RequestIds(session);
     }
+
+    /// <summary>The access requests an event of <paramref name="session"/> names: none rather than an empty list.</summary>
+    internal static IReadOnlyList<string>? RequestIds(DbSessionSubject session) =>
+        session.AccessRequestIds is { Count: > 0 } ids ? ids : null;
 
     /// <summary><c>db.session.start</c>: the session was authorised and started.</summary>
     public AuditEvent SessionStarted(DbSessionSubject session, IReadOnlyDictionary<string, string>? details = null)

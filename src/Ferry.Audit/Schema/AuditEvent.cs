@@ -105,4 +105,10 @@ public sealed class AuditEvent
 
     /// <summary>Position of the event in its <see cref="Source"/>: 1, 2, 3, … in the order the spool wrote (and ships) them.</summary>
     public long? Seq { get; set; }
+
+    /// <summary>
+    /// The JSON of the session fields this event was made with (<see cref="AuditEventFactory.Create(AuditEventKind, DbSessionSubject)"/>),
+    /// which the spool copies instead of writing them again while they are unchanged. Not part of the event.
+    /// </summary>
+    internal SessionFragments? Fragments { get; set; }
 }

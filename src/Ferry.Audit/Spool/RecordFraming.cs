@@ -63,7 +63,15 @@ internal static class RecordFraming
         buffer.GetSpan(HeaderSize + prefixBytes);
         buffer.Advance(HeaderSize + prefixBytes);
         json.Reset(buffer);
-        JsonSerializer.Serialize(json, e, AuditJsonContext.Default.AuditEvent);
+        if (e.Fragments is { } fragments && e.TruncatedParameters is null && fragments.Matches(e))
+        {
+            fragments.Write(json, buffer, e); // the same bytes, with the session's fields copied in
+        }
+        else
+        {
+            JsonSerializer.Serialize(json, e, AuditJsonContext.Default.AuditEvent);
+        }
+
         json.Flush();
         return buffer.WrittenCount - recordStart - HeaderSize;
     }
