@@ -170,4 +170,22 @@ public sealed class LargeStatementTests
         Assert.Equal(events.Skip(1).Select(e => e.Id), ids);
         Assert.Equal(1, reopened.CorruptRecordsSkipped);
     }
+
+    [Fact]
+    public void StatementHashes_OneAfterAnother_OnOneThreadOrMany_AreEachTheirOwn()
+    {
+        // The hash context is reused per thread: each statement's hash must be of that statement alone.
+        byte[][] statements = [.. Enumerable.Range(0, 50).Select(i => Encoding.UTF8.GetBytes(new string('s', i) + "SELECT " + i))];
+        foreach (byte[] statement in statements)
+        {
+            Assert.Equal(Hex(statement), StatementCapture.Sha256Hex(statement));
+        }
+
+        Assert.Equal(Hex([]), StatementCapture.Sha256Hex(ReadOnlySpan<byte>.Empty));
+        Parallel.For(0, 400, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i =>
+        {
+            byte[] statement = statements[i % statements.Length];
+            Assert.Equal(Hex(statement), StatementCapture.Sha256Hex(statement));
+        });
+    }
 }

@@ -66,7 +66,7 @@ public class AuditEmitPathBenchmarks
         return e;
     }
 
-    /// <summary>The Query's event serialised as the spool frames it (<see cref="RecordFraming"/>), nothing else.</summary>
+    /// <summary>The Query's event serialised as the spool frames it (<see cref="RecordFraming"/>, the session's fields from its fragments), nothing else.</summary>
     [Benchmark(OperationsPerInvoke = Passes)]
     public int SerializeQueryEvent()
     {
@@ -83,6 +83,25 @@ public class AuditEmitPathBenchmarks
         return total;
     }
 
+    /// <summary><see cref="SerializeQueryEvent"/> without the session's fragments: the serializer writes every field.</summary>
+    [Benchmark(OperationsPerInvoke = Passes)]
+    public int SerializeQueryEventWithoutFragments()
+    {
+        _serializeBuffer ??= new System.Buffers.ArrayBufferWriter<byte>(1 << 20);
+        _serializeJson ??= new System.Text.Json.Utf8JsonWriter(_serializeBuffer, new System.Text.Json.JsonWriterOptions { SkipValidation = true });
+        _plainEvent ??= MakeQueryEvent();
+        _plainEvent.Fragments = null;
+        int total = 0;
+        for (int i = 0; i < Passes; i++)
+        {
+            _serializeBuffer.ResetWrittenCount();
+            total += RecordFraming.WriteEvent(_serializeBuffer, _serializeJson, _plainEvent, 0, out _);
+        }
+
+        return total;
+    }
+
+    private AuditEvent? _plainEvent;
     private System.Buffers.ArrayBufferWriter<byte>? _serializeBuffer;
     private System.Text.Json.Utf8JsonWriter? _serializeJson;
     private AuditEvent? _queryEvent;

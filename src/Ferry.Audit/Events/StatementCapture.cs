@@ -101,10 +101,28 @@ public sealed class StatementCapture : IDisposable
 
     public static string Sha256Hex(ReadOnlySpan<byte> value)
     {
+        // One hash context per thread, reset after each use: a one-shot SHA256.HashData sets up and frees a context
+        // per call, which for a statement's few dozen bytes costs more than the hashing (StatementHashBenchmarks).
+        IncrementalHash sha = t_sha ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(value, hash);
+        try
+        {
+            sha.AppendData(value);
+            sha.GetHashAndReset(hash);
+        }
+        catch
+        {
+            // Whatever the context holds now must not prefix the next statement's hash.
+            t_sha = null;
+            sha.Dispose();
+            throw;
+        }
+
         return Convert.ToHexStringLower(hash);
     }
+
+    [ThreadStatic]
+    private static IncrementalHash? t_sha;
 
     public static string Sha256Hex(in ReadOnlySequence<byte> value)
     {
