@@ -331,7 +331,7 @@ public static class AuditEventReader
         }
 
         ReadOnlySpan<byte> raw = reader.ValueSpan;
-        if (memo.TryGet(field, raw, out object? known, out bool wasExact))
+        if (memo.TryGet(field, raw, prefix: false, out object? known, out bool wasExact))
         {
             exact &= wasExact;
             return (string)known!;
@@ -357,7 +357,7 @@ public static class AuditEventReader
         }
 
         int start = (int)reader.TokenStartIndex;
-        if (memo.TryGetPrefix(field, body[start..], out object? known, out bool wasExact))
+        if (memo.TryGet(field, body[start..], prefix: true, out object? known, out bool wasExact))
         {
             // A complete JSON value ends where its bytes end: the reader lands on its closing bracket, as after reading it.
             reader.Skip();
@@ -381,7 +381,7 @@ public static class AuditEventReader
         }
 
         int start = (int)reader.TokenStartIndex;
-        if (memo.TryGetPrefix(field, body[start..], out object? known, out bool wasExact))
+        if (memo.TryGet(field, body[start..], prefix: true, out object? known, out bool wasExact))
         {
             // A complete JSON value ends where its bytes end: the reader lands on its closing bracket, as after reading it.
             reader.Skip();
@@ -601,37 +601,24 @@ public static class AuditEventReader
         private readonly bool[] _exact = new bool[Fields * Ways];
         private readonly byte[] _next = new byte[Fields];
 
-        /// <summary>The value of <paramref name="field"/> whose bytes are exactly <paramref name="raw"/>.</summary>
-        public bool TryGet(int field, ReadOnlySpan<byte> raw, out object? value, out bool exact)
+        /// <summary>
+        /// The value of <paramref name="field"/> whose bytes are exactly <paramref name="bytes"/>, or, with
+        /// <paramref name="prefix"/>, whose bytes begin <paramref name="bytes"/> (an array or object: a complete value's
+        /// bytes end it).
+        /// </summary>
+        public bool TryGet(int field, ReadOnlySpan<byte> bytes, bool prefix, out object? value, out bool exact)
         {
-            if (raw.Length <= MaxRawBytes)
+            if (prefix || bytes.Length <= MaxRawBytes)
             {
-                for (int i = field * Ways, end = i + Ways; i < end && _raw[i] is { } known; i++)
+                for (int i = field * Ways, end = i + Ways; i < end && _raw[i] is { } raw; i++)
                 {
-                    if (raw.SequenceEqual(known.AsSpan(0, _length[i])))
+                    ReadOnlySpan<byte> known = raw.AsSpan(0, _length[i]);
+                    if (prefix ? bytes.StartsWith(known) : bytes.SequenceEqual(known))
                     {
                         value = _value[i];
                         exact = _exact[i];
                         return true;
                     }
-                }
-            }
-
-            value = null;
-            exact = false;
-            return false;
-        }
-
-        /// <summary>The value of <paramref name="field"/> whose bytes begin <paramref name="rest"/> (an array or object: a complete value's bytes end it).</summary>
-        public bool TryGetPrefix(int field, ReadOnlySpan<byte> rest, out object? value, out bool exact)
-        {
-            for (int i = field * Ways, end = i + Ways; i < end && _raw[i] is { } known; i++)
-            {
-                if (rest.StartsWith(known.AsSpan(0, _length[i])))
-                {
-                    value = _value[i];
-                    exact = _exact[i];
-                    return true;
                 }
             }
 
