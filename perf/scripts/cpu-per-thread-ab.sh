@@ -19,7 +19,8 @@ threads() { # pid -> "name ticks" per thread name (spaces as _; threads of one n
 }
 tck=$(getconf CLK_TCK)
 for rep in $(seq 1 $AB_REPS); do
-  for path in ferry ferry_b; do
+  order="ferry ferry_b"; [ $((rep % 2)) -eq 0 ] && order="ferry_b ferry"   # every other round backwards: no first-in-round bias
+  for path in $order; do
     if [ $path = ferry ]; then pids="ferryd=$FERRYD_PID agent=$AGENT_PID"; else pids="ferryd=$FERRYD_B_PID agent=$AGENT_B_PID"; fi
     for hop in $pids; do threads ${hop#*=} > $BENCH_TMP/t0-${hop%%=*}; done
     out=$(cd $BENCH_TMP && $PG_BIN/pgbench -n -S -M $AB_MODE -c $AB_CLIENTS -j 2 -T $AB_SECS "$(cat $BENCH_TMP/conninfo-$path)" 2>&1) || true

@@ -157,7 +157,7 @@ m = meta["machine"]
 lines.append(f"* Machine: {m['cpus']} CPUs ({m['cpu_model']}), {m['mem_gib']} GiB RAM, {m['kernel']}.")
 lines.append(f"* Load on the machine (shared with other agents' builds/tests): before `{meta['load']['before']}`; after `{meta['load']['after']}`.")
 s = meta["settings"]
-lines.append(f"* Settings: {s['reps']} repetitions per path, interleaved (A B C A B C …), medians reported; pgbench {s['pgbench_seconds']} s per run, scale {s['pgbench_scale']}; "
+lines.append(f"* Settings: {s['reps']} repetitions per path, interleaved (A B C, then C B A, …), medians reported; pgbench {s['pgbench_seconds']} s per run, scale {s['pgbench_scale']}; "
              f"COPY of {s['copy_bytes']/1048576:.0f} MiB; {s['idle_conns']} idle sessions per path (RSS read {s.get('idle_settle_s', 3)} s after they opened); PostgreSQL max_connections {s['pg_max_connections']}, fsync off.")
 for n in meta.get("notes", []):
     lines.append(f"* {n}")

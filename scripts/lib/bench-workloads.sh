@@ -157,14 +157,18 @@ run_idle() {
   done
 }
 
-# interleave WORKLOAD_FN REPS PATHS...: A B C A B C ...
+# interleave WORKLOAD_FN REPS PATHS...: A B C, C B A, A B C, ... Every other round runs the paths backwards: on this
+# shared machine the path that runs first in a round reads differently (2026-12-06-audit-per-event.md), and an A/B
+# of two builds must not carry that bias.
 interleave() {
   local fn=$1 reps=$2; shift 2
-  local rep path
+  local rep i paths=("$@")
   for rep in $(seq 1 "$reps"); do
-    for path in "$@"; do
-      "$fn" "$path" "$rep"
-    done
+    if [ $((rep % 2)) -eq 0 ]; then
+      for ((i = ${#paths[@]} - 1; i >= 0; i--)); do "$fn" "${paths[$i]}" "$rep"; done
+    else
+      for ((i = 0; i < ${#paths[@]}; i++)); do "$fn" "${paths[$i]}" "$rep"; done
+    fi
   done
 }
 
