@@ -105,12 +105,30 @@ public sealed class ApiLimitsTests : IDisposable
     {
         await using var server = await StartAsync();
         using var client = AuthTestHost.Client(server);
-        var big = new byte[17 * 1024 * 1024];
-        big.AsSpan().Fill((byte)' ');
 
-        using var withLength = await PostAsync(client, "/v1/audit/events", big);
-        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, withLength.StatusCode);
-        Assert.Contains("larger than this endpoint accepts", await AuthTestHost.ErrorAsync(withLength), StringComparison.Ordinal);
+        // Declared over the limit (17 MiB against 16): refused from the header alone, before any of the body is read,
+        // so the client that waits (Expect: 100-continue) never sends it. Written by hand: HttpClient may start
+        // sending a body before the answer comes, and the server closing on it then shows up as a broken pipe.
+        using (var tcp = new TcpClient())
+        {
+            await tcp.ConnectAsync(IPAddress.Loopback, server.Port);
+            await using var tls = await TlsAsync(tcp.GetStream());
+            await tls.WriteAsync(Encoding.ASCII.GetBytes(
+                $"POST /v1/audit/events HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {17 * 1024 * 1024}\r\nExpect: 100-continue\r\n\r\n"));
+            var answer = new StringBuilder();
+            var buffer = new byte[16 * 1024];
+            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            int n;
+            while ((n = await tls.ReadAsync(buffer, limit.Token)) > 0)
+            {
+                answer.Append(Encoding.ASCII.GetString(buffer, 0, n));
+            }
+
+            string response = answer.ToString();
+            Assert.StartsWith("HTTP/1.1 413", response, StringComparison.Ordinal);
+            Assert.DoesNotContain("100 Continue", response, StringComparison.Ordinal);
+            Assert.Contains("larger than this endpoint accepts", response, StringComparison.Ordinal);
+        }
 
         var login = new byte[100 * 1024];
         login.AsSpan().Fill((byte)' ');
