@@ -20,5 +20,4 @@ internal static partial class HostLog
     [LoggerMessage(EventId = 6003, EventName = "IdleCompacted", Level = LogLevel.Information,
         Message = "quiet after a burst: compacted the heap and trimmed native memory, resident {BeforeKiB} KiB -> {AfterKiB} KiB")]
     public static partial void IdleCompacted(ILogger logger, long beforeKiB, long afterKiB);
-
 }

@@ -255,7 +255,7 @@ public static class AuditEventReader
                 if (name.SequenceEqual("rows"u8)) { e.Rows = Int64(ref reader, ref exact); return FRows; }
                 break;
             case 5:
-                if (name.SequenceEqual("roles"u8)) { e.Roles = Strings(ref reader, ref exact, body, memo, FRoles); return FRoles; }
+                if (name.SequenceEqual("roles"u8)) { e.Roles = Shared<List<string>>(ref reader, ref exact, body, memo, FRoles, JsonTokenType.StartArray, Strings); return FRoles; }
                 if (name.SequenceEqual("error"u8)) { e.Error = Text(ref reader, ref exact, memo, FError); return FError; }
                 if (name.SequenceEqual("query"u8)) { e.Query = Text(ref reader, ref exact, memo, FQuery); return FQuery; }
                 break;
@@ -267,7 +267,7 @@ public static class AuditEventReader
                 if (name.SequenceEqual("success"u8)) { e.Success = Bool(ref reader); return FSuccess; }
                 if (name.SequenceEqual("db_user"u8)) { e.DbUser = Text(ref reader, ref exact, memo, FDbUser); return FDbUser; }
                 if (name.SequenceEqual("db_name"u8)) { e.DbName = Text(ref reader, ref exact, memo, FDbName); return FDbName; }
-                if (name.SequenceEqual("details"u8)) { e.Details = Map(ref reader, ref exact, body, memo, FDetails); return FDetails; }
+                if (name.SequenceEqual("details"u8)) { e.Details = Shared<Dictionary<string, string>>(ref reader, ref exact, body, memo, FDetails, JsonTokenType.StartObject, Map); return FDetails; }
                 break;
             case 8:
                 if (name.SequenceEqual("agent_id"u8)) { e.AgentId = Text(ref reader, ref exact, memo, FAgentId); return FAgentId; }
@@ -275,14 +275,14 @@ public static class AuditEventReader
                 break;
             case 9:
                 if (name.SequenceEqual("server_id"u8)) { e.ServerId = Text(ref reader, ref exact, memo, FServerId); return FServerId; }
-                if (name.SequenceEqual("db_labels"u8)) { e.DbLabels = Map(ref reader, ref exact, body, memo, FDbLabels); return FDbLabels; }
+                if (name.SequenceEqual("db_labels"u8)) { e.DbLabels = Shared<Dictionary<string, string>>(ref reader, ref exact, body, memo, FDbLabels, JsonTokenType.StartObject, Map); return FDbLabels; }
                 if (name.SequenceEqual("truncated"u8)) { e.Truncated = NullableBool(ref reader); return FTruncated; }
                 if (name.SequenceEqual("bytes_out"u8)) { e.BytesOut = Int64(ref reader, ref exact); return FBytesOut; }
                 break;
             case 10:
                 if (name.SequenceEqual("session_id"u8)) { e.SessionId = Text(ref reader, ref exact, memo, FSessionId); return FSessionId; }
                 if (name.SequenceEqual("db_service"u8)) { e.DbService = Text(ref reader, ref exact, memo, FDbService); return FDbService; }
-                if (name.SequenceEqual("parameters"u8)) { e.Parameters = Strings(ref reader, ref exact, body, memo, FParameters); return FParameters; }
+                if (name.SequenceEqual("parameters"u8)) { e.Parameters = Shared<List<string>>(ref reader, ref exact, body, memo, FParameters, JsonTokenType.StartArray, Strings); return FParameters; }
                 if (name.SequenceEqual("end_reason"u8)) { e.EndReason = Text(ref reader, ref exact, memo, FEndReason); return FEndReason; }
                 break;
             case 11:
@@ -299,7 +299,7 @@ public static class AuditEventReader
                 if (name.SequenceEqual("statement_name"u8)) { e.StatementName = Text(ref reader, ref exact, memo, FStatementName); return FStatementName; }
                 break;
             case 18:
-                if (name.SequenceEqual("access_request_ids"u8)) { e.AccessRequestIds = Strings(ref reader, ref exact, body, memo, FAccessRequestIds); return FAccessRequestIds; }
+                if (name.SequenceEqual("access_request_ids"u8)) { e.AccessRequestIds = Shared<List<string>>(ref reader, ref exact, body, memo, FAccessRequestIds, JsonTokenType.StartArray, Strings); return FAccessRequestIds; }
                 break;
             case 20:
                 if (name.SequenceEqual("truncated_parameters"u8))
@@ -344,16 +344,23 @@ public static class AuditEventReader
         return value;
     }
 
+    /// <summary>Reads a list or map value (<see cref="Strings(ref Utf8JsonReader, ref bool)"/>, <see cref="Map"/>).</summary>
+    private delegate T? ReadValue<T>(ref Utf8JsonReader reader, ref bool exact)
+        where T : class;
+
     /// <summary>
-    /// <see cref="Strings(ref Utf8JsonReader, ref bool)"/> of field <paramref name="field"/>, the list of an earlier event
-    /// of the upload when the array's bytes in <paramref name="body"/> are the same (the list is shared: events are
-    /// not changed after they are read, only their origin fields are replaced). Without the body (a sequence), read.
+    /// A list or map of field <paramref name="field"/> (<paramref name="read"/> reads it when its token is
+    /// <paramref name="opening"/>): the value of an earlier event of the upload when its bytes in <paramref name="body"/>
+    /// are the same (shared: events are not changed after they are read, only their origin fields are replaced).
+    /// Without the body (a sequence), read.
     /// </summary>
-    private static List<string>? Strings(ref Utf8JsonReader reader, ref bool exact, ReadOnlySpan<byte> body, ValueMemo memo, int field)
+    private static T? Shared<T>(ref Utf8JsonReader reader, ref bool exact, ReadOnlySpan<byte> body, ValueMemo memo, int field,
+        JsonTokenType opening, ReadValue<T> read)
+        where T : class
     {
-        if (body.IsEmpty || reader.TokenType != JsonTokenType.StartArray)
+        if (body.IsEmpty || reader.TokenType != opening)
         {
-            return Strings(ref reader, ref exact);
+            return read(ref reader, ref exact);
         }
 
         int start = (int)reader.TokenStartIndex;
@@ -362,38 +369,14 @@ public static class AuditEventReader
             // A complete JSON value ends where its bytes end: the reader lands on its closing bracket, as after reading it.
             reader.Skip();
             exact &= wasExact;
-            return (List<string>)known!;
+            return (T)known!;
         }
 
         bool inner = true;
-        List<string>? list = Strings(ref reader, ref inner);
-        memo.Put(field, body[start..(int)reader.BytesConsumed], list, inner);
+        T? value = read(ref reader, ref inner);
+        memo.Put(field, body[start..(int)reader.BytesConsumed], value, inner);
         exact &= inner;
-        return list;
-    }
-
-    /// <summary><see cref="Map(ref Utf8JsonReader, ref bool)"/> of field <paramref name="field"/>, shared as <see cref="Strings(ref Utf8JsonReader, ref bool, ReadOnlySpan{byte}, ValueMemo, int)"/> shares a list.</summary>
-    private static Dictionary<string, string>? Map(ref Utf8JsonReader reader, ref bool exact, ReadOnlySpan<byte> body, ValueMemo memo, int field)
-    {
-        if (body.IsEmpty || reader.TokenType != JsonTokenType.StartObject)
-        {
-            return Map(ref reader, ref exact);
-        }
-
-        int start = (int)reader.TokenStartIndex;
-        if (memo.TryGet(field, body[start..], prefix: true, out object? known, out bool wasExact))
-        {
-            // A complete JSON value ends where its bytes end: the reader lands on its closing bracket, as after reading it.
-            reader.Skip();
-            exact &= wasExact;
-            return (Dictionary<string, string>)known!;
-        }
-
-        bool inner = true;
-        Dictionary<string, string>? map = Map(ref reader, ref inner);
-        memo.Put(field, body[start..(int)reader.BytesConsumed], map, inner);
-        exact &= inner;
-        return map;
+        return value;
     }
 
     private static string? String(ref Utf8JsonReader reader, ref bool exact)
